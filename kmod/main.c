@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * snap: NVMe and virtio-blk storage device emulation, after NVIDIA DOCA
+ * SNAP-4. The module owns the emulation objects; the snap_service daemon
+ * serves their queues.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+
+#include <linux/snap.h>
+#include "snap.h"
+
+struct snap_params snap_params = SNAP_PARAMS_DEFAULT_INIT;
+
+/*
+ * Each firmware parameter of the SNAP appendix, lower case, read-only.
+ * The description ends in "[range] (default N)": snapadm's "config query"
+ * reads it back with libkmod, so keep that form.
+ */
+#define SNAP_PARAM(name, range, def, desc)				\
+	module_param_named(name, snap_params.name, uint, 0444);	\
+	MODULE_PARM_DESC(name, desc " " range " (default " #def ")")
+
+SNAP_PARAM(internal_cpu_model, "[0-1]", 0,
+	   "Internal CPU model; must be 1 for any storage emulation");
+SNAP_PARAM(sriov_en, "[0-1]", 0, "Enable SR-IOV on the static PFs");
+SNAP_PARAM(pci_switch_emulation_enable, "[0-1]", 0,
+	   "Enable the PCIe switch for hot-plug emulated PFs");
+SNAP_PARAM(pci_switch_emulation_num_port, "[0,2-32]", 0,
+	   "Switch ports; hot-plug PFs = ports - 1");
+SNAP_PARAM(nvme_emulation_enable, "[0-1]", 0, "Enable NVMe emulation");
+SNAP_PARAM(nvme_emulation_num_pf, "[0-2]", 0, "Static emulated NVMe PFs");
+SNAP_PARAM(nvme_emulation_num_msix, "[0-63]", 0, "MSI-X vectors per NVMe PF");
+SNAP_PARAM(nvme_emulation_num_vf_msix, "[0-4095]", 0,
+	   "MSI-X vectors per NVMe VF");
+SNAP_PARAM(nvme_emulation_num_vf, "[0-256]", 0,
+	   "VFs per NVMe PF; needs sriov_en=1");
+SNAP_PARAM(nvme_emulation_max_queue_depth, "[0-12]", 0,
+	   "log2 of the largest NVMe I/O queue; 0 means 64");
+SNAP_PARAM(virtio_blk_emulation_enable, "[0-1]", 0,
+	   "Enable virtio-blk emulation");
+SNAP_PARAM(virtio_blk_emulation_num_pf, "[0-4]", 0,
+	   "Static emulated virtio-blk PFs");
+SNAP_PARAM(virtio_blk_emulation_num_msix, "[0-63]", 0,
+	   "MSI-X vectors per virtio-blk PF");
+SNAP_PARAM(virtio_blk_emulation_num_vf_msix, "[0-4095]", 0,
+	   "MSI-X vectors per virtio-blk VF");
+SNAP_PARAM(virtio_blk_emulation_num_vf, "[0-2000]", 0,
+	   "VFs per virtio-blk PF; needs sriov_en=1");
+SNAP_PARAM(mempool_size_mb, "[64-1048576]", 1024,
+	   "Staging buffer pool size in MiB");
+
+static int __init snap_init(void)
+{
+	char msg[SNAP_PARAMS_MSG_LEN];
+	int ret;
+
+	ret = snap_params_validate(&snap_params, msg, sizeof(msg));
+	if (ret) {
+		pr_err("refusing to load: %s\n", msg);
+		return ret;
+	}
+
+	pr_info("loaded, ABI %u.%u\n", SNAP_ABI_MAJOR, SNAP_ABI_MINOR);
+	return 0;
+}
+
+static void __exit snap_exit(void)
+{
+	pr_info("unloaded\n");
+}
+
+module_init(snap_init);
+module_exit(snap_exit);
+
+MODULE_DESCRIPTION("NVMe and virtio-blk storage device emulation");
+MODULE_AUTHOR("snap developers");
+MODULE_LICENSE("GPL");

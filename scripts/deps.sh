@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Install, only when missing, every Debian package needed to build, test and demo snap.
+# Idempotent: a second run installs nothing and takes about a second.
+set -euo pipefail
+
+PKGS=(
+	# build
+	build-essential make gcc pkg-config kmod cpio xz-utils zstd gzip
+	flex bison bc libelf-dev libssl-dev dwarves python3 perl
+	# the guest kernel: Debian's image and the headers built for it (same ABI)
+	linux-image-amd64 linux-headers-amd64
+	# KUnit, checkpatch and the debug guest kernel come from the kernel's own source
+	linux-source
+	# test VM and what runs inside it
+	qemu-system-x86 busybox-static fio nvme-cli pciutils
+	# userspace libraries
+	liburing-dev libnl-3-dev libnl-genl-3-dev libmnl-dev libkmod-dev
+	rdma-core libibverbs-dev librdmacm-dev libcmocka-dev
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing+=("$p")
+	fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "deps: all ${#PKGS[@]} packages present"
+	exit 0
+fi
+
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+
+# linux-image-amd64 and linux-headers-amd64 are metapackages; make sure the
+# versions they pulled in match, since the module must load into that image.
+"$(dirname "$0")/kver.sh" >/dev/null
