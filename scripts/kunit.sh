@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Run the module's KUnit suites under UML with kunit.py from Debian's
+# linux-source tree. kunit.py only builds in-tree code, so the cached tree
+# gets a symlink drivers/misc/snap -> kmod/ and one line in each of
+# drivers/misc/{Makefile,Kconfig}; the tree is a throwaway cache, never git.
+#
+# Usage: scripts/kunit.sh [TAP-OUTPUT-FILE]
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cache=${SNAP_CACHE:-$HOME/.cache/snap}
+tap=${1:-$top/build/results/kunit.tap}
+tree=$("$top/scripts/linux-source.sh")
+
+ln -sfn "$top/kmod" "$tree/drivers/misc/snap"
+grep -qx 'obj-y += snap/' "$tree/drivers/misc/Makefile" ||
+	echo 'obj-y += snap/' >>"$tree/drivers/misc/Makefile"
+grep -qx 'source "drivers/misc/snap/Kconfig"' "$tree/drivers/misc/Kconfig" ||
+	sed -i '$i source "drivers/misc/snap/Kconfig"' "$tree/drivers/misc/Kconfig"
+
+mkdir -p "$(dirname "$tap")" "$cache/build-uml"
+json=$(mktemp)
+trap 'rm -f "$json"' EXIT
+start=$(date +%s)
+rc=0
+(cd "$tree" && python3 tools/testing/kunit/kunit.py run \
+	--jobs="$(nproc)" --build_dir="$cache/build-uml" \
+	--kunitconfig="$top/kmod/.kunitconfig" --json="$json") || rc=$?
+echo "kunit: took $(( $(date +%s) - start )) s (kunit.py exit $rc)"
+
+if [ ! -s "$json" ]; then
+	# Build failed before any test ran: report it as one failed case.
+	printf '1..1\nnot ok 1 kunit build\n' >"$tap"
+	exit 1
+fi
+python3 "$top/scripts/kunit-json2tap.py" <"$json" >"$tap" || rc=1
+exit "$rc"
