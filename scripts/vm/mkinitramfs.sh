@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Build the test guest's initramfs as two concatenated zstd cpio archives
+# (the kernel unpacks them in order):
+#  - a base that rarely changes, cached in build/: busybox, nvme-cli, fio and
+#    lspci with their shared libraries, and the kernel modules the tests load
+#    (with their dependencies); rebuilt when the kernel or a package changes;
+#  - the project part, rebuilt every time: snap's modules, the project's
+#    binaries and libraries they need, the selftests and /init.
+#
+# Usage: mkinitramfs.sh OUTPUT KERNEL_RELEASE MODROOT SNAP_KO_DIR
+#   MODROOT is the folder holding lib/modules/<release> ("/" for Debian's).
+set -euo pipefail
+out=$1 release=$2 modroot=$3 kodir=$4
+top=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# Kernel modules and programs the selftests use.
+guest_modules=(nvme virtio_pci virtio_blk nvmet nvmet-tcp nvme-tcp null_blk configfs)
+guest_programs=(nvme fio lspci)
+
+copy_libs() {
+	local root=$1 lib
+	for lib in $(ldd "$2" 2>/dev/null | grep -oE '/[^ ]+'); do
+		[ -e "$root$lib" ] && continue
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+}
+
+pack() {
+	(cd "$1" && find . -print0 | cpio --null -o -H newc --quiet) |
+		zstd -q -T0 -6 -f -o "$2"
+}
+
+build_base() {
+	local root=$work/base p f m ko rel moddir=lib/modules/$release
+	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,proc,sys,dev,tmp,run,mnt,etc,root}
+	# /init runs under /bin/busybox; the host may have it in /usr/bin only.
+	install -m755 "$(command -v busybox)" "$root/bin/busybox"
+	for p in "${guest_programs[@]}"; do
+		f=$(command -v "$p")
+		mkdir -p "$root$(dirname "$f")"
+		cp -L "$f" "$root$f"
+		copy_libs "$root" "$f"
+	done
+	mkdir -p "$root/$moddir"
+	for m in "${guest_modules[@]}"; do
+		modprobe -d "$modroot" -S "$release" --show-depends "$m" 2>/dev/null |
+			awk '$1 == "insmod" { print $2 }'
+	done | sort -u | while read -r ko; do
+		rel=${ko#"$modroot"}
+		rel=${rel#/}
+		mkdir -p "$root/$(dirname "$rel")"
+		cp "$ko" "$root/$rel"
+	done
+	cp "$modroot/$moddir"/modules.{order,builtin,builtin.modinfo} "$root/$moddir/" 2>/dev/null || true
+	depmod -b "$root" "$release"
+	echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
+	echo "nobody:x:65534:65534:nobody:/:/bin/sh" >>"$root/etc/passwd"
+	printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+	pack "$root" "$1"
+}
+
+# The base depends on the kernel's modules and on the installed packages.
+key=$( {
+	echo "$release $modroot ${guest_modules[*]} ${guest_programs[*]}"
+	stat -c '%n %Y' "$modroot/lib/modules/$release/modules.dep"
+	for p in "${guest_programs[@]}"; do stat -L -c '%n %Y' "$(command -v "$p")"; done
+	stat -L -c '%n %Y' "$(command -v busybox)"
+	sha256sum "$0"
+} | sha256sum | cut -c1-16)
+base=$top/build/initramfs-base-$key.cpio.zst
+if [ ! -f "$base" ]; then
+	rm -f "$top"/build/initramfs-base-*.cpio.zst
+	build_base "$work/base.zst"
+	mkdir -p "$(dirname "$base")"
+	mv "$work/base.zst" "$base"
+fi
+
+root=$work/snap
+mkdir -p "$root/usr/bin" "$root/snap"
+for b in "$top"/build/bin/*; do
+	[ -x "$b" ] || continue
+	cp "$b" "$root/usr/bin/"
+	copy_libs "$root" "$b"
+done
+cp "$kodir"/*.ko "$root/snap/"
+cp -r "$top/selftests" "$root/selftests"
+install -m755 "$top/scripts/vm/init" "$root/init"
+pack "$root" "$work/snap.zst"
+
+mkdir -p "$(dirname "$out")"
+cat "$base" "$work/snap.zst" >"$out"

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Boot the test guest under QEMU (TCG, 2 vCPUs, 2 GiB, an ivshmem-plain
+# device whose RAM backs the emulated BARs), run selftests, collect their TAP
+# from the second serial port and exit with their status. A kernel oops, BUG,
+# WARN, lockup or sanitizer report on the console, or a guest that never
+# finishes, fails the run; the console log is kept under build/vm/.
+#
+# Usage: run.sh [--tests "a b"] [--shell] [--kernel BZIMAGE --release R
+#               --modroot DIR] [--kodir DIR] [--timeout S] [--tap FILE]
+#               [--append ARGS] [--name NAME]
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+
+tests="" shell=0 kernel="" release="" modroot=/ kodir=$top/kmod
+limit=${SNAP_VM_TIMEOUT:-900} tapout="" append="" name=vm
+while [ $# -gt 0 ]; do
+	case $1 in
+	--tests) tests=$2; shift ;;
+	--shell) shell=1 ;;
+	--kernel) kernel=$2; shift ;;
+	--release) release=$2; shift ;;
+	--modroot) modroot=$2; shift ;;
+	--kodir) kodir=$2; shift ;;
+	--timeout) limit=$2; shift ;;
+	--tap) tapout=$2; shift ;;
+	--append) append=$2; shift ;;
+	--name) name=$2; shift ;;
+	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+if [ -z "$kernel" ]; then
+	release=$("$top/scripts/kver.sh")
+	kernel=/boot/vmlinuz-$release
+fi
+
+out=$top/build/$name
+mkdir -p "$out"
+initrd=$out/initramfs.cpio.zst
+t0=$(date +%s.%N)
+"$top/scripts/vm/mkinitramfs.sh" "$initrd" "$release" "$modroot" "$kodir"
+t1=$(date +%s.%N)
+printf 'vm: initramfs %s MiB, built in %.1f s\n' \
+	"$(du -m "$initrd" | cut -f1)" "$(echo "$t1 - $t0" | bc)"
+
+# The ivshmem-plain BAR is the RAM behind the emulated functions' BARs.
+qemu=(qemu-system-x86_64 -machine q35 -cpu max -smp 2 -m 2G -no-reboot
+	-display none -kernel "$kernel" -initrd "$initrd"
+	-object memory-backend-ram,id=snapbar,size=64M
+	-device ivshmem-plain,memdev=snapbar)
+cmdline="console=ttyS0 panic=-1 oops=panic softlockup_panic=1 hung_task_panic=1"
+
+if [ "$shell" = 1 ]; then
+	exec "${qemu[@]}" -serial mon:stdio -append "$cmdline snap.mode=shell $append"
+fi
+
+console=$out/console.log tap=$out/tap.log
+rm -f "$console" "$tap"
+tests=$(echo "$tests" | tr ' ' ',')
+rc=0
+timeout --foreground -k 10 "$limit" "${qemu[@]}" -monitor none \
+	-serial "file:$console" -serial "file:$tap" \
+	-append "$cmdline snap.mode=test snap.tests=$tests $append" || rc=$?
+t2=$(date +%s.%N)
+
+sed 's/\r$//' "$tap" | grep -v '^# SNAP-VM-EXIT' || true
+[ -n "$tapout" ] && sed 's/\r$//' "$tap" | grep -vE '^(# |TAP version)' >"$tapout"
+
+fail() {
+	echo "vm: FAIL: $*" >&2
+	echo "vm: console log kept in $console" >&2
+	exit 1
+}
+[ $rc -eq 124 ] || [ $rc -eq 137 ] && fail "guest did not finish within ${limit} s"
+bad=$(grep -naE 'WARNING:|BUG:|Oops|Kernel panic|general protection fault|soft lockup|hard LOCKUP|blocked for more than|KASAN|UBSAN|unreferenced object|possible recursive locking|circular locking|inconsistent lock state|suspicious RCU usage|sleeping function called|Call Trace' "$console" | head -n 20 || true)
+[ -z "$bad" ] || { echo "$bad" >&2; fail "the kernel reported a problem"; }
+exitline=$(grep -a '^# SNAP-VM-EXIT' "$tap" | tr -d '\r' || true)
+[ -n "$exitline" ] || fail "guest stopped before the selftests finished (qemu exit $rc)"
+printf 'vm: wall clock %.1f s (qemu %.1f s)\n' "$(echo "$t2 - $t0" | bc)" "$(echo "$t2 - $t1" | bc)"
+failed=${exitline##* }
+[ "$failed" = 0 ] || { echo "vm: $failed selftest(s) failed; console log in $console" >&2; exit 1; }
