@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# `make check`: every test layer in turn - userspace unit tests (cmocka under
+# ASan/UBSan), KUnit under UML, VM selftests on Debian's kernel - then one
+# summary line counted from their TAP: "N passed, N failed, N skipped".
+# Exit status is non-zero when anything failed or a layer could not run.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+res=$top/build/results
+rm -rf "$res"
+mkdir -p "$res"
+status=0
+
+layer() {
+	local name=$1
+	shift
+	echo "== $name"
+	local t0=$SECONDS
+	if ! "$@"; then
+		status=1
+		# A layer that died before writing TAP still counts as a failure.
+		[ -s "$res/$name.tap" ] || printf '1..1\nnot ok 1 %s\n' "$name" >"$res/$name.tap"
+	fi
+	echo "== $name: $((SECONDS - t0)) s"
+}
+
+build() {
+	make -j"$(nproc)" all tests >"$res/build.log" 2>&1 && return 0
+	cat "$res/build.log"
+	printf '1..1\nnot ok 1 build\n' >"$res/build.tap"
+	return 1
+}
+layer build build
+layer unit make -s unit
+layer kunit scripts/kunit.sh "$res/kunit.tap"
+layer vm scripts/vm/run.sh --tap "$res/vm.tap" ${SNAP_VM_TESTS:+--tests "$SNAP_VM_TESTS"}
+
+python3 scripts/tap-summary.py "$res"/*.tap || status=1
+exit $status
