@@ -44,6 +44,9 @@ build_base() {
 		cp -L "$f" "$root$f"
 		copy_libs "$root" "$f"
 	done
+	# lspci names devices from this table.
+	mkdir -p "$root/usr/share/misc"
+	cp -L /usr/share/misc/pci.ids "$root/usr/share/misc/" 2>/dev/null || true
 	mkdir -p "$root/$moddir"
 	for m in "${guest_modules[@]}"; do
 		modprobe -d "$modroot" -S "$release" --show-depends "$m" 2>/dev/null |

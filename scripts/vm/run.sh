@@ -45,7 +45,7 @@ printf 'vm: initramfs %s MiB, built in %.1f s\n' \
 
 # The ivshmem-plain BAR is the RAM behind the emulated functions' BARs.
 qemu=(qemu-system-x86_64 -machine q35 -cpu max -smp 2 -m 2G -no-reboot
-	-display none -kernel "$kernel" -initrd "$initrd"
+	-display none -vga none -nic none -kernel "$kernel" -initrd "$initrd"
 	-object memory-backend-ram,id=snapbar,size=64M
 	-device ivshmem-plain,memdev=snapbar)
 cmdline="console=ttyS0 panic=-1 oops=panic softlockup_panic=1 hung_task_panic=1"

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# `make check-debug`: the debug lane. Builds (once, cached outside git) a
+# guest kernel with KASAN, lockdep, kmemleak, DEBUG_ATOMIC_SLEEP and KUnit,
+# builds snap.ko and the KUnit suites as modules against it, and runs every
+# VM selftest plus the KUnit suites on it. Any KASAN, lockdep or kmemleak
+# report fails the run (scripts/vm/run.sh and the guest's init scan for them).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cache=${SNAP_CACHE:-$HOME/.cache/snap}
+kbuild=$("$top/scripts/debug-kernel.sh" | tail -n 1)
+release=$(cat "$cache/debug-kernel/release")
+
+# Build in a copy: the M= objects for Debian's kernel live in kmod/ itself.
+mod=$top/build/debug-mod
+rm -rf "$mod"
+mkdir -p "$mod"
+cp -r "$top/Kbuild" "$top/kmod" "$top/include" "$mod/"
+make -C "$kbuild" M="$mod" CONFIG_SNAP_KUNIT_TEST=m modules >"$top/build/debug-mod.log" 2>&1 ||
+	{ cat "$top/build/debug-mod.log"; exit 1; }
+make -C "$top" -s userspace
+
+res=$top/build/results
+mkdir -p "$res"
+rc=0
+"$top/scripts/vm/run.sh" --name vm-debug --kernel "$kbuild/arch/x86/boot/bzImage" \
+	--release "$release" --modroot "$cache/debug-kernel/modroot" \
+	--kodir "$mod/kmod" --tap "$res/debug.tap" \
+	${SNAP_VM_TESTS:+--tests "$SNAP_VM_TESTS"} || rc=1
+python3 "$top/scripts/tap-summary.py" "$res/debug.tap" || rc=1
+exit $rc
