@@ -18,12 +18,23 @@ SNAP_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude/uapi -Iuserspace/lib \
 TEST_CFLAGS := $(SNAP_CFLAGS) -O1 -fsanitize=address,undefined \
 	-fno-omit-frame-pointer -fno-sanitize-recover=all
 
+NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
+NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null || echo -lnl-genl-3 -lnl-3)
+SNAP_CFLAGS += $(NL_CFLAGS)
+TEST_CFLAGS += $(NL_CFLAGS)
+
 LIB_SRCS := $(wildcard userspace/lib/*.c)
 SNAPADM_SRCS := $(wildcard userspace/snapadm/*.c)
+# Everything of snapadm but main() is also linked into its unit tests.
+SNAPADM_LIB_SRCS := $(filter-out userspace/snapadm/snapadm.c,$(SNAPADM_SRCS))
+SNAPADM_LIBS := $(NL_LIBS) -lkmod
 TEST_SRCS := $(wildcard userspace/tests/test_*.c)
 TESTS := $(patsubst userspace/tests/%.c,$(B)/tests/%,$(TEST_SRCS))
 
-BINS := $(B)/bin/snapadm
+# Helper programs the VM selftests run (selftests/*.c), raw netlink via libmnl.
+SELFTEST_BINS := $(patsubst selftests/%.c,$(B)/bin/%,$(wildcard selftests/*.c))
+
+BINS := $(B)/bin/snapadm $(SELFTEST_BINS)
 
 # Keep objects make would otherwise delete as intermediates.
 .SECONDARY:
@@ -52,11 +63,16 @@ $(B)/tobj/%.o: userspace/%.c
 
 $(B)/bin/snapadm: $(patsubst userspace/%.c,$(B)/obj/%.o,$(SNAPADM_SRCS) $(LIB_SRCS))
 	@mkdir -p $(dir $@)
-	$(CC) $(SNAP_CFLAGS) -o $@ $^
+	$(CC) $(SNAP_CFLAGS) -o $@ $^ $(SNAPADM_LIBS)
 
-$(B)/tests/test_%: $(B)/tobj/tests/test_%.o $(patsubst userspace/%.c,$(B)/tobj/%.o,$(LIB_SRCS))
+$(B)/bin/%: selftests/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(TEST_CFLAGS) -o $@ $^ -lcmocka
+	$(CC) $(SNAP_CFLAGS) -MMD -MP -o $@ $< -lmnl
+
+$(B)/tests/test_%: $(B)/tobj/tests/test_%.o \
+		$(patsubst userspace/%.c,$(B)/tobj/%.o,$(LIB_SRCS) $(SNAPADM_LIB_SRCS))
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -o $@ $^ -lcmocka $(SNAPADM_LIBS)
 
 tests: $(TESTS)
 
