@@ -9,7 +9,6 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 
-#include <linux/snap.h>
 #include "snap.h"
 
 struct snap_params snap_params = SNAP_PARAMS_DEFAULT_INIT;
@@ -63,12 +62,42 @@ static int __init snap_init(void)
 		return ret;
 	}
 
-	pr_info("loaded, ABI %u.%u\n", SNAP_ABI_MAJOR, SNAP_ABI_MINOR);
+	ret = snap_sysfs_init();
+	if (ret)
+		return ret;
+	ret = snap_core_init();
+	if (ret)
+		goto err_sysfs_exit;
+	ret = snap_genl_init();
+	if (ret)
+		goto err_core_exit;
+	ret = snap_cdev_init();
+	if (ret)
+		goto err_genl_exit;
+
+	pr_info("loaded, ABI %u.%u, %u functions\n", SNAP_ABI_MAJOR,
+		SNAP_ABI_MINOR, snap_emu.num_funcs);
 	return 0;
+
+err_genl_exit:
+	snap_genl_exit();
+err_core_exit:
+	snap_core_exit();
+err_sysfs_exit:
+	snap_sysfs_exit();
+	return ret;
 }
 
+/*
+ * No daemon can be attached here: its open /dev/snap holds a module
+ * reference. Objects still alive are destroyed without announcement.
+ */
 static void __exit snap_exit(void)
 {
+	snap_cdev_exit();
+	snap_genl_exit();
+	snap_core_exit();
+	snap_sysfs_exit();
 	pr_info("unloaded\n");
 }
 

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/snap: where the snap_service daemon attaches. One daemon at a time;
+ * the module notices (and announces) a detach or the daemon's death, since
+ * closing the file detaches. The open file holds a module reference, so
+ * rmmod is refused with EBUSY while a daemon is attached.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/sched.h>
+#include <linux/uaccess.h>
+
+#include "snap.h"
+
+static bool snap_reserved_zero(const __u64 *reserved, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (reserved[i])
+			return false;
+	return true;
+}
+
+static int snap_cdev_open(struct inode *inode, struct file *file)
+{
+	/* The node is 0600; also refuse a root-owned fd passed to others. */
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	return 0;
+}
+
+static void snap_daemon_detach(struct file *file)
+{
+	pid_t pid = snap_emu.daemon_pid;
+
+	snap_emu.daemon = NULL;
+	WRITE_ONCE(snap_emu.daemon_pid, 0);
+	snap_emu.generation++;
+	pr_info("daemon %d detached\n", pid);
+	snap_notify_daemon(false, pid);
+}
+
+static long snap_ioctl_attach(struct file *file, void __user *argp)
+{
+	struct snap_ioc_attach req;
+	int ret = 0;
+
+	if (copy_from_user(&req, argp, sizeof(req)))
+		return -EFAULT;
+	if (req.flags || !snap_reserved_zero(req.reserved, ARRAY_SIZE(req.reserved)))
+		return -EINVAL;
+	/* A daemon built for another major could misread the objects. */
+	if (req.abi_major != SNAP_ABI_MAJOR)
+		return -EPROTO;
+
+	mutex_lock(&snap_lock);
+	if (snap_emu.daemon) {
+		ret = -EBUSY;
+		goto out_unlock;
+	}
+	req.abi_major = SNAP_ABI_MAJOR;
+	req.abi_minor = SNAP_ABI_MINOR;
+	req.features &= SNAP_F_ALL;
+	if (copy_to_user(argp, &req, sizeof(req))) {
+		ret = -EFAULT;
+		goto out_unlock;
+	}
+	snap_emu.daemon = file;
+	WRITE_ONCE(snap_emu.daemon_pid, task_tgid_vnr(current));
+	snap_emu.generation++;
+	pr_info("daemon %d attached\n", snap_emu.daemon_pid);
+	snap_notify_daemon(true, snap_emu.daemon_pid);
+out_unlock:
+	mutex_unlock(&snap_lock);
+	return ret;
+}
+
+static long snap_ioctl_detach(struct file *file)
+{
+	int ret = 0;
+
+	mutex_lock(&snap_lock);
+	if (snap_emu.daemon == file)
+		snap_daemon_detach(file);
+	else
+		ret = -ENOTCONN;
+	mutex_unlock(&snap_lock);
+	return ret;
+}
+
+static long snap_ioctl_info(void __user *argp)
+{
+	struct snap_ioc_info info;
+
+	if (copy_from_user(&info, argp, sizeof(info)))
+		return -EFAULT;
+	if (info.flags || info.pad ||
+	    !snap_reserved_zero(info.reserved, ARRAY_SIZE(info.reserved)))
+		return -EINVAL;
+
+	mutex_lock(&snap_lock);
+	info.abi_major = SNAP_ABI_MAJOR;
+	info.abi_minor = SNAP_ABI_MINOR;
+	info.features = SNAP_F_ALL;
+	info.generation = snap_emu.generation;
+	info.daemon_pid = snap_emu.daemon_pid;
+	mutex_unlock(&snap_lock);
+
+	return copy_to_user(argp, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+static long snap_cdev_ioctl(struct file *file, unsigned int cmd,
+			    unsigned long arg)
+{
+	void __user *argp = (void __user *)arg;
+
+	switch (cmd) {
+	case SNAP_IOC_ATTACH:
+		return snap_ioctl_attach(file, argp);
+	case SNAP_IOC_DETACH:
+		return snap_ioctl_detach(file);
+	case SNAP_IOC_INFO:
+		return snap_ioctl_info(argp);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int snap_cdev_release(struct inode *inode, struct file *file)
+{
+	mutex_lock(&snap_lock);
+	if (snap_emu.daemon == file)
+		snap_daemon_detach(file);
+	mutex_unlock(&snap_lock);
+	return 0;
+}
+
+static const struct file_operations snap_cdev_fops = {
+	.owner = THIS_MODULE,
+	.open = snap_cdev_open,
+	.release = snap_cdev_release,
+	.unlocked_ioctl = snap_cdev_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice snap_miscdev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = SNAP_DEV_NAME,
+	.fops = &snap_cdev_fops,
+	.mode = 0600,
+};
+
+int snap_cdev_init(void)
+{
+	return misc_register(&snap_miscdev);
+}
+
+void snap_cdev_exit(void)
+{
+	misc_deregister(&snap_miscdev);
+}

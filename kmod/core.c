@@ -1,0 +1,1169 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The registry of emulation objects and SNAP's rules between them: names
+ * unique, nsid unique in its subsystem, no namespace shared between
+ * controllers, one controller per function, queue limits from the MSI-X
+ * vectors, nothing destroyed while in use unless forced.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "rules.h"
+#include "snap.h"
+
+/* Serializes every change to the registry and every read of its links. */
+DEFINE_MUTEX(snap_lock);
+
+struct snap_emu snap_emu = {
+	.name = "sim0",
+	.funcs = LIST_HEAD_INIT(snap_emu.funcs),
+	.ctrls = LIST_HEAD_INIT(snap_emu.ctrls),
+	.subsystems = LIST_HEAD_INIT(snap_emu.subsystems),
+	.bdevs = LIST_HEAD_INIT(snap_emu.bdevs),
+	.ctrl_gc = LIST_HEAD_INIT(snap_emu.ctrl_gc),
+};
+
+/* Defaults of SNAP's RPCs where the caller gives none. */
+#define SNAP_DEFAULT_NN			1024
+#define SNAP_MAX_NN			4096
+#define SNAP_DEFAULT_MDTS		7
+#define SNAP_MAX_MDTS			10
+#define SNAP_DEFAULT_MODEL		"snap NVMe controller"
+#define SNAP_VBLK_DEFAULT_QUEUE_SIZE	128
+#define SNAP_VBLK_MAX_QUEUE_SIZE	32768	/* virtio 1.2, split ring */
+#define SNAP_VBLK_DEFAULT_SEG_MAX	32
+#define SNAP_VBLK_MAX_SEG_MAX		4096
+#define SNAP_VBLK_DEFAULT_SIZE_MAX	65536
+#define SNAP_VBLK_MIN_SIZE_MAX		512
+#define SNAP_VBLK_MAX_SIZE_MAX		SZ_1G
+#define SNAP_BDEV_DEFAULT_BLOCK_SIZE	512
+#define SNAP_BDEV_MIN_BLOCK_SIZE	512
+#define SNAP_BDEV_MAX_BLOCK_SIZE	65536
+
+/*
+ * Dropping snap_lock also removes the sysfs folders of controllers that
+ * went away meanwhile: removing them under the lock could deadlock with a
+ * sysfs read of that very folder, which takes the lock.
+ */
+void snap_unlock(void)
+{
+	struct snap_ctrl *ctrl, *tmp;
+	LIST_HEAD(gc);
+
+	list_splice_init(&snap_emu.ctrl_gc, &gc);
+	mutex_unlock(&snap_lock);
+
+	list_for_each_entry_safe(ctrl, tmp, &gc, node) {
+		list_del(&ctrl->node);
+		kobject_del(&ctrl->kobj);
+		kobject_put(&ctrl->kobj);
+	}
+}
+
+static void snap_changed(void)
+{
+	snap_emu.generation++;
+}
+
+static int snap_set_string(char **dst, const char *src)
+{
+	char *copy = NULL;
+
+	if (src && *src) {
+		copy = kstrdup(src, GFP_KERNEL);
+		if (!copy)
+			return -ENOMEM;
+	}
+	kfree(*dst);
+	*dst = copy;
+	return 0;
+}
+
+/* ---- bdevs ---- */
+
+static void snap_bdev_release(struct kref *ref)
+{
+	struct snap_bdev *bdev = container_of(ref, struct snap_bdev, ref);
+
+	ida_free(&snap_emu.bdev_ida, bdev->id);
+	kfree(bdev->filename);
+	kfree(bdev->args);
+	kfree(bdev->error);
+	kfree(bdev);
+}
+
+static void snap_bdev_put(struct snap_bdev *bdev)
+{
+	kref_put(&bdev->ref, snap_bdev_release);
+}
+
+struct snap_bdev *snap_bdev_find(const char *name)
+{
+	struct snap_bdev *bdev;
+
+	list_for_each_entry(bdev, &snap_emu.bdevs, node)
+		if (!strcmp(bdev->name, name))
+			return bdev;
+	return NULL;
+}
+
+static bool snap_bdev_in_use(const struct snap_bdev *bdev)
+{
+	return bdev->ns || bdev->vblk;
+}
+
+static int snap_bdev_check_cfg(const struct snap_bdev_cfg *cfg,
+			       struct netlink_ext_ack *extack)
+{
+	if (!snap_valid_name(cfg->name)) {
+		NL_SET_ERR_MSG(extack, "bdev name must be 1-63 of [A-Za-z0-9_.:-]");
+		return -EINVAL;
+	}
+	if (cfg->block_size &&
+	    !snap_pow2_in(cfg->block_size, SNAP_BDEV_MIN_BLOCK_SIZE,
+			  SNAP_BDEV_MAX_BLOCK_SIZE)) {
+		NL_SET_ERR_MSG(extack, "block_size must be a power of two in 512-65536");
+		return -EINVAL;
+	}
+	switch (cfg->type) {
+	case SNAP_BDEV_NULL:
+	case SNAP_BDEV_MALLOC:
+		if (!cfg->block_size || !cfg->num_blocks) {
+			NL_SET_ERR_MSG(extack, "null and malloc bdevs need num_blocks and block_size");
+			return -EINVAL;
+		}
+		break;
+	case SNAP_BDEV_URING:
+		if (!cfg->filename || cfg->filename[0] != '/') {
+			NL_SET_ERR_MSG(extack, "uring bdev needs an absolute filename");
+			return -EINVAL;
+		}
+		break;
+	case SNAP_BDEV_NVMF:
+	case SNAP_BDEV_PLUGIN:
+		if (!cfg->args || !*cfg->args) {
+			NL_SET_ERR_MSG(extack, "nvmf and plugin bdevs need bdev_args");
+			return -EINVAL;
+		}
+		break;
+	}
+	if (cfg->num_blocks > U64_MAX / (cfg->block_size ?: 1)) {
+		NL_SET_ERR_MSG(extack, "bdev size overflows 64 bits");
+		return -ERANGE;
+	}
+	return 0;
+}
+
+int snap_bdev_create(const struct snap_bdev_cfg *cfg, struct snap_bdev **out,
+		     struct netlink_ext_ack *extack)
+{
+	struct snap_bdev *bdev;
+	int ret;
+
+	ret = snap_bdev_check_cfg(cfg, extack);
+	if (ret)
+		return ret;
+	if (snap_bdev_find(cfg->name)) {
+		snap_extack_fmt(extack, "bdev %s already exists", cfg->name);
+		return -EEXIST;
+	}
+
+	bdev = kzalloc(sizeof(*bdev), GFP_KERNEL);
+	if (!bdev)
+		return -ENOMEM;
+	kref_init(&bdev->ref);
+	strscpy(bdev->name, cfg->name, sizeof(bdev->name));
+	bdev->type = cfg->type;
+	bdev->num_blocks = cfg->num_blocks;
+	bdev->block_size = cfg->block_size ?: SNAP_BDEV_DEFAULT_BLOCK_SIZE;
+	ret = snap_set_string(&bdev->filename, cfg->filename);
+	if (ret)
+		goto err_free;
+	ret = snap_set_string(&bdev->args, cfg->args);
+	if (ret)
+		goto err_free;
+	ret = ida_alloc_min(&snap_emu.bdev_ida, 1, GFP_KERNEL);
+	if (ret < 0)
+		goto err_free;
+	bdev->id = ret;
+
+	list_add_tail(&bdev->node, &snap_emu.bdevs);
+	snap_changed();
+	snap_notify_bdev(SNAP_CMD_BDEV_NEW, bdev);
+	*out = bdev;
+	return 0;
+
+err_free:
+	kfree(bdev->filename);
+	kfree(bdev->args);
+	kfree(bdev);
+	return ret;
+}
+
+static void snap_ns_unlink(struct snap_ns *ns);
+static void snap_vblk_unlink_bdev(struct snap_ctrl *ctrl);
+
+int snap_bdev_destroy(struct snap_bdev *bdev, bool force,
+		      struct netlink_ext_ack *extack)
+{
+	if (snap_bdev_in_use(bdev) && !force) {
+		snap_extack_fmt(extack, "bdev %s is in use by %s", bdev->name,
+				bdev->ns ? "a namespace" : bdev->vblk->name);
+		return -EBUSY;
+	}
+	if (bdev->ns)
+		snap_ns_unlink(bdev->ns);
+	if (bdev->vblk)
+		snap_vblk_unlink_bdev(bdev->vblk);
+
+	list_del(&bdev->node);
+	snap_changed();
+	snap_notify_bdev(SNAP_CMD_BDEV_DEL, bdev);
+	snap_bdev_put(bdev);
+	return 0;
+}
+
+static void snap_ns_sync_ready(struct snap_ns *ns);
+
+int snap_bdev_set_status(struct snap_bdev *bdev, const u8 *ready,
+			 const char *error, const u64 *num_blocks,
+			 struct netlink_ext_ack *extack)
+{
+	int ret;
+
+	if (num_blocks && *num_blocks > U64_MAX / bdev->block_size) {
+		NL_SET_ERR_MSG(extack, "bdev size overflows 64 bits");
+		return -ERANGE;
+	}
+	if (error) {
+		ret = snap_set_string(&bdev->error, error);
+		if (ret)
+			return ret;
+	}
+	if (ready)
+		bdev->ready = *ready;
+	if (num_blocks)
+		bdev->num_blocks = *num_blocks;
+	snap_changed();
+	snap_notify_bdev(SNAP_CMD_BDEV_SET, bdev);
+	if (bdev->ns)
+		snap_ns_sync_ready(bdev->ns);
+	return 0;
+}
+
+/* ---- subsystems ---- */
+
+static void snap_subsys_release(struct kref *ref)
+{
+	struct snap_subsys *subsys = container_of(ref, struct snap_subsys, ref);
+
+	ida_free(&snap_emu.subsys_ida, subsys->id);
+	kfree(subsys);
+}
+
+static void snap_subsys_put(struct snap_subsys *subsys)
+{
+	kref_put(&subsys->ref, snap_subsys_release);
+}
+
+struct snap_subsys *snap_subsys_find(const char *nqn)
+{
+	struct snap_subsys *subsys;
+
+	list_for_each_entry(subsys, &snap_emu.subsystems, node)
+		if (!strcmp(subsys->nqn, nqn))
+			return subsys;
+	return NULL;
+}
+
+static int snap_check_printable(const char *s, const char *what,
+				struct netlink_ext_ack *extack)
+{
+	for (; *s; s++) {
+		if (*s < 0x20 || *s > 0x7e) {
+			snap_extack_fmt(extack, "%s must be printable ASCII", what);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int snap_subsys_create(const struct snap_subsys_cfg *cfg,
+		       struct snap_subsys **out, struct netlink_ext_ack *extack)
+{
+	struct snap_subsys *subsys;
+	u32 nn = cfg->nn ?: SNAP_DEFAULT_NN;
+	int ret;
+
+	if (!snap_valid_nqn(cfg->nqn)) {
+		NL_SET_ERR_MSG(extack, "nqn must start with \"nqn.\" and be at most 223 printable bytes");
+		return -EINVAL;
+	}
+	if (nn > SNAP_MAX_NN || cfg->mnan > nn) {
+		snap_extack_fmt(extack, "need 1 <= mnan <= nn <= %u", SNAP_MAX_NN);
+		return -ERANGE;
+	}
+	if ((cfg->serial && snap_check_printable(cfg->serial, "serial_number", extack)) ||
+	    (cfg->model && snap_check_printable(cfg->model, "model_number", extack)))
+		return -EINVAL;
+	if (snap_subsys_find(cfg->nqn)) {
+		snap_extack_fmt(extack, "subsystem %s already exists", cfg->nqn);
+		return -EEXIST;
+	}
+
+	subsys = kzalloc(sizeof(*subsys), GFP_KERNEL);
+	if (!subsys)
+		return -ENOMEM;
+	ret = ida_alloc_min(&snap_emu.subsys_ida, 1, GFP_KERNEL);
+	if (ret < 0) {
+		kfree(subsys);
+		return ret;
+	}
+	kref_init(&subsys->ref);
+	subsys->id = ret;
+	INIT_LIST_HEAD(&subsys->namespaces);
+	strscpy(subsys->nqn, cfg->nqn, sizeof(subsys->nqn));
+	if (cfg->serial && *cfg->serial)
+		strscpy(subsys->serial, cfg->serial, sizeof(subsys->serial));
+	else
+		snprintf(subsys->serial, sizeof(subsys->serial), "SNAP%08X", subsys->id);
+	strscpy(subsys->model, cfg->model && *cfg->model ? cfg->model :
+		SNAP_DEFAULT_MODEL, sizeof(subsys->model));
+	subsys->nn = nn;
+	subsys->mnan = cfg->mnan ?: nn;
+	subsys->single_ctrl = cfg->single_ctrl;
+
+	list_add_tail(&subsys->node, &snap_emu.subsystems);
+	snap_changed();
+	snap_notify_subsys(SNAP_CMD_SUBSYS_NEW, subsys);
+	*out = subsys;
+	return 0;
+}
+
+int snap_subsys_destroy(struct snap_subsys *subsys, bool force,
+			struct netlink_ext_ack *extack)
+{
+	struct snap_ctrl *ctrl, *ctmp;
+	struct snap_ns *ns, *ntmp;
+
+	if ((subsys->num_ns || subsys->num_ctrls) && !force) {
+		snap_extack_fmt(extack, "subsystem has %u namespaces and %u controllers",
+				subsys->num_ns, subsys->num_ctrls);
+		return -EBUSY;
+	}
+	list_for_each_entry_safe(ctrl, ctmp, &snap_emu.ctrls, node)
+		if (ctrl->type == SNAP_FUNC_NVME && ctrl->nvme.subsys == subsys)
+			snap_ctrl_destroy(ctrl);
+	list_for_each_entry_safe(ns, ntmp, &subsys->namespaces, node)
+		snap_ns_unlink(ns);
+
+	list_del(&subsys->node);
+	snap_changed();
+	snap_notify_subsys(SNAP_CMD_SUBSYS_DEL, subsys);
+	snap_subsys_put(subsys);
+	return 0;
+}
+
+int snap_subsys_modify(struct snap_subsys *subsys, const char *serial,
+		       const char *model, const u32 *mnan,
+		       struct netlink_ext_ack *extack)
+{
+	if ((serial && snap_check_printable(serial, "serial_number", extack)) ||
+	    (model && snap_check_printable(model, "model_number", extack)))
+		return -EINVAL;
+	if (mnan && (*mnan > subsys->nn || *mnan < subsys->num_ns)) {
+		snap_extack_fmt(extack, "mnan must be in %u-%u",
+				max(subsys->num_ns, 1U), subsys->nn);
+		return -ERANGE;
+	}
+	if (serial && *serial)
+		strscpy(subsys->serial, serial, sizeof(subsys->serial));
+	if (model && *model)
+		strscpy(subsys->model, model, sizeof(subsys->model));
+	if (mnan)
+		subsys->mnan = *mnan;
+	snap_changed();
+	snap_notify_subsys(SNAP_CMD_SUBSYS_SET, subsys);
+	return 0;
+}
+
+/* ---- namespaces ---- */
+
+static void snap_ns_release(struct kref *ref)
+{
+	struct snap_ns *ns = container_of(ref, struct snap_ns, ref);
+
+	ida_free(&snap_emu.ns_ida, ns->id);
+	kfree(ns->error);
+	kfree(ns);
+}
+
+struct snap_ns *snap_ns_find(struct snap_subsys *subsys, u32 nsid)
+{
+	struct snap_ns *ns;
+
+	list_for_each_entry(ns, &subsys->namespaces, node)
+		if (ns->nsid == nsid)
+			return ns;
+	return NULL;
+}
+
+static u32 snap_ns_lowest_free(struct snap_subsys *subsys)
+{
+	struct snap_ns *ns;
+	u32 nsid = 1;
+
+	/* The list is sorted by nsid: the first gap is the answer. */
+	list_for_each_entry(ns, &subsys->namespaces, node) {
+		if (ns->nsid != nsid)
+			break;
+		nsid++;
+	}
+	return nsid;
+}
+
+static void snap_ns_insert_sorted(struct snap_subsys *subsys,
+				  struct snap_ns *new)
+{
+	struct snap_ns *ns;
+
+	list_for_each_entry(ns, &subsys->namespaces, node) {
+		if (ns->nsid > new->nsid) {
+			list_add_tail(&new->node, &ns->node);
+			return;
+		}
+	}
+	list_add_tail(&new->node, &subsys->namespaces);
+}
+
+static void snap_ns_sync_ready(struct snap_ns *ns)
+{
+	if (ns->ready == ns->bdev->ready)
+		return;
+	ns->ready = ns->bdev->ready;
+	snap_notify_ns(SNAP_CMD_NS_SET, ns);
+}
+
+static int snap_ns_check_cfg(const struct snap_ns_cfg *cfg,
+			     struct snap_subsys **subsys_out,
+			     struct snap_bdev **bdev_out, u32 *nsid_out,
+			     struct netlink_ext_ack *extack)
+{
+	struct snap_subsys *subsys;
+	struct snap_bdev *bdev;
+	u32 nsid;
+
+	subsys = snap_subsys_find(cfg->nqn);
+	if (!subsys) {
+		snap_extack_fmt(extack, "no subsystem %s", cfg->nqn);
+		return -ENOENT;
+	}
+	bdev = snap_bdev_find(cfg->bdev);
+	if (!bdev) {
+		snap_extack_fmt(extack, "no bdev %s", cfg->bdev);
+		return -ENOENT;
+	}
+	if (snap_bdev_in_use(bdev)) {
+		snap_extack_fmt(extack, "bdev %s is already in use", bdev->name);
+		return -EBUSY;
+	}
+	if (subsys->num_ns >= subsys->mnan) {
+		snap_extack_fmt(extack, "subsystem already has mnan=%u namespaces",
+				subsys->mnan);
+		return -E2BIG;
+	}
+	nsid = cfg->nsid ?: snap_ns_lowest_free(subsys);
+	if (nsid > subsys->nn) {
+		snap_extack_fmt(extack, "nsid must be in 1-%u (nn)", subsys->nn);
+		return -ERANGE;
+	}
+	if (snap_ns_find(subsys, nsid)) {
+		snap_extack_fmt(extack, "nsid %u already exists in %s", nsid,
+				subsys->nqn);
+		return -EEXIST;
+	}
+	if (cfg->uuid && snap_uuid_is_null(cfg->uuid)) {
+		NL_SET_ERR_MSG(extack, "uuid must not be all zeroes");
+		return -EINVAL;
+	}
+	*subsys_out = subsys;
+	*bdev_out = bdev;
+	*nsid_out = nsid;
+	return 0;
+}
+
+int snap_ns_create(const struct snap_ns_cfg *cfg, struct snap_ns **out,
+		   struct netlink_ext_ack *extack)
+{
+	struct snap_subsys *subsys;
+	struct snap_bdev *bdev;
+	struct snap_ns *ns;
+	u32 nsid;
+	int ret;
+
+	ret = snap_ns_check_cfg(cfg, &subsys, &bdev, &nsid, extack);
+	if (ret)
+		return ret;
+
+	ns = kzalloc(sizeof(*ns), GFP_KERNEL);
+	if (!ns)
+		return -ENOMEM;
+	ret = ida_alloc_min(&snap_emu.ns_ida, 1, GFP_KERNEL);
+	if (ret < 0) {
+		kfree(ns);
+		return ret;
+	}
+	kref_init(&ns->ref);
+	ns->id = ret;
+	ns->nsid = nsid;
+	if (cfg->uuid)
+		memcpy(ns->uuid, cfg->uuid, SNAP_UUID_LEN);
+	else
+		snap_ns_uuid(subsys->nqn, nsid, ns->uuid);
+
+	kref_get(&subsys->ref);
+	ns->subsys = subsys;
+	kref_get(&bdev->ref);
+	ns->bdev = bdev;
+	bdev->ns = ns;
+	ns->ready = bdev->ready;
+	snap_ns_insert_sorted(subsys, ns);
+	subsys->num_ns++;
+
+	snap_changed();
+	snap_notify_ns(SNAP_CMD_NS_NEW, ns);
+	*out = ns;
+	return 0;
+}
+
+static void snap_ns_detach(struct snap_ns *ns)
+{
+	struct snap_ctrl *ctrl = ns->ctrl;
+
+	ns->ctrl = NULL;
+	snap_changed();
+	snap_notify_ctrl(SNAP_CMD_NVME_CTRL_SET, ctrl);
+}
+
+/* Removes a namespace whatever uses it; the caller checked or forced. */
+static void snap_ns_unlink(struct snap_ns *ns)
+{
+	struct snap_subsys *subsys = ns->subsys;
+
+	if (ns->ctrl)
+		snap_ns_detach(ns);
+	list_del(&ns->node);
+	subsys->num_ns--;
+	ns->bdev->ns = NULL;
+	snap_changed();
+	snap_notify_ns(SNAP_CMD_NS_DEL, ns);
+
+	snap_bdev_put(ns->bdev);
+	snap_subsys_put(subsys);
+	kref_put(&ns->ref, snap_ns_release);
+}
+
+int snap_ns_destroy(struct snap_ns *ns, bool force,
+		    struct netlink_ext_ack *extack)
+{
+	if (ns->ctrl && !force) {
+		snap_extack_fmt(extack, "namespace %u is attached to %s",
+				ns->nsid, ns->ctrl->name);
+		return -EBUSY;
+	}
+	snap_ns_unlink(ns);
+	return 0;
+}
+
+int snap_ns_set_status(struct snap_ns *ns, const u8 *ready, const char *error,
+		       struct netlink_ext_ack *extack)
+{
+	int ret;
+
+	if (error) {
+		ret = snap_set_string(&ns->error, error);
+		if (ret)
+			return ret;
+	}
+	if (ready)
+		ns->ready = *ready;
+	snap_changed();
+	snap_notify_ns(SNAP_CMD_NS_SET, ns);
+	return 0;
+}
+
+/* ---- functions ---- */
+
+static void snap_func_put(struct snap_func *func)
+{
+	kobject_put(&func->kobj);
+}
+
+struct snap_func *snap_func_lookup(u8 type, const struct snap_func_ref *ref,
+				   struct netlink_ext_ack *extack)
+{
+	struct snap_func *func;
+
+	if (!ref->vuid && !ref->has_pf) {
+		NL_SET_ERR_MSG(extack, "give the function as pf_id (and vf_id) or vuid");
+		return ERR_PTR(-EINVAL);
+	}
+	list_for_each_entry(func, &snap_emu.funcs, node) {
+		if (ref->vuid) {
+			if (strcmp(func->vuid, ref->vuid))
+				continue;
+		} else if (func->type != type || func->pf_id != ref->pf_id ||
+			   func->vf_id != (ref->has_vf ? (s32)ref->vf_id : -1)) {
+			continue;
+		}
+		if (func->type != type) {
+			snap_extack_fmt(extack, "function %s is not of this emulation type",
+					func->vuid);
+			return ERR_PTR(-EINVAL);
+		}
+		if ((ref->has_pf && func->pf_id != ref->pf_id) ||
+		    (ref->has_vf && func->vf_id != (s32)ref->vf_id)) {
+			NL_SET_ERR_MSG(extack, "vuid and pf_id/vf_id name different functions");
+			return ERR_PTR(-EINVAL);
+		}
+		return func;
+	}
+	if (ref->vuid)
+		snap_extack_fmt(extack, "no function with vuid %s", ref->vuid);
+	else if (ref->has_vf)
+		snap_extack_fmt(extack, "no %s function pf_id %u vf_id %u",
+				type == SNAP_FUNC_NVME ? "nvme" : "virtio_blk",
+				       ref->pf_id, ref->vf_id);
+	else
+		snap_extack_fmt(extack, "no %s function pf_id %u",
+				type == SNAP_FUNC_NVME ? "nvme" : "virtio_blk",
+				       ref->pf_id);
+	return ERR_PTR(-ENOENT);
+}
+
+static int snap_func_add(u8 type, u8 kind, u32 pf_id, s32 vf_id, u32 num_msix,
+			 u32 max_msix)
+{
+	struct snap_func *func;
+	int ret;
+
+	func = kzalloc(sizeof(*func), GFP_KERNEL);
+	if (!func)
+		return -ENOMEM;
+	kobject_init(&func->kobj, &snap_func_ktype);
+	ret = ida_alloc_min(&snap_emu.func_ida, 1, GFP_KERNEL);
+	if (ret < 0) {
+		kfree(func);
+		return ret;
+	}
+	func->id = ret;
+	func->type = type;
+	func->kind = kind;
+	func->pf_id = pf_id;
+	func->vf_id = vf_id;
+	func->num_msix = num_msix;
+	func->max_msix = max_msix;
+	snap_format_vuid(func->vuid, sizeof(func->vuid), type, pf_id, vf_id);
+
+	ret = snap_sysfs_add_func(func);
+	if (ret) {
+		kobject_put(&func->kobj);
+		return ret;
+	}
+	list_add_tail(&func->node, &snap_emu.funcs);
+	snap_emu.num_funcs++;
+	return 0;
+}
+
+static int snap_funcs_create(u8 type, u32 num_pf, u32 num_vf, u32 pf_msix,
+			     u32 vf_msix)
+{
+	u32 pf, vf;
+	int ret;
+
+	for (pf = 0; pf < num_pf; pf++) {
+		ret = snap_func_add(type, SNAP_FUNC_STATIC_PF, pf, -1, pf_msix,
+				    pf_msix);
+		if (ret)
+			return ret;
+		for (vf = 0; vf < num_vf; vf++) {
+			ret = snap_func_add(type, SNAP_FUNC_VF, pf, vf, vf_msix,
+					    vf_msix);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+/* ---- controllers ---- */
+
+struct snap_ctrl *snap_ctrl_find(const char *name, u8 type)
+{
+	struct snap_ctrl *ctrl;
+
+	list_for_each_entry(ctrl, &snap_emu.ctrls, node)
+		if (!strcmp(ctrl->name, name) && ctrl->type == type)
+			return ctrl;
+	return NULL;
+}
+
+static bool snap_ctrl_name_taken(const char *name)
+{
+	struct snap_ctrl *ctrl;
+
+	list_for_each_entry(ctrl, &snap_emu.ctrls, node)
+		if (!strcmp(ctrl->name, name))
+			return true;
+	return false;
+}
+
+/* SNAP names controllers NVMeCtrl1, NVMeCtrl2, ... when not told. */
+static void snap_ctrl_default_name(char *buf, size_t len, u8 type)
+{
+	const char *prefix = type == SNAP_FUNC_NVME ? "NVMeCtrl" : "VblkCtrl";
+	unsigned int n;
+
+	for (n = 1;; n++) {
+		snprintf(buf, len, "%s%u", prefix, n);
+		if (!snap_ctrl_name_taken(buf))
+			return;
+	}
+}
+
+static int snap_ctrl_check_common(const struct snap_ctrl_cfg *cfg,
+				  struct snap_func *func, u32 max_queues,
+				  struct netlink_ext_ack *extack)
+{
+	if (cfg->name && !snap_valid_name(cfg->name)) {
+		NL_SET_ERR_MSG(extack, "controller name must be 1-63 of [A-Za-z0-9_.:-]");
+		return -EINVAL;
+	}
+	if (cfg->name && snap_ctrl_name_taken(cfg->name)) {
+		snap_extack_fmt(extack, "controller %s already exists", cfg->name);
+		return -EEXIST;
+	}
+	if (func->ctrl) {
+		snap_extack_fmt(extack, "function %s already has controller %s",
+				func->vuid, func->ctrl->name);
+		return -EEXIST;
+	}
+	if (cfg->num_queues > max_queues) {
+		snap_extack_fmt(extack,
+				"num_queues %u exceeds %u, the limit of the function's %u MSI-X vectors",
+				       cfg->num_queues, max_queues, func->num_msix);
+		return -ERANGE;
+	}
+	return 0;
+}
+
+static int snap_nvme_ctrl_check(const struct snap_ctrl_cfg *cfg,
+				struct snap_func *func,
+				struct snap_subsys **subsys_out,
+				struct netlink_ext_ack *extack)
+{
+	struct snap_subsys *subsys;
+	int ret;
+
+	ret = snap_ctrl_check_common(cfg, func, snap_nvme_max_queues(func->num_msix),
+				     extack);
+	if (ret)
+		return ret;
+	if (!cfg->nqn) {
+		NL_SET_ERR_MSG(extack, "NVMe controller needs an nqn");
+		return -EINVAL;
+	}
+	subsys = snap_subsys_find(cfg->nqn);
+	if (!subsys) {
+		snap_extack_fmt(extack, "no subsystem %s", cfg->nqn);
+		return -ENOENT;
+	}
+	if (subsys->single_ctrl && subsys->num_ctrls) {
+		NL_SET_ERR_MSG(extack, "subsystem allows a single controller");
+		return -EBUSY;
+	}
+	if (cfg->mdts > SNAP_MAX_MDTS) {
+		snap_extack_fmt(extack, "mdts must be in 1-%u", SNAP_MAX_MDTS);
+		return -ERANGE;
+	}
+	*subsys_out = subsys;
+	return 0;
+}
+
+static int snap_vblk_ctrl_check(const struct snap_ctrl_cfg *cfg,
+				struct snap_func *func,
+				struct snap_bdev **bdev_out,
+				struct netlink_ext_ack *extack)
+{
+	struct snap_bdev *bdev = NULL;
+	int ret;
+
+	ret = snap_ctrl_check_common(cfg, func, snap_vblk_max_queues(func->num_msix),
+				     extack);
+	if (ret)
+		return ret;
+	if (cfg->queue_size &&
+	    !snap_pow2_in(cfg->queue_size, 2, SNAP_VBLK_MAX_QUEUE_SIZE)) {
+		NL_SET_ERR_MSG(extack, "queue_size must be a power of two in 2-32768");
+		return -EINVAL;
+	}
+	if (cfg->seg_max && !snap_pow2_in(cfg->seg_max, 1, SNAP_VBLK_MAX_SEG_MAX)) {
+		NL_SET_ERR_MSG(extack, "seg_max must be a power of two in 1-4096");
+		return -EINVAL;
+	}
+	if (cfg->size_max &&
+	    !snap_pow2_in(cfg->size_max, SNAP_VBLK_MIN_SIZE_MAX, SNAP_VBLK_MAX_SIZE_MAX)) {
+		NL_SET_ERR_MSG(extack, "size_max must be a power of two in 512-1073741824");
+		return -EINVAL;
+	}
+	if (cfg->serial && snap_check_printable(cfg->serial, "serial", extack))
+		return -EINVAL;
+	if (cfg->bdev) {
+		bdev = snap_bdev_find(cfg->bdev);
+		if (!bdev) {
+			snap_extack_fmt(extack, "no bdev %s", cfg->bdev);
+			return -ENOENT;
+		}
+		if (snap_bdev_in_use(bdev)) {
+			snap_extack_fmt(extack, "bdev %s is already in use", bdev->name);
+			return -EBUSY;
+		}
+	}
+	*bdev_out = bdev;
+	return 0;
+}
+
+static void snap_ctrl_init_nvme(struct snap_ctrl *ctrl,
+				const struct snap_ctrl_cfg *cfg,
+				struct snap_subsys *subsys)
+{
+	kref_get(&subsys->ref);
+	ctrl->nvme.subsys = subsys;
+	subsys->num_ctrls++;
+	ctrl->nvme.mdts = cfg->mdts ?: SNAP_DEFAULT_MDTS;
+}
+
+static void snap_vblk_link_bdev(struct snap_ctrl *ctrl, struct snap_bdev *bdev)
+{
+	kref_get(&bdev->ref);
+	ctrl->vblk.bdev = bdev;
+	bdev->vblk = ctrl;
+}
+
+static void snap_ctrl_init_vblk(struct snap_ctrl *ctrl,
+				const struct snap_ctrl_cfg *cfg,
+				struct snap_bdev *bdev)
+{
+	ctrl->vblk.queue_size = cfg->queue_size ?: SNAP_VBLK_DEFAULT_QUEUE_SIZE;
+	ctrl->vblk.seg_max = cfg->seg_max ?: SNAP_VBLK_DEFAULT_SEG_MAX;
+	ctrl->vblk.size_max = cfg->size_max ?: SNAP_VBLK_DEFAULT_SIZE_MAX;
+	ctrl->vblk.read_only = cfg->read_only;
+	strscpy(ctrl->vblk.serial, cfg->serial && *cfg->serial ? cfg->serial :
+		ctrl->name, sizeof(ctrl->vblk.serial));
+	if (bdev)
+		snap_vblk_link_bdev(ctrl, bdev);
+}
+
+int snap_ctrl_create(const struct snap_ctrl_cfg *cfg, struct snap_ctrl **out,
+		     struct netlink_ext_ack *extack)
+{
+	struct snap_subsys *subsys = NULL;
+	struct snap_bdev *bdev = NULL;
+	struct snap_func *func;
+	struct snap_ctrl *ctrl;
+	int ret;
+
+	func = snap_func_lookup(cfg->type, &cfg->func, extack);
+	if (IS_ERR(func))
+		return PTR_ERR(func);
+	if (cfg->type == SNAP_FUNC_NVME)
+		ret = snap_nvme_ctrl_check(cfg, func, &subsys, extack);
+	else
+		ret = snap_vblk_ctrl_check(cfg, func, &bdev, extack);
+	if (ret)
+		return ret;
+
+	ctrl = kzalloc(sizeof(*ctrl), GFP_KERNEL);
+	if (!ctrl)
+		return -ENOMEM;
+	kobject_init(&ctrl->kobj, &snap_ctrl_ktype);
+	ret = ida_alloc_min(&snap_emu.ctrl_ida, 1, GFP_KERNEL);
+	if (ret < 0) {
+		kfree(ctrl);
+		return ret;
+	}
+	ctrl->id = ret;
+	ctrl->type = cfg->type;
+	ctrl->state = cfg->state;
+	if (cfg->name)
+		strscpy(ctrl->name, cfg->name, sizeof(ctrl->name));
+	else
+		snap_ctrl_default_name(ctrl->name, sizeof(ctrl->name), cfg->type);
+	if (cfg->num_queues)
+		ctrl->num_queues = cfg->num_queues;
+	else if (cfg->type == SNAP_FUNC_NVME)
+		ctrl->num_queues = snap_nvme_max_queues(func->num_msix);
+	else
+		ctrl->num_queues = snap_vblk_max_queues(func->num_msix);
+
+	ret = snap_sysfs_add_ctrl(ctrl);
+	if (ret) {
+		/* The kobject release frees the id and the memory. */
+		kobject_put(&ctrl->kobj);
+		return ret;
+	}
+
+	kobject_get(&func->kobj);
+	ctrl->func = func;
+	func->ctrl = ctrl;
+	if (cfg->type == SNAP_FUNC_NVME)
+		snap_ctrl_init_nvme(ctrl, cfg, subsys);
+	else
+		snap_ctrl_init_vblk(ctrl, cfg, bdev);
+	list_add_tail(&ctrl->node, &snap_emu.ctrls);
+
+	snap_changed();
+	snap_notify_ctrl(cfg->type == SNAP_FUNC_NVME ? SNAP_CMD_NVME_CTRL_NEW :
+			 SNAP_CMD_VBLK_CTRL_NEW, ctrl);
+	*out = ctrl;
+	return 0;
+}
+
+static void snap_vblk_unlink_bdev(struct snap_ctrl *ctrl)
+{
+	struct snap_bdev *bdev = ctrl->vblk.bdev;
+
+	ctrl->vblk.bdev = NULL;
+	bdev->vblk = NULL;
+	snap_bdev_put(bdev);
+	snap_changed();
+	snap_notify_ctrl(SNAP_CMD_VBLK_CTRL_SET, ctrl);
+}
+
+/*
+ * Controllers can always be destroyed: their namespaces are detached and
+ * their bdev released. The sysfs folder goes at snap_unlock().
+ */
+void snap_ctrl_destroy(struct snap_ctrl *ctrl)
+{
+	struct snap_subsys *subsys;
+	struct snap_ns *ns;
+
+	if (ctrl->type == SNAP_FUNC_NVME) {
+		subsys = ctrl->nvme.subsys;
+		list_for_each_entry(ns, &subsys->namespaces, node)
+			if (ns->ctrl == ctrl)
+				ns->ctrl = NULL;
+		subsys->num_ctrls--;
+	} else if (ctrl->vblk.bdev) {
+		ctrl->vblk.bdev->vblk = NULL;
+	}
+
+	list_del(&ctrl->node);
+	ctrl->func->ctrl = NULL;
+	snap_changed();
+	snap_notify_ctrl(ctrl->type == SNAP_FUNC_NVME ? SNAP_CMD_NVME_CTRL_DEL :
+			 SNAP_CMD_VBLK_CTRL_DEL, ctrl);
+	/* Links are dropped by the kobject release, after sysfs is gone. */
+	ctrl->dead = true;
+	list_add_tail(&ctrl->node, &snap_emu.ctrl_gc);
+}
+
+/* Called by the controller's kobject release: drop what it linked to. */
+void snap_ctrl_release_links(struct snap_ctrl *ctrl)
+{
+	if (ctrl->func)
+		snap_func_put(ctrl->func);
+	if (ctrl->type == SNAP_FUNC_NVME && ctrl->nvme.subsys)
+		snap_subsys_put(ctrl->nvme.subsys);
+	if (ctrl->type == SNAP_FUNC_VIRTIO_BLK && ctrl->vblk.bdev)
+		snap_bdev_put(ctrl->vblk.bdev);
+	if (ctrl->id)
+		ida_free(&snap_emu.ctrl_ida, ctrl->id);
+}
+
+static u8 snap_ctrl_set_cmd(const struct snap_ctrl *ctrl)
+{
+	return ctrl->type == SNAP_FUNC_NVME ? SNAP_CMD_NVME_CTRL_SET :
+	       SNAP_CMD_VBLK_CTRL_SET;
+}
+
+int snap_ctrl_set_state(struct snap_ctrl *ctrl, u8 state,
+			struct netlink_ext_ack *extack)
+{
+	if (ctrl->state == state) {
+		snap_extack_fmt(extack, "controller %s is already %s", ctrl->name,
+				state == SNAP_CTRL_RUNNING ? "running" : "suspended");
+		return -EALREADY;
+	}
+	WRITE_ONCE(ctrl->state, state);
+	snap_changed();
+	snap_notify_ctrl(snap_ctrl_set_cmd(ctrl), ctrl);
+	return 0;
+}
+
+int snap_nvme_ctrl_attach_ns(struct snap_ctrl *ctrl, u32 nsid,
+			     struct netlink_ext_ack *extack)
+{
+	struct snap_ns *ns = snap_ns_find(ctrl->nvme.subsys, nsid);
+
+	if (!ns) {
+		snap_extack_fmt(extack, "no namespace %u in %s", nsid,
+				ctrl->nvme.subsys->nqn);
+		return -ENOENT;
+	}
+	if (ns->ctrl) {
+		snap_extack_fmt(extack, "namespace %u is already attached to %s",
+				nsid, ns->ctrl->name);
+		return ns->ctrl == ctrl ? -EALREADY : -EBUSY;
+	}
+	ns->ctrl = ctrl;
+	snap_changed();
+	snap_notify_ctrl(SNAP_CMD_NVME_CTRL_SET, ctrl);
+	return 0;
+}
+
+int snap_nvme_ctrl_detach_ns(struct snap_ctrl *ctrl, u32 nsid,
+			     struct netlink_ext_ack *extack)
+{
+	struct snap_ns *ns = snap_ns_find(ctrl->nvme.subsys, nsid);
+
+	if (!ns || ns->ctrl != ctrl) {
+		snap_extack_fmt(extack, "namespace %u is not attached to %s",
+				nsid, ctrl->name);
+		return -ENOENT;
+	}
+	snap_ns_detach(ns);
+	return 0;
+}
+
+int snap_vblk_ctrl_modify(struct snap_ctrl *ctrl, const u32 *num_queues,
+			  const u32 *num_msix, struct netlink_ext_ack *extack)
+{
+	struct snap_func *func = ctrl->func;
+	u32 msix = num_msix ? *num_msix : func->num_msix;
+	u32 queues = num_queues ? *num_queues : ctrl->num_queues;
+
+	if (num_msix && (!msix || msix > func->max_msix)) {
+		snap_extack_fmt(extack, "num_msix must be in 1-%u", func->max_msix);
+		return -ERANGE;
+	}
+	if (queues > snap_vblk_max_queues(msix)) {
+		snap_extack_fmt(extack, "num_queues %u exceeds %u for %u MSI-X vectors",
+				queues, snap_vblk_max_queues(msix), msix);
+		return -ERANGE;
+	}
+	WRITE_ONCE(func->num_msix, msix);
+	WRITE_ONCE(ctrl->num_queues, queues);
+	snap_changed();
+	snap_notify_ctrl(SNAP_CMD_VBLK_CTRL_SET, ctrl);
+	return 0;
+}
+
+int snap_vblk_ctrl_attach_bdev(struct snap_ctrl *ctrl, const char *name,
+			       struct netlink_ext_ack *extack)
+{
+	struct snap_bdev *bdev;
+
+	if (ctrl->vblk.bdev) {
+		snap_extack_fmt(extack, "controller %s already has bdev %s",
+				ctrl->name, ctrl->vblk.bdev->name);
+		return -EBUSY;
+	}
+	bdev = snap_bdev_find(name);
+	if (!bdev) {
+		snap_extack_fmt(extack, "no bdev %s", name);
+		return -ENOENT;
+	}
+	if (snap_bdev_in_use(bdev)) {
+		snap_extack_fmt(extack, "bdev %s is already in use", name);
+		return -EBUSY;
+	}
+	snap_vblk_link_bdev(ctrl, bdev);
+	snap_changed();
+	snap_notify_ctrl(SNAP_CMD_VBLK_CTRL_SET, ctrl);
+	return 0;
+}
+
+int snap_vblk_ctrl_detach_bdev(struct snap_ctrl *ctrl,
+			       struct netlink_ext_ack *extack)
+{
+	if (!ctrl->vblk.bdev) {
+		snap_extack_fmt(extack, "controller %s has no bdev", ctrl->name);
+		return -ENOENT;
+	}
+	snap_vblk_unlink_bdev(ctrl);
+	return 0;
+}
+
+/* ---- the whole registry ---- */
+
+static void snap_destroy_all(void)
+{
+	struct snap_subsys *subsys, *stmp;
+	struct snap_bdev *bdev, *btmp;
+	struct snap_ctrl *ctrl, *ctmp;
+
+	list_for_each_entry_safe(ctrl, ctmp, &snap_emu.ctrls, node)
+		snap_ctrl_destroy(ctrl);
+	list_for_each_entry_safe(subsys, stmp, &snap_emu.subsystems, node)
+		snap_subsys_destroy(subsys, true, NULL);
+	list_for_each_entry_safe(bdev, btmp, &snap_emu.bdevs, node)
+		snap_bdev_destroy(bdev, true, NULL);
+}
+
+static void snap_funcs_destroy(void)
+{
+	struct snap_func *func, *tmp;
+
+	list_for_each_entry_safe(func, tmp, &snap_emu.funcs, node) {
+		list_del(&func->node);
+		kobject_del(&func->kobj);
+		snap_func_put(func);
+	}
+	snap_emu.num_funcs = 0;
+}
+
+int snap_core_init(void)
+{
+	const struct snap_params *p = &snap_params;
+	int ret;
+
+	ida_init(&snap_emu.func_ida);
+	ida_init(&snap_emu.ctrl_ida);
+	ida_init(&snap_emu.subsys_ida);
+	ida_init(&snap_emu.ns_ida);
+	ida_init(&snap_emu.bdev_ida);
+
+	ret = snap_funcs_create(SNAP_FUNC_NVME, p->nvme_emulation_num_pf,
+				p->nvme_emulation_num_vf,
+				p->nvme_emulation_num_msix,
+				p->nvme_emulation_num_vf_msix);
+	if (!ret)
+		ret = snap_funcs_create(SNAP_FUNC_VIRTIO_BLK,
+					p->virtio_blk_emulation_num_pf,
+					p->virtio_blk_emulation_num_vf,
+					p->virtio_blk_emulation_num_msix,
+					p->virtio_blk_emulation_num_vf_msix);
+	if (ret)
+		snap_funcs_destroy();
+	return ret;
+}
+
+void snap_core_exit(void)
+{
+	mutex_lock(&snap_lock);
+	snap_destroy_all();
+	snap_unlock();
+	snap_funcs_destroy();
+
+	ida_destroy(&snap_emu.func_ida);
+	ida_destroy(&snap_emu.ctrl_ida);
+	ida_destroy(&snap_emu.subsys_ida);
+	ida_destroy(&snap_emu.ns_ida);
+	ida_destroy(&snap_emu.bdev_ida);
+}

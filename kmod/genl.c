@@ -1,0 +1,1317 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The generic netlink family "snap": create, destroy, modify, get and dump
+ * every emulation object, and the "events" group announcing each change.
+ * See Documentation/netlink/specs/snap.yaml.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitmap.h>
+#include <linux/kernel.h>
+#include <net/genetlink.h>
+
+#include "rules.h"
+#include "snap.h"
+
+static struct genl_family snap_genl_family;
+static bool snap_genl_registered;
+
+/*
+ * 6.1's extack holds only a pointer to a message. Requests of a family
+ * without parallel_ops are served one at a time under genl_mutex, and the
+ * ack that carries the message is built before that mutex is released, so
+ * one buffer per family is enough.
+ */
+static char snap_extack_buf[160];
+
+void snap_extack_fmt(struct netlink_ext_ack *extack, const char *fmt, ...)
+{
+	va_list args;
+
+	if (!extack)
+		return;
+	va_start(args, fmt);
+	vsnprintf(snap_extack_buf, sizeof(snap_extack_buf), fmt, args);
+	va_end(args);
+	extack->_msg = snap_extack_buf;
+}
+
+static const char *const snap_attr_names[SNAP_A_MAX + 1] = {
+	[SNAP_A_EMU_NAME] = "emu_name",
+	[SNAP_A_NAME] = "name",
+	[SNAP_A_NQN] = "nqn",
+	[SNAP_A_NSID] = "nsid",
+	[SNAP_A_BDEV_NAME] = "bdev_name",
+	[SNAP_A_BDEV_TYPE] = "bdev_type",
+	[SNAP_A_STATE] = "state",
+	[SNAP_A_PF_ID] = "pf_id",
+	[SNAP_A_VUID] = "vuid",
+	[SNAP_A_FUNC_TYPE] = "func_type",
+	[SNAP_A_NUM_QUEUES] = "num_queues",
+};
+
+/* Missing required attribute: report which, by type and by name. */
+static bool snap_missing(struct genl_info *info, int attr)
+{
+	if (info->attrs[attr])
+		return false;
+	NL_SET_ERR_ATTR_MISS(info->extack, NULL, attr);
+	snap_extack_fmt(info->extack, "missing attribute %s",
+			snap_attr_names[attr] ?: "?");
+	return true;
+}
+
+static const char *snap_str(struct genl_info *info, int attr)
+{
+	return info->attrs[attr] ? nla_data(info->attrs[attr]) : NULL;
+}
+
+static bool snap_get_u32(struct genl_info *info, int attr, u32 *v)
+{
+	if (!info->attrs[attr])
+		return false;
+	*v = nla_get_u32(info->attrs[attr]);
+	return true;
+}
+
+/* ---- policies: one per command, listing exactly what it accepts ---- */
+
+#define POL_STR(max)	{ .type = NLA_NUL_STRING, .len = (max) - 1 }
+#define POL_NAME	POL_STR(SNAP_NAME_MAX)
+#define POL_NQN		POL_STR(SNAP_NQN_MAX)
+#define POL_SERIAL	POL_STR(SNAP_SERIAL_MAX)
+#define POL_MODEL	POL_STR(SNAP_MODEL_MAX)
+#define POL_VUID	POL_STR(SNAP_VUID_MAX)
+#define POL_PATH	POL_STR(SNAP_PATH_MAX)
+#define POL_ERROR	POL_STR(SNAP_ERROR_MAX)
+#define POL_U32		{ .type = NLA_U32 }
+#define POL_FLAG	{ .type = NLA_FLAG }
+/* 6.1 keeps short ranges in s16: wider ones need a range struct. */
+#define POL_U32_RANGE(r)	NLA_POLICY_FULL_RANGE(NLA_U32, &(r))
+static struct netlink_range_validation snap_nsid_range = { 1, 0xfffffffe };
+static struct netlink_range_validation snap_queue_size_range = { 2, 32768 };
+static struct netlink_range_validation snap_size_max_range = { 512, 1U << 30 };
+static struct netlink_range_validation snap_block_size_range = { 512, 65536 };
+#define POL_NSID	POL_U32_RANGE(snap_nsid_range)
+#define POL_NN		NLA_POLICY_RANGE(NLA_U32, 1, 4096)
+#define POL_QUEUES	NLA_POLICY_RANGE(NLA_U32, 1, 4095)
+#define POL_STATE	NLA_POLICY_MAX(NLA_U8, SNAP_CTRL_STATE_MAX)
+#define POL_BOOL	NLA_POLICY_MAX(NLA_U8, 1)
+#define POL_PF_ID	NLA_POLICY_MAX(NLA_U32, 3)
+#define POL_VF_ID	NLA_POLICY_MAX(NLA_U32, 1999)
+
+static const struct nla_policy snap_emu_get_policy[SNAP_A_MAX + 1] = {
+	[SNAP_A_EMU_NAME] = POL_NAME,
+};
+
+static const struct nla_policy snap_func_get_policy[SNAP_A_MAX + 1] = {
+	[SNAP_A_FUNC_TYPE] = NLA_POLICY_MAX(NLA_U8, SNAP_FUNC_TYPE_MAX),
+	[SNAP_A_PF_ID] = POL_PF_ID,
+	[SNAP_A_VF_ID] = POL_VF_ID,
+	[SNAP_A_VUID] = POL_VUID,
+};
+
+static const struct nla_policy snap_subsys_new_policy[SNAP_A_MAX + 1] = {
+	[SNAP_A_NQN] = POL_NQN,
+	[SNAP_A_SERIAL_NUMBER] = POL_SERIAL,
+	[SNAP_A_MODEL_NUMBER] = POL_MODEL,
+	[SNAP_A_NN] = POL_NN,
+	[SNAP_A_MNAN] = POL_NN,
+	[SNAP_A_SINGLE_CTRL] = POL_FLAG,
+};
+
+static const struct nla_policy snap_subsys_del_policy[SNAP_A_MAX + 1] = {
+	[SNAP_A_NQN] = POL_NQN,
+	[SNAP_A_FORCE] = POL_FLAG,
+};
+
+static const struct nla_policy snap_subsys_get_policy[SNAP_A_MAX + 1] = {
+	[SNAP_A_NQN] = POL_NQN,
+};
+
+static const struct nla_policy snap_subsys_set_policy[SNAP_A_MAX + 1] = {
+	[SNAP_A_NQN] = POL_NQN,
+	[SNAP_A_SERIAL_NUMBER] = POL_SERIAL,
+	[SNAP_A_MODEL_NUMBER] = POL_MODEL,
+	[SNAP_A_MNAN] = POL_NN,
+};
+
+static const struct nla_policy snap_ns_new_policy[SNAP_A_MAX + 1] = {
+	[SNAP_A_NQN] = POL_NQN,
+	[SNAP_A_NSID] = POL_NSID,
+	[SNAP_A_BDEV_NAME] = POL_NAME,
+	[SNAP_A_UUID] = NLA_POLICY_EXACT_LEN(SNAP_UUID_LEN),
+};
+
+static const struct nla_policy snap_ns_del_policy[SNAP_A_MAX + 1] = {
+	[SNAP_A_NQN] = POL_NQN,
+	[SNAP_A_NSID] = POL_NSID,
+	[SNAP_A_FORCE] = POL_FLAG,
+};
+
+static const struct nla_policy snap_ns_get_policy[SNAP_A_MAX + 1] = {
+	[SNAP_A_NQN] = POL_NQN,
+	[SNAP_A_NSID] = POL_NSID,
+};
+
+static const struct nla_policy snap_ns_set_policy[SNAP_A_MAX + 1] = {
+	[SNAP_A_NQN] = POL_NQN,
+	[SNAP_A_NSID] = POL_NSID,
+	[SNAP_A_READY] = POL_BOOL,
+	[SNAP_A_ERROR] = POL_ERROR,
+};
+
+static const struct nla_policy snap_nvme_ctrl_new_policy[SNAP_A_MAX + 1] = {
+	[SNAP_A_NAME] = POL_NAME,
+	[SNAP_A_NQN] = POL_NQN,
+	[SNAP_A_PF_ID] = POL_PF_ID,
+	[SNAP_A_VF_ID] = POL_VF_ID,
+	[SNAP_A_VUID] = POL_VUID,
+	[SNAP_A_NUM_QUEUES] = POL_QUEUES,
+	[SNAP_A_MDTS] = NLA_POLICY_RANGE(NLA_U8, 1, 10),
+	[SNAP_A_STATE] = POL_STATE,
+};
+
+/* GET of a controller or bdev, and virtio-blk bdev detach: a name only. */
+static const struct nla_policy snap_name_policy[SNAP_A_MAX + 1] = {
+	[SNAP_A_NAME] = POL_NAME,
+};
+
+static const struct nla_policy snap_ctrl_del_policy[SNAP_A_MAX + 1] = {
+	[SNAP_A_NAME] = POL_NAME,
+	[SNAP_A_FORCE] = POL_FLAG,
+};
+
+static const struct nla_policy snap_nvme_ctrl_set_policy[SNAP_A_MAX + 1] = {
+	[SNAP_A_NAME] = POL_NAME,
+	[SNAP_A_STATE] = POL_STATE,
+};
+
+static const struct nla_policy snap_nvme_ctrl_ns_policy[SNAP_A_MAX + 1] = {
+	[SNAP_A_NAME] = POL_NAME,
+	[SNAP_A_NSID] = POL_NSID,
+};
+
+static const struct nla_policy snap_vblk_ctrl_new_policy[SNAP_A_MAX + 1] = {
+	[SNAP_A_NAME] = POL_NAME,
+	[SNAP_A_PF_ID] = POL_PF_ID,
+	[SNAP_A_VF_ID] = POL_VF_ID,
+	[SNAP_A_VUID] = POL_VUID,
+	[SNAP_A_BDEV_NAME] = POL_NAME,
+	[SNAP_A_NUM_QUEUES] = POL_QUEUES,
+	[SNAP_A_QUEUE_SIZE] = POL_U32_RANGE(snap_queue_size_range),
+	[SNAP_A_SEG_MAX] = NLA_POLICY_RANGE(NLA_U32, 1, 4096),
+	[SNAP_A_SIZE_MAX] = POL_U32_RANGE(snap_size_max_range),
+	[SNAP_A_READ_ONLY] = POL_FLAG,
+	[SNAP_A_SERIAL_NUMBER] = POL_SERIAL,
+	[SNAP_A_STATE] = POL_STATE,
+};
+
+static const struct nla_policy snap_vblk_ctrl_set_policy[SNAP_A_MAX + 1] = {
+	[SNAP_A_NAME] = POL_NAME,
+	[SNAP_A_NUM_QUEUES] = POL_QUEUES,
+	[SNAP_A_NUM_MSIX] = NLA_POLICY_RANGE(NLA_U32, 1, 4095),
+	[SNAP_A_STATE] = POL_STATE,
+};
+
+static const struct nla_policy snap_vblk_ctrl_bdev_policy[SNAP_A_MAX + 1] = {
+	[SNAP_A_NAME] = POL_NAME,
+	[SNAP_A_BDEV_NAME] = POL_NAME,
+};
+
+static const struct nla_policy snap_bdev_new_policy[SNAP_A_MAX + 1] = {
+	[SNAP_A_NAME] = POL_NAME,
+	[SNAP_A_BDEV_TYPE] = NLA_POLICY_MAX(NLA_U8, SNAP_BDEV_TYPE_MAX),
+	[SNAP_A_NUM_BLOCKS] = { .type = NLA_U64 },
+	[SNAP_A_BLOCK_SIZE] = POL_U32_RANGE(snap_block_size_range),
+	[SNAP_A_FILENAME] = POL_PATH,
+	[SNAP_A_BDEV_ARGS] = POL_PATH,
+};
+
+static const struct nla_policy snap_bdev_del_policy[SNAP_A_MAX + 1] = {
+	[SNAP_A_NAME] = POL_NAME,
+	[SNAP_A_FORCE] = POL_FLAG,
+};
+
+static const struct nla_policy snap_bdev_set_policy[SNAP_A_MAX + 1] = {
+	[SNAP_A_NAME] = POL_NAME,
+	[SNAP_A_READY] = POL_BOOL,
+	[SNAP_A_ERROR] = POL_ERROR,
+	[SNAP_A_NUM_BLOCKS] = { .type = NLA_U64 },
+};
+
+/* ---- messages ---- */
+
+typedef int (*snap_fill_t)(struct sk_buff *skb, const void *obj);
+
+static int snap_put_str(struct sk_buff *skb, int attr, const char *s)
+{
+	return s && *s ? nla_put_string(skb, attr, s) : 0;
+}
+
+static int snap_fill_emu(struct sk_buff *skb, const void *unused)
+{
+	if (nla_put_string(skb, SNAP_A_EMU_NAME, snap_emu.name) ||
+	    nla_put_string(skb, SNAP_A_EMU_PROVIDER, "sim") ||
+	    nla_put_u32(skb, SNAP_A_NUM_FUNCS, snap_emu.num_funcs) ||
+	    nla_put_u32(skb, SNAP_A_MAX_QUEUE_SIZE,
+			snap_params_nvme_max_queue_size(&snap_params)) ||
+	    nla_put_u8(skb, SNAP_A_DAEMON_ATTACHED, !!snap_emu.daemon) ||
+	    nla_put_u32(skb, SNAP_A_DAEMON_PID, snap_emu.daemon_pid))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int snap_fill_func_ids(struct sk_buff *skb, const struct snap_func *func)
+{
+	if (nla_put_string(skb, SNAP_A_VUID, func->vuid) ||
+	    nla_put_u32(skb, SNAP_A_PF_ID, func->pf_id) ||
+	    (func->vf_id >= 0 && nla_put_u32(skb, SNAP_A_VF_ID, func->vf_id)) ||
+	    nla_put_u32(skb, SNAP_A_VHCA_ID, func->id) ||
+	    nla_put_u32(skb, SNAP_A_NUM_MSIX, func->num_msix))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int snap_fill_func(struct sk_buff *skb, const void *obj)
+{
+	const struct snap_func *func = obj;
+
+	if (nla_put_u32(skb, SNAP_A_ID, func->id) ||
+	    nla_put_u8(skb, SNAP_A_FUNC_TYPE, func->type) ||
+	    nla_put_u8(skb, SNAP_A_FUNC_KIND, func->kind) ||
+	    snap_fill_func_ids(skb, func) ||
+	    (func->ctrl && nla_put_string(skb, SNAP_A_CTRL_NAME, func->ctrl->name)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int snap_fill_nsids(struct sk_buff *skb, const struct snap_subsys *subsys,
+			   const struct snap_ctrl *only)
+{
+	struct snap_ns *ns;
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, SNAP_A_NSIDS);
+	if (!nest)
+		return -EMSGSIZE;
+	list_for_each_entry(ns, &subsys->namespaces, node) {
+		if (only && ns->ctrl != only)
+			continue;
+		if (nla_put_u32(skb, SNAP_A_NSID, ns->nsid)) {
+			nla_nest_cancel(skb, nest);
+			return -EMSGSIZE;
+		}
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int snap_fill_subsys_ctrls(struct sk_buff *skb,
+				  const struct snap_subsys *subsys)
+{
+	struct snap_ctrl *ctrl;
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, SNAP_A_CTRLS);
+	if (!nest)
+		return -EMSGSIZE;
+	list_for_each_entry(ctrl, &snap_emu.ctrls, node) {
+		if (ctrl->type != SNAP_FUNC_NVME || ctrl->nvme.subsys != subsys)
+			continue;
+		if (nla_put_string(skb, SNAP_A_CTRL_NAME, ctrl->name)) {
+			nla_nest_cancel(skb, nest);
+			return -EMSGSIZE;
+		}
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int snap_fill_subsys(struct sk_buff *skb, const void *obj)
+{
+	const struct snap_subsys *subsys = obj;
+
+	if (nla_put_u32(skb, SNAP_A_ID, subsys->id) ||
+	    nla_put_string(skb, SNAP_A_NQN, subsys->nqn) ||
+	    nla_put_string(skb, SNAP_A_SERIAL_NUMBER, subsys->serial) ||
+	    nla_put_string(skb, SNAP_A_MODEL_NUMBER, subsys->model) ||
+	    nla_put_u32(skb, SNAP_A_NN, subsys->nn) ||
+	    nla_put_u32(skb, SNAP_A_MNAN, subsys->mnan) ||
+	    (subsys->single_ctrl && nla_put_flag(skb, SNAP_A_SINGLE_CTRL)) ||
+	    snap_fill_nsids(skb, subsys, NULL) ||
+	    snap_fill_subsys_ctrls(skb, subsys))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int snap_fill_ns(struct sk_buff *skb, const void *obj)
+{
+	const struct snap_ns *ns = obj;
+
+	if (nla_put_u32(skb, SNAP_A_ID, ns->id) ||
+	    nla_put_string(skb, SNAP_A_NQN, ns->subsys->nqn) ||
+	    nla_put_u32(skb, SNAP_A_NSID, ns->nsid) ||
+	    nla_put_string(skb, SNAP_A_BDEV_NAME, ns->bdev->name) ||
+	    nla_put(skb, SNAP_A_UUID, SNAP_UUID_LEN, ns->uuid) ||
+	    nla_put_u8(skb, SNAP_A_READY, ns->ready) ||
+	    snap_put_str(skb, SNAP_A_ERROR, ns->error) ||
+	    (ns->ctrl && nla_put_string(skb, SNAP_A_CTRL_NAME, ns->ctrl->name)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int snap_fill_nvme_ctrl(struct sk_buff *skb, const struct snap_ctrl *ctrl)
+{
+	if (nla_put_u32(skb, SNAP_A_CTRL_ID, ctrl->id) ||
+	    nla_put_string(skb, SNAP_A_NQN, ctrl->nvme.subsys->nqn) ||
+	    nla_put_u8(skb, SNAP_A_MDTS, ctrl->nvme.mdts) ||
+	    snap_fill_nsids(skb, ctrl->nvme.subsys, ctrl))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int snap_fill_vblk_ctrl(struct sk_buff *skb, const struct snap_ctrl *ctrl)
+{
+	const struct snap_func *func = ctrl->func;
+	u32 max_queues = snap_vblk_max_queues(func->max_msix);
+
+	if ((ctrl->vblk.bdev &&
+	     nla_put_string(skb, SNAP_A_BDEV_NAME, ctrl->vblk.bdev->name)) ||
+	    nla_put_u32(skb, SNAP_A_QUEUE_SIZE, ctrl->vblk.queue_size) ||
+	    nla_put_u32(skb, SNAP_A_SEG_MAX, ctrl->vblk.seg_max) ||
+	    nla_put_u32(skb, SNAP_A_SIZE_MAX, ctrl->vblk.size_max) ||
+	    (ctrl->vblk.read_only && nla_put_flag(skb, SNAP_A_READ_ONLY)) ||
+	    nla_put_string(skb, SNAP_A_SERIAL_NUMBER, ctrl->vblk.serial) ||
+	    nla_put_u32(skb, SNAP_A_FREE_QUEUES, max_queues > ctrl->num_queues ?
+			max_queues - ctrl->num_queues : 0) ||
+	    nla_put_u32(skb, SNAP_A_FREE_MSIX, func->max_msix - func->num_msix))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int snap_fill_ctrl(struct sk_buff *skb, const void *obj)
+{
+	const struct snap_ctrl *ctrl = obj;
+
+	if (nla_put_u32(skb, SNAP_A_ID, ctrl->id) ||
+	    nla_put_string(skb, SNAP_A_NAME, ctrl->name) ||
+	    snap_fill_func_ids(skb, ctrl->func) ||
+	    nla_put_u32(skb, SNAP_A_NUM_QUEUES, ctrl->num_queues) ||
+	    nla_put_u8(skb, SNAP_A_STATE, ctrl->state))
+		return -EMSGSIZE;
+	if (ctrl->type == SNAP_FUNC_NVME)
+		return snap_fill_nvme_ctrl(skb, ctrl);
+	return snap_fill_vblk_ctrl(skb, ctrl);
+}
+
+static int snap_fill_bdev(struct sk_buff *skb, const void *obj)
+{
+	const struct snap_bdev *bdev = obj;
+
+	if (nla_put_u32(skb, SNAP_A_ID, bdev->id) ||
+	    nla_put_string(skb, SNAP_A_NAME, bdev->name) ||
+	    nla_put_u8(skb, SNAP_A_BDEV_TYPE, bdev->type) ||
+	    nla_put_u64_64bit(skb, SNAP_A_NUM_BLOCKS, bdev->num_blocks, SNAP_A_PAD) ||
+	    nla_put_u32(skb, SNAP_A_BLOCK_SIZE, bdev->block_size) ||
+	    snap_put_str(skb, SNAP_A_FILENAME, bdev->filename) ||
+	    snap_put_str(skb, SNAP_A_BDEV_ARGS, bdev->args) ||
+	    nla_put_u8(skb, SNAP_A_READY, bdev->ready) ||
+	    snap_put_str(skb, SNAP_A_ERROR, bdev->error))
+		return -EMSGSIZE;
+	if (bdev->vblk && nla_put_string(skb, SNAP_A_CTRL_NAME, bdev->vblk->name))
+		return -EMSGSIZE;
+	if (bdev->ns && (nla_put_string(skb, SNAP_A_NQN, bdev->ns->subsys->nqn) ||
+			 nla_put_u32(skb, SNAP_A_NSID, bdev->ns->nsid)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/* Namespace lists make subsystems the largest objects: size them. */
+static size_t snap_msg_size(snap_fill_t fill, const void *obj)
+{
+	const struct snap_subsys *subsys = obj;
+
+	if (fill == snap_fill_subsys)
+		return NLMSG_GOODSIZE + subsys->num_ns * nla_total_size(4) +
+		       subsys->num_ctrls * nla_total_size(SNAP_NAME_MAX);
+	return NLMSG_GOODSIZE;
+}
+
+static struct sk_buff *snap_build_msg(u8 cmd, snap_fill_t fill, const void *obj,
+				      u32 portid, u32 seq)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = genlmsg_new(snap_msg_size(fill, obj), GFP_KERNEL);
+	if (!skb)
+		return ERR_PTR(-ENOMEM);
+	hdr = genlmsg_put(skb, portid, seq, &snap_genl_family, 0, cmd);
+	if (!hdr || fill(skb, obj)) {
+		nlmsg_free(skb);
+		return ERR_PTR(-EMSGSIZE);
+	}
+	genlmsg_end(skb, hdr);
+	return skb;
+}
+
+static int snap_reply(struct genl_info *info, snap_fill_t fill, const void *obj)
+{
+	struct sk_buff *skb;
+
+	skb = snap_build_msg(info->genlhdr->cmd, fill, obj, info->snd_portid,
+			     info->snd_seq);
+	if (IS_ERR(skb))
+		return PTR_ERR(skb);
+	return genlmsg_reply(skb, info);
+}
+
+static void snap_notify(u8 cmd, snap_fill_t fill, const void *obj)
+{
+	struct sk_buff *skb;
+
+	if (!snap_genl_registered ||
+	    !genl_has_listeners(&snap_genl_family, &init_net, 0))
+		return;
+	skb = snap_build_msg(cmd, fill, obj, 0, 0);
+	if (IS_ERR(skb)) {
+		pr_warn_ratelimited("event %u lost: %ld\n", cmd, PTR_ERR(skb));
+		return;
+	}
+	genlmsg_multicast(&snap_genl_family, skb, 0, 0, GFP_KERNEL);
+}
+
+void snap_notify_bdev(u8 cmd, const struct snap_bdev *bdev)
+{
+	snap_notify(cmd, snap_fill_bdev, bdev);
+}
+
+void snap_notify_subsys(u8 cmd, const struct snap_subsys *subsys)
+{
+	snap_notify(cmd, snap_fill_subsys, subsys);
+}
+
+void snap_notify_ns(u8 cmd, const struct snap_ns *ns)
+{
+	snap_notify(cmd, snap_fill_ns, ns);
+}
+
+void snap_notify_ctrl(u8 cmd, const struct snap_ctrl *ctrl)
+{
+	snap_notify(cmd, snap_fill_ctrl, ctrl);
+}
+
+static int snap_fill_daemon(struct sk_buff *skb, const void *obj)
+{
+	const pid_t *pid = obj;
+
+	if (nla_put_u8(skb, SNAP_A_DAEMON_ATTACHED, *pid != 0) ||
+	    nla_put_u32(skb, SNAP_A_DAEMON_PID, *pid))
+		return -EMSGSIZE;
+	return 0;
+}
+
+void snap_notify_daemon(bool attached, pid_t pid)
+{
+	pid_t shown = attached ? pid : 0;
+
+	snap_notify(SNAP_CMD_DAEMON_NTF, snap_fill_daemon, &shown);
+}
+
+/* ---- dumps ---- */
+
+/* Resumes at cb->args[0]: the index of the first object not yet sent. */
+static int snap_dump_put(struct sk_buff *skb, struct netlink_callback *cb,
+			 snap_fill_t fill, const void *obj, long *idx)
+{
+	void *hdr;
+
+	if ((*idx)++ < cb->args[0])
+		return 0;
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &snap_genl_family, NLM_F_MULTI,
+			  genl_dumpit_info(cb)->op.cmd);
+	if (!hdr || fill(skb, obj)) {
+		if (hdr)
+			genlmsg_cancel(skb, hdr);
+		(*idx)--;
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+static int snap_dump_done(struct sk_buff *skb, struct netlink_callback *cb,
+			  long idx)
+{
+	cb->args[0] = idx;
+	return skb->len;
+}
+
+static int snap_emu_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	long idx = 0;
+
+	mutex_lock(&snap_lock);
+	snap_dump_put(skb, cb, snap_fill_emu, NULL, &idx);
+	mutex_unlock(&snap_lock);
+	return snap_dump_done(skb, cb, idx);
+}
+
+static int snap_func_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct nlattr *type = genl_dumpit_info(cb)->attrs[SNAP_A_FUNC_TYPE];
+	struct snap_func *func;
+	long idx = 0;
+
+	mutex_lock(&snap_lock);
+	list_for_each_entry(func, &snap_emu.funcs, node) {
+		if (type && func->type != nla_get_u8(type))
+			continue;
+		if (snap_dump_put(skb, cb, snap_fill_func, func, &idx))
+			break;
+	}
+	mutex_unlock(&snap_lock);
+	return snap_dump_done(skb, cb, idx);
+}
+
+static int snap_subsys_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct snap_subsys *subsys;
+	long idx = 0;
+
+	mutex_lock(&snap_lock);
+	list_for_each_entry(subsys, &snap_emu.subsystems, node)
+		if (snap_dump_put(skb, cb, snap_fill_subsys, subsys, &idx))
+			break;
+	mutex_unlock(&snap_lock);
+	return snap_dump_done(skb, cb, idx);
+}
+
+static int snap_ns_dump_subsys(struct sk_buff *skb, struct netlink_callback *cb,
+			       struct snap_subsys *subsys, long *idx)
+{
+	struct snap_ns *ns;
+
+	list_for_each_entry(ns, &subsys->namespaces, node)
+		if (snap_dump_put(skb, cb, snap_fill_ns, ns, idx))
+			return -EMSGSIZE;
+	return 0;
+}
+
+static int snap_ns_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct nlattr *nqn = genl_dumpit_info(cb)->attrs[SNAP_A_NQN];
+	struct snap_subsys *subsys;
+	long idx = 0;
+
+	mutex_lock(&snap_lock);
+	list_for_each_entry(subsys, &snap_emu.subsystems, node) {
+		if (nqn && strcmp(subsys->nqn, nla_data(nqn)))
+			continue;
+		if (snap_ns_dump_subsys(skb, cb, subsys, &idx))
+			break;
+	}
+	mutex_unlock(&snap_lock);
+	return snap_dump_done(skb, cb, idx);
+}
+
+static int snap_ctrl_dump(struct sk_buff *skb, struct netlink_callback *cb,
+			  u8 type)
+{
+	struct snap_ctrl *ctrl;
+	long idx = 0;
+
+	mutex_lock(&snap_lock);
+	list_for_each_entry(ctrl, &snap_emu.ctrls, node) {
+		if (ctrl->type != type)
+			continue;
+		if (snap_dump_put(skb, cb, snap_fill_ctrl, ctrl, &idx))
+			break;
+	}
+	mutex_unlock(&snap_lock);
+	return snap_dump_done(skb, cb, idx);
+}
+
+static int snap_nvme_ctrl_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return snap_ctrl_dump(skb, cb, SNAP_FUNC_NVME);
+}
+
+static int snap_vblk_ctrl_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return snap_ctrl_dump(skb, cb, SNAP_FUNC_VIRTIO_BLK);
+}
+
+static int snap_bdev_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct snap_bdev *bdev;
+	long idx = 0;
+
+	mutex_lock(&snap_lock);
+	list_for_each_entry(bdev, &snap_emu.bdevs, node)
+		if (snap_dump_put(skb, cb, snap_fill_bdev, bdev, &idx))
+			break;
+	mutex_unlock(&snap_lock);
+	return snap_dump_done(skb, cb, idx);
+}
+
+/* ---- lookups that explain a miss ---- */
+
+static struct snap_bdev *snap_nl_bdev(struct genl_info *info, int attr)
+{
+	const char *name = nla_data(info->attrs[attr]);
+	struct snap_bdev *bdev = snap_bdev_find(name);
+
+	if (!bdev) {
+		snap_extack_fmt(info->extack, "no bdev %s", name);
+		NL_SET_BAD_ATTR(info->extack, info->attrs[attr]);
+	}
+	return bdev;
+}
+
+static struct snap_subsys *snap_nl_subsys(struct genl_info *info)
+{
+	const char *nqn = nla_data(info->attrs[SNAP_A_NQN]);
+	struct snap_subsys *subsys = snap_subsys_find(nqn);
+
+	if (!subsys) {
+		snap_extack_fmt(info->extack, "no subsystem %s", nqn);
+		NL_SET_BAD_ATTR(info->extack, info->attrs[SNAP_A_NQN]);
+	}
+	return subsys;
+}
+
+static struct snap_ns *snap_nl_ns(struct genl_info *info)
+{
+	struct snap_subsys *subsys = snap_nl_subsys(info);
+	u32 nsid = nla_get_u32(info->attrs[SNAP_A_NSID]);
+	struct snap_ns *ns;
+
+	if (!subsys)
+		return NULL;
+	ns = snap_ns_find(subsys, nsid);
+	if (!ns) {
+		snap_extack_fmt(info->extack, "no namespace %u in %s", nsid, subsys->nqn);
+		NL_SET_BAD_ATTR(info->extack, info->attrs[SNAP_A_NSID]);
+	}
+	return ns;
+}
+
+static struct snap_ctrl *snap_nl_ctrl(struct genl_info *info, u8 type)
+{
+	const char *name = nla_data(info->attrs[SNAP_A_NAME]);
+	struct snap_ctrl *ctrl = snap_ctrl_find(name, type);
+
+	if (!ctrl) {
+		snap_extack_fmt(info->extack, "no %s controller %s",
+				type == SNAP_FUNC_NVME ? "NVMe" : "virtio-blk", name);
+		NL_SET_BAD_ATTR(info->extack, info->attrs[SNAP_A_NAME]);
+	}
+	return ctrl;
+}
+
+/* ---- emulation managers and functions ---- */
+
+static int snap_emu_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	const char *name = snap_str(info, SNAP_A_EMU_NAME);
+	int ret;
+
+	if (name && strcmp(name, snap_emu.name)) {
+		snap_extack_fmt(info->extack, "no emulation manager %s", name);
+		return -ENOENT;
+	}
+	mutex_lock(&snap_lock);
+	ret = snap_reply(info, snap_fill_emu, NULL);
+	mutex_unlock(&snap_lock);
+	return ret;
+}
+
+static int snap_func_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct snap_func_ref ref = { .vuid = snap_str(info, SNAP_A_VUID) };
+	struct snap_func *func;
+	u8 type = SNAP_FUNC_NVME;
+	int ret;
+
+	ref.has_pf = snap_get_u32(info, SNAP_A_PF_ID, &ref.pf_id);
+	ref.has_vf = snap_get_u32(info, SNAP_A_VF_ID, &ref.vf_id);
+	if (info->attrs[SNAP_A_FUNC_TYPE])
+		type = nla_get_u8(info->attrs[SNAP_A_FUNC_TYPE]);
+	else if (!ref.vuid && snap_missing(info, SNAP_A_FUNC_TYPE))
+		return -EINVAL;
+
+	mutex_lock(&snap_lock);
+	func = snap_func_lookup(ref.vuid && !info->attrs[SNAP_A_FUNC_TYPE] ?
+				SNAP_FUNC_NVME : type, &ref, info->extack);
+	/* A vuid alone names a function of either type. */
+	if (IS_ERR(func) && ref.vuid && !info->attrs[SNAP_A_FUNC_TYPE])
+		func = snap_func_lookup(SNAP_FUNC_VIRTIO_BLK, &ref, info->extack);
+	ret = IS_ERR(func) ? PTR_ERR(func) : snap_reply(info, snap_fill_func, func);
+	mutex_unlock(&snap_lock);
+	return ret;
+}
+
+/* ---- bdevs ---- */
+
+static int snap_bdev_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct snap_bdev_cfg cfg = {};
+	struct snap_bdev *bdev;
+	u64 num_blocks = 0;
+	int ret;
+
+	if (snap_missing(info, SNAP_A_NAME) || snap_missing(info, SNAP_A_BDEV_TYPE))
+		return -EINVAL;
+	cfg.name = snap_str(info, SNAP_A_NAME);
+	cfg.type = nla_get_u8(info->attrs[SNAP_A_BDEV_TYPE]);
+	if (info->attrs[SNAP_A_NUM_BLOCKS])
+		num_blocks = nla_get_u64(info->attrs[SNAP_A_NUM_BLOCKS]);
+	cfg.num_blocks = num_blocks;
+	snap_get_u32(info, SNAP_A_BLOCK_SIZE, &cfg.block_size);
+	cfg.filename = snap_str(info, SNAP_A_FILENAME);
+	cfg.args = snap_str(info, SNAP_A_BDEV_ARGS);
+
+	mutex_lock(&snap_lock);
+	ret = snap_bdev_create(&cfg, &bdev, info->extack);
+	if (!ret)
+		ret = snap_reply(info, snap_fill_bdev, bdev);
+	snap_unlock();
+	return ret;
+}
+
+static int snap_bdev_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct snap_bdev *bdev;
+	int ret = -ENOENT;
+
+	if (snap_missing(info, SNAP_A_NAME))
+		return -EINVAL;
+	mutex_lock(&snap_lock);
+	bdev = snap_nl_bdev(info, SNAP_A_NAME);
+	if (bdev)
+		ret = snap_bdev_destroy(bdev, info->attrs[SNAP_A_FORCE], info->extack);
+	snap_unlock();
+	return ret;
+}
+
+static int snap_bdev_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct snap_bdev *bdev;
+	int ret = -ENOENT;
+
+	if (snap_missing(info, SNAP_A_NAME))
+		return -EINVAL;
+	mutex_lock(&snap_lock);
+	bdev = snap_nl_bdev(info, SNAP_A_NAME);
+	if (bdev)
+		ret = snap_reply(info, snap_fill_bdev, bdev);
+	mutex_unlock(&snap_lock);
+	return ret;
+}
+
+static int snap_bdev_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *ready = info->attrs[SNAP_A_READY];
+	struct nlattr *blocks = info->attrs[SNAP_A_NUM_BLOCKS];
+	struct snap_bdev *bdev;
+	u64 num_blocks;
+	u8 ready_val;
+	int ret = -ENOENT;
+
+	if (snap_missing(info, SNAP_A_NAME))
+		return -EINVAL;
+	if (ready)
+		ready_val = nla_get_u8(ready);
+	if (blocks)
+		num_blocks = nla_get_u64(blocks);
+	mutex_lock(&snap_lock);
+	bdev = snap_nl_bdev(info, SNAP_A_NAME);
+	if (bdev)
+		ret = snap_bdev_set_status(bdev, ready ? &ready_val : NULL,
+					   snap_str(info, SNAP_A_ERROR),
+					   blocks ? &num_blocks : NULL, info->extack);
+	if (!ret)
+		ret = snap_reply(info, snap_fill_bdev, bdev);
+	snap_unlock();
+	return ret;
+}
+
+/* ---- subsystems ---- */
+
+static int snap_subsys_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct snap_subsys_cfg cfg = {
+		.nqn = snap_str(info, SNAP_A_NQN),
+		.serial = snap_str(info, SNAP_A_SERIAL_NUMBER),
+		.model = snap_str(info, SNAP_A_MODEL_NUMBER),
+		.single_ctrl = info->attrs[SNAP_A_SINGLE_CTRL],
+	};
+	struct snap_subsys *subsys;
+	int ret;
+
+	if (snap_missing(info, SNAP_A_NQN))
+		return -EINVAL;
+	snap_get_u32(info, SNAP_A_NN, &cfg.nn);
+	snap_get_u32(info, SNAP_A_MNAN, &cfg.mnan);
+	mutex_lock(&snap_lock);
+	ret = snap_subsys_create(&cfg, &subsys, info->extack);
+	if (!ret)
+		ret = snap_reply(info, snap_fill_subsys, subsys);
+	snap_unlock();
+	return ret;
+}
+
+static int snap_subsys_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct snap_subsys *subsys;
+	int ret = -ENOENT;
+
+	if (snap_missing(info, SNAP_A_NQN))
+		return -EINVAL;
+	mutex_lock(&snap_lock);
+	subsys = snap_nl_subsys(info);
+	if (subsys)
+		ret = snap_subsys_destroy(subsys, info->attrs[SNAP_A_FORCE],
+					  info->extack);
+	snap_unlock();
+	return ret;
+}
+
+static int snap_subsys_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct snap_subsys *subsys;
+	int ret = -ENOENT;
+
+	if (snap_missing(info, SNAP_A_NQN))
+		return -EINVAL;
+	mutex_lock(&snap_lock);
+	subsys = snap_nl_subsys(info);
+	if (subsys)
+		ret = snap_reply(info, snap_fill_subsys, subsys);
+	mutex_unlock(&snap_lock);
+	return ret;
+}
+
+static int snap_subsys_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct snap_subsys *subsys;
+	bool has_mnan;
+	int ret = -ENOENT;
+	u32 mnan;
+
+	if (snap_missing(info, SNAP_A_NQN))
+		return -EINVAL;
+	has_mnan = snap_get_u32(info, SNAP_A_MNAN, &mnan);
+	mutex_lock(&snap_lock);
+	subsys = snap_nl_subsys(info);
+	if (subsys)
+		ret = snap_subsys_modify(subsys, snap_str(info, SNAP_A_SERIAL_NUMBER),
+					 snap_str(info, SNAP_A_MODEL_NUMBER),
+					 has_mnan ? &mnan : NULL, info->extack);
+	if (!ret)
+		ret = snap_reply(info, snap_fill_subsys, subsys);
+	snap_unlock();
+	return ret;
+}
+
+/* ---- namespaces ---- */
+
+static int snap_ns_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct snap_ns_cfg cfg = {
+		.nqn = snap_str(info, SNAP_A_NQN),
+		.bdev = snap_str(info, SNAP_A_BDEV_NAME),
+	};
+	struct snap_ns *ns;
+	int ret;
+
+	if (snap_missing(info, SNAP_A_NQN) || snap_missing(info, SNAP_A_BDEV_NAME))
+		return -EINVAL;
+	snap_get_u32(info, SNAP_A_NSID, &cfg.nsid);
+	if (info->attrs[SNAP_A_UUID])
+		cfg.uuid = nla_data(info->attrs[SNAP_A_UUID]);
+	mutex_lock(&snap_lock);
+	ret = snap_ns_create(&cfg, &ns, info->extack);
+	if (!ret)
+		ret = snap_reply(info, snap_fill_ns, ns);
+	snap_unlock();
+	return ret;
+}
+
+static int snap_ns_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct snap_ns *ns;
+	int ret = -ENOENT;
+
+	if (snap_missing(info, SNAP_A_NQN) || snap_missing(info, SNAP_A_NSID))
+		return -EINVAL;
+	mutex_lock(&snap_lock);
+	ns = snap_nl_ns(info);
+	if (ns)
+		ret = snap_ns_destroy(ns, info->attrs[SNAP_A_FORCE], info->extack);
+	snap_unlock();
+	return ret;
+}
+
+static int snap_ns_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct snap_ns *ns;
+	int ret = -ENOENT;
+
+	if (snap_missing(info, SNAP_A_NQN) || snap_missing(info, SNAP_A_NSID))
+		return -EINVAL;
+	mutex_lock(&snap_lock);
+	ns = snap_nl_ns(info);
+	if (ns)
+		ret = snap_reply(info, snap_fill_ns, ns);
+	mutex_unlock(&snap_lock);
+	return ret;
+}
+
+static int snap_ns_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *ready = info->attrs[SNAP_A_READY];
+	struct snap_ns *ns;
+	u8 ready_val;
+	int ret = -ENOENT;
+
+	if (snap_missing(info, SNAP_A_NQN) || snap_missing(info, SNAP_A_NSID))
+		return -EINVAL;
+	if (ready)
+		ready_val = nla_get_u8(ready);
+	mutex_lock(&snap_lock);
+	ns = snap_nl_ns(info);
+	if (ns)
+		ret = snap_ns_set_status(ns, ready ? &ready_val : NULL,
+					 snap_str(info, SNAP_A_ERROR), info->extack);
+	if (!ret)
+		ret = snap_reply(info, snap_fill_ns, ns);
+	snap_unlock();
+	return ret;
+}
+
+/* ---- controllers ---- */
+
+static void snap_ctrl_cfg_common(struct genl_info *info,
+				 struct snap_ctrl_cfg *cfg, u8 type)
+{
+	cfg->type = type;
+	cfg->name = snap_str(info, SNAP_A_NAME);
+	cfg->func.vuid = snap_str(info, SNAP_A_VUID);
+	cfg->func.has_pf = snap_get_u32(info, SNAP_A_PF_ID, &cfg->func.pf_id);
+	cfg->func.has_vf = snap_get_u32(info, SNAP_A_VF_ID, &cfg->func.vf_id);
+	snap_get_u32(info, SNAP_A_NUM_QUEUES, &cfg->num_queues);
+	cfg->state = SNAP_CTRL_RUNNING;
+	if (info->attrs[SNAP_A_STATE])
+		cfg->state = nla_get_u8(info->attrs[SNAP_A_STATE]);
+}
+
+static int snap_ctrl_new(struct genl_info *info, struct snap_ctrl_cfg *cfg)
+{
+	struct snap_ctrl *ctrl;
+	int ret;
+
+	if (cfg->func.has_vf && !cfg->func.has_pf && !cfg->func.vuid) {
+		NL_SET_ERR_MSG(info->extack, "vf_id needs pf_id");
+		return -EINVAL;
+	}
+	mutex_lock(&snap_lock);
+	ret = snap_ctrl_create(cfg, &ctrl, info->extack);
+	if (!ret)
+		ret = snap_reply(info, snap_fill_ctrl, ctrl);
+	snap_unlock();
+	return ret;
+}
+
+static int snap_nvme_ctrl_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct snap_ctrl_cfg cfg = {};
+
+	if (snap_missing(info, SNAP_A_NQN))
+		return -EINVAL;
+	snap_ctrl_cfg_common(info, &cfg, SNAP_FUNC_NVME);
+	cfg.nqn = snap_str(info, SNAP_A_NQN);
+	if (info->attrs[SNAP_A_MDTS])
+		cfg.mdts = nla_get_u8(info->attrs[SNAP_A_MDTS]);
+	return snap_ctrl_new(info, &cfg);
+}
+
+static int snap_vblk_ctrl_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct snap_ctrl_cfg cfg = {};
+
+	snap_ctrl_cfg_common(info, &cfg, SNAP_FUNC_VIRTIO_BLK);
+	cfg.bdev = snap_str(info, SNAP_A_BDEV_NAME);
+	snap_get_u32(info, SNAP_A_QUEUE_SIZE, &cfg.queue_size);
+	snap_get_u32(info, SNAP_A_SEG_MAX, &cfg.seg_max);
+	snap_get_u32(info, SNAP_A_SIZE_MAX, &cfg.size_max);
+	cfg.read_only = info->attrs[SNAP_A_READ_ONLY];
+	cfg.serial = snap_str(info, SNAP_A_SERIAL_NUMBER);
+	return snap_ctrl_new(info, &cfg);
+}
+
+/*
+ * The handlers below act on one existing controller named by SNAP_A_NAME:
+ * they share the lookup, locking and reply, and differ in the action.
+ */
+typedef int (*snap_ctrl_action_t)(struct snap_ctrl *ctrl, struct genl_info *info);
+
+static int snap_ctrl_do(struct genl_info *info, u8 type, int required,
+			snap_ctrl_action_t action, bool reply)
+{
+	struct snap_ctrl *ctrl;
+	int ret = -ENOENT;
+
+	if (snap_missing(info, SNAP_A_NAME) ||
+	    (required && snap_missing(info, required)))
+		return -EINVAL;
+	mutex_lock(&snap_lock);
+	ctrl = snap_nl_ctrl(info, type);
+	if (ctrl)
+		ret = action(ctrl, info);
+	if (!ret && reply)
+		ret = snap_reply(info, snap_fill_ctrl, ctrl);
+	snap_unlock();
+	return ret;
+}
+
+static int snap_ctrl_destroy_action(struct snap_ctrl *ctrl, struct genl_info *info)
+{
+	snap_ctrl_destroy(ctrl);
+	return 0;
+}
+
+static int snap_ctrl_state_action(struct snap_ctrl *ctrl, struct genl_info *info)
+{
+	return snap_ctrl_set_state(ctrl, nla_get_u8(info->attrs[SNAP_A_STATE]),
+				   info->extack);
+}
+
+static int snap_ctrl_attach_ns_action(struct snap_ctrl *ctrl, struct genl_info *info)
+{
+	return snap_nvme_ctrl_attach_ns(ctrl, nla_get_u32(info->attrs[SNAP_A_NSID]),
+					info->extack);
+}
+
+static int snap_ctrl_detach_ns_action(struct snap_ctrl *ctrl, struct genl_info *info)
+{
+	return snap_nvme_ctrl_detach_ns(ctrl, nla_get_u32(info->attrs[SNAP_A_NSID]),
+					info->extack);
+}
+
+static int snap_vblk_modify_action(struct snap_ctrl *ctrl, struct genl_info *info)
+{
+	u32 queues, msix;
+	bool has_queues = snap_get_u32(info, SNAP_A_NUM_QUEUES, &queues);
+	bool has_msix = snap_get_u32(info, SNAP_A_NUM_MSIX, &msix);
+	int ret = 0;
+
+	if (!has_queues && !has_msix && !info->attrs[SNAP_A_STATE]) {
+		NL_SET_ERR_MSG(info->extack, "nothing to modify");
+		return -EINVAL;
+	}
+	if (has_queues || has_msix)
+		ret = snap_vblk_ctrl_modify(ctrl, has_queues ? &queues : NULL,
+					    has_msix ? &msix : NULL, info->extack);
+	if (!ret && info->attrs[SNAP_A_STATE] &&
+	    nla_get_u8(info->attrs[SNAP_A_STATE]) != ctrl->state)
+		ret = snap_ctrl_state_action(ctrl, info);
+	return ret;
+}
+
+static int snap_vblk_attach_action(struct snap_ctrl *ctrl, struct genl_info *info)
+{
+	return snap_vblk_ctrl_attach_bdev(ctrl, snap_str(info, SNAP_A_BDEV_NAME),
+					  info->extack);
+}
+
+static int snap_vblk_detach_action(struct snap_ctrl *ctrl, struct genl_info *info)
+{
+	return snap_vblk_ctrl_detach_bdev(ctrl, info->extack);
+}
+
+static int snap_reply_action(struct snap_ctrl *ctrl, struct genl_info *info)
+{
+	return 0;
+}
+
+static int snap_nvme_ctrl_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return snap_ctrl_do(info, SNAP_FUNC_NVME, 0, snap_ctrl_destroy_action, false);
+}
+
+static int snap_nvme_ctrl_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return snap_ctrl_do(info, SNAP_FUNC_NVME, 0, snap_reply_action, true);
+}
+
+static int snap_nvme_ctrl_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return snap_ctrl_do(info, SNAP_FUNC_NVME, SNAP_A_STATE,
+			    snap_ctrl_state_action, true);
+}
+
+static int snap_nvme_ctrl_attach_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return snap_ctrl_do(info, SNAP_FUNC_NVME, SNAP_A_NSID,
+			    snap_ctrl_attach_ns_action, true);
+}
+
+static int snap_nvme_ctrl_detach_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return snap_ctrl_do(info, SNAP_FUNC_NVME, SNAP_A_NSID,
+			    snap_ctrl_detach_ns_action, true);
+}
+
+static int snap_vblk_ctrl_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return snap_ctrl_do(info, SNAP_FUNC_VIRTIO_BLK, 0,
+			    snap_ctrl_destroy_action, false);
+}
+
+static int snap_vblk_ctrl_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return snap_ctrl_do(info, SNAP_FUNC_VIRTIO_BLK, 0, snap_reply_action, true);
+}
+
+static int snap_vblk_ctrl_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return snap_ctrl_do(info, SNAP_FUNC_VIRTIO_BLK, 0,
+			    snap_vblk_modify_action, true);
+}
+
+static int snap_vblk_ctrl_attach_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return snap_ctrl_do(info, SNAP_FUNC_VIRTIO_BLK, SNAP_A_BDEV_NAME,
+			    snap_vblk_attach_action, true);
+}
+
+static int snap_vblk_ctrl_detach_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return snap_ctrl_do(info, SNAP_FUNC_VIRTIO_BLK, 0,
+			    snap_vblk_detach_action, true);
+}
+
+/* ---- the family ---- */
+
+/*
+ * Netlink validation takes the last of two equal attributes; a request
+ * carrying one twice is ambiguous, so refuse it before anything changes.
+ */
+static int snap_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
+			 struct genl_info *info)
+{
+	DECLARE_BITMAP(seen, SNAP_A_MAX + 1);
+	const struct nlattr *nla;
+	int rem;
+
+	bitmap_zero(seen, SNAP_A_MAX + 1);
+	nlmsg_for_each_attr(nla, info->nlhdr, GENL_HDRLEN, rem) {
+		int type = nla_type(nla);
+
+		if (type > SNAP_A_MAX)
+			continue;	/* validation already refused it */
+		if (__test_and_set_bit(type, seen)) {
+			NL_SET_ERR_MSG_ATTR(info->extack, nla, "duplicate attribute");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+#define SNAP_DO(_cmd, _doit, _policy) {				\
+	.cmd = _cmd, .doit = _doit, .policy = _policy,		\
+	.maxattr = SNAP_A_MAX, .flags = GENL_ADMIN_PERM,	\
+}
+
+#define SNAP_GET(_cmd, _doit, _dumpit, _policy) {		\
+	.cmd = _cmd, .doit = _doit, .dumpit = _dumpit,		\
+	.policy = _policy, .maxattr = SNAP_A_MAX,		\
+}
+
+static const struct genl_ops snap_genl_ops[] = {
+	SNAP_GET(SNAP_CMD_EMU_GET, snap_emu_get_doit, snap_emu_dump,
+		 snap_emu_get_policy),
+	SNAP_GET(SNAP_CMD_FUNC_GET, snap_func_get_doit, snap_func_dump,
+		 snap_func_get_policy),
+	SNAP_DO(SNAP_CMD_SUBSYS_NEW, snap_subsys_new_doit, snap_subsys_new_policy),
+	SNAP_DO(SNAP_CMD_SUBSYS_DEL, snap_subsys_del_doit, snap_subsys_del_policy),
+	SNAP_GET(SNAP_CMD_SUBSYS_GET, snap_subsys_get_doit, snap_subsys_dump,
+		 snap_subsys_get_policy),
+	SNAP_DO(SNAP_CMD_SUBSYS_SET, snap_subsys_set_doit, snap_subsys_set_policy),
+	SNAP_DO(SNAP_CMD_NS_NEW, snap_ns_new_doit, snap_ns_new_policy),
+	SNAP_DO(SNAP_CMD_NS_DEL, snap_ns_del_doit, snap_ns_del_policy),
+	SNAP_GET(SNAP_CMD_NS_GET, snap_ns_get_doit, snap_ns_dump,
+		 snap_ns_get_policy),
+	SNAP_DO(SNAP_CMD_NS_SET, snap_ns_set_doit, snap_ns_set_policy),
+	SNAP_DO(SNAP_CMD_NVME_CTRL_NEW, snap_nvme_ctrl_new_doit,
+		snap_nvme_ctrl_new_policy),
+	SNAP_DO(SNAP_CMD_NVME_CTRL_DEL, snap_nvme_ctrl_del_doit,
+		snap_ctrl_del_policy),
+	SNAP_GET(SNAP_CMD_NVME_CTRL_GET, snap_nvme_ctrl_get_doit,
+		 snap_nvme_ctrl_dump, snap_name_policy),
+	SNAP_DO(SNAP_CMD_NVME_CTRL_SET, snap_nvme_ctrl_set_doit,
+		snap_nvme_ctrl_set_policy),
+	SNAP_DO(SNAP_CMD_NVME_CTRL_ATTACH_NS, snap_nvme_ctrl_attach_doit,
+		snap_nvme_ctrl_ns_policy),
+	SNAP_DO(SNAP_CMD_NVME_CTRL_DETACH_NS, snap_nvme_ctrl_detach_doit,
+		snap_nvme_ctrl_ns_policy),
+	SNAP_DO(SNAP_CMD_VBLK_CTRL_NEW, snap_vblk_ctrl_new_doit,
+		snap_vblk_ctrl_new_policy),
+	SNAP_DO(SNAP_CMD_VBLK_CTRL_DEL, snap_vblk_ctrl_del_doit,
+		snap_ctrl_del_policy),
+	SNAP_GET(SNAP_CMD_VBLK_CTRL_GET, snap_vblk_ctrl_get_doit,
+		 snap_vblk_ctrl_dump, snap_name_policy),
+	SNAP_DO(SNAP_CMD_VBLK_CTRL_SET, snap_vblk_ctrl_set_doit,
+		snap_vblk_ctrl_set_policy),
+	SNAP_DO(SNAP_CMD_VBLK_CTRL_ATTACH_BDEV, snap_vblk_ctrl_attach_doit,
+		snap_vblk_ctrl_bdev_policy),
+	SNAP_DO(SNAP_CMD_VBLK_CTRL_DETACH_BDEV, snap_vblk_ctrl_detach_doit,
+		snap_name_policy),
+	SNAP_DO(SNAP_CMD_BDEV_NEW, snap_bdev_new_doit, snap_bdev_new_policy),
+	SNAP_DO(SNAP_CMD_BDEV_DEL, snap_bdev_del_doit, snap_bdev_del_policy),
+	SNAP_GET(SNAP_CMD_BDEV_GET, snap_bdev_get_doit, snap_bdev_dump,
+		 snap_name_policy),
+	SNAP_DO(SNAP_CMD_BDEV_SET, snap_bdev_set_doit, snap_bdev_set_policy),
+};
+
+static const struct genl_multicast_group snap_genl_mcgrps[] = {
+	{ .name = SNAP_GENL_MCGRP_EVENTS },
+};
+
+static struct genl_family snap_genl_family __ro_after_init = {
+	.name = SNAP_GENL_NAME,
+	.version = SNAP_GENL_VERSION,
+	.maxattr = SNAP_A_MAX,
+	.module = THIS_MODULE,
+	.ops = snap_genl_ops,
+	.n_ops = ARRAY_SIZE(snap_genl_ops),
+	.resv_start_op = SNAP_CMD_EMU_GET,
+	.mcgrps = snap_genl_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(snap_genl_mcgrps),
+	.pre_doit = snap_pre_doit,
+};
+
+int snap_genl_init(void)
+{
+	int ret;
+
+	ret = genl_register_family(&snap_genl_family);
+	if (ret)
+		return ret;
+	mutex_lock(&snap_lock);
+	snap_genl_registered = true;
+	mutex_unlock(&snap_lock);
+	return 0;
+}
+
+void snap_genl_exit(void)
+{
+	mutex_lock(&snap_lock);
+	snap_genl_registered = false;
+	mutex_unlock(&snap_lock);
+	genl_unregister_family(&snap_genl_family);
+}
