@@ -8,7 +8,8 @@ import sys
 
 def cases(group, prefix=""):
     name = group.get("name", "")
-    path = f"{prefix}{name}." if name and name != "main" else prefix
+    top_level = name in ("", "main", "KUnit Test Group")
+    path = prefix if top_level else f"{prefix}{name}."
     for case in group.get("test_cases", []):
         yield path + case["name"], case["status"]
     for sub in group.get("sub_groups", []):
