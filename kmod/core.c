@@ -11,12 +11,14 @@
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <kunit/visibility.h>
 
 #include "rules.h"
 #include "snap.h"
 
 /* Serializes every change to the registry and every read of its links. */
 DEFINE_MUTEX(snap_lock);
+EXPORT_SYMBOL_IF_KUNIT(snap_lock);
 
 struct snap_emu snap_emu = {
 	.name = "sim0",
@@ -63,6 +65,7 @@ void snap_unlock(void)
 		kobject_put(&ctrl->kobj);
 	}
 }
+EXPORT_SYMBOL_IF_KUNIT(snap_unlock);
 
 static void snap_changed(void)
 {
@@ -110,6 +113,7 @@ struct snap_bdev *snap_bdev_find(const char *name)
 			return bdev;
 	return NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(snap_bdev_find);
 
 static bool snap_bdev_in_use(const struct snap_bdev *bdev)
 {
@@ -203,6 +207,7 @@ err_free:
 	kfree(bdev);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(snap_bdev_create);
 
 static void snap_ns_unlink(struct snap_ns *ns);
 static void snap_vblk_unlink_bdev(struct snap_ctrl *ctrl);
@@ -226,6 +231,7 @@ int snap_bdev_destroy(struct snap_bdev *bdev, bool force,
 	snap_bdev_put(bdev);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(snap_bdev_destroy);
 
 static void snap_ns_sync_ready(struct snap_ns *ns);
 
@@ -279,6 +285,7 @@ struct snap_subsys *snap_subsys_find(const char *nqn)
 			return subsys;
 	return NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(snap_subsys_find);
 
 static int snap_check_printable(const char *s, const char *what,
 				struct netlink_ext_ack *extack)
@@ -343,6 +350,7 @@ int snap_subsys_create(const struct snap_subsys_cfg *cfg,
 	*out = subsys;
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(snap_subsys_create);
 
 int snap_subsys_destroy(struct snap_subsys *subsys, bool force,
 			struct netlink_ext_ack *extack)
@@ -367,6 +375,7 @@ int snap_subsys_destroy(struct snap_subsys *subsys, bool force,
 	snap_subsys_put(subsys);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(snap_subsys_destroy);
 
 int snap_subsys_modify(struct snap_subsys *subsys, const char *serial,
 		       const char *model, const u32 *mnan,
@@ -411,6 +420,7 @@ struct snap_ns *snap_ns_find(struct snap_subsys *subsys, u32 nsid)
 			return ns;
 	return NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(snap_ns_find);
 
 static u32 snap_ns_lowest_free(struct snap_subsys *subsys)
 {
@@ -539,6 +549,7 @@ int snap_ns_create(const struct snap_ns_cfg *cfg, struct snap_ns **out,
 	*out = ns;
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(snap_ns_create);
 
 static void snap_ns_detach(struct snap_ns *ns)
 {
@@ -578,6 +589,7 @@ int snap_ns_destroy(struct snap_ns *ns, bool force,
 	snap_ns_unlink(ns);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(snap_ns_destroy);
 
 int snap_ns_set_status(struct snap_ns *ns, const u8 *ready, const char *error,
 		       struct netlink_ext_ack *extack)

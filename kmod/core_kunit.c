@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit cases for the registry's rules between objects: uniqueness, no
+ * sharing of a bdev, nsid allocation and limits, and what "in use" and
+ * "force" mean for destroy. They run against the module's live registry,
+ * so each case removes what it made. Cases hold snap_lock from start to
+ * end and use only EXPECT: an ASSERT would end the case's thread with the
+ * lock held.
+ */
+#include <kunit/test.h>
+#include <linux/string.h>
+
+#include "snap.h"
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+
+#define TEST_NQN "nqn.2023-05.io.snap.kunit:0"
+
+/* An EXPECT that also tells the case whether it may go on. */
+static bool ok(struct kunit *test, int ret)
+{
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	return ret == 0;
+}
+
+static struct snap_bdev *make_bdev(struct kunit *test, const char *name)
+{
+	struct snap_bdev_cfg cfg = {
+		.name = name, .type = SNAP_BDEV_MALLOC,
+		.num_blocks = 8192, .block_size = 4096,
+	};
+	struct snap_bdev *bdev = NULL;
+
+	KUNIT_EXPECT_EQ(test, snap_bdev_create(&cfg, &bdev, NULL), 0);
+	return bdev;
+}
+
+static struct snap_subsys *make_subsys(struct kunit *test, u32 nn, u32 mnan)
+{
+	struct snap_subsys_cfg cfg = { .nqn = TEST_NQN, .nn = nn, .mnan = mnan };
+	struct snap_subsys *subsys = NULL;
+
+	KUNIT_EXPECT_EQ(test, snap_subsys_create(&cfg, &subsys, NULL), 0);
+	return subsys;
+}
+
+static int make_ns(const char *bdev, u32 nsid, struct snap_ns **ns)
+{
+	struct snap_ns_cfg cfg = { .nqn = TEST_NQN, .nsid = nsid, .bdev = bdev };
+
+	return snap_ns_create(&cfg, ns, NULL);
+}
+
+/* Whatever a case left behind goes, so the next one starts clean. */
+static void snap_core_cleanup_unlock(void)
+{
+	static const char *const bdevs[] = { "kb0", "kb1", "kb2" };
+	struct snap_subsys *subsys = snap_subsys_find(TEST_NQN);
+	struct snap_bdev *bdev;
+	size_t i;
+
+	if (subsys)
+		snap_subsys_destroy(subsys, true, NULL);
+	for (i = 0; i < ARRAY_SIZE(bdevs); i++) {
+		bdev = snap_bdev_find(bdevs[i]);
+		if (bdev)
+			snap_bdev_destroy(bdev, true, NULL);
+	}
+	snap_unlock();
+}
+
+static void snap_core_bdev_rules_locked(struct kunit *test)
+{
+	struct snap_bdev_cfg cfg = {
+		.name = "kb0", .type = SNAP_BDEV_NULL,
+		.num_blocks = 1, .block_size = 512,
+	};
+	struct snap_bdev *bdev;
+
+	make_bdev(test, "kb0");
+	KUNIT_EXPECT_EQ(test, snap_bdev_create(&cfg, &bdev, NULL), -EEXIST);
+
+	cfg.name = "kb1";
+	cfg.block_size = 1000;
+	KUNIT_EXPECT_EQ(test, snap_bdev_create(&cfg, &bdev, NULL), -EINVAL);
+	cfg.block_size = 512;
+	cfg.num_blocks = 0;
+	KUNIT_EXPECT_EQ(test, snap_bdev_create(&cfg, &bdev, NULL), -EINVAL);
+
+	cfg.type = SNAP_BDEV_URING;
+	cfg.filename = "relative/path";
+	KUNIT_EXPECT_EQ(test, snap_bdev_create(&cfg, &bdev, NULL), -EINVAL);
+	cfg.filename = "/dev/null";
+	if (!ok(test, snap_bdev_create(&cfg, &bdev, NULL)))
+		return;
+	KUNIT_EXPECT_PTR_EQ(test, snap_bdev_find("kb1"), bdev);
+	KUNIT_EXPECT_EQ(test, bdev->block_size, 512U);
+}
+
+static void snap_core_nsid_allocation_locked(struct kunit *test)
+{
+	struct snap_ns *ns1, *ns3, *ns;
+
+	make_bdev(test, "kb0");
+	make_bdev(test, "kb1");
+	make_bdev(test, "kb2");
+	make_subsys(test, 8, 0);
+
+	if (!ok(test, make_ns("kb0", 0, &ns1)))
+		return;
+	KUNIT_EXPECT_EQ(test, ns1->nsid, 1U);
+	if (!ok(test, make_ns("kb1", 3, &ns3)))
+		return;
+	/* nsid unique in its subsystem */
+	KUNIT_EXPECT_EQ(test, make_ns("kb2", 3, &ns), -EEXIST);
+	/* outside 1..nn */
+	KUNIT_EXPECT_EQ(test, make_ns("kb2", 9, &ns), -ERANGE);
+	/* lowest free nsid fills the gap */
+	if (!ok(test, make_ns("kb2", 0, &ns)))
+		return;
+	KUNIT_EXPECT_EQ(test, ns->nsid, 2U);
+	KUNIT_EXPECT_PTR_EQ(test, snap_ns_find(snap_subsys_find(TEST_NQN), 3), ns3);
+}
+
+static void snap_core_bdev_not_shared_locked(struct kunit *test)
+{
+	struct snap_ns *ns;
+
+	make_bdev(test, "kb0");
+	make_subsys(test, 0, 0);
+	if (!ok(test, make_ns("kb0", 1, &ns)))
+		return;
+	KUNIT_EXPECT_EQ(test, make_ns("kb0", 2, &ns), -EBUSY);
+	KUNIT_EXPECT_EQ(test, make_ns("nosuch", 2, &ns), -ENOENT);
+}
+
+static void snap_core_mnan_limit_locked(struct kunit *test)
+{
+	struct snap_ns *ns;
+
+	make_bdev(test, "kb0");
+	make_bdev(test, "kb1");
+	make_subsys(test, 4, 1);
+	if (!ok(test, make_ns("kb0", 0, &ns)))
+		return;
+	KUNIT_EXPECT_EQ(test, make_ns("kb1", 0, &ns), -E2BIG);
+}
+
+static void snap_core_destroy_in_use_locked(struct kunit *test)
+{
+	struct snap_subsys *subsys;
+	struct snap_bdev *bdev;
+	struct snap_ns *ns;
+
+	bdev = make_bdev(test, "kb0");
+	subsys = make_subsys(test, 0, 0);
+	if (!bdev || !subsys || !ok(test, make_ns("kb0", 1, &ns)))
+		return;
+
+	KUNIT_EXPECT_EQ(test, snap_bdev_destroy(bdev, false, NULL), -EBUSY);
+	KUNIT_EXPECT_EQ(test, snap_subsys_destroy(subsys, false, NULL), -EBUSY);
+	KUNIT_EXPECT_EQ(test, subsys->num_ns, 1U);
+
+	/* force on the bdev takes its namespace with it */
+	KUNIT_EXPECT_EQ(test, snap_bdev_destroy(bdev, true, NULL), 0);
+	KUNIT_EXPECT_NULL(test, snap_bdev_find("kb0"));
+	KUNIT_EXPECT_EQ(test, subsys->num_ns, 0U);
+	KUNIT_EXPECT_NULL(test, snap_ns_find(subsys, 1));
+
+	/* an empty subsystem goes without force */
+	KUNIT_EXPECT_EQ(test, snap_subsys_destroy(subsys, false, NULL), 0);
+	KUNIT_EXPECT_NULL(test, snap_subsys_find(TEST_NQN));
+}
+
+static void snap_core_subsys_rules_locked(struct kunit *test)
+{
+	struct snap_subsys_cfg cfg = { .nqn = TEST_NQN };
+	struct snap_subsys *subsys;
+
+	subsys = make_subsys(test, 0, 0);
+	if (!subsys)
+		return;
+	KUNIT_EXPECT_EQ(test, subsys->nn, 1024U);
+	KUNIT_EXPECT_EQ(test, subsys->mnan, 1024U);
+	KUNIT_EXPECT_EQ(test, strncmp(subsys->serial, "SNAP", 4), 0);
+	KUNIT_EXPECT_EQ(test, snap_subsys_create(&cfg, &subsys, NULL), -EEXIST);
+
+	cfg.nqn = "not-an-nqn";
+	KUNIT_EXPECT_EQ(test, snap_subsys_create(&cfg, &subsys, NULL), -EINVAL);
+	cfg.nqn = "nqn.2023-05.io.snap.kunit:1";
+	cfg.nn = 4;
+	cfg.mnan = 5;
+	KUNIT_EXPECT_EQ(test, snap_subsys_create(&cfg, &subsys, NULL), -ERANGE);
+	KUNIT_EXPECT_NULL(test, snap_subsys_find(cfg.nqn));
+}
+
+static void snap_core_bdev_rules(struct kunit *test)
+{
+	mutex_lock(&snap_lock);
+	snap_core_bdev_rules_locked(test);
+	snap_core_cleanup_unlock();
+}
+
+static void snap_core_nsid_allocation(struct kunit *test)
+{
+	mutex_lock(&snap_lock);
+	snap_core_nsid_allocation_locked(test);
+	snap_core_cleanup_unlock();
+}
+
+static void snap_core_bdev_not_shared(struct kunit *test)
+{
+	mutex_lock(&snap_lock);
+	snap_core_bdev_not_shared_locked(test);
+	snap_core_cleanup_unlock();
+}
+
+static void snap_core_mnan_limit(struct kunit *test)
+{
+	mutex_lock(&snap_lock);
+	snap_core_mnan_limit_locked(test);
+	snap_core_cleanup_unlock();
+}
+
+static void snap_core_destroy_in_use(struct kunit *test)
+{
+	mutex_lock(&snap_lock);
+	snap_core_destroy_in_use_locked(test);
+	snap_core_cleanup_unlock();
+}
+
+static void snap_core_subsys_rules(struct kunit *test)
+{
+	mutex_lock(&snap_lock);
+	snap_core_subsys_rules_locked(test);
+	snap_core_cleanup_unlock();
+}
+
+static struct kunit_case snap_core_cases[] = {
+	KUNIT_CASE(snap_core_bdev_rules),
+	KUNIT_CASE(snap_core_nsid_allocation),
+	KUNIT_CASE(snap_core_bdev_not_shared),
+	KUNIT_CASE(snap_core_mnan_limit),
+	KUNIT_CASE(snap_core_destroy_in_use),
+	KUNIT_CASE(snap_core_subsys_rules),
+	{}
+};
+
+static struct kunit_suite snap_core_suite = {
+	.name = "snap_core",
+	.test_cases = snap_core_cases,
+};
+
+kunit_test_suite(snap_core_suite);
