@@ -10,10 +10,19 @@ void json_init(struct json_writer *w, FILE *out)
 	w->first[0] = true;
 	w->after_key = false;
 	w->overflow = false;
+	w->compact = false;
+}
+
+void json_init_compact(struct json_writer *w, FILE *out)
+{
+	json_init(w, out);
+	w->compact = true;
 }
 
 static void indent(struct json_writer *w)
 {
+	if (w->compact)
+		return;
 	fputc('\n', w->out);
 	for (int i = 0; i < w->depth; i++)
 		fputs("  ", w->out);
@@ -91,7 +100,7 @@ void json_key(struct json_writer *w, const char *key)
 {
 	before_value(w);
 	write_escaped(w->out, key);
-	fputs(": ", w->out);
+	fputs(w->compact ? ":" : ": ", w->out);
 	w->after_key = true;
 }
 

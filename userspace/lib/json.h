@@ -19,9 +19,12 @@ struct json_writer {
 	bool first[JSON_MAX_DEPTH];
 	bool after_key;
 	bool overflow;
+	bool compact;
 };
 
 void json_init(struct json_writer *w, FILE *out);
+/* One line, no spaces: for streams of records such as snapadm monitor -j. */
+void json_init_compact(struct json_writer *w, FILE *out);
 void json_object_start(struct json_writer *w);
 void json_object_end(struct json_writer *w);
 void json_array_start(struct json_writer *w);

@@ -5,92 +5,65 @@
  * work with "snapadm" in place of the RPC client.
  */
 #include <getopt.h>
-#include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
-#include <linux/snap.h>
-
-#include "json.h"
+#include "batch.h"
+#include "cmds.h"
 #include "snapadm.h"
-
-static int cmd_version(struct snapadm *adm, int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	if (adm->json) {
-		struct json_writer w;
-
-		json_init(&w, stdout);
-		json_object_start(&w);
-		json_kv_string(&w, "version", SNAP_VERSION);
-		json_kv_uint(&w, "abi_major", SNAP_ABI_MAJOR);
-		json_kv_uint(&w, "abi_minor", SNAP_ABI_MINOR);
-		json_object_end(&w);
-		return json_finish(&w) ? 1 : 0;
-	}
-	printf("snapadm %s (ABI %u.%u)\n", SNAP_VERSION, SNAP_ABI_MAJOR,
-	       SNAP_ABI_MINOR);
-	return 0;
-}
-
-static const struct snapadm_cmd commands[] = {
-	{ "version", cmd_version, "print the tool version and ABI" },
-};
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: snapadm [-j] [-b FILE] COMMAND [ARGS]\n"
-		"  -j, --json     print JSON\n"
-		"  -h, --help     this text\n"
+		"usage: snapadm [-j] COMMAND [ARGS]\n"
+		"       snapadm [-j] -b FILE\n"
+		"  -j, --json        print JSON\n"
+		"  -b, --batch FILE  run the commands of FILE (- for stdin), one a line\n"
+		"  -h, --help        this text; COMMAND -h describes a command\n"
 		"commands:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-36s %s\n", commands[i].name, commands[i].help);
-}
-
-static const struct snapadm_cmd *find_command(const char *name)
-{
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(commands[i].name, name))
-			return &commands[i];
-	return NULL;
+	snapadm_list_commands(out);
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "batch", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct snapadm adm = { 0 };
-	const struct snapadm_cmd *cmd;
-	int c;
+	const char *batch = NULL;
+	struct snapadm adm;
+	int c, ret;
 
+	snapadm_init(&adm);
+	opterr = 0;	/* our one-line messages instead of getopt's */
 	/* "+": options after the command name belong to the command. */
-	while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+jb:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			adm.json = true;
 			break;
+		case 'b':
+			batch = optarg;
+			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			return SNAPADM_OK;
+		case '?':
+			if (optopt == 'b')
+				return snapadm_usage_error(&adm, "-b needs a FILE");
+			return snapadm_usage_error(&adm, "unknown option '%s' (snapadm -h lists them)",
+						   argv[optind - 1]);
 		default:
-			usage(stderr);
-			return 2;
+			return SNAPADM_USAGE;
 		}
 	}
-	if (optind >= argc) {
-		usage(stderr);
-		return 2;
-	}
-	cmd = find_command(argv[optind]);
-	if (!cmd) {
-		fprintf(stderr, "snapadm: unknown command '%s'\n", argv[optind]);
-		return 2;
-	}
-	return cmd->run(&adm, argc - optind, argv + optind);
+	if (batch && optind < argc)
+		return snapadm_usage_error(&adm, "-b FILE takes no command");
+	if (!batch && optind >= argc)
+		return snapadm_usage_error(&adm, "no command (snapadm -h lists them)");
+	ret = batch ? batch_run_file(&adm, batch) :
+		      snapadm_run(&adm, argc - optind, argv + optind);
+	snapadm_release(&adm);
+	return ret;
 }

@@ -1,0 +1,458 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * snapadm's generic netlink client: one socket, requests answered by the
+ * kernel's reply objects and an ACK, and the extack text of refusals.
+ */
+#include "nl.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/netlink.h>
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+struct snap_nl {
+	struct nl_sock *sk;
+	struct nl_cb *cb;
+	int family;
+	struct extack last;
+};
+
+struct nla_policy snap_policy[SNAP_A_MAX + 1] = {
+	[SNAP_A_EMU_NAME] = { .type = NLA_STRING },
+	[SNAP_A_EMU_PROVIDER] = { .type = NLA_STRING },
+	[SNAP_A_ID] = { .type = NLA_U32 },
+	[SNAP_A_NAME] = { .type = NLA_STRING },
+	[SNAP_A_FORCE] = { .type = NLA_FLAG },
+	[SNAP_A_FUNC_TYPE] = { .type = NLA_U8 },
+	[SNAP_A_FUNC_KIND] = { .type = NLA_U8 },
+	[SNAP_A_PF_ID] = { .type = NLA_U32 },
+	[SNAP_A_VF_ID] = { .type = NLA_U32 },
+	[SNAP_A_VUID] = { .type = NLA_STRING },
+	[SNAP_A_VHCA_ID] = { .type = NLA_U32 },
+	[SNAP_A_NUM_MSIX] = { .type = NLA_U32 },
+	[SNAP_A_PCI_BDF] = { .type = NLA_STRING },
+	[SNAP_A_CTRL_NAME] = { .type = NLA_STRING },
+	[SNAP_A_NQN] = { .type = NLA_STRING },
+	[SNAP_A_SERIAL_NUMBER] = { .type = NLA_STRING },
+	[SNAP_A_MODEL_NUMBER] = { .type = NLA_STRING },
+	[SNAP_A_NN] = { .type = NLA_U32 },
+	[SNAP_A_MNAN] = { .type = NLA_U32 },
+	[SNAP_A_SINGLE_CTRL] = { .type = NLA_FLAG },
+	[SNAP_A_NSID] = { .type = NLA_U32 },
+	[SNAP_A_UUID] = { .type = NLA_UNSPEC, .minlen = SNAP_UUID_LEN },
+	[SNAP_A_NSIDS] = { .type = NLA_NESTED },
+	[SNAP_A_CTRLS] = { .type = NLA_NESTED },
+	[SNAP_A_CTRL_ID] = { .type = NLA_U32 },
+	[SNAP_A_NUM_QUEUES] = { .type = NLA_U32 },
+	[SNAP_A_MDTS] = { .type = NLA_U8 },
+	[SNAP_A_STATE] = { .type = NLA_U8 },
+	[SNAP_A_QUEUE_SIZE] = { .type = NLA_U32 },
+	[SNAP_A_SEG_MAX] = { .type = NLA_U32 },
+	[SNAP_A_SIZE_MAX] = { .type = NLA_U32 },
+	[SNAP_A_READ_ONLY] = { .type = NLA_FLAG },
+	[SNAP_A_FREE_QUEUES] = { .type = NLA_U32 },
+	[SNAP_A_FREE_MSIX] = { .type = NLA_U32 },
+	[SNAP_A_BDEV_NAME] = { .type = NLA_STRING },
+	[SNAP_A_BDEV_TYPE] = { .type = NLA_U8 },
+	[SNAP_A_NUM_BLOCKS] = { .type = NLA_U64 },
+	[SNAP_A_BLOCK_SIZE] = { .type = NLA_U32 },
+	[SNAP_A_FILENAME] = { .type = NLA_STRING },
+	[SNAP_A_BDEV_ARGS] = { .type = NLA_STRING },
+	[SNAP_A_READY] = { .type = NLA_U8 },
+	[SNAP_A_ERROR] = { .type = NLA_STRING },
+	[SNAP_A_DAEMON_ATTACHED] = { .type = NLA_U8 },
+	[SNAP_A_DAEMON_PID] = { .type = NLA_U32 },
+	[SNAP_A_MAX_QUEUE_SIZE] = { .type = NLA_U32 },
+	[SNAP_A_NUM_FUNCS] = { .type = NLA_U32 },
+};
+
+/* The names of Documentation/netlink/specs/snap.yaml. */
+static const char *const attr_names[SNAP_A_MAX + 1] = {
+	[SNAP_A_EMU_NAME] = "emu-name",
+	[SNAP_A_EMU_PROVIDER] = "emu-provider",
+	[SNAP_A_ID] = "id",
+	[SNAP_A_NAME] = "name",
+	[SNAP_A_FORCE] = "force",
+	[SNAP_A_FUNC_TYPE] = "func-type",
+	[SNAP_A_FUNC_KIND] = "func-kind",
+	[SNAP_A_PF_ID] = "pf-id",
+	[SNAP_A_VF_ID] = "vf-id",
+	[SNAP_A_VUID] = "vuid",
+	[SNAP_A_VHCA_ID] = "vhca-id",
+	[SNAP_A_NUM_MSIX] = "num-msix",
+	[SNAP_A_PCI_BDF] = "pci-bdf",
+	[SNAP_A_CTRL_NAME] = "ctrl-name",
+	[SNAP_A_NQN] = "nqn",
+	[SNAP_A_SERIAL_NUMBER] = "serial-number",
+	[SNAP_A_MODEL_NUMBER] = "model-number",
+	[SNAP_A_NN] = "nn",
+	[SNAP_A_MNAN] = "mnan",
+	[SNAP_A_SINGLE_CTRL] = "single-ctrl",
+	[SNAP_A_NSID] = "nsid",
+	[SNAP_A_UUID] = "uuid",
+	[SNAP_A_NSIDS] = "nsids",
+	[SNAP_A_CTRLS] = "ctrls",
+	[SNAP_A_CTRL_ID] = "ctrl-id",
+	[SNAP_A_NUM_QUEUES] = "num-queues",
+	[SNAP_A_MDTS] = "mdts",
+	[SNAP_A_STATE] = "state",
+	[SNAP_A_QUEUE_SIZE] = "queue-size",
+	[SNAP_A_SEG_MAX] = "seg-max",
+	[SNAP_A_SIZE_MAX] = "size-max",
+	[SNAP_A_READ_ONLY] = "read-only",
+	[SNAP_A_FREE_QUEUES] = "free-queues",
+	[SNAP_A_FREE_MSIX] = "free-msix",
+	[SNAP_A_BDEV_NAME] = "bdev-name",
+	[SNAP_A_BDEV_TYPE] = "bdev-type",
+	[SNAP_A_NUM_BLOCKS] = "num-blocks",
+	[SNAP_A_BLOCK_SIZE] = "block-size",
+	[SNAP_A_FILENAME] = "filename",
+	[SNAP_A_BDEV_ARGS] = "bdev-args",
+	[SNAP_A_READY] = "ready",
+	[SNAP_A_ERROR] = "error",
+	[SNAP_A_DAEMON_ATTACHED] = "daemon-attached",
+	[SNAP_A_DAEMON_PID] = "daemon-pid",
+	[SNAP_A_MAX_QUEUE_SIZE] = "max-queue-size",
+	[SNAP_A_NUM_FUNCS] = "num-funcs",
+};
+
+const char *snap_attr_name(int attr, char *buf, size_t len)
+{
+	if (attr > 0 && attr <= SNAP_A_MAX && attr_names[attr])
+		return attr_names[attr];
+	snprintf(buf, len, "attribute %d", attr);
+	return buf;
+}
+
+const char *snap_nla_string(const struct nlattr *a)
+{
+	const char *s = nla_data(a);
+	int n = nla_len(a);
+
+	return n > 0 && s[n - 1] == '\0' ? s : NULL;
+}
+
+/* Reads the TLVs that follow the echoed request in an error or DONE. */
+static void extack_parse_tlvs(const unsigned char *p, size_t len,
+			      struct extack *ex)
+{
+	while (len >= sizeof(struct nlattr)) {
+		const struct nlattr *a = (const struct nlattr *)p;
+		size_t alen = a->nla_len, step = NLA_ALIGN(alen);
+		const unsigned char *data = p + NLA_HDRLEN;
+		size_t dlen;
+
+		if (alen < NLA_HDRLEN || alen > len)
+			return;
+		dlen = alen - NLA_HDRLEN;
+		switch (a->nla_type & NLA_TYPE_MASK) {
+		case NLMSGERR_ATTR_MSG:
+			/* The kernel NUL-terminates it; trust only dlen. */
+			if (dlen) {
+				size_t n = strnlen((const char *)data, dlen);
+
+				if (n >= sizeof(ex->msg))
+					n = sizeof(ex->msg) - 1;
+				memcpy(ex->msg, data, n);
+				ex->msg[n] = '\0';
+			}
+			break;
+		case NLMSGERR_ATTR_MISS_TYPE:
+		case NLMSGERR_ATTR_OFFS:
+			if (dlen >= sizeof(uint32_t)) {
+				uint32_t v;
+
+				memcpy(&v, data, sizeof(v));
+				if ((a->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_OFFS)
+					ex->bad_offset = (long)v;
+				else
+					ex->miss_type = (int)v;
+			}
+			break;
+		default:
+			break;
+		}
+		if (step >= len)
+			return;
+		p += step;
+		len -= step;
+	}
+}
+
+void extack_clear(struct extack *ex)
+{
+	memset(ex, 0, sizeof(*ex));
+	ex->miss_type = -1;
+	ex->bad_offset = -1;
+	ex->bad_attr = -1;
+}
+
+int extack_parse(const struct nlmsghdr *nlh, size_t len, struct extack *ex)
+{
+	const unsigned char *base = (const unsigned char *)nlh;
+	size_t payload, tlv_off;
+	int32_t error;
+
+	extack_clear(ex);
+	if (len < NLMSG_HDRLEN || nlh->nlmsg_len < NLMSG_HDRLEN ||
+	    nlh->nlmsg_len > len)
+		return -1;
+	payload = nlh->nlmsg_len - NLMSG_HDRLEN;
+	if (payload < sizeof(error))
+		return -1;
+	memcpy(&error, base + NLMSG_HDRLEN, sizeof(error));
+	ex->error = error < 0 ? -error : error;
+
+	if (nlh->nlmsg_type == NLMSG_ERROR) {
+		struct nlmsghdr req;
+
+		if (payload < sizeof(struct nlmsgerr))
+			return -1;
+		memcpy(&req, base + NLMSG_HDRLEN + offsetof(struct nlmsgerr, msg),
+		       sizeof(req));
+		tlv_off = sizeof(struct nlmsgerr);
+		/* Without NLM_F_CAPPED the whole request is echoed. */
+		if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
+			if (req.nlmsg_len < NLMSG_HDRLEN)
+				return -1;
+			tlv_off += req.nlmsg_len - NLMSG_HDRLEN;
+		}
+	} else if (nlh->nlmsg_type == NLMSG_DONE) {
+		tlv_off = sizeof(error);
+	} else {
+		return -1;
+	}
+	tlv_off = NLMSG_ALIGN(tlv_off);
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || tlv_off >= payload)
+		return 0;
+	extack_parse_tlvs(base + NLMSG_HDRLEN + tlv_off, payload - tlv_off, ex);
+	return 0;
+}
+
+/* The state of one request while its replies are read. */
+struct transaction {
+	struct snap_nl *nl;
+	uint32_t seq;
+	bool done;
+	int error;			/* negative errno */
+	snap_nl_object_cb cb;
+	void *arg;
+};
+
+static void fail_locally(struct transaction *t, int error, const char *msg)
+{
+	t->error = -error;
+	t->nl->last.error = error;
+	snprintf(t->nl->last.msg, sizeof(t->nl->last.msg), "%s", msg);
+	t->done = true;
+}
+
+/* Replies to earlier requests (one that failed midway) are skipped. */
+static int on_seq_check(struct nl_msg *msg, void *arg)
+{
+	struct transaction *t = arg;
+
+	return nlmsg_hdr(msg)->nlmsg_seq == t->seq ? NL_OK : NL_SKIP;
+}
+
+static int on_valid(struct nl_msg *msg, void *arg)
+{
+	struct transaction *t = arg;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct nlattr *tb[SNAP_A_MAX + 1];
+	struct genlmsghdr *gh;
+	int ret;
+
+	if (nlh->nlmsg_type != t->nl->family)
+		return NL_SKIP;
+	if (!genlmsg_valid_hdr(nlh, 0) ||
+	    genlmsg_parse(nlh, 0, tb, SNAP_A_MAX, snap_policy) < 0) {
+		fail_locally(t, EPROTO, "malformed reply from the kernel");
+		return NL_STOP;
+	}
+	gh = nlmsg_data(nlh);
+	if (!t->cb)
+		return NL_OK;
+	ret = t->cb(gh->cmd, tb, t->arg);
+	if (ret < 0) {
+		t->error = ret;
+		t->done = true;
+		return NL_STOP;
+	}
+	return NL_OK;
+}
+
+static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
+{
+	struct transaction *t = arg;
+	/* libnl hands us the payload; the header and TLVs surround it. */
+	const struct nlmsghdr *nlh =
+		(const struct nlmsghdr *)((const char *)e - NLMSG_HDRLEN);
+
+	(void)nla;
+	if (nlh->nlmsg_seq != t->seq)
+		return NL_SKIP;
+	if (extack_parse(nlh, nlh->nlmsg_len, &t->nl->last) < 0)
+		t->nl->last.error = e->error < 0 ? -e->error : e->error;
+	t->error = -t->nl->last.error;
+	t->done = true;
+	return NL_STOP;
+}
+
+static int on_ack(struct nl_msg *msg, void *arg)
+{
+	struct transaction *t = arg;
+
+	(void)msg;
+	t->done = true;
+	return NL_STOP;
+}
+
+/* A dump that fails midway says so in NLMSG_DONE's payload. */
+static int on_finish(struct nl_msg *msg, void *arg)
+{
+	struct transaction *t = arg;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct extack ex;
+
+	t->done = true;
+	if (extack_parse(nlh, nlh->nlmsg_len, &ex) == 0 && ex.error) {
+		t->nl->last = ex;
+		t->error = -ex.error;
+	}
+	return NL_STOP;
+}
+
+static int enable_ext_ack(struct nl_sock *sk)
+{
+	int one = 1, fd = nl_socket_get_fd(sk);
+
+	if (setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one)))
+		return -errno;
+	/* The kernel need not echo our request back in errors. */
+	setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	return 0;
+}
+
+int snap_nl_open(struct snap_nl **out, char *why, size_t len)
+{
+	struct snap_nl *nl = calloc(1, sizeof(*nl));
+	int err;
+
+	*out = NULL;
+	if (!nl || !(nl->sk = nl_socket_alloc()) ||
+	    !(nl->cb = nl_cb_alloc(NL_CB_CUSTOM))) {
+		snprintf(why, len, "out of memory");
+		snap_nl_close(nl);
+		return -ENOMEM;
+	}
+	/* Dumps can exceed a page; let libnl size its buffer by peeking. */
+	nl_socket_enable_msg_peek(nl->sk);
+	/* We ask for ACKs ourselves: doit requests only, never dumps. */
+	nl_socket_disable_auto_ack(nl->sk);
+	err = genl_connect(nl->sk);
+	if (err < 0) {
+		snprintf(why, len, "cannot open a generic netlink socket: %s",
+			 nl_geterror(err));
+		snap_nl_close(nl);
+		return -EIO;
+	}
+	err = enable_ext_ack(nl->sk);
+	if (err) {
+		snprintf(why, len, "cannot enable extended ACKs: %s", strerror(-err));
+		snap_nl_close(nl);
+		return err;
+	}
+	nl->family = genl_ctrl_resolve(nl->sk, SNAP_GENL_NAME);
+	if (nl->family < 0) {
+		snprintf(why, len,
+			 "snap module not loaded (no generic netlink family \"%s\")",
+			 SNAP_GENL_NAME);
+		snap_nl_close(nl);
+		return -ENOENT;
+	}
+	*out = nl;
+	return 0;
+}
+
+void snap_nl_close(struct snap_nl *nl)
+{
+	if (!nl)
+		return;
+	nl_cb_put(nl->cb);
+	nl_socket_free(nl->sk);
+	free(nl);
+}
+
+struct nl_msg *snap_nl_request(struct snap_nl *nl, uint8_t cmd, bool dump)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+
+	if (!msg)
+		return NULL;
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, nl->family, 0,
+			 dump ? NLM_F_DUMP : NLM_F_ACK, cmd, SNAP_GENL_VERSION)) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+/*
+ * The attribute of our request an error's offset points at: the kernel
+ * names the offending attribute that way, not in its message.
+ */
+int extack_bad_attr(const struct nlmsghdr *req, long offset)
+{
+	struct nlattr a;
+
+	if (offset < (long)NLMSG_HDRLEN ||
+	    (unsigned long)offset + NLA_HDRLEN > req->nlmsg_len)
+		return -1;
+	memcpy(&a, (const char *)req + offset, sizeof(a));
+	return a.nla_type & NLA_TYPE_MASK;
+}
+
+int snap_nl_transact(struct snap_nl *nl, struct nl_msg *msg,
+		     snap_nl_object_cb cb, void *arg)
+{
+	struct transaction t = { .nl = nl, .cb = cb, .arg = arg };
+	int err;
+
+	extack_clear(&nl->last);
+	err = nl_send_auto(nl->sk, msg);
+	t.seq = nlmsg_hdr(msg)->nlmsg_seq;
+	if (err < 0) {
+		nlmsg_free(msg);
+		fail_locally(&t, EIO, nl_geterror(err));
+		return t.error;
+	}
+	nl_cb_set(nl->cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, on_seq_check, &t);
+	nl_cb_set(nl->cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &t);
+	nl_cb_set(nl->cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, &t);
+	nl_cb_set(nl->cb, NL_CB_FINISH, NL_CB_CUSTOM, on_finish, &t);
+	nl_cb_err(nl->cb, NL_CB_CUSTOM, on_error, &t);
+	while (!t.done) {
+		err = nl_recvmsgs(nl->sk, nl->cb);
+		if (err < 0 && !t.done)
+			fail_locally(&t, EIO, nl_geterror(err));
+	}
+	if (t.error && nl->last.bad_offset >= 0)
+		nl->last.bad_attr = extack_bad_attr(nlmsg_hdr(msg), nl->last.bad_offset);
+	nlmsg_free(msg);
+	return t.error;
+}
+
+const struct extack *snap_nl_last_error(const struct snap_nl *nl)
+{
+	return &nl->last;
+}

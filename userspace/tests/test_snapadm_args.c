@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of snapadm's argument handling: the argparse-style parser on
+ * the real command tables, numbers, UUIDs, the bdev size arithmetic and the
+ * attributes the options become.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+
+#include <linux/snap.h>
+
+#include "../snapadm/args.h"
+#include "../snapadm/cmds.h"
+#include "../snapadm/nl.h"
+
+struct parse {
+	struct parsed_args a;
+	char msg[ARGS_MSG_LEN];
+	int ret;
+};
+
+/* Parses a NULL-terminated word list against the named command's table. */
+static void parse_words(struct parse *p, const char *const *words)
+{
+	const struct snapadm_cmd *cmd = snapadm_find_command(words[0]);
+	char *argv[32];
+	int argc = 0;
+
+	assert_non_null(cmd);
+	while (words[argc]) {
+		argv[argc] = (char *)words[argc];
+		argc++;
+	}
+	argv[argc] = NULL;
+	p->ret = args_parse(&p->a, cmd->opts, cmd->pos, cmd->variadic, argc,
+			    argv, p->msg, sizeof(p->msg));
+}
+
+#define PARSE(p, ...) parse_words(p, (const char *const[]){ __VA_ARGS__, NULL })
+
+static void test_subsystem_create_short_forms(void **state)
+{
+	struct parse p;
+
+	(void)state;
+	PARSE(&p, "nvme_subsystem_create", "-s", "nqn.2023-05.io.nvda.nvme:0",
+	      "-mn", "My Model", "-sn", "SN42", "-mnan", "8", "-nn", "16",
+	      "--single_ctrl");
+	assert_int_equal(p.ret, 0);
+	assert_string_equal(args_get(&p.a, "nqn")->str, "nqn.2023-05.io.nvda.nvme:0");
+	assert_string_equal(args_get(&p.a, "model_number")->str, "My Model");
+	assert_string_equal(args_get(&p.a, "serial_number")->str, "SN42");
+	assert_int_equal(args_get(&p.a, "mnan")->num, 8);
+	assert_int_equal(args_get(&p.a, "nn")->num, 16);
+	assert_true(args_has(&p.a, "single_ctrl"));
+}
+
+static void test_long_forms_equals_and_prefix(void **state)
+{
+	struct parse p;
+
+	(void)state;
+	PARSE(&p, "nvme_subsystem_create", "--nqn=nqn.x", "--model-number", "M",
+	      "--serial=S1", "--single");
+	assert_int_equal(p.ret, 0);
+	assert_string_equal(args_get(&p.a, "nqn")->str, "nqn.x");
+	assert_string_equal(args_get(&p.a, "model_number")->str, "M");
+	assert_string_equal(args_get(&p.a, "serial_number")->str, "S1");
+	assert_true(args_has(&p.a, "single_ctrl"));
+	assert_false(args_has(&p.a, "nn"));
+}
+
+static void test_ambiguous_prefix(void **state)
+{
+	struct parse p;
+
+	(void)state;
+	/* --n could be --nqn or --nsid. */
+	PARSE(&p, "nvme_namespace_destroy", "--n", "1", "--nsid", "1");
+	assert_int_equal(p.ret, -1);
+	assert_non_null(strstr(p.msg, "ambiguous"));
+}
+
+static void test_last_repeat_wins_and_attached_short(void **state)
+{
+	struct parse p;
+
+	(void)state;
+	PARSE(&p, "nvme_controller_attach_ns", "-c", "A", "-cB", "-n7", "--nsid", "9");
+	assert_int_equal(p.ret, 0);
+	assert_string_equal(args_get(&p.a, "ctrl")->str, "B");
+	assert_int_equal(args_get(&p.a, "nsid")->num, 9);
+}
+
+static void test_missing_required(void **state)
+{
+	struct parse p;
+
+	(void)state;
+	PARSE(&p, "nvme_namespace_create", "-n", "1");
+	assert_int_equal(p.ret, -1);
+	assert_string_equal(p.msg,
+			    "the following arguments are required: --nqn, --bdev_name");
+
+	PARSE(&p, "bdev_malloc_create", "32");
+	assert_int_equal(p.ret, -1);
+	assert_string_equal(p.msg, "the following arguments are required: block_size");
+}
+
+static void test_bad_numbers(void **state)
+{
+	struct parse p;
+
+	(void)state;
+	PARSE(&p, "nvme_namespace_create", "-s", "nqn.x", "-b", "M", "-n", "one");
+	assert_int_equal(p.ret, -1);
+	assert_string_equal(p.msg, "--nsid: invalid number 'one'");
+
+	PARSE(&p, "nvme_namespace_create", "-s", "nqn.x", "-b", "M", "-n", "4294967296");
+	assert_int_equal(p.ret, -1);
+	assert_string_equal(p.msg, "--nsid: 4294967296 is out of range (max 4294967295)");
+
+	PARSE(&p, "nvme_namespace_create", "-s", "nqn.x", "-b", "M", "-n=-1");
+	assert_int_equal(p.ret, -1);
+
+	/* mdts is a u8 in the ABI. */
+	PARSE(&p, "nvme_controller_create", "--nqn", "nqn.x", "--pf_id", "0",
+	      "--mdts", "256");
+	assert_int_equal(p.ret, -1);
+	assert_string_equal(p.msg, "--mdts: 256 is out of range (max 255)");
+
+	PARSE(&p, "nvme_controller_create", "--nqn", "nqn.x", "--pf_id", "0x1");
+	assert_int_equal(p.ret, -1);
+
+	PARSE(&p, "bdev_malloc_create", "32", "4k");
+	assert_int_equal(p.ret, -1);
+	assert_string_equal(p.msg, "block_size: invalid number '4k'");
+}
+
+static void test_unknown_and_unsupported(void **state)
+{
+	struct parse p;
+
+	(void)state;
+	PARSE(&p, "nvme_controller_suspend", "-c", "C", "--admin_only");
+	assert_int_equal(p.ret, -1);
+	assert_string_equal(p.msg, "--admin_only is not supported yet");
+
+	PARSE(&p, "nvme_subsystem_list", "--bogus");
+	assert_int_equal(p.ret, -1);
+	assert_string_equal(p.msg, "unrecognized argument: --bogus");
+
+	PARSE(&p, "nvme_subsystem_list", "extra");
+	assert_int_equal(p.ret, -1);
+	assert_string_equal(p.msg, "unrecognized argument: extra");
+
+	PARSE(&p, "nvme_subsystem_create", "--nqn");
+	assert_int_equal(p.ret, -1);
+	assert_string_equal(p.msg, "--nqn: expected one argument");
+
+	PARSE(&p, "nvme_subsystem_create", "--nqn", "nqn.x", "--single_ctrl=1");
+	assert_int_equal(p.ret, -1);
+}
+
+static void test_positionals_help_json_and_dashdash(void **state)
+{
+	struct parse p;
+
+	(void)state;
+	PARSE(&p, "bdev_malloc_create", "-j", "32", "4096", "-b", "Malloc0");
+	assert_int_equal(p.ret, 0);
+	assert_true(p.a.json);
+	assert_string_equal(args_get(&p.a, "total_size")->str, "32");
+	assert_int_equal(args_get(&p.a, "block_size")->num, 4096);
+	assert_string_equal(args_get(&p.a, "name")->str, "Malloc0");
+
+	PARSE(&p, "bdev_null_delete", "--", "-odd-name");
+	assert_int_equal(p.ret, 0);
+	assert_string_equal(args_get(&p.a, "name")->str, "-odd-name");
+
+	PARSE(&p, "nvme_subsystem_create", "-h");
+	assert_int_equal(p.ret, 0);
+	assert_true(p.a.help);
+}
+
+static void test_uring_block_size_option_and_positional(void **state)
+{
+	struct parse p;
+
+	(void)state;
+	PARSE(&p, "bdev_uring_create", "/dev/sdb", "U0", "-b", "4096");
+	assert_int_equal(p.ret, 0);
+	assert_int_equal(args_get_opt(&p.a, "block_size")->num, 4096);
+	assert_null(args_get_pos(&p.a, "block_size"));
+
+	PARSE(&p, "bdev_uring_create", "/dev/sdb", "U0", "512");
+	assert_int_equal(p.ret, 0);
+	assert_null(args_get_opt(&p.a, "block_size"));
+	assert_int_equal(args_get(&p.a, "block_size")->num, 512);
+}
+
+static void test_config_is_variadic(void **state)
+{
+	struct parse p;
+
+	(void)state;
+	PARSE(&p, "config", "set", "sriov_en=1", "nvme_emulation_num_pf=2");
+	assert_int_equal(p.ret, 0);
+	assert_string_equal(args_get(&p.a, "action")->str, "set");
+	assert_int_equal(p.a.nrest, 2);
+	assert_string_equal(p.a.rest[0], "sriov_en=1");
+	assert_string_equal(p.a.rest[1], "nvme_emulation_num_pf=2");
+}
+
+static void test_aliases(void **state)
+{
+	(void)state;
+	assert_ptr_equal(snapadm_find_command("bdev_get_bdevs"),
+			 snapadm_find_command("bdev_list"));
+	assert_null(snapadm_find_command("nvme_subsystem"));
+}
+
+static void test_parse_uint(void **state)
+{
+	uint64_t v = 7;
+
+	(void)state;
+	assert_int_equal(parse_uint("0", 10, &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(parse_uint("18446744073709551615", UINT64_MAX, &v), 0);
+	assert_true(v == UINT64_MAX);
+	assert_int_equal(parse_uint("18446744073709551616", UINT64_MAX, &v), -ERANGE);
+	assert_int_equal(parse_uint("11", 10, &v), -ERANGE);
+	assert_int_equal(parse_uint("", 10, &v), -EINVAL);
+	assert_int_equal(parse_uint(" 1", 10, &v), -EINVAL);
+	assert_int_equal(parse_uint("1 ", 10, &v), -EINVAL);
+	assert_int_equal(parse_uint("+1", 10, &v), -EINVAL);
+	assert_int_equal(parse_uint("-1", 10, &v), -EINVAL);
+}
+
+static void test_malloc_size(void **state)
+{
+	uint64_t n = 0;
+	const char *why = NULL;
+
+	(void)state;
+	/* bdev_malloc_create 32 4096: 32 MiB of 4 KiB blocks. */
+	assert_int_equal(size_mb_to_blocks("32", 4096, &n, &why), 0);
+	assert_int_equal(n, 8192);
+	assert_int_equal(size_mb_to_blocks("64", 512, &n, &why), 0);
+	assert_int_equal(n, 131072);
+	/* spdk_rpc.py takes a float: half a MiB of 512-byte blocks. */
+	assert_int_equal(size_mb_to_blocks("0.5", 512, &n, &why), 0);
+	assert_int_equal(n, 1024);
+	assert_int_equal(size_mb_to_blocks("1.25", 4096, &n, &why), 0);
+	assert_int_equal(n, 320);
+
+	assert_int_equal(size_mb_to_blocks("32", 3000, &n, &why), -1);
+	assert_string_equal(why, "size is not a whole number of blocks");
+	assert_int_equal(size_mb_to_blocks("0.1", 512, &n, &why), -1);
+	assert_string_equal(why, "size is not a whole number of bytes");
+	assert_int_equal(size_mb_to_blocks("0", 512, &n, &why), -1);
+	assert_string_equal(why, "size must be greater than 0");
+	assert_int_equal(size_mb_to_blocks("1", 0, &n, &why), -1);
+	assert_int_equal(size_mb_to_blocks("32M", 512, &n, &why), -1);
+	assert_int_equal(size_mb_to_blocks(".", 512, &n, &why), -1);
+	assert_int_equal(size_mb_to_blocks("-1", 512, &n, &why), -1);
+	assert_int_equal(size_mb_to_blocks("99999999999999999999", 512, &n, &why), -1);
+	assert_string_equal(why, "size is too large");
+}
+
+static void test_uuid(void **state)
+{
+	static const uint8_t want[16] = {
+		0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0,
+		0x0f, 0xed, 0xcb, 0xa9, 0x87, 0x65, 0x43, 0x21,
+	};
+	uint8_t u[16];
+	char text[UUID_STR_LEN];
+
+	(void)state;
+	assert_int_equal(uuid_parse("12345678-9ABC-def0-0fed-cba987654321", u), 0);
+	assert_memory_equal(u, want, 16);
+	uuid_format(u, text);
+	assert_string_equal(text, "12345678-9abc-def0-0fed-cba987654321");
+
+	assert_int_equal(uuid_parse("123456789abcdef00fedcba987654321", u), -EINVAL);
+	assert_int_equal(uuid_parse("12345678-9abc-def0-0fed-cba98765432", u), -EINVAL);
+	assert_int_equal(uuid_parse("12345678-9abc-def0-0fed-cba9876543210", u), -EINVAL);
+	assert_int_equal(uuid_parse("1234567-89abc-def0-0fed-cba987654321", u), -EINVAL);
+	assert_int_equal(uuid_parse("g2345678-9abc-def0-0fed-cba987654321", u), -EINVAL);
+	assert_int_equal(uuid_parse(NULL, u), -EINVAL);
+}
+
+/* The attributes an option table puts, read back with the ABI's policy. */
+static void test_options_become_attributes(void **state)
+{
+	struct nlattr *tb[SNAP_A_MAX + 1];
+	struct nl_msg *msg = nlmsg_alloc();
+	uint8_t uuid[16];
+	struct parse p;
+
+	(void)state;
+	assert_non_null(msg);
+	PARSE(&p, "nvme_namespace_create", "-s", "nqn.2023-05.io.nvda.nvme:0",
+	      "-n", "3", "-b", "Malloc0", "-u", "00112233-4455-6677-8899-aabbccddeeff");
+	assert_int_equal(p.ret, 0);
+	assert_int_equal(nlcmd_put_options(msg, &p.a), 0);
+	assert_int_equal(nla_parse(tb, SNAP_A_MAX, nlmsg_attrdata(nlmsg_hdr(msg), 0),
+				   nlmsg_attrlen(nlmsg_hdr(msg), 0), snap_policy), 0);
+	assert_string_equal(nla_get_string(tb[SNAP_A_NQN]), "nqn.2023-05.io.nvda.nvme:0");
+	assert_int_equal(nla_get_u32(tb[SNAP_A_NSID]), 3);
+	assert_string_equal(nla_get_string(tb[SNAP_A_BDEV_NAME]), "Malloc0");
+	assert_int_equal(nla_len(tb[SNAP_A_UUID]), 16);
+	assert_int_equal(uuid_parse("00112233-4455-6677-8899-aabbccddeeff", uuid), 0);
+	assert_memory_equal(nla_data(tb[SNAP_A_UUID]), uuid, 16);
+	assert_null(tb[SNAP_A_FORCE]);
+	nlmsg_free(msg);
+
+	/* --suspended is state=suspended, --mdts a u8, --vhca_id no attribute. */
+	msg = nlmsg_alloc();
+	PARSE(&p, "nvme_controller_create", "--nqn", "nqn.x", "--vhca_id", "5",
+	      "--suspended", "--mdts", "6", "-c", "NVMeCtrl9");
+	assert_int_equal(p.ret, 0);
+	assert_int_equal(nlcmd_put_options(msg, &p.a), 0);
+	assert_int_equal(nla_parse(tb, SNAP_A_MAX, nlmsg_attrdata(nlmsg_hdr(msg), 0),
+				   nlmsg_attrlen(nlmsg_hdr(msg), 0), snap_policy), 0);
+	assert_int_equal(nla_get_u8(tb[SNAP_A_STATE]), SNAP_CTRL_SUSPENDED);
+	assert_int_equal(nla_get_u8(tb[SNAP_A_MDTS]), 6);
+	assert_string_equal(nla_get_string(tb[SNAP_A_NAME]), "NVMeCtrl9");
+	assert_null(tb[SNAP_A_VHCA_ID]);
+	assert_null(tb[SNAP_A_PF_ID]);
+	nlmsg_free(msg);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_subsystem_create_short_forms),
+		cmocka_unit_test(test_long_forms_equals_and_prefix),
+		cmocka_unit_test(test_ambiguous_prefix),
+		cmocka_unit_test(test_last_repeat_wins_and_attached_short),
+		cmocka_unit_test(test_missing_required),
+		cmocka_unit_test(test_bad_numbers),
+		cmocka_unit_test(test_unknown_and_unsupported),
+		cmocka_unit_test(test_positionals_help_json_and_dashdash),
+		cmocka_unit_test(test_uring_block_size_option_and_positional),
+		cmocka_unit_test(test_config_is_variadic),
+		cmocka_unit_test(test_aliases),
+		cmocka_unit_test(test_parse_uint),
+		cmocka_unit_test(test_malloc_size),
+		cmocka_unit_test(test_uuid),
+		cmocka_unit_test(test_options_become_attributes),
+	};
+
+	return cmocka_run_group_tests_name("snapadm_args", tests, NULL, NULL);
+}
