@@ -55,7 +55,7 @@ static long snap_ioctl_attach(struct file *file, void __user *argp)
 		return -EINVAL;
 	/* A daemon built for another major could misread the objects. */
 	if (req.abi_major != SNAP_ABI_MAJOR)
-		return -EPROTO;
+		return -EINVAL;
 
 	mutex_lock(&snap_lock);
 	if (snap_emu.daemon) {

@@ -137,11 +137,15 @@ static int snap_bdev_check_cfg(const struct snap_bdev_cfg *cfg,
 	case SNAP_BDEV_NULL:
 	case SNAP_BDEV_MALLOC:
 		if (!cfg->block_size || !cfg->num_blocks) {
+			NL_SET_ERR_ATTR_MISS(extack, NULL, cfg->block_size ?
+					     SNAP_A_NUM_BLOCKS : SNAP_A_BLOCK_SIZE);
 			NL_SET_ERR_MSG(extack, "null and malloc bdevs need num_blocks and block_size");
 			return -EINVAL;
 		}
 		break;
 	case SNAP_BDEV_URING:
+		if (!cfg->filename)
+			NL_SET_ERR_ATTR_MISS(extack, NULL, SNAP_A_FILENAME);
 		if (!cfg->filename || cfg->filename[0] != '/') {
 			NL_SET_ERR_MSG(extack, "uring bdev needs an absolute filename");
 			return -EINVAL;
@@ -149,6 +153,8 @@ static int snap_bdev_check_cfg(const struct snap_bdev_cfg *cfg,
 		break;
 	case SNAP_BDEV_NVMF:
 	case SNAP_BDEV_PLUGIN:
+		if (!cfg->args)
+			NL_SET_ERR_ATTR_MISS(extack, NULL, SNAP_A_BDEV_ARGS);
 		if (!cfg->args || !*cfg->args) {
 			NL_SET_ERR_MSG(extack, "nvmf and plugin bdevs need bdev_args");
 			return -EINVAL;

@@ -502,21 +502,27 @@ void snap_notify_ctrl(u8 cmd, const struct snap_ctrl *ctrl)
 	snap_notify(cmd, snap_fill_ctrl, ctrl);
 }
 
+struct snap_daemon_event {
+	bool attached;
+	pid_t pid;
+};
+
 static int snap_fill_daemon(struct sk_buff *skb, const void *obj)
 {
-	const pid_t *pid = obj;
+	const struct snap_daemon_event *ev = obj;
 
-	if (nla_put_u8(skb, SNAP_A_DAEMON_ATTACHED, *pid != 0) ||
-	    nla_put_u32(skb, SNAP_A_DAEMON_PID, *pid))
+	if (nla_put_u8(skb, SNAP_A_DAEMON_ATTACHED, ev->attached) ||
+	    nla_put_u32(skb, SNAP_A_DAEMON_PID, ev->pid))
 		return -EMSGSIZE;
 	return 0;
 }
 
+/* pid is the daemon that came, or the one that went. */
 void snap_notify_daemon(bool attached, pid_t pid)
 {
-	pid_t shown = attached ? pid : 0;
+	struct snap_daemon_event ev = { .attached = attached, .pid = pid };
 
-	snap_notify(SNAP_CMD_DAEMON_NTF, snap_fill_daemon, &shown);
+	snap_notify(SNAP_CMD_DAEMON_NTF, snap_fill_daemon, &ev);
 }
 
 /* ---- dumps ---- */
@@ -1201,25 +1207,60 @@ static int snap_vblk_ctrl_detach_doit(struct sk_buff *skb, struct genl_info *inf
  * Netlink validation takes the last of two equal attributes; a request
  * carrying one twice is ambiguous, so refuse it before anything changes.
  */
-static int snap_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
-			 struct genl_info *info)
+static int snap_check_duplicates(const struct nlmsghdr *nlh,
+				 struct netlink_ext_ack *extack)
 {
 	DECLARE_BITMAP(seen, SNAP_A_MAX + 1);
 	const struct nlattr *nla;
 	int rem;
 
 	bitmap_zero(seen, SNAP_A_MAX + 1);
-	nlmsg_for_each_attr(nla, info->nlhdr, GENL_HDRLEN, rem) {
+	nlmsg_for_each_attr(nla, nlh, GENL_HDRLEN, rem) {
 		int type = nla_type(nla);
 
 		if (type > SNAP_A_MAX)
 			continue;	/* validation already refused it */
 		if (__test_and_set_bit(type, seen)) {
-			NL_SET_ERR_MSG_ATTR(info->extack, nla, "duplicate attribute");
+			NL_SET_ERR_MSG_ATTR(extack, nla, "duplicate attribute");
 			return -EINVAL;
 		}
 	}
 	return 0;
+}
+
+static int snap_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
+			 struct genl_info *info)
+{
+	return snap_check_duplicates(info->nlhdr, info->extack);
+}
+
+static int (*const snap_dumps[])(struct sk_buff *, struct netlink_callback *) = {
+	[SNAP_CMD_EMU_GET] = snap_emu_dump,
+	[SNAP_CMD_FUNC_GET] = snap_func_dump,
+	[SNAP_CMD_SUBSYS_GET] = snap_subsys_dump,
+	[SNAP_CMD_NS_GET] = snap_ns_dump,
+	[SNAP_CMD_NVME_CTRL_GET] = snap_nvme_ctrl_dump,
+	[SNAP_CMD_VBLK_CTRL_GET] = snap_vblk_ctrl_dump,
+	[SNAP_CMD_BDEV_GET] = snap_bdev_dump,
+};
+
+/*
+ * Every dump starts here. Duplicates are checked on the first call, the
+ * only place of a dump that has an extack in 6.1 (a dump's .start gets
+ * none); the refusal arrives in NLMSG_DONE with its message.
+ */
+#define SNAP_DUMP_CHECKED	1
+static int snap_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	int ret;
+
+	if (!cb->args[1]) {
+		ret = snap_check_duplicates(cb->nlh, cb->extack);
+		if (ret)
+			return ret;
+		cb->args[1] = SNAP_DUMP_CHECKED;
+	}
+	return snap_dumps[genl_dumpit_info(cb)->op.cmd](skb, cb);
 }
 
 #define SNAP_DO(_cmd, _doit, _policy) {				\
@@ -1227,32 +1268,27 @@ static int snap_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
 	.maxattr = SNAP_A_MAX, .flags = GENL_ADMIN_PERM,	\
 }
 
-#define SNAP_GET(_cmd, _doit, _dumpit, _policy) {		\
-	.cmd = _cmd, .doit = _doit, .dumpit = _dumpit,		\
+#define SNAP_GET(_cmd, _doit, _policy) {			\
+	.cmd = _cmd, .doit = _doit, .dumpit = snap_dumpit,	\
 	.policy = _policy, .maxattr = SNAP_A_MAX,		\
 }
 
 static const struct genl_ops snap_genl_ops[] = {
-	SNAP_GET(SNAP_CMD_EMU_GET, snap_emu_get_doit, snap_emu_dump,
-		 snap_emu_get_policy),
-	SNAP_GET(SNAP_CMD_FUNC_GET, snap_func_get_doit, snap_func_dump,
-		 snap_func_get_policy),
+	SNAP_GET(SNAP_CMD_EMU_GET, snap_emu_get_doit, snap_emu_get_policy),
+	SNAP_GET(SNAP_CMD_FUNC_GET, snap_func_get_doit, snap_func_get_policy),
 	SNAP_DO(SNAP_CMD_SUBSYS_NEW, snap_subsys_new_doit, snap_subsys_new_policy),
 	SNAP_DO(SNAP_CMD_SUBSYS_DEL, snap_subsys_del_doit, snap_subsys_del_policy),
-	SNAP_GET(SNAP_CMD_SUBSYS_GET, snap_subsys_get_doit, snap_subsys_dump,
-		 snap_subsys_get_policy),
+	SNAP_GET(SNAP_CMD_SUBSYS_GET, snap_subsys_get_doit, snap_subsys_get_policy),
 	SNAP_DO(SNAP_CMD_SUBSYS_SET, snap_subsys_set_doit, snap_subsys_set_policy),
 	SNAP_DO(SNAP_CMD_NS_NEW, snap_ns_new_doit, snap_ns_new_policy),
 	SNAP_DO(SNAP_CMD_NS_DEL, snap_ns_del_doit, snap_ns_del_policy),
-	SNAP_GET(SNAP_CMD_NS_GET, snap_ns_get_doit, snap_ns_dump,
-		 snap_ns_get_policy),
+	SNAP_GET(SNAP_CMD_NS_GET, snap_ns_get_doit, snap_ns_get_policy),
 	SNAP_DO(SNAP_CMD_NS_SET, snap_ns_set_doit, snap_ns_set_policy),
 	SNAP_DO(SNAP_CMD_NVME_CTRL_NEW, snap_nvme_ctrl_new_doit,
 		snap_nvme_ctrl_new_policy),
 	SNAP_DO(SNAP_CMD_NVME_CTRL_DEL, snap_nvme_ctrl_del_doit,
 		snap_ctrl_del_policy),
-	SNAP_GET(SNAP_CMD_NVME_CTRL_GET, snap_nvme_ctrl_get_doit,
-		 snap_nvme_ctrl_dump, snap_name_policy),
+	SNAP_GET(SNAP_CMD_NVME_CTRL_GET, snap_nvme_ctrl_get_doit, snap_name_policy),
 	SNAP_DO(SNAP_CMD_NVME_CTRL_SET, snap_nvme_ctrl_set_doit,
 		snap_nvme_ctrl_set_policy),
 	SNAP_DO(SNAP_CMD_NVME_CTRL_ATTACH_NS, snap_nvme_ctrl_attach_doit,
@@ -1263,8 +1299,7 @@ static const struct genl_ops snap_genl_ops[] = {
 		snap_vblk_ctrl_new_policy),
 	SNAP_DO(SNAP_CMD_VBLK_CTRL_DEL, snap_vblk_ctrl_del_doit,
 		snap_ctrl_del_policy),
-	SNAP_GET(SNAP_CMD_VBLK_CTRL_GET, snap_vblk_ctrl_get_doit,
-		 snap_vblk_ctrl_dump, snap_name_policy),
+	SNAP_GET(SNAP_CMD_VBLK_CTRL_GET, snap_vblk_ctrl_get_doit, snap_name_policy),
 	SNAP_DO(SNAP_CMD_VBLK_CTRL_SET, snap_vblk_ctrl_set_doit,
 		snap_vblk_ctrl_set_policy),
 	SNAP_DO(SNAP_CMD_VBLK_CTRL_ATTACH_BDEV, snap_vblk_ctrl_attach_doit,
@@ -1273,8 +1308,7 @@ static const struct genl_ops snap_genl_ops[] = {
 		snap_name_policy),
 	SNAP_DO(SNAP_CMD_BDEV_NEW, snap_bdev_new_doit, snap_bdev_new_policy),
 	SNAP_DO(SNAP_CMD_BDEV_DEL, snap_bdev_del_doit, snap_bdev_del_policy),
-	SNAP_GET(SNAP_CMD_BDEV_GET, snap_bdev_get_doit, snap_bdev_dump,
-		 snap_name_policy),
+	SNAP_GET(SNAP_CMD_BDEV_GET, snap_bdev_get_doit, snap_name_policy),
 	SNAP_DO(SNAP_CMD_BDEV_SET, snap_bdev_set_doit, snap_bdev_set_policy),
 };
 
