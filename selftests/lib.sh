@@ -5,7 +5,7 @@
 KSFT_PASS=0
 KSFT_FAIL=1
 KSFT_SKIP=4
-SNAP_KO=/snap/snap.ko
+export SNAP_KO=/snap/snap.ko
 
 fail() {
 	echo "FAIL: $*"
@@ -37,4 +37,124 @@ snap_unload() {
 snap_cleanup() {
 	snap_loaded && rmmod snap 2>/dev/null
 	return 0
+}
+
+# ---- control-plane helpers (test_ctrl_*) ----
+
+# The parameters the control-plane tests load with: 2 NVMe PFs (8 MSI-X)
+# with 2 VFs each (4 MSI-X), 4 virtio-blk PFs (8 MSI-X). snap_nlraw's setup
+# and bad-input table count on exactly these functions.
+SNAP_STD_PARAMS="internal_cpu_model=1 sriov_en=1 nvme_emulation_enable=1 \
+nvme_emulation_num_pf=2 nvme_emulation_num_msix=8 nvme_emulation_num_vf=2 \
+nvme_emulation_num_vf_msix=4 virtio_blk_emulation_enable=1 \
+virtio_blk_emulation_num_pf=4 virtio_blk_emulation_num_msix=8"
+SNAP_SYSFS=/sys/class/snap/sim0
+
+snap_load_std() {
+	snap_load $SNAP_STD_PARAMS "$@"
+}
+
+# The generic netlink family must be there once the module is loaded.
+snap_need_family() {
+	snap_nlraw family >/dev/null 2>&1 ||
+		fail "no generic netlink family \"snap\" after loading the module"
+}
+
+# Seconds since boot (10 ms resolution), and seconds elapsed since $1.
+uptime_s() {
+	cut -d' ' -f1 /proc/uptime
+}
+
+elapsed() {
+	awk -v a="$1" -v b="$(uptime_s)" 'BEGIN { printf "%.2f", b - a }'
+}
+
+# Runs a shell command line as user nobody (uid 65534: no capabilities).
+as_nobody() {
+	su -s /bin/sh nobody -c "$*"
+}
+
+# wait_for FILE PATTERN [SECONDS]: until a line of FILE matches the ERE.
+wait_for() {
+	_n=$(( ${3:-10} * 10 ))
+	while [ "$_n" -gt 0 ]; do
+		grep -qE -- "$2" "$1" 2>/dev/null && return 0
+		usleep 100000
+		_n=$((_n - 1))
+	done
+	return 1
+}
+
+# snapadm_has COMMAND...: snapadm exists and knows the command(s).
+snapadm_has() {
+	command -v snapadm >/dev/null 2>&1 || return 1
+	for _c in "$@"; do
+		timeout 5 snapadm "$_c" --help 2>&1 | grep -qi "unknown command" && return 1
+	done
+	return 0
+}
+
+# Lists the commands snapadm lacks among the arguments.
+snapadm_missing() {
+	_m=""
+	for _c in "$@"; do
+		snapadm_has "$_c" || _m="$_m $_c"
+	done
+	echo "${_m# }"
+}
+
+# JSON without a jq: one line, no blanks around ':' and before ',', '}', ']'.
+json_norm() {
+	tr -d '\n' <"$1" | sed -e 's/"[[:space:]]*:[[:space:]]*/":/g' \
+		-e 's/[[:space:]]*\([],}]\)/\1/g'
+}
+
+# json_has FILE KEY VALUE: some "KEY": VALUE (string or number) in FILE.
+json_has() {
+	json_norm "$1" | grep -qF -e "\"$2\":\"$3\"" -e "\"$2\":$3," \
+		-e "\"$2\":$3}" -e "\"$2\":$3]"
+}
+
+# json_count FILE KEY: how many times "KEY" appears as a key.
+json_count() {
+	json_norm "$1" | awk -v k="\"$2\":" '{ n += gsub(k, "") } END { print n + 0 }'
+}
+
+# json_param FILE NAME FIELD: FIELD of the object whose "name" is NAME
+# (snapadm -j config query); strings lose their quotes, null prints null.
+json_param() {
+	json_norm "$1" | awk -v p="$2" -v f="$3" 'BEGIN { RS = "}" }
+		index($0, "\"name\":\"" p "\"") {
+			i = index($0, "\"" f "\":")
+			if (!i)
+				exit
+			s = substr($0, i + length(f) + 3)
+			sub(/[,}].*/, "", s)
+			gsub(/"/, "", s)
+			print s
+			exit
+		}'
+}
+
+# sysfs_read FILE: its content, or <missing>.
+sysfs_read() {
+	if [ -e "$1" ]; then cat "$1"; else echo "<missing>"; fi
+}
+
+# obj_has FILE OBJ ATTR=VALUE...: a line "OBJ ..." of a snap_nlraw dump
+# (snapshot, req) carries every one of the ATTR=VALUE words.
+obj_has() {
+	_f=$1 _o=$2
+	shift 2
+	awk -v o="$_o" -v want="$*" 'BEGIN { n = split(want, w, " ") }
+		$1 == o {
+			line = $0 " "
+			ok = 1
+			for (i = 1; i <= n; i++)
+				if (!index(line, " " w[i] " "))
+					ok = 0
+			if (ok)
+				found = 1
+		}
+		END { exit !found }' "$_f"
 }
