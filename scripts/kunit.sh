@@ -12,8 +12,11 @@ tap=${1:-$top/build/results/kunit.tap}
 tree=$("$top/scripts/linux-source.sh")
 
 ln -sfn "$top/kmod" "$tree/drivers/misc/snap"
-grep -qx 'obj-y += snap/' "$tree/drivers/misc/Makefile" ||
-	echo 'obj-y += snap/' >>"$tree/drivers/misc/Makefile"
+# obj-$(CONFIG_SNAP): other builds of this shared tree (the debug kernel)
+# must not pick snap up just because the symlink is there.
+sed -i '/^obj-y += snap\/$/d' "$tree/drivers/misc/Makefile"
+grep -qx 'obj-$(CONFIG_SNAP) += snap/' "$tree/drivers/misc/Makefile" ||
+	echo 'obj-$(CONFIG_SNAP) += snap/' >>"$tree/drivers/misc/Makefile"
 grep -qx 'source "drivers/misc/snap/Kconfig"' "$tree/drivers/misc/Kconfig" ||
 	sed -i '$i source "drivers/misc/snap/Kconfig"' "$tree/drivers/misc/Kconfig"
 
