@@ -552,6 +552,7 @@ int snap_ns_create(const struct snap_ns_cfg *cfg, struct snap_ns **out,
 
 	snap_changed();
 	snap_notify_ns(SNAP_CMD_NS_NEW, ns);
+	snap_notify_bdev(SNAP_CMD_BDEV_SET, bdev);
 	*out = ns;
 	return 0;
 }
@@ -564,6 +565,7 @@ static void snap_ns_detach(struct snap_ns *ns)
 	ns->ctrl = NULL;
 	snap_changed();
 	snap_notify_ctrl(SNAP_CMD_NVME_CTRL_SET, ctrl);
+	snap_notify_ns(SNAP_CMD_NS_SET, ns);
 }
 
 /* Removes a namespace whatever uses it; the caller checked or forced. */
@@ -578,6 +580,7 @@ static void snap_ns_unlink(struct snap_ns *ns)
 	ns->bdev->ns = NULL;
 	snap_changed();
 	snap_notify_ns(SNAP_CMD_NS_DEL, ns);
+	snap_notify_bdev(SNAP_CMD_BDEV_SET, ns->bdev);
 
 	snap_bdev_put(ns->bdev);
 	snap_subsys_put(subsys);
@@ -719,6 +722,18 @@ static int snap_funcs_create(u8 type, u32 num_pf, u32 num_vf, u32 pf_msix,
 }
 
 /* ---- controllers ---- */
+
+/*
+ * A controller's subsystem lists its controllers and a bdev names its
+ * user: when a controller comes or goes, those change too.
+ */
+static void snap_notify_ctrl_links(const struct snap_ctrl *ctrl)
+{
+	if (ctrl->type == SNAP_FUNC_NVME)
+		snap_notify_subsys(SNAP_CMD_SUBSYS_SET, ctrl->nvme.subsys);
+	else if (ctrl->vblk.bdev)
+		snap_notify_bdev(SNAP_CMD_BDEV_SET, ctrl->vblk.bdev);
+}
 
 struct snap_ctrl *snap_ctrl_find(const char *name, u8 type)
 {
@@ -947,6 +962,7 @@ int snap_ctrl_create(const struct snap_ctrl_cfg *cfg, struct snap_ctrl **out,
 	snap_changed();
 	snap_notify_ctrl(cfg->type == SNAP_FUNC_NVME ? SNAP_CMD_NVME_CTRL_NEW :
 			 SNAP_CMD_VBLK_CTRL_NEW, ctrl);
+	snap_notify_ctrl_links(ctrl);
 	*out = ctrl;
 	return 0;
 }
@@ -957,9 +973,10 @@ static void snap_vblk_unlink_bdev(struct snap_ctrl *ctrl)
 
 	ctrl->vblk.bdev = NULL;
 	bdev->vblk = NULL;
-	snap_bdev_put(bdev);
 	snap_changed();
 	snap_notify_ctrl(SNAP_CMD_VBLK_CTRL_SET, ctrl);
+	snap_notify_bdev(SNAP_CMD_BDEV_SET, bdev);
+	snap_bdev_put(bdev);
 }
 
 /*
@@ -973,9 +990,12 @@ void snap_ctrl_destroy(struct snap_ctrl *ctrl)
 
 	if (ctrl->type == SNAP_FUNC_NVME) {
 		subsys = ctrl->nvme.subsys;
-		list_for_each_entry(ns, &subsys->namespaces, node)
-			if (ns->ctrl == ctrl)
-				ns->ctrl = NULL;
+		list_for_each_entry(ns, &subsys->namespaces, node) {
+			if (ns->ctrl != ctrl)
+				continue;
+			ns->ctrl = NULL;
+			snap_notify_ns(SNAP_CMD_NS_SET, ns);
+		}
 		subsys->num_ctrls--;
 	} else if (ctrl->vblk.bdev) {
 		ctrl->vblk.bdev->vblk = NULL;
@@ -986,6 +1006,7 @@ void snap_ctrl_destroy(struct snap_ctrl *ctrl)
 	snap_changed();
 	snap_notify_ctrl(ctrl->type == SNAP_FUNC_NVME ? SNAP_CMD_NVME_CTRL_DEL :
 			 SNAP_CMD_VBLK_CTRL_DEL, ctrl);
+	snap_notify_ctrl_links(ctrl);
 	/* Links are dropped by the kobject release, after sysfs is gone. */
 	ctrl->dead = true;
 	list_add_tail(&ctrl->node, &snap_emu.ctrl_gc);
@@ -1042,6 +1063,7 @@ int snap_nvme_ctrl_attach_ns(struct snap_ctrl *ctrl, u32 nsid,
 	ns->ctrl = ctrl;
 	snap_changed();
 	snap_notify_ctrl(SNAP_CMD_NVME_CTRL_SET, ctrl);
+	snap_notify_ns(SNAP_CMD_NS_SET, ns);
 	return 0;
 }
 
@@ -1104,6 +1126,7 @@ int snap_vblk_ctrl_attach_bdev(struct snap_ctrl *ctrl, const char *name,
 	snap_vblk_link_bdev(ctrl, bdev);
 	snap_changed();
 	snap_notify_ctrl(SNAP_CMD_VBLK_CTRL_SET, ctrl);
+	snap_notify_bdev(SNAP_CMD_BDEV_SET, bdev);
 	return 0;
 }
 

@@ -104,6 +104,13 @@ ev nvme_controller_new name NVMeCtrl0 || fail "monitor: no nvme_controller_new f
 ev namespace_new nsid 1 || fail "monitor: no namespace_new for nsid 1"
 grep '"event": *"nvme_controller_set"' /tmp/seed.events | grep -q '"state": *"running"' ||
 	fail "monitor: no nvme_controller_set with state running after resume: $(cat /tmp/seed.events)"
+# A link changes both ends: each end is announced.
+grep '"event": *"bdev_set"' /tmp/seed.events | grep -q '"nsid": *1' ||
+	fail "monitor: Malloc0 backing nsid 1 was not announced as bdev_set"
+grep '"event": *"subsystem_set"' /tmp/seed.events | grep -q '"NVMeCtrl0"' ||
+	fail "monitor: NVMeCtrl0 joining the subsystem was not announced as subsystem_set"
+grep '"event": *"namespace_set"' /tmp/seed.events | grep -q '"NVMeCtrl0"' ||
+	fail "monitor: nsid 1 attached to NVMeCtrl0 was not announced as namespace_set"
 log "monitor: $(wc -l </tmp/seed.events) events while building"
 
 # Tear down in reverse.
