@@ -17,7 +17,7 @@
 #include "snap.h"
 
 /* Serializes every change to the registry and every read of its links. */
-DEFINE_MUTEX(snap_lock);
+struct mutex snap_lock = __MUTEX_INITIALIZER(snap_lock);
 EXPORT_SYMBOL_IF_KUNIT(snap_lock);
 
 struct snap_emu snap_emu = {
