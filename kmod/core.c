@@ -139,7 +139,7 @@ static int snap_bdev_check_cfg(const struct snap_bdev_cfg *cfg,
 		if (!cfg->block_size || !cfg->num_blocks) {
 			NL_SET_ERR_ATTR_MISS(extack, NULL, cfg->block_size ?
 					     SNAP_A_NUM_BLOCKS : SNAP_A_BLOCK_SIZE);
-			NL_SET_ERR_MSG(extack, "null and malloc bdevs need num_blocks and block_size");
+			NL_SET_ERR_MSG(extack, "null and malloc bdevs need size and block size");
 			return -EINVAL;
 		}
 		break;
@@ -313,7 +313,7 @@ int snap_subsys_create(const struct snap_subsys_cfg *cfg,
 	int ret;
 
 	if (!snap_valid_nqn(cfg->nqn)) {
-		NL_SET_ERR_MSG(extack, "nqn must start with \"nqn.\" and be at most 223 printable bytes");
+		NL_SET_ERR_MSG(extack, "nqn must start \"nqn.\", at most 223 printable bytes");
 		return -EINVAL;
 	}
 	if (nn > SNAP_MAX_NN || cfg->mnan > nn) {
