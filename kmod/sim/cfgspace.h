@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _SNAP_SIM_CFGSPACE_H
+#define _SNAP_SIM_CFGSPACE_H
+
+#include <linux/types.h>
+
+/*
+ * Configuration space of one emulated PCIe endpoint, and the MSI-X rules
+ * its BAR0 table and PBA follow. Pure logic: no locks, no allocation, no
+ * sleeping, because the sim bus calls it from pci_ops under the PCI
+ * core's raw spinlock. The caller serializes access to a struct snap_cfg.
+ */
+
+#define SNAP_CFG_SIZE		4096	/* PCIe extended config space */
+
+/* VPD strings longer than these are cut to fit the image. */
+#define SNAP_CFG_PRODUCT_MAX	64
+#define SNAP_CFG_SN_MAX		64
+/* Tags and keyword headers around the two strings take 14 bytes. */
+#define SNAP_CFG_VPD_SIZE	(14 + SNAP_CFG_PRODUCT_MAX + SNAP_CFG_SN_MAX)
+
+/**
+ * struct snap_cfg_desc - what an emulated function looks like
+ * @vendor: Vendor ID
+ * @device: Device ID
+ * @subsys_vendor: Subsystem Vendor ID
+ * @subsys_device: Subsystem ID
+ * @class_code: base << 16 | sub-class << 8 | prog-if, e.g. 0x010802 (NVMe)
+ * @revision: Revision ID
+ * @multi_function: set the Multi-Function bit of the header type, so the
+ *	PCI core scans functions 1-7 of this slot as well
+ * @bar0_size: size of the 64-bit non-prefetchable memory BAR0 (BAR0 and
+ *	BAR1); a power of two of at least 16 KiB
+ * @num_msix: MSI-X vectors, at most 2048; 0 for no MSI-X capability
+ * @msix_table_offset: offset of the MSI-X table in BAR0, 8-byte aligned
+ * @msix_pba_offset: offset of the MSI-X PBA in BAR0, 8-byte aligned
+ * @product: VPD product name (the ID string); NULL for an empty one
+ * @vuid: VPD read-only field SN; NULL for an empty one
+ *
+ * The strings are copied into the VPD image; they need not outlive
+ * snap_cfg_init().
+ */
+struct snap_cfg_desc {
+	u16 vendor;
+	u16 device;
+	u16 subsys_vendor;
+	u16 subsys_device;
+	u32 class_code;
+	u8 revision;
+	bool multi_function;
+	u64 bar0_size;
+	u16 num_msix;
+	u32 msix_table_offset;
+	u32 msix_pba_offset;
+	const char *product;
+	const char *vuid;
+};
+
+/**
+ * struct snap_cfg - configuration space state of one function
+ * @data: the registers as the host reads them, little endian
+ * @wmask: bits the host may write
+ * @w1cmask: bits the host clears by writing 1 (status registers)
+ * @bar0_size: size of BAR0
+ * @desc: the identity, kept so a reset can rebuild the power-on state;
+ *	its string pointers are NULL once snap_cfg_init() returns
+ * @vpd: the VPD image served through the VPD capability
+ * @vpd_len: bytes of @vpd in use; reads beyond them return 0
+ * @flr_requested: the host wrote Initiate Function Level Reset
+ *
+ * Over 12 KiB: allocate it, do not put it on the stack.
+ */
+struct snap_cfg {
+	u8 data[SNAP_CFG_SIZE];
+	u8 wmask[SNAP_CFG_SIZE];
+	u8 w1cmask[SNAP_CFG_SIZE];
+	u64 bar0_size;
+	struct snap_cfg_desc desc;
+	u8 vpd[SNAP_CFG_VPD_SIZE];
+	unsigned int vpd_len;
+	bool flr_requested;
+};
+
+int snap_cfg_init(struct snap_cfg *cfg, const struct snap_cfg_desc *desc);
+void snap_cfg_reset(struct snap_cfg *cfg);
+int snap_cfg_read(const struct snap_cfg *cfg, unsigned int where, int size,
+		  u32 *val);
+int snap_cfg_write(struct snap_cfg *cfg, unsigned int where, int size,
+		   u32 val);
+void snap_cfg_set_status(struct snap_cfg *cfg, u16 bits);
+
+bool snap_cfg_mem_enabled(const struct snap_cfg *cfg);
+bool snap_cfg_bus_master(const struct snap_cfg *cfg);
+u64 snap_cfg_bar0(const struct snap_cfg *cfg);
+bool snap_cfg_msix_enabled(const struct snap_cfg *cfg);
+bool snap_cfg_flr_requested(const struct snap_cfg *cfg);
+
+/**
+ * struct snap_msix_msg - the memory write that signals an MSI-X vector
+ * @addr: Message Address (upper and lower)
+ * @data: Message Data
+ */
+struct snap_msix_msg {
+	u64 addr;
+	u32 data;
+};
+
+/**
+ * enum snap_msix_action - what to do with an interrupt the function raises
+ * @SNAP_MSIX_DROP: MSI-X is off (or bus mastering is): no message, no
+ *	pending bit
+ * @SNAP_MSIX_PENDING: masked: the pending bit is now set, send nothing
+ * @SNAP_MSIX_FIRE: send the message returned alongside
+ */
+enum snap_msix_action {
+	SNAP_MSIX_DROP,
+	SNAP_MSIX_PENDING,
+	SNAP_MSIX_FIRE,
+};
+
+bool snap_msix_vector_masked(const void *table, u16 vec);
+void snap_msix_read_msg(const void *table, u16 vec, struct snap_msix_msg *msg);
+void snap_msix_set_pending(void *pba, u16 vec);
+void snap_msix_clear_pending(void *pba, u16 vec);
+bool snap_msix_test_pending(const void *pba, u16 vec);
+void snap_msix_reset_table(void *table, void *pba, u16 num_msix);
+enum snap_msix_action snap_msix_raise(const struct snap_cfg *cfg,
+				      const void *table, void *pba, u16 vec,
+				      struct snap_msix_msg *msg);
+bool snap_msix_deliver_pending(const struct snap_cfg *cfg, const void *table,
+			       void *pba, u16 vec, struct snap_msix_msg *msg);
+
+#endif /* _SNAP_SIM_CFGSPACE_H */
