@@ -265,6 +265,7 @@ static int snap_fill_emu(struct sk_buff *skb, const void *unused)
 static int snap_fill_func_ids(struct sk_buff *skb, const struct snap_func *func)
 {
 	if (nla_put_string(skb, SNAP_A_VUID, func->vuid) ||
+	    snap_put_str(skb, SNAP_A_PCI_BDF, func->pci_bdf) ||
 	    nla_put_u32(skb, SNAP_A_PF_ID, func->pf_id) ||
 	    (func->vf_id >= 0 && nla_put_u32(skb, SNAP_A_VF_ID, func->vf_id)) ||
 	    nla_put_u32(skb, SNAP_A_VHCA_ID, func->id) ||

@@ -35,6 +35,7 @@ struct snap_func {
 	u32 num_msix;
 	u32 max_msix;			/* what the parameters allow */
 	char vuid[SNAP_VUID_MAX];
+	char pci_bdf[16];		/* where the host sees it, if it does */
 	struct snap_ctrl *ctrl;
 };
 

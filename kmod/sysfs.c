@@ -114,7 +114,19 @@ static ssize_t controller_show(struct kobject *kobj,
 	return len;
 }
 
+static ssize_t bdf_show(struct kobject *kobj, struct kobj_attribute *attr,
+			char *buf)
+{
+	ssize_t len;
+
+	mutex_lock(&snap_lock);
+	len = sysfs_emit(buf, "%s\n", to_func(kobj)->pci_bdf);
+	mutex_unlock(&snap_lock);
+	return len;
+}
+
 static struct kobj_attribute func_attr_vuid = __ATTR_RO(vuid);
+static struct kobj_attribute func_attr_bdf = __ATTR_RO(bdf);
 static struct kobj_attribute func_attr_type = __ATTR(type, 0444, func_type_show, NULL);
 static struct kobj_attribute func_attr_kind = __ATTR_RO(kind);
 static struct kobj_attribute func_attr_pf_index = __ATTR_RO(pf_index);
@@ -126,6 +138,7 @@ static struct kobj_attribute func_attr_controller = __ATTR_RO(controller);
 
 static struct attribute *snap_func_attrs[] = {
 	&func_attr_vuid.attr,
+	&func_attr_bdf.attr,
 	&func_attr_type.attr,
 	&func_attr_kind.attr,
 	&func_attr_pf_index.attr,
