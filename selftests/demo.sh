@@ -51,8 +51,11 @@ kill $monitor
 echo "== events seen by snapadm monitor"
 sed 's/^/  /' /tmp/demo-events
 
-echo "== the host side tools (the emulated PCI functions arrive with the sim provider)"
+echo "== the host sees the emulated NVMe PF on the sim provider's PCI domain"
+run lspci -D -nn
+run sh -c 'lspci -D -d 15b3:6001 -vv | grep -E "^[0-9a-f]|Region|MSI-X|Product|Serial"'
+run sh -c 'grep . /sys/class/snap/sim0/functions/*/bdf'
+echo "   (registers, doorbells and the data path come next: no nvme driver bound yet)"
 run nvme version
 run sh -c 'fio --version'
-run lspci -nn
 run rmmod snap
