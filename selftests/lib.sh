@@ -158,3 +158,11 @@ obj_has() {
 		}
 		END { exit !found }' "$_f"
 }
+
+# snapadm_run ARGS: run snapadm, show the command and its output, fail on error.
+snapadm_run() {
+	echo "\$ snapadm $*"
+	out=$(snapadm "$@" 2>&1) || fail "snapadm $*: $out"
+	[ -n "$out" ] && echo "$out" | sed 's/^/  /'
+	return 0
+}

@@ -29,25 +29,18 @@ snap_need_family
 
 snapadm -j monitor >/tmp/seed.events 2>/tmp/seed.monerr &
 mon=$!
-# The monitor has joined once a first change shows up in it; until then
-# poke with something harmless and observable.
+# Give the monitor a moment to join the events group.
 sleep 1
 
-run() {
-	echo "\$ snapadm $*"
-	out=$(snapadm "$@" 2>&1) || fail "snapadm $*: $out"
-	[ -n "$out" ] && echo "$out" | sed 's/^/  /'
-	return 0
-}
 
 # The seed's sequence, verbatim but for the passthru bdev.
-run bdev_malloc_create 32 4096 -b Malloc0
-run nvme_subsystem_create --nqn $NQN
-run nvme_controller_create --nqn $NQN --pf_id 0 --ctrl NVMeCtrl0 --suspended
+snapadm_run bdev_malloc_create 32 4096 -b Malloc0
+snapadm_run nvme_subsystem_create --nqn $NQN
+snapadm_run nvme_controller_create --nqn $NQN --pf_id 0 --ctrl NVMeCtrl0 --suspended
 [ "$(sysfs_read $C/state)" = suspended ] || fail "NVMeCtrl0 state '$(sysfs_read $C/state)' after create --suspended"
-run nvme_namespace_create --nqn $NQN --bdev_name Malloc0 --nsid 1
-run nvme_controller_attach_ns --ctrl NVMeCtrl0 --nsid 1
-run nvme_controller_resume --ctrl NVMeCtrl0
+snapadm_run nvme_namespace_create --nqn $NQN --bdev_name Malloc0 --nsid 1
+snapadm_run nvme_controller_attach_ns --ctrl NVMeCtrl0 --nsid 1
+snapadm_run nvme_controller_resume --ctrl NVMeCtrl0
 
 # snapadm's JSON lists.
 list() {	# list CMD FILE
@@ -114,16 +107,16 @@ grep '"event": *"namespace_set"' /tmp/seed.events | grep -q '"NVMeCtrl0"' ||
 log "monitor: $(wc -l </tmp/seed.events) events while building"
 
 # Tear down in reverse.
-run nvme_controller_suspend --ctrl NVMeCtrl0
+snapadm_run nvme_controller_suspend --ctrl NVMeCtrl0
 [ "$(sysfs_read $C/state)" = suspended ] || fail "sysfs: NVMeCtrl0 state '$(sysfs_read $C/state)' after suspend"
-run nvme_controller_detach_ns --ctrl NVMeCtrl0 --nsid 1
+snapadm_run nvme_controller_detach_ns --ctrl NVMeCtrl0 --nsid 1
 sysfs_read $C/namespaces | grep -qw 1 && fail "sysfs: namespace 1 still attached after detach"
-run nvme_namespace_destroy --nqn $NQN --nsid 1
-run nvme_controller_destroy --ctrl NVMeCtrl0
+snapadm_run nvme_namespace_destroy --nqn $NQN --nsid 1
+snapadm_run nvme_controller_destroy --ctrl NVMeCtrl0
 [ -e $C ] && fail "sysfs: $C still there after destroy"
 [ -z "$(sysfs_read $SNAP_SYSFS/functions/$VUID/controller)" ] || fail "sysfs: $VUID still names a controller"
-run nvme_subsystem_destroy --nqn $NQN
-run bdev_malloc_delete Malloc0
+snapadm_run nvme_subsystem_destroy --nqn $NQN
+snapadm_run bdev_malloc_delete Malloc0
 
 for l in bdev_list nvme_subsystem_list nvme_controller_list nvme_namespace_list; do
 	list $l /tmp/seed.after

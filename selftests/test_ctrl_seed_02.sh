@@ -29,12 +29,6 @@ snapadm -j monitor >/tmp/vblk.events 2>/tmp/vblk.monerr &
 mon=$!
 sleep 1
 
-run() {
-	echo "\$ snapadm $*"
-	out=$(snapadm "$@" 2>&1) || fail "snapadm $*: $out"
-	[ -n "$out" ] && echo "$out" | sed 's/^/  /'
-	return 0
-}
 list() {	# list CMD FILE
 	snapadm -j "$1" >"$2" 2>&1 || fail "snapadm -j $1: $(cat "$2")"
 }
@@ -42,9 +36,9 @@ ev() {	# ev EVENT KEY VALUE
 	grep "\"event\": *\"$1\"" /tmp/vblk.events | grep -q "\"$2\": *\"\\?$3\"\\?[,}]"
 }
 
-run bdev_malloc_create 32 4096 -b Malloc0
-run bdev_null_create Null0 64 512
-run virtio_blk_controller_create --pf_id 0 --bdev Malloc0 --ctrl VblkCtrl0
+snapadm_run bdev_malloc_create 32 4096 -b Malloc0
+snapadm_run bdev_null_create Null0 64 512
+snapadm_run virtio_blk_controller_create --pf_id 0 --bdev Malloc0 --ctrl VblkCtrl0
 
 list virtio_blk_controller_list /tmp/vblk.list
 json_has /tmp/vblk.list name VblkCtrl0 || fail "virtio_blk_controller_list -j: no VblkCtrl0: $(cat /tmp/vblk.list)"
@@ -65,7 +59,7 @@ list emulation_function_list /tmp/vblk.funcs
 json_has /tmp/vblk.funcs vuid $VUID || fail "emulation_function_list -j: no $VUID"
 log "created: VblkCtrl0 on $VUID with Malloc0, defaults 7 queues / 128 / 32 / 65536"
 
-run virtio_blk_controller_modify --ctrl VblkCtrl0 --num_queues 2 --num_msix 4
+snapadm_run virtio_blk_controller_modify --ctrl VblkCtrl0 --num_queues 2 --num_msix 4
 [ "$(sysfs_read $C/num_queues)" = 2 ] || fail "sysfs: num_queues '$(sysfs_read $C/num_queues)' after modify"
 list virtio_blk_controller_list /tmp/vblk.list
 json_has /tmp/vblk.list num_queues 2 || fail "virtio_blk_controller_list -j: num_queues not 2 after modify"
@@ -74,11 +68,11 @@ out=$(snapadm virtio_blk_controller_modify --ctrl VblkCtrl0 --num_queues 4 2>&1)
 	fail "modify to 4 queues with 4 MSI-X (3 usable) was accepted"
 log "modify beyond num_msix-1 refused: $out"
 
-run virtio_blk_controller_bdev_detach --ctrl VblkCtrl0
+snapadm_run virtio_blk_controller_bdev_detach --ctrl VblkCtrl0
 [ -z "$(sysfs_read $C/bdev)" ] || fail "sysfs: bdev '$(sysfs_read $C/bdev)' after detach"
 list virtio_blk_controller_list /tmp/vblk.list
 json_has /tmp/vblk.list bdev Malloc0 && fail "virtio_blk_controller_list -j: still on Malloc0 after detach"
-run virtio_blk_controller_bdev_attach --ctrl VblkCtrl0 --bdev Null0
+snapadm_run virtio_blk_controller_bdev_attach --ctrl VblkCtrl0 --bdev Null0
 [ "$(sysfs_read $C/bdev)" = Null0 ] || fail "sysfs: bdev '$(sysfs_read $C/bdev)' after attach"
 list virtio_blk_controller_list /tmp/vblk.list
 json_has /tmp/vblk.list bdev Null0 || fail "virtio_blk_controller_list -j: not on Null0 after attach"
@@ -90,11 +84,11 @@ obj_has /tmp/vblk.snap bdev name=Null0 ctrl-name=VblkCtrl0 ||
 out=$(snapadm bdev_null_delete Null0 2>&1) && fail "deleting the attached Null0 was accepted"
 log "deleting an attached bdev refused: $out"
 
-run virtio_blk_controller_destroy --ctrl VblkCtrl0
+snapadm_run virtio_blk_controller_destroy --ctrl VblkCtrl0
 [ -e $C ] && fail "sysfs: $C still there after destroy"
 [ -z "$(sysfs_read $SNAP_SYSFS/functions/$VUID/controller)" ] || fail "sysfs: $VUID still names a controller"
-run bdev_null_delete Null0
-run bdev_malloc_delete Malloc0
+snapadm_run bdev_null_delete Null0
+snapadm_run bdev_malloc_delete Malloc0
 for l in bdev_list virtio_blk_controller_list; do
 	list $l /tmp/vblk.after
 	grep -qE 'Malloc0|Null0|VblkCtrl0' /tmp/vblk.after && fail "snapadm $l still shows objects: $(cat /tmp/vblk.after)"
