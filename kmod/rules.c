@@ -24,6 +24,9 @@ bool snap_valid_name(const char *name)
 
 	if (!len || len >= SNAP_NAME_MAX)
 		return false;
+	/* "." and ".." would be sysfs folders that cannot be reached. */
+	if (strspn(name, ".") == len)
+		return false;
 	for (i = 0; i < len; i++)
 		if (!isalnum(name[i]) && !strchr("_-.:", name[i]))
 			return false;

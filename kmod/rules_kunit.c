@@ -19,6 +19,9 @@ static void snap_rules_names(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, snap_valid_name("has space"));
 	KUNIT_EXPECT_FALSE(test, snap_valid_name("../etc"));
 	KUNIT_EXPECT_FALSE(test, snap_valid_name("a/b"));
+	KUNIT_EXPECT_FALSE(test, snap_valid_name("."));
+	KUNIT_EXPECT_FALSE(test, snap_valid_name(".."));
+	KUNIT_EXPECT_TRUE(test, snap_valid_name(".a"));
 
 	memset(long_name, 'x', sizeof(long_name));
 	long_name[SNAP_NAME_MAX - 1] = '\0';
