@@ -46,6 +46,11 @@ struct snap_sim_fn {
 
 struct snap_sim {
 	struct pci_sysdata sysdata;	/* x86 reads the domain from here */
+	/*
+	 * x86 has PCI_LOCKLESS_CONFIG: the PCI core serializes only user
+	 * (sysfs) config accesses, so the emulated spaces need their own lock.
+	 */
+	raw_spinlock_t cfg_lock;
 	struct pci_dev *ivshmem;
 	struct resource window;
 	struct resource busnr;
@@ -69,31 +74,39 @@ static struct snap_sim_fn *snap_sim_fn(struct pci_bus *bus, unsigned int devfn)
 	return NULL;
 }
 
-/* Config accesses arrive under the PCI core's pci_lock: no sleeping. */
+/* Config accesses may come from any context: no sleeping. */
 static int snap_sim_read(struct pci_bus *bus, unsigned int devfn, int where,
 			 int size, u32 *val)
 {
 	struct snap_sim_fn *fn = snap_sim_fn(bus, devfn);
+	unsigned long flags;
+	int ret;
 
 	if (!fn) {
 		*val = ~0U;
 		return PCIBIOS_DEVICE_NOT_FOUND;
 	}
-	return snap_cfg_read(&fn->cfg, where, size, val);
+	raw_spin_lock_irqsave(&snap_sim->cfg_lock, flags);
+	ret = snap_cfg_read(&fn->cfg, where, size, val);
+	raw_spin_unlock_irqrestore(&snap_sim->cfg_lock, flags);
+	return ret;
 }
 
 static int snap_sim_write(struct pci_bus *bus, unsigned int devfn, int where,
 			  int size, u32 val)
 {
 	struct snap_sim_fn *fn = snap_sim_fn(bus, devfn);
+	unsigned long flags;
 	int ret;
 
 	if (!fn)
 		return PCIBIOS_DEVICE_NOT_FOUND;
+	raw_spin_lock_irqsave(&snap_sim->cfg_lock, flags);
 	ret = snap_cfg_write(&fn->cfg, where, size, val);
 	/* No DMA or queues exist yet, so an FLR only resets config space. */
 	if (snap_cfg_flr_requested(&fn->cfg))
 		snap_cfg_reset(&fn->cfg);
+	raw_spin_unlock_irqrestore(&snap_sim->cfg_lock, flags);
 	return ret;
 }
 
@@ -253,6 +266,7 @@ int snap_sim_start(void)
 	if (!sim)
 		return -ENOMEM;
 	sim->nr_fns = nr;
+	raw_spin_lock_init(&sim->cfg_lock);
 	ret = snap_sim_init_fns(sim);
 	if (ret)
 		goto err_free;

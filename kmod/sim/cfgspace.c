@@ -11,7 +11,7 @@
  * Also the MSI-X rules for the vector table and PBA the function keeps
  * in BAR0.
  *
- * Everything here runs under the PCI core's raw spinlock: no sleeping,
+ * Everything here runs under the sim bus's raw spinlock: no sleeping,
  * no allocation, no locks; the caller serializes.
  */
 #include <linux/bitops.h>

@@ -7,8 +7,8 @@
 /*
  * Configuration space of one emulated PCIe endpoint, and the MSI-X rules
  * its BAR0 table and PBA follow. Pure logic: no locks, no allocation, no
- * sleeping, because the sim bus calls it from pci_ops under the PCI
- * core's raw spinlock. The caller serializes access to a struct snap_cfg.
+ * sleeping, because the sim bus calls it from pci_ops under its own raw
+ * spinlock. The caller serializes access to a struct snap_cfg.
  */
 
 #define SNAP_CFG_SIZE		4096	/* PCIe extended config space */
