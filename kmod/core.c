@@ -178,7 +178,7 @@ int snap_bdev_create(const struct snap_bdev_cfg *cfg, struct snap_bdev **out,
 	if (ret)
 		return ret;
 	if (snap_bdev_find(cfg->name)) {
-		snap_extack_fmt(extack, "bdev %s already exists", cfg->name);
+		NL_SET_ERR_MSG(extack, "a bdev of that name exists");
 		return -EEXIST;
 	}
 
@@ -222,8 +222,7 @@ int snap_bdev_destroy(struct snap_bdev *bdev, bool force,
 		      struct netlink_ext_ack *extack)
 {
 	if (snap_bdev_in_use(bdev) && !force) {
-		snap_extack_fmt(extack, "bdev %s is in use by %s", bdev->name,
-				bdev->ns ? "a namespace" : bdev->vblk->name);
+		NL_SET_ERR_MSG(extack, "bdev is in use by a namespace or controller");
 		return -EBUSY;
 	}
 	if (bdev->ns)
@@ -298,7 +297,7 @@ static int snap_check_printable(const char *s, const char *what,
 {
 	for (; *s; s++) {
 		if (*s < 0x20 || *s > 0x7e) {
-			snap_extack_fmt(extack, "%s must be printable ASCII", what);
+			NL_SET_ERR_MSG(extack, "serial and model numbers must be printable ASCII");
 			return -EINVAL;
 		}
 	}
@@ -317,14 +316,14 @@ int snap_subsys_create(const struct snap_subsys_cfg *cfg,
 		return -EINVAL;
 	}
 	if (nn > SNAP_MAX_NN || cfg->mnan > nn) {
-		snap_extack_fmt(extack, "need 1 <= mnan <= nn <= %u", SNAP_MAX_NN);
+		NL_SET_ERR_MSG(extack, "need 1 <= mnan <= nn <= 4096");
 		return -ERANGE;
 	}
 	if ((cfg->serial && snap_check_printable(cfg->serial, "serial_number", extack)) ||
 	    (cfg->model && snap_check_printable(cfg->model, "model_number", extack)))
 		return -EINVAL;
 	if (snap_subsys_find(cfg->nqn)) {
-		snap_extack_fmt(extack, "subsystem %s already exists", cfg->nqn);
+		NL_SET_ERR_MSG(extack, "a subsystem with that nqn exists");
 		return -EEXIST;
 	}
 
@@ -365,8 +364,7 @@ int snap_subsys_destroy(struct snap_subsys *subsys, bool force,
 	struct snap_ns *ns, *ntmp;
 
 	if ((subsys->num_ns || subsys->num_ctrls) && !force) {
-		snap_extack_fmt(extack, "subsystem has %u namespaces and %u controllers",
-				subsys->num_ns, subsys->num_ctrls);
+		NL_SET_ERR_MSG(extack, "subsystem still has namespaces or controllers");
 		return -EBUSY;
 	}
 	list_for_each_entry_safe(ctrl, ctmp, &snap_emu.ctrls, node)
@@ -391,8 +389,7 @@ int snap_subsys_modify(struct snap_subsys *subsys, const char *serial,
 	    (model && snap_check_printable(model, "model_number", extack)))
 		return -EINVAL;
 	if (mnan && (*mnan > subsys->nn || *mnan < subsys->num_ns)) {
-		snap_extack_fmt(extack, "mnan must be in %u-%u",
-				max(subsys->num_ns, 1U), subsys->nn);
+		NL_SET_ERR_MSG(extack, "mnan must be between the namespace count and nn");
 		return -ERANGE;
 	}
 	if (serial && *serial)
@@ -475,31 +472,29 @@ static int snap_ns_check_cfg(const struct snap_ns_cfg *cfg,
 
 	subsys = snap_subsys_find(cfg->nqn);
 	if (!subsys) {
-		snap_extack_fmt(extack, "no subsystem %s", cfg->nqn);
+		NL_SET_ERR_MSG(extack, "no subsystem with that nqn");
 		return -ENOENT;
 	}
 	bdev = snap_bdev_find(cfg->bdev);
 	if (!bdev) {
-		snap_extack_fmt(extack, "no bdev %s", cfg->bdev);
+		NL_SET_ERR_MSG(extack, "no bdev of that name");
 		return -ENOENT;
 	}
 	if (snap_bdev_in_use(bdev)) {
-		snap_extack_fmt(extack, "bdev %s is already in use", bdev->name);
+		NL_SET_ERR_MSG(extack, "bdev is already in use");
 		return -EBUSY;
 	}
 	if (subsys->num_ns >= subsys->mnan) {
-		snap_extack_fmt(extack, "subsystem already has mnan=%u namespaces",
-				subsys->mnan);
+		NL_SET_ERR_MSG(extack, "subsystem already has mnan namespaces");
 		return -E2BIG;
 	}
 	nsid = cfg->nsid ?: snap_ns_lowest_free(subsys);
 	if (nsid > subsys->nn) {
-		snap_extack_fmt(extack, "nsid must be in 1-%u (nn)", subsys->nn);
+		NL_SET_ERR_MSG(extack, "nsid must be in 1..nn of the subsystem");
 		return -ERANGE;
 	}
 	if (snap_ns_find(subsys, nsid)) {
-		snap_extack_fmt(extack, "nsid %u already exists in %s", nsid,
-				subsys->nqn);
+		NL_SET_ERR_MSG(extack, "nsid already exists in the subsystem");
 		return -EEXIST;
 	}
 	if (cfg->uuid && snap_uuid_is_null(cfg->uuid)) {
@@ -591,8 +586,7 @@ int snap_ns_destroy(struct snap_ns *ns, bool force,
 		    struct netlink_ext_ack *extack)
 {
 	if (ns->ctrl && !force) {
-		snap_extack_fmt(extack, "namespace %u is attached to %s",
-				ns->nsid, ns->ctrl->name);
+		NL_SET_ERR_MSG(extack, "namespace is attached to a controller");
 		return -EBUSY;
 	}
 	snap_ns_unlink(ns);
@@ -642,8 +636,7 @@ struct snap_func *snap_func_lookup(u8 type, const struct snap_func_ref *ref,
 			continue;
 		}
 		if (func->type != type) {
-			snap_extack_fmt(extack, "function %s is not of this emulation type",
-					func->vuid);
+			NL_SET_ERR_MSG(extack, "function is not of this emulation type");
 			return ERR_PTR(-EINVAL);
 		}
 		if ((ref->has_pf && func->pf_id != ref->pf_id) ||
@@ -654,15 +647,11 @@ struct snap_func *snap_func_lookup(u8 type, const struct snap_func_ref *ref,
 		return func;
 	}
 	if (ref->vuid)
-		snap_extack_fmt(extack, "no function with vuid %s", ref->vuid);
+		NL_SET_ERR_MSG(extack, "no function with that vuid");
 	else if (ref->has_vf)
-		snap_extack_fmt(extack, "no %s function pf_id %u vf_id %u",
-				type == SNAP_FUNC_NVME ? "nvme" : "virtio_blk",
-				       ref->pf_id, ref->vf_id);
+		NL_SET_ERR_MSG(extack, "no function of this type with that pf_id and vf_id");
 	else
-		snap_extack_fmt(extack, "no %s function pf_id %u",
-				type == SNAP_FUNC_NVME ? "nvme" : "virtio_blk",
-				       ref->pf_id);
+		NL_SET_ERR_MSG(extack, "no function of this type with that pf_id");
 	return ERR_PTR(-ENOENT);
 }
 
@@ -777,18 +766,15 @@ static int snap_ctrl_check_common(const struct snap_ctrl_cfg *cfg,
 		return -EINVAL;
 	}
 	if (cfg->name && snap_ctrl_name_taken(cfg->name)) {
-		snap_extack_fmt(extack, "controller %s already exists", cfg->name);
+		NL_SET_ERR_MSG(extack, "a controller of that name exists");
 		return -EEXIST;
 	}
 	if (func->ctrl) {
-		snap_extack_fmt(extack, "function %s already has controller %s",
-				func->vuid, func->ctrl->name);
+		NL_SET_ERR_MSG(extack, "function already has a controller");
 		return -EEXIST;
 	}
 	if (cfg->num_queues > max_queues) {
-		snap_extack_fmt(extack,
-				"num_queues %u exceeds %u, the limit of the function's %u MSI-X vectors",
-				       cfg->num_queues, max_queues, func->num_msix);
+		NL_SET_ERR_MSG(extack, "num_queues exceeds the function's MSI-X vectors");
 		return -ERANGE;
 	}
 	return 0;
@@ -812,7 +798,7 @@ static int snap_nvme_ctrl_check(const struct snap_ctrl_cfg *cfg,
 	}
 	subsys = snap_subsys_find(cfg->nqn);
 	if (!subsys) {
-		snap_extack_fmt(extack, "no subsystem %s", cfg->nqn);
+		NL_SET_ERR_MSG(extack, "no subsystem with that nqn");
 		return -ENOENT;
 	}
 	if (subsys->single_ctrl && subsys->num_ctrls) {
@@ -820,7 +806,7 @@ static int snap_nvme_ctrl_check(const struct snap_ctrl_cfg *cfg,
 		return -EBUSY;
 	}
 	if (cfg->mdts > SNAP_MAX_MDTS) {
-		snap_extack_fmt(extack, "mdts must be in 1-%u", SNAP_MAX_MDTS);
+		NL_SET_ERR_MSG(extack, "mdts must be in 1-10");
 		return -ERANGE;
 	}
 	*subsys_out = subsys;
@@ -858,11 +844,11 @@ static int snap_vblk_ctrl_check(const struct snap_ctrl_cfg *cfg,
 	if (cfg->bdev) {
 		bdev = snap_bdev_find(cfg->bdev);
 		if (!bdev) {
-			snap_extack_fmt(extack, "no bdev %s", cfg->bdev);
+			NL_SET_ERR_MSG(extack, "no bdev of that name");
 			return -ENOENT;
 		}
 		if (snap_bdev_in_use(bdev)) {
-			snap_extack_fmt(extack, "bdev %s is already in use", bdev->name);
+			NL_SET_ERR_MSG(extack, "bdev is already in use");
 			return -EBUSY;
 		}
 	}
@@ -1035,8 +1021,7 @@ int snap_ctrl_set_state(struct snap_ctrl *ctrl, u8 state,
 			struct netlink_ext_ack *extack)
 {
 	if (ctrl->state == state) {
-		snap_extack_fmt(extack, "controller %s is already %s", ctrl->name,
-				state == SNAP_CTRL_RUNNING ? "running" : "suspended");
+		NL_SET_ERR_MSG(extack, "controller is already in that state");
 		return -EALREADY;
 	}
 	WRITE_ONCE(ctrl->state, state);
@@ -1051,13 +1036,11 @@ int snap_nvme_ctrl_attach_ns(struct snap_ctrl *ctrl, u32 nsid,
 	struct snap_ns *ns = snap_ns_find(ctrl->nvme.subsys, nsid);
 
 	if (!ns) {
-		snap_extack_fmt(extack, "no namespace %u in %s", nsid,
-				ctrl->nvme.subsys->nqn);
+		NL_SET_ERR_MSG(extack, "no namespace with that nsid in the subsystem");
 		return -ENOENT;
 	}
 	if (ns->ctrl) {
-		snap_extack_fmt(extack, "namespace %u is already attached to %s",
-				nsid, ns->ctrl->name);
+		NL_SET_ERR_MSG(extack, "namespace is already attached to a controller");
 		return ns->ctrl == ctrl ? -EALREADY : -EBUSY;
 	}
 	ns->ctrl = ctrl;
@@ -1073,8 +1056,7 @@ int snap_nvme_ctrl_detach_ns(struct snap_ctrl *ctrl, u32 nsid,
 	struct snap_ns *ns = snap_ns_find(ctrl->nvme.subsys, nsid);
 
 	if (!ns || ns->ctrl != ctrl) {
-		snap_extack_fmt(extack, "namespace %u is not attached to %s",
-				nsid, ctrl->name);
+		NL_SET_ERR_MSG(extack, "namespace is not attached to this controller");
 		return -ENOENT;
 	}
 	snap_ns_detach(ns);
@@ -1089,12 +1071,11 @@ int snap_vblk_ctrl_modify(struct snap_ctrl *ctrl, const u32 *num_queues,
 	u32 queues = num_queues ? *num_queues : ctrl->num_queues;
 
 	if (num_msix && (!msix || msix > func->max_msix)) {
-		snap_extack_fmt(extack, "num_msix must be in 1-%u", func->max_msix);
+		NL_SET_ERR_MSG(extack, "num_msix exceeds the function's MSI-X limit");
 		return -ERANGE;
 	}
 	if (queues > snap_vblk_max_queues(msix)) {
-		snap_extack_fmt(extack, "num_queues %u exceeds %u for %u MSI-X vectors",
-				queues, snap_vblk_max_queues(msix), msix);
+		NL_SET_ERR_MSG(extack, "num_queues exceeds what num_msix allows");
 		return -ERANGE;
 	}
 	WRITE_ONCE(func->num_msix, msix);
@@ -1110,17 +1091,16 @@ int snap_vblk_ctrl_attach_bdev(struct snap_ctrl *ctrl, const char *name,
 	struct snap_bdev *bdev;
 
 	if (ctrl->vblk.bdev) {
-		snap_extack_fmt(extack, "controller %s already has bdev %s",
-				ctrl->name, ctrl->vblk.bdev->name);
+		NL_SET_ERR_MSG(extack, "controller already has a bdev");
 		return -EBUSY;
 	}
 	bdev = snap_bdev_find(name);
 	if (!bdev) {
-		snap_extack_fmt(extack, "no bdev %s", name);
+		NL_SET_ERR_MSG(extack, "no bdev of that name");
 		return -ENOENT;
 	}
 	if (snap_bdev_in_use(bdev)) {
-		snap_extack_fmt(extack, "bdev %s is already in use", name);
+		NL_SET_ERR_MSG(extack, "bdev is already in use");
 		return -EBUSY;
 	}
 	snap_vblk_link_bdev(ctrl, bdev);
@@ -1134,7 +1114,7 @@ int snap_vblk_ctrl_detach_bdev(struct snap_ctrl *ctrl,
 			       struct netlink_ext_ack *extack)
 {
 	if (!ctrl->vblk.bdev) {
-		snap_extack_fmt(extack, "controller %s has no bdev", ctrl->name);
+		NL_SET_ERR_MSG(extack, "controller has no bdev");
 		return -ENOENT;
 	}
 	snap_vblk_unlink_bdev(ctrl);

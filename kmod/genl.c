@@ -8,6 +8,7 @@
 
 #include <linux/bitmap.h>
 #include <linux/kernel.h>
+#include <linux/sizes.h>
 #include <net/genetlink.h>
 
 #include "rules.h"
@@ -17,25 +18,11 @@ static struct genl_family snap_genl_family;
 static bool snap_genl_registered;
 
 /*
- * 6.1's extack holds only a pointer to a message. Requests of a family
- * without parallel_ops are served one at a time under genl_mutex, and the
- * ack that carries the message is built before that mutex is released, so
- * one buffer per family is enough.
+ * 6.1's extack carries only constant messages: the ack is built after
+ * genl_mutex is dropped, so a formatted message in a shared buffer could be
+ * overwritten by another request. What was wrong is said in the text and
+ * pointed at with the bad or missing attribute.
  */
-static char snap_extack_buf[160];
-
-void snap_extack_fmt(struct netlink_ext_ack *extack, const char *fmt, ...)
-{
-	va_list args;
-
-	if (!extack)
-		return;
-	va_start(args, fmt);
-	vsnprintf(snap_extack_buf, sizeof(snap_extack_buf), fmt, args);
-	va_end(args);
-	extack->_msg = snap_extack_buf;
-}
-
 static const char *const snap_attr_names[SNAP_A_MAX + 1] = {
 	[SNAP_A_EMU_NAME] = "emu_name",
 	[SNAP_A_NAME] = "name",
@@ -56,8 +43,7 @@ static bool snap_missing(struct genl_info *info, int attr)
 	if (info->attrs[attr])
 		return false;
 	NL_SET_ERR_ATTR_MISS(info->extack, NULL, attr);
-	snap_extack_fmt(info->extack, "missing attribute %s",
-			snap_attr_names[attr] ?: "?");
+	NL_SET_ERR_MSG(info->extack, "missing required attribute");
 	return true;
 }
 
@@ -428,14 +414,24 @@ static int snap_fill_bdev(struct sk_buff *skb, const void *obj)
 	return 0;
 }
 
-/* Namespace lists make subsystems the largest objects: size them. */
+/*
+ * Namespace lists make subsystems and NVMe controllers the largest
+ * objects: size them for every namespace of their subsystem.
+ */
+static size_t snap_subsys_msg_size(const struct snap_subsys *subsys)
+{
+	return NLMSG_GOODSIZE + subsys->num_ns * nla_total_size(4) +
+	       subsys->num_ctrls * nla_total_size(SNAP_NAME_MAX);
+}
+
 static size_t snap_msg_size(snap_fill_t fill, const void *obj)
 {
-	const struct snap_subsys *subsys = obj;
+	const struct snap_ctrl *ctrl = obj;
 
 	if (fill == snap_fill_subsys)
-		return NLMSG_GOODSIZE + subsys->num_ns * nla_total_size(4) +
-		       subsys->num_ctrls * nla_total_size(SNAP_NAME_MAX);
+		return snap_subsys_msg_size(obj);
+	if (fill == snap_fill_ctrl && ctrl->type == SNAP_FUNC_NVME)
+		return snap_subsys_msg_size(ctrl->nvme.subsys);
 	return NLMSG_GOODSIZE;
 }
 
@@ -528,7 +524,14 @@ void snap_notify_daemon(bool attached, pid_t pid)
 
 /* ---- dumps ---- */
 
-/* Resumes at cb->args[0]: the index of the first object not yet sent. */
+#define SNAP_DUMP_FULL		1
+
+/*
+ * Resumes at cb->args[0]: the index of the first object not yet sent. A
+ * change between two parts of a dump can shift that index, so every part
+ * is stamped with the registry generation and NLM_F_DUMP_INTR tells the
+ * reader to dump again.
+ */
 static int snap_dump_put(struct sk_buff *skb, struct netlink_callback *cb,
 			 snap_fill_t fill, const void *obj, long *idx)
 {
@@ -536,6 +539,7 @@ static int snap_dump_put(struct sk_buff *skb, struct netlink_callback *cb,
 
 	if ((*idx)++ < cb->args[0])
 		return 0;
+	cb->seq = (u32)snap_emu.generation ?: 1;
 	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
 			  &snap_genl_family, NLM_F_MULTI,
 			  genl_dumpit_info(cb)->op.cmd);
@@ -543,17 +547,26 @@ static int snap_dump_put(struct sk_buff *skb, struct netlink_callback *cb,
 		if (hdr)
 			genlmsg_cancel(skb, hdr);
 		(*idx)--;
+		cb->args[2] = SNAP_DUMP_FULL;
 		return -EMSGSIZE;
 	}
+	genl_dump_check_consistent(cb, hdr);
 	genlmsg_end(skb, hdr);
 	return 0;
 }
 
+/*
+ * A part that holds nothing because its first object did not fit would
+ * read as the end of the dump: report it instead of ending silently.
+ */
 static int snap_dump_done(struct sk_buff *skb, struct netlink_callback *cb,
 			  long idx)
 {
+	bool stalled = cb->args[2] == SNAP_DUMP_FULL && !skb->len;
+
 	cb->args[0] = idx;
-	return skb->len;
+	cb->args[2] = 0;
+	return stalled ? -EMSGSIZE : skb->len;
 }
 
 static int snap_emu_dump(struct sk_buff *skb, struct netlink_callback *cb)
@@ -672,7 +685,7 @@ static struct snap_bdev *snap_nl_bdev(struct genl_info *info, int attr)
 	struct snap_bdev *bdev = snap_bdev_find(name);
 
 	if (!bdev) {
-		snap_extack_fmt(info->extack, "no bdev %s", name);
+		NL_SET_ERR_MSG(info->extack, "no bdev of that name");
 		NL_SET_BAD_ATTR(info->extack, info->attrs[attr]);
 	}
 	return bdev;
@@ -684,7 +697,7 @@ static struct snap_subsys *snap_nl_subsys(struct genl_info *info)
 	struct snap_subsys *subsys = snap_subsys_find(nqn);
 
 	if (!subsys) {
-		snap_extack_fmt(info->extack, "no subsystem %s", nqn);
+		NL_SET_ERR_MSG(info->extack, "no subsystem with that nqn");
 		NL_SET_BAD_ATTR(info->extack, info->attrs[SNAP_A_NQN]);
 	}
 	return subsys;
@@ -700,7 +713,7 @@ static struct snap_ns *snap_nl_ns(struct genl_info *info)
 		return NULL;
 	ns = snap_ns_find(subsys, nsid);
 	if (!ns) {
-		snap_extack_fmt(info->extack, "no namespace %u in %s", nsid, subsys->nqn);
+		NL_SET_ERR_MSG(info->extack, "no namespace with that nsid in the subsystem");
 		NL_SET_BAD_ATTR(info->extack, info->attrs[SNAP_A_NSID]);
 	}
 	return ns;
@@ -712,8 +725,7 @@ static struct snap_ctrl *snap_nl_ctrl(struct genl_info *info, u8 type)
 	struct snap_ctrl *ctrl = snap_ctrl_find(name, type);
 
 	if (!ctrl) {
-		snap_extack_fmt(info->extack, "no %s controller %s",
-				type == SNAP_FUNC_NVME ? "NVMe" : "virtio-blk", name);
+		NL_SET_ERR_MSG(info->extack, "no controller of that type and name");
 		NL_SET_BAD_ATTR(info->extack, info->attrs[SNAP_A_NAME]);
 	}
 	return ctrl;
@@ -727,7 +739,7 @@ static int snap_emu_get_doit(struct sk_buff *skb, struct genl_info *info)
 	int ret;
 
 	if (name && strcmp(name, snap_emu.name)) {
-		snap_extack_fmt(info->extack, "no emulation manager %s", name);
+		NL_SET_ERR_MSG(info->extack, "no such emulation manager");
 		return -ENOENT;
 	}
 	mutex_lock(&snap_lock);
@@ -754,8 +766,10 @@ static int snap_func_get_doit(struct sk_buff *skb, struct genl_info *info)
 	func = snap_func_lookup(ref.vuid && !info->attrs[SNAP_A_FUNC_TYPE] ?
 				SNAP_FUNC_NVME : type, &ref, info->extack);
 	/* A vuid alone names a function of either type. */
-	if (IS_ERR(func) && ref.vuid && !info->attrs[SNAP_A_FUNC_TYPE])
+	if (IS_ERR(func) && ref.vuid && !info->attrs[SNAP_A_FUNC_TYPE]) {
+		info->extack->_msg = NULL;
 		func = snap_func_lookup(SNAP_FUNC_VIRTIO_BLK, &ref, info->extack);
+	}
 	ret = IS_ERR(func) ? PTR_ERR(func) : snap_reply(info, snap_fill_func, func);
 	mutex_unlock(&snap_lock);
 	return ret;
@@ -1235,6 +1249,19 @@ static int snap_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
 	return snap_check_duplicates(info->nlhdr, info->extack);
 }
 
+/*
+ * Dump buffers must hold the largest object: a subsystem or NVMe
+ * controller listing every nsid of a full subsystem (4096), with room for
+ * a few hundred controller names.
+ */
+#define SNAP_DUMP_MIN_ALLOC	SZ_64K
+
+static int snap_dump_start(struct netlink_callback *cb)
+{
+	cb->min_dump_alloc = SNAP_DUMP_MIN_ALLOC;
+	return 0;
+}
+
 static int (*const snap_dumps[])(struct sk_buff *, struct netlink_callback *) = {
 	[SNAP_CMD_EMU_GET] = snap_emu_dump,
 	[SNAP_CMD_FUNC_GET] = snap_func_dump,
@@ -1270,8 +1297,9 @@ static int snap_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 }
 
 #define SNAP_GET(_cmd, _doit, _policy) {			\
-	.cmd = _cmd, .doit = _doit, .dumpit = snap_dumpit,	\
-	.policy = _policy, .maxattr = SNAP_A_MAX,		\
+	.cmd = _cmd, .doit = _doit, .start = snap_dump_start,	\
+	.dumpit = snap_dumpit, .policy = _policy,		\
+	.maxattr = SNAP_A_MAX,					\
 }
 
 static const struct genl_ops snap_genl_ops[] = {

@@ -240,13 +240,6 @@ int snap_sysfs_add_ctrl(struct snap_ctrl *ctrl);
 extern const struct kobj_type snap_func_ktype;
 extern const struct kobj_type snap_ctrl_ktype;
 
-/*
- * genl.c: an extack message with printf formatting (6.1 has only fixed
- * strings). Valid for the netlink request being served.
- */
-__printf(2, 3)
-void snap_extack_fmt(struct netlink_ext_ack *extack, const char *fmt, ...);
-
 /* genl.c: announcements on the events group (no-ops before registration). */
 int snap_genl_init(void);
 void snap_genl_exit(void);
