@@ -70,7 +70,8 @@ static long snap_ioctl_attach(struct file *file, void __user *argp)
 		goto out_unlock;
 	}
 	snap_emu.daemon = file;
-	WRITE_ONCE(snap_emu.daemon_pid, task_tgid_vnr(current));
+	/* As the initial pid namespace sees it: readers may be anywhere. */
+	WRITE_ONCE(snap_emu.daemon_pid, task_tgid_nr(current));
 	snap_emu.generation++;
 	pr_info("daemon %d attached\n", snap_emu.daemon_pid);
 	snap_notify_daemon(true, snap_emu.daemon_pid);
