@@ -80,9 +80,12 @@ round() {
 	done
 	if [ -n "$2" ]; then
 		# The count must see the live objects, or it could not see a leak.
+		# 3000 objects hold about 3000 slab objects, but other caches of
+		# the same sizes shrink meanwhile (one run saw 1990): ask for the
+		# size of the smallest leak the tolerance below must catch.
 		held=$(( $(slab_settled /tmp/scale.live) - $2 ))
 		echo "# round $1: slab objects held by the 3000 live objects: $held"
-		[ "$held" -ge 2000 ] ||
+		[ "$held" -ge 1000 ] ||
 			fail "round $1: only $held more slab objects with 3000 objects alive: the count does not see the module's allocations"
 	fi
 	snapadm -j nvme_subsystem_list >/tmp/scale.list 2>&1 || fail "round $1: nvme_subsystem_list failed"
