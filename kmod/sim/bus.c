@@ -35,6 +35,17 @@
 #define SNAP_NVME_MSIX_TABLE	0x2000
 #define SNAP_NVME_MSIX_PBA	0x3000
 
+/*
+ * Where BAR memory comes from when there is no ivshmem-plain device: a
+ * reserved physical range. Read-only, like the firmware parameters.
+ */
+static unsigned long sim_mem_start;
+module_param(sim_mem_start, ulong, 0444);
+MODULE_PARM_DESC(sim_mem_start, "Physical start of reserved RAM for emulated BARs, when no ivshmem-plain device (default 0)");
+static unsigned long sim_mem_size;
+module_param(sim_mem_size, ulong, 0444);
+MODULE_PARM_DESC(sim_mem_size, "Size of that range in bytes; 0 = do not use one (default 0)");
+
 /* Root bus domains start above those firmware can use, as VMD's do. */
 #define SNAP_SIM_FIRST_DOMAIN	0x10000
 
@@ -130,7 +141,7 @@ static int snap_sim_find_domain(void)
  * the PCI core then fails to allocate inside it. Leaving out the first
  * page (no BAR of ours fits there anyway once aligned) avoids that.
  */
-static int snap_sim_claim_window(struct snap_sim *sim)
+static int snap_sim_claim_ivshmem(struct snap_sim *sim)
 {
 	struct resource *bar;
 
@@ -140,23 +151,55 @@ static int snap_sim_claim_window(struct snap_sim *sim)
 	bar = &sim->ivshmem->resource[SNAP_IVSHMEM_RAM_BAR];
 	if (!(bar->flags & IORESOURCE_MEM) || resource_size(bar) < 2 * PAGE_SIZE) {
 		pci_dev_put(sim->ivshmem);
+		sim->ivshmem = NULL;
 		return -ENODEV;
 	}
-	sim->window.name = "snap sim BAR window";
 	sim->window.start = bar->start + PAGE_SIZE;
 	sim->window.end = bar->end;
-	sim->window.flags = IORESOURCE_MEM;
 	if (request_resource(bar, &sim->window)) {
 		pci_dev_put(sim->ivshmem);
+		sim->ivshmem = NULL;
 		return -EBUSY;
 	}
 	return 0;
 }
 
+/*
+ * RAM the kernel was told to leave alone (memmap=SIZE$START, with
+ * pci=no_e820 so x86 does not clip it out of PCI windows) serves as well.
+ */
+static int snap_sim_claim_reserved(struct snap_sim *sim)
+{
+	if (!sim_mem_size)
+		return -ENODEV;
+	if (sim_mem_size < 2 * PAGE_SIZE || !PAGE_ALIGNED(sim_mem_start) ||
+	    !PAGE_ALIGNED(sim_mem_size) || sim_mem_start + sim_mem_size < sim_mem_start) {
+		pr_err("sim_mem_start=%#lx sim_mem_size=%#lx: want page-aligned, at least two pages\n",
+		       sim_mem_start, sim_mem_size);
+		return -EINVAL;
+	}
+	sim->window.start = sim_mem_start + PAGE_SIZE;
+	sim->window.end = sim_mem_start + sim_mem_size - 1;
+	return insert_resource(&iomem_resource, &sim->window) ? -EBUSY : 0;
+}
+
+static int snap_sim_claim_window(struct snap_sim *sim)
+{
+	int ret;
+
+	sim->window.name = "snap sim BAR window";
+	sim->window.flags = IORESOURCE_MEM;
+	ret = snap_sim_claim_ivshmem(sim);
+	if (ret == -ENODEV)
+		ret = snap_sim_claim_reserved(sim);
+	return ret;
+}
+
 static void snap_sim_release_window(struct snap_sim *sim)
 {
 	release_resource(&sim->window);
-	pci_dev_put(sim->ivshmem);
+	if (sim->ivshmem)
+		pci_dev_put(sim->ivshmem);
 }
 
 static int snap_sim_init_nvme_fn(struct snap_sim_fn *fn, struct snap_func *func,
@@ -272,13 +315,15 @@ int snap_sim_start(void)
 		goto err_free;
 
 	ret = snap_sim_claim_window(sim);
-	if (ret) {
+	if (ret == -ENODEV) {
 		/* Objects still work; only the host cannot see the functions. */
-		pr_warn("no ivshmem-plain device for BAR memory: %u function(s) not on a PCI bus\n",
+		pr_warn("no BAR memory (no ivshmem-plain device, no sim_mem_size): %u function(s) not on a PCI bus\n",
 			nr);
 		kfree(sim);
 		return 0;
 	}
+	if (ret)
+		goto err_free;
 	snap_sim = sim;
 	ret = snap_sim_add_bus(sim);
 	if (ret)

@@ -7,11 +7,11 @@
 #
 # Usage: run.sh [--tests "a b"] [--shell] [--kernel BZIMAGE --release R
 #               --modroot DIR] [--kodir DIR] [--timeout S] [--tap FILE]
-#               [--append ARGS] [--name NAME]
+#               [--append ARGS] [--name NAME] [--no-ivshmem]
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 
-tests="" shell=0 kernel="" release="" modroot=/ kodir=$top/kmod
+tests="" shell=0 kernel="" release="" modroot=/ kodir=$top/kmod ivshmem=1
 limit=${SNAP_VM_TIMEOUT:-900} tapout="" append="" name=vm
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -25,6 +25,7 @@ while [ $# -gt 0 ]; do
 	--tap) tapout=$2; shift ;;
 	--append) append=$2; shift ;;
 	--name) name=$2; shift ;;
+	--no-ivshmem) ivshmem=0 ;;
 	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -43,10 +44,11 @@ t1=$(date +%s.%N)
 printf 'vm: initramfs %s MiB, built in %.1f s\n' \
 	"$(du -m "$initrd" | cut -f1)" "$(echo "$t1 - $t0" | bc)"
 
-# The ivshmem-plain BAR is the RAM behind the emulated functions' BARs.
+# The ivshmem-plain BAR is the RAM behind the emulated functions' BARs
+# (without it, tests reserve guest RAM with memmap= instead).
 qemu=(qemu-system-x86_64 -machine q35 -cpu max -smp 2 -m 2G -no-reboot
-	-display none -vga none -nic none -kernel "$kernel" -initrd "$initrd"
-	-object memory-backend-ram,id=snapbar,size=64M
+	-display none -vga none -nic none -kernel "$kernel" -initrd "$initrd")
+[ "$ivshmem" = 1 ] && qemu+=(-object memory-backend-ram,id=snapbar,size=64M
 	-device ivshmem-plain,memdev=snapbar)
 cmdline="console=ttyS0 panic=-1 oops=panic softlockup_panic=1 hung_task_panic=1"
 
