@@ -17,7 +17,7 @@
  * module; minor grows with additions that old daemons may ignore.
  */
 #define SNAP_ABI_MAJOR		1
-#define SNAP_ABI_MINOR		0
+#define SNAP_ABI_MINOR		1
 
 /* ---- generic netlink family ---- */
 
@@ -185,7 +185,8 @@ enum snap_bdev_type {
  * it supports, as ublk does. Unknown bits are simply not granted.
  */
 #define SNAP_F_STATUS_REPORT	(1ULL << 0)	/* daemon reports ready/error */
-#define SNAP_F_ALL		(SNAP_F_STATUS_REPORT)
+#define SNAP_F_DATAPATH		(1ULL << 1)	/* the ops below, mmap, uring_cmd */
+#define SNAP_F_ALL		(SNAP_F_STATUS_REPORT | SNAP_F_DATAPATH)
 
 /**
  * struct snap_ioc_attach - SNAP_IOC_ATTACH argument
@@ -212,6 +213,8 @@ struct snap_ioc_attach {
  * @generation: grows with every object change, for cheap resyncs
  * @daemon_pid: pid of the attached daemon, 0 when none
  * @pad: must be 0
+ * @pool_size: bytes of the DMA pool (mmap offset %SNAP_MMAP_POOL); 0
+ *	until the first daemon attached, which allocates it
  * @reserved: must be 0 on input
  */
 struct snap_ioc_info {
@@ -222,12 +225,380 @@ struct snap_ioc_info {
 	__u64 generation;
 	__u32 daemon_pid;
 	__u32 pad;
-	__u64 reserved[4];
+	__u64 pool_size;
+	__u64 reserved[3];
 };
 
 #define SNAP_IOC_MAGIC		0xb5
 #define SNAP_IOC_ATTACH		_IOWR(SNAP_IOC_MAGIC, 0x00, struct snap_ioc_attach)
 #define SNAP_IOC_DETACH		_IO(SNAP_IOC_MAGIC, 0x01)
 #define SNAP_IOC_INFO		_IOWR(SNAP_IOC_MAGIC, 0x02, struct snap_ioc_info)
+
+/* ---- /dev/snap data path (SNAP_F_DATAPATH) ---- */
+
+/*
+ * The daemon serves emulated functions through /dev/snap: it waits for
+ * events (register changes, doorbells), moves data between host memory and
+ * the DMA pool, posts completions and raises interrupts. Every operation is
+ * an ioctl on the attached file and, with the same number and argument, an
+ * io_uring uring_cmd (see struct snap_uring_cmd). Only the attached daemon's
+ * file may use them (ENOTCONN otherwise). Malformed arguments fail with
+ * EINVAL before anything is read from or written to host memory.
+ *
+ * mmap offsets of /dev/snap:
+ * %SNAP_MMAP_POOL: the DMA pool, mempool_size_mb MiB of 2 MiB pages,
+ *	readable and writable, usable as io_uring fixed buffers; pool offsets
+ *	in struct snap_dma_seg are offsets into this mapping.
+ * SNAP_MMAP_FN_STATE(func_id): the struct snap_fn_state of one function,
+ *	readable and writable. It outlives the daemon: a new daemon maps it
+ *	and continues where the old one stopped.
+ */
+#define SNAP_MMAP_POOL			0ULL
+#define SNAP_MMAP_FN_STATE_BASE		(1ULL << 40)
+#define SNAP_MMAP_FN_STATE_STRIDE	(1ULL << 24)
+#define SNAP_MMAP_FN_STATE(func_id) \
+	(SNAP_MMAP_FN_STATE_BASE + (__u64)(func_id) * SNAP_MMAP_FN_STATE_STRIDE)
+
+#define SNAP_POOL_CHUNK_SIZE	(2U << 20)	/* pool pages are 2 MiB */
+
+#define SNAP_NVME_MAX_QUEUES	64	/* queue ids 0 (admin) to 63 */
+#define SNAP_INFLIGHT_MAX	1024	/* in-flight slots per function */
+
+#define SNAP_DMA_MAX_SEGS	1024	/* segments in one SNAP_IOC_DMA */
+#define SNAP_DMA_MAX_SEG_LEN	(2U << 20)
+#define SNAP_DMA_ALIGN		4	/* addresses, offsets, lengths */
+#define SNAP_CQE_MAX_BATCH	64	/* entries in one SNAP_IOC_POST_CQE */
+#define SNAP_WAIT_MAX_EVENTS	256	/* events in one SNAP_IOC_WAIT */
+
+/* struct snap_queue_state.flags */
+#define SNAP_QF_IRQ		(1U << 0)	/* CQ: raise its vector */
+
+/**
+ * struct snap_queue_state - one submission or completion queue
+ * @base: host address of the ring
+ * @size: entries in the ring; 0 when the queue does not exist
+ * @qid: queue id
+ * @cqid: SQ: the CQ its completions go to; CQ: its own id
+ * @vector: CQ: MSI-X vector
+ * @flags: SNAP_QF_*
+ * @doorbell: the last doorbell value the host wrote (SQ tail, CQ head), as
+ *	the kernel saw it; written by the kernel
+ * @head: SQ: the next entry the daemon fetches; written by the daemon.
+ *	CQ: the host's head, equal to @doorbell
+ * @tail: CQ: the slot the next completion goes to; written by the kernel
+ * @phase: CQ: phase tag of the next completion (0 or 1); written by the
+ *	kernel
+ * @inflight: SQ: commands fetched and not yet completed; written by the
+ *	daemon
+ * @reserved: 0
+ *
+ * The kernel sets @base, @size, @qid, @cqid, @vector and @flags when the
+ * controller is enabled (admin queues, from AQA/ASQ/ACQ) or the daemon
+ * creates the queue (SNAP_IOC_QUEUE_CREATE), and clears the whole entry
+ * when the controller is disabled or reset.
+ */
+struct snap_queue_state {
+	__u64 base;
+	__u32 size;
+	__u16 qid;
+	__u16 cqid;
+	__u16 vector;
+	__u16 flags;
+	__u32 doorbell;
+	__u32 head;
+	__u32 tail;
+	__u32 phase;
+	__u32 inflight;
+	__u32 reserved[6];
+};
+
+/* struct snap_inflight_slot.flags */
+#define SNAP_INFLIGHT_USED	(1U << 0)
+
+/**
+ * struct snap_inflight_slot - a command the daemon fetched
+ * @sqid: the submission queue it came from
+ * @flags: SNAP_INFLIGHT_*
+ * @reserved: 0
+ * @tag: the daemon's own use
+ * @sqe: the 64-byte command as fetched
+ *
+ * Owned by the daemon, which records every command between fetching it
+ * and posting its completion, so that a replacement daemon can finish
+ * them. The kernel only clears the slots on controller disable or reset.
+ */
+struct snap_inflight_slot {
+	__u16 sqid;
+	__u16 flags;
+	__u32 reserved;
+	__u64 tag;
+	__u8 sqe[64];
+};
+
+#define SNAP_FN_STATE_MAGIC	0x534e4150	/* "SNAP" */
+#define SNAP_FN_STATE_VERSION	1
+
+/**
+ * struct snap_fn_state - data-path state of one emulated NVMe function
+ * @magic: %SNAP_FN_STATE_MAGIC
+ * @version: %SNAP_FN_STATE_VERSION
+ * @func_id: the function (as in SNAP_A_FUNC_ID)
+ * @max_queues: entries of @sq and @cq in use by this function
+ * @cc: the Controller Configuration value the kernel last acted on
+ * @csts: the Controller Status value the kernel last published
+ * @aqa: Admin Queue Attributes at enable
+ * @enable_count: incremented on every enable, so a daemon sees resets
+ * @asq: Admin Submission Queue base at enable
+ * @acq: Admin Completion Queue base at enable
+ * @reserved: 0
+ * @sq: submission queues by id
+ * @cq: completion queues by id
+ * @inflight: commands fetched and not completed
+ *
+ * The header (@magic to @acq) is written by the kernel only.
+ */
+struct snap_fn_state {
+	__u32 magic;
+	__u32 version;
+	__u32 func_id;
+	__u32 max_queues;
+	__u32 cc;
+	__u32 csts;
+	__u32 aqa;
+	__u32 enable_count;
+	__u64 asq;
+	__u64 acq;
+	__u64 reserved[26];
+	struct snap_queue_state sq[SNAP_NVME_MAX_QUEUES];
+	struct snap_queue_state cq[SNAP_NVME_MAX_QUEUES];
+	struct snap_inflight_slot inflight[SNAP_INFLIGHT_MAX];
+};
+
+/**
+ * enum snap_event_type - what struct snap_event reports
+ * @SNAP_EV_CTRL_ENABLE: the host set CC.EN (@value: CC). The admin queues
+ *	are in struct snap_fn_state. Answer with SNAP_IOC_CTRL_DONE; the
+ *	kernel then sets CSTS.RDY (or CSTS.CFS on a non-zero status).
+ * @SNAP_EV_CTRL_DISABLE: the host cleared CC.EN (@value: CC). Stop
+ *	fetching, finish or drop in-flight commands, answer with
+ *	SNAP_IOC_CTRL_DONE; the kernel then clears the queues and CSTS.RDY.
+ * @SNAP_EV_CTRL_SHUTDOWN: the host set CC.SHN (@value: CC). Answer with
+ *	SNAP_IOC_CTRL_DONE; the kernel then reports shutdown complete.
+ * @SNAP_EV_FUNC_RESET: function level reset, or bus mastering turned off:
+ *	host memory is gone and DMA to it is already refused. The kernel has
+ *	reset the registers and queues; drop all in-flight commands. No
+ *	answer.
+ * @SNAP_EV_SQ_DOORBELL: new SQ tail in @value for queue @qid
+ * @SNAP_EV_CQ_DOORBELL: new CQ head in @value for queue @qid
+ *
+ * Control events the daemon has not answered are delivered again to the
+ * next daemon that attaches. Doorbell events are coalesced per queue: one
+ * event carries the latest value.
+ */
+enum snap_event_type {
+	SNAP_EV_CTRL_ENABLE = 1,
+	SNAP_EV_CTRL_DISABLE,
+	SNAP_EV_CTRL_SHUTDOWN,
+	SNAP_EV_FUNC_RESET,
+	SNAP_EV_SQ_DOORBELL,
+	SNAP_EV_CQ_DOORBELL,
+};
+
+/**
+ * struct snap_event - one event from SNAP_IOC_WAIT
+ * @type: enum snap_event_type
+ * @qid: the queue, for doorbell events
+ * @func_id: the function
+ * @value: see enum snap_event_type
+ * @reserved: 0
+ * @data: CTRL_ENABLE: ASQ, ACQ; otherwise 0
+ */
+struct snap_event {
+	__u16 type;
+	__u16 qid;
+	__u32 func_id;
+	__u32 value;
+	__u32 reserved;
+	__u64 data[2];
+};
+
+/* struct snap_wait.flags */
+#define SNAP_WAIT_NONBLOCK	(1U << 0)	/* return 0 events, not sleep */
+
+/**
+ * struct snap_wait - SNAP_IOC_WAIT argument
+ * @events: user pointer to an array of struct snap_event
+ * @max_events: its length, 1 to %SNAP_WAIT_MAX_EVENTS
+ * @flags: SNAP_WAIT_*
+ * @reserved: 0
+ *
+ * Sleeps until at least one event is pending (unless NONBLOCK), then
+ * returns the number of events written.
+ */
+struct snap_wait {
+	__u64 events;
+	__u32 max_events;
+	__u32 flags;
+	__u64 reserved[2];
+};
+
+/**
+ * struct snap_ctrl_done - SNAP_IOC_CTRL_DONE argument
+ * @func_id: the function
+ * @event: the SNAP_EV_CTRL_* being answered
+ * @status: 0 for success; otherwise the controller reports fatal status
+ * @reserved: 0
+ */
+struct snap_ctrl_done {
+	__u32 func_id;
+	__u32 event;
+	__u32 status;
+	__u32 reserved[5];
+};
+
+enum snap_queue_type {
+	SNAP_QUEUE_SQ,
+	SNAP_QUEUE_CQ,
+};
+
+/**
+ * struct snap_queue_cfg - SNAP_IOC_QUEUE_CREATE/DELETE argument
+ * @func_id: the function
+ * @qid: I/O queue id, 1 to %SNAP_NVME_MAX_QUEUES - 1
+ * @type: enum snap_queue_type
+ * @flags: SNAP_QF_* (CQ only)
+ * @base: host address of the ring, page aligned (create only)
+ * @size: entries, 2 to MQES + 1 (create only)
+ * @cqid: SQ: the existing CQ it completes to (create only)
+ * @vector: CQ: MSI-X vector below the function's count (create only)
+ * @reserved: 0
+ *
+ * The daemon calls these when it executes Create/Delete I/O SQ/CQ, so that
+ * the kernel watches the right doorbells and knows where completions go.
+ * Fields not used by an operation must be 0.
+ */
+struct snap_queue_cfg {
+	__u32 func_id;
+	__u16 qid;
+	__u8 type;
+	__u8 flags;
+	__u64 base;
+	__u32 size;
+	__u16 cqid;
+	__u16 vector;
+	__u64 reserved[2];
+};
+
+enum snap_dma_dir {
+	SNAP_DMA_FROM_HOST,	/* host memory -> pool */
+	SNAP_DMA_TO_HOST,	/* pool -> host memory */
+};
+
+/**
+ * struct snap_dma_seg - one contiguous piece of a transfer
+ * @host_addr: host (bus) address
+ * @pool_off: offset in the pool mapping
+ * @len: bytes, 1 to %SNAP_DMA_MAX_SEG_LEN
+ * @reserved: 0
+ *
+ * @host_addr, @pool_off and @len are multiples of %SNAP_DMA_ALIGN (NVMe
+ * data pointers are dword aligned); @pool_off + @len lies in the pool.
+ */
+struct snap_dma_seg {
+	__u64 host_addr;
+	__u64 pool_off;
+	__u32 len;
+	__u32 reserved;
+};
+
+/**
+ * struct snap_dma - SNAP_IOC_DMA argument
+ * @func_id: the function whose host memory is addressed
+ * @dir: enum snap_dma_dir
+ * @segs: user pointer to an array of struct snap_dma_seg
+ * @nr_segs: its length, 1 to %SNAP_DMA_MAX_SEGS
+ * @flags: 0
+ * @reserved: 0
+ *
+ * All segments are checked before any byte moves. Fails with EIO when the
+ * function's bus mastering is off or a host address is not memory the
+ * host can DMA to; bytes of earlier segments may then have moved.
+ */
+struct snap_dma {
+	__u32 func_id;
+	__u32 dir;
+	__u64 segs;
+	__u32 nr_segs;
+	__u32 flags;
+	__u64 reserved[2];
+};
+
+/* struct snap_post_cqe.flags */
+#define SNAP_POST_IRQ		(1U << 0)	/* then raise the CQ's vector */
+
+/**
+ * struct snap_post_cqe - SNAP_IOC_POST_CQE argument
+ * @func_id: the function
+ * @cqid: the completion queue
+ * @flags: SNAP_POST_*
+ * @cqes: user pointer to 16-byte NVMe completion entries
+ * @count: entries, 1 to %SNAP_CQE_MAX_BATCH
+ * @reserved: 0
+ *
+ * The kernel writes each entry at the CQ's tail with the current phase tag
+ * in bit 0 of its status field, advances the tail, and with SNAP_POST_IRQ
+ * raises the CQ's vector (when the CQ has interrupts enabled). Fails with
+ * EAGAIN, posting nothing, when the CQ has no room for all @count
+ * entries; a SNAP_EV_CQ_DOORBELL follows when the host frees some.
+ */
+struct snap_post_cqe {
+	__u32 func_id;
+	__u16 cqid;
+	__u16 flags;
+	__u64 cqes;
+	__u32 count;
+	__u32 pad;
+	__u64 reserved[2];
+};
+
+/**
+ * struct snap_irq - SNAP_IOC_RAISE_IRQ argument
+ * @func_id: the function
+ * @vector: MSI-X vector, below the function's count
+ * @flags: 0
+ * @reserved: 0
+ *
+ * A masked vector sets its pending bit and fires when the host unmasks it.
+ */
+struct snap_irq {
+	__u32 func_id;
+	__u16 vector;
+	__u16 flags;
+	__u64 reserved[2];
+};
+
+/**
+ * struct snap_uring_cmd - the 16-byte command area of an io_uring
+ * IORING_OP_URING_CMD on /dev/snap
+ * @addr: user pointer to the argument of the ioctl named by cmd_op
+ * @len: its size
+ * @flags: 0
+ *
+ * cmd_op is the SNAP_IOC_* number; the completion's res is what the ioctl
+ * returns. SNAP_IOC_WAIT completes when events arrive.
+ */
+struct snap_uring_cmd {
+	__u64 addr;
+	__u32 len;
+	__u32 flags;
+};
+
+#define SNAP_IOC_WAIT		_IOWR(SNAP_IOC_MAGIC, 0x10, struct snap_wait)
+#define SNAP_IOC_CTRL_DONE	_IOW(SNAP_IOC_MAGIC, 0x11, struct snap_ctrl_done)
+#define SNAP_IOC_QUEUE_CREATE	_IOW(SNAP_IOC_MAGIC, 0x12, struct snap_queue_cfg)
+#define SNAP_IOC_QUEUE_DELETE	_IOW(SNAP_IOC_MAGIC, 0x13, struct snap_queue_cfg)
+#define SNAP_IOC_DMA		_IOW(SNAP_IOC_MAGIC, 0x14, struct snap_dma)
+#define SNAP_IOC_POST_CQE	_IOW(SNAP_IOC_MAGIC, 0x15, struct snap_post_cqe)
+#define SNAP_IOC_RAISE_IRQ	_IOW(SNAP_IOC_MAGIC, 0x16, struct snap_irq)
 
 #endif /* _UAPI_LINUX_SNAP_H */

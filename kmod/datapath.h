@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _SNAP_DATAPATH_H
+#define _SNAP_DATAPATH_H
+
+#include <linux/types.h>
+
+struct file;
+struct io_uring_cmd;
+struct snap_func;
+struct vm_area_struct;
+
+/*
+ * The daemon's side of /dev/snap (datapath.c) and the DMA pool (pool.c).
+ * Per-function state (struct snap_dp_fn, hung off snap_func->dp) lives as
+ * long as the function, i.e. until unload, so it survives the daemon.
+ */
+
+int snap_dp_init(void);
+void snap_dp_exit(void);
+int snap_dp_func_init(struct snap_func *func);
+void snap_dp_func_exit(struct snap_func *func);
+
+/* cdev.c hands these over; @file must be the attached daemon's. */
+long snap_dp_ioctl(struct file *file, unsigned int cmd, void __user *argp);
+int snap_dp_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags);
+int snap_dp_mmap(struct file *file, struct vm_area_struct *vma);
+unsigned long snap_dp_get_unmapped_area(struct file *file, unsigned long addr,
+					unsigned long len, unsigned long pgoff,
+					unsigned long flags);
+
+/*
+ * Gate changes, under snap_lock: daemon attached/detached, a controller
+ * created/destroyed/suspended/resumed on @func (NULL: all functions).
+ */
+void snap_dp_gate_changed(struct snap_func *func);
+
+/* From the provider, process context. */
+void snap_dp_cc_write(struct snap_func *func, u32 cc, u32 aqa, u64 asq,
+		      u64 acq);
+void snap_dp_doorbell(struct snap_func *func, u16 qid, bool cq, u32 value);
+void snap_dp_func_reset(struct snap_func *func);
+/* Config-space values a provider publishes at memory-decode enable. */
+u64 snap_dp_cap(struct snap_func *func);
+u32 snap_dp_csts(struct snap_func *func);
+
+/* pool.c */
+int snap_pool_alloc(void);	/* at first attach; idempotent */
+void snap_pool_free(void);
+u64 snap_pool_size(void);
+/* Kernel address of pool bytes [off, off + len); NULL if out of pool. */
+void *snap_pool_ptr(u64 off, u32 len);
+int snap_pool_mmap(struct vm_area_struct *vma);
+
+#endif /* _SNAP_DATAPATH_H */

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _SNAP_PROVIDER_H
+#define _SNAP_PROVIDER_H
+
+#include <linux/types.h>
+#include <linux/snap.h>
+
+struct snap_func;
+
+/**
+ * struct snap_provider_ops - what puts emulated functions in front of a host
+ * @name: shown in /sys/class/snap/sim0/provider
+ * @start: create the host-visible functions for snap_emu.funcs; called
+ *	once at load, after the registry exists, without snap_lock
+ * @stop: remove them; no data-path call is in progress or follows
+ * @dma: move @len bytes between host address @host_addr of @func and the
+ *	kernel buffer @buf. Process context, may sleep; the data path has
+ *	checked alignment and lengths. Returns 0, or -EIO when bus mastering
+ *	is off or @host_addr is not host memory (nothing more is moved)
+ * @raise_irq: signal MSI-X vector @vector of @func (below func->num_msix);
+ *	a masked vector only becomes pending. Process context. Returns 0 or
+ *	-EIO when the function cannot interrupt (MSI-X or bus mastering off)
+ * @publish_csts: make @csts what the host reads from CSTS. Process
+ *	context, called with the function's data-path lock held: no sleeping
+ * @queues_changed: the set of queues of @func changed (created, deleted,
+ *	reset); the provider re-reads which doorbells to watch
+ *
+ * The provider calls back into the data path (datapath.h) only from
+ * process context. A BlueField provider would implement the same table
+ * over its hardware queues.
+ */
+struct snap_provider_ops {
+	const char *name;
+	int (*start)(void);
+	void (*stop)(void);
+	int (*dma)(struct snap_func *func, u64 host_addr, void *buf, u32 len,
+		   enum snap_dma_dir dir);
+	int (*raise_irq)(struct snap_func *func, u16 vector);
+	void (*publish_csts)(struct snap_func *func, u32 csts);
+	void (*queues_changed)(struct snap_func *func);
+};
+
+extern const struct snap_provider_ops *snap_provider;
+
+#endif /* _SNAP_PROVIDER_H */
