@@ -10,7 +10,7 @@
 #include <linux/moduleparam.h>
 
 #include "snap.h"
-#include "sim/sim.h"
+#include "provider.h"
 
 struct snap_params snap_params = SNAP_PARAMS_DEFAULT_INIT;
 
@@ -69,12 +69,12 @@ static int __init snap_init(void)
 	ret = snap_core_init();
 	if (ret)
 		goto err_sysfs_exit;
-	ret = snap_sim_start();
+	ret = snap_provider->start();
 	if (ret)
 		goto err_core_exit;
 	ret = snap_genl_init();
 	if (ret)
-		goto err_sim_stop;
+		goto err_provider_stop;
 	ret = snap_cdev_init();
 	if (ret)
 		goto err_genl_exit;
@@ -85,8 +85,8 @@ static int __init snap_init(void)
 
 err_genl_exit:
 	snap_genl_exit();
-err_sim_stop:
-	snap_sim_stop();
+err_provider_stop:
+	snap_provider->stop();
 err_core_exit:
 	snap_core_exit();
 err_sysfs_exit:
@@ -102,7 +102,7 @@ static void __exit snap_exit(void)
 {
 	snap_cdev_exit();
 	snap_genl_exit();
-	snap_sim_stop();
+	snap_provider->stop();
 	snap_core_exit();
 	snap_sysfs_exit();
 	pr_info("unloaded\n");

@@ -10,6 +10,7 @@
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 
+#include "provider.h"
 #include "snap.h"
 
 static struct class *snap_class;
@@ -30,7 +31,7 @@ static const char *const snap_func_kind_names[] = {
 static ssize_t provider_show(struct device *dev, struct device_attribute *attr,
 			     char *buf)
 {
-	return sysfs_emit(buf, "sim\n");
+	return sysfs_emit(buf, "%s\n", snap_provider->name);
 }
 static DEVICE_ATTR_RO(provider);
 

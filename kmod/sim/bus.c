@@ -297,7 +297,7 @@ static int snap_sim_add_bus(struct snap_sim *sim)
 	return 0;
 }
 
-int snap_sim_start(void)
+static int snap_sim_start(void)
 {
 	unsigned int nr = snap_sim_count_fns();
 	struct snap_sim *sim;
@@ -340,7 +340,7 @@ err_free:
 	return ret;
 }
 
-void snap_sim_stop(void)
+static void snap_sim_stop(void)
 {
 	struct snap_sim *sim = snap_sim;
 
@@ -354,3 +354,9 @@ void snap_sim_stop(void)
 	snap_sim_release_window(sim);
 	kfree(sim);
 }
+
+const struct snap_provider_ops snap_sim_provider = {
+	.name = "sim",
+	.start = snap_sim_start,
+	.stop = snap_sim_stop,
+};

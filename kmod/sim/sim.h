@@ -7,11 +7,9 @@
  * (UML, where KUnit runs) the module builds without it.
  */
 #ifdef SNAP_HAVE_SIM
-int snap_sim_start(void);
-void snap_sim_stop(void);
-#else
-static inline int snap_sim_start(void) { return 0; }
-static inline void snap_sim_stop(void) { }
+#include "../provider.h"
+
+extern const struct snap_provider_ops snap_sim_provider;
 #endif
 
 #endif /* _SNAP_SIM_H */

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The provider table in use. Without a provider that can put functions in
+ * front of a host (UML, where KUnit runs, or an architecture the sim bus
+ * does not support), objects still work and every data-path call fails.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/errno.h>
+
+#include "provider.h"
+#include "sim/sim.h"
+
+static int snap_none_start(void)
+{
+	return 0;
+}
+
+static void snap_none_stop(void)
+{
+}
+
+static int snap_none_dma(struct snap_func *func, u64 host_addr, void *buf,
+			 u32 len, enum snap_dma_dir dir)
+{
+	return -ENODEV;
+}
+
+static int snap_none_raise_irq(struct snap_func *func, u16 vector)
+{
+	return -ENODEV;
+}
+
+static void snap_none_publish_csts(struct snap_func *func, u32 csts)
+{
+}
+
+static void snap_none_queues_changed(struct snap_func *func)
+{
+}
+
+static const struct snap_provider_ops snap_none_provider = {
+	.name = "none",
+	.start = snap_none_start,
+	.stop = snap_none_stop,
+	.dma = snap_none_dma,
+	.raise_irq = snap_none_raise_irq,
+	.publish_csts = snap_none_publish_csts,
+	.queues_changed = snap_none_queues_changed,
+};
+
+#ifdef SNAP_HAVE_SIM
+const struct snap_provider_ops *snap_provider = &snap_sim_provider;
+#else
+const struct snap_provider_ops *snap_provider = &snap_none_provider;
+#endif
