@@ -20,7 +20,7 @@
 
 #include "../snapadm/args.h"
 #include "../snapadm/cmds.h"
-#include "../snapadm/nl.h"
+#include "nl.h"
 
 struct parse {
 	struct parsed_args a;

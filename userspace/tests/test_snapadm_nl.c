@@ -22,7 +22,7 @@
 #include "../snapadm/args.h"
 #include "../snapadm/cmds.h"
 #include "../snapadm/monitor.h"
-#include "../snapadm/nl.h"
+#include "nl.h"
 #include "../snapadm/objects.h"
 #include "../snapadm/snapadm.h"
 

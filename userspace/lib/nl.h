@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-#ifndef SNAPADM_NL_H
-#define SNAPADM_NL_H
+#ifndef SNAP_LIB_NL_H
+#define SNAP_LIB_NL_H
 
 #include <stdbool.h>
 #include <stddef.h>
