@@ -28,6 +28,9 @@ SNAPADM_SRCS := $(wildcard userspace/snapadm/*.c)
 # Everything of snapadm but main() is also linked into its unit tests.
 SNAPADM_LIB_SRCS := $(filter-out userspace/snapadm/snapadm.c,$(SNAPADM_SRCS))
 SNAPADM_LIBS := $(NL_LIBS) -lkmod
+# The daemon: everything but its main() is also linked into the unit tests.
+SERVICE_SRCS := $(wildcard userspace/snap_service/*.c userspace/snap_service/*/*.c)
+SERVICE_LIB_SRCS := $(filter-out userspace/snap_service/snap_service.c,$(SERVICE_SRCS))
 TEST_SRCS := $(wildcard userspace/tests/test_*.c)
 TESTS := $(patsubst userspace/tests/%.c,$(B)/tests/%,$(TEST_SRCS))
 
@@ -70,7 +73,8 @@ $(B)/bin/%: selftests/%.c
 	$(CC) $(SNAP_CFLAGS) -MMD -MP -o $@ $< -lmnl
 
 $(B)/tests/test_%: $(B)/tobj/tests/test_%.o \
-		$(patsubst userspace/%.c,$(B)/tobj/%.o,$(LIB_SRCS) $(SNAPADM_LIB_SRCS))
+		$(patsubst userspace/%.c,$(B)/tobj/%.o,$(LIB_SRCS) $(SNAPADM_LIB_SRCS) \
+		$(SERVICE_LIB_SRCS))
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -o $@ $^ -lcmocka $(SNAPADM_LIBS)
 

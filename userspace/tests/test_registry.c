@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The daemon's object mirror: messages as the kernel sends them (built
+ * with libnl and parsed with the same policy the daemon uses) must add,
+ * replace and remove mirrored objects, and notify each change once.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+
+#include "../snap_service/registry.h"
+#include "nl.h"
+
+struct seen {
+	int count;
+	enum reg_kind kind;
+	enum reg_change change;
+	char name[SNAP_NAME_MAX];
+};
+
+static void record(void *arg, enum reg_kind kind, enum reg_change change,
+		   void *obj)
+{
+	struct seen *s = arg;
+
+	s->count++;
+	s->kind = kind;
+	s->change = change;
+	if (kind == REG_BDEV)
+		strcpy(s->name, ((struct reg_bdev *)obj)->name);
+	else if (kind == REG_CTRL)
+		strcpy(s->name, ((struct reg_ctrl *)obj)->name);
+	else
+		s->name[0] = '\0';
+}
+
+/* Builds the attributes in msg, parses them into tb with snap_policy. */
+static void parse(struct nl_msg *msg, struct nlattr **tb)
+{
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+
+	assert_int_equal(nla_parse(tb, SNAP_A_MAX, nlmsg_attrdata(nlh, 0),
+				   nlmsg_attrlen(nlh, 0), snap_policy), 0);
+}
+
+static int apply(struct registry *r, uint8_t cmd, struct nl_msg *msg)
+{
+	struct nlattr *tb[SNAP_A_MAX + 1];
+	int ret;
+
+	parse(msg, tb);
+	ret = registry_apply(r, cmd, tb);
+	nlmsg_free(msg);
+	return ret;
+}
+
+static struct nl_msg *bdev_msg(const char *name, uint64_t blocks, bool ready,
+			       const char *filename)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+
+	assert_non_null(msg);
+	nla_put_u32(msg, SNAP_A_ID, 7);
+	nla_put_string(msg, SNAP_A_NAME, name);
+	nla_put_u8(msg, SNAP_A_BDEV_TYPE, SNAP_BDEV_URING);
+	nla_put_u64(msg, SNAP_A_NUM_BLOCKS, blocks);
+	nla_put_u32(msg, SNAP_A_BLOCK_SIZE, 4096);
+	nla_put_u8(msg, SNAP_A_READY, ready);
+	if (filename)
+		nla_put_string(msg, SNAP_A_FILENAME, filename);
+	return msg;
+}
+
+static void test_bdev_add_change_remove(void **state)
+{
+	struct seen seen = { 0 };
+	struct registry r;
+	struct reg_bdev *b;
+
+	(void)state;
+	registry_init(&r, record, &seen);
+	assert_int_equal(apply(&r, SNAP_CMD_BDEV_NEW, bdev_msg("u0", 256, false, "/dev/vdb")), 0);
+	assert_int_equal(seen.count, 1);
+	assert_int_equal(seen.change, REG_ADDED);
+	b = registry_bdev(&r, "u0");
+	assert_non_null(b);
+	assert_int_equal(b->type, SNAP_BDEV_URING);
+	assert_int_equal(b->num_blocks, 256);
+	assert_string_equal(b->filename, "/dev/vdb");
+	assert_false(b->ready);
+
+	/* A SET replaces: the file name it no longer carries is gone. */
+	assert_int_equal(apply(&r, SNAP_CMD_BDEV_SET, bdev_msg("u0", 512, true, NULL)), 0);
+	assert_int_equal(seen.count, 2);
+	assert_int_equal(seen.change, REG_CHANGED);
+	assert_ptr_equal(registry_bdev(&r, "u0"), b);
+	assert_int_equal(b->num_blocks, 512);
+	assert_true(b->ready);
+	assert_null(b->filename);
+
+	assert_int_equal(apply(&r, SNAP_CMD_BDEV_DEL, bdev_msg("u0", 0, false, NULL)), 0);
+	assert_int_equal(seen.count, 3);
+	assert_int_equal(seen.change, REG_REMOVED);
+	assert_string_equal(seen.name, "u0");
+	assert_null(registry_bdev(&r, "u0"));
+
+	/* Deleting what is not mirrored is not an error and says nothing. */
+	assert_int_equal(apply(&r, SNAP_CMD_BDEV_DEL, bdev_msg("u0", 0, false, NULL)), 0);
+	assert_int_equal(seen.count, 3);
+	registry_free(&r);
+}
+
+static void test_missing_key_refused(void **state)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+	struct registry r;
+
+	(void)state;
+	registry_init(&r, NULL, NULL);
+	nla_put_u32(msg, SNAP_A_NUM_QUEUES, 4);
+	assert_int_equal(apply(&r, SNAP_CMD_NVME_CTRL_NEW, msg), -EINVAL);
+	assert_null(r.ctrls);
+
+	msg = nlmsg_alloc();
+	nla_put_string(msg, SNAP_A_NQN, "nqn.x");
+	assert_int_equal(apply(&r, SNAP_CMD_NS_NEW, msg), -EINVAL);
+	assert_null(r.namespaces);
+	registry_free(&r);
+}
+
+static struct nl_msg *ns_msg(const char *nqn, uint32_t nsid, const char *ctrl)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+	uint8_t uuid[SNAP_UUID_LEN];
+
+	memset(uuid, 0xab, sizeof(uuid));
+	nla_put_u32(msg, SNAP_A_ID, 3);
+	nla_put_string(msg, SNAP_A_NQN, nqn);
+	nla_put_u32(msg, SNAP_A_NSID, nsid);
+	nla_put_string(msg, SNAP_A_BDEV_NAME, "Malloc0");
+	nla_put(msg, SNAP_A_UUID, SNAP_UUID_LEN, uuid);
+	nla_put_u8(msg, SNAP_A_READY, 1);
+	if (ctrl)
+		nla_put_string(msg, SNAP_A_CTRL_NAME, ctrl);
+	return msg;
+}
+
+static void test_ns_attach_detach(void **state)
+{
+	struct registry r;
+	struct reg_ns *ns;
+
+	(void)state;
+	registry_init(&r, NULL, NULL);
+	assert_int_equal(apply(&r, SNAP_CMD_NS_NEW, ns_msg("nqn.a", 1, NULL)), 0);
+	assert_int_equal(apply(&r, SNAP_CMD_NS_NEW, ns_msg("nqn.b", 1, NULL)), 0);
+	ns = registry_ns(&r, "nqn.a", 1);
+	assert_non_null(ns);
+	assert_ptr_not_equal(ns, registry_ns(&r, "nqn.b", 1));
+	assert_string_equal(ns->ctrl, "");
+	assert_int_equal(ns->uuid[15], 0xab);
+
+	assert_int_equal(apply(&r, SNAP_CMD_NS_SET, ns_msg("nqn.a", 1, "NVMeCtrl0")), 0);
+	assert_string_equal(ns->ctrl, "NVMeCtrl0");
+	assert_int_equal(apply(&r, SNAP_CMD_NS_SET, ns_msg("nqn.a", 1, NULL)), 0);
+	assert_string_equal(ns->ctrl, "");
+	registry_free(&r);
+}
+
+static struct nl_msg *ctrl_msg(const char *name, uint8_t state, bool vf)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+
+	nla_put_u32(msg, SNAP_A_ID, 2);
+	nla_put_string(msg, SNAP_A_NAME, name);
+	nla_put_string(msg, SNAP_A_VUID, "SNAPSIM00000NVMES1D0F0");
+	nla_put_u32(msg, SNAP_A_PF_ID, 1);
+	if (vf)
+		nla_put_u32(msg, SNAP_A_VF_ID, 0);
+	nla_put_u32(msg, SNAP_A_NUM_QUEUES, 8);
+	nla_put_u8(msg, SNAP_A_STATE, state);
+	nla_put_u32(msg, SNAP_A_CTRL_ID, 2);
+	nla_put_string(msg, SNAP_A_NQN, "nqn.a");
+	nla_put_u8(msg, SNAP_A_MDTS, 5);
+	return msg;
+}
+
+static void test_ctrl_state_and_type(void **state)
+{
+	struct seen seen = { 0 };
+	struct registry r;
+	struct reg_ctrl *c;
+
+	(void)state;
+	registry_init(&r, record, &seen);
+	assert_int_equal(apply(&r, SNAP_CMD_NVME_CTRL_NEW,
+			       ctrl_msg("NVMeCtrl0", SNAP_CTRL_SUSPENDED, false)), 0);
+	c = registry_ctrl(&r, "NVMeCtrl0");
+	assert_non_null(c);
+	assert_int_equal(c->type, SNAP_FUNC_NVME);
+	assert_int_equal(c->vf_id, -1);
+	assert_int_equal(c->pf_id, 1);
+	assert_int_equal(c->mdts, 5);
+	assert_int_equal(c->state, SNAP_CTRL_SUSPENDED);
+
+	assert_int_equal(apply(&r, SNAP_CMD_NVME_CTRL_SET,
+			       ctrl_msg("NVMeCtrl0", SNAP_CTRL_RUNNING, true)), 0);
+	assert_int_equal(c->state, SNAP_CTRL_RUNNING);
+	assert_int_equal(c->vf_id, 0);
+	assert_int_equal(seen.count, 2);
+	assert_int_equal(seen.change, REG_CHANGED);
+
+	assert_int_equal(apply(&r, SNAP_CMD_NVME_CTRL_DEL,
+			       ctrl_msg("NVMeCtrl0", SNAP_CTRL_RUNNING, false)), 0);
+	assert_null(r.ctrls);
+	assert_int_equal(seen.change, REG_REMOVED);
+	registry_free(&r);
+}
+
+static void test_order_is_kept(void **state)
+{
+	struct registry r;
+
+	(void)state;
+	registry_init(&r, NULL, NULL);
+	apply(&r, SNAP_CMD_BDEV_GET, bdev_msg("a", 1, true, NULL));
+	apply(&r, SNAP_CMD_BDEV_GET, bdev_msg("b", 1, true, NULL));
+	apply(&r, SNAP_CMD_BDEV_GET, bdev_msg("c", 1, true, NULL));
+	assert_string_equal(r.bdevs->name, "a");
+	assert_string_equal(r.bdevs->next->name, "b");
+	assert_string_equal(r.bdevs->next->next->name, "c");
+	apply(&r, SNAP_CMD_BDEV_DEL, bdev_msg("b", 1, true, NULL));
+	assert_string_equal(r.bdevs->next->name, "c");
+	registry_free(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bdev_add_change_remove),
+		cmocka_unit_test(test_missing_key_refused),
+		cmocka_unit_test(test_ns_attach_detach),
+		cmocka_unit_test(test_ctrl_state_and_type),
+		cmocka_unit_test(test_order_is_kept),
+	};
+
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	return cmocka_run_group_tests_name("registry", tests, NULL, NULL);
+}
