@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SNAP_SERVICE_OPTIONS_H
+#define SNAP_SERVICE_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* snap_service's command line, with SNAP's environment variables as defaults. */
+struct service_opts {
+	uint64_t core_mask;		/* -m: one I/O thread per set bit */
+	int log_level;			/* -l 0..5, as snap_log_level_set */
+	const char *log_file;		/* --log-file / SNAP_LOG_FILE; NULL: stderr */
+	const char *init_conf;		/* --init-conf / SNAP_RPC_INIT_CONF */
+	uint32_t mempool_mb;		/* SNAP_MEMPOOL_SIZE_MB: staging pool used */
+	bool notify;			/* --notify: tell systemd (NOTIFY_SOCKET) when up */
+	bool help;
+	bool version;
+};
+
+#define SERVICE_LOG_DEFAULT	3	/* info and worse */
+#define SERVICE_LOG_MAX		5
+#define SERVICE_MEMPOOL_MIN_MB	64
+#define SERVICE_MEMPOOL_DEFAULT_MB 1024
+
+/*
+ * Parses argv over the environment env (NULL-terminated "NAME=value"
+ * strings, as environ). Returns 0, or -1 with the reason in err.
+ */
+int service_opts_parse(struct service_opts *o, int argc, char **argv,
+		       char **env, char *err, size_t errlen);
+unsigned int service_opts_threads(const struct service_opts *o);
+void service_opts_usage(FILE *out);
+
+#endif
