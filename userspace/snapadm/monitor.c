@@ -12,11 +12,9 @@
 #include <signal.h>
 #include <string.h>
 
-#include <netlink/genl/ctrl.h>
-#include <netlink/genl/genl.h>
-#include <netlink/netlink.h>
 
 #include "cmds.h"
+#include "events.h"
 #include "json.h"
 #include "nl.h"
 
@@ -91,26 +89,18 @@ void monitor_print_event(FILE *out, bool json, uint8_t cmd, struct nlattr **tb)
 
 struct monitor {
 	struct snapadm *adm;
-	int family;
 };
 
-static int on_event(struct nl_msg *msg, void *arg)
+static void on_event(void *arg, uint8_t cmd, struct nlattr **tb)
 {
 	struct monitor *m = arg;
-	struct nlmsghdr *nlh = nlmsg_hdr(msg);
-	struct nlattr *tb[SNAP_A_MAX + 1];
-	struct genlmsghdr *gh;
 
-	if (nlh->nlmsg_type != m->family || !genlmsg_valid_hdr(nlh, 0))
-		return NL_SKIP;
-	if (genlmsg_parse(nlh, 0, tb, SNAP_A_MAX, snap_policy) < 0) {
+	if (!tb) {
 		snapadm_warn(m->adm, "skipping a malformed event");
-		return NL_SKIP;
+		return;
 	}
-	gh = nlmsg_data(nlh);
-	monitor_print_event(m->adm->out, m->adm->json, gh->cmd, tb);
+	monitor_print_event(m->adm->out, m->adm->json, cmd, tb);
 	fflush(m->adm->out);
-	return NL_OK;
 }
 
 static volatile sig_atomic_t stop_requested;
@@ -151,36 +141,9 @@ static void restore_signals(const sigset_t *saved_mask,
 	sigprocmask(SIG_SETMASK, saved_mask, NULL);
 }
 
-static int join_events(struct snapadm *adm, struct nl_sock *sk, int *family)
+static int receive_events(struct monitor *m, struct snap_events *ev)
 {
-	int err, grp;
-
-	err = genl_connect(sk);
-	if (err < 0)
-		return snapadm_fail(adm, "cannot open a generic netlink socket: %s",
-				    nl_geterror(err));
-	*family = genl_ctrl_resolve(sk, SNAP_GENL_NAME);
-	if (*family < 0)
-		return snapadm_fail(adm,
-			"snap module not loaded (no generic netlink family \"%s\")",
-			SNAP_GENL_NAME);
-	grp = genl_ctrl_resolve_grp(sk, SNAP_GENL_NAME, SNAP_GENL_MCGRP_EVENTS);
-	if (grp < 0)
-		return snapadm_fail(adm, "no \"%s\" multicast group: %s",
-				    SNAP_GENL_MCGRP_EVENTS, nl_geterror(grp));
-	err = nl_socket_add_membership(sk, grp);
-	if (err < 0)
-		return snapadm_fail(adm, "cannot join the events group: %s",
-				    nl_geterror(err));
-	/* Creating thousands of objects in a batch bursts events. */
-	nl_socket_set_buffer_size(sk, 8 << 20, 0);
-	nl_socket_set_nonblocking(sk);
-	return SNAPADM_OK;
-}
-
-static int receive_events(struct monitor *m, struct nl_sock *sk)
-{
-	struct pollfd pfd = { .fd = nl_socket_get_fd(sk), .events = POLLIN };
+	struct pollfd pfd = { .fd = snap_events_fd(ev), .events = POLLIN };
 	struct sigaction saved[2];
 	sigset_t wait_mask, saved_mask;
 	int ret = SNAPADM_OK;
@@ -196,14 +159,14 @@ static int receive_events(struct monitor *m, struct nl_sock *sk)
 			ret = snapadm_fail(m->adm, "poll: %s", strerror(errno));
 			break;
 		}
-		err = nl_recvmsgs_default(sk);
-		if (err == -nl_syserr2nlerr(ENOBUFS)) {
+		err = snap_events_receive(ev);
+		if (err == -ENOBUFS) {
 			snapadm_warn(m->adm, "events were lost (receive buffer overrun)");
 			continue;
 		}
 		if (err < 0) {
 			ret = snapadm_fail(m->adm, "receiving events: %s",
-					   nl_geterror(err));
+					   strerror(-err));
 			break;
 		}
 	}
@@ -215,20 +178,15 @@ int monitor_run(struct snapadm *adm, const struct snapadm_cmd *cmd,
 		const struct parsed_args *a)
 {
 	struct monitor m = { .adm = adm };
-	struct nl_sock *sk = nl_socket_alloc();
+	struct snap_events *ev;
+	char why[256];
 	int ret;
 
 	(void)cmd;
 	(void)a;
-	if (!sk)
-		return snapadm_fail(adm, "out of memory");
-	/* Events are unsolicited: no sequence numbers to match. */
-	nl_socket_disable_seq_check(sk);
-	nl_socket_enable_msg_peek(sk);
-	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, on_event, &m);
-	ret = join_events(adm, sk, &m.family);
-	if (!ret)
-		ret = receive_events(&m, sk);
-	nl_socket_free(sk);
+	if (snap_events_open(&ev, on_event, &m, why, sizeof(why)))
+		return snapadm_fail(adm, "%s", why);
+	ret = receive_events(&m, ev);
+	snap_events_close(ev);
 	return ret;
 }
