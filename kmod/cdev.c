@@ -13,6 +13,7 @@
 #include <linux/sched.h>
 #include <linux/uaccess.h>
 
+#include "datapath.h"
 #include "snap.h"
 
 static bool snap_reserved_zero(const __u64 *reserved, size_t n)
@@ -37,9 +38,10 @@ static void snap_daemon_detach(struct file *file)
 {
 	pid_t pid = snap_emu.daemon_pid;
 
-	snap_emu.daemon = NULL;
+	WRITE_ONCE(snap_emu.daemon, NULL);
 	WRITE_ONCE(snap_emu.daemon_pid, 0);
 	snap_emu.generation++;
+	snap_dp_gate_changed(NULL);
 	pr_info("daemon %d detached\n", pid);
 	snap_notify_daemon(false, pid);
 }
@@ -57,6 +59,14 @@ static long snap_ioctl_attach(struct file *file, void __user *argp)
 	if (req.abi_major != SNAP_ABI_MAJOR)
 		return -EINVAL;
 
+	/*
+	 * The first daemon brings the pool, which stays until unload. Not
+	 * under snap_lock: zeroing a GiB takes seconds in a TCG guest.
+	 */
+	ret = snap_pool_alloc();
+	if (ret)
+		return ret;
+
 	mutex_lock(&snap_lock);
 	if (snap_emu.daemon) {
 		ret = -EBUSY;
@@ -69,10 +79,11 @@ static long snap_ioctl_attach(struct file *file, void __user *argp)
 		ret = -EFAULT;
 		goto out_unlock;
 	}
-	snap_emu.daemon = file;
+	WRITE_ONCE(snap_emu.daemon, file);
 	/* As the initial pid namespace sees it: readers may be anywhere. */
 	WRITE_ONCE(snap_emu.daemon_pid, task_tgid_nr(current));
 	snap_emu.generation++;
+	snap_dp_gate_changed(NULL);
 	pr_info("daemon %d attached\n", snap_emu.daemon_pid);
 	snap_notify_daemon(true, snap_emu.daemon_pid);
 out_unlock:
@@ -109,6 +120,7 @@ static long snap_ioctl_info(void __user *argp)
 	info.features = SNAP_F_ALL;
 	info.generation = snap_emu.generation;
 	info.daemon_pid = snap_emu.daemon_pid;
+	info.pool_size = snap_pool_size();
 	mutex_unlock(&snap_lock);
 
 	return copy_to_user(argp, &info, sizeof(info)) ? -EFAULT : 0;
@@ -127,7 +139,7 @@ static long snap_cdev_ioctl(struct file *file, unsigned int cmd,
 	case SNAP_IOC_INFO:
 		return snap_ioctl_info(argp);
 	default:
-		return -ENOTTY;
+		return snap_dp_ioctl(file, cmd, argp);
 	}
 }
 
@@ -146,6 +158,9 @@ static const struct file_operations snap_cdev_fops = {
 	.release = snap_cdev_release,
 	.unlocked_ioctl = snap_cdev_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
+	.uring_cmd = snap_dp_uring_cmd,
+	.mmap = snap_dp_mmap,
+	.get_unmapped_area = snap_dp_get_unmapped_area,
 	.llseek = noop_llseek,
 };
 

@@ -11,8 +11,10 @@
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/vmalloc.h>
 #include <kunit/visibility.h>
 
+#include "datapath.h"
 #include "rules.h"
 #include "snap.h"
 
@@ -93,6 +95,8 @@ static void snap_bdev_release(struct kref *ref)
 	struct snap_bdev *bdev = container_of(ref, struct snap_bdev, ref);
 
 	ida_free(&snap_emu.bdev_ida, bdev->id);
+	/* A daemon's mapping keeps its own page references. */
+	vfree(bdev->mem);
 	kfree(bdev->filename);
 	kfree(bdev->args);
 	kfree(bdev->error);
@@ -684,6 +688,12 @@ static int snap_func_add(u8 type, u8 kind, u32 pf_id, s32 vf_id, u32 num_msix,
 		kobject_put(&func->kobj);
 		return ret;
 	}
+	ret = snap_dp_func_init(func);
+	if (ret) {
+		kobject_del(&func->kobj);
+		kobject_put(&func->kobj);
+		return ret;
+	}
 	list_add_tail(&func->node, &snap_emu.funcs);
 	snap_emu.num_funcs++;
 	return 0;
@@ -944,6 +954,7 @@ int snap_ctrl_create(const struct snap_ctrl_cfg *cfg, struct snap_ctrl **out,
 	else
 		snap_ctrl_init_vblk(ctrl, cfg, bdev);
 	list_add_tail(&ctrl->node, &snap_emu.ctrls);
+	snap_dp_gate_changed(func);
 
 	snap_changed();
 	snap_notify_ctrl(cfg->type == SNAP_FUNC_NVME ? SNAP_CMD_NVME_CTRL_NEW :
@@ -989,6 +1000,7 @@ void snap_ctrl_destroy(struct snap_ctrl *ctrl)
 
 	list_del(&ctrl->node);
 	ctrl->func->ctrl = NULL;
+	snap_dp_gate_changed(ctrl->func);
 	snap_changed();
 	snap_notify_ctrl(ctrl->type == SNAP_FUNC_NVME ? SNAP_CMD_NVME_CTRL_DEL :
 			 SNAP_CMD_VBLK_CTRL_DEL, ctrl);
@@ -1025,6 +1037,7 @@ int snap_ctrl_set_state(struct snap_ctrl *ctrl, u8 state,
 		return -EALREADY;
 	}
 	WRITE_ONCE(ctrl->state, state);
+	snap_dp_gate_changed(ctrl->func);
 	snap_changed();
 	snap_notify_ctrl(snap_ctrl_set_cmd(ctrl), ctrl);
 	return 0;
@@ -1143,6 +1156,7 @@ static void snap_funcs_destroy(void)
 
 	list_for_each_entry_safe(func, tmp, &snap_emu.funcs, node) {
 		list_del(&func->node);
+		snap_dp_func_exit(func);
 		kobject_del(&func->kobj);
 		snap_func_put(func);
 	}

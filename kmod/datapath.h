@@ -42,6 +42,13 @@ void snap_dp_func_reset(struct snap_func *func);
 /* Config-space values a provider publishes at memory-decode enable. */
 u64 snap_dp_cap(struct snap_func *func);
 u32 snap_dp_csts(struct snap_func *func);
+/*
+ * Which queues of @func exist: bit qid of *@sq / *@cq is set when that
+ * struct snap_queue_state has a non-zero size. These are the doorbells a
+ * provider watches. Lockless (each size read once), so a provider may call
+ * it from its queues_changed op whatever locks the caller holds.
+ */
+void snap_dp_queue_map(struct snap_func *func, u64 *sq, u64 *cq);
 
 /* pool.c */
 int snap_pool_alloc(void);	/* at first attach; idempotent */

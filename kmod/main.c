@@ -9,6 +9,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 
+#include "datapath.h"
 #include "snap.h"
 #include "provider.h"
 
@@ -66,9 +67,12 @@ static int __init snap_init(void)
 	ret = snap_sysfs_init();
 	if (ret)
 		return ret;
-	ret = snap_core_init();
+	ret = snap_dp_init();
 	if (ret)
 		goto err_sysfs_exit;
+	ret = snap_core_init();
+	if (ret)
+		goto err_dp_exit;
 	ret = snap_provider->start();
 	if (ret)
 		goto err_core_exit;
@@ -89,6 +93,8 @@ err_provider_stop:
 	snap_provider->stop();
 err_core_exit:
 	snap_core_exit();
+err_dp_exit:
+	snap_dp_exit();
 err_sysfs_exit:
 	snap_sysfs_exit();
 	return ret;
@@ -104,6 +110,7 @@ static void __exit snap_exit(void)
 	snap_genl_exit();
 	snap_provider->stop();
 	snap_core_exit();
+	snap_dp_exit();
 	snap_sysfs_exit();
 	pr_info("unloaded\n");
 }

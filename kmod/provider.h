@@ -23,7 +23,11 @@ struct snap_func;
  * @publish_csts: make @csts what the host reads from CSTS. Process
  *	context, called with the function's data-path lock held: no sleeping
  * @queues_changed: the set of queues of @func changed (created, deleted,
- *	reset); the provider re-reads which doorbells to watch
+ *	reset); the provider re-reads which doorbells to watch through
+ *	snap_dp_queue_map(), which must already show the change. Process
+ *	context, possibly with the data-path lock held: no sleeping. A queue
+ *	that is gone has its doorbells zeroed, so one created again with the
+ *	same id starts from 0
  *
  * The provider calls back into the data path (datapath.h) only from
  * process context. A BlueField provider would implement the same table

@@ -24,6 +24,8 @@ extern struct snap_params snap_params;
  */
 extern struct mutex snap_lock;
 
+struct snap_dp_fn;
+
 struct snap_func {
 	struct kobject kobj;		/* functions/<vuid> */
 	struct list_head node;
@@ -37,6 +39,7 @@ struct snap_func {
 	char vuid[SNAP_VUID_MAX];
 	char pci_bdf[16];		/* where the host sees it, if it does */
 	struct snap_ctrl *ctrl;
+	struct snap_dp_fn *dp;		/* NVMe only: data-path state */
 };
 
 struct snap_bdev {
@@ -51,6 +54,8 @@ struct snap_bdev {
 	char *args;
 	bool ready;
 	char *error;
+	/* malloc: the contents, allocated when the daemon first maps them */
+	void *mem;
 	/* At most one user: a namespace or a virtio-blk controller. */
 	struct snap_ns *ns;
 	struct snap_ctrl *vblk;

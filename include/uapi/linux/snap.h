@@ -252,12 +252,20 @@ struct snap_ioc_info {
  * SNAP_MMAP_FN_STATE(func_id): the struct snap_fn_state of one function,
  *	readable and writable. It outlives the daemon: a new daemon maps it
  *	and continues where the old one stopped.
+ * SNAP_MMAP_BDEV(bdev_id): the contents of a malloc bdev (num_blocks *
+ *	block_size bytes, zeroed when first mapped), kept by the module until
+ *	the bdev is deleted, so a RAM disk survives a daemon restart.
  */
 #define SNAP_MMAP_POOL			0ULL
 #define SNAP_MMAP_FN_STATE_BASE		(1ULL << 40)
 #define SNAP_MMAP_FN_STATE_STRIDE	(1ULL << 24)
 #define SNAP_MMAP_FN_STATE(func_id) \
 	(SNAP_MMAP_FN_STATE_BASE + (__u64)(func_id) * SNAP_MMAP_FN_STATE_STRIDE)
+
+#define SNAP_MMAP_BDEV_BASE		(1ULL << 60)
+#define SNAP_MMAP_BDEV_STRIDE		(1ULL << 40)
+#define SNAP_MMAP_BDEV(bdev_id) \
+	(SNAP_MMAP_BDEV_BASE + (__u64)(bdev_id) * SNAP_MMAP_BDEV_STRIDE)
 
 #define SNAP_POOL_CHUNK_SIZE	(2U << 20)	/* pool pages are 2 MiB */
 

@@ -1,0 +1,1306 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The daemon's data path on /dev/snap: events from the provider (register
+ * changes, doorbells), DMA between host memory and the pool, completion
+ * posting and interrupts, by ioctl or io_uring uring_cmd.
+ *
+ * Each emulated NVMe function has a struct snap_dp_fn for as long as the
+ * module is loaded. The kernel keeps its own copy of every queue and only
+ * mirrors it into the struct snap_fn_state the daemon maps: that mapping
+ * is writable, so nothing the kernel relies on is read back from it.
+ *
+ * Locking: dp->lock (a spinlock, since providers call in from their
+ * pollers and config-space paths) guards the handshake and the queues;
+ * snap_dp.ev_lock, taken inside it, guards what is pending for the daemon
+ * (per-function event bookkeeping, the ready list) and the io_uring
+ * waiters. snap_lock is never taken here: the gate is pushed in by
+ * snap_dp_gate_changed().
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitmap.h>
+#include <linux/io_uring.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/overflow.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+
+#include "datapath.h"
+#include "nvme_regs.h"
+#include "provider.h"
+#include "rules.h"
+#include "snap.h"
+
+#define SNAP_CQE_SIZE		16
+#define SNAP_NVME_PAGE_SIZE	SZ_4K
+/* How often waits of io_uring rings are checked for a dying daemon. */
+#define SNAP_DP_MONITOR_PERIOD	(HZ / 4)
+
+/* The kernel's own copy of a queue; struct snap_queue_state mirrors it. */
+struct snap_dp_queue {
+	u64 base;
+	u32 size;		/* 0: no such queue */
+	u16 cqid;
+	u16 vector;
+	u16 flags;
+	u16 sq_refs;		/* CQ: SQs completing to it */
+	u32 head;		/* CQ: the host's last valid head doorbell */
+	u32 tail;		/* CQ */
+	u8 phase;		/* CQ */
+};
+
+struct snap_dp_fn {
+	struct snap_func *func;
+	struct snap_fn_state *state;
+	u32 max_queues;
+
+	/* Under lock. */
+	spinlock_t lock;
+	struct snap_nvme_hs hs;
+	bool daemon;
+	bool running;
+	struct snap_dp_queue sq[SNAP_NVME_MAX_QUEUES];
+	struct snap_dp_queue cq[SNAP_NVME_MAX_QUEUES];
+
+	/* Under snap_dp.ev_lock: what the daemon has not been told yet. */
+	struct list_head ready;		/* on snap_dp.ready */
+	bool reset_pending;
+	u16 ctrl_event;			/* SNAP_EV_CTRL_* to deliver, 0: none */
+	u32 ctrl_value;
+	u64 ctrl_data[2];
+	DECLARE_BITMAP(sq_pending, SNAP_NVME_MAX_QUEUES);
+	DECLARE_BITMAP(cq_pending, SNAP_NVME_MAX_QUEUES);
+	u32 sq_db[SNAP_NVME_MAX_QUEUES];
+	u32 cq_db[SNAP_NVME_MAX_QUEUES];
+};
+
+/* A SNAP_IOC_WAIT issued through io_uring, waiting for events. */
+struct snap_dp_uwait {
+	struct list_head node;
+	struct io_uring_cmd *cmd;
+	struct task_struct *task;	/* that issued it */
+	struct mm_struct *mm;		/* only compared, never used */
+	u64 events;
+	u32 max_events;
+};
+
+static struct {
+	struct xarray fns;		/* func_id -> struct snap_dp_fn */
+	spinlock_t ev_lock;
+	struct list_head ready;		/* functions with something pending */
+	struct list_head uwaits;	/* struct snap_dp_uwait */
+	wait_queue_head_t wq;		/* ioctl waiters */
+	struct delayed_work monitor;
+} snap_dp;
+
+static inline struct snap_dp_uwait **snap_dp_pdu(struct io_uring_cmd *cmd)
+{
+	BUILD_BUG_ON(sizeof(struct snap_dp_uwait *) > sizeof(cmd->pdu));
+	return (struct snap_dp_uwait **)cmd->pdu;
+}
+
+static bool snap_dp_is_daemon(struct file *file)
+{
+	return file && READ_ONCE(snap_emu.daemon) == file;
+}
+
+/* ---- events ---- */
+
+static bool snap_dp_fn_pending(const struct snap_dp_fn *dp)
+{
+	return dp->reset_pending || dp->ctrl_event ||
+	       !bitmap_empty(dp->sq_pending, SNAP_NVME_MAX_QUEUES) ||
+	       !bitmap_empty(dp->cq_pending, SNAP_NVME_MAX_QUEUES);
+}
+
+static void snap_dp_uwait_cb(struct io_uring_cmd *cmd, unsigned int issue_flags);
+
+/*
+ * Something became pending on @dp: make it findable and wake a waiter.
+ * One io_uring waiter at a time is woken: it hands on to the next when it
+ * leaves events behind.
+ */
+static void snap_dp_kick_locked(struct snap_dp_fn *dp)
+{
+	struct snap_dp_uwait *w;
+
+	lockdep_assert_held(&snap_dp.ev_lock);
+	if (dp && list_empty(&dp->ready))
+		list_add_tail(&dp->ready, &snap_dp.ready);
+	wake_up_interruptible(&snap_dp.wq);
+	w = list_first_entry_or_null(&snap_dp.uwaits, struct snap_dp_uwait, node);
+	if (w) {
+		list_del_init(&w->node);
+		io_uring_cmd_complete_in_task(w->cmd, snap_dp_uwait_cb);
+	}
+}
+
+/* Under dp->lock: bring the delivery bookkeeping in line with hs.event. */
+static void snap_dp_ctrl_event(struct snap_dp_fn *dp, bool send)
+{
+	struct snap_fn_state *st = dp->state;
+	unsigned long flags;
+
+	spin_lock_irqsave(&snap_dp.ev_lock, flags);
+	if (send) {
+		dp->ctrl_event = dp->hs.event;
+		dp->ctrl_value = dp->hs.cc;
+		dp->ctrl_data[0] = 0;
+		dp->ctrl_data[1] = 0;
+		if (dp->hs.event == SNAP_EV_CTRL_ENABLE) {
+			dp->ctrl_data[0] = READ_ONCE(st->asq);
+			dp->ctrl_data[1] = READ_ONCE(st->acq);
+		}
+		snap_dp_kick_locked(dp);
+	} else if (dp->ctrl_event && dp->ctrl_event != dp->hs.event) {
+		/* Withdrawn before the daemon saw it (cancelled, or no daemon). */
+		dp->ctrl_event = 0;
+	}
+	spin_unlock_irqrestore(&snap_dp.ev_lock, flags);
+}
+
+/*
+ * Takes up to @max events off the ready functions. Functions whose events
+ * did not all fit go to the end of the list, so none starves.
+ */
+static u32 snap_dp_gather(struct snap_event *ev, u32 max)
+{
+	struct snap_dp_fn *dp, *tmp;
+	unsigned long flags;
+	u32 n = 0;
+	LIST_HEAD(partial);
+
+	spin_lock_irqsave(&snap_dp.ev_lock, flags);
+	list_for_each_entry_safe(dp, tmp, &snap_dp.ready, ready) {
+		unsigned int q;
+
+		if (n == max)
+			break;
+		if (dp->reset_pending) {
+			ev[n++] = (struct snap_event){
+				.type = SNAP_EV_FUNC_RESET,
+				.func_id = dp->func->id,
+			};
+			dp->reset_pending = false;
+		}
+		/* CQ heads first: they free room for the completions SQs make. */
+		for_each_set_bit(q, dp->cq_pending, SNAP_NVME_MAX_QUEUES) {
+			if (n == max)
+				break;
+			ev[n++] = (struct snap_event){
+				.type = SNAP_EV_CQ_DOORBELL,
+				.qid = q,
+				.func_id = dp->func->id,
+				.value = dp->cq_db[q],
+			};
+			__clear_bit(q, dp->cq_pending);
+		}
+		for_each_set_bit(q, dp->sq_pending, SNAP_NVME_MAX_QUEUES) {
+			if (n == max)
+				break;
+			ev[n++] = (struct snap_event){
+				.type = SNAP_EV_SQ_DOORBELL,
+				.qid = q,
+				.func_id = dp->func->id,
+				.value = dp->sq_db[q],
+			};
+			__clear_bit(q, dp->sq_pending);
+		}
+		/*
+		 * Last: doorbells rung before a disable or shutdown are older
+		 * than it. (An enable has none before it.)
+		 */
+		if (dp->ctrl_event && n < max) {
+			ev[n++] = (struct snap_event){
+				.type = dp->ctrl_event,
+				.func_id = dp->func->id,
+				.value = dp->ctrl_value,
+				.data = { dp->ctrl_data[0], dp->ctrl_data[1] },
+			};
+			dp->ctrl_event = 0;
+		}
+		if (snap_dp_fn_pending(dp))
+			list_move_tail(&dp->ready, &partial);
+		else
+			list_del_init(&dp->ready);
+	}
+	list_splice_tail(&partial, &snap_dp.ready);
+	spin_unlock_irqrestore(&snap_dp.ev_lock, flags);
+	return n;
+}
+
+static bool snap_dp_any_pending(void)
+{
+	unsigned long flags;
+	bool ret;
+
+	spin_lock_irqsave(&snap_dp.ev_lock, flags);
+	ret = !list_empty(&snap_dp.ready);
+	spin_unlock_irqrestore(&snap_dp.ev_lock, flags);
+	return ret;
+}
+
+/* ---- queues and the handshake ---- */
+
+static void snap_dp_mirror_queue(struct snap_queue_state *qs,
+				 const struct snap_dp_queue *q, u16 qid)
+{
+	WRITE_ONCE(qs->base, q->base);
+	WRITE_ONCE(qs->size, q->size);
+	WRITE_ONCE(qs->qid, qid);
+	WRITE_ONCE(qs->cqid, q->cqid);
+	WRITE_ONCE(qs->vector, q->vector);
+	WRITE_ONCE(qs->flags, q->flags);
+	WRITE_ONCE(qs->doorbell, 0);
+	WRITE_ONCE(qs->head, 0);
+	WRITE_ONCE(qs->tail, 0);
+	WRITE_ONCE(qs->phase, q->phase);
+	WRITE_ONCE(qs->inflight, 0);
+}
+
+static void snap_dp_drop_doorbells(struct snap_dp_fn *dp)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&snap_dp.ev_lock, flags);
+	bitmap_zero(dp->sq_pending, SNAP_NVME_MAX_QUEUES);
+	bitmap_zero(dp->cq_pending, SNAP_NVME_MAX_QUEUES);
+	spin_unlock_irqrestore(&snap_dp.ev_lock, flags);
+}
+
+/* Under dp->lock: forget every queue and every in-flight command. */
+static void snap_dp_clear_queues(struct snap_dp_fn *dp)
+{
+	struct snap_fn_state *st = dp->state;
+
+	memset(dp->sq, 0, sizeof(dp->sq));
+	memset(dp->cq, 0, sizeof(dp->cq));
+	memset(st->sq, 0, sizeof(st->sq));
+	memset(st->cq, 0, sizeof(st->cq));
+	memset(st->inflight, 0, sizeof(st->inflight));
+	snap_dp_drop_doorbells(dp);
+}
+
+/* Under dp->lock: the host enabled; the admin queues are known now. */
+static void snap_dp_enable_admin(struct snap_dp_fn *dp, u32 aqa, u64 asq,
+				 u64 acq)
+{
+	struct snap_fn_state *st = dp->state;
+	struct snap_dp_queue *sq = &dp->sq[0], *cq = &dp->cq[0];
+
+	WRITE_ONCE(st->aqa, aqa);
+	WRITE_ONCE(st->asq, asq);
+	WRITE_ONCE(st->acq, acq);
+	WRITE_ONCE(st->enable_count, READ_ONCE(st->enable_count) + 1);
+
+	*sq = (struct snap_dp_queue){ .base = asq, .size = (aqa & 0xfff) + 1 };
+	*cq = (struct snap_dp_queue){
+		.base = acq, .size = ((aqa >> 16) & 0xfff) + 1,
+		.flags = SNAP_QF_IRQ, .phase = 1, .sq_refs = 1,
+	};
+	snap_dp_mirror_queue(&st->sq[0], sq, 0);
+	snap_dp_mirror_queue(&st->cq[0], cq, 0);
+}
+
+/*
+ * Under dp->lock, after a handshake step: carry out its actions and
+ * publish CSTS if it changed from @old_csts, or with @publish (on the
+ * provider's own calls: the host may have written over the register).
+ * Nothing reaches the provider otherwise, so steps taken while it is
+ * stopped (controllers destroyed at unload) stay inside the data path.
+ * Returns whether the set of queues changed.
+ */
+static bool snap_dp_apply(struct snap_dp_fn *dp, unsigned int actions,
+			  u32 old_csts, bool publish)
+{
+	bool cleared = actions & SNAP_HS_CLEAR_QUEUES;
+
+	if (cleared)
+		snap_dp_clear_queues(dp);
+	snap_dp_ctrl_event(dp, actions & SNAP_HS_SEND_EVENT);
+	WRITE_ONCE(dp->state->csts, dp->hs.csts);
+	if (publish || dp->hs.csts != old_csts)
+		snap_provider->publish_csts(dp->func, dp->hs.csts);
+	return cleared;
+}
+
+void snap_dp_cc_write(struct snap_func *func, u32 cc, u32 aqa, u64 asq,
+		      u64 acq)
+{
+	struct snap_dp_fn *dp = func->dp;
+	enum snap_nvme_hs_state old;
+	unsigned int actions;
+	unsigned long flags;
+	bool changed;
+	u32 old_csts;
+
+	if (!dp)
+		return;
+	spin_lock_irqsave(&dp->lock, flags);
+	old = dp->hs.state;
+	old_csts = dp->hs.csts;
+	actions = snap_nvme_hs_cc_write(&dp->hs, cc, dp->daemon, dp->running);
+	WRITE_ONCE(dp->state->cc, cc);
+	/* Before the event goes out: the daemon finds the admin queues. */
+	changed = old != SNAP_HS_ENABLING && dp->hs.state == SNAP_HS_ENABLING;
+	if (changed)
+		snap_dp_enable_admin(dp, aqa, asq, acq);
+	changed |= snap_dp_apply(dp, actions, old_csts, true);
+	spin_unlock_irqrestore(&dp->lock, flags);
+	if (changed)
+		snap_provider->queues_changed(func);
+}
+
+void snap_dp_doorbell(struct snap_func *func, u16 qid, bool cq, u32 value)
+{
+	struct snap_dp_fn *dp = func->dp;
+	struct snap_queue_state *qs;
+	struct snap_dp_queue *q;
+	unsigned long flags, eflags;
+
+	if (!dp || qid >= dp->max_queues)
+		return;
+	spin_lock_irqsave(&dp->lock, flags);
+	q = cq ? &dp->cq[qid] : &dp->sq[qid];
+	if (!q->size)
+		goto out_unlock;
+	qs = cq ? &dp->state->cq[qid] : &dp->state->sq[qid];
+	WRITE_ONCE(qs->doorbell, value);
+	/* The daemon sees invalid values too; room is computed from valid ones. */
+	if (cq && value < q->size) {
+		q->head = value;
+		WRITE_ONCE(qs->head, value);
+	}
+
+	spin_lock_irqsave(&snap_dp.ev_lock, eflags);
+	if (cq) {
+		dp->cq_db[qid] = value;
+		__set_bit(qid, dp->cq_pending);
+	} else {
+		dp->sq_db[qid] = value;
+		__set_bit(qid, dp->sq_pending);
+	}
+	snap_dp_kick_locked(dp);
+	spin_unlock_irqrestore(&snap_dp.ev_lock, eflags);
+out_unlock:
+	spin_unlock_irqrestore(&dp->lock, flags);
+}
+
+void snap_dp_func_reset(struct snap_func *func)
+{
+	struct snap_dp_fn *dp = func->dp;
+	unsigned long flags, eflags;
+
+	if (!dp)
+		return;
+	spin_lock_irqsave(&dp->lock, flags);
+	snap_nvme_hs_reset(&dp->hs);
+	snap_dp_clear_queues(dp);
+	WRITE_ONCE(dp->state->cc, 0);
+	snap_dp_apply(dp, 0, 0, true);
+
+	spin_lock_irqsave(&snap_dp.ev_lock, eflags);
+	dp->reset_pending = true;
+	snap_dp_kick_locked(dp);
+	spin_unlock_irqrestore(&snap_dp.ev_lock, eflags);
+	spin_unlock_irqrestore(&dp->lock, flags);
+	snap_provider->queues_changed(func);
+}
+
+u64 snap_dp_cap(struct snap_func *func)
+{
+	return snap_nvme_cap(snap_params.nvme_emulation_max_queue_depth);
+}
+
+u32 snap_dp_csts(struct snap_func *func)
+{
+	struct snap_dp_fn *dp = func->dp;
+	unsigned long flags;
+	u32 csts;
+
+	if (!dp)
+		return 0;
+	spin_lock_irqsave(&dp->lock, flags);
+	csts = dp->hs.csts;
+	spin_unlock_irqrestore(&dp->lock, flags);
+	return csts;
+}
+
+void snap_dp_queue_map(struct snap_func *func, u64 *sq, u64 *cq)
+{
+	struct snap_dp_fn *dp = func->dp;
+	unsigned int q;
+
+	*sq = 0;
+	*cq = 0;
+	if (!dp)
+		return;
+	for (q = 0; q < dp->max_queues; q++) {
+		if (READ_ONCE(dp->sq[q].size))
+			*sq |= BIT_ULL(q);
+		if (READ_ONCE(dp->cq[q].size))
+			*cq |= BIT_ULL(q);
+	}
+}
+
+static void snap_dp_cancel_uwaits(int res);
+
+static void snap_dp_gate_one(struct snap_func *func, bool daemon)
+{
+	struct snap_dp_fn *dp = func->dp;
+	struct snap_ctrl *ctrl = func->ctrl;
+	unsigned int actions;
+	unsigned long flags;
+	bool changed;
+	u32 old_csts;
+
+	if (!dp)
+		return;
+	spin_lock_irqsave(&dp->lock, flags);
+	dp->daemon = daemon;
+	dp->running = ctrl && !ctrl->dead && ctrl->state == SNAP_CTRL_RUNNING;
+	old_csts = dp->hs.csts;
+	actions = snap_nvme_hs_gate(&dp->hs, dp->daemon, dp->running);
+	changed = snap_dp_apply(dp, actions, old_csts, false);
+	spin_unlock_irqrestore(&dp->lock, flags);
+	if (changed)
+		snap_provider->queues_changed(func);
+}
+
+void snap_dp_gate_changed(struct snap_func *func)
+{
+	bool daemon = !!snap_emu.daemon;
+
+	lockdep_assert_held(&snap_lock);
+	if (func) {
+		snap_dp_gate_one(func, daemon);
+		return;
+	}
+	list_for_each_entry(func, &snap_emu.funcs, node)
+		snap_dp_gate_one(func, daemon);
+	if (!daemon) {
+		/* Waits of the daemon that left end; its successor waits anew. */
+		snap_dp_cancel_uwaits(-ENOTCONN);
+		wake_up_interruptible(&snap_dp.wq);
+	}
+}
+
+/* ---- ioctl handlers ---- */
+
+static bool snap_dp_zero(const void *p, size_t len)
+{
+	return !memchr_inv(p, 0, len);
+}
+
+static struct snap_dp_fn *snap_dp_fn_get(u32 func_id)
+{
+	return xa_load(&snap_dp.fns, func_id);
+}
+
+static u32 snap_dp_mqes(void)
+{
+	return snap_nvme_cap(snap_params.nvme_emulation_max_queue_depth) & 0xffff;
+}
+
+static long snap_dp_ctrl_done(void __user *argp)
+{
+	struct snap_ctrl_done req;
+	struct snap_dp_fn *dp;
+	unsigned int actions;
+	unsigned long flags;
+	bool changed;
+	u32 old_csts;
+	int ret;
+
+	if (copy_from_user(&req, argp, sizeof(req)))
+		return -EFAULT;
+	if (!snap_dp_zero(req.reserved, sizeof(req.reserved)) ||
+	    req.event < SNAP_EV_CTRL_ENABLE || req.event > SNAP_EV_CTRL_SHUTDOWN)
+		return -EINVAL;
+	dp = snap_dp_fn_get(req.func_id);
+	if (!dp)
+		return -EINVAL;
+
+	spin_lock_irqsave(&dp->lock, flags);
+	old_csts = dp->hs.csts;
+	ret = snap_nvme_hs_done(&dp->hs, req.event, req.status, &actions);
+	changed = !ret && snap_dp_apply(dp, actions, old_csts, false);
+	spin_unlock_irqrestore(&dp->lock, flags);
+	if (changed)
+		snap_provider->queues_changed(dp->func);
+	return ret;
+}
+
+static int snap_dp_check_queue_cfg(const struct snap_dp_fn *dp,
+				   const struct snap_queue_cfg *req, bool create)
+{
+	if (!snap_dp_zero(req->reserved, sizeof(req->reserved)))
+		return -EINVAL;
+	if (req->qid < 1 || req->qid >= dp->max_queues)
+		return -EINVAL;
+	if (req->type != SNAP_QUEUE_SQ && req->type != SNAP_QUEUE_CQ)
+		return -EINVAL;
+	if (!create)
+		return req->flags || req->base || req->size || req->cqid ||
+		       req->vector ? -EINVAL : 0;
+
+	if (!req->base || !IS_ALIGNED(req->base, SNAP_NVME_PAGE_SIZE))
+		return -EINVAL;
+	if (req->size < 2 || req->size > snap_dp_mqes() + 1)
+		return -EINVAL;
+	if (req->type == SNAP_QUEUE_SQ)
+		return req->flags || req->vector || req->cqid < 1 ||
+		       req->cqid >= dp->max_queues ? -EINVAL : 0;
+	return req->flags & ~SNAP_QF_IRQ || req->cqid ||
+	       req->vector >= READ_ONCE(dp->func->num_msix) ? -EINVAL : 0;
+}
+
+static long snap_dp_queue_create(void __user *argp)
+{
+	struct snap_queue_cfg req;
+	struct snap_queue_state *qs;
+	struct snap_dp_queue *q;
+	struct snap_dp_fn *dp;
+	unsigned long flags;
+	int ret;
+
+	if (copy_from_user(&req, argp, sizeof(req)))
+		return -EFAULT;
+	dp = snap_dp_fn_get(req.func_id);
+	if (!dp)
+		return -EINVAL;
+	ret = snap_dp_check_queue_cfg(dp, &req, true);
+	if (ret)
+		return ret;
+
+	spin_lock_irqsave(&dp->lock, flags);
+	if (req.type == SNAP_QUEUE_SQ) {
+		q = &dp->sq[req.qid];
+		qs = &dp->state->sq[req.qid];
+	} else {
+		q = &dp->cq[req.qid];
+		qs = &dp->state->cq[req.qid];
+	}
+	/* Queues exist only between enable and disable. */
+	if (dp->hs.state != SNAP_HS_READY) {
+		ret = -EBUSY;
+	} else if (q->size) {
+		ret = -EEXIST;
+	} else if (req.type == SNAP_QUEUE_SQ && !dp->cq[req.cqid].size) {
+		ret = -EINVAL;
+	} else {
+		*q = (struct snap_dp_queue){
+			.base = req.base, .size = req.size,
+			.cqid = req.type == SNAP_QUEUE_SQ ? req.cqid : req.qid,
+			.vector = req.vector, .flags = req.flags,
+			.phase = req.type == SNAP_QUEUE_CQ,
+		};
+		if (req.type == SNAP_QUEUE_SQ)
+			dp->cq[req.cqid].sq_refs++;
+		snap_dp_mirror_queue(qs, q, req.qid);
+	}
+	spin_unlock_irqrestore(&dp->lock, flags);
+	if (!ret)
+		snap_provider->queues_changed(dp->func);
+	return ret;
+}
+
+static long snap_dp_queue_delete(void __user *argp)
+{
+	struct snap_queue_cfg req;
+	struct snap_dp_queue *q;
+	struct snap_dp_fn *dp;
+	unsigned long flags, eflags;
+	bool sq;
+	int ret = 0;
+
+	if (copy_from_user(&req, argp, sizeof(req)))
+		return -EFAULT;
+	dp = snap_dp_fn_get(req.func_id);
+	if (!dp)
+		return -EINVAL;
+	ret = snap_dp_check_queue_cfg(dp, &req, false);
+	if (ret)
+		return ret;
+	sq = req.type == SNAP_QUEUE_SQ;
+
+	spin_lock_irqsave(&dp->lock, flags);
+	q = sq ? &dp->sq[req.qid] : &dp->cq[req.qid];
+	if (!q->size) {
+		ret = -ENOENT;
+	} else if (!sq && q->sq_refs) {
+		ret = -EBUSY;
+	} else {
+		if (sq)
+			dp->cq[q->cqid].sq_refs--;
+		memset(q, 0, sizeof(*q));
+		memset(sq ? &dp->state->sq[req.qid] : &dp->state->cq[req.qid],
+		       0, sizeof(struct snap_queue_state));
+		spin_lock_irqsave(&snap_dp.ev_lock, eflags);
+		__clear_bit(req.qid, sq ? dp->sq_pending : dp->cq_pending);
+		spin_unlock_irqrestore(&snap_dp.ev_lock, eflags);
+	}
+	spin_unlock_irqrestore(&dp->lock, flags);
+	if (!ret)
+		snap_provider->queues_changed(dp->func);
+	return ret;
+}
+
+static bool snap_dp_seg_ok(const struct snap_dma_seg *seg, u64 pool_size)
+{
+	u64 end;
+
+	if (seg->reserved || !seg->len || seg->len > SNAP_DMA_MAX_SEG_LEN)
+		return false;
+	if (!IS_ALIGNED(seg->host_addr | seg->pool_off | seg->len,
+			SNAP_DMA_ALIGN))
+		return false;
+	if (check_add_overflow(seg->host_addr, (u64)seg->len, &end))
+		return false;
+	return seg->pool_off <= pool_size && seg->len <= pool_size - seg->pool_off;
+}
+
+static int snap_dp_dma_seg(struct snap_func *func,
+			   const struct snap_dma_seg *seg, u32 dir)
+{
+	u64 host = seg->host_addr, off = seg->pool_off;
+	u32 len = seg->len;
+
+	/* A segment may cross from one 2 MiB page of the pool to the next. */
+	while (len) {
+		u32 n = min_t(u64, len, SNAP_POOL_CHUNK_SIZE -
+			      off % SNAP_POOL_CHUNK_SIZE);
+		void *buf = snap_pool_ptr(off, n);
+		int ret;
+
+		if (WARN_ON_ONCE(!buf))
+			return -EINVAL;
+		ret = snap_provider->dma(func, host, buf, n, dir);
+		if (ret)
+			return ret;
+		host += n;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static long snap_dp_dma(void __user *argp)
+{
+	struct snap_dma_seg *segs;
+	struct snap_dp_fn *dp;
+	struct snap_dma req;
+	u64 pool_size;
+	u32 i;
+	int ret = 0;
+
+	if (copy_from_user(&req, argp, sizeof(req)))
+		return -EFAULT;
+	if (req.flags || !snap_dp_zero(req.reserved, sizeof(req.reserved)) ||
+	    (req.dir != SNAP_DMA_FROM_HOST && req.dir != SNAP_DMA_TO_HOST) ||
+	    !req.nr_segs || req.nr_segs > SNAP_DMA_MAX_SEGS)
+		return -EINVAL;
+	dp = snap_dp_fn_get(req.func_id);
+	if (!dp)
+		return -EINVAL;
+
+	segs = kvmalloc_array(req.nr_segs, sizeof(*segs), GFP_KERNEL);
+	if (!segs)
+		return -ENOMEM;
+	if (copy_from_user(segs, u64_to_user_ptr(req.segs),
+			   array_size(req.nr_segs, sizeof(*segs)))) {
+		ret = -EFAULT;
+		goto out_free;
+	}
+	/* Every segment is checked before the first byte moves. */
+	pool_size = snap_pool_size();
+	for (i = 0; i < req.nr_segs; i++) {
+		if (!snap_dp_seg_ok(&segs[i], pool_size)) {
+			ret = -EINVAL;
+			goto out_free;
+		}
+	}
+	for (i = 0; i < req.nr_segs; i++) {
+		ret = snap_dp_dma_seg(dp->func, &segs[i], req.dir);
+		if (ret)
+			break;
+		cond_resched();
+	}
+out_free:
+	kvfree(segs);
+	return ret;
+}
+
+/*
+ * Writes @count entries at slots @tail.. of a CQ. Each run of slots is
+ * first written with the phase the slots already hold, so the host takes
+ * none of them before its last dword is in place; then the dword holding
+ * the status goes out with the new phase, entry by entry.
+ */
+static int snap_dp_write_cqes(struct snap_func *func, u64 base, u32 size,
+			      u32 tail, u8 phase, u8 *cqes, u32 count)
+{
+	u32 done = 0;
+	int ret;
+
+	while (done < count) {
+		u32 run = min(count - done, size - tail);
+		u8 *first = cqes + done * SNAP_CQE_SIZE;
+		u64 addr = base + (u64)tail * SNAP_CQE_SIZE;
+		u32 i;
+
+		for (i = 0; i < run; i++) {
+			__le16 *status = (__le16 *)(first + i * SNAP_CQE_SIZE + 14);
+
+			*status = cpu_to_le16((le16_to_cpu(*status) & ~1) | !phase);
+		}
+		ret = snap_provider->dma(func, addr, first, run * SNAP_CQE_SIZE,
+					 SNAP_DMA_TO_HOST);
+		if (ret)
+			return ret;
+		wmb();	/* the entries before the phase that validates them */
+		for (i = 0; i < run; i++) {
+			u8 *cqe = first + i * SNAP_CQE_SIZE;
+			__le16 *status = (__le16 *)(cqe + 14);
+
+			*status = cpu_to_le16((le16_to_cpu(*status) & ~1) | phase);
+			ret = snap_provider->dma(func, addr + i * SNAP_CQE_SIZE + 12,
+						 cqe + 12, 4, SNAP_DMA_TO_HOST);
+			if (ret)
+				return ret;
+		}
+		done += run;
+		tail = 0;
+		phase = !phase;
+	}
+	return 0;
+}
+
+static long snap_dp_post_cqe(void __user *argp)
+{
+	struct snap_queue_state *qs;
+	struct snap_post_cqe req;
+	struct snap_dp_queue *q;
+	struct snap_dp_fn *dp;
+	u32 tail, size, used;
+	unsigned long flags;
+	u16 vector, qflags;
+	u8 *cqes, phase;
+	u64 base;
+	int ret;
+
+	if (copy_from_user(&req, argp, sizeof(req)))
+		return -EFAULT;
+	if (req.flags & ~SNAP_POST_IRQ || req.pad ||
+	    !snap_dp_zero(req.reserved, sizeof(req.reserved)) ||
+	    !req.count || req.count > SNAP_CQE_MAX_BATCH)
+		return -EINVAL;
+	dp = snap_dp_fn_get(req.func_id);
+	if (!dp || req.cqid >= dp->max_queues)
+		return -EINVAL;
+	cqes = memdup_user(u64_to_user_ptr(req.cqes), req.count * SNAP_CQE_SIZE);
+	if (IS_ERR(cqes))
+		return PTR_ERR(cqes);
+
+	/* Reserve the slots, so concurrent posters get different ones. */
+	spin_lock_irqsave(&dp->lock, flags);
+	q = &dp->cq[req.cqid];
+	if (!q->size) {
+		spin_unlock_irqrestore(&dp->lock, flags);
+		ret = -EINVAL;
+		goto out_free;
+	}
+	size = q->size;
+	used = (q->tail + size - q->head) % size;
+	if (req.count > size - 1 - used) {
+		spin_unlock_irqrestore(&dp->lock, flags);
+		ret = -EAGAIN;
+		goto out_free;
+	}
+	base = q->base;
+	tail = q->tail;
+	phase = q->phase;
+	vector = q->vector;
+	qflags = q->flags;
+	q->tail = (tail + req.count) % size;
+	if (q->tail <= tail)
+		q->phase = !q->phase;
+	qs = &dp->state->cq[req.cqid];
+	WRITE_ONCE(qs->tail, q->tail);
+	WRITE_ONCE(qs->phase, q->phase);
+	spin_unlock_irqrestore(&dp->lock, flags);
+
+	ret = snap_dp_write_cqes(dp->func, base, size, tail, phase, cqes,
+				 req.count);
+	/* The entries are there: a vector that cannot fire changes nothing. */
+	if (!ret && req.flags & SNAP_POST_IRQ && qflags & SNAP_QF_IRQ)
+		snap_provider->raise_irq(dp->func, vector);
+out_free:
+	kfree(cqes);
+	return ret;
+}
+
+static long snap_dp_raise_irq(void __user *argp)
+{
+	struct snap_dp_fn *dp;
+	struct snap_irq req;
+
+	if (copy_from_user(&req, argp, sizeof(req)))
+		return -EFAULT;
+	if (req.flags || !snap_dp_zero(req.reserved, sizeof(req.reserved)))
+		return -EINVAL;
+	dp = snap_dp_fn_get(req.func_id);
+	if (!dp || req.vector >= READ_ONCE(dp->func->num_msix))
+		return -EINVAL;
+	return snap_provider->raise_irq(dp->func, req.vector);
+}
+
+static int snap_dp_wait_args(void __user *argp, struct snap_wait *req)
+{
+	if (copy_from_user(req, argp, sizeof(*req)))
+		return -EFAULT;
+	if (req->flags & ~SNAP_WAIT_NONBLOCK ||
+	    !snap_dp_zero(req->reserved, sizeof(req->reserved)) ||
+	    !req->max_events || req->max_events > SNAP_WAIT_MAX_EVENTS)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Events are taken off before they are copied: a daemon handing a bad
+ * buffer loses them (EFAULT), as with read() on an eventfd.
+ */
+static long snap_dp_wait_copy(u64 uptr, struct snap_event *ev, u32 n)
+{
+	if (copy_to_user(u64_to_user_ptr(uptr), ev, array_size(n, sizeof(*ev))))
+		return -EFAULT;
+	return n;
+}
+
+static long snap_dp_wait(struct file *file, void __user *argp)
+{
+	struct snap_event *ev;
+	struct snap_wait req;
+	long ret;
+	u32 n;
+
+	ret = snap_dp_wait_args(argp, &req);
+	if (ret)
+		return ret;
+	ev = kmalloc_array(req.max_events, sizeof(*ev), GFP_KERNEL);
+	if (!ev)
+		return -ENOMEM;
+	for (;;) {
+		n = snap_dp_gather(ev, req.max_events);
+		if (n || req.flags & SNAP_WAIT_NONBLOCK) {
+			ret = snap_dp_wait_copy(req.events, ev, n);
+			break;
+		}
+		ret = wait_event_interruptible(snap_dp.wq, snap_dp_any_pending() ||
+					       !snap_dp_is_daemon(file));
+		if (ret)
+			break;
+		if (!snap_dp_is_daemon(file)) {
+			ret = -ENOTCONN;
+			break;
+		}
+	}
+	kfree(ev);
+	return ret;
+}
+
+long snap_dp_ioctl(struct file *file, unsigned int cmd, void __user *argp)
+{
+	switch (cmd) {
+	case SNAP_IOC_WAIT:
+	case SNAP_IOC_CTRL_DONE:
+	case SNAP_IOC_QUEUE_CREATE:
+	case SNAP_IOC_QUEUE_DELETE:
+	case SNAP_IOC_DMA:
+	case SNAP_IOC_POST_CQE:
+	case SNAP_IOC_RAISE_IRQ:
+		break;
+	default:
+		return -ENOTTY;
+	}
+	if (!snap_dp_is_daemon(file))
+		return -ENOTCONN;
+
+	switch (cmd) {
+	case SNAP_IOC_WAIT:
+		return snap_dp_wait(file, argp);
+	case SNAP_IOC_CTRL_DONE:
+		return snap_dp_ctrl_done(argp);
+	case SNAP_IOC_QUEUE_CREATE:
+		return snap_dp_queue_create(argp);
+	case SNAP_IOC_QUEUE_DELETE:
+		return snap_dp_queue_delete(argp);
+	case SNAP_IOC_DMA:
+		return snap_dp_dma(argp);
+	case SNAP_IOC_POST_CQE:
+		return snap_dp_post_cqe(argp);
+	default:
+		return snap_dp_raise_irq(argp);
+	}
+}
+
+/* ---- io_uring ---- */
+
+static void snap_dp_uwait_free(struct snap_dp_uwait *w)
+{
+	put_task_struct(w->task);
+	kfree(w);
+}
+
+static void snap_dp_monitor_arm_locked(void)
+{
+	if (!list_empty(&snap_dp.uwaits))
+		mod_delayed_work(system_wq, &snap_dp.monitor,
+				 SNAP_DP_MONITOR_PERIOD);
+}
+
+/*
+ * Queues @w unless events came meanwhile. Returns false when the caller
+ * should gather again instead.
+ */
+static bool snap_dp_uwait_park(struct snap_dp_uwait *w)
+{
+	unsigned long flags;
+	bool parked = false;
+
+	spin_lock_irqsave(&snap_dp.ev_lock, flags);
+	if (list_empty(&snap_dp.ready)) {
+		list_add_tail(&w->node, &snap_dp.uwaits);
+		if (!delayed_work_pending(&snap_dp.monitor))
+			snap_dp_monitor_arm_locked();
+		parked = true;
+	}
+	spin_unlock_irqrestore(&snap_dp.ev_lock, flags);
+	return parked;
+}
+
+/* Hands on to the next io_uring waiter when events are left. */
+static void snap_dp_kick_if_pending(void)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&snap_dp.ev_lock, flags);
+	if (!list_empty(&snap_dp.ready))
+		snap_dp_kick_locked(NULL);
+	spin_unlock_irqrestore(&snap_dp.ev_lock, flags);
+}
+
+/*
+ * Events are copied in the task that issued the wait, where its buffer is
+ * mapped. A task that is exiting (or a fallback worker running this for
+ * it) gets -ECANCELED and leaves the events to the next daemon.
+ */
+static void snap_dp_uwait_cb(struct io_uring_cmd *cmd, unsigned int issue_flags)
+{
+	struct snap_dp_uwait *w = *snap_dp_pdu(cmd);
+	struct snap_event *ev;
+	long ret;
+	u32 n;
+
+	if (current->flags & PF_EXITING || current->mm != w->mm) {
+		ret = -ECANCELED;
+		goto done;
+	}
+	if (!snap_dp_is_daemon(cmd->file)) {
+		ret = -ENOTCONN;
+		goto done;
+	}
+	ev = kmalloc_array(w->max_events, sizeof(*ev), GFP_KERNEL);
+	if (!ev) {
+		ret = -ENOMEM;
+		goto done;
+	}
+	do {
+		n = snap_dp_gather(ev, w->max_events);
+	} while (!n && !snap_dp_uwait_park(w));
+	if (!n) {
+		kfree(ev);
+		return;		/* parked again: another waiter took them */
+	}
+	ret = snap_dp_wait_copy(w->events, ev, n);
+	kfree(ev);
+	snap_dp_kick_if_pending();
+done:
+	snap_dp_uwait_free(w);
+	io_uring_cmd_done(cmd, ret, 0, issue_flags);
+}
+
+/* Ends every parked io_uring wait with @res (daemon gone). */
+static void snap_dp_cancel_uwaits(int res)
+{
+	struct snap_dp_uwait *w, *tmp;
+	unsigned long flags;
+	LIST_HEAD(list);
+
+	spin_lock_irqsave(&snap_dp.ev_lock, flags);
+	list_splice_init(&snap_dp.uwaits, &list);
+	spin_unlock_irqrestore(&snap_dp.ev_lock, flags);
+
+	list_for_each_entry_safe(w, tmp, &list, node) {
+		struct io_uring_cmd *cmd = w->cmd;
+
+		list_del(&w->node);
+		snap_dp_uwait_free(w);
+		io_uring_cmd_done(cmd, res, 0, IO_URING_F_UNLOCKED);
+	}
+}
+
+/*
+ * 6.1 has no way to cancel a uring_cmd: a ring whose task died waits for
+ * its commands forever, holding /dev/snap (and so the attachment). As
+ * ublk does, look for waits of dying tasks now and then and end them.
+ */
+static void snap_dp_monitor_fn(struct work_struct *work)
+{
+	struct snap_dp_uwait *w, *tmp;
+	unsigned long flags;
+	LIST_HEAD(dead);
+
+	spin_lock_irqsave(&snap_dp.ev_lock, flags);
+	list_for_each_entry_safe(w, tmp, &snap_dp.uwaits, node)
+		if (w->task->flags & PF_EXITING)
+			list_move_tail(&w->node, &dead);
+	snap_dp_monitor_arm_locked();
+	spin_unlock_irqrestore(&snap_dp.ev_lock, flags);
+
+	list_for_each_entry_safe(w, tmp, &dead, node) {
+		struct io_uring_cmd *cmd = w->cmd;
+
+		list_del(&w->node);
+		snap_dp_uwait_free(w);
+		io_uring_cmd_done(cmd, -ECANCELED, 0, IO_URING_F_UNLOCKED);
+	}
+}
+
+static int snap_dp_uring_wait(struct io_uring_cmd *cmd, void __user *argp)
+{
+	struct snap_dp_uwait *w;
+	struct snap_event *ev;
+	struct snap_wait req;
+	int ret;
+	u32 n;
+
+	ret = snap_dp_wait_args(argp, &req);
+	if (ret)
+		return ret;
+
+	/* Events already there complete the command right away. */
+	ev = kmalloc_array(req.max_events, sizeof(*ev), GFP_KERNEL);
+	if (!ev)
+		return -ENOMEM;
+	w = kzalloc(sizeof(*w), GFP_KERNEL);
+	if (!w) {
+		kfree(ev);
+		return -ENOMEM;
+	}
+	w->cmd = cmd;
+	w->task = get_task_struct(current);
+	w->mm = current->mm;
+	w->events = req.events;
+	w->max_events = req.max_events;
+	*snap_dp_pdu(cmd) = w;
+
+	do {
+		n = snap_dp_gather(ev, req.max_events);
+		if (n || req.flags & SNAP_WAIT_NONBLOCK) {
+			ret = snap_dp_wait_copy(req.events, ev, n);
+			snap_dp_uwait_free(w);
+			kfree(ev);
+			return ret;
+		}
+	} while (!snap_dp_uwait_park(w));
+	kfree(ev);
+	return -EIOCBQUEUED;
+}
+
+int snap_dp_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
+{
+	const struct snap_uring_cmd *uc = cmd->cmd;
+	u32 op = cmd->cmd_op;
+	void __user *argp;
+
+	/* The SQE may be reused once this returns: read it once, now. */
+	argp = u64_to_user_ptr(READ_ONCE(uc->addr));
+	if (READ_ONCE(uc->flags) || READ_ONCE(uc->len) != _IOC_SIZE(op))
+		return -EINVAL;
+	if (op == SNAP_IOC_WAIT) {
+		if (!snap_dp_is_daemon(cmd->file))
+			return -ENOTCONN;
+		return snap_dp_uring_wait(cmd, argp);
+	}
+	return snap_dp_ioctl(cmd->file, op, argp);
+}
+
+/* ---- mmap ---- */
+
+/*
+ * A malloc bdev's contents, allocated on the first mapping (objects that
+ * are never served cost nothing) and kept until the bdev goes.
+ */
+static int snap_dp_mmap_bdev(struct vm_area_struct *vma, u64 off)
+{
+	u64 id = div64_u64(off, SNAP_MMAP_BDEV_STRIDE);
+	struct snap_bdev *bdev;
+	u64 size;
+	int ret = -EINVAL;
+
+	if (off % SNAP_MMAP_BDEV_STRIDE || !(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	mutex_lock(&snap_lock);
+	list_for_each_entry(bdev, &snap_emu.bdevs, node) {
+		if (bdev->id != id)
+			continue;
+		if (bdev->type != SNAP_BDEV_MALLOC)
+			break;
+		if (check_mul_overflow(bdev->num_blocks, (u64)bdev->block_size, &size))
+			break;
+		if (!bdev->mem)
+			bdev->mem = vmalloc_user(size);
+		ret = bdev->mem ? remap_vmalloc_range(vma, bdev->mem, 0) : -ENOMEM;
+		break;
+	}
+	mutex_unlock(&snap_lock);
+	return ret;
+}
+
+int snap_dp_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	u64 off = (u64)vma->vm_pgoff << PAGE_SHIFT;
+	struct snap_dp_fn *dp;
+	u64 id;
+
+	if (!snap_dp_is_daemon(file))
+		return -ENOTCONN;
+	if (off < SNAP_MMAP_FN_STATE_BASE)
+		return snap_pool_mmap(vma);
+	if (off >= SNAP_MMAP_BDEV_BASE)
+		return snap_dp_mmap_bdev(vma, off - SNAP_MMAP_BDEV_BASE);
+
+	off -= SNAP_MMAP_FN_STATE_BASE;
+	id = div64_u64(off, SNAP_MMAP_FN_STATE_STRIDE);
+	if (off % SNAP_MMAP_FN_STATE_STRIDE || id > U32_MAX)
+		return -EINVAL;
+	dp = snap_dp_fn_get(id);
+	if (!dp || !(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	/* Also checks that the mapping is no longer than the state. */
+	return remap_vmalloc_range(vma, dp->state, 0);
+}
+
+/*
+ * The pool is handed out 2 MiB aligned, so that its pages could be mapped
+ * huge; everything else goes where the mm puts it.
+ */
+unsigned long snap_dp_get_unmapped_area(struct file *file, unsigned long addr,
+					unsigned long len, unsigned long pgoff,
+					unsigned long flags)
+{
+	struct mm_struct *mm = current->mm;
+	unsigned long ret;
+
+	if (flags & MAP_FIXED || pgoff >= (SNAP_MMAP_FN_STATE_BASE >> PAGE_SHIFT) ||
+	    len < SNAP_POOL_CHUNK_SIZE)
+		return mm->get_unmapped_area(file, addr, len, pgoff, flags);
+	if (len > TASK_SIZE - SNAP_POOL_CHUNK_SIZE)
+		return -ENOMEM;
+	ret = mm->get_unmapped_area(file, 0, len + SNAP_POOL_CHUNK_SIZE, pgoff,
+				    flags);
+	if (IS_ERR_VALUE(ret))
+		return ret;
+	/* Offset and address agree modulo 2 MiB, as huge mappings need. */
+	return ret + ((((pgoff << PAGE_SHIFT) - ret)) & (SNAP_POOL_CHUNK_SIZE - 1));
+}
+
+/* ---- lifetime ---- */
+
+int snap_dp_func_init(struct snap_func *func)
+{
+	struct snap_dp_fn *dp;
+	int ret;
+
+	if (func->type != SNAP_FUNC_NVME)
+		return 0;
+	dp = kzalloc(sizeof(*dp), GFP_KERNEL);
+	if (!dp)
+		return -ENOMEM;
+	dp->state = vmalloc_user(sizeof(*dp->state));
+	if (!dp->state) {
+		ret = -ENOMEM;
+		goto err_free_dp;
+	}
+	dp->func = func;
+	dp->max_queues = min_t(u32, SNAP_NVME_MAX_QUEUES,
+			       snap_nvme_max_queues(func->num_msix) + 1);
+	spin_lock_init(&dp->lock);
+	snap_nvme_hs_reset(&dp->hs);
+	INIT_LIST_HEAD(&dp->ready);
+
+	dp->state->magic = SNAP_FN_STATE_MAGIC;
+	dp->state->version = SNAP_FN_STATE_VERSION;
+	dp->state->func_id = func->id;
+	dp->state->max_queues = dp->max_queues;
+
+	ret = xa_insert(&snap_dp.fns, func->id, dp, GFP_KERNEL);
+	if (ret)
+		goto err_free_state;
+	func->dp = dp;
+	return 0;
+
+err_free_state:
+	vfree(dp->state);
+err_free_dp:
+	kfree(dp);
+	return ret;
+}
+
+/* At unload, or when adding the function failed: no daemon is attached. */
+void snap_dp_func_exit(struct snap_func *func)
+{
+	struct snap_dp_fn *dp = func->dp;
+	unsigned long flags;
+
+	if (!dp)
+		return;
+	xa_erase(&snap_dp.fns, func->id);
+	spin_lock_irqsave(&snap_dp.ev_lock, flags);
+	list_del(&dp->ready);
+	spin_unlock_irqrestore(&snap_dp.ev_lock, flags);
+	func->dp = NULL;
+	vfree(dp->state);
+	kfree(dp);
+}
+
+int snap_dp_init(void)
+{
+	xa_init(&snap_dp.fns);
+	spin_lock_init(&snap_dp.ev_lock);
+	INIT_LIST_HEAD(&snap_dp.ready);
+	INIT_LIST_HEAD(&snap_dp.uwaits);
+	init_waitqueue_head(&snap_dp.wq);
+	INIT_DELAYED_WORK(&snap_dp.monitor, snap_dp_monitor_fn);
+	return 0;
+}
+
+/* After snap_core_exit(): the functions, and so their state, are gone. */
+void snap_dp_exit(void)
+{
+	cancel_delayed_work_sync(&snap_dp.monitor);
+	WARN_ON(!list_empty(&snap_dp.uwaits));
+	WARN_ON(!xa_empty(&snap_dp.fns));
+	xa_destroy(&snap_dp.fns);
+	snap_pool_free();
+}
