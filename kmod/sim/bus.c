@@ -3,18 +3,24 @@
  * The sim provider: emulated functions on a virtual PCI root bus of this
  * same kernel, so the stock nvme driver is the host. Config space is
  * served by cfgspace.c; BAR memory is RAM the host's MMIO writes land in,
- * taken from QEMU's ivshmem-plain device (writes to RAM cannot trap, so
- * later the provider polls it).
+ * taken from QEMU's ivshmem-plain device. Writes to RAM cannot trap, so
+ * poll.c polls the registers and doorbells; what must be valid the moment
+ * the host turns memory decode on (CAP, VS, CSTS) is written from the
+ * config write path here.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": sim: " fmt
 
+#include <linux/io-64-nonatomic-lo-hi.h>
 #include <linux/ioport.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
 
+#include "../datapath.h"
+#include "../nvme_regs.h"
 #include "../snap.h"
 #include "cfgspace.h"
 #include "sim.h"
+#include "simdev.h"
 
 /* QEMU's ivshmem-plain: its BAR2 is plain RAM we may use as BAR space. */
 #define SNAP_IVSHMEM_VENDOR	0x1af4
@@ -25,15 +31,6 @@
 #define SNAP_NVME_VENDOR	0x15b3
 #define SNAP_NVME_DEVICE	0x6001
 #define SNAP_NVME_CLASS		0x010802
-
-/*
- * BAR0: registers (4 KiB), doorbells for up to 64 queue pairs with
- * stride 4 bytes (4 KiB is plenty), then the MSI-X table (64 vectors of
- * 16 bytes) and its PBA: 16 KiB holds it all.
- */
-#define SNAP_NVME_BAR0_SIZE	SZ_16K
-#define SNAP_NVME_MSIX_TABLE	0x2000
-#define SNAP_NVME_MSIX_PBA	0x3000
 
 /*
  * Where BAR memory comes from when there is no ivshmem-plain device: a
@@ -49,28 +46,126 @@ MODULE_PARM_DESC(sim_mem_size, "Size of that range in bytes; 0 = do not use one 
 /* Root bus domains start above those firmware can use, as VMD's do. */
 #define SNAP_SIM_FIRST_DOMAIN	0x10000
 
-struct snap_sim_fn {
-	struct snap_func *func;
-	unsigned int devfn;
-	struct snap_cfg cfg;
-};
-
-struct snap_sim {
-	struct pci_sysdata sysdata;	/* x86 reads the domain from here */
-	/*
-	 * x86 has PCI_LOCKLESS_CONFIG: the PCI core serializes only user
-	 * (sysfs) config accesses, so the emulated spaces need their own lock.
-	 */
-	raw_spinlock_t cfg_lock;
-	struct pci_dev *ivshmem;
-	struct resource window;
-	struct resource busnr;
-	struct pci_bus *bus;
-	unsigned int nr_fns;
-	struct snap_sim_fn fns[];
-};
-
 static struct snap_sim *snap_sim;
+
+/* Provider ops are called only between start and stop: snap_sim is set. */
+/*
+ * NULL once the provider stopped: at unload the registry destroys its
+ * controllers after the bus is gone, and their last CSTS goes nowhere.
+ */
+struct snap_sim_fn *snap_sim_fn_of(struct snap_func *func)
+{
+	struct snap_sim *sim = READ_ONCE(snap_sim);
+
+	return sim ? xa_load(&sim->by_id, func->id) : NULL;
+}
+
+static void __iomem *snap_sim_window_ptr(struct snap_sim *sim, u64 addr,
+					 u64 size)
+{
+	if (addr < sim->window.start || addr > sim->window.end ||
+	    sim->window.end - addr < size - 1)
+		return NULL;
+	return sim->regs + (addr - sim->window.start);
+}
+
+/**
+ * snap_sim_bar0() - where the function's registers are
+ * @fn: the function; caller holds the bus's cfg_lock
+ *
+ * Return: the mapping of BAR0, or NULL when the registers were never set
+ * up or BAR0 no longer holds the address they were set up at (the host
+ * is sizing or moving it). Memory decode may be off: callers that act for
+ * the host (polling, interrupts) check @fn->mem as well.
+ */
+void __iomem *snap_sim_bar0(struct snap_sim_fn *fn)
+{
+	if (!fn->regs_addr || snap_cfg_bar0(&fn->cfg) != fn->regs_addr)
+		return NULL;
+	return snap_sim_window_ptr(fn->sim, fn->regs_addr, fn->cfg.bar0_size);
+}
+
+/* Doorbells of every possible queue: SQ tail and CQ head, 4 bytes each. */
+#define SNAP_SIM_DB_BYTES	(SNAP_NVME_MAX_QUEUES * 8)
+
+/*
+ * FLR, or Bus Master Enable cleared: the host has let go of its queue
+ * memory, so the controller resets. The registers go back to 0 at once,
+ * before the host can write new ones; the data path resets in a work
+ * item, and until it has, the function does no DMA and is not polled.
+ */
+static void snap_sim_regs_reset(struct snap_sim_fn *fn)
+{
+	void __iomem *bar = snap_sim_bar0(fn);
+
+	if (bar) {
+		writel(0, bar + SNAP_NVME_REG_CC);
+		writel(0, bar + SNAP_NVME_REG_CSTS);
+		writel(0, bar + SNAP_NVME_REG_AQA);
+		lo_hi_writeq(0, bar + SNAP_NVME_REG_ASQ);
+		lo_hi_writeq(0, bar + SNAP_NVME_REG_ACQ);
+		memset_io(bar + SNAP_NVME_REG_DBS, 0, SNAP_SIM_DB_BYTES);
+	}
+	fn->csts = 0;
+	fn->reset_pending = true;
+	fn->reset_gen++;
+	queue_work(system_wq, &fn->reset_work);
+}
+
+/*
+ * Memory decode turned on. The host driver reads CAP right after enabling
+ * decode, long before a poller could run: publish CAP, VS and CSTS now.
+ * BAR0 at a new address (the first enable, or the host moved it) holds
+ * whatever RAM held, e.g. the registers of an earlier load: clear the
+ * registers and doorbells and bring the MSI-X table to its reset state;
+ * a function that moved is reset as well.
+ */
+static void snap_sim_regs_decode_on(struct snap_sim_fn *fn)
+{
+	u64 addr = snap_cfg_bar0(&fn->cfg);
+	void __iomem *bar;
+	bool moved;
+
+	bar = snap_sim_window_ptr(fn->sim, addr, fn->cfg.bar0_size);
+	if (!bar)
+		return;
+	if (addr != fn->regs_addr) {
+		moved = fn->regs_addr;
+		fn->regs_addr = addr;
+		memset_io(bar, 0, SNAP_NVME_MSIX_TABLE);
+		snap_msix_reset_table((void __force *)bar + SNAP_NVME_MSIX_TABLE,
+				      (void __force *)bar + SNAP_NVME_MSIX_PBA,
+				      fn->num_msix);
+		if (moved)
+			snap_sim_regs_reset(fn);
+	}
+	/* CAP is one 64-bit register; the host may read it with readq. */
+	writeq(fn->cap, bar + SNAP_NVME_REG_CAP);
+	writel(snap_nvme_vs(), bar + SNAP_NVME_REG_VS);
+	writel(fn->csts, bar + SNAP_NVME_REG_CSTS);
+}
+
+/*
+ * Acts on a config write that may have changed the Command register or
+ * the MSI-X flags. Returns whether the poller should look at the function
+ * now.
+ */
+static bool snap_sim_cmd_update(struct snap_sim_fn *fn, bool msix_was)
+{
+	bool mem = snap_cfg_mem_enabled(&fn->cfg);
+	bool master = snap_cfg_bus_master(&fn->cfg);
+	bool kick;
+
+	if (mem && !fn->mem)
+		snap_sim_regs_decode_on(fn);
+	if (!master && fn->master)
+		snap_sim_regs_reset(fn);
+	kick = mem != fn->mem || master != fn->master ||
+	       msix_was != snap_cfg_msix_enabled(&fn->cfg);
+	fn->mem = mem;
+	fn->master = master;
+	return kick;
+}
 
 static struct snap_sim_fn *snap_sim_fn(struct pci_bus *bus, unsigned int devfn)
 {
@@ -107,17 +202,30 @@ static int snap_sim_write(struct pci_bus *bus, unsigned int devfn, int where,
 			  int size, u32 val)
 {
 	struct snap_sim_fn *fn = snap_sim_fn(bus, devfn);
+	void __iomem *bar;
 	unsigned long flags;
+	bool msix, kick;
 	int ret;
 
 	if (!fn)
 		return PCIBIOS_DEVICE_NOT_FOUND;
 	raw_spin_lock_irqsave(&snap_sim->cfg_lock, flags);
+	msix = snap_cfg_msix_enabled(&fn->cfg);
 	ret = snap_cfg_write(&fn->cfg, where, size, val);
-	/* No DMA or queues exist yet, so an FLR only resets config space. */
-	if (snap_cfg_flr_requested(&fn->cfg))
+	kick = snap_cfg_flr_requested(&fn->cfg);
+	if (kick) {
+		bar = snap_sim_bar0(fn);
+		if (bar)
+			snap_msix_reset_table((void __force *)bar + SNAP_NVME_MSIX_TABLE,
+					      (void __force *)bar + SNAP_NVME_MSIX_PBA,
+					      fn->num_msix);
+		snap_sim_regs_reset(fn);
 		snap_cfg_reset(&fn->cfg);
+	}
+	kick |= snap_sim_cmd_update(fn, msix);
 	raw_spin_unlock_irqrestore(&snap_sim->cfg_lock, flags);
+	if (kick)
+		snap_sim_poll_kick(snap_sim);
 	return ret;
 }
 
@@ -202,8 +310,8 @@ static void snap_sim_release_window(struct snap_sim *sim)
 		pci_dev_put(sim->ivshmem);
 }
 
-static int snap_sim_init_nvme_fn(struct snap_sim_fn *fn, struct snap_func *func,
-				 unsigned int slot)
+static int snap_sim_init_nvme_fn(struct snap_sim *sim, struct snap_sim_fn *fn,
+				 struct snap_func *func, unsigned int slot)
 {
 	struct snap_cfg_desc desc = {
 		.vendor = SNAP_NVME_VENDOR,
@@ -219,9 +327,33 @@ static int snap_sim_init_nvme_fn(struct snap_sim_fn *fn, struct snap_func *func,
 		.vuid = func->vuid,
 	};
 
+	int ret;
+
+	fn->sim = sim;
 	fn->func = func;
 	fn->devfn = PCI_DEVFN(slot, 0);
-	return snap_cfg_init(&fn->cfg, &desc);
+	fn->num_msix = func->num_msix;
+	ret = snap_cfg_init(&fn->cfg, &desc);
+	if (ret)
+		return ret;
+	/* The config write path is atomic: compute these here, once. */
+	fn->cap = snap_dp_cap(func);
+	fn->csts = snap_dp_csts(func);
+	mutex_init(&fn->poll_lock);
+	INIT_WORK(&fn->reset_work, snap_sim_reset_work);
+	ret = snap_sim_irq_init(fn);
+	if (ret)
+		return ret;
+	ret = xa_insert(&sim->by_id, func->id, fn, GFP_KERNEL);
+	if (ret)
+		snap_sim_irq_exit(fn);
+	return ret;
+}
+
+static void snap_sim_exit_fn(struct snap_sim *sim, struct snap_sim_fn *fn)
+{
+	xa_erase(&sim->by_id, fn->func->id);
+	snap_sim_irq_exit(fn);
 }
 
 /* Static NVMe PFs get a slot each on bus 0 of the new domain. */
@@ -245,12 +377,25 @@ static int snap_sim_init_fns(struct snap_sim *sim)
 	list_for_each_entry(func, &snap_emu.funcs, node) {
 		if (func->type != SNAP_FUNC_NVME || func->kind != SNAP_FUNC_STATIC_PF)
 			continue;
-		ret = snap_sim_init_nvme_fn(&sim->fns[slot], func, slot);
+		ret = snap_sim_init_nvme_fn(sim, &sim->fns[slot], func, slot);
 		if (ret)
-			return ret;
+			goto err_exit_fns;
 		slot++;
 	}
 	return 0;
+
+err_exit_fns:
+	while (slot--)
+		snap_sim_exit_fn(sim, &sim->fns[slot]);
+	return ret;
+}
+
+static void snap_sim_exit_fns(struct snap_sim *sim)
+{
+	unsigned int i;
+
+	for (i = 0; i < sim->nr_fns; i++)
+		snap_sim_exit_fn(sim, &sim->fns[i]);
 }
 
 static void snap_sim_record_bdfs(struct snap_sim *sim)
@@ -310,6 +455,7 @@ static int snap_sim_start(void)
 		return -ENOMEM;
 	sim->nr_fns = nr;
 	raw_spin_lock_init(&sim->cfg_lock);
+	xa_init(&sim->by_id);
 	ret = snap_sim_init_fns(sim);
 	if (ret)
 		goto err_free;
@@ -319,30 +465,52 @@ static int snap_sim_start(void)
 		/* Objects still work; only the host cannot see the functions. */
 		pr_warn("no BAR memory (no ivshmem-plain device, no sim_mem_size): %u function(s) not on a PCI bus\n",
 			nr);
+		snap_sim_exit_fns(sim);
 		kfree(sim);
 		return 0;
 	}
 	if (ret)
-		goto err_free;
+		goto err_exit_fns;
+	sim->regs = ioremap(sim->window.start, resource_size(&sim->window));
+	if (!sim->regs) {
+		ret = -ENOMEM;
+		goto err_release_window;
+	}
 	snap_sim = sim;
+	ret = snap_sim_poll_start(sim);
+	if (ret)
+		goto err_unmap;
 	ret = snap_sim_add_bus(sim);
 	if (ret)
-		goto err_release_window;
+		goto err_poll_stop;
 	pr_info("%u function(s) on PCI domain %04x, BAR window %pR\n", nr,
 		sim->sysdata.domain, &sim->window);
 	return 0;
 
-err_release_window:
+err_poll_stop:
+	snap_sim_poll_stop(sim);
+err_unmap:
 	snap_sim = NULL;
+	iounmap(sim->regs);
+err_release_window:
 	snap_sim_release_window(sim);
+err_exit_fns:
+	snap_sim_exit_fns(sim);
 err_free:
 	kfree(sim);
 	return ret;
 }
 
+/*
+ * The poller keeps running while the bus goes: a bound nvme driver shuts
+ * its controller down on remove and waits for the handshake. Removal
+ * clears Bus Master Enable, which queues function resets; they run before
+ * the data path goes away.
+ */
 static void snap_sim_stop(void)
 {
 	struct snap_sim *sim = snap_sim;
+	unsigned int i;
 
 	if (!sim)
 		return;
@@ -350,7 +518,12 @@ static void snap_sim_stop(void)
 	pci_stop_root_bus(sim->bus);
 	pci_remove_root_bus(sim->bus);
 	pci_unlock_rescan_remove();
+	for (i = 0; i < sim->nr_fns; i++)
+		flush_work(&sim->fns[i].reset_work);
+	snap_sim_poll_stop(sim);
+	snap_sim_exit_fns(sim);
 	snap_sim = NULL;
+	iounmap(sim->regs);
 	snap_sim_release_window(sim);
 	kfree(sim);
 }
@@ -359,4 +532,8 @@ const struct snap_provider_ops snap_sim_provider = {
 	.name = "sim",
 	.start = snap_sim_start,
 	.stop = snap_sim_stop,
+	.dma = snap_sim_dma,
+	.raise_irq = snap_sim_raise_irq,
+	.publish_csts = snap_sim_publish_csts,
+	.queues_changed = snap_sim_queues_changed,
 };

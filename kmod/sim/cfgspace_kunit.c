@@ -190,6 +190,18 @@ static void snap_cfgspace_bar0_sizing(struct kunit *test)
 				lower_32_bits(mask) | PCI_BASE_ADDRESS_MEM_TYPE_64);
 		KUNIT_EXPECT_EQ(test, rd(test, cfg, PCI_BASE_ADDRESS_1, 4),
 				upper_32_bits(mask));
+		/*
+		 * While sized, BAR0 is the mask: the bus must not take that
+		 * for an address (it is outside any window it serves).
+		 */
+		KUNIT_EXPECT_EQ(test, snap_cfg_bar0(cfg), mask);
+
+		/* The kernel then restores the address, lower half first. */
+		wr(test, cfg, PCI_BASE_ADDRESS_0, 4, 0xf8004000);
+		KUNIT_EXPECT_EQ(test, snap_cfg_bar0(cfg),
+				(mask & ~0xffffffffULL) | (0xf8004000 & mask));
+		wr(test, cfg, PCI_BASE_ADDRESS_1, 4, 0);
+		KUNIT_EXPECT_EQ(test, snap_cfg_bar0(cfg), 0xf8004000ULL & mask);
 	}
 }
 
@@ -862,6 +874,64 @@ static void snap_cfgspace_msix_decision(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, snap_msix_test_pending(m->pba, 2));
 }
 
+/*
+ * A pending message needs every gate open to go out: MSI-X enabled, bus
+ * mastering, no function mask and no vector mask. Until then its bit
+ * stays, whichever gate opens last.
+ */
+static void snap_cfgspace_msix_pending_gates(struct kunit *test)
+{
+	struct snap_cfg *cfg = snap_test_cfg(test, &snap_test_desc);
+	struct snap_test_msix *m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
+	unsigned int flags = find_cap(test, cfg, PCI_CAP_ID_MSIX) + PCI_MSIX_FLAGS;
+	struct snap_msix_msg msg = {};
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, m);
+	snap_msix_reset_table(m->table, m->pba, 8);
+	msix_entry(m, 7, 0xfee00000, 0x77, true);
+	wr(test, cfg, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	wr(test, cfg, flags, 2, PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
+
+	/* Both masks set: pending. */
+	KUNIT_EXPECT_EQ(test, snap_msix_raise(cfg, m->table, m->pba, 7, &msg),
+			SNAP_MSIX_PENDING);
+	KUNIT_EXPECT_TRUE(test, snap_msix_test_pending(m->pba, 7));
+
+	/* Function mask cleared, vector still masked: stays pending. */
+	wr(test, cfg, flags, 2, PCI_MSIX_FLAGS_ENABLE);
+	KUNIT_EXPECT_FALSE(test, snap_msix_deliver_pending(cfg, m->table, m->pba,
+							   7, &msg));
+	KUNIT_EXPECT_TRUE(test, snap_msix_test_pending(m->pba, 7));
+
+	/* Vector unmasked but bus mastering off: no message, bit kept. */
+	msix_entry(m, 7, 0xfee00000, 0x77, false);
+	wr(test, cfg, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	KUNIT_EXPECT_FALSE(test, snap_msix_deliver_pending(cfg, m->table, m->pba,
+							   7, &msg));
+	KUNIT_EXPECT_TRUE(test, snap_msix_test_pending(m->pba, 7));
+	/* A raise meanwhile is dropped and leaves the bit as it was. */
+	KUNIT_EXPECT_EQ(test, snap_msix_raise(cfg, m->table, m->pba, 7, &msg),
+			SNAP_MSIX_DROP);
+	KUNIT_EXPECT_TRUE(test, snap_msix_test_pending(m->pba, 7));
+
+	/* The last gate opens: delivered once, with the current message. */
+	wr(test, cfg, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	KUNIT_EXPECT_TRUE(test, snap_msix_deliver_pending(cfg, m->table, m->pba,
+							  7, &msg));
+	KUNIT_EXPECT_EQ(test, msg.data, 0x77U);
+	KUNIT_EXPECT_FALSE(test, snap_msix_test_pending(m->pba, 7));
+
+	/* Pending again, then a reset: the bit goes with the table. */
+	msix_entry(m, 7, 0xfee00000, 0x77, true);
+	KUNIT_EXPECT_EQ(test, snap_msix_raise(cfg, m->table, m->pba, 7, &msg),
+			SNAP_MSIX_PENDING);
+	snap_msix_reset_table(m->table, m->pba, 8);
+	snap_cfg_reset(cfg);
+	KUNIT_EXPECT_FALSE(test, snap_msix_test_pending(m->pba, 7));
+	KUNIT_EXPECT_TRUE(test, snap_msix_vector_masked(m->table, 7));
+	KUNIT_EXPECT_FALSE(test, snap_cfg_msix_enabled(cfg));
+}
+
 static struct kunit_case snap_cfgspace_cases[] = {
 	KUNIT_CASE(snap_cfgspace_header_ids_ro),
 	KUNIT_CASE(snap_cfgspace_command_mask),
@@ -883,6 +953,7 @@ static struct kunit_case snap_cfgspace_cases[] = {
 	KUNIT_CASE(snap_cfgspace_init_rejects),
 	KUNIT_CASE(snap_cfgspace_msix_table),
 	KUNIT_CASE(snap_cfgspace_msix_decision),
+	KUNIT_CASE(snap_cfgspace_msix_pending_gates),
 	{}
 };
 

@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * MSI-X for the sim provider's functions. Whether a vector fires, becomes
+ * pending or is dropped is decided by cfgspace.c from config space and the
+ * table and PBA in BAR0. A message that fires is not written anywhere:
+ * the host is this kernel, so the provider runs the handler of the Linux
+ * irq the host driver got for that vector. x86's vector-domain irqs may
+ * only be handled in hard-irq context, so that happens in an irq_work,
+ * one per function, which fires every vector queued since it last ran.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": sim: " fmt
+
+#include <linux/bitmap.h>
+#include <linux/io-64-nonatomic-lo-hi.h>
+#include <linux/irq.h>
+#include <linux/irqdesc.h>
+#include <linux/slab.h>
+
+#include "../snap.h"
+#include "simdev.h"
+
+static void snap_sim_irq_fire(struct irq_work *work)
+{
+	struct snap_sim_fn *fn = container_of(work, struct snap_sim_fn,
+					      irq_work);
+	unsigned int vec;
+	int irq;
+
+	for (;;) {
+		raw_spin_lock(&fn->irq_lock);
+		vec = find_first_bit(fn->irq_fire, fn->num_msix);
+		if (vec >= fn->num_msix) {
+			raw_spin_unlock(&fn->irq_lock);
+			break;
+		}
+		__clear_bit(vec, fn->irq_fire);
+		irq = fn->irq_virq[vec];
+		raw_spin_unlock(&fn->irq_lock);
+		/* Fails only for an irq freed since: the host lost interest. */
+		generic_handle_irq(irq);
+	}
+}
+
+/*
+ * The Linux irq of MSI-X table entry @vec. Process context:
+ * pci_irq_vector() takes the device's MSI descriptor mutex. The pci_dev
+ * is looked up again once it is unregistered, since a remove and rescan
+ * creates a new one for the same function.
+ */
+static int snap_sim_virq(struct snap_sim_fn *fn, u16 vec)
+{
+	struct pci_dev *pdev;
+	int irq;
+
+	mutex_lock(&fn->pdev_lock);
+	pdev = fn->pdev;
+	if (pdev && !device_is_registered(&pdev->dev)) {
+		pci_dev_put(pdev);
+		pdev = NULL;
+	}
+	if (!pdev)
+		pdev = pci_get_domain_bus_and_slot(fn->sim->sysdata.domain, 0,
+						   fn->devfn);
+	fn->pdev = pdev;
+	irq = pdev ? pci_irq_vector(pdev, vec) : -ENODEV;
+	mutex_unlock(&fn->pdev_lock);
+	return irq;
+}
+
+static int snap_sim_irq_queue(struct snap_sim_fn *fn, u16 vec)
+{
+	unsigned long flags;
+	int irq;
+
+	irq = snap_sim_virq(fn, vec);
+	if (irq < 0)
+		return irq;
+	raw_spin_lock_irqsave(&fn->irq_lock, flags);
+	fn->irq_virq[vec] = irq;
+	__set_bit(vec, fn->irq_fire);
+	raw_spin_unlock_irqrestore(&fn->irq_lock, flags);
+	irq_work_queue(&fn->irq_work);
+	return 0;
+}
+
+/**
+ * snap_sim_raise_irq() - the provider's raise_irq op
+ * @func: the function
+ * @vector: MSI-X table entry
+ *
+ * Return: 0 when the vector fired or became pending (masked); -EIO when
+ * the function cannot interrupt (memory decode, bus mastering or MSI-X
+ * off, vector beyond the table, or no irq behind it).
+ */
+int snap_sim_raise_irq(struct snap_func *func, u16 vector)
+{
+	struct snap_sim_fn *fn = snap_sim_fn_of(func);
+	enum snap_msix_action action = SNAP_MSIX_DROP;
+	struct snap_msix_msg msg;
+	struct snap_sim *sim;
+	void __iomem *bar;
+	unsigned long flags;
+
+	if (!fn)
+		return -ENODEV;
+	sim = fn->sim;
+	raw_spin_lock_irqsave(&sim->cfg_lock, flags);
+	bar = fn->mem && !fn->reset_pending ? snap_sim_bar0(fn) : NULL;
+	if (bar)
+		action = snap_msix_raise(&fn->cfg,
+					 (void __force *)bar + SNAP_NVME_MSIX_TABLE,
+					 (void __force *)bar + SNAP_NVME_MSIX_PBA,
+					 vector, &msg);
+	if (action == SNAP_MSIX_PENDING)
+		fn->irq_pending = true;
+	raw_spin_unlock_irqrestore(&sim->cfg_lock, flags);
+
+	switch (action) {
+	case SNAP_MSIX_FIRE:
+		if (snap_sim_irq_queue(fn, vector))
+			return -EIO;
+		snap_sim_poll_wake(sim);
+		return 0;
+	case SNAP_MSIX_PENDING:
+		return 0;
+	default:
+		return -EIO;
+	}
+}
+
+/**
+ * snap_sim_irq_poll() - send messages whose vector was unmasked
+ * @fn: the function; called by the poller
+ *
+ * The host unmasks vectors by writing the table in BAR0, which cannot
+ * trap: the poller looks at the PBA on each pass while some vector of
+ * the function is pending (only the provider sets PBA bits).
+ *
+ * Return: whether any pending message was sent.
+ */
+bool snap_sim_irq_poll(struct snap_sim_fn *fn)
+{
+	unsigned int words = DIV_ROUND_UP(fn->num_msix, 64);
+	struct snap_sim *sim = fn->sim;
+	struct snap_msix_msg msg;
+	void __iomem *bar;
+	unsigned long flags;
+	bool sent = false, left = false;
+	unsigned int w, vec;
+	u64 pending;
+
+	raw_spin_lock_irqsave(&sim->cfg_lock, flags);
+	bar = fn->mem && fn->irq_pending && !fn->reset_pending ?
+	      snap_sim_bar0(fn) : NULL;
+	for (w = 0; bar && w < words; w++) {
+		pending = lo_hi_readq(bar + SNAP_NVME_MSIX_PBA + w * 8);
+		for (; pending; pending &= pending - 1) {
+			vec = w * 64 + __ffs64(pending);
+			if (vec >= fn->num_msix)
+				break;
+			if (snap_msix_deliver_pending(&fn->cfg,
+						      (void __force *)bar + SNAP_NVME_MSIX_TABLE,
+						      (void __force *)bar + SNAP_NVME_MSIX_PBA,
+						      vec, &msg))
+				__set_bit(vec, fn->irq_due);
+			else
+				left = true;
+		}
+	}
+	if (bar)
+		fn->irq_pending = left;
+	raw_spin_unlock_irqrestore(&sim->cfg_lock, flags);
+
+	for_each_set_bit(vec, fn->irq_due, fn->num_msix) {
+		__clear_bit(vec, fn->irq_due);
+		snap_sim_irq_queue(fn, vec);
+		sent = true;
+	}
+	return sent;
+}
+
+/**
+ * snap_sim_irq_init() - set up interrupt delivery of a function
+ * @fn: the function; @fn->num_msix is set
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int snap_sim_irq_init(struct snap_sim_fn *fn)
+{
+	unsigned int n = max_t(unsigned int, fn->num_msix, 1);
+
+	mutex_init(&fn->pdev_lock);
+	raw_spin_lock_init(&fn->irq_lock);
+	fn->irq_work = IRQ_WORK_INIT_HARD(snap_sim_irq_fire);
+	fn->irq_fire = bitmap_zalloc(n, GFP_KERNEL);
+	fn->irq_due = bitmap_zalloc(n, GFP_KERNEL);
+	fn->irq_virq = kcalloc(n, sizeof(*fn->irq_virq), GFP_KERNEL);
+	if (!fn->irq_fire || !fn->irq_due || !fn->irq_virq) {
+		snap_sim_irq_exit(fn);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/**
+ * snap_sim_irq_exit() - undo snap_sim_irq_init()
+ * @fn: the function; nothing raises its interrupts any more
+ */
+void snap_sim_irq_exit(struct snap_sim_fn *fn)
+{
+	irq_work_sync(&fn->irq_work);
+	pci_dev_put(fn->pdev);
+	fn->pdev = NULL;
+	kfree(fn->irq_virq);
+	bitmap_free(fn->irq_due);
+	bitmap_free(fn->irq_fire);
+	fn->irq_virq = NULL;
+	fn->irq_due = NULL;
+	fn->irq_fire = NULL;
+}

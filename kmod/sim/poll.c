@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The sim provider's poller. Host writes to BAR0 land in RAM and cannot
+ * trap, so one kthread per sim bus reads, for every function that decodes
+ * memory and may master the bus, CC and the doorbells of the queues that
+ * exist, and reports changes to the data path. It also sends MSI-X
+ * messages left pending while their vector was masked.
+ *
+ * Adaptive back-off, as nvmet's pci-epf does: a few passes without
+ * sleeping after any change, then sleeps that double up to a ceiling,
+ * and after a longer idle period longer sleeps still. Config writes,
+ * queue changes and interrupts the daemon raises wake it early. While no
+ * function both decodes memory and masters the bus it sleeps until a
+ * config write changes that.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": sim: " fmt
+
+#include <linux/io-64-nonatomic-lo-hi.h>
+#include <linux/kthread.h>
+#include <linux/sched.h>
+
+#include "../datapath.h"
+#include "../nvme_regs.h"
+#include "../snap.h"
+#include "simdev.h"
+
+/*
+ * Passes without sleeping after a change: the host usually rings the CQ
+ * head and the next SQ tail shortly after a completion.
+ */
+#define SNAP_SIM_POLL_SPINS	8
+/* The first sleep once nothing changes; each idle pass doubles it. */
+#define SNAP_SIM_POLL_MIN_US	16
+/*
+ * The idle ceiling, reached about 32 ms after the last change: the first
+ * doorbell after a pause waits at most this long.
+ */
+#define SNAP_SIM_POLL_MAX_US	16384
+/*
+ * After this long without a change the host is idle, not pausing: sleep
+ * longer still. Under QEMU TCG each wake-up costs about 0.2-0.3 ms of
+ * CPU, so 16 ms sleeps alone would keep 1.5% of a vCPU busy (and 50-100 us
+ * then 1 ms sleeps cost 20-25%); 128 ms sleeps cost a few tenths of a
+ * percent. The price is the latency of the first command after a long
+ * idle period, far below any host timeout (CAP.TO is 30 s, admin commands
+ * time out after 60 s). An interrupt the daemon raises, a queue change or
+ * a config write ends the deep sleep at once.
+ */
+#define SNAP_SIM_POLL_DEEP_MS	2000
+#define SNAP_SIM_POLL_DEEP_US	131072
+/* Interrupts wake the poller only out of sleeps longer than this. */
+#define SNAP_SIM_POLL_WAKE_US	256
+
+static_assert(SNAP_NVME_MAX_QUEUES <= 64, "queue maps are u64 bitmaps");
+
+/**
+ * snap_sim_poll_kick() - make the poller pass now and poll fast again
+ * @sim: the bus
+ *
+ * Any context (the config write path calls it under a raw spinlock).
+ */
+void snap_sim_poll_kick(struct snap_sim *sim)
+{
+	struct task_struct *task = READ_ONCE(sim->poll_task);
+
+	if (!task)
+		return;
+	atomic_set(&sim->poll_kick, 1);
+	wake_up_process(task);
+}
+
+/**
+ * snap_sim_poll_wake() - kick the poller if it sleeps long
+ * @sim: the bus
+ *
+ * For signs of traffic (the daemon raising an interrupt): the host will
+ * ring doorbells soon, but a poller already polling fast needs no
+ * wake-up.
+ */
+void snap_sim_poll_wake(struct snap_sim *sim)
+{
+	if (READ_ONCE(sim->poll_sleep_us) > SNAP_SIM_POLL_WAKE_US)
+		snap_sim_poll_kick(sim);
+}
+
+/* Forgets what was reported: after a reset, everything starts from 0. */
+static void snap_sim_poll_resync(struct snap_sim_fn *fn, u64 sq_fresh,
+				 u64 cq_fresh)
+{
+	unsigned int q;
+
+	for (; sq_fresh; sq_fresh &= sq_fresh - 1) {
+		q = __ffs64(sq_fresh);
+		fn->sq_db[q] = 0;
+	}
+	for (; cq_fresh; cq_fresh &= cq_fresh - 1) {
+		q = __ffs64(cq_fresh);
+		fn->cq_db[q] = 0;
+	}
+}
+
+static bool snap_sim_poll_doorbells(struct snap_sim_fn *fn,
+				    void __iomem *bar, u64 map, bool cq)
+{
+	u32 *seen = cq ? fn->cq_db : fn->sq_db;
+	bool changed = false;
+	unsigned int q;
+	u32 val;
+
+	for (; map; map &= map - 1) {
+		q = __ffs64(map);
+		val = readl(bar + (cq ? SNAP_NVME_CQ_DB(q) : SNAP_NVME_SQ_DB(q)));
+		if (val == seen[q])
+			continue;
+		seen[q] = val;
+		snap_dp_doorbell(fn->func, q, cq, val);
+		changed = true;
+	}
+	return changed;
+}
+
+/*
+ * The queues to watch, taken after any CC change was reported: the data
+ * path may have dropped queues (and zeroed their doorbells) meanwhile.
+ */
+static void snap_sim_poll_queues(struct snap_sim_fn *fn, u64 *sq_map,
+				 u64 *cq_map)
+{
+	struct snap_sim *sim = fn->sim;
+	u64 sq_fresh, cq_fresh;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&sim->cfg_lock, flags);
+	*sq_map = fn->sq_map;
+	*cq_map = fn->cq_map;
+	sq_fresh = fn->sq_fresh;
+	cq_fresh = fn->cq_fresh;
+	fn->sq_fresh = 0;
+	fn->cq_fresh = 0;
+	raw_spin_unlock_irqrestore(&sim->cfg_lock, flags);
+	snap_sim_poll_resync(fn, sq_fresh, cq_fresh);
+}
+
+/*
+ * One pass over @fn. Returns whether anything changed; sets *@live when
+ * the function decodes memory and may master the bus, i.e. when the host
+ * may write something the poller acts on. Config writes that make it so,
+ * and the end of a reset, kick the poller.
+ */
+static bool snap_sim_poll_fn(struct snap_sim_fn *fn, bool *live)
+{
+	struct snap_sim *sim = fn->sim;
+	u64 sq_map, cq_map, asq, acq;
+	void __iomem *bar = NULL;
+	bool changed = false;
+	unsigned long flags;
+	u32 gen, cc, aqa;
+
+	mutex_lock(&fn->poll_lock);
+	raw_spin_lock_irqsave(&sim->cfg_lock, flags);
+	if (fn->mem && fn->master && !fn->reset_pending)
+		bar = snap_sim_bar0(fn);
+	gen = fn->reset_gen;
+	raw_spin_unlock_irqrestore(&sim->cfg_lock, flags);
+
+	if (gen != fn->seen_reset_gen) {
+		fn->seen_reset_gen = gen;
+		fn->cc = 0;
+		snap_sim_poll_resync(fn, ~0ULL, ~0ULL);
+	}
+	if (!bar)
+		goto out_unlock;
+	*live = true;
+
+	cc = readl(bar + SNAP_NVME_REG_CC);
+	if (cc != fn->cc) {
+		/* The host sets up the admin queue before it sets CC.EN. */
+		aqa = readl(bar + SNAP_NVME_REG_AQA);
+		asq = lo_hi_readq(bar + SNAP_NVME_REG_ASQ);
+		acq = lo_hi_readq(bar + SNAP_NVME_REG_ACQ);
+		fn->cc = cc;
+		snap_dp_cc_write(fn->func, cc, aqa, asq, acq);
+		changed = true;
+	}
+	snap_sim_poll_queues(fn, &sq_map, &cq_map);
+	changed |= snap_sim_poll_doorbells(fn, bar, sq_map, false);
+	changed |= snap_sim_poll_doorbells(fn, bar, cq_map, true);
+	changed |= snap_sim_irq_poll(fn);
+out_unlock:
+	mutex_unlock(&fn->poll_lock);
+	return changed;
+}
+
+/*
+ * Sleeps @us microseconds, or until kicked when @us is 0. Returns whether
+ * it was kicked.
+ */
+static bool snap_sim_poll_sleep(struct snap_sim *sim, unsigned int us)
+{
+	ktime_t timeout;
+	bool kicked;
+
+	WRITE_ONCE(sim->poll_sleep_us, us ?: UINT_MAX);
+	/* TASK_IDLE: a sleeping poller is neither load nor a hung task. */
+	set_current_state(TASK_IDLE);
+	if (atomic_xchg(&sim->poll_kick, 0) || kthread_should_stop()) {
+		__set_current_state(TASK_RUNNING);
+		WRITE_ONCE(sim->poll_sleep_us, 0);
+		return true;
+	}
+	if (us) {
+		/* A quarter of slack lets long sleeps share timer wake-ups. */
+		timeout = ns_to_ktime((u64)us * NSEC_PER_USEC);
+		schedule_hrtimeout_range(&timeout, us * (NSEC_PER_USEC / 4),
+					 HRTIMER_MODE_REL);
+	} else {
+		schedule();
+	}
+	__set_current_state(TASK_RUNNING);
+	WRITE_ONCE(sim->poll_sleep_us, 0);
+	kicked = atomic_xchg(&sim->poll_kick, 0);
+	return kicked;
+}
+
+static int snap_sim_poll_thread(void *data)
+{
+	struct snap_sim *sim = data;
+	unsigned int i, spins = 0, sleep_us = 0;
+	unsigned long last_change = jiffies;
+	bool changed, live;
+
+	while (!kthread_should_stop()) {
+		changed = false;
+		live = false;
+		for (i = 0; i < sim->nr_fns; i++)
+			changed |= snap_sim_poll_fn(&sim->fns[i], &live);
+		if (changed) {
+			spins = SNAP_SIM_POLL_SPINS;
+			sleep_us = 0;
+			last_change = jiffies;
+		}
+		if (spins) {
+			spins--;
+			cond_resched();
+			continue;
+		}
+		if (time_after(jiffies, last_change +
+			       msecs_to_jiffies(SNAP_SIM_POLL_DEEP_MS)))
+			sleep_us = SNAP_SIM_POLL_DEEP_US;
+		else
+			sleep_us = clamp(sleep_us * 2, SNAP_SIM_POLL_MIN_US,
+					 SNAP_SIM_POLL_MAX_US);
+		if (snap_sim_poll_sleep(sim, live ? sleep_us : 0)) {
+			sleep_us = 0;
+			last_change = jiffies;
+		}
+	}
+	return 0;
+}
+
+/**
+ * snap_sim_poll_start() - start the poller of a sim bus
+ * @sim: the bus; its functions are set up
+ *
+ * Return: 0 or a negative errno.
+ */
+int snap_sim_poll_start(struct snap_sim *sim)
+{
+	struct task_struct *task;
+
+	task = kthread_create(snap_sim_poll_thread, sim, "snap_sim_poll");
+	if (IS_ERR(task))
+		return PTR_ERR(task);
+	/* Kicks may come once the task is visible, even after it stopped. */
+	get_task_struct(task);
+	WRITE_ONCE(sim->poll_task, task);
+	wake_up_process(task);
+	return 0;
+}
+
+/**
+ * snap_sim_poll_stop() - stop the poller
+ * @sim: the bus; no config writes, queue changes or resets follow
+ */
+void snap_sim_poll_stop(struct snap_sim *sim)
+{
+	struct task_struct *task = sim->poll_task;
+
+	kthread_stop(task);
+	WRITE_ONCE(sim->poll_task, NULL);
+	put_task_struct(task);
+}
+
+/**
+ * snap_sim_reset_work() - reset the data path of a function
+ * @work: the function's reset_work
+ *
+ * Queued from the config write path on FLR and when Bus Master Enable
+ * clears; the registers are already back to their reset values.
+ */
+void snap_sim_reset_work(struct work_struct *work)
+{
+	struct snap_sim_fn *fn = container_of(work, struct snap_sim_fn,
+					      reset_work);
+	struct snap_sim *sim = fn->sim;
+	unsigned long flags;
+	u32 gen;
+
+	mutex_lock(&fn->poll_lock);
+	raw_spin_lock_irqsave(&sim->cfg_lock, flags);
+	gen = fn->reset_gen;
+	raw_spin_unlock_irqrestore(&sim->cfg_lock, flags);
+
+	snap_dp_func_reset(fn->func);
+
+	/* A reset that came meanwhile queued this work again. */
+	raw_spin_lock_irqsave(&sim->cfg_lock, flags);
+	if (fn->reset_gen == gen)
+		fn->reset_pending = false;
+	raw_spin_unlock_irqrestore(&sim->cfg_lock, flags);
+	mutex_unlock(&fn->poll_lock);
+	snap_sim_poll_kick(sim);
+}
+
+/**
+ * snap_sim_publish_csts() - the provider's publish_csts op
+ * @func: the function
+ * @csts: what the host is to read from CSTS
+ *
+ * Cached for the next decode enable, and written to BAR0 now if the host
+ * can see it.
+ */
+void snap_sim_publish_csts(struct snap_func *func, u32 csts)
+{
+	struct snap_sim_fn *fn = snap_sim_fn_of(func);
+	struct snap_sim *sim;
+	void __iomem *bar;
+	unsigned long flags;
+
+	if (!fn)
+		return;
+	sim = fn->sim;
+	raw_spin_lock_irqsave(&sim->cfg_lock, flags);
+	fn->csts = csts;
+	bar = fn->mem ? snap_sim_bar0(fn) : NULL;
+	if (bar)
+		writel(csts, bar + SNAP_NVME_REG_CSTS);
+	raw_spin_unlock_irqrestore(&sim->cfg_lock, flags);
+}
+
+/**
+ * snap_sim_queues_changed() - the provider's queues_changed op
+ * @func: the function
+ *
+ * Queues that are gone have their doorbells zeroed now, so that a queue
+ * created again with the same id starts from 0 as the host expects, even
+ * if the poller never saw it gone. New and gone queues are watched from
+ * 0 again.
+ */
+void snap_sim_queues_changed(struct snap_func *func)
+{
+	struct snap_sim_fn *fn = snap_sim_fn_of(func);
+	u64 sq, cq, gone_sq, gone_cq;
+	struct snap_sim *sim;
+	void __iomem *bar;
+	unsigned long flags;
+
+	if (!fn)
+		return;
+	sim = fn->sim;
+	snap_dp_queue_map(func, &sq, &cq);
+	raw_spin_lock_irqsave(&sim->cfg_lock, flags);
+	gone_sq = fn->sq_map & ~sq;
+	gone_cq = fn->cq_map & ~cq;
+	bar = snap_sim_bar0(fn);
+	if (bar) {
+		for (; gone_sq; gone_sq &= gone_sq - 1)
+			writel(0, bar + SNAP_NVME_SQ_DB(__ffs64(gone_sq)));
+		for (; gone_cq; gone_cq &= gone_cq - 1)
+			writel(0, bar + SNAP_NVME_CQ_DB(__ffs64(gone_cq)));
+	}
+	fn->sq_fresh |= fn->sq_map ^ sq;
+	fn->cq_fresh |= fn->cq_map ^ cq;
+	fn->sq_map = sq;
+	fn->cq_map = cq;
+	raw_spin_unlock_irqrestore(&sim->cfg_lock, flags);
+	snap_sim_poll_kick(sim);
+}
