@@ -36,6 +36,10 @@ TESTS := $(patsubst userspace/tests/%.c,$(B)/tests/%,$(TEST_SRCS))
 
 # Helper programs the VM selftests run (selftests/*.c), raw netlink via libmnl.
 SELFTEST_BINS := $(patsubst selftests/%.c,$(B)/bin/%,$(wildcard selftests/*.c))
+# The data-path test helper also drives io_uring and runs a daemon thread.
+$(B)/bin/snap_dptest: SELFTEST_LIBS := -luring -lpthread
+# Test-only module the data-path selftests bind as the emulated function's host.
+TESTHOST := selftests/snap_testhost
 
 BINS := $(B)/bin/snapadm $(SELFTEST_BINS)
 
@@ -53,6 +57,7 @@ deps:
 modules:
 	@test -n "$(KVER)" || { echo "no kernel headers; run scripts/deps.sh"; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(TESTHOST) modules
 
 userspace: $(BINS)
 
@@ -70,7 +75,7 @@ $(B)/bin/snapadm: $(patsubst userspace/%.c,$(B)/obj/%.o,$(SNAPADM_SRCS) $(LIB_SR
 
 $(B)/bin/%: selftests/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(SNAP_CFLAGS) -MMD -MP -o $@ $< -lmnl
+	$(CC) $(SNAP_CFLAGS) -MMD -MP -o $@ $< -lmnl $(SELFTEST_LIBS)
 
 $(B)/tests/test_%: $(B)/tobj/tests/test_%.o \
 		$(patsubst userspace/%.c,$(B)/tobj/%.o,$(LIB_SRCS) $(SNAPADM_LIB_SRCS) \
@@ -109,5 +114,6 @@ checkpatch:
 clean:
 	rm -rf $(B)
 	$(if $(KVER),$(MAKE) -C $(KDIR) M=$(CURDIR) clean)
+	$(if $(KVER),$(MAKE) -C $(KDIR) M=$(CURDIR)/$(TESTHOST) clean)
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

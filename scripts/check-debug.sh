@@ -17,6 +17,12 @@ mkdir -p "$mod"
 cp -r "$top/Kbuild" "$top/kmod" "$top/include" "$mod/"
 make -C "$kbuild" M="$mod" CONFIG_SNAP_KUNIT_TEST=m modules >"$top/build/debug-mod.log" 2>&1 ||
 	{ cat "$top/build/debug-mod.log"; exit 1; }
+# The selftests' test host module, where mkinitramfs.sh looks for it.
+mkdir -p "$mod/selftests"
+cp -r "$top/selftests/snap_testhost" "$mod/selftests/"
+make -C "$kbuild" M="$mod/selftests/snap_testhost" clean >/dev/null 2>&1 || true
+make -C "$kbuild" M="$mod/selftests/snap_testhost" modules >>"$top/build/debug-mod.log" 2>&1 ||
+	{ cat "$top/build/debug-mod.log"; exit 1; }
 make -C "$top" -s userspace
 
 res=$top/build/results

@@ -166,3 +166,47 @@ snapadm_run() {
 	[ -n "$out" ] && echo "$out" | sed 's/^/  /'
 	return 0
 }
+
+# ---- data-path helpers (test_sim_03 to test_sim_05) ----
+
+# The test-only PCI driver that plays the host of an emulated function.
+SNAP_TESTHOST_KO=/snap/snap_testhost.ko
+
+# The stock nvme driver must not claim the functions these tests drive.
+snap_no_nvme() {
+	if grep -q '^nvme ' /proc/modules; then
+		rmmod nvme || fail "cannot unload the nvme driver"
+	fi
+	return 0
+}
+
+# snap_testhost_bind BDF: hand the function to snap_testhost. It has no id
+# table: driver_override is the only way in, and keeps other drivers out.
+snap_testhost_bind() {
+	_d=/sys/bus/pci/devices/$1
+	grep -q '^snap_testhost ' /proc/modules || insmod $SNAP_TESTHOST_KO ||
+		fail "insmod snap_testhost.ko"
+	echo snap_testhost >"$_d/driver_override" || fail "driver_override of $1"
+	if [ -e "$_d/driver" ]; then
+		_cur=$(basename "$(readlink "$_d/driver")")
+		[ "$_cur" = snap_testhost ] && return 0
+		echo "$1" >"$_d/driver/unbind" || fail "cannot unbind $1 from $_cur"
+	fi
+	echo "$1" >/sys/bus/pci/drivers/snap_testhost/bind || fail "bind $1 to snap_testhost"
+	[ -c /dev/snap_testhost ] || fail "no /dev/snap_testhost after binding $1"
+}
+
+# snap_testhost_unbind BDF: undo snap_testhost_bind (safe in cleanups).
+snap_testhost_unbind() {
+	_d=/sys/bus/pci/devices/$1
+	[ -e "$_d/driver" ] && echo "$1" >"$_d/driver/unbind"
+	[ -e "$_d/driver_override" ] && echo >"$_d/driver_override"
+	grep -q '^snap_testhost ' /proc/modules && rmmod snap_testhost
+	return 0
+}
+
+# tap_summary FILE: "N of M checks failed" for a helper's TAP output.
+tap_summary() {
+	echo "$(grep -c '^not ok ' "$1") of $(grep -cE '^(not )?ok ' "$1") checks failed"
+}
+

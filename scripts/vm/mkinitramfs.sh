@@ -89,7 +89,13 @@ for b in "$top"/build/bin/*; do
 	copy_libs "$root" "$b"
 done
 cp "$kodir"/*.ko "$root/snap/"
-cp -r "$top/selftests" "$root/selftests"
+# Not the test host module's source folder: a build may be writing in it.
+mkdir -p "$root/selftests"
+tar -C "$top/selftests" --exclude=./snap_testhost -cf - . | tar -C "$root/selftests" -xf -
+# The test-only host module is built beside kodir's tree, for the same
+# kernel (selftests/snap_testhost under kodir/..); only its .ko goes in.
+th=$kodir/../selftests/snap_testhost/snap_testhost.ko
+[ -f "$th" ] && cp "$th" "$root/snap/"
 install -m755 "$top/scripts/vm/init" "$root/init"
 pack "$root" "$work/snap.zst"
 
