@@ -13,6 +13,7 @@ CC ?= gcc
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS ?= -O2 -g
 SNAP_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude/uapi -Iuserspace/lib \
+	-Iuserspace/snap_service \
 	-DSNAP_VERSION='"$(SNAP_VERSION)"' $(CFLAGS)
 # Unit tests always run under the sanitizers.
 TEST_CFLAGS := $(SNAP_CFLAGS) -O1 -fsanitize=address,undefined \
@@ -31,6 +32,11 @@ SNAPADM_LIBS := $(NL_LIBS) -lkmod
 # The daemon: everything but its main() is also linked into the unit tests.
 SERVICE_SRCS := $(wildcard userspace/snap_service/*.c userspace/snap_service/*/*.c)
 SERVICE_LIB_SRCS := $(filter-out userspace/snap_service/snap_service.c,$(SERVICE_SRCS))
+# The NVMe engine with the in-process host and the RAM backends: what the
+# fuzz targets link (no io_uring, no /dev/snap).
+ENGINE_SRCS := $(wildcard userspace/snap_service/nvme/*.c) \
+	$(addprefix userspace/snap_service/,host_inproc.c bdev/bdev.c \
+	bdev/bdev_null.c bdev/bdev_malloc.c)
 TEST_SRCS := $(wildcard userspace/tests/test_*.c)
 TESTS := $(patsubst userspace/tests/%.c,$(B)/tests/%,$(TEST_SRCS))
 
@@ -41,13 +47,24 @@ $(B)/bin/snap_dptest: SELFTEST_LIBS := -luring -lpthread
 # Test-only module the data-path selftests bind as the emulated function's host.
 TESTHOST := selftests/snap_testhost
 
-BINS := $(B)/bin/snapadm $(SELFTEST_BINS)
+# The NVMe engine's cost per command, in process (userspace/bench/).
+BENCH_BINS := $(patsubst userspace/bench/%.c,$(B)/bin/%,$(wildcard userspace/bench/*.c))
+
+BINS := $(B)/bin/snapadm $(SELFTEST_BINS) $(BENCH_BINS)
+
+# libFuzzer targets (clang); `make fuzz` runs each for FUZZ_RUNS inputs.
+FUZZ_CC ?= clang
+FUZZ_RUNS ?= 5000
+FUZZ_CFLAGS := $(filter-out -Werror,$(SNAP_CFLAGS)) -Werror -O1 -g \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_BINS := $(patsubst userspace/fuzz/%.c,$(B)/fuzz/%,\
+	$(wildcard userspace/fuzz/fuzz_*.c))
 
 # Keep objects make would otherwise delete as intermediates.
 .SECONDARY:
 
 .PHONY: all modules userspace tests deps check unit kunit vmtest vmshell demo \
-	check-debug checkpatch clean
+	check-debug checkpatch clean fuzz fuzz-bins
 
 all: modules userspace
 
@@ -76,6 +93,21 @@ $(B)/bin/snapadm: $(patsubst userspace/%.c,$(B)/obj/%.o,$(SNAPADM_SRCS) $(LIB_SR
 $(B)/bin/%: selftests/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(SNAP_CFLAGS) -MMD -MP -o $@ $< -lmnl $(SELFTEST_LIBS)
+
+$(B)/bin/bench_%: $(patsubst userspace/%.c,$(B)/obj/%.o,userspace/bench/bench_%.c $(ENGINE_SRCS))
+	@mkdir -p $(dir $@)
+	$(CC) $(SNAP_CFLAGS) -o $@ $^
+
+$(B)/fuzz/%: userspace/fuzz/%.c $(ENGINE_SRCS) $(wildcard userspace/snap_service/*.h \
+		userspace/snap_service/*/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(ENGINE_SRCS)
+
+fuzz-bins: $(FUZZ_BINS)
+
+# Bounded runs, TAP in build/results/fuzz.tap (make check runs this).
+fuzz: fuzz-bins
+	@scripts/run-fuzz.sh $(FUZZ_RUNS) $(FUZZ_BINS)
 
 $(B)/tests/test_%: $(B)/tobj/tests/test_%.o \
 		$(patsubst userspace/%.c,$(B)/tobj/%.o,$(LIB_SRCS) $(SNAPADM_LIB_SRCS) \

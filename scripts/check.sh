@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make check`: every test layer in turn - userspace unit tests (cmocka under
-# ASan/UBSan), KUnit under UML, VM selftests on Debian's kernel - then one
+# ASan/UBSan), the fuzz targets for a bounded number of runs, KUnit under
+# UML, VM selftests on Debian's kernel - then one
 # summary line counted from their TAP: "N passed, N failed, N skipped".
 # Exit status is non-zero when anything failed or a layer could not run.
 set -uo pipefail
@@ -32,6 +33,8 @@ build() {
 }
 layer build build
 layer unit make -s unit
+# libFuzzer on the NVMe engine's command handling, a bounded number of runs.
+layer fuzz make -s fuzz
 layer kunit scripts/kunit.sh "$res/kunit.tap"
 layer vm scripts/vm/run.sh --tap "$res/vm.tap" ${SNAP_VM_TESTS:+--tests "$SNAP_VM_TESTS"}
 # The sim provider's other source of BAR memory: reserved RAM, no ivshmem.

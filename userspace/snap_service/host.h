@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The protocol engines' view of "the host": its memory, its doorbells and
+ * its interrupts. Two implementations exist: /dev/snap (production: every
+ * op is one SNAP_IOC_* operation, see include/uapi/linux/snap.h) and the
+ * in-process host (host_inproc.c: unit tests, fuzzing, benchmarks).
+ *
+ * The engine never touches host memory itself. It names host addresses and
+ * local buffers; local buffers come from buf_alloc, which in production
+ * hands out pieces of the mmapped DMA pool (so that the kernel can move
+ * data into them and io_uring can use them as fixed buffers). A buffer is
+ * at most SNAP_HOST_BUF_MAX bytes and never crosses a 2 MiB boundary of
+ * the pool, so it lies in one fixed buffer.
+ *
+ * Doorbells and controller register changes reach the engine as struct
+ * snap_event (the uapi struct, unchanged), through nvme_ctrl_event().
+ *
+ * Queue and controller state lives in a struct snap_fn_state the host
+ * implementation owns (in production the kernel's mmapped page): the
+ * host side writes queue bases, sizes, doorbells, CQ tail and phase; the
+ * engine writes SQ heads and the in-flight table.
+ */
+#ifndef SNAP_HOST_H
+#define SNAP_HOST_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/snap.h>
+
+#define SNAP_HOST_BUF_MAX	SNAP_POOL_CHUNK_SIZE
+
+/* One contiguous piece of a transfer: SNAP_IOC_DMA's struct snap_dma_seg
+ * with a pointer in place of the pool offset. */
+struct snap_host_seg {
+	uint64_t host_addr;
+	void *local;		/* inside a buffer from buf_alloc */
+	uint32_t len;		/* 1 to SNAP_DMA_MAX_SEG_LEN */
+};
+
+struct snap_host;
+
+/*
+ * Every op returns 0 or a negative errno. They are synchronous: when dma
+ * returns, the bytes have moved.
+ */
+struct snap_host_ops {
+	/* SNAP_IOC_DMA: 1 to SNAP_DMA_MAX_SEGS segments; -EIO when host
+	 * memory refuses (bus mastering off, address not DMA-able). */
+	int (*dma)(struct snap_host *h, enum snap_dma_dir dir,
+		   const struct snap_host_seg *segs, unsigned int nr);
+	/* SNAP_IOC_POST_CQE: entries without phase tag, 1 to
+	 * SNAP_CQE_MAX_BATCH; -EAGAIN (nothing posted) when the CQ lacks
+	 * room. irq: raise the CQ's vector afterwards if it has one. */
+	int (*post_cqe)(struct snap_host *h, uint16_t cqid, const void *cqes,
+			unsigned int count, int irq);
+	/* SNAP_IOC_RAISE_IRQ */
+	int (*raise_irq)(struct snap_host *h, uint16_t vector);
+	/* SNAP_IOC_QUEUE_CREATE / SNAP_IOC_QUEUE_DELETE (func_id ignored:
+	 * the host knows its function). On success the host side has
+	 * filled / cleared the queue's entry in the function state. */
+	int (*queue_create)(struct snap_host *h, const struct snap_queue_cfg *cfg);
+	int (*queue_delete)(struct snap_host *h, const struct snap_queue_cfg *cfg);
+	/* SNAP_IOC_CTRL_DONE: answer a SNAP_EV_CTRL_* event */
+	int (*ctrl_done)(struct snap_host *h, uint32_t event, uint32_t status);
+	/* Local buffers: at most SNAP_HOST_BUF_MAX bytes, 4 KiB aligned,
+	 * inside one 2 MiB pool chunk. NULL when none is free (the engine
+	 * retries later). */
+	void *(*buf_alloc)(struct snap_host *h, size_t len);
+	void (*buf_free)(struct snap_host *h, void *buf, size_t len);
+};
+
+struct snap_host {
+	const struct snap_host_ops *ops;
+	struct snap_fn_state *state;	/* owned by the implementation */
+	uint32_t func_id;
+};
+
+#endif /* SNAP_HOST_H */

@@ -1,0 +1,524 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The in-process host; see host_inproc.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host_inproc.h"
+
+#define CC_EN		(1u << 0)
+#define CC_SHN_NORMAL	(1u << 14)
+#define CSTS_RDY	(1u << 0)
+#define CSTS_CFS	(1u << 1)
+#define CSTS_SHST_OCC	(1u << 2)
+#define CSTS_SHST_DONE	(2u << 2)
+#define CQE_STATUS_OFF	14	/* status field within the 16-byte entry */
+
+static struct inproc_host *to_inproc(struct snap_host *h)
+{
+	return (struct inproc_host *)h;
+}
+
+static void emit(struct inproc_host *h, uint16_t type, uint16_t qid,
+		 uint32_t value)
+{
+	struct snap_event ev = { .type = type, .qid = qid,
+				 .func_id = h->host.func_id, .value = value };
+
+	if (type == SNAP_EV_CTRL_ENABLE) {
+		ev.data[0] = h->state->asq;
+		ev.data[1] = h->state->acq;
+	}
+	if (h->sink)
+		h->sink(h->sink_arg, &ev);
+}
+
+/* ---- host memory ---- */
+
+static bool mem_range_ok(const struct inproc_host *h, uint64_t addr,
+			 uint64_t len)
+{
+	return addr >= h->mem_base && len <= h->mem_size &&
+	       addr - h->mem_base <= h->mem_size - len;
+}
+
+void *inproc_mem_ptr(struct inproc_host *h, uint64_t addr, uint64_t len)
+{
+	if (!mem_range_ok(h, addr, len))
+		return NULL;
+	return h->mem + (addr - h->mem_base);
+}
+
+uint64_t inproc_mem_alloc(struct inproc_host *h, uint64_t len, uint64_t align)
+{
+	uint64_t addr = (h->mem_brk + align - 1) & ~(align - 1);
+
+	if (!mem_range_ok(h, addr, len))
+		return 0;
+	h->mem_brk = addr + len;
+	memset(inproc_mem_ptr(h, addr, len), 0, len);
+	return addr;
+}
+
+/* ---- the /dev/snap operations ---- */
+
+static bool seg_ok(const struct snap_host_seg *s)
+{
+	return s->len && s->len <= SNAP_DMA_MAX_SEG_LEN && s->local &&
+	       !(s->host_addr % SNAP_DMA_ALIGN) && !(s->len % SNAP_DMA_ALIGN) &&
+	       !((uintptr_t)s->local % SNAP_DMA_ALIGN);
+}
+
+static int op_dma(struct snap_host *sh, enum snap_dma_dir dir,
+		  const struct snap_host_seg *segs, unsigned int nr)
+{
+	struct inproc_host *h = to_inproc(sh);
+	unsigned int i;
+
+	h->dma_calls++;
+	/* every segment checked before any byte moves, as the kernel does */
+	if (!nr || nr > SNAP_DMA_MAX_SEGS || dir > SNAP_DMA_TO_HOST) {
+		h->einval++;
+		return -EINVAL;
+	}
+	for (i = 0; i < nr; i++) {
+		if (!seg_ok(&segs[i])) {
+			h->einval++;
+			return -EINVAL;
+		}
+	}
+	if (!h->bus_master)
+		return -EIO;
+	for (i = 0; i < nr; i++) {
+		void *p = inproc_mem_ptr(h, segs[i].host_addr, segs[i].len);
+
+		if (!p)
+			return -EIO;
+		if (dir == SNAP_DMA_TO_HOST)
+			memcpy(p, segs[i].local, segs[i].len);
+		else
+			memcpy(segs[i].local, p, segs[i].len);
+		h->dma_segs++;
+	}
+	return 0;
+}
+
+static uint32_t cq_used(const struct snap_queue_state *cq)
+{
+	return (cq->tail + cq->size - cq->head) % cq->size;
+}
+
+static int op_post_cqe(struct snap_host *sh, uint16_t cqid, const void *cqes,
+		       unsigned int count, int irq)
+{
+	struct inproc_host *h = to_inproc(sh);
+	struct snap_queue_state *cq;
+	unsigned int i;
+
+	if (cqid >= SNAP_NVME_MAX_QUEUES || !h->state->cq[cqid].size ||
+	    !count || count > SNAP_CQE_MAX_BATCH) {
+		h->einval++;
+		return -EINVAL;
+	}
+	cq = &h->state->cq[cqid];
+	if (cq->size - 1 - cq_used(cq) < count)
+		return -EAGAIN;
+	if (!h->bus_master)
+		return -EIO;
+	for (i = 0; i < count; i++) {
+		uint8_t e[16];
+		uint16_t status;
+		void *p = inproc_mem_ptr(h, cq->base + (uint64_t)cq->tail * 16, 16);
+
+		if (!p)
+			return -EIO;
+		memcpy(e, (const uint8_t *)cqes + i * 16, 16);
+		memcpy(&status, e + CQE_STATUS_OFF, 2);
+		status = (uint16_t)((status & ~1u) | (cq->phase & 1));
+		memcpy(e + CQE_STATUS_OFF, &status, 2);
+		memcpy(p, e, 16);
+		if (++cq->tail == cq->size) {
+			cq->tail = 0;
+			cq->phase ^= 1;
+		}
+	}
+	if (irq && (cq->flags & SNAP_QF_IRQ))
+		h->irqs[cq->vector]++;
+	return 0;
+}
+
+static int op_raise_irq(struct snap_host *sh, uint16_t vector)
+{
+	struct inproc_host *h = to_inproc(sh);
+
+	if (vector >= h->num_msix) {
+		h->einval++;
+		return -EINVAL;
+	}
+	h->irqs[vector]++;
+	return 0;
+}
+
+static bool queue_cfg_ok(const struct inproc_host *h,
+			 const struct snap_queue_cfg *q)
+{
+	const struct snap_fn_state *st = h->state;
+
+	if (!q->qid || q->qid >= SNAP_NVME_MAX_QUEUES || q->reserved[0] ||
+	    q->reserved[1])
+		return false;
+	if (!q->base || (q->base & 4095) || q->size < 2 || q->size > h->mqes + 1)
+		return false;
+	if (q->type == SNAP_QUEUE_SQ)
+		return !q->vector && !q->flags && q->cqid &&
+		       q->cqid < SNAP_NVME_MAX_QUEUES && st->cq[q->cqid].size &&
+		       !st->sq[q->qid].size;
+	if (q->type == SNAP_QUEUE_CQ)
+		return !q->cqid && q->vector < h->num_msix &&
+		       !st->cq[q->qid].size;
+	return false;
+}
+
+static int op_queue_create(struct snap_host *sh, const struct snap_queue_cfg *q)
+{
+	struct inproc_host *h = to_inproc(sh);
+	struct snap_queue_state *qs;
+
+	if (!queue_cfg_ok(h, q)) {
+		h->einval++;
+		return -EINVAL;
+	}
+	qs = q->type == SNAP_QUEUE_SQ ? &h->state->sq[q->qid] :
+					&h->state->cq[q->qid];
+	memset(qs, 0, sizeof(*qs));
+	qs->base = q->base;
+	qs->size = q->size;
+	qs->qid = q->qid;
+	qs->cqid = q->type == SNAP_QUEUE_SQ ? q->cqid : q->qid;
+	qs->vector = q->vector;
+	qs->flags = q->flags;
+	qs->phase = 1;
+	if (q->type == SNAP_QUEUE_SQ) {
+		h->sq_tail[q->qid] = 0;
+	} else {
+		h->cq_head[q->qid] = 0;
+		h->cq_phase[q->qid] = 1;
+	}
+	return 0;
+}
+
+static int op_queue_delete(struct snap_host *sh, const struct snap_queue_cfg *q)
+{
+	struct inproc_host *h = to_inproc(sh);
+	struct snap_fn_state *st = h->state;
+	unsigned int i;
+
+	if (!q->qid || q->qid >= SNAP_NVME_MAX_QUEUES || q->base || q->size) {
+		h->einval++;
+		return -EINVAL;
+	}
+	if (q->type == SNAP_QUEUE_SQ && st->sq[q->qid].size) {
+		memset(&st->sq[q->qid], 0, sizeof(st->sq[0]));
+		return 0;
+	}
+	if (q->type == SNAP_QUEUE_CQ && st->cq[q->qid].size) {
+		for (i = 1; i < SNAP_NVME_MAX_QUEUES; i++)
+			if (st->sq[i].size && st->sq[i].cqid == q->qid)
+				goto bad;
+		memset(&st->cq[q->qid], 0, sizeof(st->cq[0]));
+		return 0;
+	}
+bad:
+	h->einval++;
+	return -EINVAL;
+}
+
+static void clear_queues(struct inproc_host *h)
+{
+	memset(h->state->sq, 0, sizeof(h->state->sq));
+	memset(h->state->cq, 0, sizeof(h->state->cq));
+	memset(h->state->inflight, 0, sizeof(h->state->inflight));
+	memset(h->sq_tail, 0, sizeof(h->sq_tail));
+	memset(h->cq_head, 0, sizeof(h->cq_head));
+	memset(h->cq_phase, 0, sizeof(h->cq_phase));
+}
+
+static int op_ctrl_done(struct snap_host *sh, uint32_t event, uint32_t status)
+{
+	struct inproc_host *h = to_inproc(sh);
+	struct snap_fn_state *st = h->state;
+
+	h->done_count++;
+	h->last_done_event = event;
+	h->last_done_status = status;
+	switch (event) {
+	case SNAP_EV_CTRL_ENABLE:
+		st->csts = status ? CSTS_CFS : CSTS_RDY;
+		break;
+	case SNAP_EV_CTRL_DISABLE:
+		clear_queues(h);
+		st->csts &= ~(CSTS_RDY | CSTS_SHST_OCC | CSTS_SHST_DONE);
+		break;
+	case SNAP_EV_CTRL_SHUTDOWN:
+		st->csts = (st->csts & ~CSTS_SHST_OCC) | CSTS_SHST_DONE;
+		break;
+	default:
+		h->einval++;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A freed buffer kept for reuse, in its own first bytes. */
+struct inproc_buf {
+	struct inproc_buf *next;
+	size_t size;
+};
+
+static size_t buf_size(size_t len)
+{
+	return (len + 4095) & ~(size_t)4095;
+}
+
+static void *cache_take(struct inproc_host *h, size_t size)
+{
+	struct inproc_buf **pp, *b;
+
+	for (pp = &h->cached; (b = *pp); pp = &b->next) {
+		if (b->size == size) {
+			*pp = b->next;
+			h->nr_cached--;
+			return b;
+		}
+	}
+	return NULL;
+}
+
+/* Local buffers: plain aligned heap memory; ASan sees any overrun. */
+static void *op_buf_alloc(struct snap_host *sh, size_t len)
+{
+	struct inproc_host *h = to_inproc(sh);
+	void *p = NULL;
+
+	if (!len || len > SNAP_HOST_BUF_MAX)
+		return NULL;
+	if (h->buf_fail > 0) {
+		h->buf_fail--;
+		return NULL;
+	}
+	if (h->buf_cache)
+		p = cache_take(h, buf_size(len));
+	if (!p)
+		p = aligned_alloc(4096, buf_size(len));
+	if (p)
+		h->bufs_out++;
+	return p;
+}
+
+static void op_buf_free(struct snap_host *sh, void *buf, size_t len)
+{
+	struct inproc_host *h = to_inproc(sh);
+	struct inproc_buf *b = buf;
+
+	if (!buf)
+		return;
+	h->bufs_out--;
+	if (h->buf_cache && h->nr_cached < INPROC_BUF_CACHE_MAX) {
+		b->size = buf_size(len);
+		b->next = h->cached;
+		h->cached = b;
+		h->nr_cached++;
+		return;
+	}
+	free(buf);
+}
+
+static const struct snap_host_ops inproc_ops = {
+	.dma = op_dma,
+	.post_cqe = op_post_cqe,
+	.raise_irq = op_raise_irq,
+	.queue_create = op_queue_create,
+	.queue_delete = op_queue_delete,
+	.ctrl_done = op_ctrl_done,
+	.buf_alloc = op_buf_alloc,
+	.buf_free = op_buf_free,
+};
+
+/* ---- life ---- */
+
+struct inproc_host *inproc_create(uint64_t mem_size, uint32_t mqes,
+				  uint16_t num_msix)
+{
+	struct inproc_host *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return NULL;
+	h->state = calloc(1, sizeof(*h->state));
+	h->mem = calloc(1, mem_size);
+	if (!h->state || !h->mem || num_msix > SNAP_NVME_MAX_QUEUES) {
+		inproc_destroy(h);
+		return NULL;
+	}
+	h->state->magic = SNAP_FN_STATE_MAGIC;
+	h->state->version = SNAP_FN_STATE_VERSION;
+	h->state->max_queues = SNAP_NVME_MAX_QUEUES;
+	h->host.ops = &inproc_ops;
+	h->host.state = h->state;
+	h->mem_base = INPROC_MEM_BASE;
+	h->mem_size = mem_size;
+	h->mem_brk = h->mem_base;
+	h->bus_master = true;
+	h->mqes = mqes;
+	h->num_msix = num_msix;
+	return h;
+}
+
+void inproc_destroy(struct inproc_host *h)
+{
+	if (!h)
+		return;
+	while (h->cached) {
+		struct inproc_buf *b = h->cached;
+
+		h->cached = b->next;
+		free(b);
+	}
+	free(h->state);
+	free(h->mem);
+	free(h);
+}
+
+void inproc_set_sink(struct inproc_host *h, inproc_sink_t sink, void *arg)
+{
+	h->sink = sink;
+	h->sink_arg = arg;
+}
+
+/* ---- registers ---- */
+
+void inproc_enable(struct inproc_host *h, uint16_t asqs, uint16_t acqs,
+		   uint64_t asq, uint64_t acq, uint32_t cc)
+{
+	struct snap_fn_state *st = h->state;
+	void *cqmem = inproc_mem_ptr(h, acq, (acqs + 1u) * 16ull);
+
+	/* The host driver clears its CQ before enabling, or old entries
+	 * would pass its phase check. */
+	if (cqmem)
+		memset(cqmem, 0, (acqs + 1u) * 16ull);
+	clear_queues(h);
+	st->cc = cc | CC_EN;
+	st->csts = 0;
+	st->aqa = asqs | ((uint32_t)acqs << 16);
+	st->asq = asq;
+	st->acq = acq;
+	st->enable_count++;
+	st->sq[0] = (struct snap_queue_state){ .base = asq, .size = asqs + 1u };
+	st->cq[0] = (struct snap_queue_state){ .base = acq, .size = acqs + 1u,
+					       .flags = SNAP_QF_IRQ, .phase = 1 };
+	h->cq_phase[0] = 1;
+	emit(h, SNAP_EV_CTRL_ENABLE, 0, st->cc);
+}
+
+void inproc_disable(struct inproc_host *h)
+{
+	h->state->cc &= ~CC_EN;
+	emit(h, SNAP_EV_CTRL_DISABLE, 0, h->state->cc);
+}
+
+void inproc_shutdown(struct inproc_host *h)
+{
+	h->state->cc |= CC_SHN_NORMAL;
+	h->state->csts |= CSTS_SHST_OCC;
+	emit(h, SNAP_EV_CTRL_SHUTDOWN, 0, h->state->cc);
+}
+
+void inproc_func_reset(struct inproc_host *h)
+{
+	clear_queues(h);
+	h->state->cc = 0;
+	h->state->csts = 0;
+	emit(h, SNAP_EV_FUNC_RESET, 0, 0);
+}
+
+bool inproc_ready(const struct inproc_host *h)
+{
+	return h->state->csts & CSTS_RDY;
+}
+
+/* ---- the host driver's queues ---- */
+
+int inproc_sq_write(struct inproc_host *h, uint16_t qid, const void *sqe)
+{
+	struct snap_queue_state *sq;
+	uint32_t tail, next;
+	void *p;
+
+	if (qid >= SNAP_NVME_MAX_QUEUES || !h->state->sq[qid].size)
+		return -EINVAL;
+	sq = &h->state->sq[qid];
+	tail = h->sq_tail[qid];
+	next = (tail + 1) % sq->size;
+	if (next == sq->head)
+		return -EBUSY;	/* full, as far as the device has fetched */
+	p = inproc_mem_ptr(h, sq->base + (uint64_t)tail * 64, 64);
+	if (!p)
+		return -EFAULT;
+	memcpy(p, sqe, 64);
+	h->sq_tail[qid] = next;
+	return 0;
+}
+
+void inproc_sq_ring(struct inproc_host *h, uint16_t qid)
+{
+	h->state->sq[qid].doorbell = h->sq_tail[qid];
+	emit(h, SNAP_EV_SQ_DOORBELL, qid, h->sq_tail[qid]);
+}
+
+int inproc_submit(struct inproc_host *h, uint16_t qid, const void *sqe)
+{
+	int ret = inproc_sq_write(h, qid, sqe);
+
+	if (!ret)
+		inproc_sq_ring(h, qid);
+	return ret;
+}
+
+void inproc_cq_ring(struct inproc_host *h, uint16_t cqid)
+{
+	h->state->cq[cqid].doorbell = h->cq_head[cqid];
+	h->state->cq[cqid].head = h->cq_head[cqid];
+	emit(h, SNAP_EV_CQ_DOORBELL, cqid, h->cq_head[cqid]);
+}
+
+int inproc_reap_quiet(struct inproc_host *h, uint16_t cqid, void *cqe)
+{
+	struct snap_queue_state *cq;
+	uint16_t status;
+	uint8_t *p;
+
+	if (cqid >= SNAP_NVME_MAX_QUEUES || !h->state->cq[cqid].size)
+		return 0;
+	cq = &h->state->cq[cqid];
+	p = inproc_mem_ptr(h, cq->base + (uint64_t)h->cq_head[cqid] * 16, 16);
+	if (!p)
+		return 0;
+	memcpy(&status, p + CQE_STATUS_OFF, 2);
+	if ((status & 1) != h->cq_phase[cqid])
+		return 0;
+	memcpy(cqe, p, 16);
+	if (++h->cq_head[cqid] == cq->size) {
+		h->cq_head[cqid] = 0;
+		h->cq_phase[cqid] ^= 1;
+	}
+	return 1;
+}
+
+int inproc_reap(struct inproc_host *h, uint16_t cqid, void *cqe)
+{
+	int n = inproc_reap_quiet(h, cqid, cqe);
+
+	if (n)
+		inproc_cq_ring(h, cqid);
+	return n;
+}

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The in-process host: a struct snap_host for unit tests, fuzzing and
+ * benchmarks. It plays both parts the production system splits:
+ *
+ * - "the kernel": the snap_fn_state, CQ tail and phase, queue create and
+ *   delete checks as /dev/snap makes them, DMA with address checks,
+ *   interrupts (counted per vector), the CC handshake;
+ * - "the host driver": host memory (a byte array at a 64-bit bus address),
+ *   SQ tails and CQ heads it rings as doorbells, CQ entries it reaps by
+ *   phase tag.
+ *
+ * Doorbells and register writes become struct snap_event, delivered at
+ * once to the sink set with inproc_set_sink() (usually nvme_ctrl_event).
+ */
+#ifndef SNAP_HOST_INPROC_H
+#define SNAP_HOST_INPROC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "host.h"
+
+typedef void (*inproc_sink_t)(void *arg, const struct snap_event *ev);
+
+struct inproc_host {
+	struct snap_host host;
+	struct snap_fn_state *state;
+
+	/* host memory */
+	uint8_t *mem;
+	uint64_t mem_base;
+	uint64_t mem_size;
+	uint64_t mem_brk;
+	bool bus_master;	/* false: every DMA fails with -EIO */
+
+	/* the kernel's side */
+	uint32_t mqes;		/* CAP.MQES, 0's based */
+	uint16_t num_msix;
+	uint64_t irqs[SNAP_NVME_MAX_QUEUES];
+	uint32_t last_done_event;
+	uint32_t last_done_status;
+	unsigned int done_count;
+	unsigned int einval;	/* calls that broke the /dev/snap contract */
+	uint64_t dma_calls;
+	uint64_t dma_segs;
+
+	/* the host driver's side */
+	uint32_t sq_tail[SNAP_NVME_MAX_QUEUES];
+	uint32_t cq_head[SNAP_NVME_MAX_QUEUES];
+	uint8_t cq_phase[SNAP_NVME_MAX_QUEUES];
+
+	/* local buffers */
+	unsigned long bufs_out;
+	long buf_fail;		/* > 0: that many more allocations fail */
+	/* Reuse freed buffers (benchmarks: large heap buffers cost an mmap
+	 * and page faults each time). Off by default, so that ASan sees a
+	 * use after free. */
+	bool buf_cache;
+	struct inproc_buf *cached;
+	unsigned int nr_cached;
+
+	inproc_sink_t sink;
+	void *sink_arg;
+};
+
+#define INPROC_MEM_BASE		0x100000000ull
+#define INPROC_BUF_CACHE_MAX	64
+
+struct inproc_host *inproc_create(uint64_t mem_size, uint32_t mqes,
+				  uint16_t num_msix);
+void inproc_destroy(struct inproc_host *h);
+void inproc_set_sink(struct inproc_host *h, inproc_sink_t sink, void *arg);
+
+/* Host memory: allocate (bump, zeroed), and reach by bus address. */
+uint64_t inproc_mem_alloc(struct inproc_host *h, uint64_t len, uint64_t align);
+void *inproc_mem_ptr(struct inproc_host *h, uint64_t addr, uint64_t len);
+
+/* Registers: the CC handshake as the host driver starts it. */
+void inproc_enable(struct inproc_host *h, uint16_t asqs, uint16_t acqs,
+		   uint64_t asq, uint64_t acq, uint32_t cc);
+void inproc_disable(struct inproc_host *h);
+void inproc_shutdown(struct inproc_host *h);
+void inproc_func_reset(struct inproc_host *h);
+bool inproc_ready(const struct inproc_host *h);
+
+/* Queues, as the host driver uses them. */
+int inproc_sq_write(struct inproc_host *h, uint16_t qid, const void *sqe);
+void inproc_sq_ring(struct inproc_host *h, uint16_t qid);
+int inproc_submit(struct inproc_host *h, uint16_t qid, const void *sqe);
+/* One CQE if the phase tag says it is new (1), else 0; the head doorbell
+ * is rung unless no_doorbell. */
+int inproc_reap(struct inproc_host *h, uint16_t cqid, void *cqe);
+int inproc_reap_quiet(struct inproc_host *h, uint16_t cqid, void *cqe);
+void inproc_cq_ring(struct inproc_host *h, uint16_t cqid);
+
+#endif /* SNAP_HOST_INPROC_H */

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The NVMe controller engine: serves one emulated NVMe function. Single
+ * threaded: every entry point runs on the thread of the function's queue
+ * group, and nothing runs behind the caller's back (no threads, no
+ * timers); backend completions arrive through nvme_ctrl_poll().
+ */
+#ifndef SNAP_NVME_CTRL_H
+#define SNAP_NVME_CTRL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../host.h"
+#include "../bdev/bdev.h"
+
+struct nvme_ctrl;
+
+struct nvme_ctrl_cfg {
+	uint16_t cntlid;
+	uint16_t vid;		/* PCI vendor id, also VID/SSVID in Identify */
+	char sn[21];
+	char mn[41];
+	char fr[9];
+	char subnqn[224];
+	uint32_t nn;		/* namespace ids 1..nn, at most NVME_MAX_NN */
+	uint16_t max_io_queues;	/* I/O SQs (and CQs) the host may create */
+	uint16_t num_msix;	/* the function's MSI-X vectors */
+	uint8_t mdts;		/* log2 of max transfer in 4 KiB pages, 1-9 */
+	uint16_t mqes;		/* CAP.MQES: max queue entries, 0's based */
+};
+
+#define NVME_MAX_NN		1024
+#define NVME_AERL		3	/* 4 outstanding AERs */
+#define NVME_ACL		3	/* 4 outstanding Aborts */
+#define NVME_ELPE		63	/* 64 error log entries */
+
+/* Fill cfg with usable defaults (tests and the daemon override fields). */
+void nvme_ctrl_cfg_default(struct nvme_ctrl_cfg *cfg);
+
+/* A controller serving host h (whose state must stay valid). */
+struct nvme_ctrl *nvme_ctrl_create(const struct nvme_ctrl_cfg *cfg,
+				   struct snap_host *h);
+/* Frees the controller; backend I/O must have completed (poll until
+ * nvme_ctrl_idle()). */
+void nvme_ctrl_destroy(struct nvme_ctrl *c);
+
+/*
+ * Namespaces. Attaching or detaching raises a Namespace Attribute Changed
+ * event for a host that asked for it. The bdev stays the caller's.
+ * -EINVAL bad nsid, -EEXIST attached already, -ENOENT not attached,
+ * -EBUSY commands are in flight on it (detach: suspend and drain first).
+ */
+int nvme_ctrl_attach_ns(struct nvme_ctrl *c, uint32_t nsid, struct bdev *b,
+			const uint8_t uuid[16]);
+int nvme_ctrl_detach_ns(struct nvme_ctrl *c, uint32_t nsid);
+
+/* A struct snap_event for this function. */
+void nvme_ctrl_event(struct nvme_ctrl *c, const struct snap_event *ev);
+/* Run backend completions and pending work; returns how much was done. */
+int nvme_ctrl_poll(struct nvme_ctrl *c);
+
+/*
+ * Suspend: fetch nothing new, let what is in flight finish; the host sees
+ * a pause. Resume: go on from each SQ's head.
+ */
+void nvme_ctrl_suspend(struct nvme_ctrl *c);
+void nvme_ctrl_resume(struct nvme_ctrl *c);
+/* Nothing in flight but parked Asynchronous Event Requests. */
+bool nvme_ctrl_idle(const struct nvme_ctrl *c);
+
+/*
+ * After a daemon restart: take over the queues and in-flight commands
+ * recorded in the function state and run those commands again.
+ * Returns how many were re-issued.
+ */
+int nvme_ctrl_recover(struct nvme_ctrl *c);
+
+/* Health counters, as SMART reports them. */
+struct nvme_ctrl_stats {
+	uint64_t bytes_read;
+	uint64_t bytes_written;
+	uint64_t read_cmds;
+	uint64_t write_cmds;
+	uint64_t media_errors;
+	uint64_t error_count;
+};
+void nvme_ctrl_get_stats(const struct nvme_ctrl *c, struct nvme_ctrl_stats *s);
+
+#endif /* SNAP_NVME_CTRL_H */

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The NVMe engine's internals, shared by its files. */
+#ifndef SNAP_NVME_INT_H
+#define SNAP_NVME_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "nvme_ctrl.h"
+#include "nvme_spec.h"
+
+#define NVME_PAGE_SIZE		4096u	/* CAP.MPSMIN = MPSMAX = 4 KiB */
+#define NVME_FETCH_BATCH	64	/* SQEs fetched with one DMA */
+
+/* ---- data pointers: PRP lists and SGLs walked into host segments ---- */
+
+/* A piece of the host's data buffer; bucket: SGL bit bucket, no memory */
+struct nvme_dseg {
+	uint64_t addr;
+	uint32_t len;
+	uint32_t bucket;
+};
+
+/* Enough for 2 MiB in 4 KiB pages plus an unaligned start; SGLs with more
+ * descriptors than that are refused. */
+#define NVME_DPTR_MAX_SEGS	520
+#define NVME_DPTR_INLINE	4
+
+struct nvme_dptr {
+	struct nvme_dseg *segs;
+	unsigned int nr, cap;
+	uint64_t total;
+	struct nvme_dseg inl[NVME_DPTR_INLINE];
+};
+
+/* Reads host memory (PRP lists, SGL segments) for the walkers. */
+struct nvme_host_reader {
+	int (*read)(void *ctx, uint64_t addr, void *dst, uint32_t len);
+	void *ctx;
+};
+
+void nvme_dptr_init(struct nvme_dptr *d);
+void nvme_dptr_free(struct nvme_dptr *d);
+int nvme_dptr_add(struct nvme_dptr *d, uint64_t addr, uint32_t len,
+		  bool bucket);
+/* Status (0 or NVME_SC_* | DNR) of walking a PRP pair for len bytes. */
+uint16_t nvme_prp_map(const struct nvme_host_reader *r, uint64_t prp1,
+		      uint64_t prp2, uint32_t len, uint32_t page_size,
+		      struct nvme_dptr *out);
+/* Same for an SGL; bit buckets only when the transfer is to the host. */
+uint16_t nvme_sgl_map(const struct nvme_host_reader *r,
+		      const struct nvme_sgl_desc *sgl, uint32_t len,
+		      bool allow_bucket, struct nvme_dptr *out);
+
+/* ---- commands ---- */
+
+struct nvme_ns {
+	uint32_t nsid;
+	struct bdev *bdev;
+	uint8_t uuid[16];
+	uint8_t lbads;		/* log2 of the block size */
+	uint64_t nsze;		/* blocks */
+	unsigned int inflight;
+};
+
+struct nvme_req;
+typedef void (*nvme_req_step_t)(struct nvme_req *r);
+
+struct nvme_req {
+	struct nvme_ctrl *ctrl;
+	struct nvme_sqe cmd;
+	uint16_t sqid;
+	uint16_t slot;
+	uint32_t gen;		/* controller generation at fetch */
+	bool used;
+	bool recovered;		/* run again after a daemon restart */
+	uint16_t status;
+	uint32_t dw0;
+	struct nvme_req *next;	/* CQ pending list, AER list, buffer wait */
+
+	struct nvme_ns *ns;
+	struct nvme_dptr dptr;
+	void *buf;
+	size_t buf_len;
+	void *buf2;		/* Compare: the host's data */
+	size_t buf2_len;
+	uint64_t slba;		/* for the error log */
+	struct bdev_io bio;
+	unsigned int step;	/* DSM range / Flush namespace being worked */
+	nvme_req_step_t resume;	/* runs again once a buffer is free */
+};
+
+struct nvme_sq {
+	bool deleting;
+	struct nvme_req *delete_req;	/* the Delete I/O SQ waiting */
+	unsigned int inflight;
+};
+
+struct nvme_cq {
+	struct nvme_req *pend_head, *pend_tail;
+	unsigned int nr_pend;
+	bool blocked;		/* host CQ full: wait for a head doorbell */
+};
+
+struct nvme_features {
+	uint32_t arbitration;
+	uint32_t power_mgmt;
+	uint16_t temp_over;
+	uint16_t temp_under;
+	uint32_t err_recovery;
+	bool vwc;
+	uint32_t irq_coalesce;
+	uint32_t irq_config_cd[SNAP_NVME_MAX_QUEUES];	/* by vector, CD bit */
+	uint32_t write_atomic;
+	uint32_t async_event;
+	uint32_t kato;
+	uint8_t host_behavior[NVME_HOST_BEHAVIOR_SIZE];
+	uint16_t nsqa, ncqa;	/* granted I/O queues, 0's based */
+	bool nr_queues_set;
+};
+
+enum nvme_ctrl_state {
+	NVME_CTRL_DISABLED,
+	NVME_CTRL_ENABLED,
+	NVME_CTRL_DISABLING,	/* waiting for in-flight I/O to drain */
+	NVME_CTRL_SHUTTING_DOWN,
+	NVME_CTRL_SHUTDOWN,
+};
+
+struct nvme_ctrl {
+	struct nvme_ctrl_cfg cfg;
+	struct snap_host *host;
+	struct snap_fn_state *st;
+	enum nvme_ctrl_state state;
+	bool suspended;
+	bool answer_disable;	/* DISABLE wants CTRL_DONE (not FUNC_RESET) */
+	bool shutdown_flushing;
+	uint32_t gen;
+
+	struct nvme_sq sq[SNAP_NVME_MAX_QUEUES];
+	struct nvme_cq cq[SNAP_NVME_MAX_QUEUES];
+	struct nvme_req reqs[SNAP_INFLIGHT_MAX];
+	uint16_t free_slots[SNAP_INFLIGHT_MAX];
+	unsigned int nr_free;
+	unsigned int nr_used;
+
+	struct nvme_ns **ns;	/* by nsid - 1 */
+	struct nvme_features feat;
+
+	struct nvme_req *aer[NVME_AERL + 1];
+	unsigned int nr_aer;
+	bool aen_ns_pending;	/* NS changed, not yet reported */
+	bool aen_ns_masked;	/* reported, log not yet read */
+	bool aen_temp_pending;
+	uint32_t changed_ns[NVME_CHANGED_NS_MAX];
+	unsigned int nr_changed;
+	bool changed_overflow;
+
+	struct nvme_error_log_entry errlog[NVME_ELPE + 1];
+	struct nvme_ctrl_stats stats;
+	struct timespec born;
+
+	struct nvme_req *buf_wait_head, *buf_wait_tail;
+	void *scratch;		/* NVME_PAGE_SIZE: list reads */
+	void *sqe_buf;		/* NVME_FETCH_BATCH SQEs */
+	struct bdev_io shutdown_bio;
+	uint32_t shutdown_step;
+};
+
+/* ctrl.c */
+void nvme_req_complete(struct nvme_req *r, uint16_t status, uint32_t dw0);
+void nvme_req_wait_buffer(struct nvme_req *r, nvme_req_step_t resume);
+uint16_t nvme_req_map_data(struct nvme_req *r, uint32_t len, bool to_host);
+int nvme_req_alloc_buf(struct nvme_req *r, size_t len);
+int nvme_dma_dptr(struct nvme_ctrl *c, enum snap_dma_dir dir,
+		  const struct nvme_dptr *d, void *buf, size_t len);
+uint16_t nvme_req_copy_to_host(struct nvme_req *r, const void *data,
+			       uint32_t len);
+uint16_t nvme_req_copy_from_host(struct nvme_req *r, void *data,
+				 uint32_t len);
+struct nvme_ns *nvme_ctrl_ns(struct nvme_ctrl *c, uint32_t nsid);
+uint16_t nvme_errno_to_status(int err, enum bdev_op op);
+void nvme_ctrl_release_aers(struct nvme_ctrl *c);
+
+/* admin.c */
+void nvme_admin_exec(struct nvme_req *r);
+void nvme_aen_ns_changed(struct nvme_ctrl *c, uint32_t nsid);
+void nvme_aen_run(struct nvme_ctrl *c);
+/* identify.c */
+void nvme_identify(struct nvme_req *r);
+/* features.c */
+void nvme_features_reset(struct nvme_ctrl *c);
+void nvme_set_features(struct nvme_req *r);
+void nvme_get_features(struct nvme_req *r);
+/* log.c */
+void nvme_get_log_page(struct nvme_req *r);
+void nvme_log_error(struct nvme_ctrl *c, const struct nvme_req *r,
+		    uint16_t status);
+/* io.c */
+void nvme_io_exec(struct nvme_req *r);
+
+static inline uint16_t nvme_dnr(uint16_t sc)
+{
+	return sc | NVME_STATUS_DNR;
+}
+
+#endif /* SNAP_NVME_INT_H */

@@ -1,0 +1,519 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Queues and controller state: ring wrap and phase tags, a full CQ,
+ * doorbells out of range, Delete I/O SQ with commands in flight, CC
+ * disable / shutdown / function reset with backend I/O outstanding,
+ * suspend and resume, and a daemon restart taking over the state.
+ */
+#include "nvme_harness.h"
+
+static struct nvme_sqe read_cmd(struct harness *t, uint32_t nsid, uint64_t a)
+{
+	struct nvme_sqe s = h_sqe(t, NVME_IO_READ, nsid);
+
+	s.prp1 = a;
+	return s;
+}
+
+static void test_wrap_and_phase(void **state)
+{
+	struct harness *t = h_new();
+	struct nvme_cqe cqe;
+	uint64_t a;
+	int i;
+
+	(void)state;
+	h_buf(t, 4096, &a);
+	h_io_queue(t, 1, 4);	/* 3 usable entries */
+	for (i = 0; i < 20; i++) {
+		struct nvme_sqe s = read_cmd(t, 1, a);
+
+		assert_int_equal(h_run_on(t, 1, 1, &s), 0);
+		assert_int_equal(t->last.sqhd, (i + 1) % 4);
+	}
+	/* five trips round the CQ: the host's phase flipped each time */
+	assert_int_equal(t->h->cq_phase[1], (20 / 4) % 2 ? 0 : 1);
+	assert_int_equal(inproc_reap(t->h, 1, &cqe), 0);
+	assert_int_equal(t->h->irqs[1], 20);
+	h_free(t);
+}
+
+static void test_cq_full_then_drained(void **state)
+{
+	struct harness *t = h_new();
+	struct nvme_cqe cqe;
+	uint64_t a;
+	int i, got = 0;
+
+	(void)state;
+	h_buf(t, 4096, &a);
+	assert_int_equal(h_create_cq(t, 1, 4, 1, true), 0);	/* room for 3 */
+	assert_int_equal(h_create_sq(t, 1, 16, 1), 0);
+	for (i = 0; i < 8; i++) {
+		struct nvme_sqe s = read_cmd(t, 1, a);
+
+		assert_int_equal(inproc_sq_write(t->h, 1, &s), 0);
+	}
+	inproc_sq_ring(t->h, 1);
+	nvme_ctrl_poll(t->c);
+	/* three posted, five waiting for room, none lost */
+	while (inproc_reap_quiet(t->h, 1, &cqe))
+		got++;
+	assert_int_equal(got, 3);
+	assert_false(nvme_ctrl_idle(t->c));
+	/* the head doorbell lets the rest out */
+	inproc_cq_ring(t->h, 1);
+	while (got < 8) {
+		int n = 0;
+
+		while (inproc_reap_quiet(t->h, 1, &cqe)) {
+			assert_int_equal(cqe.status >> 1, 0);
+			n++;
+		}
+		assert_true(n > 0);
+		got += n;
+		inproc_cq_ring(t->h, 1);
+	}
+	assert_true(nvme_ctrl_idle(t->c));
+	h_free(t);
+}
+
+static void test_sq_doorbell_out_of_range(void **state)
+{
+	struct harness *t = h_new();
+	uint64_t a;
+	struct nvme_sqe s;
+
+	(void)state;
+	h_buf(t, 4096, &a);
+	h_io_queue(t, 1, 8);
+	t->h->state->sq[1].doorbell = 8;	/* beyond the ring */
+	nvme_ctrl_poll(t->c);
+	assert_int_equal(t->h->state->sq[1].head, 0);
+	/* a sane value afterwards works */
+	s = read_cmd(t, 1, a);
+	assert_int_equal(h_run_on(t, 1, 1, &s), 0);
+	h_free(t);
+}
+
+static void test_many_commands_batched(void **state)
+{
+	struct harness *t = h_new();
+	struct nvme_cqe cqe;
+	uint64_t a;
+	int i, got = 0;
+
+	(void)state;
+	h_buf(t, 4096, &a);
+	h_io_queue(t, 1, 256);
+	for (i = 0; i < 200; i++) {
+		struct nvme_sqe s = read_cmd(t, 1, a);
+
+		assert_int_equal(inproc_sq_write(t->h, 1, &s), 0);
+	}
+	inproc_sq_ring(t->h, 1);
+	while (inproc_reap_quiet(t->h, 1, &cqe))
+		got++;
+	assert_int_equal(got, 200);
+	/* completions go out in batches of up to 64, one interrupt each */
+	assert_true(t->h->irqs[1] <= 8);
+	inproc_cq_ring(t->h, 1);
+	h_free(t);
+}
+
+static void test_delete_sq_with_inflight(void **state)
+{
+	struct harness *t = h_new();
+	struct man_bdev *m = man_create(64, 512);
+	struct nvme_sqe s, del;
+	struct nvme_cqe cqe;
+	uint64_t a;
+
+	(void)state;
+	h_buf(t, 4096, &a);
+	assert_int_equal(nvme_ctrl_attach_ns(t->c, 2, &m->b, NULL), 0);
+	h_io_queue(t, 1, 16);
+	s = read_cmd(t, 2, a);
+	assert_int_equal(inproc_submit(t->h, 1, &s), 0);
+	assert_int_equal(m->n, 1);
+	del = h_sqe(t, NVME_ADM_DELETE_SQ, 0);
+	del.cdw10 = 1;
+	assert_int_equal(inproc_submit(t->h, 0, &del), 0);
+	/* the delete waits for the read */
+	assert_int_equal(inproc_reap(t->h, 0, &cqe), 0);
+	assert_int_not_equal(t->h->state->sq[1].size, 0);
+	man_complete(m, 0);
+	nvme_ctrl_poll(t->c);
+	assert_int_equal(inproc_reap(t->h, 1, &cqe), 1);
+	assert_int_equal(cqe.cid, s.cid);
+	nvme_ctrl_poll(t->c);
+	assert_int_equal(inproc_reap(t->h, 0, &cqe), 1);
+	assert_int_equal(cqe.cid, del.cid);
+	assert_int_equal(cqe.status >> 1, 0);
+	assert_int_equal(t->h->state->sq[1].size, 0);
+	assert_int_equal(h_delete(t, NVME_ADM_DELETE_CQ, 1), 0);
+	assert_int_equal(nvme_ctrl_detach_ns(t->c, 2), 0);
+	bdev_destroy(&m->b);
+	h_free(t);
+}
+
+static void test_disable_during_sq_delete(void **state)
+{
+	struct harness *t = h_new();
+	struct man_bdev *m = man_create(64, 512);
+	struct nvme_sqe s, del;
+	uint64_t a;
+
+	(void)state;
+	h_buf(t, 4096, &a);
+	assert_int_equal(nvme_ctrl_attach_ns(t->c, 2, &m->b, NULL), 0);
+	h_io_queue(t, 1, 16);
+	s = read_cmd(t, 2, a);
+	assert_int_equal(inproc_submit(t->h, 1, &s), 0);
+	del = h_sqe(t, NVME_ADM_DELETE_SQ, 0);
+	del.cdw10 = 1;
+	assert_int_equal(inproc_submit(t->h, 0, &del), 0);
+	/* reset while the delete waits: both commands are dropped */
+	t->h->done_count = 0;
+	inproc_disable(t->h);
+	assert_int_equal(t->h->done_count, 0);
+	man_complete(m, 0);
+	nvme_ctrl_poll(t->c);
+	assert_int_equal(t->h->done_count, 1);
+	assert_true(nvme_ctrl_idle(t->c));
+	h_enable(t);
+	h_io_queue(t, 1, 16);
+	assert_int_equal(nvme_ctrl_detach_ns(t->c, 2), 0);
+	bdev_destroy(&m->b);
+	h_free(t);
+}
+
+static void test_disable_drains(void **state)
+{
+	struct harness *t = h_new();
+	struct man_bdev *m = man_create(64, 512);
+	struct nvme_sqe s;
+	struct nvme_cqe cqe;
+	uint64_t a;
+
+	(void)state;
+	h_buf(t, 4096, &a);
+	assert_int_equal(nvme_ctrl_attach_ns(t->c, 2, &m->b, NULL), 0);
+	h_io_queue(t, 1, 16);
+	s = read_cmd(t, 2, a);
+	assert_int_equal(inproc_submit(t->h, 1, &s), 0);
+	s = h_sqe(t, NVME_ADM_ASYNC_EVENT, 0);
+	assert_int_equal(inproc_submit(t->h, 0, &s), 0);
+	t->h->done_count = 0;
+	inproc_disable(t->h);
+	/* not answered while the backend holds a buffer */
+	assert_int_equal(t->h->done_count, 0);
+	assert_true(inproc_ready(t->h));
+	man_complete(m, 0);
+	nvme_ctrl_poll(t->c);
+	assert_int_equal(t->h->done_count, 1);
+	assert_int_equal(t->h->last_done_event, SNAP_EV_CTRL_DISABLE);
+	assert_false(inproc_ready(t->h));
+	/* nothing was posted for the dropped commands */
+	assert_int_equal(inproc_reap_quiet(t->h, 0, &cqe), 0);
+	/* enable again: a fresh controller */
+	h_enable(t);
+	assert_true(inproc_ready(t->h));
+	h_io_queue(t, 1, 16);
+	s = read_cmd(t, 1, a);
+	assert_int_equal(h_run_on(t, 1, 1, &s), 0);
+	assert_int_equal(nvme_ctrl_detach_ns(t->c, 2), 0);
+	bdev_destroy(&m->b);
+	h_free(t);
+}
+
+static void test_disable_idle_answers_at_once(void **state)
+{
+	struct harness *t = h_new();
+
+	(void)state;
+	h_io_queue(t, 1, 16);
+	inproc_disable(t->h);
+	assert_int_equal(t->h->last_done_event, SNAP_EV_CTRL_DISABLE);
+	assert_false(inproc_ready(t->h));
+	assert_int_equal(t->h->state->sq[1].size, 0);
+	h_free(t);
+}
+
+static void test_enable_bad_cc(void **state)
+{
+	struct harness *t = h_new();
+	uint64_t asq = inproc_mem_alloc(t->h, 4096, 4096);
+
+	(void)state;
+	inproc_disable(t->h);
+	/* MPS 8 KiB: CAP says 4 KiB only */
+	inproc_enable(t->h, 15, 15, asq, asq, (1u << 7) | (6u << 16) | (4u << 20));
+	assert_int_equal(t->h->last_done_event, SNAP_EV_CTRL_ENABLE);
+	assert_int_not_equal(t->h->last_done_status, 0);
+	assert_false(inproc_ready(t->h));
+	/* CSS other than NVM */
+	inproc_enable(t->h, 15, 15, asq, asq, (7u << 4) | (6u << 16) | (4u << 20));
+	assert_int_not_equal(t->h->last_done_status, 0);
+	/* 128-byte SQEs */
+	inproc_enable(t->h, 15, 15, asq, asq, (7u << 16) | (4u << 20));
+	assert_int_not_equal(t->h->last_done_status, 0);
+	/* and a valid one */
+	inproc_enable(t->h, 15, 15, asq, asq, (6u << 16) | (4u << 20));
+	assert_int_equal(t->h->last_done_status, 0);
+	inproc_disable(t->h);
+	h_enable(t);
+	assert_true(inproc_ready(t->h));
+	h_free(t);
+}
+
+static void test_shutdown_flushes(void **state)
+{
+	struct harness *t = h_new();
+	struct man_bdev *m = man_create(64, 512);
+	struct nvme_sqe s;
+	struct nvme_cqe cqe;
+	uint64_t a;
+
+	(void)state;
+	h_buf(t, 4096, &a);
+	assert_int_equal(nvme_ctrl_attach_ns(t->c, 2, &m->b, NULL), 0);
+	h_io_queue(t, 1, 16);
+	s = read_cmd(t, 2, a);
+	assert_int_equal(inproc_submit(t->h, 1, &s), 0);
+	t->h->done_count = 0;
+	inproc_shutdown(t->h);
+	assert_int_equal(t->h->done_count, 0);
+	/* the read finishes and is posted; then the flush of each namespace */
+	man_complete(m, 0);
+	nvme_ctrl_poll(t->c);
+	assert_int_equal(inproc_reap(t->h, 1, &cqe), 1);
+	assert_int_equal(t->h->done_count, 0);
+	assert_int_equal(m->n, 1);
+	assert_int_equal(m->io[0]->op, BDEV_OP_FLUSH);
+	man_complete(m, 0);
+	assert_int_equal(t->h->done_count, 1);
+	assert_int_equal(t->h->last_done_event, SNAP_EV_CTRL_SHUTDOWN);
+	assert_int_equal(t->h->state->csts & NVME_CSTS_SHST_MASK, NVME_CSTS_SHST_COMPLETE);
+	/* no fetching after shutdown */
+	s = read_cmd(t, 1, a);
+	assert_int_equal(inproc_submit(t->h, 1, &s), 0);
+	nvme_ctrl_poll(t->c);
+	assert_int_equal(inproc_reap(t->h, 1, &cqe), 0);
+	inproc_disable(t->h);
+	assert_int_equal(t->h->last_done_event, SNAP_EV_CTRL_DISABLE);
+	assert_int_equal(nvme_ctrl_detach_ns(t->c, 2), 0);
+	bdev_destroy(&m->b);
+	h_free(t);
+}
+
+static void test_func_reset(void **state)
+{
+	struct harness *t = h_new();
+	struct man_bdev *m = man_create(64, 512);
+	struct nvme_sqe s;
+	uint64_t a;
+
+	(void)state;
+	h_buf(t, 4096, &a);
+	assert_int_equal(nvme_ctrl_attach_ns(t->c, 2, &m->b, NULL), 0);
+	h_io_queue(t, 1, 16);
+	s = read_cmd(t, 2, a);
+	assert_int_equal(inproc_submit(t->h, 1, &s), 0);
+	t->h->done_count = 0;
+	t->h->bus_master = false;
+	inproc_func_reset(t->h);
+	/* the late completion is dropped without DMA or CQE */
+	man_complete(m, 0);
+	nvme_ctrl_poll(t->c);
+	assert_true(nvme_ctrl_idle(t->c));
+	assert_int_equal(t->h->done_count, 0);	/* FLR is not answered */
+	t->h->bus_master = true;
+	h_enable(t);
+	assert_true(inproc_ready(t->h));
+	assert_int_equal(nvme_ctrl_detach_ns(t->c, 2), 0);
+	bdev_destroy(&m->b);
+	h_free(t);
+}
+
+static void test_suspend_pauses(void **state)
+{
+	struct harness *t = h_new();
+	struct nvme_sqe s;
+	struct nvme_cqe cqe;
+	uint64_t a;
+
+	(void)state;
+	h_buf(t, 4096, &a);
+	h_io_queue(t, 1, 16);
+	nvme_ctrl_suspend(t->c);
+	s = read_cmd(t, 1, a);
+	assert_int_equal(inproc_submit(t->h, 1, &s), 0);
+	nvme_ctrl_poll(t->c);
+	/* paused, not failed */
+	assert_int_equal(inproc_reap(t->h, 1, &cqe), 0);
+	assert_int_equal(t->h->state->sq[1].head, 0);
+	nvme_ctrl_resume(t->c);
+	assert_int_equal(inproc_reap(t->h, 1, &cqe), 1);
+	assert_int_equal(cqe.status >> 1, 0);
+	h_free(t);
+}
+
+static void restart_sink(void *arg, const struct snap_event *ev)
+{
+	nvme_ctrl_event(arg, ev);
+}
+
+static void test_restart_recovers_inflight(void **state)
+{
+	struct harness *t = h_new();
+	struct man_bdev *m = man_create(64, 512);
+	struct nvme_ctrl *c2;
+	struct nvme_sqe s1, s2;
+	struct nvme_cqe cqe;
+	uint64_t a;
+	uint8_t *p = h_buf(t, 8192, &a);
+	unsigned int i, used = 0;
+
+	(void)state;
+	assert_int_equal(nvme_ctrl_attach_ns(t->c, 2, &m->b, NULL), 0);
+	h_io_queue(t, 1, 16);
+	s1 = read_cmd(t, 2, a);
+	s2 = read_cmd(t, 2, a + 4096);
+	assert_int_equal(inproc_submit(t->h, 1, &s1), 0);
+	assert_int_equal(inproc_submit(t->h, 1, &s2), 0);
+	for (i = 0; i < SNAP_INFLIGHT_MAX; i++)
+		used += !!(t->h->state->inflight[i].flags & SNAP_INFLIGHT_USED);
+	assert_int_equal(used, 2);
+	assert_int_equal(t->h->state->sq[1].head, 2);
+
+	/* the daemon dies: its backend I/O is lost with it */
+	m->n = 0;
+	c2 = nvme_ctrl_create(&t->cfg, &t->h->host);
+	assert_non_null(c2);
+	assert_int_equal(nvme_ctrl_attach_ns(c2, 1, t->ns1, NULL), 0);
+	assert_int_equal(nvme_ctrl_attach_ns(c2, 2, &m->b, NULL), 0);
+	inproc_set_sink(t->h, restart_sink, c2);
+	assert_int_equal(nvme_ctrl_recover(c2), 2);
+	assert_int_equal(m->n, 2);
+	man_complete(m, 0);
+	nvme_ctrl_poll(c2);
+	assert_int_equal(inproc_reap(t->h, 1, &cqe), 1);
+	assert_int_equal(inproc_reap(t->h, 1, &cqe), 1);
+	assert_int_equal(inproc_reap(t->h, 1, &cqe), 0);
+	assert_int_equal(p[0], 0x5a);
+	assert_int_equal(p[4096], 0x5a);
+	/* and it serves on */
+	s1 = read_cmd(t, 1, a);
+	assert_int_equal(inproc_submit(t->h, 1, &s1), 0);
+	assert_int_equal(inproc_reap(t->h, 1, &cqe), 1);
+	assert_int_equal(cqe.cid, s1.cid);
+
+	/* the old engine is gone: free it without its queues' state */
+	nvme_ctrl_destroy(t->c);
+	t->c = c2;
+	assert_int_equal(nvme_ctrl_detach_ns(t->c, 2), 0);
+	bdev_destroy(&m->b);
+	h_free(t);
+}
+
+static void test_restart_settles_head(void **state)
+{
+	struct harness *t = h_new();
+	struct snap_inflight_slot *slot;
+	struct nvme_ctrl *c2;
+	struct nvme_sqe s;
+	struct nvme_cqe cqe;
+	uint64_t a;
+	int got = 0;
+
+	(void)state;
+	h_buf(t, 4096, &a);
+	h_io_queue(t, 1, 16);
+	/* a command recorded, the daemon killed before it moved the head */
+	s = read_cmd(t, 1, a);
+	assert_int_equal(inproc_sq_write(t->h, 1, &s), 0);
+	t->h->state->sq[1].doorbell = 1;
+	slot = &t->h->state->inflight[7];
+	slot->sqid = 1;
+	slot->tag = 0;
+	slot->flags = SNAP_INFLIGHT_USED;
+	memcpy(slot->sqe, &s, 64);
+	c2 = nvme_ctrl_create(&t->cfg, &t->h->host);
+	assert_non_null(c2);
+	assert_int_equal(nvme_ctrl_attach_ns(c2, 1, t->ns1, NULL), 0);
+	inproc_set_sink(t->h, restart_sink, c2);
+	assert_int_equal(nvme_ctrl_recover(c2), 1);
+	while (inproc_reap(t->h, 1, &cqe))
+		got++;
+	assert_int_equal(got, 1);	/* run once, not twice */
+	nvme_ctrl_destroy(t->c);
+	t->c = c2;
+	h_free(t);
+}
+
+static void test_restart_reruns_queue_commands(void **state)
+{
+	struct harness *t = h_new();
+	struct nvme_ctrl *c2;
+	struct nvme_sqe cq = h_sqe(t, NVME_ADM_CREATE_CQ, 0);
+	struct nvme_sqe del = h_sqe(t, NVME_ADM_DELETE_SQ, 0);
+	struct snap_inflight_slot *slot;
+	struct nvme_cqe cqe;
+	uint64_t a;
+
+	(void)state;
+	h_buf(t, 4096, &a);
+	h_io_queue(t, 1, 16);
+	/* the old daemon created CQ 2 and deleted SQ 1, then died before
+	 * posting either completion */
+	cq.prp1 = inproc_mem_alloc(t->h, 4096, 4096);
+	cq.cdw10 = 2 | (15u << 16);
+	cq.cdw11 = 1;
+	assert_int_equal(h_admin(t, &cq), 0);
+	del.cdw10 = 1;
+	assert_int_equal(h_admin(t, &del), 0);
+	slot = &t->h->state->inflight[3];
+	slot->sqid = 0;
+	slot->tag = 100;
+	slot->flags = SNAP_INFLIGHT_USED;
+	memcpy(slot->sqe, &cq, 64);
+	slot = &t->h->state->inflight[4];
+	*slot = t->h->state->inflight[3];
+	memcpy(slot->sqe, &del, 64);
+	c2 = nvme_ctrl_create(&t->cfg, &t->h->host);
+	assert_non_null(c2);
+	assert_int_equal(nvme_ctrl_attach_ns(c2, 1, t->ns1, NULL), 0);
+	inproc_set_sink(t->h, restart_sink, c2);
+	assert_int_equal(nvme_ctrl_recover(c2), 2);
+	assert_int_equal(inproc_reap(t->h, 0, &cqe), 1);
+	assert_int_equal(cqe.status >> 1, 0);
+	assert_int_equal(inproc_reap(t->h, 0, &cqe), 1);
+	assert_int_equal(cqe.status >> 1, 0);
+	nvme_ctrl_destroy(t->c);
+	t->c = c2;
+	h_free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_wrap_and_phase),
+		cmocka_unit_test(test_cq_full_then_drained),
+		cmocka_unit_test(test_sq_doorbell_out_of_range),
+		cmocka_unit_test(test_many_commands_batched),
+		cmocka_unit_test(test_delete_sq_with_inflight),
+		cmocka_unit_test(test_disable_drains),
+		cmocka_unit_test(test_disable_during_sq_delete),
+		cmocka_unit_test(test_disable_idle_answers_at_once),
+		cmocka_unit_test(test_enable_bad_cc),
+		cmocka_unit_test(test_shutdown_flushes),
+		cmocka_unit_test(test_func_reset),
+		cmocka_unit_test(test_suspend_pauses),
+		cmocka_unit_test(test_restart_recovers_inflight),
+		cmocka_unit_test(test_restart_settles_head),
+		cmocka_unit_test(test_restart_reruns_queue_commands),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
