@@ -113,7 +113,7 @@ $(B)/tests/test_%: $(B)/tobj/tests/test_%.o \
 		$(patsubst userspace/%.c,$(B)/tobj/%.o,$(LIB_SRCS) $(SNAPADM_LIB_SRCS) \
 		$(SERVICE_LIB_SRCS))
 	@mkdir -p $(dir $@)
-	$(CC) $(TEST_CFLAGS) -o $@ $^ -lcmocka $(SNAPADM_LIBS)
+	$(CC) $(TEST_CFLAGS) -o $@ $^ -lcmocka $(SNAPADM_LIBS) -luring
 
 tests: $(TESTS)
 
