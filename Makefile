@@ -50,7 +50,7 @@ TESTHOST := selftests/snap_testhost
 # The NVMe engine's cost per command, in process (userspace/bench/).
 BENCH_BINS := $(patsubst userspace/bench/%.c,$(B)/bin/%,$(wildcard userspace/bench/*.c))
 
-BINS := $(B)/bin/snapadm $(SELFTEST_BINS) $(BENCH_BINS)
+BINS := $(B)/bin/snapadm $(B)/bin/snap_service $(SELFTEST_BINS) $(BENCH_BINS)
 
 # libFuzzer targets (clang); `make fuzz` runs each for FUZZ_RUNS inputs.
 FUZZ_CC ?= clang
@@ -89,6 +89,10 @@ $(B)/tobj/%.o: userspace/%.c
 $(B)/bin/snapadm: $(patsubst userspace/%.c,$(B)/obj/%.o,$(SNAPADM_SRCS) $(LIB_SRCS))
 	@mkdir -p $(dir $@)
 	$(CC) $(SNAP_CFLAGS) -o $@ $^ $(SNAPADM_LIBS)
+
+$(B)/bin/snap_service: $(patsubst userspace/%.c,$(B)/obj/%.o,$(SERVICE_SRCS) $(LIB_SRCS))
+	@mkdir -p $(dir $@)
+	$(CC) $(SNAP_CFLAGS) -o $@ $^ $(NL_LIBS) -luring
 
 $(B)/bin/%: selftests/%.c
 	@mkdir -p $(dir $@)

@@ -210,3 +210,64 @@ tap_summary() {
 	echo "$(grep -c '^not ok ' "$1") of $(grep -cE '^(not )?ok ' "$1") checks failed"
 }
 
+# ---- snap_service helpers (test_nvme_*) ----
+
+# snap_svc_start [ARGS]: snap_service in the background, attached; $SVC_PID.
+snap_svc_start() {
+	SNAP_MEMPOOL_SIZE_MB=${SNAP_MEMPOOL_SIZE_MB:-64} snap_service -l 4 "$@" \
+		>>/tmp/svc.log 2>&1 &
+	SVC_PID=$!
+	wait_for /sys/class/snap/sim0/daemon_pid "^$SVC_PID\$" 10 ||
+		fail "snap_service did not attach: $(cat /tmp/svc.log)"
+}
+
+# snap_nvme_ctrl NQN CTRL PF BDEV...: the seed's sequence, one namespace per
+# bdev (nsid 1, 2, ...), controller created suspended and then resumed.
+snap_nvme_ctrl() {
+	_nqn=$1 _ctrl=$2 _pf=$3
+	shift 3
+	snapadm nvme_subsystem_list 2>/dev/null | grep -q "$_nqn" ||
+		snapadm_run nvme_subsystem_create --nqn "$_nqn"
+	snapadm_run nvme_controller_create --nqn "$_nqn" --pf_id "$_pf" --ctrl "$_ctrl" --suspended
+	_nsid=1
+	for _b in "$@"; do
+		snapadm_run nvme_namespace_create --nqn "$_nqn" --bdev_name "$_b" --nsid $_nsid
+		snapadm_run nvme_controller_attach_ns --ctrl "$_ctrl" --nsid $_nsid
+		_nsid=$((_nsid + 1))
+	done
+	snapadm_run nvme_controller_resume --ctrl "$_ctrl"
+}
+
+# snap_nvme_bind PF: bind the stock nvme driver to NVMe PF PF and wait for
+# its first namespace; NVME_CTRL (nvme0) and NVME_NS (/dev/nvme0n1) tell which.
+snap_nvme_bind() {
+	_bdf=$(sysfs_read /sys/class/snap/sim0/functions/SNAPSIM00000NVMES1D${1}F0/bdf 2>/dev/null)
+	[ -n "$_bdf" ] || fail "NVMe PF $1 has no BDF"
+	modprobe nvme 2>/dev/null
+	echo "$_bdf" >/sys/bus/pci/drivers/nvme/bind || fail "binding $_bdf to nvme"
+	_n=0
+	while [ $_n -lt 300 ]; do
+		NVME_CTRL=$(ls "/sys/bus/pci/devices/$_bdf/nvme" 2>/dev/null | head -1)
+		[ -n "$NVME_CTRL" ] && [ -b "/dev/${NVME_CTRL}n1" ] && break
+		sleep 0.1
+		_n=$((_n + 1))
+	done
+	NVME_NS=/dev/${NVME_CTRL}n1
+	[ -b "$NVME_NS" ] || { dmesg | tail -20; tail -20 /tmp/svc.log; fail "no namespace after binding $_bdf"; }
+	NVME_BDFS="$NVME_BDFS $_bdf"
+}
+
+# Unbind what snap_nvme_bind bound and stop the daemon (for cleanups).
+snap_nvme_cleanup() {
+	for _b in $NVME_BDFS; do
+		[ -e "/sys/bus/pci/drivers/nvme/$_b" ] && echo "$_b" >/sys/bus/pci/drivers/nvme/unbind
+	done
+	NVME_BDFS=""
+	[ -n "$SVC_PID" ] && kill "$SVC_PID" 2>/dev/null
+	wait 2>/dev/null
+	SVC_PID=""
+	# The module may be unloaded once the daemon has let go of /dev/snap.
+	[ -e /sys/class/snap/sim0/daemon_pid ] &&
+		wait_for /sys/class/snap/sim0/daemon_pid '^0$' 10
+	return 0
+}

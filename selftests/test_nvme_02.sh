@@ -1,0 +1,61 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# fio with verify=crc32c through the stock nvme driver on malloc and uring backends: random and sequential mixes, 512 B to 1 MiB blocks, queue depth 1 to 128, two namespaces on one controller, two controllers on two PFs at once.
+. ./lib.sh
+
+cleanup() {
+	snap_nvme_cleanup
+	snap_cleanup
+}
+trap cleanup EXIT
+
+snap_load internal_cpu_model=1 nvme_emulation_enable=1 nvme_emulation_num_pf=2 \
+	nvme_emulation_num_msix=4 mempool_size_mb=64
+snap_need_family
+snap_svc_start
+
+dd if=/dev/zero of=/tmp/uring0.img bs=1M count=32 2>/dev/null
+snapadm_run bdev_malloc_create 32 512 -b Malloc0
+snapadm_run bdev_uring_create /tmp/uring0.img Uring0 4096
+snapadm_run bdev_malloc_create 16 4096 -b Malloc1
+snapadm_run bdev_null_create Null0 64 4096
+snap_nvme_ctrl nqn.2023-05.io.nvda.nvme:0 NVMeCtrl0 0 Malloc0 Uring0 Null0
+snap_nvme_ctrl nqn.2023-05.io.nvda.nvme:1 NVMeCtrl1 1 Malloc1
+snap_nvme_bind 0
+c0=$NVME_CTRL
+snap_nvme_bind 1
+c1=$NVME_CTRL
+[ -b /dev/${c0}n3 ] || fail "no third namespace on $c0"
+log "controllers $c0 (3 namespaces) and $c1 up"
+nvme list
+
+run_fio() {	# NAME ARGS...
+	_name=$1
+	shift
+	fio --name="$_name" --ioengine=libaio --direct=1 --verify=crc32c \
+		--verify_fatal=1 --size=8M --output=/tmp/fio.$_name "$@" ||
+		{ cat /tmp/fio.$_name; tail -20 /tmp/svc.log; fail "fio $_name"; }
+	log "fio $_name: $(grep -o 'IOPS=[^,]*' /tmp/fio.$_name | tr '\n' ' ')"
+}
+
+# 512-byte LBAs (Malloc0), random writes at QD 32, 512 B to 64 KiB.
+run_fio rand512 --filename=/dev/${c0}n1 --rw=randwrite --bsrange=512-64k \
+	--iodepth=32
+# 4 KiB LBAs on a file (Uring0), sequential 1 MiB at QD 4 and random 4 KiB at QD 128.
+run_fio seq1m --filename=/dev/${c0}n2 --rw=write --bs=1M --iodepth=4
+run_fio rand4k --filename=/dev/${c0}n2 --rw=randrw --bs=4k --iodepth=128
+# The null bdev holds nothing to verify: it must only complete everything.
+fio --name=null --filename=/dev/${c0}n3 --ioengine=libaio --direct=1 --rw=randrw \
+	--bs=4k --iodepth=32 --size=16M --output=/tmp/fio.null ||
+	{ cat /tmp/fio.null; fail "fio on the null bdev"; }
+log "fio null: $(grep -o 'IOPS=[^,]*' /tmp/fio.null | tr '\n' ' ')"
+# QD 1, and two controllers at once with two jobs each on disjoint ranges
+# (several I/O queues).
+run_fio qd1 --filename=/dev/${c1}n1 --rw=randwrite --bs=8k --iodepth=1 --size=2M
+fio --ioengine=libaio --direct=1 --verify=crc32c --verify_fatal=1 --size=4M \
+	--rw=randwrite --bs=16k --iodepth=16 --numjobs=2 --offset_increment=4M \
+	--output=/tmp/fio.both \
+	--name=a --filename=/dev/${c0}n1 --name=b --filename=/dev/${c1}n1 ||
+	{ cat /tmp/fio.both; fail "fio on both controllers"; }
+log "fio on both controllers at once: ok"
+exit 0

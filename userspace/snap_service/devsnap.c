@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * struct snap_host over /dev/snap: each engine operation is one
+ * SNAP_IOC_* call on the attached file. Local buffers are pieces of the
+ * mapped pool, so a local pointer translates to a pool offset by
+ * subtraction.
+ */
+#include "devsnap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define DEVSNAP_PATH	"/dev/snap"
+#define DEVSNAP_WANT	(SNAP_F_STATUS_REPORT | SNAP_F_DATAPATH)
+
+static int attach(struct devsnap *ds, char *why, size_t len)
+{
+	struct snap_ioc_attach at = {
+		.abi_major = SNAP_ABI_MAJOR,
+		.abi_minor = SNAP_ABI_MINOR,
+		.features = DEVSNAP_WANT,
+	};
+
+	if (ioctl(ds->fd, SNAP_IOC_ATTACH, &at) < 0) {
+		int err = errno;
+
+		if (err == EBUSY)
+			snprintf(why, len, "another daemon is attached to /dev/snap");
+		else
+			snprintf(why, len, "attaching to /dev/snap: %s", strerror(err));
+		return -err;
+	}
+	ds->features = at.features;
+	if ((at.features & DEVSNAP_WANT) != DEVSNAP_WANT) {
+		snprintf(why, len, "the module (ABI %u.%u) lacks the data path this daemon needs",
+			 at.abi_major, at.abi_minor);
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+static int map_pool(struct devsnap *ds, char *why, size_t len)
+{
+	struct snap_ioc_info info = { 0 };
+	void *p;
+
+	if (ioctl(ds->fd, SNAP_IOC_INFO, &info) < 0) {
+		snprintf(why, len, "SNAP_IOC_INFO: %s", strerror(errno));
+		return -errno;
+	}
+	if (!info.pool_size) {
+		snprintf(why, len, "the module reports no DMA pool");
+		return -ENOMEM;
+	}
+	p = mmap(NULL, info.pool_size, PROT_READ | PROT_WRITE, MAP_SHARED, ds->fd,
+		 SNAP_MMAP_POOL);
+	if (p == MAP_FAILED) {
+		snprintf(why, len, "mapping the %llu-byte DMA pool: %s",
+			 (unsigned long long)info.pool_size, strerror(errno));
+		return -errno;
+	}
+	ds->pool = p;
+	ds->pool_size = info.pool_size;
+	return 0;
+}
+
+int devsnap_open(struct devsnap *ds, const char *path, char *why, size_t len)
+{
+	int ret;
+
+	memset(ds, 0, sizeof(*ds));
+	ds->fd = open(path ? path : DEVSNAP_PATH, O_RDWR | O_CLOEXEC);
+	if (ds->fd < 0) {
+		ret = -errno;
+		snprintf(why, len, "%s: %s (is the snap module loaded?)",
+			 path ? path : DEVSNAP_PATH, strerror(errno));
+		return ret;
+	}
+	ret = attach(ds, why, len);
+	if (!ret)
+		ret = map_pool(ds, why, len);
+	if (ret) {
+		close(ds->fd);
+		ds->fd = -1;
+	}
+	return ret;
+}
+
+int devsnap_detach(struct devsnap *ds)
+{
+	return ioctl(ds->fd, SNAP_IOC_DETACH) < 0 ? -errno : 0;
+}
+
+void devsnap_close(struct devsnap *ds)
+{
+	if (ds->pool)
+		munmap(ds->pool, ds->pool_size);
+	if (ds->fd >= 0)
+		close(ds->fd);
+	ds->pool = NULL;
+	ds->fd = -1;
+}
+
+int devsnap_wait(struct devsnap *ds, struct snap_event *ev, unsigned int max,
+		 bool nonblock)
+{
+	struct snap_wait w = {
+		.events = (uintptr_t)ev,
+		.max_events = max,
+		.flags = nonblock ? SNAP_WAIT_NONBLOCK : 0,
+	};
+	int ret = ioctl(ds->fd, SNAP_IOC_WAIT, &w);
+
+	return ret < 0 ? -errno : ret;
+}
+
+void *devsnap_map_bdev(struct devsnap *ds, uint32_t bdev_id, size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, ds->fd,
+		       (off_t)SNAP_MMAP_BDEV(bdev_id));
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* ---- struct snap_host ops ---- */
+
+static struct devsnap_host *to_dh(struct snap_host *h)
+{
+	return (struct devsnap_host *)h;
+}
+
+static int do_ioctl(struct devsnap_host *dh, unsigned long req, void *arg)
+{
+	return ioctl(dh->ds->fd, req, arg) < 0 ? -errno : 0;
+}
+
+/* Small transfers (the usual case) need no allocation. */
+#define DMA_STACK_SEGS	32
+
+static int host_dma(struct snap_host *h, enum snap_dma_dir dir,
+		    const struct snap_host_seg *segs, unsigned int nr)
+{
+	struct devsnap_host *dh = to_dh(h);
+	struct snap_dma_seg stack[DMA_STACK_SEGS], *s = stack;
+	struct snap_dma d = { .func_id = h->func_id, .dir = dir, .nr_segs = nr };
+	int ret;
+
+	if (nr > DMA_STACK_SEGS) {
+		s = calloc(nr, sizeof(*s));
+		if (!s)
+			return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < nr; i++) {
+		s[i] = (struct snap_dma_seg) {
+			.host_addr = segs[i].host_addr,
+			.pool_off = (uint64_t)((uint8_t *)segs[i].local - dh->ds->pool),
+			.len = segs[i].len,
+		};
+	}
+	d.segs = (uintptr_t)s;
+	ret = do_ioctl(dh, SNAP_IOC_DMA, &d);
+	if (s != stack)
+		free(s);
+	return ret;
+}
+
+static int host_post_cqe(struct snap_host *h, uint16_t cqid, const void *cqes,
+			 unsigned int count, int irq)
+{
+	struct snap_post_cqe p = {
+		.func_id = h->func_id,
+		.cqid = cqid,
+		.flags = irq ? SNAP_POST_IRQ : 0,
+		.cqes = (uintptr_t)cqes,
+		.count = count,
+	};
+
+	return do_ioctl(to_dh(h), SNAP_IOC_POST_CQE, &p);
+}
+
+static int host_raise_irq(struct snap_host *h, uint16_t vector)
+{
+	struct snap_irq irq = { .func_id = h->func_id, .vector = vector };
+
+	return do_ioctl(to_dh(h), SNAP_IOC_RAISE_IRQ, &irq);
+}
+
+static int host_queue_create(struct snap_host *h, const struct snap_queue_cfg *cfg)
+{
+	struct snap_queue_cfg c = *cfg;
+
+	c.func_id = h->func_id;
+	return do_ioctl(to_dh(h), SNAP_IOC_QUEUE_CREATE, &c);
+}
+
+static int host_queue_delete(struct snap_host *h, const struct snap_queue_cfg *cfg)
+{
+	struct snap_queue_cfg c = {
+		.func_id = h->func_id,
+		.qid = cfg->qid,
+		.type = cfg->type,
+	};
+
+	return do_ioctl(to_dh(h), SNAP_IOC_QUEUE_DELETE, &c);
+}
+
+static int host_ctrl_done(struct snap_host *h, uint32_t event, uint32_t status)
+{
+	struct snap_ctrl_done d = {
+		.func_id = h->func_id,
+		.event = event,
+		.status = status,
+	};
+
+	return do_ioctl(to_dh(h), SNAP_IOC_CTRL_DONE, &d);
+}
+
+static void *host_buf_alloc(struct snap_host *h, size_t len)
+{
+	return bufpool_get(to_dh(h)->bp, len);
+}
+
+static void host_buf_free(struct snap_host *h, void *buf, size_t len)
+{
+	bufpool_put(to_dh(h)->bp, buf, len);
+}
+
+static const struct snap_host_ops devsnap_host_ops = {
+	.dma = host_dma,
+	.post_cqe = host_post_cqe,
+	.raise_irq = host_raise_irq,
+	.queue_create = host_queue_create,
+	.queue_delete = host_queue_delete,
+	.ctrl_done = host_ctrl_done,
+	.buf_alloc = host_buf_alloc,
+	.buf_free = host_buf_free,
+};
+
+int devsnap_host_open(struct devsnap_host *dh, struct devsnap *ds,
+		      uint32_t func_id, struct bufpool *bp)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct snap_fn_state *st;
+
+	memset(dh, 0, sizeof(*dh));
+	dh->state_len = (sizeof(*st) + (size_t)page - 1) & ~((size_t)page - 1);
+	st = mmap(NULL, dh->state_len, PROT_READ | PROT_WRITE, MAP_SHARED, ds->fd,
+		  (off_t)SNAP_MMAP_FN_STATE(func_id));
+	if (st == MAP_FAILED)
+		return -errno;
+	if (st->magic != SNAP_FN_STATE_MAGIC || st->version != SNAP_FN_STATE_VERSION ||
+	    st->func_id != func_id) {
+		munmap(st, dh->state_len);
+		return -EPROTO;
+	}
+	dh->host.ops = &devsnap_host_ops;
+	dh->host.state = st;
+	dh->host.func_id = func_id;
+	dh->ds = ds;
+	dh->bp = bp;
+	return 0;
+}
+
+void devsnap_host_close(struct devsnap_host *dh)
+{
+	if (dh->host.state)
+		munmap(dh->host.state, dh->state_len);
+	dh->host.state = NULL;
+}

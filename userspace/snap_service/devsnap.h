@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SNAP_SERVICE_DEVSNAP_H
+#define SNAP_SERVICE_DEVSNAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/snap.h>
+
+#include "bufpool.h"
+#include "host.h"
+
+/* The daemon's attachment to /dev/snap and its view of the DMA pool. */
+struct devsnap {
+	int fd;
+	uint8_t *pool;
+	size_t pool_size;
+	uint64_t features;
+};
+
+/*
+ * Opens /dev/snap (path NULL: /dev/snap), attaches, and maps the pool.
+ * Returns 0 or -errno with the reason in why.
+ */
+int devsnap_open(struct devsnap *ds, const char *path, char *why, size_t len);
+/*
+ * Detaches without closing: the module ends this daemon's pending
+ * io_uring waits (-ENOTCONN), which 6.1 could not cancel otherwise.
+ */
+int devsnap_detach(struct devsnap *ds);
+void devsnap_close(struct devsnap *ds);
+
+/* SNAP_IOC_WAIT: number of events written, or -errno (-EINTR on a signal). */
+int devsnap_wait(struct devsnap *ds, struct snap_event *ev, unsigned int max,
+		 bool nonblock);
+
+/* Maps a malloc bdev's contents held by the module; NULL with errno set. */
+void *devsnap_map_bdev(struct devsnap *ds, uint32_t bdev_id, size_t len);
+
+/* The production struct snap_host: one per emulated function. */
+struct devsnap_host {
+	struct snap_host host;
+	struct devsnap *ds;
+	struct bufpool *bp;
+	size_t state_len;
+};
+
+/* Maps the function's state; bp hands out its staging buffers. */
+int devsnap_host_open(struct devsnap_host *dh, struct devsnap *ds,
+		      uint32_t func_id, struct bufpool *bp);
+void devsnap_host_close(struct devsnap_host *dh);
+
+#endif

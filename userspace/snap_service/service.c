@@ -1,0 +1,790 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The daemon: attach to /dev/snap, mirror the kernel's objects, realize
+ * bdevs and NVMe controllers, and serve them from one io_uring loop that
+ * also carries the /dev/snap event wait (a uring_cmd), the netlink events
+ * and the signals. Everything the host sees lives in the kernel, so this
+ * process may die at any moment and a new one picks up from there.
+ */
+#include "service.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bdev/bdev.h"
+#include "bdev/bdev_uring.h"
+#include "events.h"
+#include "log.h"
+#include "nl.h"
+#include "nvme/nvme_ctrl.h"
+#include "status.h"
+
+#define SVC_LOOP_ENTRIES	512
+#define SVC_WAIT_EVENTS		64
+#define SVC_DRAIN_ROUNDS	5000	/* x 1 ms: how long a drain may take */
+#define SNAP_PCI_VENDOR		0x15b3
+
+/* ---- the three standing requests of the loop ---- */
+
+struct svc_wait {
+	struct ioloop_req req;
+	struct service *s;
+	struct snap_wait w;
+	struct snap_uring_cmd uc;
+	struct snap_event ev[SVC_WAIT_EVENTS];
+	bool armed;
+};
+
+struct svc_poll {
+	struct ioloop_req req;
+	struct service *s;
+	int fd;
+	bool armed;
+};
+
+static struct svc_wait svc_wait;
+static struct svc_poll svc_nl_poll, svc_sig_poll;
+
+/* ---- controllers ---- */
+
+static struct svc_ctrl *ctrl_by_name(struct service *s, const char *name)
+{
+	struct svc_ctrl *c;
+
+	for (c = s->ctrls; c; c = c->next)
+		if (!strcmp(c->reg->name, name))
+			return c;
+	return NULL;
+}
+
+static struct svc_ctrl *ctrl_by_func(struct service *s, uint32_t func_id)
+{
+	struct svc_ctrl *c;
+
+	for (c = s->ctrls; c; c = c->next)
+		if (c->func_id == func_id)
+			return c;
+	return NULL;
+}
+
+static struct reg_func *func_by_vuid(struct service *s, const char *vuid)
+{
+	struct reg_func *f;
+
+	for (f = s->reg.funcs; f; f = f->next)
+		if (!strcmp(f->vuid, vuid))
+			return f;
+	return NULL;
+}
+
+/* Runs the loop without new events until pred(c) or the time is up. */
+static bool drain(struct service *s, struct svc_ctrl *c,
+		  bool (*pred)(struct svc_ctrl *c))
+{
+	for (int i = 0; i < SVC_DRAIN_ROUNDS; i++) {
+		if (pred(c))
+			return true;
+		ioloop_reap(&s->loop, false);
+		nvme_ctrl_poll(c->engine);
+		usleep(1000);
+	}
+	return pred(c);
+}
+
+static bool ctrl_idle(struct svc_ctrl *c)
+{
+	return nvme_ctrl_idle(c->engine);
+}
+
+static bool ns_is_attached(struct svc_ctrl *c, uint32_t nsid)
+{
+	for (unsigned int i = 0; i < c->nr_attached; i++)
+		if (c->attached[i] == nsid)
+			return true;
+	return false;
+}
+
+static void ns_forget(struct svc_ctrl *c, uint32_t nsid)
+{
+	for (unsigned int i = 0; i < c->nr_attached; i++) {
+		if (c->attached[i] == nsid) {
+			c->attached[i] = c->attached[--c->nr_attached];
+			return;
+		}
+	}
+}
+
+static void ctrl_attach_ns(struct service *s, struct svc_ctrl *c, struct reg_ns *ns)
+{
+	struct reg_bdev *rb = registry_bdev(&s->reg, ns->bdev);
+	int ret;
+
+	if (ns_is_attached(c, ns->nsid) || !rb || !rb->priv ||
+	    c->nr_attached == SNAP_NVME_MAX_QUEUES)
+		return;
+	ret = nvme_ctrl_attach_ns(c->engine, ns->nsid, rb->priv, ns->uuid);
+	if (ret) {
+		log_err("%s: attaching namespace %u: %s", c->reg->name, ns->nsid,
+			strerror(-ret));
+		return;
+	}
+	c->attached[c->nr_attached++] = ns->nsid;
+	log_info("%s: namespace %u (bdev %s) attached", c->reg->name, ns->nsid,
+		 rb->name);
+}
+
+/* The engine refuses while commands use the namespace: pause, drain, retry. */
+static void ctrl_detach_ns(struct service *s, struct svc_ctrl *c, uint32_t nsid)
+{
+	int ret = nvme_ctrl_detach_ns(c->engine, nsid);
+
+	if (ret == -EBUSY) {
+		nvme_ctrl_suspend(c->engine);
+		drain(s, c, ctrl_idle);
+		ret = nvme_ctrl_detach_ns(c->engine, nsid);
+		if (c->reg->state == SNAP_CTRL_RUNNING)
+			nvme_ctrl_resume(c->engine);
+	}
+	if (ret && ret != -ENOENT)
+		log_err("%s: detaching namespace %u: %s", c->reg->name, nsid,
+			strerror(-ret));
+	ns_forget(c, nsid);
+}
+
+static void ctrl_attach_all_ns(struct service *s, struct svc_ctrl *c)
+{
+	struct reg_ns *ns;
+
+	for (ns = s->reg.namespaces; ns; ns = ns->next)
+		if (!strcmp(ns->ctrl, c->reg->name))
+			ctrl_attach_ns(s, c, ns);
+}
+
+static void fill_ctrl_cfg(struct service *s, const struct reg_ctrl *rc,
+			  const struct reg_subsys *sub, const struct reg_func *f,
+			  const struct snap_fn_state *st, struct nvme_ctrl_cfg *cfg)
+{
+	unsigned int io_queues = rc->num_queues;
+
+	nvme_ctrl_cfg_default(cfg);
+	cfg->cntlid = (uint16_t)rc->cntlid;
+	cfg->vid = SNAP_PCI_VENDOR;
+	snprintf(cfg->sn, sizeof(cfg->sn), "%s", sub->serial);
+	snprintf(cfg->mn, sizeof(cfg->mn), "%s", sub->model);
+	snprintf(cfg->subnqn, sizeof(cfg->subnqn), "%s", sub->nqn);
+	if (sub->nn)
+		cfg->nn = sub->nn < NVME_MAX_NN ? sub->nn : NVME_MAX_NN;
+	/* The function state has room for max_queues queue pairs, admin included. */
+	if (st->max_queues && io_queues > st->max_queues - 1)
+		io_queues = st->max_queues - 1;
+	if (io_queues)
+		cfg->max_io_queues = (uint16_t)io_queues;
+	cfg->num_msix = (uint16_t)f->num_msix;
+	if (rc->mdts)
+		cfg->mdts = rc->mdts;
+	if (s->max_queue_size)
+		cfg->mqes = (uint16_t)(s->max_queue_size - 1);
+}
+
+static void replay_parked(struct service *s, struct svc_ctrl *c)
+{
+	struct svc_parked **pp = &s->parked;
+
+	while (*pp) {
+		struct svc_parked *p = *pp;
+
+		if (p->ev.func_id != c->func_id) {
+			pp = &p->next;
+			continue;
+		}
+		*pp = p->next;
+		nvme_ctrl_event(c->engine, &p->ev);
+		free(p);
+	}
+}
+
+static void ctrl_create(struct service *s, struct reg_ctrl *rc)
+{
+	struct reg_subsys *sub = registry_subsys(&s->reg, rc->nqn);
+	struct reg_func *f = func_by_vuid(s, rc->vuid);
+	struct nvme_ctrl_cfg cfg;
+	struct svc_ctrl *c;
+	int ret;
+
+	if (rc->type != SNAP_FUNC_NVME || ctrl_by_name(s, rc->name))
+		return;
+	if (!sub || !f) {
+		log_err("%s: its %s is unknown", rc->name, sub ? "function" : "subsystem");
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return;
+	c->reg = rc;
+	c->func_id = f->id;
+	ret = devsnap_host_open(&c->dh, &s->ds, f->id, &s->pool);
+	if (ret) {
+		log_err("%s: mapping the state of function %u: %s", rc->name, f->id,
+			strerror(-ret));
+		free(c);
+		return;
+	}
+	fill_ctrl_cfg(s, rc, sub, f, c->dh.host.state, &cfg);
+	c->engine = nvme_ctrl_create(&cfg, &c->dh.host);
+	if (!c->engine) {
+		log_err("%s: cannot create the NVMe engine", rc->name);
+		devsnap_host_close(&c->dh);
+		free(c);
+		return;
+	}
+	if (rc->state != SNAP_CTRL_RUNNING)
+		nvme_ctrl_suspend(c->engine);
+	c->next = s->ctrls;
+	s->ctrls = c;
+	ctrl_attach_all_ns(s, c);
+	ret = nvme_ctrl_recover(c->engine);
+	if (ret > 0)
+		log_notice("%s: took over %d command(s) in flight", rc->name, ret);
+	log_info("%s: serving function %u (%s)%s", rc->name, f->id, f->bdf,
+		 rc->state == SNAP_CTRL_RUNNING ? "" : ", suspended");
+	replay_parked(s, c);
+}
+
+static void ctrl_destroy(struct service *s, struct svc_ctrl *c)
+{
+	struct svc_ctrl **pp;
+
+	nvme_ctrl_suspend(c->engine);
+	if (!drain(s, c, ctrl_idle))
+		log_warn("%s: commands still in flight after drain", c->reg->name);
+	nvme_ctrl_destroy(c->engine);
+	devsnap_host_close(&c->dh);
+	for (pp = &s->ctrls; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	log_info("%s: no longer served", c->reg->name);
+	free(c);
+}
+
+static void ctrl_changed(struct service *s, struct reg_ctrl *rc)
+{
+	struct svc_ctrl *c = ctrl_by_name(s, rc->name);
+
+	if (!c) {
+		ctrl_create(s, rc);
+		return;
+	}
+	if (rc->state == SNAP_CTRL_RUNNING)
+		nvme_ctrl_resume(c->engine);
+	else
+		nvme_ctrl_suspend(c->engine);
+}
+
+/* ---- bdevs and namespaces ---- */
+
+/* The contents live in the module, so they survive this process. */
+static struct bdev *malloc_open(struct service *s, const struct reg_bdev *rb,
+				char *err, size_t len)
+{
+	size_t size = (size_t)rb->num_blocks * rb->block_size;
+	struct bdev *b;
+	void *mem;
+
+	if (!rb->block_size || rb->num_blocks > SIZE_MAX / rb->block_size) {
+		snprintf(err, len, "bad geometry");
+		return NULL;
+	}
+	mem = devsnap_map_bdev(&s->ds, rb->id, size);
+	if (!mem) {
+		snprintf(err, len, "mapping its %zu bytes from the module: %s", size,
+			 strerror(errno));
+		return NULL;
+	}
+	b = bdev_malloc_create_mapped(rb->name, rb->num_blocks, rb->block_size, mem);
+	if (!b)
+		munmap(mem, size);
+	return b;
+}
+
+static struct bdev *bdev_open(struct service *s, const struct reg_bdev *rb,
+			      char *err, size_t len)
+{
+	struct bdev *b = NULL;
+
+	switch (rb->type) {
+	case SNAP_BDEV_NULL:
+		b = bdev_null_create(rb->name, rb->num_blocks, rb->block_size);
+		break;
+	case SNAP_BDEV_MALLOC:
+		b = malloc_open(s, rb, err, len);
+		break;
+	case SNAP_BDEV_URING:
+		return bdev_uring_create(rb->name, rb->filename ? rb->filename : "",
+					 rb->block_size, err, len);
+	default:
+		snprintf(err, len, "this daemon has no backend of this type");
+		return NULL;
+	}
+	if (!b)
+		snprintf(err, len, "cannot create %llu blocks of %u bytes",
+			 (unsigned long long)rb->num_blocks, rb->block_size);
+	return b;
+}
+
+static void report(struct service *s, struct nl_msg *msg, const char *what)
+{
+	int ret = status_send(s->nl, msg);
+
+	if (ret)
+		log_warn("reporting %s: %s", what, snap_nl_last_error(s->nl)->msg[0] ?
+			 snap_nl_last_error(s->nl)->msg : strerror(-ret));
+}
+
+static void ns_report(struct service *s, struct reg_ns *ns)
+{
+	struct reg_bdev *rb = registry_bdev(&s->reg, ns->bdev);
+	bool ok = rb && rb->priv;
+
+	if (ns->ready == ok)
+		return;
+	report(s, status_ns_msg(s->nl, ns->nqn, ns->nsid, ok,
+				ok ? NULL : "its bdev is not ready"), "a namespace");
+}
+
+static void bdev_realize(struct service *s, struct reg_bdev *rb)
+{
+	char err[256] = "";
+	struct bdev *b;
+	struct reg_ns *ns;
+
+	if (rb->priv)
+		return;
+	b = bdev_open(s, rb, err, sizeof(err));
+	if (!b) {
+		log_err("bdev %s: %s", rb->name, err);
+		report(s, status_bdev_msg(s->nl, rb->name, false, err, 0), "a bdev");
+		return;
+	}
+	rb->priv = b;
+	log_info("bdev %s: %llu blocks of %u bytes", rb->name,
+		 (unsigned long long)b->num_blocks, b->block_size);
+	report(s, status_bdev_msg(s->nl, rb->name, true, NULL,
+				  b->num_blocks != rb->num_blocks ? b->num_blocks : 0),
+	       "a bdev");
+	for (ns = s->reg.namespaces; ns; ns = ns->next) {
+		if (strcmp(ns->bdev, rb->name))
+			continue;
+		ns_report(s, ns);
+		if (ns->ctrl[0] && ctrl_by_name(s, ns->ctrl))
+			ctrl_attach_ns(s, ctrl_by_name(s, ns->ctrl), ns);
+	}
+}
+
+static void ns_changed(struct service *s, struct reg_ns *ns)
+{
+	struct svc_ctrl *c;
+
+	ns_report(s, ns);
+	/* Detached from a controller that still has it? */
+	for (c = s->ctrls; c; c = c->next) {
+		if (ns_is_attached(c, ns->nsid) && !strcmp(c->reg->nqn, ns->nqn) &&
+		    strcmp(ns->ctrl, c->reg->name))
+			ctrl_detach_ns(s, c, ns->nsid);
+	}
+	c = ns->ctrl[0] ? ctrl_by_name(s, ns->ctrl) : NULL;
+	if (c)
+		ctrl_attach_ns(s, c, ns);
+}
+
+static void ns_removed(struct service *s, struct reg_ns *ns)
+{
+	struct svc_ctrl *c;
+
+	for (c = s->ctrls; c; c = c->next)
+		if (ns_is_attached(c, ns->nsid) && !strcmp(c->reg->nqn, ns->nqn))
+			ctrl_detach_ns(s, c, ns->nsid);
+}
+
+static void on_change(void *arg, enum reg_kind kind, enum reg_change change,
+		      void *obj)
+{
+	struct service *s = arg;
+	struct svc_ctrl *c;
+
+	switch (kind) {
+	case REG_BDEV:
+		if (change == REG_REMOVED && ((struct reg_bdev *)obj)->priv)
+			bdev_destroy(((struct reg_bdev *)obj)->priv);
+		else if (change != REG_REMOVED)
+			bdev_realize(s, obj);
+		break;
+	case REG_NS:
+		if (change == REG_REMOVED)
+			ns_removed(s, obj);
+		else
+			ns_changed(s, obj);
+		break;
+	case REG_CTRL:
+		c = ctrl_by_name(s, ((struct reg_ctrl *)obj)->name);
+		if (change == REG_REMOVED && c)
+			ctrl_destroy(s, c);
+		else if (change == REG_ADDED)
+			ctrl_create(s, obj);
+		else if (change == REG_CHANGED)
+			ctrl_changed(s, obj);
+		break;
+	default:
+		break;
+	}
+}
+
+/* What a fresh (or reloaded) mirror holds, in dependency order. */
+static void realize_all(struct service *s)
+{
+	struct reg_bdev *b;
+	struct reg_ctrl *c;
+	struct reg_ns *ns;
+
+	for (b = s->reg.bdevs; b; b = b->next)
+		bdev_realize(s, b);
+	for (c = s->reg.ctrls; c; c = c->next)
+		ctrl_create(s, c);
+	for (ns = s->reg.namespaces; ns; ns = ns->next)
+		ns_changed(s, ns);
+}
+
+/* ---- the loop's standing requests ---- */
+
+static void dispatch_event(struct service *s, const struct snap_event *ev)
+{
+	struct svc_ctrl *c = ctrl_by_func(s, ev->func_id);
+	struct svc_parked *p;
+
+	if (c) {
+		nvme_ctrl_event(c->engine, ev);
+		return;
+	}
+	/* The kernel may tell us before netlink does; keep it for later. */
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		log_err("dropping an event of function %u: out of memory", ev->func_id);
+		return;
+	}
+	p->ev = *ev;
+	p->next = s->parked;
+	s->parked = p;
+}
+
+static void arm_wait(struct service *s);
+
+static void on_wait_done(struct ioloop_req *req, int res)
+{
+	struct svc_wait *w = (struct svc_wait *)req;
+
+	w->armed = false;
+	if (res < 0 && res != -EINTR && res != -ECANCELED && !w->s->stopping) {
+		log_err("waiting for /dev/snap events: %s", strerror(-res));
+		w->s->stopping = true;
+		return;
+	}
+	for (int i = 0; i < res; i++)
+		dispatch_event(w->s, &w->ev[i]);
+	if (!w->s->stopping)
+		arm_wait(w->s);
+}
+
+static void arm_wait(struct service *s)
+{
+	struct svc_wait *w = &svc_wait;
+	struct io_uring_sqe *sqe;
+
+	if (w->armed)
+		return;
+	w->req.cb = on_wait_done;
+	w->s = s;
+	w->w = (struct snap_wait) { .events = (uintptr_t)w->ev,
+				    .max_events = SVC_WAIT_EVENTS };
+	w->uc = (struct snap_uring_cmd) { .addr = (uintptr_t)&w->w, .len = sizeof(w->w) };
+	sqe = ioloop_sqe(&s->loop, &w->req);
+	if (!sqe)
+		return;
+	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, s->ds.fd, NULL, 0, 0);
+	sqe->cmd_op = SNAP_IOC_WAIT;
+	memcpy(sqe->cmd, &w->uc, sizeof(w->uc));
+	w->armed = true;
+}
+
+static void arm_poll(struct service *s, struct svc_poll *p);
+
+static void on_nl_event(void *arg, uint8_t cmd, struct nlattr **tb)
+{
+	struct service *s = arg;
+
+	if (!tb) {
+		log_warn("skipping a malformed netlink event");
+		return;
+	}
+	if (registry_apply(&s->reg, cmd, tb) == -ENOMEM)
+		s->resync = true;
+}
+
+static void on_poll_done(struct ioloop_req *req, int res)
+{
+	struct svc_poll *p = (struct svc_poll *)req;
+	struct service *s = p->s;
+
+	p->armed = false;
+	if (res < 0 && res != -EINTR) {
+		log_err("polling fd %d: %s", p->fd, strerror(-res));
+		s->stopping = true;
+		return;
+	}
+	if (p == &svc_sig_poll) {
+		struct signalfd_siginfo si;
+
+		if (read(p->fd, &si, sizeof(si)) == sizeof(si)) {
+			log_notice("signal %u: shutting down", si.ssi_signo);
+			s->stopping = true;
+		}
+		return;
+	}
+	if (snap_events_receive(s->events) == -ENOBUFS)
+		s->resync = true;
+	arm_poll(s, p);
+}
+
+static void arm_poll(struct service *s, struct svc_poll *p)
+{
+	struct io_uring_sqe *sqe;
+
+	if (p->armed || s->stopping)
+		return;
+	p->req.cb = on_poll_done;
+	p->s = s;
+	sqe = ioloop_sqe(&s->loop, &p->req);
+	if (!sqe)
+		return;
+	io_uring_prep_poll_add(sqe, p->fd, POLLIN);
+	p->armed = true;
+}
+
+/* ---- start, run, stop ---- */
+
+static int get_emu(uint8_t cmd, struct nlattr **tb, void *arg)
+{
+	struct service *s = arg;
+
+	(void)cmd;
+	if (tb[SNAP_A_MAX_QUEUE_SIZE])
+		s->max_queue_size = nla_get_u32(tb[SNAP_A_MAX_QUEUE_SIZE]);
+	return 0;
+}
+
+static int read_emu(struct service *s)
+{
+	struct nl_msg *msg = snap_nl_request(s->nl, SNAP_CMD_EMU_GET, true);
+
+	return msg ? snap_nl_transact(s->nl, msg, get_emu, s) : -ENOMEM;
+}
+
+static int setup_pool(struct service *s)
+{
+	size_t want = (size_t)s->opts.mempool_mb << 20;
+	size_t len = want < s->ds.pool_size ? want : s->ds.pool_size;
+	int ret;
+
+	len -= len % BUFPOOL_CHUNK;
+	if (want > s->ds.pool_size)
+		log_notice("SNAP_MEMPOOL_SIZE_MB=%u exceeds the module's pool: using %zu MiB",
+			   s->opts.mempool_mb, s->ds.pool_size >> 20);
+	ret = bufpool_init(&s->pool, s->ds.pool, len);
+	if (ret)
+		return ret;
+	ret = ioloop_register_pool(&s->loop, s->ds.pool, len);
+	if (ret)
+		log_warn("pool not registered as fixed buffers: %s", strerror(-ret));
+	return 0;
+}
+
+static int block_signals(struct service *s)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -errno;
+	s->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	return s->sigfd < 0 ? -errno : 0;
+}
+
+/* snapadm lives next to snap_service (build/bin, /usr/sbin). */
+static int run_init_conf(const char *path)
+{
+	char self[PATH_MAX], adm[PATH_MAX + 16];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	int status;
+	pid_t pid;
+	char *slash;
+
+	if (n <= 0)
+		return -errno;
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	*slash = '\0';
+	snprintf(adm, sizeof(adm), "%s/snapadm", self);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		execl(adm, "snapadm", "-b", path, (char *)NULL);
+		execlp("snapadm", "snapadm", "-b", path, (char *)NULL);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return -errno;
+	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -EINVAL;
+}
+
+int service_start(struct service *s, const struct service_opts *o)
+{
+	char why[256];
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	s->opts = *o;
+	s->sigfd = -1;
+	s->ds.fd = -1;
+	ret = block_signals(s);
+	if (ret)
+		return ret;
+	ret = ioloop_init(&s->loop, SVC_LOOP_ENTRIES);
+	if (ret) {
+		log_err("io_uring: %s", strerror(-ret));
+		return ret;
+	}
+	ioloop_current = &s->loop;
+	ret = devsnap_open(&s->ds, NULL, why, sizeof(why));
+	if (ret) {
+		log_err("%s", why);
+		return ret;
+	}
+	ret = setup_pool(s);
+	if (ret)
+		return ret;
+	ret = snap_nl_open(&s->nl, why, sizeof(why));
+	if (ret) {
+		log_err("%s", why);
+		return ret;
+	}
+	/* Join the events first: nothing changed during the dump is missed. */
+	ret = snap_events_open(&s->events, on_nl_event, s, why, sizeof(why));
+	if (ret) {
+		log_err("%s", why);
+		return ret;
+	}
+	ret = read_emu(s);
+	if (ret)
+		return ret;
+	/*
+	 * Realizing reports back to the kernel over the same socket, which
+	 * must not happen inside the dump: mirror everything first.
+	 */
+	registry_init(&s->reg, NULL, NULL);
+	ret = registry_load(&s->reg, s->nl);
+	if (ret) {
+		log_err("reading the kernel's objects: %s", strerror(-ret));
+		return ret;
+	}
+	s->reg.notify = on_change;
+	s->reg.notify_arg = s;
+	realize_all(s);
+	log_notice("attached to /dev/snap: pool %zu MiB, using %zu MiB",
+		   s->ds.pool_size >> 20, s->pool.nr_chunks * BUFPOOL_CHUNK >> 20);
+	if (o->init_conf) {
+		ret = run_init_conf(o->init_conf);
+		if (ret)
+			log_err("%s: snapadm -b failed", o->init_conf);
+	}
+	svc_nl_poll.fd = snap_events_fd(s->events);
+	svc_sig_poll.fd = s->sigfd;
+	return 0;
+}
+
+static void resync(struct service *s)
+{
+	int ret;
+
+	log_warn("netlink events were lost: reloading the objects");
+	s->resync = false;
+	s->reg.notify = NULL;
+	ret = registry_load(&s->reg, s->nl);
+	s->reg.notify = on_change;
+	if (ret)
+		s->resync = true;
+	realize_all(s);
+}
+
+int service_run(struct service *s)
+{
+	while (!s->stopping) {
+		int busy = 0;
+
+		arm_wait(s);
+		arm_poll(s, &svc_nl_poll);
+		arm_poll(s, &svc_sig_poll);
+		if (s->resync)
+			resync(s);
+		for (struct svc_ctrl *c = s->ctrls; c; c = c->next)
+			busy += nvme_ctrl_poll(c->engine);
+		if (ioloop_reap(&s->loop, !busy) < 0 && !s->stopping) {
+			log_err("io_uring wait failed");
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
+void service_stop(struct service *s)
+{
+	while (s->ctrls)
+		ctrl_destroy(s, s->ctrls);
+	for (struct reg_bdev *b = s->reg.bdevs; b; b = b->next) {
+		if (b->priv)
+			bdev_destroy(b->priv);
+		b->priv = NULL;
+	}
+	while (s->parked) {
+		struct svc_parked *p = s->parked;
+
+		s->parked = p->next;
+		free(p);
+	}
+	registry_free(&s->reg);
+	snap_events_close(s->events);
+	snap_nl_close(s->nl);
+	/* Detach first: that ends the parked wait, so the ring can go. */
+	if (s->ds.fd >= 0 && !devsnap_detach(&s->ds))
+		while (svc_wait.armed && ioloop_reap(&s->loop, true) >= 0)
+			;
+	ioloop_exit(&s->loop);
+	if (s->ds.fd >= 0)
+		devsnap_close(&s->ds);
+	bufpool_destroy(&s->pool);
+	if (s->sigfd >= 0)
+		close(s->sigfd);
+	log_notice("detached");
+}

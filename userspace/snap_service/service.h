@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SNAP_SERVICE_SERVICE_H
+#define SNAP_SERVICE_SERVICE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <linux/snap.h>
+
+#include "bufpool.h"
+#include "devsnap.h"
+#include "ioloop.h"
+#include "options.h"
+#include "registry.h"
+
+struct nvme_ctrl;
+struct snap_events;
+struct snap_nl;
+
+/* An NVMe controller object the daemon serves. */
+struct svc_ctrl {
+	struct svc_ctrl *next;
+	struct reg_ctrl *reg;
+	uint32_t func_id;
+	struct devsnap_host dh;
+	struct nvme_ctrl *engine;
+	uint32_t attached[SNAP_NVME_MAX_QUEUES];	/* nsids given to the engine */
+	unsigned int nr_attached;
+};
+
+/* Events for a function the daemon has no controller for yet. */
+struct svc_parked {
+	struct svc_parked *next;
+	struct snap_event ev;
+};
+
+struct service {
+	struct service_opts opts;
+	struct devsnap ds;
+	struct snap_nl *nl;
+	struct snap_events *events;
+	struct registry reg;
+	struct ioloop loop;
+	struct bufpool pool;
+	struct svc_ctrl *ctrls;
+	struct svc_parked *parked;
+	uint32_t max_queue_size;	/* the module's NVMe queue size limit */
+	bool resync;			/* events were lost: reload the mirror */
+	bool stopping;
+	int sigfd;
+};
+
+/* Attaches, mirrors and realizes every object. Returns 0 or -errno. */
+int service_start(struct service *s, const struct service_opts *o);
+/* Serves until SIGTERM/SIGINT; returns 0, or -errno on a fatal error. */
+int service_run(struct service *s);
+/* Drains what is in flight and detaches. */
+void service_stop(struct service *s);
+
+#endif
