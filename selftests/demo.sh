@@ -2,7 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # The demo shown by `make demo`: each step prints what it runs.
 . ./lib.sh
-trap snap_cleanup EXIT
+cleanup() {
+	snap_nvme_cleanup
+	snap_cleanup
+}
+trap cleanup EXIT
 
 run() {
 	echo "\$ $*"
@@ -14,7 +18,7 @@ NQN=nqn.2023-05.io.nvda.nvme:0
 echo "== the firmware configuration is module parameters; loading is the power cycle"
 run insmod $SNAP_KO internal_cpu_model=1 nvme_emulation_enable=1 nvme_emulation_num_pf=1 \
 	nvme_emulation_num_msix=8 virtio_blk_emulation_enable=1 virtio_blk_emulation_num_pf=1 \
-	virtio_blk_emulation_num_msix=5
+	virtio_blk_emulation_num_msix=5 mempool_size_mb=64
 run env SNAP_KO=$SNAP_KO snapadm config query
 run snapadm emulation_function_list
 
@@ -22,6 +26,10 @@ echo "== snapadm monitor prints every change; start it in the background"
 snapadm monitor >/tmp/demo-events 2>&1 &
 monitor=$!
 sleep 1
+
+echo "== snap_service serves the queues; the kernel holds the state"
+snap_svc_start
+run sh -c "cat /sys/class/snap/sim0/daemon_pid; tail -1 /tmp/svc.log"
 
 echo "== the configuration example of the SNAP appendix, with snapadm"
 run snapadm bdev_malloc_create 32 4096 -b Malloc0
@@ -52,10 +60,22 @@ echo "== events seen by snapadm monitor"
 sed 's/^/  /' /tmp/demo-events
 
 echo "== the host sees the emulated NVMe PF on the sim provider's PCI domain"
-run lspci -D -nn
 run sh -c 'lspci -D -d 15b3:6001 -vv | grep -E "^[0-9a-f]|Region|MSI-X|Product|Serial"'
 run sh -c 'grep . /sys/class/snap/sim0/functions/*/bdf'
-echo "   (registers, doorbells and the data path come next: no nvme driver bound yet)"
-run nvme version
-run sh -c 'fio --version'
-run rmmod snap
+
+echo "== the stock nvme driver binds to it: every command is served by snap_service"
+snap_nvme_bind 0
+run nvme list
+run sh -c "nvme id-ctrl /dev/$NVME_CTRL | grep -E '^(vid|sn|mn|fr|subnqn|mdts|cntlid|nn) '"
+run nvme smart-log /dev/$NVME_CTRL
+run fio --name=randrw --filename=$NVME_NS --ioengine=libaio --direct=1 --rw=randrw \
+	--bs=4k --iodepth=16 --size=16M --verify=crc32c --output=/tmp/demo-fio
+run grep -E "err=|IOPS=|READ:|WRITE:" /tmp/demo-fio
+echo "   (virtio-blk controllers are objects only so far: no virtio-blk data path yet)"
+
+echo "== kill -9 the daemon and start another: the host does not notice"
+run kill -9 "$SVC_PID"
+wait "$SVC_PID" 2>/dev/null
+snap_svc_start
+run dd if=$NVME_NS of=/dev/null bs=1M count=8 iflag=direct
+run sh -c "dmesg | grep -c 'nvme.*resetting' || true"

@@ -18,6 +18,7 @@
 
 #define DEVSNAP_PATH	"/dev/snap"
 #define DEVSNAP_WANT	(SNAP_F_STATUS_REPORT | SNAP_F_DATAPATH)
+#define DEVSNAP_ATTACH_TRIES	50	/* x 100 ms */
 
 static int attach(struct devsnap *ds, char *why, size_t len)
 {
@@ -27,9 +28,17 @@ static int attach(struct devsnap *ds, char *why, size_t len)
 		.features = DEVSNAP_WANT,
 	};
 
-	if (ioctl(ds->fd, SNAP_IOC_ATTACH, &at) < 0) {
+	/*
+	 * A killed predecessor stays attached until its io_uring is torn
+	 * down (up to a few hundred ms): give it that long to go.
+	 */
+	for (int i = 0; ioctl(ds->fd, SNAP_IOC_ATTACH, &at) < 0; i++) {
 		int err = errno;
 
+		if (err == EBUSY && i < DEVSNAP_ATTACH_TRIES) {
+			usleep(100 * 1000);
+			continue;
+		}
 		if (err == EBUSY)
 			snprintf(why, len, "another daemon is attached to /dev/snap");
 		else
