@@ -2,6 +2,7 @@
 #ifndef _SNAP_NVME_REGS_H
 #define _SNAP_NVME_REGS_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 
 /*
@@ -27,15 +28,15 @@
 #define SNAP_NVME_SQ_DB(qid)	(SNAP_NVME_REG_DBS + (qid) * 8)
 #define SNAP_NVME_CQ_DB(qid)	(SNAP_NVME_REG_DBS + (qid) * 8 + 4)
 
-#define SNAP_NVME_CC_EN		(1U << 0)
+#define SNAP_NVME_CC_EN		BIT(0)
 #define SNAP_NVME_CC_SHN_SHIFT	14
 #define SNAP_NVME_CC_SHN_MASK	(3U << SNAP_NVME_CC_SHN_SHIFT)
 
-#define SNAP_NVME_CSTS_RDY	(1U << 0)
-#define SNAP_NVME_CSTS_CFS	(1U << 1)
+#define SNAP_NVME_CSTS_RDY	BIT(0)
+#define SNAP_NVME_CSTS_CFS	BIT(1)
 #define SNAP_NVME_CSTS_SHST_SHIFT 2
 #define SNAP_NVME_CSTS_SHST_MASK (3U << SNAP_NVME_CSTS_SHST_SHIFT)
-#define SNAP_NVME_CSTS_SHST_OCCUR (1U << SNAP_NVME_CSTS_SHST_SHIFT)
+#define SNAP_NVME_CSTS_SHST_OCCUR BIT(SNAP_NVME_CSTS_SHST_SHIFT)
 #define SNAP_NVME_CSTS_SHST_CMPLT (2U << SNAP_NVME_CSTS_SHST_SHIFT)
 
 /*
@@ -86,8 +87,8 @@ struct snap_nvme_hs {
 };
 
 /* What the caller must do after a transition. */
-#define SNAP_HS_SEND_EVENT	(1U << 0)	/* deliver hs->event */
-#define SNAP_HS_CLEAR_QUEUES	(1U << 1)	/* forget all queues */
+#define SNAP_HS_SEND_EVENT	BIT(0)	/* deliver hs->event */
+#define SNAP_HS_CLEAR_QUEUES	BIT(1)	/* forget all queues */
 
 void snap_nvme_hs_reset(struct snap_nvme_hs *hs);
 unsigned int snap_nvme_hs_cc_write(struct snap_nvme_hs *hs, u32 cc,
