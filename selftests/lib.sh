@@ -244,7 +244,10 @@ snap_nvme_bind() {
 	_bdf=$(sysfs_read /sys/class/snap/sim0/functions/SNAPSIM00000NVMES1D${1}F0/bdf 2>/dev/null)
 	[ -n "$_bdf" ] || fail "NVMe PF $1 has no BDF"
 	modprobe nvme 2>/dev/null
-	echo "$_bdf" >/sys/bus/pci/drivers/nvme/bind || fail "binding $_bdf to nvme"
+	# A built-in nvme (the debug kernel's) probed the function at load and
+	# may still be waiting for CSTS.RDY: then it is bound already.
+	[ -e "/sys/bus/pci/drivers/nvme/$_bdf" ] ||
+		echo "$_bdf" >/sys/bus/pci/drivers/nvme/bind || fail "binding $_bdf to nvme"
 	_n=0
 	while [ $_n -lt 300 ]; do
 		NVME_CTRL=$(ls "/sys/bus/pci/devices/$_bdf/nvme" 2>/dev/null | head -1)
