@@ -1039,24 +1039,30 @@ done:
 	io_uring_cmd_done(cmd, ret, 0, issue_flags);
 }
 
-/* Ends every parked io_uring wait with @res (daemon gone). */
-static void snap_dp_cancel_uwaits(int res)
+/* Completes the waits on @list, taken off the parked list, with @res. */
+static void snap_dp_end_uwaits(struct list_head *list, int res)
 {
 	struct snap_dp_uwait *w, *tmp;
-	unsigned long flags;
-	LIST_HEAD(list);
 
-	spin_lock_irqsave(&snap_dp.ev_lock, flags);
-	list_splice_init(&snap_dp.uwaits, &list);
-	spin_unlock_irqrestore(&snap_dp.ev_lock, flags);
-
-	list_for_each_entry_safe(w, tmp, &list, node) {
+	list_for_each_entry_safe(w, tmp, list, node) {
 		struct io_uring_cmd *cmd = w->cmd;
 
 		list_del(&w->node);
 		snap_dp_uwait_free(w);
 		io_uring_cmd_done(cmd, res, 0, IO_URING_F_UNLOCKED);
 	}
+}
+
+/* Ends every parked io_uring wait with @res (daemon gone). */
+static void snap_dp_cancel_uwaits(int res)
+{
+	unsigned long flags;
+	LIST_HEAD(list);
+
+	spin_lock_irqsave(&snap_dp.ev_lock, flags);
+	list_splice_init(&snap_dp.uwaits, &list);
+	spin_unlock_irqrestore(&snap_dp.ev_lock, flags);
+	snap_dp_end_uwaits(&list, res);
 }
 
 /*
@@ -1076,14 +1082,7 @@ static void snap_dp_monitor_fn(struct work_struct *work)
 			list_move_tail(&w->node, &dead);
 	snap_dp_monitor_arm_locked();
 	spin_unlock_irqrestore(&snap_dp.ev_lock, flags);
-
-	list_for_each_entry_safe(w, tmp, &dead, node) {
-		struct io_uring_cmd *cmd = w->cmd;
-
-		list_del(&w->node);
-		snap_dp_uwait_free(w);
-		io_uring_cmd_done(cmd, -ECANCELED, 0, IO_URING_F_UNLOCKED);
-	}
+	snap_dp_end_uwaits(&dead, -ECANCELED);
 }
 
 static int snap_dp_uring_wait(struct io_uring_cmd *cmd, void __user *argp)
