@@ -12,6 +12,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
+#include <linux/xarray.h>
 #include <kunit/visibility.h>
 
 #include "datapath.h"
@@ -21,6 +22,16 @@
 /* Serializes every change to the registry and every read of its links. */
 struct mutex snap_lock = __MUTEX_INITIALIZER(snap_lock);
 EXPORT_SYMBOL_IF_KUNIT(snap_lock);
+
+/*
+ * Malloc bdevs by id, for mmap of their contents. mmap runs under the
+ * mmap_lock, and snap_lock is held across copy_to_user (which may take
+ * it), so mmap must not take snap_lock: it looks bdevs up here instead,
+ * under a lock that never covers a user access. Lock order: snap_lock,
+ * then snap_bdev_mem_lock.
+ */
+DEFINE_MUTEX(snap_bdev_mem_lock);
+DEFINE_XARRAY(snap_bdev_by_id);
 
 struct snap_emu snap_emu = {
 	.name = "sim0",
@@ -94,6 +105,9 @@ static void snap_bdev_release(struct kref *ref)
 {
 	struct snap_bdev *bdev = container_of(ref, struct snap_bdev, ref);
 
+	mutex_lock(&snap_bdev_mem_lock);
+	xa_erase(&snap_bdev_by_id, bdev->id);
+	mutex_unlock(&snap_bdev_mem_lock);
 	ida_free(&snap_emu.bdev_ida, bdev->id);
 	/* A daemon's mapping keeps its own page references. */
 	vfree(bdev->mem);
@@ -204,6 +218,11 @@ int snap_bdev_create(const struct snap_bdev_cfg *cfg, struct snap_bdev **out,
 	if (ret < 0)
 		goto err_free;
 	bdev->id = ret;
+	if (bdev->type == SNAP_BDEV_MALLOC) {
+		ret = xa_insert(&snap_bdev_by_id, bdev->id, bdev, GFP_KERNEL);
+		if (ret)
+			goto err_free_id;
+	}
 
 	list_add_tail(&bdev->node, &snap_emu.bdevs);
 	snap_changed();
@@ -211,6 +230,8 @@ int snap_bdev_create(const struct snap_bdev_cfg *cfg, struct snap_bdev **out,
 	*out = bdev;
 	return 0;
 
+err_free_id:
+	ida_free(&snap_emu.bdev_ida, bdev->id);
 err_free:
 	kfree(bdev->filename);
 	kfree(bdev->args);

@@ -1157,22 +1157,17 @@ static int snap_dp_mmap_bdev(struct vm_area_struct *vma, u64 off)
 	u64 size;
 	int ret = -EINVAL;
 
-	if (off % SNAP_MMAP_BDEV_STRIDE || !(vma->vm_flags & VM_SHARED))
+	if (off % SNAP_MMAP_BDEV_STRIDE || id > U32_MAX || !(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
-	mutex_lock(&snap_lock);
-	list_for_each_entry(bdev, &snap_emu.bdevs, node) {
-		if (bdev->id != id)
-			continue;
-		if (bdev->type != SNAP_BDEV_MALLOC)
-			break;
-		if (check_mul_overflow(bdev->num_blocks, (u64)bdev->block_size, &size))
-			break;
+	/* Not snap_lock: we run under the mmap_lock (see core.c). */
+	mutex_lock(&snap_bdev_mem_lock);
+	bdev = xa_load(&snap_bdev_by_id, id);
+	if (bdev && !check_mul_overflow(bdev->num_blocks, (u64)bdev->block_size, &size)) {
 		if (!bdev->mem)
 			bdev->mem = vmalloc_user(size);
 		ret = bdev->mem ? remap_vmalloc_range(vma, bdev->mem, 0) : -ENOMEM;
-		break;
 	}
-	mutex_unlock(&snap_lock);
+	mutex_unlock(&snap_bdev_mem_lock);
 	return ret;
 }
 

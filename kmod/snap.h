@@ -8,6 +8,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/netlink.h>
+#include <linux/xarray.h>
 #include <linux/snap.h>
 
 #include "params.h"
@@ -23,6 +24,9 @@ extern struct snap_params snap_params;
  * holds a reference on its target.
  */
 extern struct mutex snap_lock;
+/* Malloc bdevs by id for mmap, which must not take snap_lock (core.c). */
+extern struct mutex snap_bdev_mem_lock;
+extern struct xarray snap_bdev_by_id;
 
 struct snap_dp_fn;
 
