@@ -43,4 +43,12 @@ dd if=/dev/nvme0n1 of=/tmp/back bs=4096 skip=100 count=64 iflag=direct 2>/dev/nu
 	fail "reading nvme0n1"
 cmp /tmp/pattern /tmp/back || fail "data read back differs"
 log "256 KiB written and read back through the emulated controller"
+
+# SIGTERM drains, detaches and exits 0 (a crash on the way out is 139).
+kill "$SVC_PID"
+wait "$SVC_PID"
+rc=$?
+SVC_PID=""
+[ $rc -eq 0 ] || fail "snap_service exited $rc on SIGTERM: $(tail -3 /tmp/svc.log)"
+grep -q "notice: detached" /tmp/svc.log || fail "snap_service did not say it detached"
 exit 0

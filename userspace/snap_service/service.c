@@ -546,6 +546,8 @@ static void on_poll_done(struct ioloop_req *req, int res)
 	struct service *s = p->s;
 
 	p->armed = false;
+	if (s->stopping)
+		return;
 	if (res < 0 && res != -EINTR) {
 		log_err("polling fd %d: %s", p->fd, strerror(-res));
 		s->stopping = true;
@@ -677,6 +679,7 @@ int service_start(struct service *s, const struct service_opts *o)
 		return ret;
 	}
 	ioloop_current = &s->loop;
+	s->loop_ready = true;
 	ret = devsnap_open(&s->ds, NULL, why, sizeof(why));
 	if (ret) {
 		log_err("%s", why);
@@ -760,6 +763,8 @@ int service_run(struct service *s)
 
 void service_stop(struct service *s)
 {
+	/* Callbacks that still run while draining must not re-arm or read. */
+	s->stopping = true;
 	while (s->ctrls)
 		ctrl_destroy(s, s->ctrls);
 	for (struct reg_bdev *b = s->reg.bdevs; b; b = b->next) {
@@ -773,14 +778,17 @@ void service_stop(struct service *s)
 		s->parked = p->next;
 		free(p);
 	}
+	/* Detach first: that ends the parked wait, so the ring can go. */
+	if (s->loop_ready && s->ds.fd >= 0 && !devsnap_detach(&s->ds))
+		while (svc_wait.armed && ioloop_reap(&s->loop, true) >= 0)
+			;
+	/* The polls still armed on the netlink socket die with the ring,
+	 * without running their callbacks: only then close what they name. */
+	if (s->loop_ready)
+		ioloop_exit(&s->loop);
 	registry_free(&s->reg);
 	snap_events_close(s->events);
 	snap_nl_close(s->nl);
-	/* Detach first: that ends the parked wait, so the ring can go. */
-	if (s->ds.fd >= 0 && !devsnap_detach(&s->ds))
-		while (svc_wait.armed && ioloop_reap(&s->loop, true) >= 0)
-			;
-	ioloop_exit(&s->loop);
 	if (s->ds.fd >= 0)
 		devsnap_close(&s->ds);
 	bufpool_destroy(&s->pool);

@@ -47,6 +47,7 @@ struct service {
 	uint32_t max_queue_size;	/* the module's NVMe queue size limit */
 	bool resync;			/* events were lost: reload the mirror */
 	bool stopping;
+	bool loop_ready;		/* loop initialized, to exit */
 	int sigfd;
 };
 
