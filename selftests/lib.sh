@@ -205,6 +205,43 @@ snap_testhost_unbind() {
 	return 0
 }
 
+# The data-path tests' start: PF 0 of two NVMe PFs (4 MSI-X) with an NVMe
+# controller (snapadm nvme_controller_create extra args in "$@"), handed to
+# snap_testhost. Sets NQN, VUID, bdf and fid (the function id); pair with
+# "trap snap_dp_cleanup EXIT".
+snap_dp_setup() {
+	NQN=nqn.2023-05.io.nvda.nvme:dp
+	VUID=SNAPSIM00000NVMES1D0F0
+	bdf=""
+	grep -q 1af41110 /proc/bus/pci/devices || skip "no ivshmem-plain device for BAR memory"
+	[ -f $SNAP_TESTHOST_KO ] || skip "snap_testhost.ko is not in the guest"
+	command -v snap_dptest >/dev/null || skip "snap_dptest is not built"
+	_missing=$(snapadm_missing nvme_subsystem_create nvme_controller_create \
+		nvme_controller_resume nvme_controller_destroy nvme_subsystem_destroy)
+	[ -z "$_missing" ] || skip "snapadm lacks: $_missing"
+
+	snap_no_nvme
+	snap_load internal_cpu_model=1 nvme_emulation_enable=1 nvme_emulation_num_pf=2 \
+		nvme_emulation_num_msix=4 mempool_size_mb=64
+	bdf=$(cat $SNAP_SYSFS/functions/$VUID/bdf)
+	fid=$(cat $SNAP_SYSFS/functions/$VUID/vhca_id)
+	[ -n "$bdf" ] && [ -n "$fid" ] || fail "$VUID: no bdf or function id in sysfs"
+	log "$VUID is $bdf, function id $fid"
+
+	snapadm_run nvme_subsystem_create --nqn $NQN
+	snapadm_run nvme_controller_create --nqn $NQN --pf_id 0 --ctrl NVMeCtrl0 "$@"
+	snap_testhost_bind "$bdf"
+}
+
+snap_dp_cleanup() {
+	[ -n "$bdf" ] && snap_testhost_unbind "$bdf"
+	if snap_loaded; then
+		snapadm nvme_controller_destroy --ctrl NVMeCtrl0 >/dev/null 2>&1
+		snapadm nvme_subsystem_destroy --nqn $NQN >/dev/null 2>&1
+	fi
+	snap_cleanup
+}
+
 # tap_summary FILE: "N of M checks failed" for a helper's TAP output.
 tap_summary() {
 	echo "$(grep -c '^not ok ' "$1") of $(grep -cE '^(not )?ok ' "$1") checks failed"
@@ -258,6 +295,20 @@ snap_nvme_bind() {
 	NVME_NS=/dev/${NVME_CTRL}n1
 	[ -b "$NVME_NS" ] || { dmesg | tail -20; tail -20 /tmp/svc.log; fail "no namespace after binding $_bdf"; }
 	NVME_BDFS="$NVME_BDFS $_bdf"
+}
+
+# snap_nvme_start PFS: the module with PFS NVMe PFs of 4 MSI-X vectors and a
+# 64 MiB pool, and snap_service attached; pair with "trap snap_nvme_teardown EXIT".
+snap_nvme_start() {
+	snap_load internal_cpu_model=1 nvme_emulation_enable=1 nvme_emulation_num_pf=$1 \
+		nvme_emulation_num_msix=4 mempool_size_mb=64
+	snap_need_family
+	snap_svc_start
+}
+
+snap_nvme_teardown() {
+	snap_nvme_cleanup
+	snap_cleanup
 }
 
 # Unbind what snap_nvme_bind bound and stop the daemon (for cleanups).

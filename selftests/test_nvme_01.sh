@@ -3,11 +3,7 @@
 # The seed's sequence with snap_service running brings the controller up under the stock nvme driver: nvme list and id-ctrl show the subsystem's identity, and data written through /dev/nvme0n1 reads back.
 . ./lib.sh
 
-cleanup() {
-	snap_nvme_cleanup
-	snap_cleanup
-}
-trap cleanup EXIT
+trap snap_nvme_teardown EXIT
 
 NQN=nqn.2023-05.io.nvda.nvme:0
 snap_load internal_cpu_model=1 nvme_emulation_enable=1 nvme_emulation_num_pf=1 \

@@ -3,16 +3,9 @@
 # fio with verify=crc32c through the stock nvme driver on malloc and uring backends: random and sequential mixes, 512 B to 1 MiB blocks, queue depth 1 to 128, two namespaces on one controller, two controllers on two PFs at once.
 . ./lib.sh
 
-cleanup() {
-	snap_nvme_cleanup
-	snap_cleanup
-}
-trap cleanup EXIT
+trap snap_nvme_teardown EXIT
 
-snap_load internal_cpu_model=1 nvme_emulation_enable=1 nvme_emulation_num_pf=2 \
-	nvme_emulation_num_msix=4 mempool_size_mb=64
-snap_need_family
-snap_svc_start
+snap_nvme_start 2
 
 dd if=/dev/zero of=/tmp/uring0.img bs=1M count=32 2>/dev/null
 snapadm_run bdev_malloc_create 32 512 -b Malloc0

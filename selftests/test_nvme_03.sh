@@ -3,16 +3,9 @@
 # nvme-cli against the emulated controller answers with the right values: id-ns geometry, SMART counters that follow the I/O, the error log, Number of Queues, flush, deallocate and write zeroes that really zero.
 . ./lib.sh
 
-cleanup() {
-	snap_nvme_cleanup
-	snap_cleanup
-}
-trap cleanup EXIT
+trap snap_nvme_teardown EXIT
 
-snap_load internal_cpu_model=1 nvme_emulation_enable=1 nvme_emulation_num_pf=1 \
-	nvme_emulation_num_msix=4 mempool_size_mb=64
-snap_need_family
-snap_svc_start
+snap_nvme_start 1
 snapadm_run bdev_malloc_create 16 4096 -b Malloc0
 snap_nvme_ctrl nqn.2023-05.io.nvda.nvme:0 NVMeCtrl0 0 Malloc0
 snap_nvme_bind 0

@@ -3,11 +3,7 @@
 # Live changes the host must ride through: a namespace attached and detached while the controller runs appears and disappears (AEN, rescan, no reset), and snap_service killed with SIGKILL and started again leaves the device working with its data, no reset and no error.
 . ./lib.sh
 
-cleanup() {
-	snap_nvme_cleanup
-	snap_cleanup
-}
-trap cleanup EXIT
+trap snap_nvme_teardown EXIT
 
 resets() {
 	dmesg | grep -c "nvme nvme[0-9]*: \(resetting\|I/O .* timeout\|Abort status\|controller is down\)"
@@ -25,10 +21,7 @@ wait_block() {	# wait_block DEV present|absent
 	return 1
 }
 
-snap_load internal_cpu_model=1 nvme_emulation_enable=1 nvme_emulation_num_pf=1 \
-	nvme_emulation_num_msix=4 mempool_size_mb=64
-snap_need_family
-snap_svc_start
+snap_nvme_start 1
 snapadm_run bdev_malloc_create 16 4096 -b Malloc0
 snapadm_run bdev_malloc_create 8 4096 -b Malloc1
 snap_nvme_ctrl nqn.2023-05.io.nvda.nvme:0 NVMeCtrl0 0 Malloc0

@@ -3,16 +3,9 @@
 # Malformed commands from the host through nvme-cli's passthru get the NVMe status the spec asks for (invalid opcode, invalid namespace, LBA out of range, invalid field), and the daemon keeps serving.
 . ./lib.sh
 
-cleanup() {
-	snap_nvme_cleanup
-	snap_cleanup
-}
-trap cleanup EXIT
+trap snap_nvme_teardown EXIT
 
-snap_load internal_cpu_model=1 nvme_emulation_enable=1 nvme_emulation_num_pf=1 \
-	nvme_emulation_num_msix=4 mempool_size_mb=64
-snap_need_family
-snap_svc_start
+snap_nvme_start 1
 snapadm_run bdev_malloc_create 16 4096 -b Malloc0
 snap_nvme_ctrl nqn.2023-05.io.nvda.nvme:0 NVMeCtrl0 0 Malloc0
 snap_nvme_bind 0

@@ -15,10 +15,7 @@ mount -t tmpfs -o size=1m tmpfs /tmp/small || fail "mount a 1 MiB tmpfs"
 # 16 MiB the file system cannot hold: writes past 1 MiB fail with ENOSPC.
 truncate -s 16M /tmp/small/disk.img || fail "truncate"
 
-snap_load internal_cpu_model=1 nvme_emulation_enable=1 nvme_emulation_num_pf=1 \
-	nvme_emulation_num_msix=4 mempool_size_mb=64
-snap_need_family
-snap_svc_start
+snap_nvme_start 1
 snapadm_run bdev_uring_create /tmp/small/disk.img Full0 4096
 snapadm_run bdev_malloc_create 8 4096 -b Malloc0
 snap_nvme_ctrl nqn.2023-05.io.nvda.nvme:0 NVMeCtrl0 0 Full0 Malloc0
