@@ -95,6 +95,9 @@ int ioloop_reap(struct ioloop *l, bool wait)
 
 		if (ret < 0 && ret != -EINTR)
 			return ret;
+	} else if (io_uring_sq_ready(&l->ring)) {
+		/* A busy loop never sleeps: SQEs queued meanwhile go now. */
+		io_uring_submit(&l->ring);
 	}
 	while (io_uring_peek_cqe(&l->ring, &cqe) == 0) {
 		struct ioloop_req *req = io_uring_cqe_get_data(cqe);
