@@ -297,13 +297,15 @@ snap_nvme_bind() {
 	NVME_BDFS="$NVME_BDFS $_bdf"
 }
 
-# snap_nvme_start PFS: the module with PFS NVMe PFs of 4 MSI-X vectors and a
-# 64 MiB pool, and snap_service attached; pair with "trap snap_nvme_teardown EXIT".
+# snap_nvme_start PFS [SVC_ARGS...]: the module with PFS NVMe PFs of 4 MSI-X
+# vectors and a 64 MiB pool, and snap_service SVC_ARGS attached; pair with
+# "trap snap_nvme_teardown EXIT".
 snap_nvme_start() {
 	snap_load internal_cpu_model=1 nvme_emulation_enable=1 nvme_emulation_num_pf=$1 \
 		nvme_emulation_num_msix=4 mempool_size_mb=64
+	shift
 	snap_need_family
-	snap_svc_start
+	snap_svc_start "$@"
 }
 
 snap_nvme_teardown() {

@@ -1,11 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# fio with verify=crc32c through the stock nvme driver on malloc and uring backends: random and sequential mixes, 512 B to 1 MiB blocks, queue depth 1 to 128, two namespaces on one controller, two controllers on two PFs at once.
+# fio with verify=crc32c through the stock nvme driver on malloc and uring backends: random and sequential mixes, 512 B to 1 MiB blocks, queue depth 1 to 128, two namespaces on one controller, two controllers on two PFs at once, each served by its own pinned I/O thread (-m 0x3).
 . ./lib.sh
 
 trap snap_nvme_teardown EXIT
 
-snap_nvme_start 2
+snap_nvme_start 2 -m 0x3
 
 dd if=/dev/zero of=/tmp/uring0.img bs=1M count=32 2>/dev/null
 snapadm_run bdev_malloc_create 32 512 -b Malloc0
@@ -21,6 +21,20 @@ c1=$NVME_CTRL
 [ -b /dev/${c0}n3 ] || fail "no third namespace on $c0"
 log "controllers $c0 (3 namespaces) and $c1 up"
 nvme list
+
+# -m 0x3: two I/O threads, pinned to CPUs 0 and 1, one controller each.
+thread_of() {	# CTRL: the I/O thread the daemon put it on
+	sed -n "s/.*$1: serving function .* on thread \([0-9]*\).*/\1/p" /tmp/svc.log |
+		tail -1
+}
+t0=$(thread_of NVMeCtrl0)
+t1=$(thread_of NVMeCtrl1)
+[ -n "$t0" ] && [ -n "$t1" ] && [ "$t0" != "$t1" ] ||
+	{ cat /tmp/svc.log; fail "controllers on threads '$t0' and '$t1', want two"; }
+cpus=$(cat /proc/$SVC_PID/task/*/status | sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' |
+	sort | tr '\n' ' ')
+[ "$cpus" = "0 1 " ] || fail "daemon threads allowed on CPUs '$cpus', want '0 1 '"
+log "NVMeCtrl0 on thread $t0, NVMeCtrl1 on thread $t1; threads pinned to CPUs $cpus"
 
 run_fio() {	# NAME ARGS...
 	_name=$1

@@ -86,14 +86,20 @@ static struct reg_func *func_by_vuid(struct service *s, const char *vuid)
 	return NULL;
 }
 
-/* Runs the loop without new events until pred(c) or the time is up. */
-static bool drain(struct service *s, struct svc_ctrl *c,
-		  bool (*pred)(struct svc_ctrl *c))
+/*
+ * On c's worker: runs its loop and mail (the events that unblock a full
+ * CQ arrive there) without taking new commands, until pred(c) or the time
+ * is up.
+ */
+static bool drain(struct svc_ctrl *c, bool (*pred)(struct svc_ctrl *c))
 {
+	struct svc_worker *w = c->w;
+
 	for (int i = 0; i < SVC_DRAIN_ROUNDS; i++) {
 		if (pred(c))
 			return true;
-		ioloop_reap(&s->loop, false);
+		worker_run_mail(w);
+		ioloop_reap(&w->loop, false);
 		nvme_ctrl_poll(c->engine);
 		usleep(1000);
 	}
@@ -123,18 +129,114 @@ static void ns_forget(struct svc_ctrl *c, uint32_t nsid)
 	}
 }
 
+/*
+ * Work on a controller's engine, done on its worker's thread: the main
+ * thread fills one of these and waits in worker_call().
+ */
+struct ctrl_work {
+	struct svc_ctrl *c;
+	const struct nvme_ctrl_cfg *cfg;	/* start */
+	uint32_t nsid;				/* attach, detach */
+	struct bdev *bdev;			/* attach */
+	const uint8_t *uuid;			/* attach */
+	bool running;				/* start, detach, set_running */
+	int ret;
+};
+
+static void work_attach_ns(struct svc_worker *w, void *arg)
+{
+	struct ctrl_work *cw = arg;
+
+	(void)w;
+	cw->ret = nvme_ctrl_attach_ns(cw->c->engine, cw->nsid, cw->bdev, cw->uuid);
+}
+
+/* The engine refuses while commands use the namespace: pause, drain, retry. */
+static void work_detach_ns(struct svc_worker *w, void *arg)
+{
+	struct ctrl_work *cw = arg;
+	struct svc_ctrl *c = cw->c;
+
+	(void)w;
+	cw->ret = nvme_ctrl_detach_ns(c->engine, cw->nsid);
+	if (cw->ret == -EBUSY) {
+		nvme_ctrl_suspend(c->engine);
+		drain(c, ctrl_idle);
+		cw->ret = nvme_ctrl_detach_ns(c->engine, cw->nsid);
+		if (cw->running)
+			nvme_ctrl_resume(c->engine);
+	}
+}
+
+static void work_set_running(struct svc_worker *w, void *arg)
+{
+	struct ctrl_work *cw = arg;
+
+	(void)w;
+	if (cw->running)
+		nvme_ctrl_resume(cw->c->engine);
+	else
+		nvme_ctrl_suspend(cw->c->engine);
+}
+
+static void work_start(struct svc_worker *w, void *arg)
+{
+	struct svc_shard *sh = w->priv;
+	struct ctrl_work *cw = arg;
+	struct svc_ctrl *c = cw->c;
+
+	c->engine = nvme_ctrl_create(cw->cfg, &c->dh.host);
+	if (!c->engine) {
+		cw->ret = -ENOMEM;
+		return;
+	}
+	if (!cw->running)
+		nvme_ctrl_suspend(c->engine);
+	c->wnext = sh->ctrls;
+	sh->ctrls = c;
+	cw->ret = 0;
+}
+
+static void work_recover(struct svc_worker *w, void *arg)
+{
+	struct ctrl_work *cw = arg;
+
+	(void)w;
+	cw->ret = nvme_ctrl_recover(cw->c->engine);
+}
+
+static void work_stop(struct svc_worker *w, void *arg)
+{
+	struct svc_shard *sh = w->priv;
+	struct ctrl_work *cw = arg;
+	struct svc_ctrl *c = cw->c, **pp;
+
+	nvme_ctrl_suspend(c->engine);
+	cw->ret = drain(c, ctrl_idle) ? 0 : -EBUSY;
+	nvme_ctrl_destroy(c->engine);
+	c->engine = NULL;
+	for (pp = &sh->ctrls; *pp; pp = &(*pp)->wnext) {
+		if (*pp == c) {
+			*pp = c->wnext;
+			break;
+		}
+	}
+}
+
 static void ctrl_attach_ns(struct service *s, struct svc_ctrl *c, struct reg_ns *ns)
 {
 	struct reg_bdev *rb = registry_bdev(&s->reg, ns->bdev);
-	int ret;
+	struct ctrl_work cw = { .c = c, .nsid = ns->nsid };
 
 	if (ns_is_attached(c, ns->nsid) || !rb || !rb->priv ||
 	    c->nr_attached == SNAP_NVME_MAX_QUEUES)
 		return;
-	ret = nvme_ctrl_attach_ns(c->engine, ns->nsid, rb->priv, ns->uuid);
-	if (ret) {
+	cw.bdev = rb->priv;
+	cw.uuid = ns->uuid;
+	worker_call(c->w, work_attach_ns, &cw);
+	if (cw.ret) {
 		log_err("%s: attaching namespace %u: %s", c->reg->name, ns->nsid,
-			strerror(-ret));
+			strerror(-cw.ret));
 		return;
 	}
 	c->attached[c->nr_attached++] = ns->nsid;
@@ -142,21 +244,19 @@ static void ctrl_attach_ns(struct service *s, struct svc_ctrl *c, struct reg_ns 
 		 rb->name);
 }
 
-/* The engine refuses while commands use the namespace: pause, drain, retry. */
 static void ctrl_detach_ns(struct service *s, struct svc_ctrl *c, uint32_t nsid)
 {
-	int ret = nvme_ctrl_detach_ns(c->engine, nsid);
+	struct ctrl_work cw = {
+		.c = c,
+		.nsid = nsid,
+		.running = c->reg->state == SNAP_CTRL_RUNNING,
+	};
 
-	if (ret == -EBUSY) {
-		nvme_ctrl_suspend(c->engine);
-		drain(s, c, ctrl_idle);
-		ret = nvme_ctrl_detach_ns(c->engine, nsid);
-		if (c->reg->state == SNAP_CTRL_RUNNING)
-			nvme_ctrl_resume(c->engine);
-	}
-	if (ret && ret != -ENOENT)
+	(void)s;
+	worker_call(c->w, work_detach_ns, &cw);
+	if (cw.ret && cw.ret != -ENOENT)
 		log_err("%s: detaching namespace %u: %s", c->reg->name, nsid,
-			strerror(-ret));
+			strerror(-cw.ret));
 	ns_forget(c, nsid);
 }
 
@@ -207,15 +307,27 @@ static void replay_parked(struct service *s, struct svc_ctrl *c)
 			continue;
 		}
 		*pp = p->next;
-		nvme_ctrl_event(c->engine, &p->ev);
+		worker_post_event(c->w, &p->ev);
 		free(p);
 	}
+}
+
+/* New controllers go to the worker that serves the fewest. */
+static struct svc_worker *pick_worker(struct service *s)
+{
+	unsigned int best = 0;
+
+	for (unsigned int i = 1; i < s->nr_workers; i++)
+		if (s->shards[i].nr_ctrls < s->shards[best].nr_ctrls)
+			best = i;
+	return &s->workers[best];
 }
 
 static void ctrl_create(struct service *s, struct reg_ctrl *rc)
 {
 	struct reg_subsys *sub = registry_subsys(&s->reg, rc->nqn);
 	struct reg_func *f = func_by_vuid(s, rc->vuid);
+	struct ctrl_work cw = { .running = rc->state == SNAP_CTRL_RUNNING };
 	struct nvme_ctrl_cfg cfg;
 	struct svc_ctrl *c;
 	int ret;
@@ -231,7 +343,8 @@ static void ctrl_create(struct service *s, struct reg_ctrl *rc)
 		return;
 	c->reg = rc;
 	c->func_id = f->id;
-	ret = devsnap_host_open(&c->dh, &s->ds, f->id, &s->pool);
+	c->w = pick_worker(s);
+	ret = devsnap_host_open(&c->dh, &s->ds, f->id, &c->w->pool);
 	if (ret) {
 		log_err("%s: mapping the state of function %u: %s", rc->name, f->id,
 			strerror(-ret));
@@ -239,35 +352,38 @@ static void ctrl_create(struct service *s, struct reg_ctrl *rc)
 		return;
 	}
 	fill_ctrl_cfg(s, rc, sub, f, c->dh.host.state, &cfg);
-	c->engine = nvme_ctrl_create(&cfg, &c->dh.host);
-	if (!c->engine) {
+	cw.c = c;
+	cw.cfg = &cfg;
+	worker_call(c->w, work_start, &cw);
+	if (cw.ret) {
 		log_err("%s: cannot create the NVMe engine", rc->name);
 		devsnap_host_close(&c->dh);
 		free(c);
 		return;
 	}
-	if (rc->state != SNAP_CTRL_RUNNING)
-		nvme_ctrl_suspend(c->engine);
+	s->shards[c->w->index].nr_ctrls++;
 	c->next = s->ctrls;
 	s->ctrls = c;
 	ctrl_attach_all_ns(s, c);
-	ret = nvme_ctrl_recover(c->engine);
-	if (ret > 0)
-		log_notice("%s: took over %d command(s) in flight", rc->name, ret);
-	log_info("%s: serving function %u (%s)%s", rc->name, f->id, f->bdf,
+	worker_call(c->w, work_recover, &cw);
+	if (cw.ret > 0)
+		log_notice("%s: took over %d command(s) in flight", rc->name, cw.ret);
+	log_info("%s: serving function %u (%s) on thread %u%s", rc->name, f->id,
+		 f->bdf, c->w->index,
 		 rc->state == SNAP_CTRL_RUNNING ? "" : ", suspended");
 	replay_parked(s, c);
 }
 
 static void ctrl_destroy(struct service *s, struct svc_ctrl *c)
 {
+	struct ctrl_work cw = { .c = c };
 	struct svc_ctrl **pp;
 
-	nvme_ctrl_suspend(c->engine);
-	if (!drain(s, c, ctrl_idle))
+	worker_call(c->w, work_stop, &cw);
+	if (cw.ret)
 		log_warn("%s: commands still in flight after drain", c->reg->name);
-	nvme_ctrl_destroy(c->engine);
 	devsnap_host_close(&c->dh);
+	s->shards[c->w->index].nr_ctrls--;
 	for (pp = &s->ctrls; *pp; pp = &(*pp)->next) {
 		if (*pp == c) {
 			*pp = c->next;
@@ -281,16 +397,43 @@ static void ctrl_destroy(struct service *s, struct svc_ctrl *c)
 static void ctrl_changed(struct service *s, struct reg_ctrl *rc)
 {
 	struct svc_ctrl *c = ctrl_by_name(s, rc->name);
+	struct ctrl_work cw = { .c = c, .running = rc->state == SNAP_CTRL_RUNNING };
 
 	if (!c) {
 		ctrl_create(s, rc);
 		return;
 	}
-	if (rc->state == SNAP_CTRL_RUNNING)
-		nvme_ctrl_resume(c->engine);
-	else
-		nvme_ctrl_suspend(c->engine);
+	worker_call(c->w, work_set_running, &cw);
 }
+
+/* ---- what each worker runs ---- */
+
+static int shard_poll(struct svc_worker *w)
+{
+	struct svc_shard *sh = w->priv;
+	int busy = 0;
+
+	for (struct svc_ctrl *c = sh->ctrls; c; c = c->wnext)
+		busy += nvme_ctrl_poll(c->engine);
+	return busy;
+}
+
+static void shard_event(struct svc_worker *w, const struct snap_event *ev)
+{
+	struct svc_shard *sh = w->priv;
+
+	for (struct svc_ctrl *c = sh->ctrls; c; c = c->wnext) {
+		if (c->func_id == ev->func_id) {
+			nvme_ctrl_event(c->engine, ev);
+			return;
+		}
+	}
+}
+
+static const struct worker_ops shard_ops = {
+	.poll = shard_poll,
+	.event = shard_event,
+};
 
 /* ---- bdevs and namespaces ---- */
 
@@ -473,7 +616,9 @@ static void dispatch_event(struct service *s, const struct snap_event *ev)
 	struct svc_parked *p;
 
 	if (c) {
-		nvme_ctrl_event(c->engine, ev);
+		if (worker_post_event(c->w, ev))
+			log_err("dropping an event of function %u: out of memory",
+				ev->func_id);
 		return;
 	}
 	/* The kernel may tell us before netlink does; keep it for later. */
@@ -517,7 +662,7 @@ static void arm_wait(struct service *s)
 	w->w = (struct snap_wait) { .events = (uintptr_t)w->ev,
 				    .max_events = SVC_WAIT_EVENTS };
 	w->uc = (struct snap_uring_cmd) { .addr = (uintptr_t)&w->w, .len = sizeof(w->w) };
-	sqe = ioloop_sqe(&s->loop, &w->req);
+	sqe = ioloop_sqe(&s->workers[0].loop, &w->req);
 	if (!sqe)
 		return;
 	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, s->ds.fd, NULL, 0, 0);
@@ -562,9 +707,9 @@ static void on_poll_done(struct ioloop_req *req, int res)
 		}
 		return;
 	}
-	if (snap_events_receive(s->events) == -ENOBUFS)
-		s->resync = true;
-	arm_poll(s, p);
+	/* Read at the top of the loop, not inside a drain's reap: what the
+	 * events change may itself wait for a worker. */
+	s->nl_pending = true;
 }
 
 static void arm_poll(struct service *s, struct svc_poll *p)
@@ -575,7 +720,7 @@ static void arm_poll(struct service *s, struct svc_poll *p)
 		return;
 	p->req.cb = on_poll_done;
 	p->s = s;
-	sqe = ioloop_sqe(&s->loop, &p->req);
+	sqe = ioloop_sqe(&s->workers[0].loop, &p->req);
 	if (!sqe)
 		return;
 	io_uring_prep_poll_add(sqe, p->fd, POLLIN);
@@ -601,22 +746,59 @@ static int read_emu(struct service *s)
 	return msg ? snap_nl_transact(s->nl, msg, get_emu, s) : -ENOMEM;
 }
 
-static int setup_pool(struct service *s)
+/* The CPU of the i-th set bit of the core mask. */
+static int mask_cpu(uint64_t mask, unsigned int i)
+{
+	for (int cpu = 0; cpu < 64; cpu++)
+		if (mask & (1ull << cpu) && !i--)
+			return cpu;
+	return -1;
+}
+
+/*
+ * One worker per bit of the core mask, each with an equal share of the
+ * staging pool (SNAP_MEMPOOL_SIZE_MB of the module's pool). Worker 0 is
+ * this thread.
+ */
+static int setup_workers(struct service *s)
 {
 	size_t want = (size_t)s->opts.mempool_mb << 20;
 	size_t len = want < s->ds.pool_size ? want : s->ds.pool_size;
+	unsigned int n = service_opts_threads(&s->opts);
+	size_t share;
 	int ret;
 
-	len -= len % BUFPOOL_CHUNK;
 	if (want > s->ds.pool_size)
 		log_notice("SNAP_MEMPOOL_SIZE_MB=%u exceeds the module's pool: using %zu MiB",
 			   s->opts.mempool_mb, s->ds.pool_size >> 20);
-	ret = bufpool_init(&s->pool, s->ds.pool, len);
-	if (ret)
-		return ret;
-	ret = ioloop_register_pool(&s->loop, s->ds.pool, len);
-	if (ret)
-		log_warn("pool not registered as fixed buffers: %s", strerror(-ret));
+	share = len / n - len / n % BUFPOOL_CHUNK;
+	if (!share) {
+		log_err("a %zu MiB pool cannot be shared by %u threads", len >> 20, n);
+		return -ENOSPC;
+	}
+	s->workers = calloc(n, sizeof(*s->workers));
+	s->shards = calloc(n, sizeof(*s->shards));
+	if (!s->workers || !s->shards)
+		return -ENOMEM;
+	s->pool_used = share * n;
+	for (unsigned int i = 0; i < n; i++) {
+		struct svc_worker *w = &s->workers[i];
+
+		s->shards[i].s = s;
+		ret = worker_init(w, i, mask_cpu(s->opts.core_mask, i), &shard_ops,
+				  &s->shards[i], SVC_LOOP_ENTRIES,
+				  s->ds.pool + i * share, share, s->ds.pool, s->pool_used);
+		if (ret) {
+			log_err("thread %u: %s", i, strerror(-ret));
+			return ret;
+		}
+		s->nr_workers++;
+		ret = i ? worker_start(w) : worker_adopt(w);
+		if (ret)
+			return ret;
+		log_info("thread %u on CPU %d: %zu MiB of staging buffers", i, w->cpu,
+			 share >> 20);
+	}
 	return 0;
 }
 
@@ -673,19 +855,12 @@ int service_start(struct service *s, const struct service_opts *o)
 	ret = block_signals(s);
 	if (ret)
 		return ret;
-	ret = ioloop_init(&s->loop, SVC_LOOP_ENTRIES);
-	if (ret) {
-		log_err("io_uring: %s", strerror(-ret));
-		return ret;
-	}
-	ioloop_current = &s->loop;
-	s->loop_ready = true;
 	ret = devsnap_open(&s->ds, NULL, why, sizeof(why));
 	if (ret) {
 		log_err("%s", why);
 		return ret;
 	}
-	ret = setup_pool(s);
+	ret = setup_workers(s);
 	if (ret)
 		return ret;
 	ret = snap_nl_open(&s->nl, why, sizeof(why));
@@ -715,8 +890,8 @@ int service_start(struct service *s, const struct service_opts *o)
 	s->reg.notify = on_change;
 	s->reg.notify_arg = s;
 	realize_all(s);
-	log_notice("attached to /dev/snap: pool %zu MiB, using %zu MiB",
-		   s->ds.pool_size >> 20, s->pool.nr_chunks * BUFPOOL_CHUNK >> 20);
+	log_notice("attached to /dev/snap: pool %zu MiB, using %zu MiB, %u thread(s)",
+		   s->ds.pool_size >> 20, s->pool_used >> 20, s->nr_workers);
 	if (o->init_conf) {
 		ret = run_init_conf(o->init_conf);
 		if (ret)
@@ -744,16 +919,17 @@ static void resync(struct service *s)
 int service_run(struct service *s)
 {
 	while (!s->stopping) {
-		int busy = 0;
-
+		if (s->nl_pending) {
+			s->nl_pending = false;
+			if (snap_events_receive(s->events) == -ENOBUFS)
+				s->resync = true;
+		}
+		if (s->resync)
+			resync(s);
 		arm_wait(s);
 		arm_poll(s, &svc_nl_poll);
 		arm_poll(s, &svc_sig_poll);
-		if (s->resync)
-			resync(s);
-		for (struct svc_ctrl *c = s->ctrls; c; c = c->next)
-			busy += nvme_ctrl_poll(c->engine);
-		if (ioloop_reap(&s->loop, !busy) < 0 && !s->stopping) {
+		if (worker_run_once(&s->workers[0], true) < 0 && !s->stopping) {
 			log_err("io_uring wait failed");
 			return -EIO;
 		}
@@ -778,20 +954,23 @@ void service_stop(struct service *s)
 		s->parked = p->next;
 		free(p);
 	}
+	for (unsigned int i = s->nr_workers; i-- > 1;)
+		worker_destroy(&s->workers[i]);
 	/* Detach first: that ends the parked wait, so the ring can go. */
-	if (s->loop_ready && s->ds.fd >= 0 && !devsnap_detach(&s->ds))
-		while (svc_wait.armed && ioloop_reap(&s->loop, true) >= 0)
+	if (s->nr_workers && s->ds.fd >= 0 && !devsnap_detach(&s->ds))
+		while (svc_wait.armed && ioloop_reap(&s->workers[0].loop, true) >= 0)
 			;
 	/* The polls still armed on the netlink socket die with the ring,
 	 * without running their callbacks: only then close what they name. */
-	if (s->loop_ready)
-		ioloop_exit(&s->loop);
+	if (s->nr_workers)
+		worker_destroy(&s->workers[0]);
+	free(s->workers);
+	free(s->shards);
 	registry_free(&s->reg);
 	snap_events_close(s->events);
 	snap_nl_close(s->nl);
 	if (s->ds.fd >= 0)
 		devsnap_close(&s->ds);
-	bufpool_destroy(&s->pool);
 	if (s->sigfd >= 0)
 		close(s->sigfd);
 	log_notice("detached");

@@ -12,20 +12,33 @@
 #include "ioloop.h"
 #include "options.h"
 #include "registry.h"
+#include "worker.h"
 
 struct nvme_ctrl;
 struct snap_events;
 struct snap_nl;
 
-/* An NVMe controller object the daemon serves. */
+/*
+ * An NVMe controller object the daemon serves. The main thread owns the
+ * object; its engine is touched only on the thread of worker w.
+ */
 struct svc_ctrl {
-	struct svc_ctrl *next;
+	struct svc_ctrl *next;		/* all controllers: main thread */
+	struct svc_ctrl *wnext;		/* the worker's own: its thread */
+	struct svc_worker *w;
 	struct reg_ctrl *reg;
 	uint32_t func_id;
 	struct devsnap_host dh;
 	struct nvme_ctrl *engine;
 	uint32_t attached[SNAP_NVME_MAX_QUEUES];	/* nsids given to the engine */
 	unsigned int nr_attached;
+};
+
+/* What a worker serves: the controllers on its thread. */
+struct svc_shard {
+	struct service *s;
+	struct svc_ctrl *ctrls;		/* worker thread only */
+	unsigned int nr_ctrls;		/* main thread only: for placement */
 };
 
 /* Events for a function the daemon has no controller for yet. */
@@ -40,14 +53,16 @@ struct service {
 	struct snap_nl *nl;
 	struct snap_events *events;
 	struct registry reg;
-	struct ioloop loop;
-	struct bufpool pool;
+	struct svc_worker *workers;	/* [0] is the main thread */
+	struct svc_shard *shards;
+	unsigned int nr_workers;
+	size_t pool_used;		/* bytes of the pool the workers share */
 	struct svc_ctrl *ctrls;
 	struct svc_parked *parked;
 	uint32_t max_queue_size;	/* the module's NVMe queue size limit */
 	bool resync;			/* events were lost: reload the mirror */
+	bool nl_pending;		/* netlink events to read, at top level */
 	bool stopping;
-	bool loop_ready;		/* loop initialized, to exit */
 	int sigfd;
 };
 

@@ -66,9 +66,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "snap_service: %s: %s\n", o.log_file, strerror(-ret));
 		return 1;
 	}
-	if (service_opts_threads(&o) > 1)
-		log_notice("-m 0x%llx: serving from one thread for now",
-			   (unsigned long long)o.core_mask);
 	ret = service_start(&s, &o);
 	if (!ret) {
 		if (o.notify)

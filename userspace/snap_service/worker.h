@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SNAP_SERVICE_WORKER_H
+#define SNAP_SERVICE_WORKER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <linux/snap.h>
+
+#include "bufpool.h"
+#include "ioloop.h"
+
+/*
+ * An I/O thread: one per bit of the core mask, pinned to that CPU, with
+ * its own io_uring and its own share of the staging pool, so the hot path
+ * takes no lock. What a worker serves is touched only on its own thread;
+ * other threads reach it through its mailbox: events (asynchronous) and
+ * calls (the caller waits until the function has run on the worker).
+ *
+ * Worker 0 is the calling thread itself (the daemon's main thread, which
+ * also owns netlink and the /dev/snap event wait): the caller drives it
+ * with worker_run_once(), and events and calls for it run at once.
+ */
+struct svc_worker;
+
+struct worker_ops {
+	/* Serves what the worker owns; returns how much work was done. */
+	int (*poll)(struct svc_worker *w);
+	/* An event posted with worker_post_event(), on the worker's thread. */
+	void (*event)(struct svc_worker *w, const struct snap_event *ev);
+};
+
+typedef void (*worker_fn)(struct svc_worker *w, void *arg);
+
+struct worker_mail;
+
+struct svc_worker {
+	unsigned int index;
+	int cpu;			/* pinned to; -1: not pinned */
+	const struct worker_ops *ops;
+	void *priv;			/* the owner's */
+	struct ioloop loop;
+	struct bufpool pool;
+	/* mailbox */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct worker_mail *head, *tail;
+	int wake_fd;			/* eventfd: mail arrived */
+	/* private */
+	struct worker_wake {
+		struct ioloop_req req;
+		uint64_t value;
+		bool armed;
+	} wake;
+	pthread_t thread;
+	bool threaded;
+	bool stop;
+	bool ready;
+};
+
+/* The worker of the calling thread, NULL on threads that are none. */
+extern __thread struct svc_worker *worker_current;
+
+/*
+ * Sets up w's ring (loop_entries), mailbox and pool share [pool_base,
+ * pool_base + pool_len), registering the whole mapping [map, map +
+ * map_len) as fixed buffers when map is not NULL. Returns 0 or -errno.
+ */
+int worker_init(struct svc_worker *w, unsigned int index, int cpu,
+		const struct worker_ops *ops, void *priv,
+		unsigned int loop_entries, void *pool_base, size_t pool_len,
+		void *map, size_t map_len);
+/* Makes w the calling thread's worker (worker 0), pinned to its CPU. */
+int worker_adopt(struct svc_worker *w);
+/* Starts w's own thread. Returns 0 or -errno. */
+int worker_start(struct svc_worker *w);
+/* Ends w's thread (if started) and frees what worker_init set up. */
+void worker_destroy(struct svc_worker *w);
+
+/* Runs mail, polls, and (with may_sleep, when idle) waits on the ring. */
+int worker_run_once(struct svc_worker *w, bool may_sleep);
+/* Runs the mail that arrived; for a worker's own loops (drains). */
+int worker_run_mail(struct svc_worker *w);
+
+/* From any thread: queue ev for w. Returns 0 or -ENOMEM. */
+int worker_post_event(struct svc_worker *w, const struct snap_event *ev);
+/*
+ * From any thread: runs fn(w, arg) on w's thread and returns when it has.
+ * While it waits, the caller's own worker (if any) keeps serving, minus
+ * its mail.
+ */
+void worker_call(struct svc_worker *w, worker_fn fn, void *arg);
+
+#endif

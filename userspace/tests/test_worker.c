@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * I/O threads: mail runs on the worker's own thread, in the order it was
+ * posted; a caller that is itself a worker keeps serving while it waits;
+ * a worker is pinned to its CPU.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../snap_service/worker.h"
+
+#define MAX_SEEN	64
+
+/* What a worker saw, written on its thread, read once a call returned. */
+struct seen {
+	pthread_t thread;
+	unsigned int nr_events;
+	uint32_t order[MAX_SEEN];	/* event values, then ~0 for a call */
+	unsigned int nr;
+	unsigned int polls;
+	int cpu;
+	bool current_ok;		/* worker_current and ioloop_current */
+};
+
+static int count_poll(struct svc_worker *w)
+{
+	struct seen *seen = w->priv;
+
+	seen->polls++;
+	return 0;
+}
+
+static void record_event(struct svc_worker *w, const struct snap_event *ev)
+{
+	struct seen *seen = w->priv;
+
+	seen->thread = pthread_self();
+	seen->nr_events++;
+	if (seen->nr < MAX_SEEN)
+		seen->order[seen->nr++] = ev->value;
+}
+
+static const struct worker_ops ops = {
+	.poll = count_poll,
+	.event = record_event,
+};
+
+static void *pool_mem[2];
+
+static int setup(void **state)
+{
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		pool_mem[i] = aligned_alloc(BUFPOOL_CHUNK, BUFPOOL_CHUNK);
+		if (!pool_mem[i])
+			return -1;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	for (int i = 0; i < 2; i++)
+		free(pool_mem[i]);
+	return 0;
+}
+
+static void start_worker(struct svc_worker *w, unsigned int index, int cpu,
+			 struct seen *seen)
+{
+	assert_int_equal(worker_init(w, index, cpu, &ops, seen, 8,
+				     pool_mem[index], BUFPOOL_CHUNK, NULL, 0), 0);
+	assert_int_equal(worker_start(w), 0);
+}
+
+static void note_call(struct svc_worker *w, void *arg)
+{
+	struct seen *seen = w->priv;
+
+	(void)arg;
+	seen->thread = pthread_self();
+	seen->cpu = sched_getcpu();
+	/* cmocka's asserts may not jump out of another thread: record. */
+	seen->current_ok = worker_current == w && ioloop_current == &w->loop;
+	if (seen->nr < MAX_SEEN)
+		seen->order[seen->nr++] = ~0u;
+}
+
+static void test_call_runs_on_the_worker_thread(void **state)
+{
+	struct seen seen = { 0 };
+	struct svc_worker w;
+
+	(void)state;
+	start_worker(&w, 1, -1, &seen);
+	worker_call(&w, note_call, NULL);
+	assert_false(pthread_equal(seen.thread, pthread_self()));
+	assert_true(seen.current_ok);
+	assert_int_equal(seen.nr, 1);
+	worker_destroy(&w);
+}
+
+static void test_events_arrive_in_order_before_a_later_call(void **state)
+{
+	struct seen seen = { 0 };
+	struct svc_worker w;
+	pthread_t events_thread;
+
+	(void)state;
+	start_worker(&w, 1, -1, &seen);
+	for (uint32_t i = 0; i < 40; i++) {
+		struct snap_event ev = { .type = SNAP_EV_SQ_DOORBELL, .value = i };
+
+		assert_int_equal(worker_post_event(&w, &ev), 0);
+	}
+	worker_call(&w, note_call, NULL);
+	events_thread = seen.thread;
+	assert_int_equal(seen.nr_events, 40);
+	assert_int_equal(seen.nr, 41);
+	for (uint32_t i = 0; i < 40; i++)
+		assert_int_equal(seen.order[i], i);
+	assert_int_equal(seen.order[40], ~0u);
+	assert_false(pthread_equal(events_thread, pthread_self()));
+	worker_destroy(&w);
+}
+
+static void test_own_events_and_calls_run_inline(void **state)
+{
+	struct snap_event ev = { .type = SNAP_EV_SQ_DOORBELL, .value = 7 };
+	struct seen seen = { 0 };
+	struct svc_worker w;
+
+	(void)state;
+	assert_int_equal(worker_init(&w, 0, -1, &ops, &seen, 8, pool_mem[0],
+				     BUFPOOL_CHUNK, NULL, 0), 0);
+	assert_int_equal(worker_adopt(&w), 0);
+	assert_int_equal(worker_post_event(&w, &ev), 0);
+	assert_int_equal(seen.nr_events, 1);
+	worker_call(&w, note_call, NULL);
+	assert_true(pthread_equal(seen.thread, pthread_self()));
+	assert_int_equal(seen.nr, 2);
+	worker_destroy(&w);
+	assert_null(worker_current);
+}
+
+static void slow_call(struct svc_worker *w, void *arg)
+{
+	(void)w;
+	(void)arg;
+	usleep(20 * 1000);
+}
+
+/* The main thread waiting for another worker must not stop serving its
+ * own controllers meanwhile. */
+static void test_caller_keeps_serving_while_it_waits(void **state)
+{
+	struct seen seen0 = { 0 }, seen1 = { 0 };
+	struct svc_worker w0, w1;
+
+	(void)state;
+	assert_int_equal(worker_init(&w0, 0, -1, &ops, &seen0, 8, pool_mem[0],
+				     BUFPOOL_CHUNK, NULL, 0), 0);
+	assert_int_equal(worker_adopt(&w0), 0);
+	start_worker(&w1, 1, -1, &seen1);
+	worker_call(&w1, slow_call, NULL);
+	assert_true(seen0.polls > 0);
+	worker_destroy(&w1);
+	worker_destroy(&w0);
+}
+
+static void test_worker_is_pinned_to_its_cpu(void **state)
+{
+	struct seen seen = { 0 };
+	struct svc_worker w;
+
+	(void)state;
+	start_worker(&w, 1, 0, &seen);
+	worker_call(&w, note_call, NULL);
+	assert_int_equal(seen.cpu, 0);
+	worker_destroy(&w);
+}
+
+static void test_pinning_to_a_missing_cpu_fails(void **state)
+{
+	struct seen seen = { 0 };
+	struct svc_worker w;
+
+	(void)state;
+	assert_int_equal(worker_init(&w, 0, CPU_SETSIZE - 1, &ops, &seen, 8,
+				     pool_mem[0], BUFPOOL_CHUNK, NULL, 0), 0);
+	assert_int_equal(worker_adopt(&w), -EINVAL);
+	worker_destroy(&w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_call_runs_on_the_worker_thread),
+		cmocka_unit_test(test_events_arrive_in_order_before_a_later_call),
+		cmocka_unit_test(test_own_events_and_calls_run_inline),
+		cmocka_unit_test(test_caller_keeps_serving_while_it_waits),
+		cmocka_unit_test(test_worker_is_pinned_to_its_cpu),
+		cmocka_unit_test(test_pinning_to_a_missing_cpu_fails),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
