@@ -258,6 +258,11 @@ snap_svc_start() {
 		fail "snap_service did not attach: $(cat /tmp/svc.log)"
 }
 
+# jfield FILE NAME: a number from nvme-cli's JSON output.
+jfield() {
+	grep -o "\"$2\" *: *\"\?[0-9]*" "$1" | head -1 | sed 's/.*: *"\?//'
+}
+
 # snap_nvme_ctrl NQN CTRL PF BDEV...: the seed's sequence, one namespace per
 # bdev (nsid 1, 2, ...), controller created suspended and then resumed.
 snap_nvme_ctrl() {

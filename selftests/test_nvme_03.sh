@@ -20,10 +20,6 @@ nvme id-ns "$NVME_NS" >/tmp/idns || fail "nvme id-ns"
 [ "$(field /tmp/idns ncap)" = 0x1000 ] || fail "id-ns ncap $(field /tmp/idns ncap)"
 grep -q "lbaf  0 : ms:0   lbads:12" /tmp/idns || fail "id-ns lbaf 0 is not 4 KiB: $(grep lbaf /tmp/idns)"
 
-jfield() {	# jfield FILE NAME: a number from nvme-cli's JSON output
-	grep -o "\"$2\" *: *\"\?[0-9]*" "$1" | head -1 | sed 's/.*: *"\?//'
-}
-
 nvme smart-log "$C" -o json >/tmp/smart0 || fail "nvme smart-log"
 w0=$(jfield /tmp/smart0 host_write_commands)
 du0=$(jfield /tmp/smart0 data_units_written)

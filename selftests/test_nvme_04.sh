@@ -43,6 +43,13 @@ log "detach: /dev/${NVME_CTRL}n2 is gone"
 # --- SIGKILL and restart while idle ---
 dd if=/dev/urandom of=/tmp/before bs=4096 count=32 2>/dev/null
 dd if=/tmp/before of="$NVME_NS" bs=4096 seek=10 oflag=direct 2>/dev/null || fail "write before kill"
+# What the host set and the counters it read live in the kernel too.
+C=/dev/$NVME_CTRL
+nvme set-feature "$C" -f 1 -v 0x03020103 >/tmp/sf 2>&1 || fail "set-feature arbitration: $(cat /tmp/sf)"
+arb() { nvme get-feature "$C" -f 1 2>&1 | sed -n 's/.*Current value:\(0x[0-9a-f]*\).*/\1/p'; }
+[ "$(arb)" = "0x03020103" ] || fail "arbitration reads $(arb) before the restart"
+nvme smart-log "$C" -o json >/tmp/smart0 || fail "nvme smart-log"
+w0=$(jfield /tmp/smart0 host_write_commands)
 kill -9 "$SVC_PID"
 wait "$SVC_PID" 2>/dev/null
 wait_for /sys/class/snap/sim0/daemon_pid "^0\$" 10 || fail "the killed daemon is still attached"
@@ -51,6 +58,11 @@ log "daemon $SVC_PID took over"
 timeout 10 dd if="$NVME_NS" of=/tmp/after bs=4096 skip=10 count=32 iflag=direct 2>/dev/null ||
 	{ tail -12 /tmp/svc.log; cat /proc/$SVC_PID/stack; cat /proc/$SVC_PID/wchan; echo; dmesg | tail -4; fail "read after restart"; }
 cmp /tmp/before /tmp/after || fail "data written before the restart is gone"
+[ "$(arb)" = "0x03020103" ] || fail "arbitration reads '$(arb)' after the restart, want 0x03020103"
+nvme smart-log "$C" -o json >/tmp/smart1 || fail "nvme smart-log"
+w1=$(jfield /tmp/smart1 host_write_commands)
+[ "$w1" -ge "$w0" ] || fail "host_write_commands went from $w0 to $w1 across the restart"
+log "restart: arbitration still 0x03020103, host_write_commands $w0 -> $w1"
 dd if=/tmp/before of="$NVME_NS" bs=4096 seek=100 oflag=direct 2>/dev/null || fail "write after restart"
 dd if="$NVME_NS" of=/tmp/after bs=4096 skip=100 count=32 iflag=direct 2>/dev/null
 cmp /tmp/before /tmp/after || fail "data written after the restart reads back wrong"

@@ -417,6 +417,60 @@ static void test_restart_recovers_inflight(void **state)
 	h_free(t);
 }
 
+static uint16_t get_feature(struct harness *t, uint8_t fid, uint32_t *dw0)
+{
+	struct nvme_sqe s = h_sqe(t, NVME_ADM_GET_FEATURES, 0);
+	uint16_t st;
+
+	s.cdw10 = fid;
+	st = h_admin(t, &s);
+	*dw0 = t->last.dw0;
+	return st;
+}
+
+/* A new engine on a live controller: what the host set, and the counters
+ * it has seen, must still be there; after the host's next enable, the
+ * features are the defaults again. */
+static void test_restart_keeps_features_and_counters(void **state)
+{
+	struct harness *t = h_new();
+	struct nvme_ctrl_stats before, after;
+	struct nvme_sqe s = h_sqe(t, NVME_ADM_SET_FEATURES, 0);
+	struct nvme_ctrl *c2;
+	uint32_t dw0;
+	uint64_t a;
+
+	(void)state;
+	s.cdw10 = NVME_FEAT_ARBITRATION;
+	s.cdw11 = 0x03020103;
+	assert_int_equal(h_admin(t, &s), 0);
+	h_buf(t, 4096, &a);
+	h_io_queue(t, 1, 16);
+	assert_int_equal(h_rw(t, NVME_IO_READ, 1, 0, 1, a), 0);
+	nvme_ctrl_get_stats(t->c, &before);
+	assert_int_equal(before.read_cmds, 1);
+
+	c2 = nvme_ctrl_create(&t->cfg, &t->h->host);
+	assert_non_null(c2);
+	assert_int_equal(nvme_ctrl_attach_ns(c2, 1, t->ns1, NULL), 0);
+	inproc_set_sink(t->h, restart_sink, c2);
+	assert_int_equal(nvme_ctrl_recover(c2), 0);
+	nvme_ctrl_destroy(t->c);
+	t->c = c2;
+	assert_int_equal(get_feature(t, NVME_FEAT_ARBITRATION, &dw0), 0);
+	assert_int_equal(dw0, 0x03020103);
+	nvme_ctrl_get_stats(t->c, &after);
+	assert_memory_equal(&before, &after, sizeof(before));
+
+	/* a controller reset brings the defaults back, not the counters */
+	h_enable(t);
+	assert_int_equal(get_feature(t, NVME_FEAT_ARBITRATION, &dw0), 0);
+	assert_int_equal(dw0, 0);
+	nvme_ctrl_get_stats(t->c, &after);
+	assert_int_equal(after.read_cmds, 1);
+	h_free(t);
+}
+
 static void test_restart_settles_head(void **state)
 {
 	struct harness *t = h_new();
@@ -511,6 +565,7 @@ int main(void)
 		cmocka_unit_test(test_func_reset),
 		cmocka_unit_test(test_suspend_pauses),
 		cmocka_unit_test(test_restart_recovers_inflight),
+		cmocka_unit_test(test_restart_keeps_features_and_counters),
 		cmocka_unit_test(test_restart_settles_head),
 		cmocka_unit_test(test_restart_reruns_queue_commands),
 	};

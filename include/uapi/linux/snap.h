@@ -344,7 +344,8 @@ struct snap_inflight_slot {
 };
 
 #define SNAP_FN_STATE_MAGIC	0x534e4150	/* "SNAP" */
-#define SNAP_FN_STATE_VERSION	1
+#define SNAP_FN_STATE_VERSION	2
+#define SNAP_FN_ENGINE_SIZE	2048
 
 /**
  * struct snap_fn_state - data-path state of one emulated NVMe function
@@ -362,6 +363,9 @@ struct snap_inflight_slot {
  * @sq: submission queues by id
  * @cq: completion queues by id
  * @inflight: commands fetched and not completed
+ * @engine: the daemon's own controller state that must outlive a daemon
+ *	(features the host set, SMART counters). The kernel zeroes it when
+ *	the function is created and never reads it.
  *
  * The header (@magic to @acq) is written by the kernel only.
  */
@@ -380,6 +384,7 @@ struct snap_fn_state {
 	struct snap_queue_state sq[SNAP_NVME_MAX_QUEUES];
 	struct snap_queue_state cq[SNAP_NVME_MAX_QUEUES];
 	struct snap_inflight_slot inflight[SNAP_INFLIGHT_MAX];
+	__u8 engine[SNAP_FN_ENGINE_SIZE];
 };
 
 /**

@@ -20,7 +20,7 @@
 /* A queue id the host may use: 1 to the granted count (Number of Queues). */
 static bool io_qid_valid(const struct nvme_ctrl *c, uint32_t qid, bool sq)
 {
-	uint32_t max = sq ? c->feat.nsqa + 1u : c->feat.ncqa + 1u;
+	uint32_t max = sq ? c->feat->nsqa + 1u : c->feat->ncqa + 1u;
 
 	return qid >= 1 && qid <= max && qid < SNAP_NVME_MAX_QUEUES;
 }
@@ -252,7 +252,7 @@ void nvme_aen_run(struct nvme_ctrl *c)
 	if (c->state != NVME_CTRL_ENABLED)
 		return;
 	if (c->aen_ns_pending && !c->aen_ns_masked &&
-	    (c->feat.async_event & NVME_AEC_NS_ATTR) &&
+	    (c->feat->async_event & NVME_AEC_NS_ATTR) &&
 	    aen_complete_one(c, NVME_AER_DW0(NVME_AER_TYPE_NOTICE,
 					     NVME_AER_NOTICE_NS_CHANGED,
 					     NVME_LOG_CHANGED_NS))) {
@@ -261,7 +261,7 @@ void nvme_aen_run(struct nvme_ctrl *c)
 		c->aen_ns_masked = true;
 	}
 	if (c->aen_temp_pending &&
-	    (c->feat.async_event & NVME_SMART_CRIT_TEMPERATURE) &&
+	    (c->feat->async_event & NVME_SMART_CRIT_TEMPERATURE) &&
 	    aen_complete_one(c, NVME_AER_DW0(NVME_AER_TYPE_SMART,
 					     NVME_AER_SMART_TEMP,
 					     NVME_LOG_SMART)))

@@ -41,6 +41,30 @@ static void reset_slots(struct nvme_ctrl *c)
 	c->nr_used = 0;
 }
 
+/*
+ * A daemon restarted under a live host finds the features the host set
+ * (while the controller it set them on is still enabled) and the SMART
+ * counters in the function state; a new function starts from defaults.
+ */
+static void load_saved(struct nvme_ctrl *c)
+{
+	struct nvme_saved *sv = (struct nvme_saved *)c->st->engine;
+
+	c->saved = sv;
+	c->feat = &sv->feat;
+	c->stats = &sv->stats;
+	if (sv->magic != NVME_SAVED_MAGIC) {
+		memset(sv, 0, sizeof(*sv));
+		clock_gettime(CLOCK_MONOTONIC, &sv->born);
+		sv->enable_count = c->st->enable_count;
+		nvme_features_reset(c);
+		sv->magic = NVME_SAVED_MAGIC;
+		return;
+	}
+	if (!(c->st->csts & NVME_CSTS_RDY) || sv->enable_count != c->st->enable_count)
+		nvme_features_reset(c);
+}
+
 struct nvme_ctrl *nvme_ctrl_create(const struct nvme_ctrl_cfg *cfg,
 				   struct snap_host *h)
 {
@@ -69,9 +93,8 @@ struct nvme_ctrl *nvme_ctrl_create(const struct nvme_ctrl_cfg *cfg,
 		free(c);
 		return NULL;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &c->born);
 	reset_slots(c);
-	nvme_features_reset(c);
+	load_saved(c);
 	return c;
 }
 
@@ -105,7 +128,7 @@ void nvme_ctrl_destroy(struct nvme_ctrl *c)
 
 void nvme_ctrl_get_stats(const struct nvme_ctrl *c, struct nvme_ctrl_stats *s)
 {
-	*s = c->stats;
+	*s = *c->stats;
 }
 
 bool nvme_ctrl_idle(const struct nvme_ctrl *c)
@@ -701,6 +724,7 @@ static void ctrl_enable(struct nvme_ctrl *c)
 	abandon_commands(c);
 	forget_queues(c);
 	reset_host_state(c);
+	c->saved->enable_count = c->st->enable_count;
 	c->state = status ? NVME_CTRL_DISABLED : NVME_CTRL_ENABLED;
 	answer(c, SNAP_EV_CTRL_ENABLE, status);
 }

@@ -24,7 +24,7 @@
 
 void nvme_features_reset(struct nvme_ctrl *c)
 {
-	struct nvme_features *f = &c->feat;
+	struct nvme_features *f = c->feat;
 
 	memset(f, 0, sizeof(*f));
 	f->temp_over = TEMP_OVER_DEFAULT;
@@ -36,8 +36,8 @@ void nvme_features_reset(struct nvme_ctrl *c)
 /* The host's temperature thresholds crossed: a SMART event. */
 static void check_temperature(struct nvme_ctrl *c)
 {
-	if (TEMP_COMPOSITE_K > c->feat.temp_over ||
-	    TEMP_COMPOSITE_K < c->feat.temp_under)
+	if (TEMP_COMPOSITE_K > c->feat->temp_over ||
+	    TEMP_COMPOSITE_K < c->feat->temp_under)
 		c->aen_temp_pending = true;
 }
 
@@ -47,9 +47,9 @@ static uint16_t set_temp(struct nvme_ctrl *c, uint32_t dw11)
 	if (TEMP_TMPSEL(dw11) != 0)
 		return nvme_dnr(NVME_SC_INVALID_FIELD);
 	if (TEMP_THSEL(dw11) == TEMP_THSEL_OVER)
-		c->feat.temp_over = TEMP_TMPTH(dw11);
+		c->feat->temp_over = TEMP_TMPTH(dw11);
 	else if (TEMP_THSEL(dw11) == TEMP_THSEL_UNDER)
-		c->feat.temp_under = TEMP_TMPTH(dw11);
+		c->feat->temp_under = TEMP_TMPTH(dw11);
 	else
 		return nvme_dnr(NVME_SC_INVALID_FIELD);
 	check_temperature(c);
@@ -92,10 +92,10 @@ static uint16_t set_num_queues(struct nvme_ctrl *c, uint32_t dw11,
 		return nvme_dnr(NVME_SC_INVALID_FIELD);
 	if (io_queues_exist(c))
 		return nvme_dnr(NVME_SC_CMD_SEQ_ERROR);
-	c->feat.nsqa = nsqr < max ? nsqr : max;
-	c->feat.ncqa = ncqr < max ? ncqr : max;
-	c->feat.nr_queues_set = true;
-	*dw0 = c->feat.nsqa | ((uint32_t)c->feat.ncqa << 16);
+	c->feat->nsqa = nsqr < max ? nsqr : max;
+	c->feat->ncqa = ncqr < max ? ncqr : max;
+	c->feat->nr_queues_set = true;
+	*dw0 = c->feat->nsqa | ((uint32_t)c->feat->ncqa << 16);
 	return 0;
 }
 
@@ -105,7 +105,7 @@ static uint16_t set_irq_config(struct nvme_ctrl *c, uint32_t dw11)
 
 	if (iv >= c->cfg.num_msix || iv >= SNAP_NVME_MAX_QUEUES)
 		return nvme_dnr(NVME_SC_INVALID_FIELD);
-	c->feat.irq_config_cd[iv] = dw11 & IV_CONF_CD;
+	c->feat->irq_config_cd[iv] = dw11 & IV_CONF_CD;
 	return 0;
 }
 
@@ -115,14 +115,14 @@ static uint16_t set_host_behavior(struct nvme_req *r)
 	uint16_t st = nvme_req_copy_from_host(r, data, sizeof(data));
 
 	if (!st)
-		memcpy(r->ctrl->feat.host_behavior, data, sizeof(data));
+		memcpy(r->ctrl->feat->host_behavior, data, sizeof(data));
 	return st;
 }
 
 static uint16_t set_feature(struct nvme_req *r, uint32_t *dw0)
 {
 	struct nvme_ctrl *c = r->ctrl;
-	struct nvme_features *f = &c->feat;
+	struct nvme_features *f = c->feat;
 	uint32_t dw11 = r->cmd.cdw11;
 
 	switch (NVME_FEAT_FID(r->cmd.cdw10)) {
@@ -244,17 +244,17 @@ void nvme_get_features(struct nvme_req *r)
 
 	switch (NVME_FEAT_SEL(r->cmd.cdw10)) {
 	case NVME_FEAT_SEL_CURRENT:
-		st = get_value(r, &r->ctrl->feat, &dw0);
+		st = get_value(r, r->ctrl->feat, &dw0);
 		break;
 	case NVME_FEAT_SEL_DEFAULT:
 	case NVME_FEAT_SEL_SAVED:	/* nothing saveable: saved = default */
-		defaults = r->ctrl->feat;
+		defaults = *r->ctrl->feat;
 		nvme_features_reset(r->ctrl);
-		st = get_value(r, &r->ctrl->feat, &dw0);
-		r->ctrl->feat = defaults;
+		st = get_value(r, r->ctrl->feat, &dw0);
+		*r->ctrl->feat = defaults;
 		break;
 	case NVME_FEAT_SEL_CAPS:
-		st = get_value(r, &r->ctrl->feat, &dw0);
+		st = get_value(r, r->ctrl->feat, &dw0);
 		dw0 = feature_caps(NVME_FEAT_FID(r->cmd.cdw10));
 		break;
 	default:

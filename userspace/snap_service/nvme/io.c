@@ -33,7 +33,7 @@ static bool lba_range_ok(const struct nvme_ns *ns, uint64_t slba, uint64_t nlb)
 
 static void account(struct nvme_req *r, enum bdev_op op, uint64_t bytes)
 {
-	struct nvme_ctrl_stats *s = &r->ctrl->stats;
+	struct nvme_ctrl_stats *s = r->ctrl->stats;
 
 	if (op == BDEV_OP_READ) {
 		s->read_cmds++;
@@ -47,7 +47,7 @@ static void account(struct nvme_req *r, enum bdev_op op, uint64_t bytes)
 static uint16_t backend_status(struct nvme_req *r, int err)
 {
 	if (err == -EIO || err == -ENODATA)
-		r->ctrl->stats.media_errors++;
+		r->ctrl->stats->media_errors++;
 	return nvme_errno_to_status(err, r->bio.op);
 }
 
@@ -60,7 +60,7 @@ static void submit(struct nvme_req *r, enum bdev_op op, uint64_t off,
 		.op = op, .offset = off, .len = len, .buf = buf,
 		/* with the write cache turned off every write is durable */
 		.fua = op == BDEV_OP_WRITE &&
-		       ((r->cmd.cdw12 & NVME_RW_FUA) || !r->ctrl->feat.vwc),
+		       ((r->cmd.cdw12 & NVME_RW_FUA) || !r->ctrl->feat->vwc),
 		.done = done, .priv = r,
 	};
 	ret = bdev_submit(r->ns->bdev, &r->bio);

@@ -20,13 +20,13 @@ void nvme_log_error(struct nvme_ctrl *c, const struct nvme_req *r,
 {
 	struct nvme_error_log_entry *e;
 
-	c->stats.error_count++;
+	c->stats->error_count++;
 	/* newest first: slot 0 is always the latest */
 	memmove(&c->errlog[1], &c->errlog[0],
 		sizeof(c->errlog) - sizeof(c->errlog[0]));
 	e = &c->errlog[0];
 	memset(e, 0, sizeof(*e));
-	e->error_count = c->stats.error_count;
+	e->error_count = c->stats->error_count;
 	e->sqid = r->sqid;
 	e->cid = r->cmd.cid;
 	e->status = (uint16_t)(status << 1);
@@ -57,16 +57,16 @@ static uint64_t power_on_hours(const struct nvme_ctrl *c)
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (uint64_t)(now.tv_sec - c->born.tv_sec) / 3600;
+	return (uint64_t)(now.tv_sec - c->saved->born.tv_sec) / 3600;
 }
 
 static void fill_smart(const struct nvme_ctrl *c, struct nvme_smart_log *s)
 {
-	const struct nvme_ctrl_stats *st = &c->stats;
+	const struct nvme_ctrl_stats *st = c->stats;
 	uint64_t errs = st->error_count;
 
-	if (c->aen_temp_pending || 313 > c->feat.temp_over ||
-	    313 < c->feat.temp_under)
+	if (c->aen_temp_pending || 313 > c->feat->temp_over ||
+	    313 < c->feat->temp_under)
 		s->critical_warning |= NVME_SMART_CRIT_TEMPERATURE;
 	s->temperature = 313;
 	s->avail_spare = 100;

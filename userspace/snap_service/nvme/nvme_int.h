@@ -121,6 +121,27 @@ struct nvme_features {
 	bool nr_queues_set;
 };
 
+/*
+ * What the engine keeps in the function state's engine area, so that a
+ * daemon restarted under a live host finds what the host configured and
+ * the counters it reads. Features hold only while the controller stays
+ * enabled (enable_count unchanged); counters hold for the function's life.
+ */
+#define NVME_SAVED_MAGIC	0x4e564d31	/* "NVM1" */
+
+struct nvme_saved {
+	uint32_t magic;
+	uint32_t enable_count;	/* st->enable_count the features belong to */
+	struct timespec born;	/* CLOCK_MONOTONIC: power-on time */
+	struct nvme_ctrl_stats stats;
+	struct nvme_features feat;
+};
+
+_Static_assert(sizeof(struct nvme_saved) <= SNAP_FN_ENGINE_SIZE,
+	       "the saved engine state must fit the function state's area");
+_Static_assert(offsetof(struct snap_fn_state, engine) % 8 == 0,
+	       "the engine area must be aligned for struct nvme_saved");
+
 enum nvme_ctrl_state {
 	NVME_CTRL_DISABLED,
 	NVME_CTRL_ENABLED,
@@ -147,7 +168,8 @@ struct nvme_ctrl {
 	unsigned int nr_used;
 
 	struct nvme_ns **ns;	/* by nsid - 1 */
-	struct nvme_features feat;
+	struct nvme_saved *saved;	/* in st->engine */
+	struct nvme_features *feat;	/* &saved->feat */
 
 	struct nvme_req *aer[NVME_AERL + 1];
 	unsigned int nr_aer;
@@ -159,8 +181,7 @@ struct nvme_ctrl {
 	bool changed_overflow;
 
 	struct nvme_error_log_entry errlog[NVME_ELPE + 1];
-	struct nvme_ctrl_stats stats;
-	struct timespec born;
+	struct nvme_ctrl_stats *stats;	/* &saved->stats */
 
 	struct nvme_req *buf_wait_head, *buf_wait_tail;
 	void *scratch;		/* NVME_PAGE_SIZE: list reads */
