@@ -94,6 +94,7 @@ static void create_cq(struct nvme_req *r)
 		st = NVME_SC_INTERNAL;
 	else
 		c->cq[cfg.qid].blocked = false;
+	nvme_ctrl_queues_changed(c);
 out:
 	nvme_req_complete(r, st, 0);
 }
@@ -130,6 +131,7 @@ static void create_sq(struct nvme_req *r)
 		c->st->sq[cfg.qid].head = 0;
 		c->sq[cfg.qid].deleting = false;
 	}
+	nvme_ctrl_queues_changed(c);
 out:
 	nvme_req_complete(r, st, 0);
 }
@@ -161,6 +163,7 @@ static void delete_sq(struct nvme_req *r)
 					      .type = SNAP_QUEUE_SQ };
 		int ret = c->host->ops->queue_delete(c->host, &cfg);
 
+		nvme_ctrl_queues_changed(c);
 		c->sq[qid].deleting = false;
 		c->sq[qid].delete_req = NULL;
 		nvme_req_complete(r, ret ? NVME_SC_INTERNAL : 0, 0);
@@ -197,6 +200,7 @@ static void delete_cq(struct nvme_req *r)
 		cfg.qid = (uint16_t)qid;
 		if (c->host->ops->queue_delete(c->host, &cfg))
 			st = NVME_SC_INTERNAL;
+		nvme_ctrl_queues_changed(c);
 	}
 	nvme_req_complete(r, st, 0);
 }

@@ -95,6 +95,7 @@ struct nvme_ctrl *nvme_ctrl_create(const struct nvme_ctrl_cfg *cfg,
 	}
 	reset_slots(c);
 	load_saved(c);
+	nvme_ctrl_queues_changed(c);
 	return c;
 }
 
@@ -173,6 +174,8 @@ int nvme_ctrl_attach_ns(struct nvme_ctrl *c, uint32_t nsid, struct bdev *b,
 	if (uuid)
 		memcpy(ns->uuid, uuid, sizeof(ns->uuid));
 	c->ns[nsid - 1] = ns;
+	if (nsid > c->ns_top)
+		c->ns_top = nsid;
 	nvme_aen_ns_changed(c, nsid);
 	return 0;
 }
@@ -190,6 +193,8 @@ int nvme_ctrl_detach_ns(struct nvme_ctrl *c, uint32_t nsid)
 		return -EBUSY;
 	c->ns[nsid - 1] = NULL;
 	free(ns);
+	while (c->ns_top && !c->ns[c->ns_top - 1])
+		c->ns_top--;
 	nvme_aen_ns_changed(c, nsid);
 	return 0;
 }
@@ -390,8 +395,11 @@ static void req_release(struct nvme_req *r)
 		finish_sq_delete(c, sqid);
 }
 
-static void cq_append(struct nvme_cq *cq, struct nvme_req *r)
+static void cq_append(struct nvme_ctrl *c, uint16_t cqid, struct nvme_req *r)
 {
+	struct nvme_cq *cq = &c->cq[cqid];
+
+	c->pending_cqs |= 1ull << cqid;
 	r->next = NULL;
 	if (cq->pend_tail)
 		cq->pend_tail->next = r;
@@ -421,7 +429,7 @@ void nvme_req_complete(struct nvme_req *r, uint16_t status, uint32_t dw0)
 	r->dw0 = dw0;
 	req_put_buffers(r);
 	cqid = c->st->sq[r->sqid].cqid;
-	cq_append(&c->cq[cqid], r);
+	cq_append(c, cqid, r);
 }
 
 static void build_cqe(const struct nvme_ctrl *c, const struct nvme_req *r,
@@ -468,8 +476,10 @@ static unsigned int cq_flush(struct nvme_ctrl *c, uint16_t cqid)
 			cq->nr_pend--;
 			req_release(r);
 		}
-		if (!cq->pend_head)
+		if (!cq->pend_head) {
 			cq->pend_tail = NULL;
+			c->pending_cqs &= ~(1ull << cqid);
+		}
 		posted += n;
 	}
 	return posted;
@@ -479,9 +489,10 @@ static unsigned int flush_all_cqs(struct nvme_ctrl *c)
 {
 	unsigned int qid, n = 0;
 
-	for (qid = 0; qid < SNAP_NVME_MAX_QUEUES; qid++)
-		if (c->cq[qid].pend_head)
-			n += cq_flush(c, qid);
+	for (uint64_t m = c->pending_cqs; m; m &= m - 1) {
+		qid = (unsigned int)__builtin_ctzll(m);
+		n += cq_flush(c, (uint16_t)qid);
+	}
 	return n;
 }
 
@@ -503,6 +514,7 @@ static void drop_pending(struct nvme_ctrl *c)
 		cq->nr_pend = 0;
 		cq->blocked = false;
 	}
+	c->pending_cqs = 0;
 }
 
 /* ---- buffer waits ---- */
@@ -636,9 +648,13 @@ static unsigned int fetch_all(struct nvme_ctrl *c)
 {
 	unsigned int qid, n = 0;
 
-	for (qid = 0; qid < SNAP_NVME_MAX_QUEUES; qid++)
+	/* A stale bit costs a check: the kernel may have cleared a queue
+	 * (reset) before the engine hears of it. */
+	for (uint64_t m = c->live_sqs; m; m &= m - 1) {
+		qid = (unsigned int)__builtin_ctzll(m);
 		if (c->st->sq[qid].size)
-			n += sq_fetch(c, qid);
+			n += sq_fetch(c, (uint16_t)qid);
+	}
 	return n;
 }
 
@@ -822,6 +838,7 @@ static void finish_sq_delete(struct nvme_ctrl *c, uint16_t qid)
 	c->sq[qid].deleting = false;
 	c->sq[qid].delete_req = NULL;
 	ret = c->host->ops->queue_delete(c->host, &cfg);
+	nvme_ctrl_queues_changed(c);
 	if (del)
 		nvme_req_complete(del, ret ? NVME_SC_INTERNAL : 0, 0);
 }
@@ -830,6 +847,21 @@ static void finish_sq_delete(struct nvme_ctrl *c, uint16_t qid)
 
 /* Run until nothing moves: backend completions, buffer waits, fetches,
  * completions. Nothing recurses: completions only queue work here. */
+/*
+ * The SQs the state holds, read again whenever queues may have come or
+ * gone (queue create and delete, enable, disable, reset, take-over), so
+ * that process() visits only those.
+ */
+void nvme_ctrl_queues_changed(struct nvme_ctrl *c)
+{
+	uint64_t live = 0;
+
+	for (unsigned int qid = 0; qid < SNAP_NVME_MAX_QUEUES; qid++)
+		if (c->st->sq[qid].size)
+			live |= 1ull << qid;
+	c->live_sqs = live;
+}
+
 static int process(struct nvme_ctrl *c)
 {
 	int total = 0, n;
@@ -837,7 +869,7 @@ static int process(struct nvme_ctrl *c)
 
 	do {
 		n = 0;
-		for (i = 0; i < c->cfg.nn; i++)
+		for (i = 0; i < c->ns_top; i++)
 			if (c->ns[i])
 				n += bdev_poll(c->ns[i]->bdev);
 		n += run_buffer_waits(c);
@@ -852,10 +884,16 @@ static int process(struct nvme_ctrl *c)
 	return total;
 }
 
-static void doorbell_cq(struct nvme_ctrl *c, uint16_t qid)
+/* Returns whether completions were waiting for this room. */
+static bool doorbell_cq(struct nvme_ctrl *c, uint16_t qid)
 {
-	if (qid < SNAP_NVME_MAX_QUEUES)
-		c->cq[qid].blocked = false;
+	bool was_blocked;
+
+	if (qid >= SNAP_NVME_MAX_QUEUES)
+		return false;
+	was_blocked = c->cq[qid].blocked;
+	c->cq[qid].blocked = false;
+	return was_blocked;
 }
 
 void nvme_ctrl_event(struct nvme_ctrl *c, const struct snap_event *ev)
@@ -878,11 +916,16 @@ void nvme_ctrl_event(struct nvme_ctrl *c, const struct snap_event *ev)
 		 * the (coalesced) event; the event only says "look". */
 		break;
 	case SNAP_EV_CQ_DOORBELL:
-		doorbell_cq(c, ev->qid);
+		/* Most CQ doorbells only return room nobody waits for; the
+		 * next poll serves the rest. */
+		if (!doorbell_cq(c, ev->qid))
+			return;
 		break;
 	default:
 		return;
 	}
+	if (ev->type != SNAP_EV_SQ_DOORBELL && ev->type != SNAP_EV_CQ_DOORBELL)
+		nvme_ctrl_queues_changed(c);
 	process(c);
 }
 
@@ -919,6 +962,7 @@ int nvme_ctrl_recover(struct nvme_ctrl *c)
 	struct snap_inflight_slot *slots = c->st->inflight;
 	unsigned int i, n = 0;
 
+	nvme_ctrl_queues_changed(c);
 	if (!(c->st->csts & NVME_CSTS_RDY) || c->nr_used)
 		return 0;
 	c->state = NVME_CTRL_ENABLED;

@@ -168,6 +168,10 @@ struct nvme_ctrl {
 	unsigned int nr_used;
 
 	struct nvme_ns **ns;	/* by nsid - 1 */
+	uint32_t ns_top;	/* highest attached nsid: the end of ns scans */
+	/* What process() visits, so that an idle queue costs nothing: */
+	uint64_t live_sqs;	/* SQ ids with a size in the state */
+	uint64_t pending_cqs;	/* CQ ids with completions waiting */
 	struct nvme_saved *saved;	/* in st->engine */
 	struct nvme_features *feat;	/* &saved->feat */
 
@@ -204,6 +208,7 @@ uint16_t nvme_req_copy_from_host(struct nvme_req *r, void *data,
 struct nvme_ns *nvme_ctrl_ns(struct nvme_ctrl *c, uint32_t nsid);
 uint16_t nvme_errno_to_status(int err, enum bdev_op op);
 void nvme_ctrl_release_aers(struct nvme_ctrl *c);
+void nvme_ctrl_queues_changed(struct nvme_ctrl *c);
 
 /* admin.c */
 void nvme_admin_exec(struct nvme_req *r);
