@@ -64,7 +64,7 @@ FUZZ_BINS := $(patsubst userspace/fuzz/%.c,$(B)/fuzz/%,\
 .SECONDARY:
 
 .PHONY: all modules userspace tests deps check unit kunit vmtest vmshell demo \
-	check-debug checkpatch clean fuzz fuzz-bins
+	check-debug checkpatch clean fuzz fuzz-bins bench-native
 
 all: modules userspace
 
@@ -101,6 +101,16 @@ $(B)/bin/%: selftests/%.c
 $(B)/bin/bench_%: $(patsubst userspace/%.c,$(B)/obj/%.o,userspace/bench/bench_%.c $(ENGINE_SRCS))
 	@mkdir -p $(dir $@)
 	$(CC) $(SNAP_CFLAGS) -o $@ $^
+
+# The native benchmark also times io_uring NOPs next to the engine.
+$(B)/bin/bench_native: $(patsubst userspace/%.c,$(B)/obj/%.o,userspace/bench/bench_native.c $(ENGINE_SRCS))
+	@mkdir -p $(dir $@)
+	$(CC) $(SNAP_CFLAGS) -o $@ $^ -luring
+
+# Engine vs io_uring NOP rate on one core, plus callgrind instructions per
+# command; table on stdout, JSON in results/ (scripts/bench-native).
+bench-native: $(B)/bin/bench_native
+	@scripts/bench-native
 
 $(B)/fuzz/%: userspace/fuzz/%.c $(ENGINE_SRCS) $(wildcard userspace/snap_service/*.h \
 		userspace/snap_service/*/*.h)

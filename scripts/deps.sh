@@ -13,6 +13,8 @@ PKGS=(
 	linux-image-amd64 linux-headers-amd64
 	# KUnit, checkpatch and the debug guest kernel come from the kernel's own source
 	linux-source
+	# profiling (scripts/bench-native)
+	valgrind
 	# test VM and what runs inside it
 	qemu-system-x86 busybox-static fio nvme-cli pciutils
 	# userspace libraries
