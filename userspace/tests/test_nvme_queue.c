@@ -3,7 +3,8 @@
  * Queues and controller state: ring wrap and phase tags, a full CQ,
  * doorbells out of range, Delete I/O SQ with commands in flight, CC
  * disable / shutdown / function reset with backend I/O outstanding,
- * suspend and resume, and a daemon restart taking over the state.
+ * suspend and resume, a daemon restart taking over the state, and the
+ * data of many reads going to the host in one transfer.
  */
 #include "nvme_harness.h"
 
@@ -336,6 +337,107 @@ static void test_func_reset(void **state)
 	h_free(t);
 }
 
+/* Reads that finish together move their data in one SNAP_IOC_DMA. */
+static void test_reads_share_one_transfer(void **state)
+{
+	struct harness *t = h_new();
+	struct man_bdev *m = man_create(64, 512);
+	struct nvme_cqe cqe;
+	uint64_t a, calls;
+	uint8_t *p = h_buf(t, 16 * 4096, &a);
+	unsigned int i;
+
+	(void)state;
+	assert_int_equal(nvme_ctrl_attach_ns(t->c, 2, &m->b, NULL), 0);
+	h_io_queue(t, 1, 32);
+	for (i = 0; i < 16; i++) {
+		struct nvme_sqe s = read_cmd(t, 2, a + i * 4096);
+
+		assert_int_equal(inproc_sq_write(t->h, 1, &s), 0);
+	}
+	inproc_sq_ring(t->h, 1);
+	assert_int_equal(m->n, 16);
+	calls = t->h->dma_calls;
+	man_complete(m, 0);
+	nvme_ctrl_poll(t->c);
+	assert_int_equal(t->h->dma_calls - calls, 1);
+	for (i = 0; i < 16; i++) {
+		assert_int_equal(inproc_reap_quiet(t->h, 1, &cqe), 1);
+		assert_int_equal(cqe.status >> 1, 0);
+		assert_int_equal(p[i * 4096], 0x5a);
+		assert_int_equal(p[i * 4096 + 511], 0x5a);
+		assert_int_equal(p[i * 4096 + 512], 0);
+	}
+	inproc_cq_ring(t->h, 1);
+	assert_int_equal(nvme_ctrl_detach_ns(t->c, 2), 0);
+	bdev_destroy(&m->b);
+	h_free(t);
+}
+
+/* One read into memory the host does not have fails the batch: that one
+ * gets Data Transfer Error, the others their data. */
+static void test_bad_read_in_a_batch_fails_alone(void **state)
+{
+	struct harness *t = h_new();
+	struct man_bdev *m = man_create(64, 512);
+	struct nvme_sqe good, bad;
+	struct nvme_cqe cqe;
+	uint64_t a;
+	uint8_t *p = h_buf(t, 4096, &a);
+	unsigned int i;
+
+	(void)state;
+	assert_int_equal(nvme_ctrl_attach_ns(t->c, 2, &m->b, NULL), 0);
+	h_io_queue(t, 1, 16);
+	bad = read_cmd(t, 2, INPROC_MEM_BASE + t->h->mem_size + 4096);
+	good = read_cmd(t, 2, a);
+	assert_int_equal(inproc_sq_write(t->h, 1, &bad), 0);
+	assert_int_equal(inproc_sq_write(t->h, 1, &good), 0);
+	inproc_sq_ring(t->h, 1);
+	man_complete(m, 0);
+	nvme_ctrl_poll(t->c);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(inproc_reap_quiet(t->h, 1, &cqe), 1);
+		if (cqe.cid == bad.cid)
+			assert_int_equal(cqe.status >> 1, NVME_SC_DATA_XFER_ERROR);
+		else
+			assert_int_equal(cqe.status >> 1, 0);
+	}
+	assert_int_equal(p[0], 0x5a);
+	inproc_cq_ring(t->h, 1);
+	assert_int_equal(nvme_ctrl_detach_ns(t->c, 2), 0);
+	bdev_destroy(&m->b);
+	h_free(t);
+}
+
+/* A read the backend finishes after a function reset must not write the
+ * host memory the host may by now use for something else. */
+static void test_read_after_reset_moves_nothing(void **state)
+{
+	struct harness *t = h_new();
+	struct man_bdev *m = man_create(64, 512);
+	struct nvme_sqe s;
+	uint64_t a;
+	uint8_t *p = h_buf(t, 4096, &a);
+
+	(void)state;
+	assert_int_equal(nvme_ctrl_attach_ns(t->c, 2, &m->b, NULL), 0);
+	h_io_queue(t, 1, 16);
+	memset(p, 0xee, 4096);
+	s = read_cmd(t, 2, a);
+	assert_int_equal(inproc_submit(t->h, 1, &s), 0);
+	inproc_func_reset(t->h);
+	h_enable(t);
+	assert_true(inproc_ready(t->h));
+	man_complete(m, 0);
+	nvme_ctrl_poll(t->c);
+	assert_true(nvme_ctrl_idle(t->c));
+	assert_int_equal(p[0], 0xee);
+	assert_int_equal(nvme_ctrl_detach_ns(t->c, 2), 0);
+	bdev_destroy(&m->b);
+	h_free(t);
+}
+
 static void test_suspend_pauses(void **state)
 {
 	struct harness *t = h_new();
@@ -566,6 +668,9 @@ int main(void)
 		cmocka_unit_test(test_suspend_pauses),
 		cmocka_unit_test(test_restart_recovers_inflight),
 		cmocka_unit_test(test_restart_keeps_features_and_counters),
+		cmocka_unit_test(test_reads_share_one_transfer),
+		cmocka_unit_test(test_bad_read_in_a_batch_fails_alone),
+		cmocka_unit_test(test_read_after_reset_moves_nothing),
 		cmocka_unit_test(test_restart_settles_head),
 		cmocka_unit_test(test_restart_reruns_queue_commands),
 	};

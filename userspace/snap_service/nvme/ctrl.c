@@ -432,6 +432,97 @@ void nvme_req_complete(struct nvme_req *r, uint16_t status, uint32_t dw0)
 	cq_append(c, cqid, r);
 }
 
+/* ---- data out: many reads' data in one transfer ---- */
+
+/* The request's data segments as the batch takes them; false if its
+ * segments do not fit what is left of the batch. */
+static bool out_add_segs(struct nvme_ctrl *c, struct nvme_req *r, uint32_t len)
+{
+	unsigned int n = c->nr_out_segs, i;
+	uint32_t off = 0;
+
+	for (i = 0; i < r->dptr.nr && off < len; i++) {
+		const struct nvme_dseg *s = &r->dptr.segs[i];
+		uint32_t l = s->len < len - off ? s->len : len - off;
+
+		/* Bit buckets take their share of the data, moving nothing. */
+		if (!s->bucket) {
+			if (n == SNAP_DMA_MAX_SEGS)
+				return false;
+			c->out_segs[n++] = (struct snap_host_seg){
+				s->addr, (char *)r->buf + off, l };
+		}
+		off += l;
+	}
+	r->nr_out_segs = (uint16_t)(n - c->nr_out_segs);
+	c->nr_out_segs = n;
+	return true;
+}
+
+/*
+ * Moves the data of every queued read in one SNAP_IOC_DMA, then completes
+ * them. Should the batch fail, each read is tried alone, so that only
+ * the reads whose host memory refused get Data Transfer Error.
+ */
+static unsigned int out_flush(struct nvme_ctrl *c)
+{
+	struct nvme_req *r, *list = c->out_head;
+	unsigned int n = 0, first = 0;
+	int ret = 0;
+
+	if (!list)
+		return 0;
+	/* After a reset no byte may reach the host for the old commands:
+	 * then only the current ones move, one by one. */
+	for (r = list; r; r = r->next)
+		if (r->gen != c->gen)
+			ret = -ESTALE;
+	if (!ret && c->nr_out_segs)
+		ret = c->host->ops->dma(c->host, SNAP_DMA_TO_HOST, c->out_segs,
+					c->nr_out_segs);
+	c->out_head = c->out_tail = NULL;
+	while ((r = list)) {
+		uint16_t st = 0;
+
+		list = r->next;
+		if (ret && r->nr_out_segs && r->gen == c->gen &&
+		    c->host->ops->dma(c->host, SNAP_DMA_TO_HOST, &c->out_segs[first],
+				      r->nr_out_segs))
+			st = NVME_SC_DATA_XFER_ERROR;
+		first += r->nr_out_segs;
+		nvme_req_complete(r, st, 0);
+		n++;
+	}
+	c->nr_out_segs = 0;
+	return n;
+}
+
+void nvme_req_complete_read(struct nvme_req *r, uint32_t len)
+{
+	struct nvme_ctrl *c = r->ctrl;
+
+	if (r->gen != c->gen) {
+		nvme_req_complete(r, 0, 0);	/* a reset: only released */
+		return;
+	}
+	if (!out_add_segs(c, r, len)) {
+		out_flush(c);
+		if (!out_add_segs(c, r, len)) {
+			/* more segments than one transfer takes: alone */
+			nvme_req_complete(r, nvme_dma_dptr(c, SNAP_DMA_TO_HOST,
+							   &r->dptr, r->buf, len) ?
+					  NVME_SC_DATA_XFER_ERROR : 0, 0);
+			return;
+		}
+	}
+	r->next = NULL;
+	if (c->out_tail)
+		c->out_tail->next = r;
+	else
+		c->out_head = r;
+	c->out_tail = r;
+}
+
 static void build_cqe(const struct nvme_ctrl *c, const struct nvme_req *r,
 		      struct nvme_cqe *e)
 {
@@ -875,6 +966,7 @@ static int process(struct nvme_ctrl *c)
 		n += run_buffer_waits(c);
 		nvme_aen_run(c);
 		n += fetch_all(c);
+		n += out_flush(c);
 		n += flush_all_cqs(c);
 		total += n;
 	} while (n);

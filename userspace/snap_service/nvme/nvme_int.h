@@ -78,7 +78,9 @@ struct nvme_req {
 	bool recovered;		/* run again after a daemon restart */
 	uint16_t status;
 	uint32_t dw0;
-	struct nvme_req *next;	/* CQ pending list, AER list, buffer wait */
+	/* CQ pending list, AER list, buffer wait, data out */
+	struct nvme_req *next;
+	uint16_t nr_out_segs;	/* its segments in the data-out batch */
 
 	struct nvme_ns *ns;
 	struct nvme_dptr dptr;
@@ -187,6 +189,12 @@ struct nvme_ctrl {
 	struct nvme_error_log_entry errlog[NVME_ELPE + 1];
 	struct nvme_ctrl_stats *stats;	/* &saved->stats */
 
+	/* Reads whose data waits to go to the host in one SNAP_IOC_DMA
+	 * with the others, before their completions are posted. */
+	struct nvme_req *out_head, *out_tail;
+	unsigned int nr_out_segs;
+	struct snap_host_seg out_segs[SNAP_DMA_MAX_SEGS];
+
 	struct nvme_req *buf_wait_head, *buf_wait_tail;
 	void *scratch;		/* NVME_PAGE_SIZE: list reads */
 	void *sqe_buf;		/* NVME_FETCH_BATCH SQEs */
@@ -196,6 +204,7 @@ struct nvme_ctrl {
 
 /* ctrl.c */
 void nvme_req_complete(struct nvme_req *r, uint16_t status, uint32_t dw0);
+void nvme_req_complete_read(struct nvme_req *r, uint32_t len);
 void nvme_req_wait_buffer(struct nvme_req *r, nvme_req_step_t resume);
 uint16_t nvme_req_map_data(struct nvme_req *r, uint32_t len, bool to_host);
 int nvme_req_alloc_buf(struct nvme_req *r, size_t len);
