@@ -4,7 +4,7 @@
  * doorbells out of range, Delete I/O SQ with commands in flight, CC
  * disable / shutdown / function reset with backend I/O outstanding,
  * suspend and resume, a daemon restart taking over the state, and the
- * data of many reads going to the host in one transfer.
+ * data of many reads and writes moving in one transfer.
  */
 #include "nvme_harness.h"
 
@@ -438,6 +438,90 @@ static void test_read_after_reset_moves_nothing(void **state)
 	h_free(t);
 }
 
+static struct nvme_sqe write_cmd(struct harness *t, uint32_t nsid, uint64_t a)
+{
+	struct nvme_sqe s = h_sqe(t, NVME_IO_WRITE, nsid);
+
+	s.prp1 = a;
+	return s;
+}
+
+/* Writes fetched together take their data from the host in one
+ * SNAP_IOC_DMA (and their SQEs in one more) before the backend sees them. */
+static void test_writes_share_one_transfer(void **state)
+{
+	struct harness *t = h_new();
+	struct man_bdev *m = man_create(64, 512);
+	struct nvme_cqe cqe;
+	uint64_t a, calls;
+	uint8_t *p = h_buf(t, 16 * 4096, &a);
+	unsigned int i;
+
+	(void)state;
+	assert_int_equal(nvme_ctrl_attach_ns(t->c, 2, &m->b, NULL), 0);
+	h_io_queue(t, 1, 32);
+	for (i = 0; i < 16; i++) {
+		struct nvme_sqe s = write_cmd(t, 2, a + i * 4096);
+
+		memset(p + i * 4096, 0x10 + i, 512);
+		assert_int_equal(inproc_sq_write(t->h, 1, &s), 0);
+	}
+	calls = t->h->dma_calls;
+	inproc_sq_ring(t->h, 1);
+	assert_int_equal(t->h->dma_calls - calls, 2);
+	assert_int_equal(m->n, 16);
+	for (i = 0; i < 16; i++) {
+		const uint8_t *d = m->io[i]->buf;
+
+		assert_int_equal(d[0], d[511]);
+		assert_true(d[0] >= 0x10 && d[0] < 0x20);
+	}
+	man_complete(m, 0);
+	nvme_ctrl_poll(t->c);
+	for (i = 0; i < 16; i++) {
+		assert_int_equal(inproc_reap_quiet(t->h, 1, &cqe), 1);
+		assert_int_equal(cqe.status >> 1, 0);
+	}
+	inproc_cq_ring(t->h, 1);
+	assert_int_equal(nvme_ctrl_detach_ns(t->c, 2), 0);
+	bdev_destroy(&m->b);
+	h_free(t);
+}
+
+/* A write from memory the host does not have fails alone and never
+ * reaches the backend; the good one beside it does. */
+static void test_bad_write_in_a_batch_fails_alone(void **state)
+{
+	struct harness *t = h_new();
+	struct man_bdev *m = man_create(64, 512);
+	struct nvme_sqe good, bad;
+	struct nvme_cqe cqe;
+	uint64_t a;
+
+	(void)state;
+	h_buf(t, 4096, &a);
+	assert_int_equal(nvme_ctrl_attach_ns(t->c, 2, &m->b, NULL), 0);
+	h_io_queue(t, 1, 16);
+	bad = write_cmd(t, 2, INPROC_MEM_BASE + t->h->mem_size + 4096);
+	good = write_cmd(t, 2, a);
+	assert_int_equal(inproc_sq_write(t->h, 1, &bad), 0);
+	assert_int_equal(inproc_sq_write(t->h, 1, &good), 0);
+	inproc_sq_ring(t->h, 1);
+	assert_int_equal(m->n, 1);
+	assert_int_equal(inproc_reap_quiet(t->h, 1, &cqe), 1);
+	assert_int_equal(cqe.cid, bad.cid);
+	assert_int_equal(cqe.status >> 1, NVME_SC_DATA_XFER_ERROR);
+	man_complete(m, 0);
+	nvme_ctrl_poll(t->c);
+	assert_int_equal(inproc_reap_quiet(t->h, 1, &cqe), 1);
+	assert_int_equal(cqe.cid, good.cid);
+	assert_int_equal(cqe.status >> 1, 0);
+	inproc_cq_ring(t->h, 1);
+	assert_int_equal(nvme_ctrl_detach_ns(t->c, 2), 0);
+	bdev_destroy(&m->b);
+	h_free(t);
+}
+
 static void test_suspend_pauses(void **state)
 {
 	struct harness *t = h_new();
@@ -671,6 +755,8 @@ int main(void)
 		cmocka_unit_test(test_reads_share_one_transfer),
 		cmocka_unit_test(test_bad_read_in_a_batch_fails_alone),
 		cmocka_unit_test(test_read_after_reset_moves_nothing),
+		cmocka_unit_test(test_writes_share_one_transfer),
+		cmocka_unit_test(test_bad_write_in_a_batch_fails_alone),
 		cmocka_unit_test(test_restart_settles_head),
 		cmocka_unit_test(test_restart_reruns_queue_commands),
 	};

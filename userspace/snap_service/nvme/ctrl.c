@@ -93,6 +93,8 @@ struct nvme_ctrl *nvme_ctrl_create(const struct nvme_ctrl_cfg *cfg,
 		free(c);
 		return NULL;
 	}
+	c->data_in.dir = SNAP_DMA_FROM_HOST;
+	c->data_out.dir = SNAP_DMA_TO_HOST;
 	reset_slots(c);
 	load_saved(c);
 	nvme_ctrl_queues_changed(c);
@@ -432,13 +434,13 @@ void nvme_req_complete(struct nvme_req *r, uint16_t status, uint32_t dw0)
 	cq_append(c, cqid, r);
 }
 
-/* ---- data out: many reads' data in one transfer ---- */
+/* ---- data of many commands in one transfer ---- */
 
-/* The request's data segments as the batch takes them; false if its
- * segments do not fit what is left of the batch. */
-static bool out_add_segs(struct nvme_ctrl *c, struct nvme_req *r, uint32_t len)
+/* The request's data segments as the batch takes them; false if they do
+ * not fit what is left of the batch. */
+static bool xfer_add_segs(struct nvme_xfer *x, struct nvme_req *r, uint32_t len)
 {
-	unsigned int n = c->nr_out_segs, i;
+	unsigned int n = x->nr_segs, i;
 	uint32_t off = 0;
 
 	for (i = 0; i < r->dptr.nr && off < len; i++) {
@@ -449,78 +451,97 @@ static bool out_add_segs(struct nvme_ctrl *c, struct nvme_req *r, uint32_t len)
 		if (!s->bucket) {
 			if (n == SNAP_DMA_MAX_SEGS)
 				return false;
-			c->out_segs[n++] = (struct snap_host_seg){
+			x->segs[n++] = (struct snap_host_seg){
 				s->addr, (char *)r->buf + off, l };
 		}
 		off += l;
 	}
-	r->nr_out_segs = (uint16_t)(n - c->nr_out_segs);
-	c->nr_out_segs = n;
+	r->nr_xfer_segs = (uint16_t)(n - x->nr_segs);
+	x->nr_segs = n;
 	return true;
 }
 
 /*
- * Moves the data of every queued read in one SNAP_IOC_DMA, then completes
- * them. Should the batch fail, each read is tried alone, so that only
- * the reads whose host memory refused get Data Transfer Error.
+ * Moves the data of every queued command in one SNAP_IOC_DMA, then hands
+ * each its result. Should the batch fail, each command is tried alone,
+ * so that only those whose host memory refused see the error.
  */
-static unsigned int out_flush(struct nvme_ctrl *c)
+static unsigned int xfer_flush(struct nvme_ctrl *c, struct nvme_xfer *x)
 {
-	struct nvme_req *r, *list = c->out_head;
+	struct nvme_req *r, *list = x->head;
 	unsigned int n = 0, first = 0;
 	int ret = 0;
 
 	if (!list)
 		return 0;
-	/* After a reset no byte may reach the host for the old commands:
-	 * then only the current ones move, one by one. */
+	/* After a reset no byte may move for the old commands: then only
+	 * the current ones move, one by one. */
 	for (r = list; r; r = r->next)
 		if (r->gen != c->gen)
 			ret = -ESTALE;
-	if (!ret && c->nr_out_segs)
-		ret = c->host->ops->dma(c->host, SNAP_DMA_TO_HOST, c->out_segs,
-					c->nr_out_segs);
-	c->out_head = c->out_tail = NULL;
+	if (!ret && x->nr_segs)
+		ret = c->host->ops->dma(c->host, x->dir, x->segs, x->nr_segs);
+	x->head = x->tail = NULL;
 	while ((r = list)) {
 		uint16_t st = 0;
 
 		list = r->next;
-		if (ret && r->nr_out_segs && r->gen == c->gen &&
-		    c->host->ops->dma(c->host, SNAP_DMA_TO_HOST, &c->out_segs[first],
-				      r->nr_out_segs))
-			st = NVME_SC_DATA_XFER_ERROR;
-		first += r->nr_out_segs;
-		nvme_req_complete(r, st, 0);
 		n++;
+		if (r->gen != c->gen) {
+			/* reset: released, its write never reaches a backend */
+			first += r->nr_xfer_segs;
+			nvme_req_complete(r, 0, 0);
+			continue;
+		}
+		if (ret && r->nr_xfer_segs &&
+		    c->host->ops->dma(c->host, x->dir, &x->segs[first],
+				      r->nr_xfer_segs))
+			st = NVME_SC_DATA_XFER_ERROR;
+		first += r->nr_xfer_segs;
+		r->xfer_done(r, st);
 	}
-	c->nr_out_segs = 0;
+	x->nr_segs = 0;
 	return n;
 }
 
-void nvme_req_complete_read(struct nvme_req *r, uint32_t len)
+static void xfer_queue(struct nvme_ctrl *c, struct nvme_xfer *x,
+		       struct nvme_req *r, uint32_t len, nvme_xfer_done_t done)
 {
-	struct nvme_ctrl *c = r->ctrl;
-
+	r->xfer_done = done;
 	if (r->gen != c->gen) {
 		nvme_req_complete(r, 0, 0);	/* a reset: only released */
 		return;
 	}
-	if (!out_add_segs(c, r, len)) {
-		out_flush(c);
-		if (!out_add_segs(c, r, len)) {
+	if (!xfer_add_segs(x, r, len)) {
+		xfer_flush(c, x);
+		if (!xfer_add_segs(x, r, len)) {
 			/* more segments than one transfer takes: alone */
-			nvme_req_complete(r, nvme_dma_dptr(c, SNAP_DMA_TO_HOST,
-							   &r->dptr, r->buf, len) ?
-					  NVME_SC_DATA_XFER_ERROR : 0, 0);
+			done(r, nvme_dma_dptr(c, x->dir, &r->dptr, r->buf, len) ?
+				NVME_SC_DATA_XFER_ERROR : 0);
 			return;
 		}
 	}
 	r->next = NULL;
-	if (c->out_tail)
-		c->out_tail->next = r;
+	if (x->tail)
+		x->tail->next = r;
 	else
-		c->out_head = r;
-	c->out_tail = r;
+		x->head = r;
+	x->tail = r;
+}
+
+static void read_data_out_done(struct nvme_req *r, uint16_t status)
+{
+	nvme_req_complete(r, status, 0);
+}
+
+void nvme_req_complete_read(struct nvme_req *r, uint32_t len)
+{
+	xfer_queue(r->ctrl, &r->ctrl->data_out, r, len, read_data_out_done);
+}
+
+void nvme_req_fetch_data(struct nvme_req *r, uint32_t len, nvme_xfer_done_t then)
+{
+	xfer_queue(r->ctrl, &r->ctrl->data_in, r, len, then);
 }
 
 static void build_cqe(const struct nvme_ctrl *c, const struct nvme_req *r,
@@ -966,7 +987,8 @@ static int process(struct nvme_ctrl *c)
 		n += run_buffer_waits(c);
 		nvme_aen_run(c);
 		n += fetch_all(c);
-		n += out_flush(c);
+		n += xfer_flush(c, &c->data_in);
+		n += xfer_flush(c, &c->data_out);
 		n += flush_all_cqs(c);
 		total += n;
 	} while (n);

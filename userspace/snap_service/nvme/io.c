@@ -130,6 +130,16 @@ static bool alloc_buffers(struct nvme_req *r, uint64_t len, bool two)
 	return false;
 }
 
+static void write_data_in(struct nvme_req *r, uint16_t status)
+{
+	if (status) {
+		nvme_req_complete(r, status, 0);
+		return;
+	}
+	submit(r, BDEV_OP_WRITE, r->slba << r->ns->lbads, rw_len(r), r->buf,
+	       write_done);
+}
+
 /* Runs again from nvme_req_wait_buffer() when the pool was exhausted. */
 static void rw_start(struct nvme_req *r)
 {
@@ -153,11 +163,7 @@ static void rw_start(struct nvme_req *r)
 		submit(r, BDEV_OP_READ, off, len, r->buf, compare_done);
 		return;
 	}
-	if (nvme_dma_dptr(r->ctrl, SNAP_DMA_FROM_HOST, &r->dptr, r->buf, len)) {
-		nvme_req_complete(r, NVME_SC_DATA_XFER_ERROR, 0);
-		return;
-	}
-	submit(r, BDEV_OP_WRITE, off, len, r->buf, write_done);
+	nvme_req_fetch_data(r, (uint32_t)len, write_data_in);
 }
 
 /* The checks every LBA-addressed command shares. */

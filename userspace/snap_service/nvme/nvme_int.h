@@ -67,6 +67,8 @@ struct nvme_ns {
 
 struct nvme_req;
 typedef void (*nvme_req_step_t)(struct nvme_req *r);
+/* The data moved (status 0) or could not (Data Transfer Error). */
+typedef void (*nvme_xfer_done_t)(struct nvme_req *r, uint16_t status);
 
 struct nvme_req {
 	struct nvme_ctrl *ctrl;
@@ -80,7 +82,8 @@ struct nvme_req {
 	uint32_t dw0;
 	/* CQ pending list, AER list, buffer wait, data out */
 	struct nvme_req *next;
-	uint16_t nr_out_segs;	/* its segments in the data-out batch */
+	uint16_t nr_xfer_segs;	/* its segments in a data batch */
+	nvme_xfer_done_t xfer_done;
 
 	struct nvme_ns *ns;
 	struct nvme_dptr dptr;
@@ -92,6 +95,13 @@ struct nvme_req {
 	struct bdev_io bio;
 	unsigned int step;	/* DSM range / Flush namespace being worked */
 	nvme_req_step_t resume;	/* runs again once a buffer is free */
+};
+
+struct nvme_xfer {
+	enum snap_dma_dir dir;
+	struct nvme_req *head, *tail;
+	unsigned int nr_segs;
+	struct snap_host_seg segs[SNAP_DMA_MAX_SEGS];
 };
 
 struct nvme_sq {
@@ -189,11 +199,10 @@ struct nvme_ctrl {
 	struct nvme_error_log_entry errlog[NVME_ELPE + 1];
 	struct nvme_ctrl_stats *stats;	/* &saved->stats */
 
-	/* Reads whose data waits to go to the host in one SNAP_IOC_DMA
-	 * with the others, before their completions are posted. */
-	struct nvme_req *out_head, *out_tail;
-	unsigned int nr_out_segs;
-	struct snap_host_seg out_segs[SNAP_DMA_MAX_SEGS];
+	/* Data waiting to move in one SNAP_IOC_DMA with the others: writes'
+	 * data from the host before they go to the backend, reads' data to
+	 * the host before their completions are posted. */
+	struct nvme_xfer data_in, data_out;
 
 	struct nvme_req *buf_wait_head, *buf_wait_tail;
 	void *scratch;		/* NVME_PAGE_SIZE: list reads */
@@ -204,7 +213,10 @@ struct nvme_ctrl {
 
 /* ctrl.c */
 void nvme_req_complete(struct nvme_req *r, uint16_t status, uint32_t dw0);
+/* A read's data to the host, then its completion: with other reads. */
 void nvme_req_complete_read(struct nvme_req *r, uint32_t len);
+/* A command's data from the host into r->buf, with other commands'. */
+void nvme_req_fetch_data(struct nvme_req *r, uint32_t len, nvme_xfer_done_t then);
 void nvme_req_wait_buffer(struct nvme_req *r, nvme_req_step_t resume);
 uint16_t nvme_req_map_data(struct nvme_req *r, uint32_t len, bool to_host);
 int nvme_req_alloc_buf(struct nvme_req *r, size_t len);
