@@ -148,6 +148,13 @@ vmshell: all
 demo: deps all
 	@scripts/demo.sh
 
+# One guest boot: fio on the emulated NVMe controller (null, malloc), NVMe/TCP
+# loopback and null_blk, plus the control plane at scale; table, JSON and
+# chart in results/bench-vm-<date>/ (scripts/bench-vm). Not part of check.
+.PHONY: bench
+bench: all
+	@scripts/bench-vm
+
 check: deps
 	@scripts/check.sh
 

@@ -15,6 +15,8 @@ PKGS=(
 	linux-source
 	# profiling (scripts/bench-native)
 	valgrind
+	# the VM benchmark's bar chart (scripts/bench-vm)
+	gnuplot-nox
 	# test VM and what runs inside it
 	qemu-system-x86 busybox-static fio nvme-cli pciutils
 	# userspace libraries

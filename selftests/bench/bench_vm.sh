@@ -1,0 +1,348 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The guest half of scripts/bench-vm (not a selftest: `make check` never
+# runs it, and it judges no number). In one boot, the same fio jobs against
+# the emulated NVMe controller (null and malloc bdevs), the kernel's own
+# NVMe/TCP loopback (nvmet-tcp exporting null_blk on 127.0.0.1) and null_blk
+# itself; then the control plane at scale through snapadm -b.
+#
+# Results go to the second serial port as they come, one line each:
+#   # BENCH-LOG text                     progress, for people
+#   # BENCH-FIO path job base64(gzip(fio --output-format=json))
+#   # BENCH-STAT path job t=<uptime> cpu... ; cpu0... ; svc=<ticks> poll=<ticks> | (same after)
+#   # BENCH-CP mode phase objects seconds
+#   # BENCH-INFO key value
+#   # BENCH-ERR path text
+# The host (scripts/bench-vm) decodes and tabulates them.
+# Knobs, from the kernel command line: snapbench.runtime= (s, default 10),
+# snapbench.ramp= (s, 2), snapbench.ioengine= (libaio), snapbench.paths=
+# (emu,nullblk,tcp,cp), snapbench.scale= (1000), snapbench.jobs= (all).
+. ./lib.sh
+
+barg() {
+	for w in $(cat /proc/cmdline); do
+		case $w in "snapbench.$1="*) echo "${w#*=}" ;; esac
+	done
+}
+RUNTIME=$(barg runtime)
+RUNTIME=${RUNTIME:-10}
+RAMP=$(barg ramp)
+RAMP=${RAMP:-2}
+IOENGINE=$(barg ioengine)
+IOENGINE=${IOENGINE:-libaio}
+PATHS=$(barg paths | tr ',' ' ')
+PATHS=${PATHS:-emu nullblk tcp cp}
+SCALE=$(barg scale)
+SCALE=${SCALE:-1000}
+JOBSEL=$(barg jobs | tr ',' ' ')
+# The daemon's I/O thread on CPU 0 (-m 0x1), fio on CPU 1.
+FIO_CPU=1
+SVC_MASK=0x1
+
+# name rw bs iodepth
+JOBS="randread_4k_qd1 randread 4k 1
+randread_4k_qd32 randread 4k 32
+randwrite_4k_qd1 randwrite 4k 1
+randwrite_4k_qd32 randwrite 4k 32
+seqread_128k_qd8 read 128k 8
+seqwrite_128k_qd8 write 128k 8"
+
+exec 5>/dev/ttyS1
+emit() { echo "# $*" >&5; }
+blog() { echo "$*"; emit "BENCH-LOG $*"; }
+
+NQN_EMU=nqn.2023-05.io.nvda.nvme:bench
+NQN_TCP=nqn.2023-05.io.snap:bench-tcp
+CFS=/sys/kernel/config
+NVMET=$CFS/nvmet
+tcp_dev=""
+
+cleanup() {
+	if [ -n "$tcp_dev" ]; then
+		nvme disconnect -n $NQN_TCP >/dev/null 2>&1
+		tcp_dev=""
+	fi
+	nvmet_teardown
+	snap_nvme_cleanup
+	snap_cleanup
+	return 0
+}
+trap cleanup EXIT
+
+pid_of() {	# COMM: the first process with that name
+	_c=$(grep -lx "$1" /proc/[0-9]*/comm 2>/dev/null | head -n 1)
+	_c=${_c#/proc/}
+	echo "${_c%/comm}"
+}
+
+ticks_of() {	# PID: utime + stime in clock ticks, 0 when none
+	[ -n "$1" ] && [ -r "/proc/$1/stat" ] || { echo 0; return; }
+	awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+
+snapshot() {	# the CPU counters bracketing one job
+	echo "t=$(cut -d' ' -f1 /proc/uptime) $(grep '^cpu' /proc/stat | tr '\n' ';')" \
+		"svc=$(ticks_of "$SVC_PID") poll=$(ticks_of "$(pid_of snap_sim_poll)")"
+}
+
+# fio_iops FILE RW: the IOPS of the read or write part, for the progress log.
+fio_iops() {
+	awk -v want="\"$2\"" '$1 == want { on = 1 } on && $1 == "\"iops\"" {
+		v = $3; sub(/,$/, "", v); printf "%d", v; exit }' "$1"
+}
+
+run_jobs() {	# PATH DEVICE
+	_path=$1 _dev=$2
+	echo "$JOBS" | while read -r name rw bs qd; do
+		if [ -n "$JOBSEL" ]; then
+			case " $JOBSEL " in *" $name "*) ;; *) continue ;; esac
+		fi
+		s0=$(snapshot)
+		fio --name="$name" --filename="$_dev" --ioengine="$IOENGINE" --direct=1 \
+			--rw="$rw" --bs="$bs" --iodepth="$qd" --time_based \
+			--runtime="$RUNTIME" --ramp_time="$RAMP" --cpus_allowed=$FIO_CPU \
+			--norandommap --randrepeat=0 --lat_percentiles=1 --output-format=json \
+			--output=/tmp/fio.json >/tmp/fio.err 2>&1
+		rc=$?
+		s1=$(snapshot)
+		if [ $rc -ne 0 ]; then
+			emit "BENCH-ERR $_path $name fio exit $rc: $(tr '\n' ' ' </tmp/fio.err | cut -c1-300)"
+			blog "$_path $name: fio failed ($rc)"
+			continue
+		fi
+		emit "BENCH-STAT $_path $name $s0 | $s1"
+		emit "BENCH-FIO $_path $name $(gzip -c /tmp/fio.json | base64 -w 0)"
+		case $rw in *read*) d=read ;; *) d=write ;; esac
+		blog "$_path $name: $(fio_iops /tmp/fio.json $d) IOPS"
+	done
+}
+
+# ---- the emulated NVMe controller: null and malloc namespaces ----
+bench_emu() {
+	snap_load internal_cpu_model=1 nvme_emulation_enable=1 nvme_emulation_num_pf=1 \
+		nvme_emulation_num_msix=4 mempool_size_mb=64
+	snap_need_family
+	SNAP_MEMPOOL_SIZE_MB=64 snap_service -l 2 -m $SVC_MASK >>/tmp/svc.log 2>&1 &
+	SVC_PID=$!
+	wait_for /sys/class/snap/sim0/daemon_pid "^$SVC_PID\$" 10 ||
+		fail "snap_service did not attach: $(cat /tmp/svc.log)"
+	snapadm_run bdev_null_create Null0 1024 4096
+	snapadm_run bdev_malloc_create 256 4096 -b Malloc0
+	snap_nvme_ctrl $NQN_EMU NVMeCtrl0 0 Null0 Malloc0
+	snap_nvme_bind 0
+	# The host scans the namespaces one by one: n1 may come first.
+	wait_for /proc/partitions " ${NVME_CTRL}n2\$" 10 && [ -b "/dev/${NVME_CTRL}n2" ] ||
+		fail "no second namespace on $NVME_CTRL: $(ls /dev/nvme*)"
+	blog "emulated NVMe: $NVME_CTRL, Null0 on ${NVME_CTRL}n1, Malloc0 on ${NVME_CTRL}n2," \
+		"snap_service -m $SVC_MASK (pid $SVC_PID)"
+	blog "emulated NVMe: $(ls -d /sys/block/${NVME_CTRL}n1/mq/* 2>/dev/null | wc -l) hw queues" \
+		"of $(cat /sys/block/${NVME_CTRL}n1/queue/nr_requests) requests"
+	run_jobs emu-null "/dev/${NVME_CTRL}n1"
+	run_jobs emu-malloc "/dev/${NVME_CTRL}n2"
+	grep -iE 'error|warn' /tmp/svc.log | head -n 5 | sed 's/^/svc: /'
+	snap_nvme_cleanup
+	snap_unload
+	SVC_PID=""
+}
+
+# ---- null_blk, and nvmet-tcp exporting it on 127.0.0.1 ----
+nullblk_up() {
+	[ -b /dev/nullb0 ] && return 0
+	modprobe null_blk nr_devices=1 gb=1 bs=4096 || fail "modprobe null_blk"
+	wait_for /proc/partitions ' nullb0$' 5 || fail "no /dev/nullb0"
+}
+
+bench_nullblk() {
+	nullblk_up
+	blog "null_blk: /dev/nullb0, $(cat /sys/block/nullb0/queue/nr_requests) requests," \
+		"$(ls -d /sys/block/nullb0/mq/* | wc -l) hw queues"
+	run_jobs null_blk /dev/nullb0
+}
+
+nvmet_teardown() {
+	[ -d $NVMET ] || return 0
+	rm -f $NVMET/ports/1/subsystems/$NQN_TCP 2>/dev/null
+	[ -d $NVMET/ports/1 ] && rmdir $NVMET/ports/1
+	if [ -d $NVMET/subsystems/$NQN_TCP ]; then
+		echo 0 >$NVMET/subsystems/$NQN_TCP/namespaces/1/enable 2>/dev/null
+		rmdir $NVMET/subsystems/$NQN_TCP/namespaces/1 2>/dev/null
+		rmdir $NVMET/subsystems/$NQN_TCP
+	fi
+	return 0
+}
+
+bench_tcp() {
+	nullblk_up
+	for m in configfs nvmet nvmet-tcp nvme-tcp; do
+		modprobe $m || fail "modprobe $m"
+	done
+	grep -q " $CFS configfs" /proc/mounts || mount -t configfs none $CFS ||
+		fail "mount configfs"
+	ip link set lo up || fail "ip link set lo up"
+	s=$NVMET/subsystems/$NQN_TCP
+	mkdir $s || fail "mkdir $s"
+	echo 1 >$s/attr_allow_any_host
+	mkdir $s/namespaces/1
+	echo /dev/nullb0 >$s/namespaces/1/device_path
+	echo 1 >$s/namespaces/1/enable || fail "enable the nvmet namespace"
+	p=$NVMET/ports/1
+	mkdir $p
+	echo 127.0.0.1 >$p/addr_traddr
+	echo tcp >$p/addr_trtype
+	echo 4420 >$p/addr_trsvcid
+	echo ipv4 >$p/addr_adrfam
+	ln -s $s $p/subsystems/$NQN_TCP || fail "link the subsystem to the port"
+	# Block devices only: with native multipath, the per-path disks
+	# (nvme0c0n1) are hidden, in /sys/block but not in /dev.
+	nvme_disks() { ls /sys/block | grep -E '^nvme[0-9]+n[0-9]+$' | sort; }
+	before=$(nvme_disks)
+	hostnqn=nqn.2014-08.org.nvmexpress:uuid:00000000-0000-4000-8000-000000000b01
+	nvme connect -t tcp -a 127.0.0.1 -s 4420 -n $NQN_TCP --hostnqn=$hostnqn \
+		--hostid=00000000-0000-4000-8000-000000000b01 >/tmp/connect.log 2>&1 ||
+		fail "nvme connect: $(cat /tmp/connect.log)"
+	tcp_dev=pending
+	_n=0 dev=""
+	while [ $_n -lt 100 ] && [ -z "$dev" ]; do
+		dev=$(nvme_disks | while read -r b; do
+			echo "$before" | grep -qx "$b" || echo "$b"
+		done | head -n 1)
+		[ -n "$dev" ] || sleep 0.1
+		_n=$((_n + 1))
+	done
+	[ -n "$dev" ] && [ -b /dev/$dev ] ||
+		fail "no block device after nvme connect: $(ls /sys/block | tr '\n' ' ')"
+	tcp_dev=/dev/$dev
+	# The multipath head is bio based: the queues are the path disk's.
+	pathdisk=$(ls /sys/block | grep -E "^${dev%n*}c[0-9]+n${dev##*n}\$" | head -n 1)
+	blog "NVMe/TCP loopback: $tcp_dev ($(ls -d /sys/block/${pathdisk:-$dev}/mq/* 2>/dev/null | wc -l)" \
+		"hw queues of $(cat /sys/block/${pathdisk:-$dev}/queue/nr_requests) requests)"
+	run_jobs nvme-tcp $tcp_dev
+	nvme disconnect -n $NQN_TCP >/dev/null 2>&1
+	tcp_dev=""
+	nvmet_teardown
+}
+
+# ---- control plane: SCALE bdevs, subsystems, namespaces, a controller
+# on every NVMe function the parameters allow, through snapadm -b ----
+cp_round() {	# MODE OBJECTS
+	t0=$(uptime_s)
+	out=$(snapadm -b /tmp/cp.create 2>&1) || {
+		emit "BENCH-ERR cp $1 create: $(echo "$out" | tail -n 2 | tr '\n' ' ')"
+		blog "control plane ($1): create failed: $(echo "$out" | tail -n 2)"
+		snapadm -b /tmp/cp.destroy >/dev/null 2>&1
+		return 1
+	}
+	tc=$(elapsed "$t0")
+	emit "BENCH-CP $1 create $2 $tc"
+	snap_nlraw snapshot >/tmp/cp.snap 2>&1
+	n=""
+	for o in bdev subsys ns nvme-ctrl; do
+		n="$n $o=$(grep -c "^$o " /tmp/cp.snap)"
+	done
+	t0=$(uptime_s)
+	out=$(snapadm -b /tmp/cp.destroy 2>&1) || {
+		emit "BENCH-ERR cp $1 destroy: $(echo "$out" | tail -n 2 | tr '\n' ' ')"
+		blog "control plane ($1): destroy failed: $(echo "$out" | tail -n 2)"
+		return 1
+	}
+	td=$(elapsed "$t0")
+	emit "BENCH-CP $1 destroy $2 $td"
+	emit "BENCH-INFO cp_${1}_seen$n"
+	blog "control plane ($1): $2 objects created in $tc s (registry:$n), destroyed in $td s"
+}
+
+bench_cp() {
+	# A loaded nvme driver probes the PFs the module adds (and waits
+	# CAP.TO for each): only objects count here.
+	snap_no_nvme
+	snap_load internal_cpu_model=1 nvme_emulation_enable=1 nvme_emulation_num_pf=2 \
+		nvme_emulation_num_msix=4 sriov_en=1 nvme_emulation_num_vf=256 \
+		nvme_emulation_num_vf_msix=4 mempool_size_mb=64
+	snap_need_family
+	: >/tmp/cp.create
+	: >/tmp/cp.destroy.ctrl
+	: >/tmp/cp.destroy
+	i=0
+	while [ $i -lt $SCALE ]; do
+		nqn=nqn.2023-05.io.snap:bench$i
+		echo "bdev_null_create BNull$i 1 512" >>/tmp/cp.create
+		echo "nvme_subsystem_create --nqn $nqn" >>/tmp/cp.create
+		echo "nvme_namespace_create --nqn $nqn --bdev_name BNull$i --nsid 1" >>/tmp/cp.create
+		echo "nvme_namespace_destroy --nqn $nqn --nsid 1" >>/tmp/cp.destroy
+		echo "nvme_subsystem_destroy --nqn $nqn" >>/tmp/cp.destroy
+		echo "bdev_null_delete BNull$i" >>/tmp/cp.destroy
+		i=$((i + 1))
+	done
+	# One controller per NVMe function (PFs and VFs), subsystem k for the k-th.
+	k=0
+	# VUID SNAPSIM00000NVMES1D<pf>F<0 for the PF, vf + 1 for a VF>: no
+	# fork per function (514 of them).
+	for f in $SNAP_SYSFS/functions/SNAPSIM00000NVMES1D*; do
+		[ $k -lt $SCALE ] || break
+		v=${f##*S1D}
+		pf=${v%%F*}
+		fn=${v#*F}
+		arg="--pf_id $pf"
+		[ "$fn" = 0 ] || arg="$arg --vf_id $((fn - 1))"
+		echo "nvme_controller_create --nqn nqn.2023-05.io.snap:bench$k $arg --ctrl BCtrl$k" \
+			>>/tmp/cp.create
+		echo "nvme_controller_destroy --ctrl BCtrl$k" >>/tmp/cp.destroy.ctrl
+		k=$((k + 1))
+	done
+	cat /tmp/cp.destroy >>/tmp/cp.destroy.ctrl
+	mv /tmp/cp.destroy.ctrl /tmp/cp.destroy
+	objs=$((3 * SCALE + k))
+	emit "BENCH-INFO cp_bdevs $SCALE"
+	emit "BENCH-INFO cp_subsystems $SCALE"
+	emit "BENCH-INFO cp_namespaces $SCALE"
+	emit "BENCH-INFO cp_controllers $k"
+	emit "BENCH-INFO cp_lines $(wc -l </tmp/cp.create) $(wc -l </tmp/cp.destroy)"
+	blog "control plane: $SCALE bdevs + $SCALE subsystems + $SCALE namespaces + $k controllers" \
+		"($(ls $SNAP_SYSFS/functions | wc -l) functions)"
+	cp_round no-daemon $objs
+	# The same with snap_service attached and mirroring every object.
+	SNAP_MEMPOOL_SIZE_MB=64 snap_service -l 1 -m $SVC_MASK >>/tmp/svc-cp.log 2>&1 &
+	SVC_PID=$!
+	if wait_for /sys/class/snap/sim0/daemon_pid "^$SVC_PID\$" 10; then
+		cp_round daemon $objs
+		kill -0 "$SVC_PID" 2>/dev/null ||
+			emit "BENCH-ERR cp daemon snap_service died: $(tail -n 3 /tmp/svc-cp.log | tr '\n' ' ')"
+	else
+		emit "BENCH-ERR cp daemon snap_service did not attach"
+	fi
+	grep -iE 'error|warn' /tmp/svc-cp.log | sort | uniq -c | sort -rn | head -n 5 |
+		sed 's/^/svc: /'
+	snap_nvme_cleanup
+	SVC_PID=""
+	snap_unload
+}
+
+emit "BENCH-INFO kernel $(uname -r)"
+emit "BENCH-INFO cpus $(grep -c '^processor' /proc/cpuinfo)"
+emit "BENCH-INFO fio $(fio --version)"
+emit "BENCH-INFO ioengine $IOENGINE"
+emit "BENCH-INFO runtime $RUNTIME"
+emit "BENCH-INFO ramp $RAMP"
+emit "BENCH-INFO hz 100"
+blog "bench: paths '$PATHS', ${RUNTIME} s + ${RAMP} s ramp per job, $IOENGINE, fio on CPU $FIO_CPU"
+for p in $PATHS; do
+	t0=$(uptime_s)
+	# Each part in a subshell: a failure (lib.sh's fail exits) is
+	# reported and cleaned up, and the next part still runs.
+	(
+		trap cleanup EXIT
+		case $p in
+		emu) bench_emu ;;
+		nullblk) bench_nullblk ;;
+		tcp) bench_tcp ;;
+		cp) bench_cp ;;
+		*) fail "unknown part $p" ;;
+		esac
+	) >/tmp/part.out 2>&1
+	rc=$?
+	cat /tmp/part.out
+	[ $rc -eq 0 ] || emit "BENCH-ERR $p failed: $(grep '^FAIL' /tmp/part.out | head -n 1)"
+	blog "$p took $(elapsed "$t0") s"
+done
+emit "BENCH-DONE"
+exit 0
