@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
@@ -13,6 +14,8 @@
 #include <linux/snap.h>
 
 #include "nl.h"
+
+#define SNAP_EVENTS_RCVBUF	(32 << 20)
 
 struct snap_events {
 	struct nl_sock *sk;
@@ -36,6 +39,21 @@ static int on_event(struct nl_msg *msg, void *arg)
 	else
 		ev->fn(ev->arg, gh->cmd, tb);
 	return NL_OK;
+}
+
+/*
+ * Creating thousands of objects in one batch bursts thousands of events
+ * while the listener is busy realizing the first ones. SO_RCVBUF is capped
+ * by net.core.rmem_max (208 KiB by default), which such a burst overflows;
+ * a privileged listener (the daemon) forces the size past the cap.
+ */
+static void set_receive_buffer(struct snap_events *ev)
+{
+	int size = SNAP_EVENTS_RCVBUF;
+
+	if (setsockopt(nl_socket_get_fd(ev->sk), SOL_SOCKET, SO_RCVBUFFORCE,
+		       &size, sizeof(size)))
+		nl_socket_set_buffer_size(ev->sk, size, 0);
 }
 
 static int join_group(struct snap_events *ev, char *why, size_t len)
@@ -65,8 +83,7 @@ static int join_group(struct snap_events *ev, char *why, size_t len)
 		snprintf(why, len, "cannot join the events group: %s", nl_geterror(err));
 		return -EIO;
 	}
-	/* Creating thousands of objects in a batch bursts events. */
-	nl_socket_set_buffer_size(ev->sk, 8 << 20, 0);
+	set_receive_buffer(ev);
 	nl_socket_set_nonblocking(ev->sk);
 	return 0;
 }
