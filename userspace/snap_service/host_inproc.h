@@ -65,7 +65,9 @@ struct inproc_host {
 };
 
 #define INPROC_MEM_BASE		0x100000000ull
-#define INPROC_BUF_CACHE_MAX	64
+/* As many as commands may hold at once: batched transfers keep a whole
+ * fetch's buffers until the batch moves. */
+#define INPROC_BUF_CACHE_MAX	SNAP_INFLIGHT_MAX
 
 struct inproc_host *inproc_create(uint64_t mem_size, uint32_t mqes,
 				  uint16_t num_msix);
