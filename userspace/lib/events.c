@@ -3,6 +3,7 @@
 #include "events.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -16,12 +17,14 @@
 #include "nl.h"
 
 #define SNAP_EVENTS_RCVBUF	(32 << 20)
+#define SNAP_EVENTS_DRAIN_MAX	(1 << 20)
 
 struct snap_events {
 	struct nl_sock *sk;
 	int family;
 	snap_event_fn fn;
 	void *arg;
+	bool discard;		/* draining: read, do not deliver */
 };
 
 static int on_event(struct nl_msg *msg, void *arg)
@@ -31,7 +34,8 @@ static int on_event(struct nl_msg *msg, void *arg)
 	struct nlattr *tb[SNAP_A_MAX + 1];
 	struct genlmsghdr *gh;
 
-	if (nlh->nlmsg_type != ev->family || !genlmsg_valid_hdr(nlh, 0))
+	if (ev->discard || nlh->nlmsg_type != ev->family ||
+	    !genlmsg_valid_hdr(nlh, 0))
 		return NL_SKIP;
 	gh = nlmsg_data(nlh);
 	if (genlmsg_parse(nlh, 0, tb, SNAP_A_MAX, snap_policy) < 0)
@@ -47,13 +51,11 @@ static int on_event(struct nl_msg *msg, void *arg)
  * by net.core.rmem_max (208 KiB by default), which such a burst overflows;
  * a privileged listener (the daemon) forces the size past the cap.
  */
-static void set_receive_buffer(struct snap_events *ev)
+void snap_events_set_rcvbuf(struct snap_events *ev, int bytes)
 {
-	int size = SNAP_EVENTS_RCVBUF;
-
 	if (setsockopt(nl_socket_get_fd(ev->sk), SOL_SOCKET, SO_RCVBUFFORCE,
-		       &size, sizeof(size)))
-		nl_socket_set_buffer_size(ev->sk, size, 0);
+		       &bytes, sizeof(bytes)))
+		nl_socket_set_buffer_size(ev->sk, bytes, 0);
 }
 
 static int join_group(struct snap_events *ev, char *why, size_t len)
@@ -83,7 +85,7 @@ static int join_group(struct snap_events *ev, char *why, size_t len)
 		snprintf(why, len, "cannot join the events group: %s", nl_geterror(err));
 		return -EIO;
 	}
-	set_receive_buffer(ev);
+	snap_events_set_rcvbuf(ev, SNAP_EVENTS_RCVBUF);
 	nl_socket_set_nonblocking(ev->sk);
 	return 0;
 }
@@ -136,4 +138,18 @@ int snap_events_receive(struct snap_events *ev)
 	if (err == -nl_syserr2nlerr(ENOBUFS))
 		return -ENOBUFS;
 	return -EIO;
+}
+
+void snap_events_drain(struct snap_events *ev)
+{
+	int err;
+
+	ev->discard = true;
+	/* Bounded: a queue refilled as fast as it drains must not hang us. */
+	for (int i = 0; i < SNAP_EVENTS_DRAIN_MAX; i++) {
+		err = nl_recvmsgs_default(ev->sk);
+		if (err < 0 && err != -nl_syserr2nlerr(ENOBUFS))
+			break;
+	}
+	ev->discard = false;
 }

@@ -35,4 +35,15 @@ int snap_events_fd(const struct snap_events *ev);
  */
 int snap_events_receive(struct snap_events *ev);
 
+/*
+ * Discards every queued event. A listener that lost events calls this
+ * before reloading: the kernel keeps dropping this socket's events until
+ * its queue has been emptied once, and would otherwise drop, without a
+ * second error, the events of changes made after the reload.
+ */
+void snap_events_drain(struct snap_events *ev);
+
+/* The socket's receive buffer in bytes (past rmem_max when privileged). */
+void snap_events_set_rcvbuf(struct snap_events *ev, int bytes);
+
 #endif

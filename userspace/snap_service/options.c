@@ -41,7 +41,8 @@ void service_opts_usage(FILE *out)
 		"                        (SNAP_RPC_INIT_CONF)\n"
 		"      --notify          report readiness to systemd (NOTIFY_SOCKET)\n"
 		"environment: SNAP_MEMPOOL_SIZE_MB staging pool size in MiB (min %d,\n"
-		"default %d, at most the module's mempool_size_mb)\n",
+		"default %d, at most the module's mempool_size_mb);\n"
+		"SNAP_EVENTS_RCVBUF_KB netlink events buffer (default 32768)\n",
 		SERVICE_LOG_DEFAULT, SERVICE_MEMPOOL_MIN_MB,
 		SERVICE_MEMPOOL_DEFAULT_MB);
 }
@@ -89,6 +90,15 @@ static int apply_env(struct service_opts *o, char **env, char *err,
 			return -1;
 		}
 		o->mempool_mb = (uint32_t)mb;
+	}
+	v = env_get(env, "SNAP_EVENTS_RCVBUF_KB");
+	if (v) {
+		if (parse_u64(v, 4, 1u << 21, &mb)) {
+			snprintf(err, errlen,
+				 "SNAP_EVENTS_RCVBUF_KB=%s: want KiB from 4 to 2097152", v);
+			return -1;
+		}
+		o->events_rcvbuf_kb = (uint32_t)mb;
 	}
 	return 0;
 }

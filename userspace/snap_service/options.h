@@ -14,6 +14,7 @@ struct service_opts {
 	const char *log_file;		/* --log-file / SNAP_LOG_FILE; NULL: stderr */
 	const char *init_conf;		/* --init-conf / SNAP_RPC_INIT_CONF */
 	uint32_t mempool_mb;		/* SNAP_MEMPOOL_SIZE_MB: staging pool used */
+	uint32_t events_rcvbuf_kb;	/* SNAP_EVENTS_RCVBUF_KB; 0: the default */
 	bool notify;			/* --notify: tell systemd (NOTIFY_SOCKET) when up */
 	bool help;
 	bool version;

@@ -874,6 +874,8 @@ int service_start(struct service *s, const struct service_opts *o)
 		log_err("%s", why);
 		return ret;
 	}
+	if (o->events_rcvbuf_kb)
+		snap_events_set_rcvbuf(s->events, (int)(o->events_rcvbuf_kb << 10));
 	ret = read_emu(s);
 	if (ret)
 		return ret;
@@ -908,6 +910,9 @@ static void resync(struct service *s)
 
 	log_warn("netlink events were lost: reloading the objects");
 	s->resync = false;
+	/* What is queued predates the reload, and until the queue has been
+	 * empty once the kernel drops every new event without telling. */
+	snap_events_drain(s->events);
 	s->reg.notify = NULL;
 	ret = registry_load(&s->reg, s->nl);
 	s->reg.notify = on_change;

@@ -41,6 +41,7 @@ static void test_defaults(void **state)
 	assert_null(o.log_file);
 	assert_null(o.init_conf);
 	assert_int_equal(o.mempool_mb, SERVICE_MEMPOOL_DEFAULT_MB);
+	assert_int_equal(o.events_rcvbuf_kb, 0);
 	assert_false(o.notify);
 }
 
@@ -50,6 +51,7 @@ static void test_env_then_cmdline(void **state)
 		"SNAP_LOG_FILE=/var/log/snap.log",
 		"SNAP_RPC_INIT_CONF=/etc/nvda_snap/snap_rpc_init.conf",
 		"SNAP_MEMPOOL_SIZE_MB=128",
+		"SNAP_EVENTS_RCVBUF_KB=64",
 		"SNAP_LOG_FILEX=/wrong",
 		NULL,
 	};
@@ -61,6 +63,7 @@ static void test_env_then_cmdline(void **state)
 	assert_string_equal(o.log_file, "/var/log/snap.log");
 	assert_string_equal(o.init_conf, "/etc/nvda_snap/snap_rpc_init.conf");
 	assert_int_equal(o.mempool_mb, 128);
+	assert_int_equal(o.events_rcvbuf_kb, 64);
 
 	assert_int_equal(parse(&o, env, err, "-m", "0xf0", "-l", "5", "--log-file", "/tmp/l",
 			       "--init-conf", "/tmp/c", "--notify", NULL), 0);
@@ -76,6 +79,8 @@ static void test_bad_values(void **state)
 {
 	char *small_pool[] = { "SNAP_MEMPOOL_SIZE_MB=63", NULL };
 	char *junk_pool[] = { "SNAP_MEMPOOL_SIZE_MB=1G", NULL };
+	char *tiny_rcvbuf[] = { "SNAP_EVENTS_RCVBUF_KB=3", NULL };
+	char *huge_rcvbuf[] = { "SNAP_EVENTS_RCVBUF_KB=4194304", NULL };
 	struct service_opts o;
 	char err[256];
 
@@ -93,6 +98,9 @@ static void test_bad_values(void **state)
 	assert_int_equal(parse(&o, small_pool, err, NULL), -1);
 	assert_non_null(strstr(err, "SNAP_MEMPOOL_SIZE_MB"));
 	assert_int_equal(parse(&o, junk_pool, err, NULL), -1);
+	assert_int_equal(parse(&o, tiny_rcvbuf, err, NULL), -1);
+	assert_non_null(strstr(err, "SNAP_EVENTS_RCVBUF_KB"));
+	assert_int_equal(parse(&o, huge_rcvbuf, err, NULL), -1);
 }
 
 static void test_log_levels_filter(void **state)
