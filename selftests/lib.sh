@@ -258,6 +258,25 @@ snap_svc_start() {
 		fail "snap_service did not attach: $(cat /tmp/svc.log)"
 }
 
+# snap_scale_batches N TAG CREATE DESTROY: snapadm -b files creating N null
+# bdevs TAG<i>, subsystems nqn.2023-05.io.snap:TAG<i> and a namespace each,
+# and destroying them in reverse dependency order.
+snap_scale_batches() {
+	: >"$3"
+	: >"$4"
+	_i=0
+	while [ $_i -lt "$1" ]; do
+		_nqn=nqn.2023-05.io.snap:$2$_i
+		echo "bdev_null_create $2$_i 1 512" >>"$3"
+		echo "nvme_subsystem_create --nqn $_nqn" >>"$3"
+		echo "nvme_namespace_create --nqn $_nqn --bdev_name $2$_i --nsid 1" >>"$3"
+		echo "nvme_namespace_destroy --nqn $_nqn --nsid 1" >>"$4"
+		echo "nvme_subsystem_destroy --nqn $_nqn" >>"$4"
+		echo "bdev_null_delete $2$_i" >>"$4"
+		_i=$((_i + 1))
+	done
+}
+
 # jfield FILE NAME: a number from nvme-cli's JSON output.
 jfield() {
 	grep -o "\"$2\" *: *\"\?[0-9]*" "$1" | head -1 | sed 's/.*: *"\?//'

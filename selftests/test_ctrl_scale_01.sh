@@ -15,19 +15,7 @@ snap_load internal_cpu_model=1
 snap_need_family
 
 # Null bdevs: no backing memory, so the slab counts show the registry only.
-i=0
-: >/tmp/scale.create
-: >/tmp/scale.destroy
-while [ $i -lt $N ]; do
-	nqn=nqn.2023-05.io.snap:scale$i
-	echo "bdev_null_create Null$i 1 512" >>/tmp/scale.create
-	echo "nvme_subsystem_create --nqn $nqn" >>/tmp/scale.create
-	echo "nvme_namespace_create --nqn $nqn --bdev_name Null$i --nsid 1" >>/tmp/scale.create
-	echo "nvme_namespace_destroy --nqn $nqn --nsid 1" >>/tmp/scale.destroy
-	echo "nvme_subsystem_destroy --nqn $nqn" >>/tmp/scale.destroy
-	echo "bdev_null_delete Null$i" >>/tmp/scale.destroy
-	i=$((i + 1))
-done
+snap_scale_batches $N scale /tmp/scale.create /tmp/scale.destroy
 
 # Objects in use in the caches the module allocates from: the plain
 # kmalloc-<size> caches (its kzalloc'd objects and strings; the -cg- and

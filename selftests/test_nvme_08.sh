@@ -8,19 +8,7 @@ trap snap_nvme_teardown EXIT
 snap_nvme_start 1
 
 N=1000
-: >/tmp/burst.create
-: >/tmp/burst.destroy
-i=0
-while [ $i -lt $N ]; do
-	nqn=nqn.2023-05.io.snap:burst$i
-	echo "bdev_null_create Null$i 1 512" >>/tmp/burst.create
-	echo "nvme_subsystem_create --nqn $nqn" >>/tmp/burst.create
-	echo "nvme_namespace_create --nqn $nqn --bdev_name Null$i --nsid 1" >>/tmp/burst.create
-	echo "nvme_namespace_destroy --nqn $nqn --nsid 1" >>/tmp/burst.destroy
-	echo "nvme_subsystem_destroy --nqn $nqn" >>/tmp/burst.destroy
-	echo "bdev_null_delete Null$i" >>/tmp/burst.destroy
-	i=$((i + 1))
-done
+snap_scale_batches $N burst /tmp/burst.create /tmp/burst.destroy
 
 count_ready() {	# LISTCMD: objects the daemon reported ready
 	snapadm -j "$1" 2>/dev/null | grep -o '"ready": *true' | wc -l
@@ -43,7 +31,7 @@ burst() {
 	snapadm -b /tmp/burst.destroy >/tmp/burst.out 2>&1 ||
 		fail "$1: destroy batch: $(tail -3 /tmp/burst.out)"
 	kill -0 "$SVC_PID" || fail "$1: snap_service died"
-	[ "$(snapadm -j bdev_list 2>/dev/null | grep -o 'Null[0-9]*' | wc -l)" = 0 ] ||
+	[ "$(snapadm -j bdev_list 2>/dev/null | grep -o 'burst[0-9]*' | wc -l)" = 0 ] ||
 		fail "$1: bdevs left: $(snapadm bdev_list | head -5)"
 }
 

@@ -259,20 +259,8 @@ bench_cp() {
 		nvme_emulation_num_msix=4 sriov_en=1 nvme_emulation_num_vf=256 \
 		nvme_emulation_num_vf_msix=4 mempool_size_mb=64
 	snap_need_family
-	: >/tmp/cp.create
 	: >/tmp/cp.destroy.ctrl
-	: >/tmp/cp.destroy
-	i=0
-	while [ $i -lt $SCALE ]; do
-		nqn=nqn.2023-05.io.snap:bench$i
-		echo "bdev_null_create BNull$i 1 512" >>/tmp/cp.create
-		echo "nvme_subsystem_create --nqn $nqn" >>/tmp/cp.create
-		echo "nvme_namespace_create --nqn $nqn --bdev_name BNull$i --nsid 1" >>/tmp/cp.create
-		echo "nvme_namespace_destroy --nqn $nqn --nsid 1" >>/tmp/cp.destroy
-		echo "nvme_subsystem_destroy --nqn $nqn" >>/tmp/cp.destroy
-		echo "bdev_null_delete BNull$i" >>/tmp/cp.destroy
-		i=$((i + 1))
-	done
+	snap_scale_batches $SCALE bench /tmp/cp.create /tmp/cp.destroy
 	# One controller per NVMe function (PFs and VFs), subsystem k for the k-th.
 	k=0
 	# VUID SNAPSIM00000NVMES1D<pf>F<0 for the PF, vf + 1 for a VF>: no
