@@ -244,7 +244,7 @@ static void ctrl_attach_ns(struct service *s, struct svc_ctrl *c, struct reg_ns 
 		 rb->name);
 }
 
-static void ctrl_detach_ns(struct service *s, struct svc_ctrl *c, uint32_t nsid)
+static void ctrl_detach_ns(struct svc_ctrl *c, uint32_t nsid)
 {
 	struct ctrl_work cw = {
 		.c = c,
@@ -252,7 +252,6 @@ static void ctrl_detach_ns(struct service *s, struct svc_ctrl *c, uint32_t nsid)
 		.running = c->reg->state == SNAP_CTRL_RUNNING,
 	};
 
-	(void)s;
 	worker_call(c->w, work_detach_ns, &cw);
 	if (cw.ret && cw.ret != -ENOENT)
 		log_err("%s: detaching namespace %u: %s", c->reg->name, nsid,
@@ -544,7 +543,7 @@ static void ns_changed(struct service *s, struct reg_ns *ns)
 	for (c = s->ctrls; c; c = c->next) {
 		if (ns_is_attached(c, ns->nsid) && !strcmp(c->reg->nqn, ns->nqn) &&
 		    strcmp(ns->ctrl, c->reg->name))
-			ctrl_detach_ns(s, c, ns->nsid);
+			ctrl_detach_ns(c, ns->nsid);
 	}
 	c = ns->ctrl[0] ? ctrl_by_name(s, ns->ctrl) : NULL;
 	if (c)
@@ -557,7 +556,7 @@ static void ns_removed(struct service *s, struct reg_ns *ns)
 
 	for (c = s->ctrls; c; c = c->next)
 		if (ns_is_attached(c, ns->nsid) && !strcmp(c->reg->nqn, ns->nqn))
-			ctrl_detach_ns(s, c, ns->nsid);
+			ctrl_detach_ns(c, ns->nsid);
 }
 
 static void on_change(void *arg, enum reg_kind kind, enum reg_change change,

@@ -45,8 +45,6 @@ static bool take_injected_error(struct bdev *b, struct bdev_io *io)
 
 int bdev_submit(struct bdev *b, struct bdev_io *io)
 {
-	int ret;
-
 	if ((unsigned int)io->op >= __BDEV_OP_MAX || !io->done)
 		return -EINVAL;
 	if (!io_in_range(b, io))
@@ -55,13 +53,9 @@ int bdev_submit(struct bdev *b, struct bdev_io *io)
 	    io->len)
 		return -EINVAL;
 	io->next = NULL;
-	b->outstanding++;
 	if (take_injected_error(b, io))
 		return 0;
-	ret = b->ops->submit(b, io);
-	if (ret)
-		b->outstanding--;
-	return ret;
+	return b->ops->submit(b, io);
 }
 
 void bdev_io_complete(struct bdev *b, struct bdev_io *io, int status)
@@ -76,7 +70,6 @@ void bdev_io_complete(struct bdev *b, struct bdev_io *io, int status)
 		b->done_tail = io;
 		return;
 	}
-	b->outstanding--;
 	io->done(io, status);
 }
 
@@ -89,7 +82,6 @@ int bdev_poll(struct bdev *b)
 	b->done_head = b->done_tail = NULL;
 	while ((io = list)) {
 		list = io->next;
-		b->outstanding--;
 		io->done(io, io->status);
 		n++;
 	}

@@ -12,7 +12,6 @@
 #ifndef SNAP_BDEV_H
 #define SNAP_BDEV_H
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -71,8 +70,6 @@ struct bdev {
 	int inject_op;
 	int inject_status;
 	unsigned int inject_count;
-	/* in flight; atomic, as controllers on two threads may share a bdev */
-	atomic_uint outstanding;
 };
 
 /* Submit io (io->done must be set). Returns 0, or a negative errno when
