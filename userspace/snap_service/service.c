@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The daemon: attach to /dev/snap, mirror the kernel's objects, realize
- * bdevs and NVMe controllers, and serve them from one io_uring loop that
- * also carries the /dev/snap event wait (a uring_cmd), the netlink events
- * and the signals. Everything the host sees lives in the kernel, so this
- * process may die at any moment and a new one picks up from there.
+ * bdevs and NVMe controllers, and serve them from one io_uring loop per
+ * I/O thread (worker.c). The main thread's loop also carries the /dev/snap
+ * event wait (a uring_cmd), the netlink events and the signals, and hands
+ * events and engine changes to the thread that owns each controller.
+ * Everything the host sees lives in the kernel, so this process may die
+ * at any moment and a new one picks up from there.
  */
 #include "service.h"
 
