@@ -17,7 +17,7 @@ SNAP_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude/uapi -Iuserspace/lib \
 	-DSNAP_VERSION='"$(SNAP_VERSION)"' $(CFLAGS)
 # Unit tests always run under the sanitizers.
 TEST_CFLAGS := $(SNAP_CFLAGS) -O1 -fsanitize=address,undefined \
-	-fno-omit-frame-pointer -fno-sanitize-recover=all
+	-fno-omit-frame-pointer -fno-sanitize-recover=all -DSNAP_FAULT_INJECT
 
 NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
 NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null || echo -lnl-genl-3 -lnl-3)
@@ -50,7 +50,12 @@ TESTHOST := selftests/snap_testhost
 # The NVMe engine's cost per command, in process (userspace/bench/).
 BENCH_BINS := $(patsubst userspace/bench/%.c,$(B)/bin/%,$(wildcard userspace/bench/*.c))
 
-BINS := $(B)/bin/snapadm $(B)/bin/snap_service $(SELFTEST_BINS) $(BENCH_BINS)
+# The daemon with fault points (userspace/snap_service/fault.h): the VM
+# tests kill it at exact places to prove a successor takes over cleanly.
+FAULT_SERVICE := $(B)/bin/snap_service-fault
+
+BINS := $(B)/bin/snapadm $(B)/bin/snap_service $(FAULT_SERVICE) $(SELFTEST_BINS) \
+	$(BENCH_BINS)
 
 # libFuzzer targets (clang); `make fuzz` runs each for FUZZ_RUNS inputs.
 FUZZ_CC ?= clang
@@ -82,6 +87,10 @@ $(B)/obj/%.o: userspace/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(SNAP_CFLAGS) -MMD -MP -c -o $@ $<
 
+$(B)/fobj/%.o: userspace/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(SNAP_CFLAGS) -DSNAP_FAULT_INJECT -MMD -MP -c -o $@ $<
+
 $(B)/tobj/%.o: userspace/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -MMD -MP -c -o $@ $<
@@ -91,6 +100,10 @@ $(B)/bin/snapadm: $(patsubst userspace/%.c,$(B)/obj/%.o,$(SNAPADM_SRCS) $(LIB_SR
 	$(CC) $(SNAP_CFLAGS) -o $@ $^ $(SNAPADM_LIBS)
 
 $(B)/bin/snap_service: $(patsubst userspace/%.c,$(B)/obj/%.o,$(SERVICE_SRCS) $(LIB_SRCS))
+	@mkdir -p $(dir $@)
+	$(CC) $(SNAP_CFLAGS) -o $@ $^ $(NL_LIBS) -luring
+
+$(FAULT_SERVICE): $(patsubst userspace/%.c,$(B)/fobj/%.o,$(SERVICE_SRCS) $(LIB_SRCS))
 	@mkdir -p $(dir $@)
 	$(CC) $(SNAP_CFLAGS) -o $@ $^ $(NL_LIBS) -luring
 

@@ -12,6 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "log.h"
 #include "options.h"
 #include "service.h"
@@ -61,6 +62,8 @@ int main(int argc, char **argv)
 		printf("snap_service %s\n", SNAP_VERSION);
 		return 0;
 	}
+	if (snap_fault_init())
+		return 2;
 	ret = log_open(o.log_file, o.log_level);
 	if (ret) {
 		fprintf(stderr, "snap_service: %s: %s\n", o.log_file, strerror(-ret));
