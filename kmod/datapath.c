@@ -22,7 +22,9 @@
 #include <linux/io_uring.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
+#include <linux/mutex.h>
 #include <linux/overflow.h>
+#include <linux/string.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/sizes.h>
@@ -34,6 +36,8 @@
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
+#include <asm/unaligned.h>
+
 #include "datapath.h"
 #include "nvme_regs.h"
 #include "provider.h"
@@ -41,6 +45,12 @@
 #include "snap.h"
 
 #define SNAP_CQE_SIZE		16
+#define SNAP_SQE_SIZE		64
+/* Where NVMe puts the fields the kernel checks and fills in. */
+#define SNAP_SQE_CID_OFF	2
+#define SNAP_CQE_SQHD_OFF	8
+#define SNAP_CQE_SQID_OFF	10
+#define SNAP_CQE_CID_OFF	12
 #define SNAP_NVME_PAGE_SIZE	SZ_4K
 /* How often waits of io_uring rings are checked for a dying daemon. */
 #define SNAP_DP_MONITOR_PERIOD	(HZ / 4)
@@ -53,9 +63,22 @@ struct snap_dp_queue {
 	u16 vector;
 	u16 flags;
 	u16 sq_refs;		/* CQ: SQs completing to it */
-	u32 head;		/* CQ: the host's last valid head doorbell */
-	u32 tail;		/* CQ */
+	u32 head;		/* SQ: next to fetch; CQ: the host's last valid head */
+	u32 tail;		/* SQ: the host's last valid tail; CQ: next to post */
+	u16 outstanding;	/* SQ: commands in in-flight slots */
 	u8 phase;		/* CQ */
+};
+
+/*
+ * The kernel's own record of one in-flight slot: what SNAP_IOC_POST_CQE
+ * checks a completion against. struct snap_inflight_slot mirrors it with
+ * the command itself, for the next daemon.
+ */
+struct snap_dp_slot {
+	u32 gen;
+	u16 sqid;
+	u16 cid;
+	bool used;
 };
 
 struct snap_dp_fn {
@@ -70,6 +93,15 @@ struct snap_dp_fn {
 	bool running;
 	struct snap_dp_queue sq[SNAP_NVME_MAX_QUEUES];
 	struct snap_dp_queue cq[SNAP_NVME_MAX_QUEUES];
+	struct snap_dp_slot slots[SNAP_INFLIGHT_MAX];
+	u32 gen;		/* enable_count: one per controller enable */
+	u32 epoch;		/* changes whenever a queue comes or goes */
+	u64 fetch_seq;		/* commands fetched over the function's life */
+	u64 stale_cqes;		/* completions refused: command not in flight */
+
+	/* One SNAP_IOC_SQ_FETCH at a time, for its DMA outside the lock. */
+	struct mutex fetch_mutex;
+	u8 *fetch_buf;		/* SNAP_SQ_FETCH_MAX commands */
 
 	/* Under snap_dp.ev_lock: what the daemon has not been told yet. */
 	struct list_head ready;		/* on snap_dp.ready */
@@ -284,6 +316,8 @@ static void snap_dp_clear_queues(struct snap_dp_fn *dp)
 
 	memset(dp->sq, 0, sizeof(dp->sq));
 	memset(dp->cq, 0, sizeof(dp->cq));
+	memset(dp->slots, 0, sizeof(dp->slots));
+	dp->epoch++;
 	memset(st->sq, 0, sizeof(st->sq));
 	memset(st->cq, 0, sizeof(st->cq));
 	memset(st->inflight, 0, sizeof(st->inflight));
@@ -300,7 +334,9 @@ static void snap_dp_enable_admin(struct snap_dp_fn *dp, u32 aqa, u64 asq,
 	WRITE_ONCE(st->aqa, aqa);
 	WRITE_ONCE(st->asq, asq);
 	WRITE_ONCE(st->acq, acq);
-	WRITE_ONCE(st->enable_count, READ_ONCE(st->enable_count) + 1);
+	dp->gen++;
+	dp->epoch++;
+	WRITE_ONCE(st->enable_count, dp->gen);
 
 	*sq = (struct snap_dp_queue){ .base = asq, .size = (aqa & 0xfff) + 1 };
 	*cq = (struct snap_dp_queue){
@@ -375,10 +411,15 @@ void snap_dp_doorbell(struct snap_func *func, u16 qid, bool cq, u32 value)
 		goto out_unlock;
 	qs = cq ? &dp->state->cq[qid] : &dp->state->sq[qid];
 	WRITE_ONCE(qs->doorbell, value);
-	/* The daemon sees invalid values too; room is computed from valid ones. */
+	/*
+	 * The daemon sees invalid values too; room and what to fetch are
+	 * computed from valid ones.
+	 */
 	if (cq && value < q->size) {
 		q->head = value;
 		WRITE_ONCE(qs->head, value);
+	} else if (!cq && value < q->size) {
+		q->tail = value;
 	}
 
 	spin_lock_irqsave(&snap_dp.ev_lock, eflags);
@@ -606,6 +647,7 @@ static long snap_dp_queue_create(void __user *argp)
 		};
 		if (req.type == SNAP_QUEUE_SQ)
 			dp->cq[req.cqid].sq_refs++;
+		dp->epoch++;
 		snap_dp_mirror_queue(qs, q, req.qid);
 	}
 	spin_unlock_irqrestore(&dp->lock, flags);
@@ -637,11 +679,13 @@ static long snap_dp_queue_delete(void __user *argp)
 	q = sq ? &dp->sq[req.qid] : &dp->cq[req.qid];
 	if (!q->size) {
 		ret = -ENOENT;
-	} else if (!sq && q->sq_refs) {
+	} else if ((!sq && q->sq_refs) || (sq && q->outstanding)) {
+		/* a CQ still in use; an SQ whose commands are not all done */
 		ret = -EBUSY;
 	} else {
 		if (sq)
 			dp->cq[q->cqid].sq_refs--;
+		dp->epoch++;
 		memset(q, 0, sizeof(*q));
 		memset(sq ? &dp->state->sq[req.qid] : &dp->state->cq[req.qid],
 		       0, sizeof(struct snap_queue_state));
@@ -785,23 +829,103 @@ static int snap_dp_write_cqes(struct snap_func *func, u64 base, u32 size,
 	return 0;
 }
 
+/*
+ * Under dp->lock: whether entry @cqe may complete the command in @slot on
+ * @cqid. @taken holds the slots of the batch already accepted, so that
+ * one command is not completed twice in one call either.
+ */
+static bool snap_dp_cqe_ok(struct snap_dp_fn *dp, u16 cqid, const u8 *cqe,
+			   u16 slot, const unsigned long *taken)
+{
+	const struct snap_dp_slot *s;
+
+	if (slot >= SNAP_INFLIGHT_MAX || test_bit(slot, taken))
+		return false;
+	s = &dp->slots[slot];
+	return s->used && s->gen == dp->gen &&
+	       s->cid == get_unaligned_le16(cqe + SNAP_CQE_CID_OFF) &&
+	       s->sqid == get_unaligned_le16(cqe + SNAP_CQE_SQID_OFF) &&
+	       dp->sq[s->sqid].size && dp->sq[s->sqid].cqid == cqid;
+}
+
+/* Under dp->lock: the command in @slot is over; the host has its entry. */
+static void snap_dp_slot_release(struct snap_dp_fn *dp, u16 slot)
+{
+	struct snap_inflight_slot *ms = &dp->state->inflight[slot];
+	struct snap_dp_slot *s = &dp->slots[slot];
+	struct snap_dp_queue *sq = &dp->sq[s->sqid];
+
+	WRITE_ONCE(ms->flags, 0);
+	sq->outstanding--;
+	WRITE_ONCE(dp->state->sq[s->sqid].inflight, sq->outstanding);
+	s->used = false;
+}
+
+/*
+ * Under dp->lock: keeps the entries of @cqes that complete a command in
+ * flight (moved to the front, SQ Head filled in, their slots emptied) and
+ * returns how many; the others are counted as stale. Nothing changes when
+ * the CQ lacks room for the ones kept (-EAGAIN).
+ */
+static int snap_dp_take_cqes(struct snap_dp_fn *dp, u16 cqid, u8 *cqes,
+			     const u16 *slots, u32 count)
+{
+	DECLARE_BITMAP(taken, SNAP_INFLIGHT_MAX);
+	struct snap_dp_queue *q = &dp->cq[cqid];
+	u32 i, n = 0, used;
+	bool keep[SNAP_CQE_MAX_BATCH];
+
+	bitmap_zero(taken, SNAP_INFLIGHT_MAX);
+	for (i = 0; i < count; i++) {
+		keep[i] = snap_dp_cqe_ok(dp, cqid, cqes + i * SNAP_CQE_SIZE,
+					 slots[i], taken);
+		if (keep[i]) {
+			__set_bit(slots[i], taken);
+			n++;
+		}
+	}
+	used = (q->tail + q->size - q->head) % q->size;
+	if (n > q->size - 1 - used)
+		return -EAGAIN;
+
+	if (n < count) {
+		dp->stale_cqes += count - n;
+		pr_warn_ratelimited("function %u: %u completion(s) for commands not in flight refused\n",
+				    dp->func->id, count - n);
+	}
+	for (i = 0, n = 0; i < count; i++) {
+		u8 *cqe = cqes + n * SNAP_CQE_SIZE;
+		u16 sqid;
+
+		if (!keep[i])
+			continue;
+		if (n != i)
+			memcpy(cqe, cqes + i * SNAP_CQE_SIZE, SNAP_CQE_SIZE);
+		sqid = dp->slots[slots[i]].sqid;
+		put_unaligned_le16(dp->sq[sqid].head, cqe + SNAP_CQE_SQHD_OFF);
+		snap_dp_slot_release(dp, slots[i]);
+		n++;
+	}
+	return n;
+}
+
 static long snap_dp_post_cqe(void __user *argp)
 {
 	struct snap_queue_state *qs;
 	struct snap_post_cqe req;
 	struct snap_dp_queue *q;
 	struct snap_dp_fn *dp;
-	u32 tail, size, used;
 	unsigned long flags;
 	u16 vector, qflags;
+	u32 tail, size;
 	u8 *cqes, phase;
+	u16 *slots;
 	u64 base;
 	int ret;
 
 	if (copy_from_user(&req, argp, sizeof(req)))
 		return -EFAULT;
-	if (req.flags & ~SNAP_POST_IRQ || req.pad ||
-	    !snap_dp_zero(req.reserved, sizeof(req.reserved)) ||
+	if (req.flags & ~SNAP_POST_IRQ || req.pad || req.reserved || !req.slots ||
 	    !req.count || req.count > SNAP_CQE_MAX_BATCH)
 		return -EINVAL;
 	dp = snap_dp_fn_get(req.func_id);
@@ -810,28 +934,37 @@ static long snap_dp_post_cqe(void __user *argp)
 	cqes = memdup_user(u64_to_user_ptr(req.cqes), req.count * SNAP_CQE_SIZE);
 	if (IS_ERR(cqes))
 		return PTR_ERR(cqes);
+	slots = memdup_array_user(u64_to_user_ptr(req.slots), req.count,
+				  sizeof(*slots));
+	if (IS_ERR(slots)) {
+		ret = PTR_ERR(slots);
+		goto out_free_cqes;
+	}
 
-	/* Reserve the slots, so concurrent posters get different ones. */
+	/*
+	 * Check the commands, empty their slots and reserve the CQ entries
+	 * in one step: a concurrent poster gets other entries, and a daemon
+	 * killed after this call returns has nothing left to post twice.
+	 */
 	spin_lock_irqsave(&dp->lock, flags);
 	q = &dp->cq[req.cqid];
 	if (!q->size) {
 		spin_unlock_irqrestore(&dp->lock, flags);
 		ret = -EINVAL;
-		goto out_free;
+		goto out_free_slots;
+	}
+	ret = snap_dp_take_cqes(dp, req.cqid, cqes, slots, req.count);
+	if (ret <= 0) {
+		spin_unlock_irqrestore(&dp->lock, flags);
+		goto out_free_slots;
 	}
 	size = q->size;
-	used = (q->tail + size - q->head) % size;
-	if (req.count > size - 1 - used) {
-		spin_unlock_irqrestore(&dp->lock, flags);
-		ret = -EAGAIN;
-		goto out_free;
-	}
 	base = q->base;
 	tail = q->tail;
 	phase = q->phase;
 	vector = q->vector;
 	qflags = q->flags;
-	q->tail = (tail + req.count) % size;
+	q->tail = (tail + ret) % size;
 	if (q->tail <= tail)
 		q->phase = !q->phase;
 	qs = &dp->state->cq[req.cqid];
@@ -839,13 +972,142 @@ static long snap_dp_post_cqe(void __user *argp)
 	WRITE_ONCE(qs->phase, q->phase);
 	spin_unlock_irqrestore(&dp->lock, flags);
 
-	ret = snap_dp_write_cqes(dp->func, base, size, tail, phase, cqes,
-				 req.count);
+	ret = snap_dp_write_cqes(dp->func, base, size, tail, phase, cqes, ret);
 	/* The entries are there: a vector that cannot fire changes nothing. */
 	if (!ret && req.flags & SNAP_POST_IRQ && qflags & SNAP_QF_IRQ)
 		snap_provider->raise_irq(dp->func, vector);
-out_free:
+out_free_slots:
+	kfree(slots);
+out_free_cqes:
 	kfree(cqes);
+	return ret;
+}
+
+/* Under dp->lock: whether @slots may take new commands. */
+static bool snap_dp_slots_free(const struct snap_dp_fn *dp, const u16 *slots,
+			       u32 n)
+{
+	u32 i, j;
+
+	for (i = 0; i < n; i++) {
+		if (slots[i] >= SNAP_INFLIGHT_MAX || dp->slots[slots[i]].used)
+			return false;
+		for (j = 0; j < i; j++)
+			if (slots[j] == slots[i])
+				return false;
+	}
+	return true;
+}
+
+/* Reads @n commands from @sqid's ring at @head into dp->fetch_buf. */
+static int snap_dp_read_sqes(struct snap_dp_fn *dp, u64 base, u32 size,
+			     u32 head, u32 n)
+{
+	u32 first = min(n, size - head);
+	int ret;
+
+	ret = snap_provider->dma(dp->func, base + (u64)head * SNAP_SQE_SIZE,
+				 dp->fetch_buf, first * SNAP_SQE_SIZE,
+				 SNAP_DMA_FROM_HOST);
+	if (ret || first == n)
+		return ret;
+	return snap_provider->dma(dp->func, base,
+				  dp->fetch_buf + first * SNAP_SQE_SIZE,
+				  (n - first) * SNAP_SQE_SIZE, SNAP_DMA_FROM_HOST);
+}
+
+/* Under dp->lock: the @n commands read are in flight, the head past them. */
+static void snap_dp_record_sqes(struct snap_dp_fn *dp, u16 sqid,
+				const u16 *slots, u32 n)
+{
+	struct snap_dp_queue *sq = &dp->sq[sqid];
+	u32 i;
+
+	for (i = 0; i < n; i++) {
+		const u8 *sqe = dp->fetch_buf + i * SNAP_SQE_SIZE;
+		struct snap_inflight_slot *ms = &dp->state->inflight[slots[i]];
+
+		dp->slots[slots[i]] = (struct snap_dp_slot){
+			.gen = dp->gen, .sqid = sqid, .used = true,
+			.cid = get_unaligned_le16(sqe + SNAP_SQE_CID_OFF),
+		};
+		WRITE_ONCE(ms->sqid, sqid);
+		WRITE_ONCE(ms->gen, dp->gen);
+		WRITE_ONCE(ms->seq, dp->fetch_seq++);
+		memcpy(ms->sqe, sqe, SNAP_SQE_SIZE);
+		smp_wmb();	/* a reader that sees the flag sees the command */
+		WRITE_ONCE(ms->flags, SNAP_INFLIGHT_USED);
+	}
+	sq->head = (sq->head + n) % sq->size;
+	sq->outstanding += n;
+	WRITE_ONCE(dp->state->sq[sqid].head, sq->head);
+	WRITE_ONCE(dp->state->sq[sqid].inflight, sq->outstanding);
+}
+
+static long snap_dp_sq_fetch(void __user *argp)
+{
+	struct snap_sq_fetch req;
+	struct snap_dp_queue *sq;
+	struct snap_dp_fn *dp;
+	u32 head, size, n, epoch;
+	unsigned long flags;
+	u16 *slots;
+	u64 base;
+	long ret;
+
+	if (copy_from_user(&req, argp, sizeof(req)))
+		return -EFAULT;
+	if (req.flags || req.pad || !snap_dp_zero(req.reserved, sizeof(req.reserved)) ||
+	    !req.max || req.max > SNAP_SQ_FETCH_MAX)
+		return -EINVAL;
+	dp = snap_dp_fn_get(req.func_id);
+	if (!dp || req.sqid >= dp->max_queues)
+		return -EINVAL;
+	slots = memdup_array_user(u64_to_user_ptr(req.slots), req.max,
+				  sizeof(*slots));
+	if (IS_ERR(slots))
+		return PTR_ERR(slots);
+
+	mutex_lock(&dp->fetch_mutex);
+	spin_lock_irqsave(&dp->lock, flags);
+	sq = &dp->sq[req.sqid];
+	if (!sq->size) {
+		ret = -EINVAL;
+		goto out_unlock;
+	}
+	if (!snap_dp_slots_free(dp, slots, req.max)) {
+		ret = -EBUSY;
+		goto out_unlock;
+	}
+	n = min((sq->tail + sq->size - sq->head) % sq->size, req.max);
+	base = sq->base;
+	size = sq->size;
+	head = sq->head;
+	epoch = dp->epoch;
+	spin_unlock_irqrestore(&dp->lock, flags);
+	if (!n) {
+		ret = 0;
+		goto out_unlock_fetch;
+	}
+
+	/* Host memory is read without the spinlock: the provider may sleep. */
+	ret = snap_dp_read_sqes(dp, base, size, head, n);
+	if (ret)
+		goto out_unlock_fetch;
+
+	spin_lock_irqsave(&dp->lock, flags);
+	/* A reset or queue change meanwhile: those commands are gone. */
+	if (dp->epoch != epoch) {
+		ret = 0;
+		goto out_unlock;
+	}
+	snap_dp_record_sqes(dp, req.sqid, slots, n);
+	ret = n;
+out_unlock:
+	spin_unlock_irqrestore(&dp->lock, flags);
+out_unlock_fetch:
+	mutex_unlock(&dp->fetch_mutex);
+	kfree(slots);
 	return ret;
 }
 
@@ -928,6 +1190,7 @@ long snap_dp_ioctl(struct file *file, unsigned int cmd, void __user *argp)
 	case SNAP_IOC_DMA:
 	case SNAP_IOC_POST_CQE:
 	case SNAP_IOC_RAISE_IRQ:
+	case SNAP_IOC_SQ_FETCH:
 		break;
 	default:
 		return -ENOTTY;
@@ -948,6 +1211,8 @@ long snap_dp_ioctl(struct file *file, unsigned int cmd, void __user *argp)
 		return snap_dp_dma(argp);
 	case SNAP_IOC_POST_CQE:
 		return snap_dp_post_cqe(argp);
+	case SNAP_IOC_SQ_FETCH:
+		return snap_dp_sq_fetch(argp);
 	default:
 		return snap_dp_raise_irq(argp);
 	}
@@ -1228,15 +1493,21 @@ int snap_dp_func_init(struct snap_func *func)
 
 	if (func->type != SNAP_FUNC_NVME)
 		return 0;
-	dp = kzalloc(sizeof(*dp), GFP_KERNEL);
+	dp = kvzalloc(sizeof(*dp), GFP_KERNEL);
 	if (!dp)
 		return -ENOMEM;
-	dp->state = vmalloc_user(sizeof(*dp->state));
-	if (!dp->state) {
+	dp->fetch_buf = kmalloc(SNAP_SQ_FETCH_MAX * SNAP_SQE_SIZE, GFP_KERNEL);
+	if (!dp->fetch_buf) {
 		ret = -ENOMEM;
 		goto err_free_dp;
 	}
+	dp->state = vmalloc_user(sizeof(*dp->state));
+	if (!dp->state) {
+		ret = -ENOMEM;
+		goto err_free_fetch_buf;
+	}
 	dp->func = func;
+	mutex_init(&dp->fetch_mutex);
 	dp->max_queues = min_t(u32, SNAP_NVME_MAX_QUEUES,
 			       snap_nvme_max_queues(func->num_msix) + 1);
 	spin_lock_init(&dp->lock);
@@ -1256,8 +1527,10 @@ int snap_dp_func_init(struct snap_func *func)
 
 err_free_state:
 	vfree(dp->state);
+err_free_fetch_buf:
+	kfree(dp->fetch_buf);
 err_free_dp:
-	kfree(dp);
+	kvfree(dp);
 	return ret;
 }
 
@@ -1275,7 +1548,23 @@ void snap_dp_func_exit(struct snap_func *func)
 	spin_unlock_irqrestore(&snap_dp.ev_lock, flags);
 	func->dp = NULL;
 	vfree(dp->state);
-	kfree(dp);
+	kfree(dp->fetch_buf);
+	mutex_destroy(&dp->fetch_mutex);
+	kvfree(dp);
+}
+
+u64 snap_dp_stale_cqes(struct snap_func *func)
+{
+	struct snap_dp_fn *dp = func->dp;
+	unsigned long flags;
+	u64 n;
+
+	if (!dp)
+		return 0;
+	spin_lock_irqsave(&dp->lock, flags);
+	n = dp->stale_cqes;
+	spin_unlock_irqrestore(&dp->lock, flags);
+	return n;
 }
 
 int snap_dp_init(void)

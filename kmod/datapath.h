@@ -49,6 +49,8 @@ u32 snap_dp_csts(struct snap_func *func);
  * it from its queues_changed op whatever locks the caller holds.
  */
 void snap_dp_queue_map(struct snap_func *func, u64 *sq, u64 *cq);
+/* Completions SNAP_IOC_POST_CQE refused: their command was not in flight. */
+u64 snap_dp_stale_cqes(struct snap_func *func);
 
 /* pool.c */
 int snap_pool_alloc(void);	/* at first attach; idempotent */

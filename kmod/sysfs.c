@@ -10,6 +10,7 @@
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 
+#include "datapath.h"
 #include "provider.h"
 #include "snap.h"
 
@@ -126,6 +127,13 @@ static ssize_t bdf_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return len;
 }
 
+/* Non-zero means a daemon tried to complete a command twice: a bug. */
+static ssize_t stale_cqes_show(struct kobject *kobj, struct kobj_attribute *attr,
+			       char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", snap_dp_stale_cqes(to_func(kobj)));
+}
+
 static struct kobj_attribute func_attr_vuid = __ATTR_RO(vuid);
 static struct kobj_attribute func_attr_bdf = __ATTR_RO(bdf);
 static struct kobj_attribute func_attr_type = __ATTR(type, 0444, func_type_show, NULL);
@@ -136,6 +144,7 @@ static struct kobj_attribute func_attr_num_msix =
 	__ATTR(num_msix, 0444, func_num_msix_show, NULL);
 static struct kobj_attribute func_attr_vhca_id = __ATTR_RO(vhca_id);
 static struct kobj_attribute func_attr_controller = __ATTR_RO(controller);
+static struct kobj_attribute func_attr_stale_cqes = __ATTR_RO(stale_cqes);
 
 static struct attribute *snap_func_attrs[] = {
 	&func_attr_vuid.attr,
@@ -147,6 +156,7 @@ static struct attribute *snap_func_attrs[] = {
 	&func_attr_num_msix.attr,
 	&func_attr_vhca_id.attr,
 	&func_attr_controller.attr,
+	&func_attr_stale_cqes.attr,
 	NULL
 };
 ATTRIBUTE_GROUPS(snap_func);

@@ -35,6 +35,7 @@
  * CTRL is the controller object on the function; e2e suspends and resumes
  * it with snapadm. Exit status: 0 when every check passed.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -389,10 +390,11 @@ static int dma(struct daemon *d, uint32_t dir, struct snap_dma_seg *segs, uint32
 	return DP_OP(d, SNAP_IOC_DMA, &op);
 }
 
-static int post_cqe(struct daemon *d, uint16_t cqid, struct nvme_cqe *c)
+/* Completes the command in in-flight slot @slot with entry @c. */
+static int post_cqe(struct daemon *d, uint16_t cqid, struct nvme_cqe *c, uint16_t slot)
 {
 	struct snap_post_cqe p = { .func_id = d->func_id, .cqid = cqid, .flags = SNAP_POST_IRQ,
-				   .cqes = (uintptr_t)c, .count = 1 };
+				   .cqes = (uintptr_t)c, .count = 1, .slots = (uintptr_t)&slot };
 	uint64_t end = now_ms() + 2000;
 	int ret;
 
@@ -448,29 +450,25 @@ static int prp_segs(struct daemon *d, uint64_t prp1, uint64_t prp2, uint32_t len
 	return (int)n;
 }
 
-static int slot_get(struct daemon *d, uint16_t qid, const void *sqe, uint16_t cid)
+/* Up to @max slots the kernel shows free, into @slots; how many. */
+static unsigned int free_slots(struct daemon *d, uint16_t *slots, unsigned int max)
 {
-	for (int i = 0; i < SNAP_INFLIGHT_MAX; i++) {
-		struct snap_inflight_slot *s = &d->fs->inflight[i];
+	unsigned int n = 0;
 
-		if (s->flags & SNAP_INFLIGHT_USED)
-			continue;
-		s->sqid = qid;
-		s->tag = cid;
-		memcpy(s->sqe, sqe, 64);
-		__atomic_store_n(&s->flags, SNAP_INFLIGHT_USED, __ATOMIC_RELEASE);
-		d->fs->sq[qid].inflight++;
-		return i;
-	}
-	return -1;
+	for (int i = 0; i < SNAP_INFLIGHT_MAX && n < max; i++)
+		if (!(__atomic_load_n(&d->fs->inflight[i].flags, __ATOMIC_ACQUIRE) &
+		      SNAP_INFLIGHT_USED))
+			slots[n++] = (uint16_t)i;
+	return n;
 }
 
-static void slot_put(struct daemon *d, int i)
+static int sq_fetch(struct daemon *d, uint16_t qid, uint16_t *slots, unsigned int max)
 {
-	struct snap_inflight_slot *s = &d->fs->inflight[i];
+	struct snap_sq_fetch f = { .func_id = d->func_id, .sqid = qid,
+				   .slots = (uintptr_t)slots, .max = max };
+	int ret = ioctl(d->fd, SNAP_IOC_SQ_FETCH, &f);
 
-	d->fs->sq[s->sqid].inflight--;
-	__atomic_store_n(&s->flags, 0, __ATOMIC_RELEASE);
+	return ret < 0 ? -errno : ret;
 }
 
 static uint16_t exec_queue_cmd(struct daemon *d, const struct nvme_sqe *c)
@@ -546,15 +544,15 @@ static uint16_t exec_data_cmd(struct daemon *d, const struct nvme_sqe *c, uint32
 	return 0;
 }
 
-static void exec_cmd(struct daemon *d, uint16_t qid, const struct nvme_sqe *c, uint16_t sqhd)
+/* Runs the command the kernel put in in-flight slot @slot. */
+static void exec_cmd(struct daemon *d, uint16_t qid, uint16_t slot)
 {
-	struct nvme_cqe cqe = { .sqhd = sqhd, .sqid = qid, .cid = c->cid };
+	struct nvme_sqe cmd, *c = &cmd;
+	struct nvme_cqe cqe;
 	uint16_t sc = 0;
-	int slot;
 
-	slot = slot_get(d, qid, c, c->cid);
-	if (slot < 0)
-		d_error(d, "no free in-flight slot");
+	memcpy(&cmd, d->fs->inflight[slot].sqe, sizeof(cmd));
+	cqe = (struct nvme_cqe){ .sqid = qid, .cid = c->cid };
 	if (c->opc == OPC_HOLD)
 		return;
 	switch (c->opc) {
@@ -574,47 +572,40 @@ static void exec_cmd(struct daemon *d, uint16_t qid, const struct nvme_sqe *c, u
 		sc = SC_INVALID_OPCODE;
 	}
 	cqe.status = (uint16_t)(sc << 1);
-	post_cqe(d, d->fs->sq[qid].cqid, &cqe);
-	if (slot >= 0)
-		slot_put(d, slot);
+	post_cqe(d, d->fs->sq[qid].cqid, &cqe, slot);
 	pthread_mutex_lock(&d->mu);
 	d->cmds_done++;
 	pthread_cond_broadcast(&d->cv);
 	pthread_mutex_unlock(&d->mu);
 }
 
-/* Fetches and executes what the host queued on SQ @qid. */
+/* Fetches (into in-flight slots) and executes what the host queued on SQ @qid. */
 static void serve_sq(struct daemon *d, uint16_t qid)
 {
 	struct snap_queue_state *sq = &d->fs->sq[qid];
-	uint32_t size = sq->size, tail = sq->doorbell, head = sq->head;
+	uint16_t slots[8];
 
-	if (!size)
+	if (!sq->size)
 		return;
-	if (tail >= size || head >= size) {
-		d_error(d, "sq %u: tail %u head %u beyond size %u", qid, tail, head, size);
+	if (sq->doorbell >= sq->size) {
+		d_error(d, "sq %u: tail %u beyond size %u", qid, sq->doorbell, sq->size);
 		return;
 	}
-	while (head != tail) {
-		uint32_t n = tail > head ? tail - head : size - head;
-		struct snap_dma_seg seg;
-		struct nvme_sqe batch[PAGE / 64];
-		int ret;
+	for (;;) {
+		unsigned int n = free_slots(d, slots, ARRAY_SIZE(slots));
+		int got;
 
-		if (n > ARRAY_SIZE(batch))
-			n = ARRAY_SIZE(batch);
-		seg = (struct snap_dma_seg){ .host_addr = sq->base + (uint64_t)head * 64,
-					     .pool_off = POOL_SQ_SCRATCH(qid), .len = n * 64 };
-		ret = dma(d, SNAP_DMA_FROM_HOST, &seg, 1);
-		if (ret) {
-			d_error(d, "sq %u: fetching %u SQEs at %u: %s", qid, n, head, errname(-ret));
+		if (!n) {
+			d_error(d, "sq %u: no free in-flight slot", qid);
 			return;
 		}
-		memcpy(batch, d->pool + POOL_SQ_SCRATCH(qid), n * 64);
-		head = (head + n) % size;
-		sq->head = head;
-		for (uint32_t i = 0; i < n; i++)
-			exec_cmd(d, qid, &batch[i], (uint16_t)head);
+		got = sq_fetch(d, qid, slots, n);
+		if (got < 0)
+			d_error(d, "sq %u: SQ_FETCH at head %u: %s", qid, sq->head, errname(-got));
+		if (got <= 0)
+			return;
+		for (int i = 0; i < got; i++)
+			exec_cmd(d, qid, slots[i]);
 	}
 }
 
@@ -715,13 +706,12 @@ static void recover_inflight(struct daemon *d)
 		}
 		sq = &d->fs->sq[s->sqid];
 		memcpy(&c, s->sqe, sizeof(c));
-		cqe = (struct nvme_cqe){ .sqhd = (uint16_t)sq->head, .sqid = s->sqid,
-					 .cid = c.cid };
-		post_cqe(d, sq->cqid, &cqe);
+		cqe = (struct nvme_cqe){ .sqid = s->sqid, .cid = c.cid };
+		/* Counted first: the slot is empty as soon as the post returns. */
 		pthread_mutex_lock(&d->mu);
 		d->recovered++;
 		pthread_mutex_unlock(&d->mu);
-		slot_put(d, i);
+		post_cqe(d, sq->cqid, &cqe, (uint16_t)i);
 	}
 }
 
@@ -1373,7 +1363,7 @@ static void e2e_admin(struct host *h, struct daemon *d)
 
 	memset(&c, 0, sizeof(c));
 	c.opc = OPC_NOP;
-	host_cmd(h, 0, &c, NULL, "admin no-op (SQ fetch by DMA, POST_CQE with IRQ on vector 0)");
+	host_cmd(h, 0, &c, NULL, "admin no-op (SQ_FETCH into a slot, POST_CQE with IRQ on vector 0)");
 	/* Pool offsets straddle the first 2 MiB chunk boundary. */
 	data_roundtrip(h, d, 0, CHUNK - 6 * 1024, 0x1234, "admin");
 	/* The daemon frees the slot just after posting: give it a moment. */
@@ -1876,30 +1866,115 @@ static void bi_dma_cases(struct bi *b)
 	}
 }
 
+/* The function's sysfs stale_cqes: completions refused as not in flight. */
+static long stale_cqes(uint32_t func_id)
+{
+	const char *dir = "/sys/class/snap/sim0/functions";
+	struct dirent *e;
+	long ret = -1;
+	DIR *dh = opendir(dir);
+
+	while (dh && ret < 0 && (e = readdir(dh))) {
+		char path[512];
+		unsigned long id, n;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/%s/vhca_id", dir, e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fscanf(f, "%lu", &id) == 1 && id == func_id) {
+			fclose(f);
+			snprintf(path, sizeof(path), "%s/%s/stale_cqes", dir, e->d_name);
+			f = fopen(path, "r");
+			if (f && fscanf(f, "%lu", &n) == 1)
+				ret = (long)n;
+		}
+		if (f)
+			fclose(f);
+	}
+	if (dh)
+		closedir(dh);
+	return ret;
+}
+
+static void bi_fetch_cases(struct bi *b)
+{
+	uint16_t slots[SNAP_SQ_FETCH_MAX + 1] = { 0 };
+	struct {
+		const char *what;
+		uint16_t sqid, flags;
+		uint32_t max, pad;
+		uint64_t r0;
+		uint16_t s0, s1;
+		int want;
+	} t[] = {
+		{ "sqid 3 (no such SQ)", 3, 0, 1, 0, 0, 1, 2, EINVAL },
+		{ "sqid 64", 64, 0, 1, 0, 0, 1, 2, EINVAL },
+		{ "max 0", 0, 0, 0, 0, 0, 1, 2, EINVAL },
+		{ "max 65", 0, 0, SNAP_SQ_FETCH_MAX + 1, 0, 0, 1, 2, EINVAL },
+		{ "flags 1", 0, 1, 1, 0, 0, 1, 2, EINVAL },
+		{ "pad 1", 0, 0, 1, 1, 0, 1, 2, EINVAL },
+		{ "reserved[0] 1", 0, 0, 1, 0, 1, 1, 2, EINVAL },
+		{ "slot 1024 (beyond the table)", 0, 0, 1, 0, 0, SNAP_INFLIGHT_MAX, 2, EBUSY },
+		{ "slot 1 twice", 0, 0, 2, 0, 0, 1, 1, EBUSY },
+	};
+	uint32_t head = b->d->fs->sq[0].head;
+
+	for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
+		struct snap_sq_fetch f = { .func_id = b->d->func_id, .sqid = t[i].sqid,
+					   .flags = t[i].flags, .slots = (uintptr_t)slots,
+					   .max = t[i].max, .pad = t[i].pad,
+					   .reserved = { t[i].r0, 0 } };
+		int ret;
+
+		slots[0] = t[i].s0;
+		slots[1] = t[i].s1;
+		ret = -dp_ioctl(b->d->fd, SNAP_IOC_SQ_FETCH, &f);
+		tap(ret == t[i].want && b->d->fs->sq[0].head == head,
+		    "SQ_FETCH %s -> %s (got %s), head %u", t[i].what, errname(t[i].want),
+		    errname(ret), b->d->fs->sq[0].head);
+	}
+	{
+		struct snap_sq_fetch f = { .func_id = b->d->func_id, .sqid = 0,
+					   .slots = (uintptr_t)slots, .max = 4 };
+		int ret;
+
+		slots[0] = 9;
+		ret = dp_ioctl(b->d->fd, SNAP_IOC_SQ_FETCH, &f);
+		tap(ret == 0 && b->d->fs->sq[0].head == head,
+		    "control: SQ_FETCH of an empty SQ takes nothing (got %d)", ret);
+	}
+}
+
 static void bi_cq_cases(struct bi *b)
 {
 	struct hq *q = &b->h->q[0];
 	struct snap_fn_state *fs = b->d->fs;
 	struct nvme_cqe cqes[SNAP_CQE_MAX_BATCH + 1];
+	uint16_t slots[SNAP_CQE_MAX_BATCH + 1] = { 0 };
 	uint8_t before[PAGE];
 	struct snap_post_cqe p;
+	struct nvme_sqe nop;
 	uint32_t tail = fs->cq[0].tail, c0 = irq_count(b->h, 0);
+	long stale0 = stale_cqes(b->d->func_id);
 	struct {
 		const char *what;
 		uint16_t cqid;
 		uint16_t flags;
 		uint32_t count, pad;
-		uint64_t r0, r1;
+		bool no_slots;
+		uint64_t r0;
 	} t[] = {
-		{ "cqid 5 (no such CQ)", 5, 0, 1, 0, 0, 0 },
-		{ "cqid 64", 64, 0, 1, 0, 0, 0 },
-		{ "cqid 0xffff", 0xffff, 0, 1, 0, 0, 0 },
-		{ "count 0", 0, 0, 0, 0, 0, 0 },
-		{ "count 65", 0, 0, SNAP_CQE_MAX_BATCH + 1, 0, 0, 0 },
-		{ "flags 2 (unknown)", 0, 2, 1, 0, 0, 0 },
-		{ "pad 1", 0, 0, 1, 1, 0, 0 },
-		{ "reserved[0] 1", 0, 0, 1, 0, 1, 0 },
-		{ "reserved[1] 1", 0, 0, 1, 0, 0, 1 },
+		{ "cqid 5 (no such CQ)", 5, 0, 1, 0, false, 0 },
+		{ "cqid 64", 64, 0, 1, 0, false, 0 },
+		{ "cqid 0xffff", 0xffff, 0, 1, 0, false, 0 },
+		{ "count 0", 0, 0, 0, 0, false, 0 },
+		{ "count 65", 0, 0, SNAP_CQE_MAX_BATCH + 1, 0, false, 0 },
+		{ "flags 2 (unknown)", 0, 2, 1, 0, false, 0 },
+		{ "pad 1", 0, 0, 1, 1, false, 0 },
+		{ "no slot array", 0, 0, 1, 0, true, 0 },
+		{ "reserved 1", 0, 0, 1, 0, false, 1 },
 	};
 
 	memset(cqes, 0, sizeof(cqes));
@@ -1910,34 +1985,91 @@ static void bi_cq_cases(struct bi *b)
 		p = (struct snap_post_cqe){ .func_id = b->d->func_id, .cqid = t[i].cqid,
 					    .flags = t[i].flags | SNAP_POST_IRQ,
 					    .cqes = (uintptr_t)cqes, .count = t[i].count,
-					    .pad = t[i].pad, .reserved = { t[i].r0, t[i].r1 } };
+					    .pad = t[i].pad,
+					    .slots = t[i].no_slots ? 0 : (uintptr_t)slots,
+					    .reserved = t[i].r0 };
 		ret = -dp_ioctl(b->d->fd, SNAP_IOC_POST_CQE, &p);
 		tap(ret == EINVAL && !memcmp(before, q->cq, PAGE) && fs->cq[0].tail == tail,
 		    "POST_CQE %s -> EINVAL (got %s), host CQ memory %s, tail %u", t[i].what,
 		    errname(ret), memcmp(before, q->cq, PAGE) ? "CHANGED" : "unchanged",
 		    fs->cq[0].tail);
 	}
+
+	/* Well formed, but no command is in slot 5: refused and counted. */
+	cqes[0].cid = 0x77;
+	slots[0] = 5;
+	p = (struct snap_post_cqe){ .func_id = b->d->func_id, .cqid = 0, .flags = SNAP_POST_IRQ,
+				    .cqes = (uintptr_t)cqes, .count = 1, .slots = (uintptr_t)slots };
+	{
+		int ret = -dp_ioctl(b->d->fd, SNAP_IOC_POST_CQE, &p);
+
+		tap(ret == 0 && !memcmp(before, q->cq, PAGE) && fs->cq[0].tail == tail &&
+		    stale_cqes(b->d->func_id) == stale0 + 1,
+		    "POST_CQE for a slot with no command is not posted (got %s), host CQ memory "
+		    "%s, stale_cqes %ld -> %ld", errname(ret),
+		    memcmp(before, q->cq, PAGE) ? "CHANGED" : "unchanged", stale0,
+		    stale_cqes(b->d->func_id));
+	}
 	sleep_ms(100);
 	tap(irq_count(b->h, 0) == c0, "no interrupt from refused POST_CQEs");
 
-	/* Control: one good entry lands at the tail with phase 1 and interrupts. */
-	cqes[0].cid = 0x77;
-	p = (struct snap_post_cqe){ .func_id = b->d->func_id, .cqid = 0, .flags = SNAP_POST_IRQ,
-				    .cqes = (uintptr_t)cqes, .count = 1 };
+	/* A command the host queued, fetched into slot 5 ... */
+	memset(&nop, 0, sizeof(nop));
+	nop.opc = OPC_NOP;
+	host_submit(b->h, 0, &nop);
+	{
+		struct snap_sq_fetch f = { .func_id = b->d->func_id, .sqid = 0,
+					   .slots = (uintptr_t)slots, .max = 1 };
+		uint64_t end = now_ms() + 2000;
+		int ret;
+
+		while ((ret = dp_ioctl(b->d->fd, SNAP_IOC_SQ_FETCH, &f)) == 0 && now_ms() < end)
+			sleep_ms(1);
+		tap(ret == 1 && (fs->inflight[5].flags & SNAP_INFLIGHT_USED) &&
+		    !memcmp(fs->inflight[5].sqe, &nop, 64) && fs->inflight[5].sqid == 0 &&
+		    fs->inflight[5].gen == fs->enable_count && fs->sq[0].inflight == 1 &&
+		    fs->sq[0].head == q->sq_tail,
+		    "SQ_FETCH takes the host's command into slot 5 (got %d): gen %u of %u, "
+		    "sq[0].head %u, inflight %u", ret, fs->inflight[5].gen, fs->enable_count,
+		    fs->sq[0].head, fs->sq[0].inflight);
+	}
+	/* ... is not completed by an entry with another cid ... */
+	cqes[0].cid = (uint16_t)(nop.cid + 1);
+	{
+		int ret = -dp_ioctl(b->d->fd, SNAP_IOC_POST_CQE, &p);
+
+		tap(ret == 0 && fs->cq[0].tail == tail && (fs->inflight[5].flags & SNAP_INFLIGHT_USED),
+		    "POST_CQE with cid 0x%x for slot 5 (holding cid 0x%x) is not posted (got %s)",
+		    cqes[0].cid, nop.cid, errname(ret));
+	}
+	/* ... and is completed once by the right one. */
+	cqes[0].cid = nop.cid;
+	cqes[0].sqhd = 0xbeef;		/* the kernel fills in the SQ head */
 	{
 		int ret = -dp_ioctl(b->d->fd, SNAP_IOC_POST_CQE, &p);
 		volatile struct nvme_cqe *slot = (volatile struct nvme_cqe *)(q->cq + q->cq_head * 16);
 		bool irq = irq_wait(b->h, 0, c0 + 1, 5000);
 
-		tap(!ret && irq && slot->cid == 0x77 && (slot->status & 1) == q->phase &&
-		    fs->cq[0].tail == (tail + 1) % q->size,
-		    "control: POST_CQE of one entry (got %s): cid 0x%x phase %u, tail %u, "
-		    "interrupt %s", errname(ret), slot->cid, slot->status & 1, fs->cq[0].tail,
+		tap(!ret && irq && slot->cid == nop.cid && (slot->status & 1) == q->phase &&
+		    slot->sqhd == fs->sq[0].head && fs->cq[0].tail == (tail + 1) % q->size &&
+		    !fs->inflight[5].flags && fs->sq[0].inflight == 0,
+		    "control: POST_CQE of one entry (got %s): cid 0x%x phase %u, sqhd %u, tail %u, "
+		    "slot 5 %s, interrupt %s", errname(ret), slot->cid, slot->status & 1,
+		    slot->sqhd, fs->cq[0].tail, fs->inflight[5].flags ? "STILL USED" : "empty",
 		    irq ? "counted" : "NOT counted");
 		q->cq_head = (q->cq_head + 1) % q->size;
 		if (!q->cq_head)
 			q->phase ^= 1;
 		wr32(b->h, CQ_DB(0), q->cq_head);
+	}
+	{
+		uint32_t t1 = fs->cq[0].tail;
+		int ret = -dp_ioctl(b->d->fd, SNAP_IOC_POST_CQE, &p);
+
+		tap(ret == 0 && fs->cq[0].tail == t1 && stale_cqes(b->d->func_id) == stale0 + 3,
+		    "the same completion again is not posted (got %s, tail %u -> %u), stale_cqes "
+		    "%ld -> %ld", errname(ret), t1, fs->cq[0].tail, stale0,
+		    stale_cqes(b->d->func_id));
 	}
 }
 
@@ -2068,8 +2200,9 @@ static void bi_wait_cases(struct bi *b)
 		tap(ret == EINVAL, "WAIT %s -> EINVAL (got %s)", t[i].what, errname(ret));
 	}
 	/*
-	 * Control: NONBLOCK drains what is pending (the host's CQ head
-	 * doorbell after the control POST_CQE), then returns 0 events.
+	 * Control: NONBLOCK drains what is pending (the host's SQ 0 tail
+	 * doorbell of the command bi_cq_cases fetched, its CQ head doorbell
+	 * after the control POST_CQE), then returns 0 events.
 	 */
 	{
 		uint64_t end = now_ms() + 3000;
@@ -2081,10 +2214,11 @@ static void bi_wait_cases(struct bi *b)
 			ret = ioctl(b->d->fd, SNAP_IOC_WAIT, &w);
 			for (int i = 0; i < ret; i++) {
 				drained++;
-				other += ev[i].type != SNAP_EV_CQ_DOORBELL || ev[i].qid;
+				other += (ev[i].type != SNAP_EV_CQ_DOORBELL &&
+					  ev[i].type != SNAP_EV_SQ_DOORBELL) || ev[i].qid;
 			}
 		} while (ret > 0 && now_ms() < end);
-		tap(ret == 0 && !other, "control: WAIT NONBLOCK returns the %u pending CQ 0 doorbell "
+		tap(ret == 0 && !other, "control: WAIT NONBLOCK returns the %u pending queue 0 doorbell "
 		    "event(s), then 0 events (got %d%s%s, %u other events)", drained, ret,
 		    ret < 0 ? " " : "", ret < 0 ? errname(errno) : "", other);
 	}
@@ -2296,6 +2430,7 @@ static int cmd_badinput(const char *bdf, uint32_t func_id, uint32_t other)
 	b.pool_off = CHUNK - PAGE;	/* 2 pages across the first chunk boundary */
 
 	bi_dma_cases(&b);
+	bi_fetch_cases(&b);
 	bi_cq_cases(&b);
 	bi_irq_cases(&b);
 	bi_queue_cases(&b);

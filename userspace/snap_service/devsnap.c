@@ -179,8 +179,22 @@ static int host_dma(struct snap_host *h, enum snap_dma_dir dir,
 	return ret;
 }
 
+static int host_sq_fetch(struct snap_host *h, uint16_t qid,
+			 const uint16_t *slots, unsigned int max)
+{
+	struct snap_sq_fetch f = {
+		.func_id = h->func_id,
+		.sqid = qid,
+		.slots = (uintptr_t)slots,
+		.max = max,
+	};
+	int ret = ioctl(to_dh(h)->ds->fd, SNAP_IOC_SQ_FETCH, &f);
+
+	return ret < 0 ? -errno : ret;
+}
+
 static int host_post_cqe(struct snap_host *h, uint16_t cqid, const void *cqes,
-			 unsigned int count, int irq)
+			 const uint16_t *slots, unsigned int count, int irq)
 {
 	struct snap_post_cqe p = {
 		.func_id = h->func_id,
@@ -188,6 +202,7 @@ static int host_post_cqe(struct snap_host *h, uint16_t cqid, const void *cqes,
 		.flags = irq ? SNAP_POST_IRQ : 0,
 		.cqes = (uintptr_t)cqes,
 		.count = count,
+		.slots = (uintptr_t)slots,
 	};
 
 	return do_ioctl(to_dh(h), SNAP_IOC_POST_CQE, &p);
@@ -242,6 +257,7 @@ static void host_buf_free(struct snap_host *h, void *buf, size_t len)
 
 static const struct snap_host_ops devsnap_host_ops = {
 	.dma = host_dma,
+	.sq_fetch = host_sq_fetch,
 	.post_cqe = host_post_cqe,
 	.raise_irq = host_raise_irq,
 	.queue_create = host_queue_create,

@@ -16,9 +16,12 @@
  * snap_event (the uapi struct, unchanged), through nvme_ctrl_event().
  *
  * Queue and controller state lives in a struct snap_fn_state the host
- * implementation owns (in production the kernel's mmapped page): the
- * host side writes queue bases, sizes, doorbells, CQ tail and phase; the
- * engine writes SQ heads and the in-flight table.
+ * implementation owns (in production the kernel's mmapped page) and only
+ * the host side writes: queue bases, sizes, doorbells, SQ heads, CQ tail
+ * and phase, and the in-flight table. The engine names in-flight slots:
+ * sq_fetch fills the ones it offers, post_cqe empties them, each in one
+ * step with moving the queue, so that a daemon killed anywhere leaves
+ * every command the host waits for in exactly one slot.
  */
 #ifndef SNAP_HOST_H
 #define SNAP_HOST_H
@@ -48,11 +51,19 @@ struct snap_host_ops {
 	 * memory refuses (bus mastering off, address not DMA-able). */
 	int (*dma)(struct snap_host *h, enum snap_dma_dir dir,
 		   const struct snap_host_seg *segs, unsigned int nr);
+	/* SNAP_IOC_SQ_FETCH: up to max (1 to SNAP_SQ_FETCH_MAX) commands of
+	 * SQ qid into the free in-flight slots slots[0..], in that order,
+	 * the head moved past them. Returns how many (0: none), then found
+	 * in state->inflight[slot].sqe; -EIO when host memory refuses. */
+	int (*sq_fetch)(struct snap_host *h, uint16_t qid, const uint16_t *slots,
+			unsigned int max);
 	/* SNAP_IOC_POST_CQE: entries without phase tag, 1 to
-	 * SNAP_CQE_MAX_BATCH; -EAGAIN (nothing posted) when the CQ lacks
-	 * room. irq: raise the CQ's vector afterwards if it has one. */
+	 * SNAP_CQE_MAX_BATCH, slots[i] the in-flight slot of entry i's
+	 * command, emptied as it is posted; -EAGAIN (nothing posted) when
+	 * the CQ lacks room. irq: raise the CQ's vector afterwards if it
+	 * has one. */
 	int (*post_cqe)(struct snap_host *h, uint16_t cqid, const void *cqes,
-			unsigned int count, int irq);
+			const uint16_t *slots, unsigned int count, int irq);
 	/* SNAP_IOC_RAISE_IRQ */
 	int (*raise_irq)(struct snap_host *h, uint16_t vector);
 	/* SNAP_IOC_QUEUE_CREATE / SNAP_IOC_QUEUE_DELETE (func_id ignored:

@@ -108,31 +108,147 @@ static uint32_t cq_used(const struct snap_queue_state *cq)
 	return (cq->tail + cq->size - cq->head) % cq->size;
 }
 
-static int op_post_cqe(struct snap_host *sh, uint16_t cqid, const void *cqes,
-		       unsigned int count, int irq)
+static bool slots_free(const struct inproc_host *h, const uint16_t *slots,
+		       unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		if (slots[i] >= SNAP_INFLIGHT_MAX ||
+		    h->state->inflight[slots[i]].flags & SNAP_INFLIGHT_USED)
+			return false;
+		for (unsigned int j = 0; j < i; j++)
+			if (slots[j] == slots[i])
+				return false;
+	}
+	return true;
+}
+
+/* As the kernel: read, record in the slots and move the head in one step. */
+static int op_sq_fetch(struct snap_host *sh, uint16_t qid,
+		       const uint16_t *slots, unsigned int max)
 {
 	struct inproc_host *h = to_inproc(sh);
-	struct snap_queue_state *cq;
-	unsigned int i;
+	struct snap_fn_state *st = h->state;
+	struct snap_queue_state *sq;
+	uint32_t tail, n, i;
 
-	if (cqid >= SNAP_NVME_MAX_QUEUES || !h->state->cq[cqid].size ||
-	    !count || count > SNAP_CQE_MAX_BATCH) {
+	h->fetch_calls++;
+	if (qid >= SNAP_NVME_MAX_QUEUES || !st->sq[qid].size || !max ||
+	    max > SNAP_SQ_FETCH_MAX) {
 		h->einval++;
 		return -EINVAL;
 	}
+	if (!slots_free(h, slots, max)) {
+		h->einval++;
+		return -EBUSY;
+	}
+	sq = &st->sq[qid];
+	tail = sq->doorbell < sq->size ? sq->doorbell : sq->head;
+	n = (tail + sq->size - sq->head) % sq->size;
+	if (n > max)
+		n = max;
+	if (n && !h->bus_master)
+		return -EIO;
+	for (i = 0; i < n; i++) {
+		uint32_t pos = (sq->head + i) % sq->size;
+		if (!inproc_mem_ptr(h, sq->base + (uint64_t)pos * 64, 64))
+			return -EIO;
+	}
+	for (i = 0; i < n; i++) {
+		struct snap_inflight_slot *s = &st->inflight[slots[i]];
+
+		memcpy(s->sqe, inproc_mem_ptr(h, sq->base + (uint64_t)sq->head * 64, 64),
+		       64);
+		s->sqid = qid;
+		s->gen = st->enable_count;
+		s->seq = h->fetch_seq++;
+		s->flags = SNAP_INFLIGHT_USED;
+		sq->head = (sq->head + 1) % sq->size;
+		sq->inflight++;
+	}
+	h->sqes_fetched += n;
+	return (int)n;
+}
+
+int inproc_slot_fill(struct inproc_host *h, uint16_t slot, uint16_t sqid,
+		     const void *sqe)
+{
+	struct snap_fn_state *st = h->state;
+	struct snap_inflight_slot *s;
+
+	if (slot >= SNAP_INFLIGHT_MAX || sqid >= SNAP_NVME_MAX_QUEUES ||
+	    !st->sq[sqid].size || st->inflight[slot].flags & SNAP_INFLIGHT_USED)
+		return -EINVAL;
+	s = &st->inflight[slot];
+	memcpy(s->sqe, sqe, sizeof(s->sqe));
+	s->sqid = sqid;
+	s->gen = st->enable_count;
+	s->seq = h->fetch_seq++;
+	s->flags = SNAP_INFLIGHT_USED;
+	st->sq[sqid].inflight++;
+	return 0;
+}
+
+/* As the kernel: may this entry complete the command in slot? */
+static bool cqe_completes(const struct inproc_host *h, uint16_t cqid,
+			  const uint8_t *cqe, uint16_t slot)
+{
+	const struct snap_fn_state *st = h->state;
+	const struct snap_inflight_slot *s;
+	uint16_t cid, sqid;
+
+	if (slot >= SNAP_INFLIGHT_MAX)
+		return false;
+	s = &st->inflight[slot];
+	memcpy(&cid, cqe + 12, 2);
+	memcpy(&sqid, cqe + 10, 2);
+	return s->flags & SNAP_INFLIGHT_USED && s->gen == st->enable_count &&
+	       s->sqid == sqid && !memcmp(s->sqe + 2, &cid, 2) &&
+	       st->sq[sqid].size && st->sq[sqid].cqid == cqid;
+}
+
+static int op_post_cqe(struct snap_host *sh, uint16_t cqid, const void *cqes,
+		       const uint16_t *slots, unsigned int count, int irq)
+{
+	struct inproc_host *h = to_inproc(sh);
+	struct snap_queue_state *cq;
+	bool keep[SNAP_CQE_MAX_BATCH];
+	unsigned int i, n = 0;
+
+	if (cqid >= SNAP_NVME_MAX_QUEUES || !h->state->cq[cqid].size ||
+	    !count || count > SNAP_CQE_MAX_BATCH || !slots) {
+		h->einval++;
+		return -EINVAL;
+	}
+	for (i = 0; i < count; i++) {
+		keep[i] = cqe_completes(h, cqid, (const uint8_t *)cqes + i * 16,
+					slots[i]);
+		for (unsigned int j = 0; keep[i] && j < i; j++)
+			if (keep[j] && slots[j] == slots[i])
+				keep[i] = false;
+		n += keep[i];
+	}
 	cq = &h->state->cq[cqid];
-	if (cq->size - 1 - cq_used(cq) < count)
+	if (cq->size - 1 - cq_used(cq) < n)
 		return -EAGAIN;
 	if (!h->bus_master)
 		return -EIO;
+	h->stale_cqes += count - n;
 	for (i = 0; i < count; i++) {
+		struct snap_inflight_slot *s;
 		uint8_t e[16];
-		uint16_t status;
+		uint16_t status, sqhd;
 		void *p = inproc_mem_ptr(h, cq->base + (uint64_t)cq->tail * 16, 16);
 
+		if (!keep[i])
+			continue;
 		if (!p)
 			return -EIO;
+		s = &h->state->inflight[slots[i]];
 		memcpy(e, (const uint8_t *)cqes + i * 16, 16);
+		sqhd = (uint16_t)h->state->sq[s->sqid].head;
+		memcpy(e + 8, &sqhd, 2);
+		h->state->sq[s->sqid].inflight--;
+		memset(s, 0, sizeof(*s));
 		memcpy(&status, e + CQE_STATUS_OFF, 2);
 		status = (uint16_t)((status & ~1u) | (cq->phase & 1));
 		memcpy(e + CQE_STATUS_OFF, &status, 2);
@@ -218,6 +334,10 @@ static int op_queue_delete(struct snap_host *sh, const struct snap_queue_cfg *q)
 		return -EINVAL;
 	}
 	if (q->type == SNAP_QUEUE_SQ && st->sq[q->qid].size) {
+		if (st->sq[q->qid].inflight) {
+			h->einval++;
+			return -EBUSY;	/* commands of it not yet completed */
+		}
 		memset(&st->sq[q->qid], 0, sizeof(st->sq[0]));
 		return 0;
 	}
@@ -335,6 +455,7 @@ static void op_buf_free(struct snap_host *sh, void *buf, size_t len)
 
 static const struct snap_host_ops inproc_ops = {
 	.dma = op_dma,
+	.sq_fetch = op_sq_fetch,
 	.post_cqe = op_post_cqe,
 	.raise_irq = op_raise_irq,
 	.queue_create = op_queue_create,

@@ -44,6 +44,11 @@ struct inproc_host {
 	unsigned int einval;	/* calls that broke the /dev/snap contract */
 	uint64_t dma_calls;
 	uint64_t dma_segs;
+	uint64_t fetch_calls;
+	uint64_t sqes_fetched;
+	uint64_t fetch_seq;
+	/* completions refused: their command was not in flight (a bug) */
+	uint64_t stale_cqes;
 
 	/* the host driver's side */
 	uint32_t sq_tail[SNAP_NVME_MAX_QUEUES];
@@ -93,6 +98,11 @@ int inproc_submit(struct inproc_host *h, uint16_t qid, const void *sqe);
 /* One CQE if the phase tag says it is new (1), else 0; the head doorbell
  * is rung unless no_doorbell. */
 int inproc_reap(struct inproc_host *h, uint16_t cqid, void *cqe);
+
+/* Tests: a command the kernel recorded in a slot for a daemon that died
+ * (current generation, next fetch order); the SQ head is not moved. */
+int inproc_slot_fill(struct inproc_host *h, uint16_t slot, uint16_t sqid,
+		     const void *sqe);
 int inproc_reap_quiet(struct inproc_host *h, uint16_t cqid, void *cqe);
 void inproc_cq_ring(struct inproc_host *h, uint16_t cqid);
 

@@ -16,8 +16,8 @@
  * The major number changes only when an old daemon could misread the new
  * module; minor grows with additions that old daemons may ignore.
  */
-#define SNAP_ABI_MAJOR		1
-#define SNAP_ABI_MINOR		1
+#define SNAP_ABI_MAJOR		2
+#define SNAP_ABI_MINOR		0
 
 /* ---- generic netlink family ---- */
 
@@ -276,6 +276,7 @@ struct snap_ioc_info {
 #define SNAP_DMA_MAX_SEG_LEN	(2U << 20)
 #define SNAP_DMA_ALIGN		4	/* addresses, offsets, lengths */
 #define SNAP_CQE_MAX_BATCH	64	/* entries in one SNAP_IOC_POST_CQE */
+#define SNAP_SQ_FETCH_MAX	64	/* commands in one SNAP_IOC_SQ_FETCH */
 #define SNAP_WAIT_MAX_EVENTS	256	/* events in one SNAP_IOC_WAIT */
 
 /* struct snap_queue_state.flags */
@@ -291,13 +292,13 @@ struct snap_ioc_info {
  * @flags: SNAP_QF_*
  * @doorbell: the last doorbell value the host wrote (SQ tail, CQ head), as
  *	the kernel saw it; written by the kernel
- * @head: SQ: the next entry the daemon fetches; written by the daemon.
- *	CQ: the host's head, equal to @doorbell
+ * @head: SQ: the next entry SNAP_IOC_SQ_FETCH takes. CQ: the host's head,
+ *	equal to @doorbell. Written by the kernel
  * @tail: CQ: the slot the next completion goes to; written by the kernel
  * @phase: CQ: phase tag of the next completion (0 or 1); written by the
  *	kernel
- * @inflight: SQ: commands fetched and not yet completed; written by the
- *	daemon
+ * @inflight: SQ: commands fetched and not yet completed (slots in use);
+ *	written by the kernel
  * @reserved: 0
  *
  * The kernel sets @base, @size, @qid, @cqid, @vector and @flags when the
@@ -324,27 +325,31 @@ struct snap_queue_state {
 #define SNAP_INFLIGHT_USED	(1U << 0)
 
 /**
- * struct snap_inflight_slot - a command the daemon fetched
+ * struct snap_inflight_slot - a command fetched and not yet completed
  * @sqid: the submission queue it came from
  * @flags: SNAP_INFLIGHT_*
- * @reserved: 0
- * @tag: the daemon's own use
+ * @gen: the function's enable_count when it was fetched: a slot of an
+ *	older generation is not the current controller's
+ * @seq: fetch order: the function's running count of fetched commands
  * @sqe: the 64-byte command as fetched
  *
- * Owned by the daemon, which records every command between fetching it
- * and posting its completion, so that a replacement daemon can finish
- * them. The kernel only clears the slots on controller disable or reset.
+ * Written by the kernel only: SNAP_IOC_SQ_FETCH fills a slot in the same
+ * step as it moves the SQ head, and SNAP_IOC_POST_CQE empties it in the
+ * same step as it posts the command's completion. A daemon that dies at
+ * any point therefore leaves exactly the commands the host is still
+ * waiting for, each once; its successor runs them again in @seq order.
+ * Controller disable and reset empty every slot.
  */
 struct snap_inflight_slot {
 	__u16 sqid;
 	__u16 flags;
-	__u32 reserved;
-	__u64 tag;
+	__u32 gen;
+	__u64 seq;
 	__u8 sqe[64];
 };
 
 #define SNAP_FN_STATE_MAGIC	0x534e4150	/* "SNAP" */
-#define SNAP_FN_STATE_VERSION	2
+#define SNAP_FN_STATE_VERSION	3
 #define SNAP_FN_ENGINE_SIZE	2048
 
 /**
@@ -362,12 +367,13 @@ struct snap_inflight_slot {
  * @reserved: 0
  * @sq: submission queues by id
  * @cq: completion queues by id
- * @inflight: commands fetched and not completed
+ * @inflight: commands fetched and not completed, by slot; see
+ *	struct snap_inflight_slot
  * @engine: the daemon's own controller state that must outlive a daemon
  *	(features the host set, SMART counters). The kernel zeroes it when
  *	the function is created and never reads it.
  *
- * The header (@magic to @acq) is written by the kernel only.
+ * Everything but @engine is written by the kernel only.
  */
 struct snap_fn_state {
 	__u32 magic;
@@ -556,13 +562,24 @@ struct snap_dma {
  * @flags: SNAP_POST_*
  * @cqes: user pointer to 16-byte NVMe completion entries
  * @count: entries, 1 to %SNAP_CQE_MAX_BATCH
+ * @pad: 0
+ * @slots: user pointer to @count __u16: the in-flight slot of each entry's
+ *	command (struct snap_fn_state.inflight)
  * @reserved: 0
  *
- * The kernel writes each entry at the CQ's tail with the current phase tag
- * in bit 0 of its status field, advances the tail, and with SNAP_POST_IRQ
- * raises the CQ's vector (when the CQ has interrupts enabled). Fails with
- * EAGAIN, posting nothing, when the CQ has no room for all @count
- * entries; a SNAP_EV_CQ_DOORBELL follows when the host frees some.
+ * Each entry completes the command in its slot, which must be in use,
+ * hold the same command identifier and SQ (the entry's sqid) and belong
+ * to an SQ that completes to @cqid. The kernel fills in SQ Head, writes
+ * each entry at the CQ's tail with the current phase tag in bit 0 of its
+ * status field, empties its slot (all in one step for a daemon that may
+ * be killed: an entry is either posted and its slot empty, or neither),
+ * advances the tail, and with SNAP_POST_IRQ raises the CQ's vector (when
+ * the CQ has interrupts enabled). An entry whose slot does not hold such
+ * a command is not posted: the host must never see a completion twice.
+ * It is counted in the function's sysfs stale_cqes and the rest are
+ * posted. Fails with EAGAIN, posting nothing, when the CQ has no room for
+ * the entries to post; a SNAP_EV_CQ_DOORBELL follows when the host frees
+ * some.
  */
 struct snap_post_cqe {
 	__u32 func_id;
@@ -570,6 +587,35 @@ struct snap_post_cqe {
 	__u16 flags;
 	__u64 cqes;
 	__u32 count;
+	__u32 pad;
+	__u64 slots;
+	__u64 reserved;
+};
+
+/**
+ * struct snap_sq_fetch - SNAP_IOC_SQ_FETCH argument
+ * @func_id: the function
+ * @sqid: the submission queue
+ * @flags: 0
+ * @slots: user pointer to @max __u16: free in-flight slots, filled in
+ *	this order
+ * @max: commands to take at most, 1 to %SNAP_SQ_FETCH_MAX
+ * @reserved: 0
+ *
+ * Reads up to @max commands between the SQ's head and the host's last
+ * valid tail doorbell, records each in the next of @slots (struct
+ * snap_inflight_slot: command, SQ, generation, fetch order) and moves the
+ * head past them: one step for a daemon that may be killed, so that no
+ * command is lost or fetched twice. Returns the number taken, 0 when the
+ * SQ is empty (or was reset meanwhile). EBUSY: a slot in @slots is in
+ * use; EIO: host memory refused the read, nothing was taken.
+ */
+struct snap_sq_fetch {
+	__u32 func_id;
+	__u16 sqid;
+	__u16 flags;
+	__u64 slots;
+	__u32 max;
 	__u32 pad;
 	__u64 reserved[2];
 };
@@ -613,5 +659,6 @@ struct snap_uring_cmd {
 #define SNAP_IOC_DMA		_IOW(SNAP_IOC_MAGIC, 0x14, struct snap_dma)
 #define SNAP_IOC_POST_CQE	_IOW(SNAP_IOC_MAGIC, 0x15, struct snap_post_cqe)
 #define SNAP_IOC_RAISE_IRQ	_IOW(SNAP_IOC_MAGIC, 0x16, struct snap_irq)
+#define SNAP_IOC_SQ_FETCH	_IOW(SNAP_IOC_MAGIC, 0x17, struct snap_sq_fetch)
 
 #endif /* _UAPI_LINUX_SNAP_H */

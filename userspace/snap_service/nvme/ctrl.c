@@ -1,11 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Controller state, queues and the command life cycle: fetch SQEs from the
- * host, record them in the function state's in-flight table, run them,
- * queue their completions per CQ and post those in batches, retrying when
- * the host's CQ is full. Also the CC handshake (enable, disable, shutdown)
- * and the take-over after a daemon restart.
+ * host into the function state's in-flight slots, run them, queue their
+ * completions per CQ and post those in batches, retrying when the host's
+ * CQ is full. Also the CC handshake (enable, disable, shutdown) and the
+ * take-over after a daemon restart.
+ *
+ * The host side (the kernel) fills a slot as it moves the SQ head and
+ * empties it as it posts the completion; the engine only chooses which
+ * free slots to offer. So whatever instant the daemon dies at, its
+ * successor finds each command the host still waits for once, and none
+ * the host has seen complete (whose buffers it may have reused).
  */
+#include "../fault.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,13 +90,9 @@ struct nvme_ctrl *nvme_ctrl_create(const struct nvme_ctrl_cfg *cfg,
 	c->st = h->state;
 	c->ns = calloc(cfg->nn, sizeof(*c->ns));
 	c->scratch = h->ops->buf_alloc(h, NVME_PAGE_SIZE);
-	c->sqe_buf = h->ops->buf_alloc(h, NVME_FETCH_BATCH * NVME_SQE_SIZE);
-	if (!c->ns || !c->scratch || !c->sqe_buf) {
+	if (!c->ns || !c->scratch) {
 		if (c->scratch)
 			h->ops->buf_free(h, c->scratch, NVME_PAGE_SIZE);
-		if (c->sqe_buf)
-			h->ops->buf_free(h, c->sqe_buf,
-					 NVME_FETCH_BATCH * NVME_SQE_SIZE);
 		free(c->ns);
 		free(c);
 		return NULL;
@@ -124,8 +128,6 @@ void nvme_ctrl_destroy(struct nvme_ctrl *c)
 		free(c->ns[i]);
 	free(c->ns);
 	c->host->ops->buf_free(c->host, c->scratch, NVME_PAGE_SIZE);
-	c->host->ops->buf_free(c->host, c->sqe_buf,
-			       NVME_FETCH_BATCH * NVME_SQE_SIZE);
 	free(c);
 }
 
@@ -342,6 +344,12 @@ uint16_t nvme_errno_to_status(int err, enum bdev_op op)
 
 /* ---- slots and requests ---- */
 
+/* The slot the next req_get() takes, i away from the top of the stack. */
+static uint16_t free_slot_peek(const struct nvme_ctrl *c, unsigned int i)
+{
+	return c->free_slots[c->nr_free - 1 - i];
+}
+
 static struct nvme_req *req_get(struct nvme_ctrl *c, uint16_t sqid)
 {
 	struct nvme_req *r;
@@ -386,13 +394,10 @@ static void req_release(struct nvme_req *r)
 	req_put_buffers(r);
 	if (r->ns)
 		r->ns->inflight--;
-	memset(&c->st->inflight[r->slot], 0, sizeof(c->st->inflight[0]));
 	r->used = false;
 	c->free_slots[c->nr_free++] = r->slot;
 	c->nr_used--;
 	c->sq[sqid].inflight--;
-	if (c->st->sq[sqid].size)
-		c->st->sq[sqid].inflight = c->sq[sqid].inflight;
 	if (c->sq[sqid].deleting && !c->sq[sqid].inflight)
 		finish_sq_delete(c, sqid);
 }
@@ -462,6 +467,25 @@ static bool xfer_add_segs(struct nvme_xfer *x, struct nvme_req *r, uint32_t len)
 }
 
 /*
+ * One SNAP_IOC_DMA for the whole batch. A daemon built with fault points
+ * may be told to die half way through it (SNAP_FAULT=xfer).
+ */
+static int xfer_move(struct nvme_ctrl *c, struct nvme_xfer *x)
+{
+	unsigned int half = x->nr_segs / 2;
+	int ret;
+
+	if (!half || !snap_fault_armed(SNAP_FAULT_XFER))
+		return c->host->ops->dma(c->host, x->dir, x->segs, x->nr_segs);
+	ret = c->host->ops->dma(c->host, x->dir, x->segs, half);
+	if (ret)
+		return ret;
+	snap_fault_point(SNAP_FAULT_XFER);
+	return c->host->ops->dma(c->host, x->dir, x->segs + half,
+				 x->nr_segs - half);
+}
+
+/*
  * Moves the data of every queued command in one SNAP_IOC_DMA, then hands
  * each its result. Should the batch fail, each command is tried alone,
  * so that only those whose host memory refused see the error.
@@ -480,7 +504,7 @@ static unsigned int xfer_flush(struct nvme_ctrl *c, struct nvme_xfer *x)
 		if (r->gen != c->gen)
 			ret = -ESTALE;
 	if (!ret && x->nr_segs)
-		ret = c->host->ops->dma(c->host, x->dir, x->segs, x->nr_segs);
+		ret = xfer_move(c, x);
 	x->head = x->tail = NULL;
 	while ((r = list)) {
 		uint16_t st = 0;
@@ -560,6 +584,7 @@ static unsigned int cq_flush(struct nvme_ctrl *c, uint16_t cqid)
 {
 	struct nvme_cq *cq = &c->cq[cqid];
 	struct nvme_cqe batch[SNAP_CQE_MAX_BATCH];
+	uint16_t slots[SNAP_CQE_MAX_BATCH];
 	unsigned int posted = 0;
 
 	while (cq->pend_head && !cq->blocked) {
@@ -567,13 +592,16 @@ static unsigned int cq_flush(struct nvme_ctrl *c, uint16_t cqid)
 		unsigned int n = 0, i;
 		int ret;
 
-		for (; r && n < SNAP_CQE_MAX_BATCH; r = r->next)
+		for (; r && n < SNAP_CQE_MAX_BATCH; r = r->next) {
+			slots[n] = r->slot;
 			build_cqe(c, r, &batch[n++]);
-		ret = c->host->ops->post_cqe(c->host, cqid, batch, n, 1);
+		}
+		ret = c->host->ops->post_cqe(c->host, cqid, batch, slots, n, 1);
 		if (ret == -EAGAIN && n > 1) {
 			/* Room for fewer: post one at a time up to the brim. */
 			n = 1;
-			ret = c->host->ops->post_cqe(c->host, cqid, batch, 1, 1);
+			ret = c->host->ops->post_cqe(c->host, cqid, batch, slots,
+						     1, 1);
 		}
 		if (ret) {
 			/* -EAGAIN: full, retried on the next CQ doorbell.
@@ -582,6 +610,8 @@ static unsigned int cq_flush(struct nvme_ctrl *c, uint16_t cqid)
 			cq->blocked = true;
 			break;
 		}
+		/* Posted, and their slots are empty: dying here loses nothing. */
+		snap_fault_point(SNAP_FAULT_POST);
 		for (i = 0; i < n; i++) {
 			r = cq->pend_head;
 			cq->pend_head = r->next;
@@ -689,53 +719,33 @@ static bool may_fetch(const struct nvme_ctrl *c, uint16_t qid)
 	return c->nr_free > 0;
 }
 
-/* Record the command in the function state before anything runs it, so a
- * replacement daemon can run it again. tag: its SQ slot, to tell a command
- * recorded just before the head moved from one fetched twice. */
-static struct nvme_req *record(struct nvme_ctrl *c, uint16_t qid,
-			       const struct nvme_sqe *sqe, uint32_t pos)
+/*
+ * Up to a batch of commands from SQ qid, each in a slot of the function
+ * state by the time the host side returns them. All are taken before any
+ * runs: one that completes at once frees its slot for the next fetch.
+ */
+static unsigned int fetch_batch(struct nvme_ctrl *c, uint16_t qid)
 {
-	struct nvme_req *r = req_get(c, qid);
-	struct snap_inflight_slot *slot;
+	uint16_t slots[NVME_FETCH_BATCH];
+	struct nvme_req *reqs[NVME_FETCH_BATCH];
+	unsigned int n = c->nr_free < NVME_FETCH_BATCH ? c->nr_free : NVME_FETCH_BATCH;
+	unsigned int i;
+	int got;
 
-	if (!r)
-		return NULL;
-	memcpy(&r->cmd, sqe, sizeof(r->cmd));
-	slot = &c->st->inflight[r->slot];
-	slot->sqid = qid;
-	slot->tag = pos;
-	memcpy(slot->sqe, sqe, sizeof(slot->sqe));
-	slot->flags = SNAP_INFLIGHT_USED;
-	return r;
-}
-
-static unsigned int fetch_batch(struct nvme_ctrl *c, uint16_t qid, uint32_t tail)
-{
-	struct snap_queue_state *qs = &c->st->sq[qid];
-	/* not the scratch page: running a command reads its PRP list there */
-	struct nvme_sqe *sqes = c->sqe_buf;
-	uint32_t head = qs->head, n, i;
-	struct snap_host_seg seg;
-
-	n = tail > head ? tail - head : qs->size - head;
-	if (n > NVME_FETCH_BATCH)
-		n = NVME_FETCH_BATCH;
-	if (n > c->nr_free)
-		n = c->nr_free;
-	seg = (struct snap_host_seg){ qs->base + (uint64_t)head * NVME_SQE_SIZE,
-				      sqes, n * NVME_SQE_SIZE };
-	if (c->host->ops->dma(c->host, SNAP_DMA_FROM_HOST, &seg, 1))
-		return 0;	/* host memory gone: a reset will follow */
-	for (i = 0; i < n; i++) {
-		struct nvme_sqe cmd = sqes[i];
-		struct nvme_req *r = record(c, qid, &cmd, head);
-
-		head = head + 1 == qs->size ? 0 : head + 1;
-		qs->head = head;
-		qs->inflight = c->sq[qid].inflight;
-		dispatch(r);
+	for (i = 0; i < n; i++)
+		slots[i] = free_slot_peek(c, i);
+	got = c->host->ops->sq_fetch(c->host, qid, slots, n);
+	if (got <= 0)
+		return 0;	/* empty, reset meanwhile, or host memory gone */
+	snap_fault_point(SNAP_FAULT_FETCH);
+	for (i = 0; i < (unsigned int)got; i++) {
+		reqs[i] = req_get(c, qid);
+		memcpy(&reqs[i]->cmd, c->st->inflight[reqs[i]->slot].sqe,
+		       sizeof(reqs[i]->cmd));
 	}
-	return n;
+	for (i = 0; i < (unsigned int)got; i++)
+		dispatch(reqs[i]);
+	return (unsigned int)got;
 }
 
 static unsigned int sq_fetch(struct nvme_ctrl *c, uint16_t qid)
@@ -748,7 +758,7 @@ static unsigned int sq_fetch(struct nvme_ctrl *c, uint16_t qid)
 	if (qs->doorbell >= qs->size || qs->head >= qs->size)
 		return 0;
 	while (may_fetch(c, qid) && qs->head != qs->doorbell) {
-		n = fetch_batch(c, qid, qs->doorbell);
+		n = fetch_batch(c, qid);
 		if (!n)
 			break;
 		total += n;
@@ -1061,44 +1071,88 @@ void nvme_ctrl_resume(struct nvme_ctrl *c)
 
 /* ---- take-over after a restart ---- */
 
-/* A slot recorded just before its SQ head moved: move the head now, so
- * the command is not fetched a second time. */
-static void settle_head(struct nvme_ctrl *c, const struct snap_inflight_slot *s)
+static int by_fetch_order(const void *a, const void *b, void *arg)
 {
-	struct snap_queue_state *qs = &c->st->sq[s->sqid];
+	const struct snap_inflight_slot *slots = arg;
+	uint64_t sa = slots[*(const uint16_t *)a].seq;
+	uint64_t sb = slots[*(const uint16_t *)b].seq;
 
-	if (qs->size && qs->head == s->tag)
-		qs->head = (qs->head + 1) % qs->size;
+	return sa < sb ? -1 : sa > sb;
 }
 
+/* The slots the host side holds for the current controller, fetch order. */
+static unsigned int slots_to_rerun(const struct nvme_ctrl *c, uint16_t *order)
+{
+	const struct snap_inflight_slot *slots = c->st->inflight;
+	unsigned int i, n = 0;
+
+	for (i = 0; i < SNAP_INFLIGHT_MAX; i++) {
+		const struct snap_inflight_slot *s = &slots[i];
+
+		if (!(__atomic_load_n(&s->flags, __ATOMIC_ACQUIRE) & SNAP_INFLIGHT_USED))
+			continue;
+		if (s->gen != c->st->enable_count || s->sqid >= SNAP_NVME_MAX_QUEUES ||
+		    !c->st->sq[s->sqid].size)
+			continue;
+		order[n++] = (uint16_t)i;
+	}
+	qsort_r(order, n, sizeof(*order), by_fetch_order, (void *)slots);
+	return n;
+}
+
+/* Free stack without the slots being taken over, in reset_slots' order. */
+static void reserve_slots(struct nvme_ctrl *c, const uint16_t *taken,
+			  unsigned int n)
+{
+	bool busy[SNAP_INFLIGHT_MAX] = { false };
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		busy[taken[i]] = true;
+	c->nr_free = 0;
+	for (i = SNAP_INFLIGHT_MAX; i-- > 0;)
+		if (!busy[i])
+			c->free_slots[c->nr_free++] = (uint16_t)i;
+}
+
+static struct nvme_req *req_take_over(struct nvme_ctrl *c, uint16_t slot)
+{
+	const struct snap_inflight_slot *s = &c->st->inflight[slot];
+	struct nvme_req *r = &c->reqs[slot];
+
+	memset(r, 0, sizeof(*r));
+	nvme_dptr_init(&r->dptr);
+	r->ctrl = c;
+	r->slot = slot;
+	r->sqid = s->sqid;
+	r->gen = c->gen;
+	r->used = true;
+	r->recovered = true;
+	memcpy(&r->cmd, s->sqe, sizeof(r->cmd));
+	c->nr_used++;
+	c->sq[s->sqid].inflight++;
+	return r;
+}
+
+/*
+ * A new daemon on a live controller: run again, in the order they were
+ * fetched, the commands its predecessor fetched and did not complete.
+ */
 int nvme_ctrl_recover(struct nvme_ctrl *c)
 {
-	struct snap_inflight_slot *slots = c->st->inflight;
-	unsigned int i, n = 0;
+	uint16_t order[SNAP_INFLIGHT_MAX];
+	unsigned int i, n;
 
 	nvme_ctrl_queues_changed(c);
 	if (!(c->st->csts & NVME_CSTS_RDY) || c->nr_used)
 		return 0;
 	c->state = NVME_CTRL_ENABLED;
-	for (i = 0; i < SNAP_INFLIGHT_MAX; i++) {
-		struct snap_inflight_slot s = slots[i];
-		struct nvme_req *r;
-		struct nvme_sqe cmd;
-
-		if (!(s.flags & SNAP_INFLIGHT_USED))
-			continue;
-		memset(&slots[i], 0, sizeof(slots[i]));
-		if (s.sqid >= SNAP_NVME_MAX_QUEUES || !c->st->sq[s.sqid].size)
-			continue;
-		settle_head(c, &s);
-		memcpy(&cmd, s.sqe, sizeof(cmd));
-		r = record(c, s.sqid, &cmd, s.tag);
-		if (!r)
-			break;
-		r->recovered = true;
-		dispatch(r);
-		n++;
-	}
+	n = slots_to_rerun(c, order);
+	reserve_slots(c, order, n);
+	for (i = 0; i < n; i++)
+		req_take_over(c, order[i]);
+	for (i = 0; i < n; i++)
+		dispatch(&c->reqs[order[i]]);
 	process(c);
 	return (int)n;
 }

@@ -12,7 +12,7 @@
 #include "nvme_spec.h"
 
 #define NVME_PAGE_SIZE		4096u	/* CAP.MPSMIN = MPSMAX = 4 KiB */
-#define NVME_FETCH_BATCH	64	/* SQEs fetched with one DMA */
+#define NVME_FETCH_BATCH	SNAP_SQ_FETCH_MAX	/* SQEs in one fetch */
 
 /* ---- data pointers: PRP lists and SGLs walked into host segments ---- */
 
@@ -206,7 +206,6 @@ struct nvme_ctrl {
 
 	struct nvme_req *buf_wait_head, *buf_wait_tail;
 	void *scratch;		/* NVME_PAGE_SIZE: list reads */
-	void *sqe_buf;		/* NVME_FETCH_BATCH SQEs */
 	struct bdev_io shutdown_bio;
 	uint32_t shutdown_step;
 };
