@@ -18,6 +18,13 @@ int ioloop_init(struct ioloop *l, unsigned int entries)
 
 void ioloop_exit(struct ioloop *l)
 {
+	/*
+	 * Synchronously, where the kernel would do it later, after the
+	 * process: a daemon that stops cleanly lets go of the held file
+	 * before it exits (the module may be unloaded right after).
+	 */
+	if (l->holds_file)
+		io_uring_unregister_files(&l->ring);
 	if (l->fixed_base)
 		io_uring_unregister_buffers(&l->ring);
 	io_uring_queue_exit(&l->ring);
@@ -47,6 +54,14 @@ int ioloop_register_pool(struct ioloop *l, void *base, size_t len)
 	l->fixed_base = base;
 	l->fixed_len = len;
 	return 0;
+}
+
+int ioloop_hold_file(struct ioloop *l, int fd)
+{
+	int ret = io_uring_register_files(&l->ring, &fd, 1);
+
+	l->holds_file = !ret;
+	return ret;
 }
 
 int ioloop_fixed_index(const struct ioloop *l, const void *buf, size_t len)

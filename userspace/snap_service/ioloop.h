@@ -26,6 +26,7 @@ struct ioloop {
 	/* The pool registered as fixed buffers, one per 2 MiB chunk. */
 	const unsigned char *fixed_base;
 	size_t fixed_len;
+	bool holds_file;	/* ioloop_hold_file() */
 };
 
 #define IOLOOP_FIXED_CHUNK	(2u << 20)
@@ -42,6 +43,14 @@ extern __thread struct ioloop *ioloop_current;
  * plain reads and writes.
  */
 int ioloop_register_pool(struct ioloop *l, void *base, size_t len);
+/*
+ * Registers fd as a fixed file the ring holds until the kernel frees the
+ * ring, which it does only once every request on it has completed. With
+ * /dev/snap held so, a killed daemon stays attached until no I/O it
+ * started can still write into the pool: its successor never shares a
+ * pool buffer with a dead daemon's read.
+ */
+int ioloop_hold_file(struct ioloop *l, int fd);
 
 /* Fixed-buffer index of [buf, buf + len), or -1 when not in the pool. */
 int ioloop_fixed_index(const struct ioloop *l, const void *buf, size_t len);

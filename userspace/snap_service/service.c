@@ -794,6 +794,12 @@ static int setup_workers(struct service *s)
 			return ret;
 		}
 		s->nr_workers++;
+		ret = ioloop_hold_file(&w->loop, s->ds.fd);
+		if (ret) {
+			log_err("thread %u: io_uring cannot hold /dev/snap: %s", i,
+				strerror(-ret));
+			return ret;
+		}
 		ret = i ? worker_start(w) : worker_adopt(w);
 		if (ret)
 			return ret;
