@@ -69,7 +69,7 @@ FUZZ_BINS := $(patsubst userspace/fuzz/%.c,$(B)/fuzz/%,\
 .SECONDARY:
 
 .PHONY: all modules userspace tests deps check unit kunit vmtest vmshell demo \
-	check-debug checkpatch clean fuzz fuzz-bins bench-native
+	check-debug check-soak checkpatch clean fuzz fuzz-bins bench-native
 
 all: modules userspace
 
@@ -173,6 +173,12 @@ check: deps
 
 check-debug: deps
 	@scripts/check-debug.sh
+
+# The long kill test: 100 kills of snap_service under verified load on 2
+# controllers and 2 I/O threads (selftests/soak_nvme_kill_01.sh, ~8 min).
+check-soak: all
+	@scripts/vm/run.sh --name vm-soak --tests soak_nvme_kill_01 \
+		--append snap.timeout=900 --timeout 1200 --tap build/results/soak.tap
 
 checkpatch:
 	@scripts/checkpatch.sh
