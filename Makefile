@@ -68,13 +68,24 @@ FUZZ_BINS := $(patsubst userspace/fuzz/%.c,$(B)/fuzz/%,\
 # Keep objects make would otherwise delete as intermediates.
 .SECONDARY:
 
-.PHONY: all modules userspace tests deps check unit kunit vmtest vmshell demo \
-	check-debug check-soak checkpatch clean fuzz fuzz-bins bench-native
+.PHONY: all modules userspace tests deps build-after-deps check unit kunit \
+	vmtest vmshell demo check-debug check-soak checkpatch clean fuzz fuzz-bins \
+	bench-native
 
 all: modules userspace
 
+# Tests put a stand-in here (scripts/test-deps-order.sh).
+SNAP_DEPS ?= scripts/deps.sh
+
 deps:
-	@scripts/deps.sh
+	@$(SNAP_DEPS)
+
+# deps may install libnl, the kernel headers, ... that this make's values
+# (NL_CFLAGS, KVER, ...) were computed without, when the Makefile was read.
+# So what needs them is built by a new make, started once deps is done.
+BUILD_AFTER_DEPS ?= all
+build-after-deps: deps
+	@$(MAKE) --no-print-directory $(BUILD_AFTER_DEPS)
 
 modules:
 	@test -n "$(KVER)" || { echo "no kernel headers; run scripts/deps.sh"; exit 1; }
@@ -158,7 +169,7 @@ vmtest: all
 vmshell: all
 	@scripts/vm/run.sh --shell
 
-demo: deps all
+demo: build-after-deps
 	@scripts/demo.sh
 
 # One guest boot: fio on the emulated NVMe controller (null, malloc), NVMe/TCP
@@ -168,6 +179,7 @@ demo: deps all
 bench: all
 	@scripts/bench-vm
 
+# check.sh and check-debug.sh build in makes of their own, after deps.
 check: deps
 	@scripts/check.sh
 

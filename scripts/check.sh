@@ -32,6 +32,8 @@ build() {
 	return 1
 }
 layer build build
+# make demo on a fresh machine: what deps installs reaches the build.
+layer deps-order scripts/test-deps-order.sh "$res/deps-order.tap"
 layer unit make -s unit
 # libFuzzer on the NVMe engine's command handling, a bounded number of runs.
 layer fuzz make -s fuzz
