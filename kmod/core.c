@@ -720,11 +720,15 @@ static int snap_func_add(u8 type, u8 kind, u32 pf_id, s32 vf_id, u32 num_msix,
 	return 0;
 }
 
+/* The MSI-X parameters are best effort: 0 gets the default count. */
 static int snap_funcs_create(u8 type, u32 num_pf, u32 num_vf, u32 pf_msix,
 			     u32 vf_msix)
 {
 	u32 pf, vf;
 	int ret;
+
+	pf_msix = snap_params_num_msix(pf_msix);
+	vf_msix = snap_params_num_msix(vf_msix);
 
 	for (pf = 0; pf < num_pf; pf++) {
 		ret = snap_func_add(type, SNAP_FUNC_STATIC_PF, pf, -1, pf_msix,

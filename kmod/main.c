@@ -8,6 +8,7 @@
 
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/stringify.h>
 
 #include "datapath.h"
 #include "snap.h"
@@ -24,6 +25,10 @@ struct snap_params snap_params = SNAP_PARAMS_DEFAULT_INIT;
 	module_param_named(name, snap_params.name, uint, 0444);	\
 	MODULE_PARM_DESC(name, desc " " range " (default " #def ")")
 
+/* The MSI-X counts are best effort: 0 is not a function without vectors. */
+#define SNAP_MSIX_BEST_EFFORT \
+	", best effort; 0 means " __stringify(SNAP_DEFAULT_NUM_MSIX)
+
 SNAP_PARAM(internal_cpu_model, "[0-1]", 0,
 	   "Internal CPU model; must be 1 for any storage emulation");
 SNAP_PARAM(sriov_en, "[0-1]", 0, "Enable SR-IOV on the static PFs");
@@ -33,9 +38,10 @@ SNAP_PARAM(pci_switch_emulation_num_port, "[0,2-32]", 0,
 	   "Switch ports; hot-plug PFs = ports - 1");
 SNAP_PARAM(nvme_emulation_enable, "[0-1]", 0, "Enable NVMe emulation");
 SNAP_PARAM(nvme_emulation_num_pf, "[0-2]", 0, "Static emulated NVMe PFs");
-SNAP_PARAM(nvme_emulation_num_msix, "[0-63]", 0, "MSI-X vectors per NVMe PF");
+SNAP_PARAM(nvme_emulation_num_msix, "[0-63]", 0,
+	   "MSI-X vectors per NVMe PF" SNAP_MSIX_BEST_EFFORT);
 SNAP_PARAM(nvme_emulation_num_vf_msix, "[0-4095]", 0,
-	   "MSI-X vectors per NVMe VF");
+	   "MSI-X vectors per NVMe VF" SNAP_MSIX_BEST_EFFORT);
 SNAP_PARAM(nvme_emulation_num_vf, "[0-256]", 0,
 	   "VFs per NVMe PF; needs sriov_en=1");
 SNAP_PARAM(nvme_emulation_max_queue_depth, "[0-12]", 0,
@@ -45,9 +51,9 @@ SNAP_PARAM(virtio_blk_emulation_enable, "[0-1]", 0,
 SNAP_PARAM(virtio_blk_emulation_num_pf, "[0-4]", 0,
 	   "Static emulated virtio-blk PFs");
 SNAP_PARAM(virtio_blk_emulation_num_msix, "[0-63]", 0,
-	   "MSI-X vectors per virtio-blk PF");
+	   "MSI-X vectors per virtio-blk PF" SNAP_MSIX_BEST_EFFORT);
 SNAP_PARAM(virtio_blk_emulation_num_vf_msix, "[0-4095]", 0,
-	   "MSI-X vectors per virtio-blk VF");
+	   "MSI-X vectors per virtio-blk VF" SNAP_MSIX_BEST_EFFORT);
 SNAP_PARAM(virtio_blk_emulation_num_vf, "[0-2000]", 0,
 	   "VFs per virtio-blk PF; needs sriov_en=1");
 SNAP_PARAM(mempool_size_mb, "[64-1048576]", 1024,

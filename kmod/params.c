@@ -156,3 +156,15 @@ unsigned int snap_params_hotplug_pfs(const struct snap_params *p)
 	return p->pci_switch_emulation_num_port - 1;
 }
 EXPORT_SYMBOL_IF_KUNIT(snap_params_hotplug_pfs);
+
+/**
+ * snap_params_num_msix() - the MSI-X vectors a function gets
+ * @value: one of the *_num_msix or *_num_vf_msix parameters
+ *
+ * Return: @value, or %SNAP_DEFAULT_NUM_MSIX when it is 0.
+ */
+unsigned int snap_params_num_msix(unsigned int value)
+{
+	return value ?: SNAP_DEFAULT_NUM_MSIX;
+}
+EXPORT_SYMBOL_IF_KUNIT(snap_params_num_msix);

@@ -30,6 +30,14 @@ struct snap_params {
 
 #define SNAP_PARAMS_MSG_LEN	128
 
+/*
+ * SNAP takes the MSI-X counts as best effort: 0 (the default) gives a
+ * function this many vectors, enough for the admin queue and 32 NVMe I/O
+ * queues, or for the configuration vector and 31 virtio-blk queues. A
+ * function without vectors would be one no host driver can use.
+ */
+#define SNAP_DEFAULT_NUM_MSIX	32
+
 /* SNAP's default mempool is 1 GiB of staging buffers. */
 #define SNAP_DEFAULT_MEMPOOL_SIZE_MB	1024
 
@@ -43,5 +51,6 @@ extern const struct snap_params snap_params_defaults;
 int snap_params_validate(const struct snap_params *p, char *msg, size_t len);
 unsigned int snap_params_nvme_max_queue_size(const struct snap_params *p);
 unsigned int snap_params_hotplug_pfs(const struct snap_params *p);
+unsigned int snap_params_num_msix(unsigned int value);
 
 #endif /* _SNAP_PARAMS_H */

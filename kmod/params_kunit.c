@@ -188,6 +188,17 @@ static void snap_params_derived_values(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, snap_params_hotplug_pfs(&p), 0U);
 }
 
+/* 0 MSI-X vectors is never what a function gets: no host could use it. */
+static void snap_params_msix_best_effort(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, snap_params_num_msix(0), SNAP_DEFAULT_NUM_MSIX);
+	KUNIT_EXPECT_EQ(test, snap_params_num_msix(1), 1U);
+	KUNIT_EXPECT_EQ(test, snap_params_num_msix(63), 63U);
+	KUNIT_EXPECT_EQ(test, snap_params_num_msix(4095), 4095U);
+	KUNIT_EXPECT_GE(test, SNAP_DEFAULT_NUM_MSIX, 2);
+	KUNIT_EXPECT_LE(test, SNAP_DEFAULT_NUM_MSIX, 63);
+}
+
 static struct kunit_case snap_params_cases[] = {
 	KUNIT_CASE(snap_params_defaults_valid),
 	KUNIT_CASE(snap_params_max_edges_valid),
@@ -198,6 +209,7 @@ static struct kunit_case snap_params_cases[] = {
 	KUNIT_CASE(snap_params_emulation_needs_internal_cpu),
 	KUNIT_CASE(snap_params_pf_needs_enable),
 	KUNIT_CASE(snap_params_derived_values),
+	KUNIT_CASE(snap_params_msix_best_effort),
 	{}
 };
 
