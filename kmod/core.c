@@ -1046,6 +1046,8 @@ void snap_ctrl_release_links(struct snap_ctrl *ctrl)
 		snap_bdev_put(ctrl->vblk.bdev);
 	if (ctrl->id)
 		ida_free(&snap_emu.ctrl_ida, ctrl->id);
+	kfree(ctrl->error);
+	ctrl->error = NULL;
 }
 
 static u8 snap_ctrl_set_cmd(const struct snap_ctrl *ctrl)
@@ -1063,6 +1065,27 @@ int snap_ctrl_set_state(struct snap_ctrl *ctrl, u8 state,
 	}
 	WRITE_ONCE(ctrl->state, state);
 	snap_dp_gate_changed(ctrl->func);
+	snap_changed();
+	snap_notify_ctrl(snap_ctrl_set_cmd(ctrl), ctrl);
+	return 0;
+}
+
+/*
+ * The daemon's report: it serves the controller (ready, no error), or it
+ * cannot and says why. An empty error clears it.
+ */
+int snap_ctrl_set_status(struct snap_ctrl *ctrl, const u8 *ready,
+			 const char *error, struct netlink_ext_ack *extack)
+{
+	int ret;
+
+	if (error) {
+		ret = snap_set_string(&ctrl->error, error);
+		if (ret)
+			return ret;
+	}
+	if (ready)
+		WRITE_ONCE(ctrl->ready, *ready);
 	snap_changed();
 	snap_notify_ctrl(snap_ctrl_set_cmd(ctrl), ctrl);
 	return 0;

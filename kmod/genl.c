@@ -171,6 +171,8 @@ static const struct nla_policy snap_ctrl_del_policy[SNAP_A_MAX + 1] = {
 static const struct nla_policy snap_nvme_ctrl_set_policy[SNAP_A_MAX + 1] = {
 	[SNAP_A_NAME] = POL_NAME,
 	[SNAP_A_STATE] = POL_STATE,
+	[SNAP_A_READY] = POL_BOOL,
+	[SNAP_A_ERROR] = POL_ERROR,
 };
 
 static const struct nla_policy snap_nvme_ctrl_ns_policy[SNAP_A_MAX + 1] = {
@@ -353,6 +355,8 @@ static int snap_fill_nvme_ctrl(struct sk_buff *skb, const struct snap_ctrl *ctrl
 	if (nla_put_u32(skb, SNAP_A_CTRL_ID, ctrl->id) ||
 	    nla_put_string(skb, SNAP_A_NQN, ctrl->nvme.subsys->nqn) ||
 	    nla_put_u8(skb, SNAP_A_MDTS, ctrl->nvme.mdts) ||
+	    nla_put_u8(skb, SNAP_A_READY, ctrl->ready) ||
+	    snap_put_str(skb, SNAP_A_ERROR, ctrl->error) ||
 	    snap_fill_nsids(skb, ctrl->nvme.subsys, ctrl))
 		return -EMSGSIZE;
 	return 0;
@@ -1169,10 +1173,34 @@ static int snap_nvme_ctrl_get_doit(struct sk_buff *skb, struct genl_info *info)
 	return snap_ctrl_do(info, SNAP_FUNC_NVME, 0, snap_reply_action, true);
 }
 
+/* The admin's state, and the daemon's ready / error report. */
+static int snap_nvme_ctrl_set_action(struct snap_ctrl *ctrl, struct genl_info *info)
+{
+	struct nlattr *ready = info->attrs[SNAP_A_READY];
+	const char *error = snap_str(info, SNAP_A_ERROR);
+	u8 ready_val;
+	int ret;
+
+	/* The admin's request needs its state; the daemon's, ready or error. */
+	if (!ready && !error && snap_missing(info, SNAP_A_STATE))
+		return -EINVAL;
+	if (ready || error) {
+		if (ready)
+			ready_val = nla_get_u8(ready);
+		ret = snap_ctrl_set_status(ctrl, ready ? &ready_val : NULL, error,
+					   info->extack);
+		if (ret)
+			return ret;
+	}
+	if (!info->attrs[SNAP_A_STATE])
+		return 0;
+	return snap_ctrl_state_action(ctrl, info);
+}
+
 static int snap_nvme_ctrl_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return snap_ctrl_do(info, SNAP_FUNC_NVME, SNAP_A_STATE,
-			    snap_ctrl_state_action, true);
+	return snap_ctrl_do(info, SNAP_FUNC_NVME, 0, snap_nvme_ctrl_set_action,
+			    true);
 }
 
 static int snap_nvme_ctrl_attach_doit(struct sk_buff *skb, struct genl_info *info)

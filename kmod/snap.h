@@ -103,6 +103,9 @@ struct snap_ctrl {
 	char name[SNAP_NAME_MAX];
 	struct snap_func *func;
 	u32 num_queues;
+	/* As the daemon reports them: it serves the controller, or why not. */
+	bool ready;
+	char *error;
 	union {
 		struct {
 			struct snap_subsys *subsys;
@@ -230,6 +233,8 @@ void snap_ctrl_destroy(struct snap_ctrl *ctrl);
 void snap_ctrl_release_links(struct snap_ctrl *ctrl);
 int snap_ctrl_set_state(struct snap_ctrl *ctrl, u8 state,
 			struct netlink_ext_ack *extack);
+int snap_ctrl_set_status(struct snap_ctrl *ctrl, const u8 *ready,
+			 const char *error, struct netlink_ext_ack *extack);
 int snap_nvme_ctrl_attach_ns(struct snap_ctrl *ctrl, u32 nsid,
 			     struct netlink_ext_ack *extack);
 int snap_nvme_ctrl_detach_ns(struct snap_ctrl *ctrl, u32 nsid,

@@ -301,6 +301,8 @@ static void ctrl_fill(struct reg_ctrl *c, uint8_t type, struct nlattr **tb)
 	c->vf_id = tb[SNAP_A_VF_ID] ? (int32_t)nla_get_u32(tb[SNAP_A_VF_ID]) : -1;
 	c->num_queues = get_u32(tb[SNAP_A_NUM_QUEUES], 0);
 	c->state = get_u8(tb[SNAP_A_STATE], SNAP_CTRL_SUSPENDED);
+	c->ready = get_u8(tb[SNAP_A_READY], 0);
+	copy_str(c->error, sizeof(c->error), tb[SNAP_A_ERROR]);
 	c->cntlid = get_u32(tb[SNAP_A_CTRL_ID], 0);
 	copy_str(c->nqn, sizeof(c->nqn), tb[SNAP_A_NQN]);
 	c->mdts = get_u8(tb[SNAP_A_MDTS], 0);

@@ -77,6 +77,9 @@ struct reg_ctrl {
 	int32_t vf_id;			/* -1 for a PF */
 	uint32_t num_queues;
 	uint8_t state;			/* enum snap_ctrl_state */
+	/* What a daemon last reported: served, or why not ("" when none). */
+	bool ready;
+	char error[SNAP_ERROR_MAX];
 	/* NVMe */
 	uint32_t cntlid;
 	char nqn[SNAP_NQN_MAX];

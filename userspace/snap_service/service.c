@@ -324,8 +324,43 @@ static struct svc_worker *pick_worker(struct service *s)
 	return &s->workers[best];
 }
 
+static void report(struct service *s, struct nl_msg *msg, const char *what);
+
+/*
+ * Tells the kernel whether the controller is served, so that its lists
+ * show a controller no daemon serves as an error with the reason rather
+ * than as running. Only a change is sent: the kernel's event of it comes
+ * back here.
+ */
+static void ctrl_report(struct service *s, const struct reg_ctrl *rc,
+			const char *error)
+{
+	bool ready = !error;
+
+	if (rc->ready == ready && !strcmp(rc->error, error ? error : ""))
+		return;
+	report(s, status_nvme_ctrl_msg(s->nl, rc->name, ready, error),
+	       "a controller");
+}
+
+/* Why the engine would refuse cfg, in the administrator's terms. */
+static const char *engine_refusal(const struct nvme_ctrl_cfg *cfg,
+				  char *buf, size_t len)
+{
+	if (!cfg->num_msix)
+		snprintf(buf, len, "cannot create the NVMe engine: its function has no MSI-X vectors");
+	else if (cfg->mdts > 9)
+		snprintf(buf, len, "cannot create the NVMe engine: mdts %u is above 9",
+			 cfg->mdts);
+	else
+		snprintf(buf, len, "cannot create the NVMe engine");
+	return buf;
+}
+
 static void ctrl_create(struct service *s, struct reg_ctrl *rc)
 {
+	char why[SNAP_ERROR_MAX];
+
 	struct reg_subsys *sub = registry_subsys(&s->reg, rc->nqn);
 	struct reg_func *f = func_by_vuid(s, rc->vuid);
 	struct ctrl_work cw = { .running = rc->state == SNAP_CTRL_RUNNING };
@@ -336,7 +371,9 @@ static void ctrl_create(struct service *s, struct reg_ctrl *rc)
 	if (rc->type != SNAP_FUNC_NVME || ctrl_by_name(s, rc->name))
 		return;
 	if (!sub || !f) {
-		log_err("%s: its %s is unknown", rc->name, sub ? "function" : "subsystem");
+		snprintf(why, sizeof(why), "its %s is unknown", sub ? "function" : "subsystem");
+		log_err("%s: %s", rc->name, why);
+		ctrl_report(s, rc, why);
 		return;
 	}
 	c = calloc(1, sizeof(*c));
@@ -347,8 +384,10 @@ static void ctrl_create(struct service *s, struct reg_ctrl *rc)
 	c->w = pick_worker(s);
 	ret = devsnap_host_open(&c->dh, &s->ds, f->id, &c->w->pool);
 	if (ret) {
-		log_err("%s: mapping the state of function %u: %s", rc->name, f->id,
-			strerror(-ret));
+		snprintf(why, sizeof(why), "mapping the state of function %u: %s",
+			 f->id, strerror(-ret));
+		log_err("%s: %s", rc->name, why);
+		ctrl_report(s, rc, why);
 		free(c);
 		return;
 	}
@@ -357,7 +396,9 @@ static void ctrl_create(struct service *s, struct reg_ctrl *rc)
 	cw.cfg = &cfg;
 	worker_call(c->w, work_start, &cw);
 	if (cw.ret) {
-		log_err("%s: cannot create the NVMe engine", rc->name);
+		engine_refusal(&cfg, why, sizeof(why));
+		log_err("%s: %s", rc->name, why);
+		ctrl_report(s, rc, why);
 		devsnap_host_close(&c->dh);
 		free(c);
 		return;
@@ -373,6 +414,7 @@ static void ctrl_create(struct service *s, struct reg_ctrl *rc)
 		 f->bdf, c->w->index,
 		 rc->state == SNAP_CTRL_RUNNING ? "" : ", suspended");
 	replay_parked(s, c);
+	ctrl_report(s, rc, NULL);
 }
 
 static void ctrl_destroy(struct service *s, struct svc_ctrl *c)

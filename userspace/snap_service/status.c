@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Ready/error reports from the daemon to the kernel (BDEV_SET, NS_SET). */
+/*
+ * Ready/error reports from the daemon to the kernel (BDEV_SET, NS_SET,
+ * NVME_CTRL_SET).
+ */
 #include "status.h"
 
 #include <errno.h>
@@ -53,6 +56,23 @@ struct nl_msg *status_ns_msg(struct snap_nl *nl, const char *nqn,
 	    nla_put_u32(msg, SNAP_A_NSID, nsid) ||
 	    nla_put_u8(msg, SNAP_A_READY, ready) ||
 	    put_error(msg, error)) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+struct nl_msg *status_nvme_ctrl_msg(struct snap_nl *nl, const char *name,
+				    bool ready, const char *error)
+{
+	struct nl_msg *msg = snap_nl_request(nl, SNAP_CMD_NVME_CTRL_SET, false);
+
+	if (!msg)
+		return NULL;
+	/* An empty error clears the one the kernel holds. */
+	if (nla_put_string(msg, SNAP_A_NAME, name) ||
+	    nla_put_u8(msg, SNAP_A_READY, ready) ||
+	    put_error(msg, error ? error : "")) {
 		nlmsg_free(msg);
 		return NULL;
 	}

@@ -18,6 +18,9 @@ struct nl_msg *status_bdev_msg(struct snap_nl *nl, const char *name,
 			       uint64_t num_blocks);
 struct nl_msg *status_ns_msg(struct snap_nl *nl, const char *nqn,
 			     uint32_t nsid, bool ready, const char *error);
+/* An NVMe controller: served (error NULL clears the kernel's), or why not. */
+struct nl_msg *status_nvme_ctrl_msg(struct snap_nl *nl, const char *name,
+				    bool ready, const char *error);
 
 /* Sends one of the above; returns 0 or -errno (extack in snap_nl_last_error). */
 int status_send(struct snap_nl *nl, struct nl_msg *msg);

@@ -58,6 +58,8 @@ const struct obj_desc obj_nvme_ctrl = {
 		{ "num_msix", SNAP_A_NUM_MSIX, FMT_U32 },
 		{ "mdts", SNAP_A_MDTS, FMT_U8 },
 		{ "state", SNAP_A_STATE, FMT_STATE },
+		{ "ready", SNAP_A_READY, FMT_BOOL },
+		{ "error", SNAP_A_ERROR, FMT_STR },
 		{ "namespaces", SNAP_A_NSIDS, FMT_NSIDS },
 		{ NULL, 0, 0 },
 	},
@@ -305,6 +307,15 @@ static void json_absent(struct json_writer *w, const struct field *f)
 	}
 }
 
+/*
+ * A controller the daemon reported it cannot serve is in error, whatever
+ * the state the administrator asked for: never shown as running.
+ */
+static bool ctrl_in_error(const struct field *f, struct nlattr **tb)
+{
+	return f->fmt == FMT_STATE && tb[SNAP_A_ERROR];
+}
+
 void obj_json_fields(struct json_writer *w, const struct obj_desc *d,
 		     struct nlattr **tb)
 {
@@ -314,7 +325,10 @@ void obj_json_fields(struct json_writer *w, const struct obj_desc *d,
 			continue;
 		}
 		json_key(w, f->key);
-		json_value(w, f, tb[f->attr]);
+		if (ctrl_in_error(f, tb))
+			json_string(w, "error");
+		else
+			json_value(w, f, tb[f->attr]);
 	}
 }
 
@@ -416,6 +430,9 @@ void obj_text(FILE *out, const struct obj_desc *d, struct nlattr **tb)
 		if (!tb[f->attr])
 			continue;
 		fprintf(out, " %s=", f->key);
-		text_value(out, f, tb[f->attr]);
+		if (ctrl_in_error(f, tb))
+			fputs("error", out);
+		else
+			text_value(out, f, tb[f->attr]);
 	}
 }

@@ -197,6 +197,7 @@ static void test_ctrl_state_and_type(void **state)
 	struct seen seen = { 0 };
 	struct registry r;
 	struct reg_ctrl *c;
+	struct nl_msg *msg;
 
 	(void)state;
 	registry_init(&r, record, &seen);
@@ -210,12 +211,26 @@ static void test_ctrl_state_and_type(void **state)
 	assert_int_equal(c->mdts, 5);
 	assert_int_equal(c->state, SNAP_CTRL_SUSPENDED);
 
-	assert_int_equal(apply(&r, SNAP_CMD_NVME_CTRL_SET,
-			       ctrl_msg("NVMeCtrl0", SNAP_CTRL_RUNNING, true)), 0);
+	assert_false(c->ready);
+	assert_string_equal(c->error, "");
+
+	msg = ctrl_msg("NVMeCtrl0", SNAP_CTRL_RUNNING, true);
+	nla_put_u8(msg, SNAP_A_READY, 0);
+	nla_put_string(msg, SNAP_A_ERROR, "cannot create the NVMe engine");
+	assert_int_equal(apply(&r, SNAP_CMD_NVME_CTRL_SET, msg), 0);
 	assert_int_equal(c->state, SNAP_CTRL_RUNNING);
+	assert_false(c->ready);
+	assert_string_equal(c->error, "cannot create the NVMe engine");
 	assert_int_equal(c->vf_id, 0);
 	assert_int_equal(seen.count, 2);
 	assert_int_equal(seen.change, REG_CHANGED);
+
+	/* Served: ready, and no error once the kernel leaves it out. */
+	msg = ctrl_msg("NVMeCtrl0", SNAP_CTRL_RUNNING, true);
+	nla_put_u8(msg, SNAP_A_READY, 1);
+	assert_int_equal(apply(&r, SNAP_CMD_NVME_CTRL_SET, msg), 0);
+	assert_true(c->ready);
+	assert_string_equal(c->error, "");
 
 	assert_int_equal(apply(&r, SNAP_CMD_NVME_CTRL_DEL,
 			       ctrl_msg("NVMeCtrl0", SNAP_CTRL_RUNNING, false)), 0);

@@ -482,6 +482,40 @@ static void test_namespace_json_shape(void **state)
 	nlmsg_free(a.msg);
 }
 
+/* A controller the daemon cannot serve is shown in error, never running. */
+static void test_nvme_ctrl_error_state(void **state)
+{
+	struct attrs a = { .msg = nlmsg_alloc() };
+	struct json_writer w;
+	struct capture c;
+	const char *json;
+
+	(void)state;
+	nla_put_string(a.msg, SNAP_A_NAME, "NVMeCtrl0");
+	nla_put_u8(a.msg, SNAP_A_STATE, SNAP_CTRL_RUNNING);
+	nla_put_u8(a.msg, SNAP_A_READY, 0);
+	nla_put_string(a.msg, SNAP_A_ERROR, "cannot create the NVMe engine");
+	attrs_parse(&a);
+	capture_open(&c);
+	json_init(&w, c.f);
+	obj_json(&w, &obj_nvme_ctrl, a.tb);
+	assert_int_equal(json_finish(&w), 0);
+	json = capture_text(&c);
+	assert_non_null(strstr(json, "\"state\": \"error\""));
+	assert_null(strstr(json, "running"));
+	assert_non_null(strstr(json, "\"ready\": false"));
+	assert_non_null(strstr(json, "\"error\": \"cannot create the NVMe engine\""));
+	capture_close(&c);
+
+	capture_open(&c);
+	obj_text(c.f, &obj_nvme_ctrl, a.tb);
+	assert_string_equal(capture_text(&c),
+			    " name=NVMeCtrl0 state=error ready=false"
+			    " error=\"cannot create the NVMe engine\"");
+	capture_close(&c);
+	nlmsg_free(a.msg);
+}
+
 static void test_enum_names(void **state)
 {
 	(void)state;
@@ -510,6 +544,7 @@ int main(void)
 		cmocka_unit_test(test_subsystem_event_json_and_text),
 		cmocka_unit_test(test_unknown_event),
 		cmocka_unit_test(test_namespace_json_shape),
+		cmocka_unit_test(test_nvme_ctrl_error_state),
 		cmocka_unit_test(test_enum_names),
 	};
 
