@@ -70,6 +70,19 @@ static int __init snap_init(void)
 		return ret;
 	}
 
+	/*
+	 * The static PFs appear on the sim bus below, and a host driver
+	 * already loaded (nvme) probes them at once: its probe waits up to
+	 * CAP.TO for a controller, i.e. for snap_service, which cannot start
+	 * before this load returns. The module loader would wait for such
+	 * asynchronous probes (async_synchronize_full()) and the driver
+	 * would always give up; as with async_probe=1, do not wait. (Built
+	 * in, as for KUnit under UML, there is no loader to wait.)
+	 */
+#ifdef MODULE
+	THIS_MODULE->async_probe_requested = true;
+#endif
+
 	ret = snap_sysfs_init();
 	if (ret)
 		return ret;

@@ -9,6 +9,8 @@ trap snap_cleanup EXIT
 
 grep -q 1af41110 /proc/bus/pci/devices || skip "no ivshmem-plain device for BAR memory"
 
+# A loaded nvme driver would probe the PFs (module load does not wait).
+snap_no_nvme
 snap_load internal_cpu_model=1 nvme_emulation_enable=1 nvme_emulation_num_pf=2 \
 	nvme_emulation_num_msix=8
 lspci -D -d 15b3:6001 -vvv >/tmp/sim.lspci 2>&1

@@ -11,6 +11,8 @@ grep -q 'memmap=64M\$0x70000000' /proc/cmdline ||
 grep -q 1af41110 /proc/bus/pci/devices && skip "an ivshmem-plain device is present: it would be used instead"
 
 dmesg -c >/dev/null
+# A loaded nvme driver would probe the PFs (module load does not wait).
+snap_no_nvme
 snap_load internal_cpu_model=1 nvme_emulation_enable=1 nvme_emulation_num_pf=2 \
 	nvme_emulation_num_msix=4 sim_mem_start=0x70000000 sim_mem_size=0x4000000
 dmesg | grep 'snap: sim:'

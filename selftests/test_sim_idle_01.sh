@@ -21,6 +21,8 @@ SECS=30
 # (128 ms sleeps with slack); a 16 ms ceiling alone would give 50-60.
 MAX_WAKEUPS_PER_S=12
 
+# A loaded nvme driver would probe the PFs (module load does not wait).
+snap_no_nvme
 snap_load internal_cpu_model=1 nvme_emulation_enable=1 nvme_emulation_num_pf=2 \
 	nvme_emulation_num_msix=8
 
