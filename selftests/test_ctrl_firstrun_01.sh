@@ -1,0 +1,128 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# A new user's first run: the module loaded with the seed's parameters only (no nvme_emulation_num_msix), the nvme driver loaded and autoprobing as on any Debian host, snap_service started and the seed's snapadm sequence run: the PF has the default 32 MSI-X vectors, the lists show them and a running controller with no error, /dev/nvme0n1 appears and a short fio verify passes.
+. ./lib.sh
+
+NQN=nqn.2023-05.io.nvda.nvme:0
+VUID=SNAPSIM00000NVMES1D0F0
+AUTOPROBE=/sys/bus/pci/drivers_autoprobe
+# The nvme driver waits CAP.TO (30 s) for CSTS.RDY, then gives up.
+WAIT_NS=60
+
+firstrun_cleanup() {
+	snap_nvme_cleanup
+	snap_cleanup
+	echo 0 >$AUTOPROBE
+	# Leave nvme as we found it: a loaded driver probes every PF later
+	# tests add.
+	[ -n "$LOADED_NVME" ] && rmmod nvme 2>/dev/null
+	return 0
+}
+trap firstrun_cleanup EXIT
+
+grep -q 1af41110 /proc/bus/pci/devices || skip "no ivshmem-plain device for BAR memory"
+command -v fio >/dev/null || skip "no fio in the guest"
+
+# What a user has: new PCI functions are probed, and nvme is loaded (udev
+# loads it for any NVMe class device). The test guest turns autoprobe off.
+echo 1 >$AUTOPROBE
+grep -q '^nvme ' /proc/modules || LOADED_NVME=1
+modprobe nvme || fail "modprobe nvme"
+
+t0=$(uptime_s)
+snap_load internal_cpu_model=1 nvme_emulation_enable=1 nvme_emulation_num_pf=1
+snap_need_family
+bdf=$(sysfs_read $SNAP_SYSFS/functions/$VUID/bdf)
+[ -n "$bdf" ] && [ "$bdf" != "<missing>" ] || fail "$VUID has no BDF"
+NVME_BDFS=$bdf
+
+msix=$(sysfs_read $SNAP_SYSFS/functions/$VUID/num_msix)
+[ "$msix" = 32 ] || fail "$VUID: sysfs num_msix is '$msix', want the default 32"
+[ "$(cat /sys/module/snap/parameters/nvme_emulation_num_msix)" = 0 ] ||
+	fail "the parameter no longer reads 0"
+log "$VUID ($bdf): nvme_emulation_num_msix=0 gives 32 MSI-X vectors"
+
+snap_svc_start
+snapadm_run bdev_malloc_create 32 4096 -b Malloc0
+snapadm_run nvme_subsystem_create --nqn $NQN
+snapadm_run nvme_controller_create --nqn $NQN --pf_id 0 --ctrl NVMeCtrl0 --suspended
+snapadm_run nvme_namespace_create --nqn $NQN --bdev_name Malloc0 --nsid 1
+snapadm_run nvme_controller_attach_ns --ctrl NVMeCtrl0 --nsid 1
+snapadm_run nvme_controller_resume --ctrl NVMeCtrl0
+log "seed sequence done $(elapsed $t0) s after loading the module"
+
+# The daemon reports it serves the controller: ready.
+n=0
+while [ $n -lt 50 ]; do
+	snapadm -j nvme_controller_list >/tmp/fr.list || fail "nvme_controller_list failed"
+	json_has /tmp/fr.list ready true && break
+	usleep 100000
+	n=$((n + 1))
+done
+cat /tmp/fr.list
+json_has /tmp/fr.list ready true || fail "nvme_controller_list: NVMeCtrl0 is not ready"
+json_has /tmp/fr.list num_msix 32 || fail "nvme_controller_list: num_msix is not 32"
+json_has /tmp/fr.list state running || fail "nvme_controller_list: NVMeCtrl0 is not running"
+json_norm /tmp/fr.list | grep -q '"error":' && fail "nvme_controller_list reports an error"
+snapadm -j emulation_function_list >/tmp/fr.funcs || fail "emulation_function_list failed"
+json_has /tmp/fr.funcs num_msix 32 || fail "emulation_function_list: num_msix is not 32"
+grep -q "cannot create the NVMe engine" /tmp/svc.log && fail "the daemon cannot serve NVMeCtrl0"
+
+# The nvme driver probed the PF when the module added it and waits CAP.TO
+# for CSTS.RDY: the namespace comes from that probe when the daemon and the
+# seed's sequence were done in time.
+wait_ns() {
+	n=0
+	while [ $n -lt $((WAIT_NS * 10)) ]; do
+		ctrl=$(ls /sys/bus/pci/devices/$bdf/nvme 2>/dev/null | head -1)
+		[ -n "$ctrl" ] && [ -b /dev/${ctrl}n1 ] && return 0
+		dmesg | grep -q "nvme.*Removing after probe failure" && return 1
+		usleep 100000
+		n=$((n + 1))
+	done
+	return 1
+}
+if ! wait_ns && dmesg | grep -q "nvme.*Removing after probe failure"; then
+	# The start-up race: the daemon (its 1 GiB pool takes ~10 s under TCG)
+	# and the seed's sequence took longer than CAP.TO, so the driver gave
+	# up. A user binds it again; so does this test, and says so.
+	log "NOTE: start-up race: the nvme driver gave up before NVMeCtrl0 was ready: $(dmesg | grep 'probe failure' | tail -1)"
+	echo "$bdf" >/sys/bus/pci/drivers/nvme/bind || fail "binding $bdf to nvme again"
+	wait_ns
+fi
+if ! [ -b /dev/nvme0n1 ]; then
+	dmesg | grep -E "nvme|snap" | tail -20
+	tail -20 /tmp/svc.log
+	fail "no /dev/nvme0n1 $(elapsed $t0) s after loading the module"
+fi
+log "/dev/nvme0n1 $(elapsed $t0) s after loading the module"
+lspci -s "$bdf" -vv 2>/dev/null | grep -q "MSI-X: Enable+ Count=32" ||
+	fail "lspci does not show 32 MSI-X vectors enabled: $(lspci -s "$bdf" -vv | grep MSI-X)"
+
+fio --name=firstrun --filename=/dev/nvme0n1 --ioengine=libaio --direct=1 \
+	--rw=randwrite --bs=4k --iodepth=8 --size=4M --verify=crc32c \
+	--verify_fatal=1 --output=/tmp/fio.firstrun ||
+	{ cat /tmp/fio.firstrun; tail -20 /tmp/svc.log; fail "fio verify on /dev/nvme0n1"; }
+grep -q "err= 0" /tmp/fio.firstrun || { cat /tmp/fio.firstrun; fail "fio reported errors"; }
+log "fio verify: $(grep -o 'IOPS=[^,]*' /tmp/fio.firstrun | tr '\n' ' ')"
+
+# A controller the daemon cannot serve (the kernel takes mdts 10, the
+# engine at most 9) is listed in error with the reason, never as running.
+echo "$bdf" >/sys/bus/pci/drivers/nvme/unbind
+snapadm_run nvme_controller_destroy --ctrl NVMeCtrl0
+snapadm_run nvme_controller_create --nqn $NQN --pf_id 0 --ctrl NVMeCtrl1 --mdts 10
+n=0
+while [ $n -lt 50 ]; do
+	snapadm -j nvme_controller_list >/tmp/fr.err 2>&1
+	json_norm /tmp/fr.err | grep -q '"error":' && break
+	usleep 100000
+	n=$((n + 1))
+done
+cat /tmp/fr.err
+json_has /tmp/fr.err state error || fail "NVMeCtrl1 is not listed in error"
+json_has /tmp/fr.err ready false || fail "NVMeCtrl1 is listed ready"
+json_norm /tmp/fr.err | grep -q '"error":"cannot create the NVMe engine: mdts 10 is above 9"' ||
+	fail "NVMeCtrl1: no reason in the list"
+grep -q "running" /tmp/fr.err && fail "NVMeCtrl1 is shown running"
+log "a controller the daemon cannot serve: state error, with the reason"
+exit 0
