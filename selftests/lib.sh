@@ -250,11 +250,13 @@ tap_summary() {
 # ---- snap_service helpers (test_nvme_*) ----
 
 # snap_svc_start [ARGS]: snap_service in the background, attached; $SVC_PID.
+# SNAP_ATTACH_WAIT: seconds to wait (10; the first attach allocates the
+# module's DMA pool, which takes seconds per GiB in a busy TCG guest).
 snap_svc_start() {
 	SNAP_MEMPOOL_SIZE_MB=${SNAP_MEMPOOL_SIZE_MB:-64} snap_service -l 4 "$@" \
 		>>/tmp/svc.log 2>&1 &
 	SVC_PID=$!
-	wait_for /sys/class/snap/sim0/daemon_pid "^$SVC_PID\$" 10 ||
+	wait_for /sys/class/snap/sim0/daemon_pid "^$SVC_PID\$" "${SNAP_ATTACH_WAIT:-10}" ||
 		fail "snap_service did not attach: $(cat /tmp/svc.log)"
 }
 

@@ -42,7 +42,8 @@ msix=$(sysfs_read $SNAP_SYSFS/functions/$VUID/num_msix)
 	fail "the parameter no longer reads 0"
 log "$VUID ($bdf): nvme_emulation_num_msix=0 gives 32 MSI-X vectors"
 
-snap_svc_start
+# The module's default pool is 1 GiB, allocated at this first attach.
+SNAP_ATTACH_WAIT=60 snap_svc_start
 snapadm_run bdev_malloc_create 32 4096 -b Malloc0
 snapadm_run nvme_subsystem_create --nqn $NQN
 snapadm_run nvme_controller_create --nqn $NQN --pf_id 0 --ctrl NVMeCtrl0 --suspended
