@@ -12,7 +12,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 
 tests="" shell=0 kernel="" release="" modroot=/ kodir=$top/kmod ivshmem=1
-limit=${SNAP_VM_TIMEOUT:-900} tapout="" append="" name=vm
+limit=${SNAP_VM_TIMEOUT:-1500} tapout="" append="" name=vm
 while [ $# -gt 0 ]; do
 	case $1 in
 	--tests) tests=$2; shift ;;
