@@ -8,6 +8,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kernel.h>
+#include <linux/sched.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -720,7 +721,13 @@ static int snap_func_add(u8 type, u8 kind, u32 pf_id, s32 vf_id, u32 num_msix,
 	return 0;
 }
 
-/* The MSI-X parameters are best effort: 0 gets the default count. */
+/*
+ * The MSI-X parameters are best effort: 0 gets the default count.
+ *
+ * The parameters allow 8518 functions, each with a sysfs folder: with
+ * debugging on, creating them takes tens of seconds. Module init may
+ * sleep and holds no lock here, so let others run after each function.
+ */
 static int snap_funcs_create(u8 type, u32 num_pf, u32 num_vf, u32 pf_msix,
 			     u32 vf_msix)
 {
@@ -736,6 +743,7 @@ static int snap_funcs_create(u8 type, u32 num_pf, u32 num_vf, u32 pf_msix,
 		if (ret)
 			return ret;
 		for (vf = 0; vf < num_vf; vf++) {
+			cond_resched();
 			ret = snap_func_add(type, SNAP_FUNC_VF, pf, vf, vf_msix,
 					    vf_msix);
 			if (ret)
@@ -1198,6 +1206,7 @@ static void snap_destroy_all(void)
 		snap_bdev_destroy(bdev, true, NULL);
 }
 
+/* As long as creating them: yield after each (no lock is held). */
 static void snap_funcs_destroy(void)
 {
 	struct snap_func *func, *tmp;
@@ -1207,6 +1216,7 @@ static void snap_funcs_destroy(void)
 		snap_dp_func_exit(func);
 		kobject_del(&func->kobj);
 		snap_func_put(func);
+		cond_resched();
 	}
 	snap_emu.num_funcs = 0;
 }
