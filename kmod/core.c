@@ -20,7 +20,11 @@
 #include "rules.h"
 #include "snap.h"
 
-/* Serializes every change to the registry and every read of its links. */
+/*
+ * Serializes every change to the registry and every read of its links.
+ * Taken only where sleeping is allowed, and a mutex: walks of the whole
+ * registry under it (thousands of objects) cond_resched() as they go.
+ */
 struct mutex snap_lock = __MUTEX_INITIALIZER(snap_lock);
 EXPORT_SYMBOL_IF_KUNIT(snap_lock);
 
@@ -77,6 +81,7 @@ void snap_unlock(void)
 		list_del(&ctrl->node);
 		kobject_del(&ctrl->kobj);
 		kobject_put(&ctrl->kobj);
+		cond_resched();
 	}
 }
 EXPORT_SYMBOL_IF_KUNIT(snap_unlock);
@@ -393,11 +398,15 @@ int snap_subsys_destroy(struct snap_subsys *subsys, bool force,
 		NL_SET_ERR_MSG(extack, "subsystem still has namespaces or controllers");
 		return -EBUSY;
 	}
-	list_for_each_entry_safe(ctrl, ctmp, &snap_emu.ctrls, node)
+	list_for_each_entry_safe(ctrl, ctmp, &snap_emu.ctrls, node) {
 		if (ctrl->type == SNAP_FUNC_NVME && ctrl->nvme.subsys == subsys)
 			snap_ctrl_destroy(ctrl);
-	list_for_each_entry_safe(ns, ntmp, &subsys->namespaces, node)
+		cond_resched();
+	}
+	list_for_each_entry_safe(ns, ntmp, &subsys->namespaces, node) {
 		snap_ns_unlink(ns);
+		cond_resched();
+	}
 
 	list_del(&subsys->node);
 	snap_changed();
@@ -794,6 +803,7 @@ static void snap_ctrl_default_name(char *buf, size_t len, u8 type)
 	unsigned int n;
 
 	for (n = 1;; n++) {
+		cond_resched();
 		snprintf(buf, len, "%s%u", prefix, n);
 		if (!snap_ctrl_name_taken(buf))
 			return;
@@ -1025,6 +1035,7 @@ void snap_ctrl_destroy(struct snap_ctrl *ctrl)
 				continue;
 			ns->ctrl = NULL;
 			snap_notify_ns(SNAP_CMD_NS_SET, ns);
+			cond_resched();
 		}
 		subsys->num_ctrls--;
 	} else if (ctrl->vblk.bdev) {
@@ -1192,18 +1203,25 @@ int snap_vblk_ctrl_detach_bdev(struct snap_ctrl *ctrl,
 
 /* ---- the whole registry ---- */
 
+/* At unload (or a failed load), under snap_lock, after the family is gone. */
 static void snap_destroy_all(void)
 {
 	struct snap_subsys *subsys, *stmp;
 	struct snap_bdev *bdev, *btmp;
 	struct snap_ctrl *ctrl, *ctmp;
 
-	list_for_each_entry_safe(ctrl, ctmp, &snap_emu.ctrls, node)
+	list_for_each_entry_safe(ctrl, ctmp, &snap_emu.ctrls, node) {
 		snap_ctrl_destroy(ctrl);
-	list_for_each_entry_safe(subsys, stmp, &snap_emu.subsystems, node)
+		cond_resched();
+	}
+	list_for_each_entry_safe(subsys, stmp, &snap_emu.subsystems, node) {
 		snap_subsys_destroy(subsys, true, NULL);
-	list_for_each_entry_safe(bdev, btmp, &snap_emu.bdevs, node)
+		cond_resched();
+	}
+	list_for_each_entry_safe(bdev, btmp, &snap_emu.bdevs, node) {
 		snap_bdev_destroy(bdev, true, NULL);
+		cond_resched();
+	}
 }
 
 /* As long as creating them: yield after each (no lock is held). */
