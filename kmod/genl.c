@@ -8,6 +8,7 @@
 
 #include <linux/bitmap.h>
 #include <linux/kernel.h>
+#include <linux/sched.h>
 #include <linux/sizes.h>
 #include <net/genetlink.h>
 
@@ -535,12 +536,18 @@ void snap_notify_daemon(bool attached, pid_t pid)
  * change between two parts of a dump can shift that index, so every part
  * is stamped with the registry generation and NLM_F_DUMP_INTR tells the
  * reader to dump again.
+ *
+ * Each part walks the list from its start, past the objects already sent
+ * (thousands of functions at the parameters' maximum). Dumps run in
+ * process context under mutexes only (snap_lock, the netlink dump lock):
+ * yield at every object, sent or skipped.
  */
 static int snap_dump_put(struct sk_buff *skb, struct netlink_callback *cb,
 			 snap_fill_t fill, const void *obj, long *idx)
 {
 	void *hdr;
 
+	cond_resched();
 	if ((*idx)++ < cb->args[0])
 		return 0;
 	cb->seq = (u32)snap_emu.generation ?: 1;
