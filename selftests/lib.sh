@@ -33,9 +33,15 @@ snap_unload() {
 	rmmod snap || fail "rmmod snap"
 }
 
-# Leave the guest as we found it even when a check fails midway.
+# Leave the guest as we found it even when a check fails midway. A daemon
+# killed with SIGKILL holds /dev/snap (so the module) until the kernel has
+# torn down its io_uring: give that up to 5 s.
 snap_cleanup() {
-	snap_loaded && rmmod snap 2>/dev/null
+	_n=0
+	while snap_loaded && ! rmmod snap 2>/dev/null && [ $_n -lt 50 ]; do
+		sleep 0.1
+		_n=$((_n + 1))
+	done
 	return 0
 }
 
