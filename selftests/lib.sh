@@ -27,6 +27,7 @@ snap_loaded() {
 
 snap_load() {
 	insmod $SNAP_KO "$@" || fail "insmod snap.ko $*"
+	[ -z "$SNAP_UNBIND_NVME" ] || snap_unbind_builtin_nvme
 }
 
 snap_unload() {
@@ -179,11 +180,39 @@ snapadm_run() {
 SNAP_TESTHOST_KO=/snap/snap_testhost.ko
 
 # The stock nvme driver must not claim the functions these tests drive.
+# A module is unloaded; a built-in one (the debug kernel's) probes the
+# PFs as the module loads them, so snap_load then takes them back.
 snap_no_nvme() {
 	if grep -q '^nvme ' /proc/modules; then
 		rmmod nvme || fail "cannot unload the nvme driver"
+	elif [ -d /sys/bus/pci/drivers/nvme ]; then
+		SNAP_UNBIND_NVME=1
 	fi
 	return 0
+}
+
+# After a load under snap_no_nvme with a built-in nvme: unbind it from
+# every emulated function until none has been bound for 3 s (its probe
+# runs asynchronously and may bind a function after the load returned).
+snap_unbind_builtin_nvme() {
+	_quiet=0 _n=0
+	while [ $_quiet -lt 3 ] && [ $_n -lt 90 ]; do
+		_bound=""
+		for _f in /sys/class/snap/sim0/functions/*; do
+			_b=$(cat "$_f/bdf" 2>/dev/null)
+			[ -n "$_b" ] && [ -e "/sys/bus/pci/drivers/nvme/$_b" ] && _bound="$_bound $_b"
+		done
+		if [ -n "$_bound" ]; then
+			for _b in $_bound; do
+				echo "$_b" >/sys/bus/pci/drivers/nvme/unbind 2>/dev/null
+			done
+			_quiet=0
+		else
+			_quiet=$((_quiet + 1))
+		fi
+		sleep 1
+		_n=$((_n + 1))
+	done
 }
 
 # snap_testhost_bind BDF: hand the function to snap_testhost. It has no id
