@@ -48,15 +48,30 @@ static void submit_batch(struct harness *t, uint8_t opc, uint64_t buf,
 }
 
 /*
+ * A new engine on the same function state and namespace, nothing else
+ * kept, replaces t->c; returns how many commands it took over.
+ */
+static int take_over(struct harness *t)
+{
+	struct nvme_ctrl *old = t->c;
+	int n;
+
+	t->c = nvme_ctrl_create(&t->cfg, &t->h->host);
+	assert_non_null(t->c);
+	assert_int_equal(nvme_ctrl_attach_ns(t->c, 1, t->ns1, NULL), 0);
+	inproc_set_sink(t->h, h_sink, t->c);
+	n = nvme_ctrl_recover(t->c);
+	nvme_ctrl_destroy(old);
+	return n;
+}
+
+/*
  * Run the batch with the fault armed; returns whether the engine died.
  * After a death, a new engine takes over the function state.
  */
 static bool run_until_death(struct harness *t, enum snap_fault f,
 			    uint8_t opc, uint64_t buf, uint16_t *cids)
 {
-	struct nvme_ctrl *old = t->c;
-	struct nvme_ctrl *c2;
-
 	snap_fault_set_handler(die);
 	snap_fault_arm(f, 1);
 	if (!setjmp(died)) {
@@ -67,15 +82,7 @@ static bool run_until_death(struct harness *t, enum snap_fault f,
 	}
 	snap_fault_disarm();
 	snap_fault_set_handler(NULL);
-
-	/* the successor: same state, same namespace, nothing else kept */
-	c2 = nvme_ctrl_create(&t->cfg, &t->h->host);
-	assert_non_null(c2);
-	assert_int_equal(nvme_ctrl_attach_ns(c2, 1, t->ns1, NULL), 0);
-	inproc_set_sink(t->h, h_sink, c2);
-	t->c = c2;
-	nvme_ctrl_recover(c2);
-	nvme_ctrl_destroy(old);
+	take_over(t);
 	return true;
 }
 
@@ -190,7 +197,6 @@ static void test_reads_killed_in_the_middle_of_a_transfer(void **state)
 static void test_takeover_runs_in_fetch_order(void **state)
 {
 	struct harness *t = h_new();
-	struct nvme_ctrl *c2;
 	struct nvme_sqe w1, w2;
 	struct nvme_cqe cqe;
 	uint64_t a;
@@ -205,13 +211,7 @@ static void test_takeover_runs_in_fetch_order(void **state)
 	w2 = rw_cmd(t, NVME_IO_WRITE, 5, a + 4096);
 	assert_int_equal(inproc_slot_fill(t->h, 9, 1, &w1), 0);
 	assert_int_equal(inproc_slot_fill(t->h, 2, 1, &w2), 0);
-	c2 = nvme_ctrl_create(&t->cfg, &t->h->host);
-	assert_non_null(c2);
-	assert_int_equal(nvme_ctrl_attach_ns(c2, 1, t->ns1, NULL), 0);
-	inproc_set_sink(t->h, h_sink, c2);
-	assert_int_equal(nvme_ctrl_recover(c2), 2);
-	nvme_ctrl_destroy(t->c);
-	t->c = c2;
+	assert_int_equal(take_over(t), 2);
 	assert_int_equal(inproc_reap(t->h, 1, &cqe), 1);
 	assert_int_equal(cqe.cid, w1.cid);
 	assert_int_equal(inproc_reap(t->h, 1, &cqe), 1);
@@ -226,7 +226,6 @@ static void test_takeover_runs_in_fetch_order(void **state)
 static void test_takeover_skips_older_generations(void **state)
 {
 	struct harness *t = h_new();
-	struct nvme_ctrl *c2;
 	struct nvme_sqe w;
 	uint64_t a;
 
@@ -236,13 +235,7 @@ static void test_takeover_skips_older_generations(void **state)
 	w = rw_cmd(t, NVME_IO_WRITE, 1, a);
 	assert_int_equal(inproc_slot_fill(t->h, 4, 1, &w), 0);
 	t->h->state->inflight[4].gen--;
-	c2 = nvme_ctrl_create(&t->cfg, &t->h->host);
-	assert_non_null(c2);
-	assert_int_equal(nvme_ctrl_attach_ns(c2, 1, t->ns1, NULL), 0);
-	inproc_set_sink(t->h, h_sink, c2);
-	assert_int_equal(nvme_ctrl_recover(c2), 0);
-	nvme_ctrl_destroy(t->c);
-	t->c = c2;
+	assert_int_equal(take_over(t), 0);
 	h_free(t);
 }
 
