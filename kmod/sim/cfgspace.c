@@ -2,7 +2,8 @@
 /*
  * Configuration space of the sim provider's emulated functions: a type 0
  * header with one 64-bit memory BAR and a capability chain of Power
- * Management, MSI-X, PCI Express (endpoint) and VPD; no extended
+ * Management, MSI-X, PCI Express (endpoint), VPD and the device model's
+ * vendor-specific capabilities (virtio-pci's structures); no extended
  * capabilities. Each register is bytes plus masks of the bits the host
  * may write and the bits it clears by writing 1, so accesses of every
  * size share one path. The few registers with side effects (PMCSR,
@@ -31,6 +32,7 @@
 #define SNAP_CFG_CAP_EXP	0x60
 #define SNAP_CFG_CAP_EXP_SIZE	0x3c	/* v2 endpoint, slot 2 registers too */
 #define SNAP_CFG_CAP_VPD	0xa0
+#define SNAP_CFG_CAP_VENDOR	(SNAP_CFG_CAP_VPD + PCI_CAP_VPD_SIZEOF)
 
 /* Bit 7 of the header type; pci_regs.h names it only from 6.5 on. */
 #define SNAP_CFG_HEADER_MFD	0x80
@@ -249,6 +251,56 @@ static unsigned int snap_vpd_build(u8 *vpd, const char *product,
 	return pos;
 }
 
+/* Vendor capabilities must be whole dwords and fit the 256-byte space. */
+static bool snap_cfg_vcaps_fit(const struct snap_cfg_desc *desc)
+{
+	unsigned int i, end = SNAP_CFG_CAP_VENDOR;
+
+	for (i = 0; i < SNAP_CFG_VCAPS_MAX && desc->vcaps[i].len; i++) {
+		if (desc->vcaps[i].len < 4 || desc->vcaps[i].len % 4 ||
+		    desc->vcaps[i].len > SNAP_CFG_VCAP_MAX_LEN)
+			return false;
+		end += desc->vcaps[i].len;
+	}
+	return end <= PCI_CFG_SPACE_SIZE;
+}
+
+/**
+ * snap_cfg_vcap_offset() - where a vendor-specific capability lives
+ * @cfg: the function's state
+ * @i: index in the descriptor's @vcaps
+ *
+ * Return: its offset in config space, or 0 when there is no such
+ * capability.
+ */
+unsigned int snap_cfg_vcap_offset(const struct snap_cfg *cfg, unsigned int i)
+{
+	unsigned int j, off = SNAP_CFG_CAP_VENDOR;
+
+	if (i >= SNAP_CFG_VCAPS_MAX || !cfg->desc.vcaps[i].len)
+		return 0;
+	for (j = 0; j < i; j++)
+		off += cfg->desc.vcaps[j].len;
+	return off;
+}
+EXPORT_SYMBOL_IF_KUNIT(snap_cfg_vcap_offset);
+
+static void snap_cfg_build_vcaps(struct snap_cfg *cfg, unsigned int *link)
+{
+	const struct snap_cfg_vcap *vcap;
+	unsigned int i, off;
+
+	for (i = 0; (off = snap_cfg_vcap_offset(cfg, i)); i++) {
+		vcap = &cfg->desc.vcaps[i];
+		memcpy(cfg->data + off, vcap->body, vcap->len);
+		memcpy(cfg->wmask + off, vcap->wmask, vcap->len);
+		/* ID and next pointer are the chain's, never the host's. */
+		cfg->wmask[off] = 0;
+		cfg->wmask[off + PCI_CAP_LIST_NEXT] = 0;
+		snap_cfg_add_cap(cfg, link, off, PCI_CAP_ID_VNDR);
+	}
+}
+
 /* BAR0 must hold the MSI-X table and PBA, apart and QWORD aligned. */
 static bool snap_cfg_msix_fits(const struct snap_cfg_desc *desc)
 {
@@ -276,7 +328,8 @@ static bool snap_cfg_msix_fits(const struct snap_cfg_desc *desc)
  * @desc: what the function looks like; its strings are copied
  *
  * Return: 0, or -EINVAL when BAR0 is not a power of two of at least
- * 16 KiB or cannot hold the MSI-X table and PBA. On error @cfg is all
+ * 16 KiB or cannot hold the MSI-X table and PBA, or the vendor
+ * capabilities do not fit config space. On error @cfg is all
  * zero, which the PCI core reads as no function (Vendor ID 0).
  */
 int snap_cfg_init(struct snap_cfg *cfg, const struct snap_cfg_desc *desc)
@@ -288,7 +341,8 @@ int snap_cfg_init(struct snap_cfg *cfg, const struct snap_cfg_desc *desc)
 
 	memset(cfg, 0, sizeof(*cfg));
 	if (!is_power_of_2(desc->bar0_size) ||
-	    desc->bar0_size < SNAP_CFG_BAR0_MIN || !snap_cfg_msix_fits(desc))
+	    desc->bar0_size < SNAP_CFG_BAR0_MIN || !snap_cfg_msix_fits(desc) ||
+	    !snap_cfg_vcaps_fit(desc))
 		return -EINVAL;
 
 	cfg->desc = *desc;
@@ -331,6 +385,7 @@ void snap_cfg_reset(struct snap_cfg *cfg)
 	snap_cfg_build_exp(cfg, SNAP_CFG_CAP_EXP);
 	snap_cfg_add_cap(cfg, &link, SNAP_CFG_CAP_VPD, PCI_CAP_ID_VPD);
 	snap_cfg_build_vpd_cap(cfg, SNAP_CFG_CAP_VPD);
+	snap_cfg_build_vcaps(cfg, &link);
 }
 EXPORT_SYMBOL_IF_KUNIT(snap_cfg_reset);
 

@@ -19,6 +19,26 @@
 /* Tags and keyword headers around the two strings take 14 bytes. */
 #define SNAP_CFG_VPD_SIZE	(14 + SNAP_CFG_PRODUCT_MAX + SNAP_CFG_SN_MAX)
 
+/*
+ * Vendor-specific capabilities (virtio-pci's structures, for one) follow
+ * the fixed chain; their bytes must fit what is left of the 256-byte
+ * config space, each at most SNAP_CFG_VCAP_MAX_LEN bytes.
+ */
+#define SNAP_CFG_VCAPS_MAX	6
+#define SNAP_CFG_VCAP_MAX_LEN	24
+
+/**
+ * struct snap_cfg_vcap - one vendor-specific capability
+ * @len: bytes, a multiple of 4, at least 4; 0 ends the list
+ * @body: its bytes; bytes 0 and 1 (ID and next pointer) are filled in
+ * @wmask: bits of each byte the host may write (0: read-only)
+ */
+struct snap_cfg_vcap {
+	u8 len;
+	u8 body[SNAP_CFG_VCAP_MAX_LEN];
+	u8 wmask[SNAP_CFG_VCAP_MAX_LEN];
+};
+
 /**
  * struct snap_cfg_desc - what an emulated function looks like
  * @vendor: Vendor ID
@@ -36,6 +56,7 @@
  * @msix_pba_offset: offset of the MSI-X PBA in BAR0, 8-byte aligned
  * @product: VPD product name (the ID string); NULL for an empty one
  * @vuid: VPD read-only field SN; NULL for an empty one
+ * @vcaps: vendor-specific capabilities, linked after VPD in this order
  *
  * The strings are copied into the VPD image; they need not outlive
  * snap_cfg_init().
@@ -54,6 +75,7 @@ struct snap_cfg_desc {
 	u32 msix_pba_offset;
 	const char *product;
 	const char *vuid;
+	struct snap_cfg_vcap vcaps[SNAP_CFG_VCAPS_MAX];
 };
 
 /**
@@ -82,6 +104,7 @@ struct snap_cfg {
 };
 
 int snap_cfg_init(struct snap_cfg *cfg, const struct snap_cfg_desc *desc);
+unsigned int snap_cfg_vcap_offset(const struct snap_cfg *cfg, unsigned int i);
 void snap_cfg_reset(struct snap_cfg *cfg);
 int snap_cfg_read(const struct snap_cfg *cfg, unsigned int where, int size,
 		  u32 *val);

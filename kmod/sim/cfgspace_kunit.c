@@ -292,6 +292,56 @@ static void snap_cfgspace_cap_chain(struct kunit *test)
 	snap_cfgspace_check_chain(test, without_msix, ARRAY_SIZE(without_msix), 0);
 }
 
+/* Five virtio-pci-sized capabilities fill the space after VPD exactly. */
+static void snap_cfgspace_vendor_caps(struct kunit *test)
+{
+	static const u8 lens[] = { 16, 20, 16, 16, 20 };
+	struct snap_cfg_desc desc = snap_test_desc;
+	unsigned int i, off, prev = 0;
+	struct snap_cfg *cfg;
+
+	for (i = 0; i < ARRAY_SIZE(lens); i++) {
+		desc.vcaps[i].len = lens[i];
+		desc.vcaps[i].body[2] = lens[i];
+		desc.vcaps[i].body[3] = i + 1;
+	}
+	/* The last one's bytes 4..19 are writable, as virtio's PCI_CFG. */
+	memset(desc.vcaps[4].wmask + 4, 0xff, 16);
+	cfg = snap_test_cfg(test, &desc);
+
+	for (i = 0; i < ARRAY_SIZE(lens); i++) {
+		off = snap_cfg_vcap_offset(cfg, i);
+		KUNIT_ASSERT_NE(test, off, 0U);
+		KUNIT_EXPECT_EQ(test, off % 4, 0U);
+		KUNIT_EXPECT_GT(test, off, prev);
+		KUNIT_EXPECT_LE(test, off + lens[i], (unsigned int)PCI_CFG_SPACE_SIZE);
+		KUNIT_EXPECT_EQ(test, rd(test, cfg, off, 1), (u32)PCI_CAP_ID_VNDR);
+		KUNIT_EXPECT_EQ(test, rd(test, cfg, off + 2, 2), (u32)(lens[i] | (i + 1) << 8));
+		if (prev)
+			KUNIT_EXPECT_EQ(test, rd(test, cfg, prev + 1, 1), off);
+		prev = off;
+	}
+	KUNIT_EXPECT_EQ(test, rd(test, cfg, prev + 1, 1), 0U);
+	KUNIT_EXPECT_EQ(test, snap_cfg_vcap_offset(cfg, ARRAY_SIZE(lens)), 0U);
+
+	/* Read-only bytes and the chain stay; writable ones take the value. */
+	off = snap_cfg_vcap_offset(cfg, 0);
+	snap_cfg_write(cfg, off, 4, 0x12345678);
+	KUNIT_EXPECT_EQ(test, rd(test, cfg, off, 4),
+			(u32)(PCI_CAP_ID_VNDR | snap_cfg_vcap_offset(cfg, 1) << 8 |
+			      16 << 16 | 1 << 24));
+	off = snap_cfg_vcap_offset(cfg, 4);
+	snap_cfg_write(cfg, off + 8, 4, 0xcafef00d);
+	KUNIT_EXPECT_EQ(test, rd(test, cfg, off + 8, 4), 0xcafef00dU);
+
+	/* One byte more than fits is refused. */
+	desc.vcaps[5].len = 4;
+	KUNIT_EXPECT_EQ(test, snap_cfg_init(cfg, &desc), -EINVAL);
+	desc.vcaps[5].len = 0;
+	desc.vcaps[0].len = 18;
+	KUNIT_EXPECT_EQ(test, snap_cfg_init(cfg, &desc), -EINVAL);
+}
+
 static const u16 snap_test_num_msix[] = { 1, 8, 63, 2048 };
 
 static void snap_test_num_msix_desc(const u16 *num, char *desc)
@@ -940,6 +990,7 @@ static struct kunit_case snap_cfgspace_cases[] = {
 	KUNIT_CASE(snap_cfgspace_bar0_address),
 	KUNIT_CASE(snap_cfgspace_absent_bars),
 	KUNIT_CASE(snap_cfgspace_cap_chain),
+	KUNIT_CASE(snap_cfgspace_vendor_caps),
 	KUNIT_CASE_PARAM(snap_cfgspace_msix_cap, snap_cfgspace_msix_gen_params),
 	KUNIT_CASE(snap_cfgspace_msix_enable),
 	KUNIT_CASE(snap_cfgspace_pm),
