@@ -17,6 +17,7 @@
 #include <kunit/visibility.h>
 
 #include "datapath.h"
+#include "provider.h"
 #include "rules.h"
 #include "snap.h"
 
@@ -271,6 +272,12 @@ EXPORT_SYMBOL_IF_KUNIT(snap_bdev_destroy);
 
 static void snap_ns_sync_ready(struct snap_ns *ns);
 
+/* What the host reads of @func's device (virtio-blk config) may change. */
+static void snap_func_config_changed(struct snap_func *func)
+{
+	snap_provider->config_changed(func);
+}
+
 int snap_bdev_set_status(struct snap_bdev *bdev, const u8 *ready,
 			 const char *error, const u64 *num_blocks,
 			 struct netlink_ext_ack *extack)
@@ -294,6 +301,8 @@ int snap_bdev_set_status(struct snap_bdev *bdev, const u8 *ready,
 	snap_notify_bdev(SNAP_CMD_BDEV_SET, bdev);
 	if (bdev->ns)
 		snap_ns_sync_ready(bdev->ns);
+	if (num_blocks && bdev->vblk)
+		snap_func_config_changed(bdev->vblk->func);
 	return 0;
 }
 
@@ -998,6 +1007,7 @@ int snap_ctrl_create(const struct snap_ctrl_cfg *cfg, struct snap_ctrl **out,
 		snap_ctrl_init_vblk(ctrl, cfg, bdev);
 	list_add_tail(&ctrl->node, &snap_emu.ctrls);
 	snap_dp_gate_changed(func);
+	snap_func_config_changed(func);
 
 	snap_changed();
 	snap_notify_ctrl(cfg->type == SNAP_FUNC_NVME ? SNAP_CMD_NVME_CTRL_NEW :
@@ -1017,6 +1027,8 @@ static void snap_vblk_unlink_bdev(struct snap_ctrl *ctrl)
 	snap_notify_ctrl(SNAP_CMD_VBLK_CTRL_SET, ctrl);
 	snap_notify_bdev(SNAP_CMD_BDEV_SET, bdev);
 	snap_bdev_put(bdev);
+	if (!ctrl->dead && ctrl->func->ctrl == ctrl)
+		snap_func_config_changed(ctrl->func);
 }
 
 /*
@@ -1045,6 +1057,7 @@ void snap_ctrl_destroy(struct snap_ctrl *ctrl)
 	list_del(&ctrl->node);
 	ctrl->func->ctrl = NULL;
 	snap_dp_gate_changed(ctrl->func);
+	snap_func_config_changed(ctrl->func);
 	snap_changed();
 	snap_notify_ctrl(ctrl->type == SNAP_FUNC_NVME ? SNAP_CMD_NVME_CTRL_DEL :
 			 SNAP_CMD_VBLK_CTRL_DEL, ctrl);
@@ -1084,6 +1097,7 @@ int snap_ctrl_set_state(struct snap_ctrl *ctrl, u8 state,
 	}
 	WRITE_ONCE(ctrl->state, state);
 	snap_dp_gate_changed(ctrl->func);
+	snap_func_config_changed(ctrl->func);
 	snap_changed();
 	snap_notify_ctrl(snap_ctrl_set_cmd(ctrl), ctrl);
 	return 0;
@@ -1162,6 +1176,7 @@ int snap_vblk_ctrl_modify(struct snap_ctrl *ctrl, const u32 *num_queues,
 	WRITE_ONCE(ctrl->num_queues, queues);
 	snap_changed();
 	snap_notify_ctrl(SNAP_CMD_VBLK_CTRL_SET, ctrl);
+	snap_func_config_changed(func);
 	return 0;
 }
 
@@ -1187,6 +1202,7 @@ int snap_vblk_ctrl_attach_bdev(struct snap_ctrl *ctrl, const char *name,
 	snap_changed();
 	snap_notify_ctrl(SNAP_CMD_VBLK_CTRL_SET, ctrl);
 	snap_notify_bdev(SNAP_CMD_BDEV_SET, bdev);
+	snap_func_config_changed(ctrl->func);
 	return 0;
 }
 

@@ -39,6 +39,10 @@ static void snap_none_queues_changed(struct snap_func *func)
 {
 }
 
+static void snap_none_config_changed(struct snap_func *func)
+{
+}
+
 static const struct snap_provider_ops snap_none_provider = {
 	.name = "none",
 	.start = snap_none_start,
@@ -47,6 +51,7 @@ static const struct snap_provider_ops snap_none_provider = {
 	.raise_irq = snap_none_raise_irq,
 	.publish_csts = snap_none_publish_csts,
 	.queues_changed = snap_none_queues_changed,
+	.config_changed = snap_none_config_changed,
 };
 
 #ifdef SNAP_HAVE_SIM

@@ -28,6 +28,10 @@ struct snap_func;
  *	context, possibly with the data-path lock held: no sleeping. A queue
  *	that is gone has its doorbells zeroed, so one created again with the
  *	same id starts from 0
+ * @config_changed: what the host reads of @func's device configuration
+ *	may have changed (its controller was created, destroyed, modified,
+ *	suspended or resumed, or its bdev attached, detached or resized).
+ *	Process context, under snap_lock; may sleep
  *
  * The provider calls back into the data path (datapath.h) only from
  * process context. A BlueField provider would implement the same table
@@ -42,6 +46,7 @@ struct snap_provider_ops {
 	int (*raise_irq)(struct snap_func *func, u16 vector);
 	void (*publish_csts)(struct snap_func *func, u32 csts);
 	void (*queues_changed)(struct snap_func *func);
+	void (*config_changed)(struct snap_func *func);
 };
 
 extern const struct snap_provider_ops *snap_provider;

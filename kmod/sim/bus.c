@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The sim provider: emulated functions on a virtual PCI root bus of this
- * same kernel, so the stock nvme driver is the host. Config space is
- * served by cfgspace.c; BAR memory is RAM the host's MMIO writes land in,
- * taken from QEMU's ivshmem-plain device. Writes to RAM cannot trap, so
- * poll.c polls the registers and doorbells; what must be valid the moment
- * the host turns memory decode on (CAP, VS, CSTS) is written from the
- * config write path here.
+ * same kernel, so the stock nvme and virtio drivers are the host. Config
+ * space is served by cfgspace.c; BAR memory is RAM the host's MMIO writes
+ * land in, taken from QEMU's ivshmem-plain device. What BAR0 holds below
+ * the MSI-X table is the device model's (nvme.c, virtio.c): polled RAM
+ * (poll.c) or registers whose accesses trap (trap.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": sim: " fmt
 
@@ -16,7 +15,6 @@
 #include <linux/slab.h>
 
 #include "../datapath.h"
-#include "../nvme_regs.h"
 #include "../snap.h"
 #include "cfgspace.h"
 #include "sim.h"
@@ -26,11 +24,6 @@
 #define SNAP_IVSHMEM_VENDOR	0x1af4
 #define SNAP_IVSHMEM_DEVICE	0x1110
 #define SNAP_IVSHMEM_RAM_BAR	2
-
-/* What the host sees, as on BlueField (SNAP-4 docs). */
-#define SNAP_NVME_VENDOR	0x15b3
-#define SNAP_NVME_DEVICE	0x6001
-#define SNAP_NVME_CLASS		0x010802
 
 /*
  * Where BAR memory comes from when there is no ivshmem-plain device: a
@@ -85,40 +78,34 @@ void __iomem *snap_sim_bar0(struct snap_sim_fn *fn)
 	return snap_sim_window_ptr(fn->sim, fn->regs_addr, fn->cfg.bar0_size);
 }
 
-/* Doorbells of every possible queue: SQ tail and CQ head, 4 bytes each. */
-#define SNAP_SIM_DB_BYTES	(SNAP_NVME_MAX_QUEUES * 8)
+static void snap_sim_msix_reset(struct snap_sim_fn *fn, void __iomem *bar)
+{
+	snap_msix_reset_table((void __force *)bar + fn->model->msix_table,
+			      (void __force *)bar + fn->model->msix_pba,
+			      fn->num_msix);
+}
 
 /*
  * FLR, or Bus Master Enable cleared: the host has let go of its queue
- * memory, so the controller resets. The registers go back to 0 at once,
- * before the host can write new ones; the data path resets in a work
- * item, and until it has, the function does no DMA and is not polled.
+ * memory, so the device resets. The registers go back to their reset
+ * values at once, before the host can write new ones; the data path
+ * resets in a work item, and until it has, the function does no DMA and
+ * is not polled.
  */
 static void snap_sim_regs_reset(struct snap_sim_fn *fn)
 {
-	void __iomem *bar = snap_sim_bar0(fn);
-
-	if (bar) {
-		writel(0, bar + SNAP_NVME_REG_CC);
-		writel(0, bar + SNAP_NVME_REG_CSTS);
-		writel(0, bar + SNAP_NVME_REG_AQA);
-		lo_hi_writeq(0, bar + SNAP_NVME_REG_ASQ);
-		lo_hi_writeq(0, bar + SNAP_NVME_REG_ACQ);
-		memset_io(bar + SNAP_NVME_REG_DBS, 0, SNAP_SIM_DB_BYTES);
-	}
-	fn->csts = 0;
+	fn->model->regs_reset(fn, snap_sim_bar0(fn));
 	fn->reset_pending = true;
 	fn->reset_gen++;
 	queue_work(system_wq, &fn->reset_work);
 }
 
 /*
- * Memory decode turned on. The host driver reads CAP right after enabling
- * decode, long before a poller could run: publish CAP, VS and CSTS now.
- * BAR0 at a new address (the first enable, or the host moved it) holds
- * whatever RAM held, e.g. the registers of an earlier load: clear the
- * registers and doorbells and bring the MSI-X table to its reset state;
- * a function that moved is reset as well.
+ * Memory decode turned on. BAR0 at a new address (the first enable, or
+ * the host moved it) holds whatever RAM held, e.g. the registers of an
+ * earlier load: clear the model's registers and bring the MSI-X table to
+ * its reset state; a function that moved is reset as well. Then the
+ * model publishes what the host reads first.
  */
 static void snap_sim_regs_decode_on(struct snap_sim_fn *fn)
 {
@@ -132,17 +119,12 @@ static void snap_sim_regs_decode_on(struct snap_sim_fn *fn)
 	if (addr != fn->regs_addr) {
 		moved = fn->regs_addr;
 		fn->regs_addr = addr;
-		memset_io(bar, 0, SNAP_NVME_MSIX_TABLE);
-		snap_msix_reset_table((void __force *)bar + SNAP_NVME_MSIX_TABLE,
-				      (void __force *)bar + SNAP_NVME_MSIX_PBA,
-				      fn->num_msix);
+		memset_io(bar, 0, fn->model->msix_table);
+		snap_sim_msix_reset(fn, bar);
 		if (moved)
 			snap_sim_regs_reset(fn);
 	}
-	/* CAP is one 64-bit register; the host may read it with readq. */
-	writeq(fn->cap, bar + SNAP_NVME_REG_CAP);
-	writel(snap_nvme_vs(), bar + SNAP_NVME_REG_VS);
-	writel(fn->csts, bar + SNAP_NVME_REG_CSTS);
+	fn->model->decode_on(fn, bar);
 }
 
 /*
@@ -193,7 +175,11 @@ static int snap_sim_read(struct pci_bus *bus, unsigned int devfn, int where,
 		return PCIBIOS_DEVICE_NOT_FOUND;
 	}
 	raw_spin_lock_irqsave(&snap_sim->cfg_lock, flags);
-	ret = snap_cfg_read(&fn->cfg, where, size, val);
+	if (fn->model->cfg_access &&
+	    fn->model->cfg_access(fn, where, size, false, val))
+		ret = PCIBIOS_SUCCESSFUL;
+	else
+		ret = snap_cfg_read(&fn->cfg, where, size, val);
 	raw_spin_unlock_irqrestore(&snap_sim->cfg_lock, flags);
 	return ret;
 }
@@ -210,15 +196,18 @@ static int snap_sim_write(struct pci_bus *bus, unsigned int devfn, int where,
 	if (!fn)
 		return PCIBIOS_DEVICE_NOT_FOUND;
 	raw_spin_lock_irqsave(&snap_sim->cfg_lock, flags);
+	if (fn->model->cfg_access &&
+	    fn->model->cfg_access(fn, where, size, true, &val)) {
+		raw_spin_unlock_irqrestore(&snap_sim->cfg_lock, flags);
+		return PCIBIOS_SUCCESSFUL;
+	}
 	msix = snap_cfg_msix_enabled(&fn->cfg);
 	ret = snap_cfg_write(&fn->cfg, where, size, val);
 	kick = snap_cfg_flr_requested(&fn->cfg);
 	if (kick) {
 		bar = snap_sim_bar0(fn);
 		if (bar)
-			snap_msix_reset_table((void __force *)bar + SNAP_NVME_MSIX_TABLE,
-					      (void __force *)bar + SNAP_NVME_MSIX_PBA,
-					      fn->num_msix);
+			snap_sim_msix_reset(fn, bar);
 		snap_sim_regs_reset(fn);
 		snap_cfg_reset(&fn->cfg);
 	}
@@ -227,6 +216,62 @@ static int snap_sim_write(struct pci_bus *bus, unsigned int devfn, int where,
 	if (kick)
 		snap_sim_poll_kick(snap_sim);
 	return ret;
+}
+
+/*
+ * A host access to the BAR window that trap.c caught: the function whose
+ * BAR0 holds @addr emulates it if the model's registers trap there.
+ * Memory decode off: the function does not answer (reads all ones).
+ */
+static bool snap_sim_trap(phys_addr_t addr, unsigned int size, bool write,
+			  u32 *val)
+{
+	struct snap_sim *sim = READ_ONCE(snap_sim);
+	struct snap_sim_fn *fn;
+	unsigned long flags;
+	bool handled = false;
+	unsigned int i;
+	u64 off;
+
+	if (!sim)
+		return false;
+	raw_spin_lock_irqsave(&sim->cfg_lock, flags);
+	for (i = 0; i < sim->nr_fns && !handled; i++) {
+		fn = &sim->fns[i];
+		if (!fn->model->trap || !snap_sim_bar0(fn) || addr < fn->regs_addr)
+			continue;
+		off = addr - fn->regs_addr;
+		if (off >= fn->model->msix_table)
+			continue;
+		handled = true;
+		if (!fn->mem || off % size) {
+			if (!write)
+				*val = ~0U;
+			continue;
+		}
+		fn->model->trap(fn, off, size, write, val);
+	}
+	raw_spin_unlock_irqrestore(&sim->cfg_lock, flags);
+	return handled;
+}
+
+static bool snap_sim_needs_trap(struct snap_sim *sim)
+{
+	unsigned int i;
+
+	for (i = 0; i < sim->nr_fns; i++)
+		if (sim->fns[i].model->trap)
+			return true;
+	return false;
+}
+
+/* The provider's config_changed op, under snap_lock. */
+static void snap_sim_config_changed(struct snap_func *func)
+{
+	struct snap_sim_fn *fn = snap_sim_fn_of(func);
+
+	if (fn && fn->model->config_changed)
+		fn->model->config_changed(fn);
 }
 
 static struct pci_ops snap_sim_ops = {
@@ -310,43 +355,59 @@ static void snap_sim_release_window(struct snap_sim *sim)
 		pci_dev_put(sim->ivshmem);
 }
 
-static int snap_sim_init_nvme_fn(struct snap_sim *sim, struct snap_sim_fn *fn,
-				 struct snap_func *func, unsigned int slot)
+static const struct snap_sim_model *snap_sim_model_of(struct snap_func *func)
 {
+	if (func->kind != SNAP_FUNC_STATIC_PF)
+		return NULL;
+	switch (func->type) {
+	case SNAP_FUNC_NVME:
+		return &snap_sim_nvme_model;
+	case SNAP_FUNC_VIRTIO_BLK:
+		return &snap_sim_virtio_blk_model;
+	default:
+		return NULL;
+	}
+}
+
+static int snap_sim_init_fn(struct snap_sim *sim, struct snap_sim_fn *fn,
+			    struct snap_func *func, unsigned int slot)
+{
+	const struct snap_sim_model *model = snap_sim_model_of(func);
 	struct snap_cfg_desc desc = {
-		.vendor = SNAP_NVME_VENDOR,
-		.device = SNAP_NVME_DEVICE,
-		.subsys_vendor = SNAP_NVME_VENDOR,
-		.subsys_device = SNAP_NVME_DEVICE,
-		.class_code = SNAP_NVME_CLASS,
-		.bar0_size = SNAP_NVME_BAR0_SIZE,
 		.num_msix = func->num_msix,
-		.msix_table_offset = SNAP_NVME_MSIX_TABLE,
-		.msix_pba_offset = SNAP_NVME_MSIX_PBA,
-		.product = "snap emulated NVMe controller",
+		.msix_table_offset = model->msix_table,
+		.msix_pba_offset = model->msix_pba,
 		.vuid = func->vuid,
 	};
-
 	int ret;
 
 	fn->sim = sim;
 	fn->func = func;
+	fn->model = model;
 	fn->devfn = PCI_DEVFN(slot, 0);
 	fn->num_msix = func->num_msix;
+	model->describe(fn, &desc);
 	ret = snap_cfg_init(&fn->cfg, &desc);
 	if (ret)
 		return ret;
-	/* The config write path is atomic: compute these here, once. */
-	fn->cap = snap_dp_cap(func);
-	fn->csts = snap_dp_csts(func);
 	mutex_init(&fn->poll_lock);
 	INIT_WORK(&fn->reset_work, snap_sim_reset_work);
-	ret = snap_sim_irq_init(fn);
+	ret = model->init ? model->init(fn) : 0;
 	if (ret)
 		return ret;
+	ret = snap_sim_irq_init(fn);
+	if (ret)
+		goto err_model_exit;
 	ret = xa_insert(&sim->by_id, func->id, fn, GFP_KERNEL);
 	if (ret)
-		snap_sim_irq_exit(fn);
+		goto err_irq_exit;
+	return 0;
+
+err_irq_exit:
+	snap_sim_irq_exit(fn);
+err_model_exit:
+	if (model->exit)
+		model->exit(fn);
 	return ret;
 }
 
@@ -354,16 +415,18 @@ static void snap_sim_exit_fn(struct snap_sim *sim, struct snap_sim_fn *fn)
 {
 	xa_erase(&sim->by_id, fn->func->id);
 	snap_sim_irq_exit(fn);
+	if (fn->model->exit)
+		fn->model->exit(fn);
 }
 
-/* Static NVMe PFs get a slot each on bus 0 of the new domain. */
+/* Static PFs of every model get a slot each on bus 0 of the new domain. */
 static unsigned int snap_sim_count_fns(void)
 {
 	struct snap_func *func;
 	unsigned int n = 0;
 
 	list_for_each_entry(func, &snap_emu.funcs, node)
-		if (func->type == SNAP_FUNC_NVME && func->kind == SNAP_FUNC_STATIC_PF)
+		if (snap_sim_model_of(func))
 			n++;
 	return n;
 }
@@ -375,9 +438,9 @@ static int snap_sim_init_fns(struct snap_sim *sim)
 	int ret;
 
 	list_for_each_entry(func, &snap_emu.funcs, node) {
-		if (func->type != SNAP_FUNC_NVME || func->kind != SNAP_FUNC_STATIC_PF)
+		if (!snap_sim_model_of(func))
 			continue;
-		ret = snap_sim_init_nvme_fn(sim, &sim->fns[slot], func, slot);
+		ret = snap_sim_init_fn(sim, &sim->fns[slot], func, slot);
 		if (ret)
 			goto err_exit_fns;
 		slot++;
@@ -480,13 +543,23 @@ static int snap_sim_start(void)
 	ret = snap_sim_poll_start(sim);
 	if (ret)
 		goto err_unmap;
+	sim->trapping = snap_sim_needs_trap(sim);
+	if (sim->trapping) {
+		ret = snap_sim_trap_start(sim->window.start, sim->window.end,
+					  snap_sim_trap);
+		if (ret)
+			goto err_poll_stop;
+	}
 	ret = snap_sim_add_bus(sim);
 	if (ret)
-		goto err_poll_stop;
+		goto err_trap_stop;
 	pr_info("%u function(s) on PCI domain %04x, BAR window %pR\n", nr,
 		sim->sysdata.domain, &sim->window);
 	return 0;
 
+err_trap_stop:
+	if (sim->trapping)
+		snap_sim_trap_stop();
 err_poll_stop:
 	snap_sim_poll_stop(sim);
 err_unmap:
@@ -520,6 +593,8 @@ static void snap_sim_stop(void)
 	pci_unlock_rescan_remove();
 	for (i = 0; i < sim->nr_fns; i++)
 		flush_work(&sim->fns[i].reset_work);
+	if (sim->trapping)
+		snap_sim_trap_stop();
 	snap_sim_poll_stop(sim);
 	snap_sim_exit_fns(sim);
 	snap_sim = NULL;
@@ -536,4 +611,5 @@ const struct snap_provider_ops snap_sim_provider = {
 	.raise_irq = snap_sim_raise_irq,
 	.publish_csts = snap_sim_publish_csts,
 	.queues_changed = snap_sim_queues_changed,
+	.config_changed = snap_sim_config_changed,
 };

@@ -108,8 +108,8 @@ int snap_sim_raise_irq(struct snap_func *func, u16 vector)
 	bar = fn->mem && !fn->reset_pending ? snap_sim_bar0(fn) : NULL;
 	if (bar)
 		action = snap_msix_raise(&fn->cfg,
-					 (void __force *)bar + SNAP_NVME_MSIX_TABLE,
-					 (void __force *)bar + SNAP_NVME_MSIX_PBA,
+					 (void __force *)bar + fn->model->msix_table,
+					 (void __force *)bar + fn->model->msix_pba,
 					 vector, &msg);
 	if (action == SNAP_MSIX_PENDING)
 		fn->irq_pending = true;
@@ -153,14 +153,14 @@ bool snap_sim_irq_poll(struct snap_sim_fn *fn)
 	bar = fn->mem && fn->irq_pending && !fn->reset_pending ?
 	      snap_sim_bar0(fn) : NULL;
 	for (w = 0; bar && w < words; w++) {
-		pending = lo_hi_readq(bar + SNAP_NVME_MSIX_PBA + w * 8);
+		pending = lo_hi_readq(bar + fn->model->msix_pba + w * 8);
 		for (; pending; pending &= pending - 1) {
 			vec = w * 64 + __ffs64(pending);
 			if (vec >= fn->num_msix)
 				break;
 			if (snap_msix_deliver_pending(&fn->cfg,
-						      (void __force *)bar + SNAP_NVME_MSIX_TABLE,
-						      (void __force *)bar + SNAP_NVME_MSIX_PBA,
+						      (void __force *)bar + fn->model->msix_table,
+						      (void __force *)bar + fn->model->msix_pba,
 						      vec, &msg))
 				__set_bit(vec, fn->irq_due);
 			else

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The sim provider's poller. Host writes to BAR0 land in RAM and cannot
- * trap, so one kthread per sim bus reads, for every function that decodes
- * memory and may master the bus, CC and the doorbells of the queues that
- * exist, and reports changes to the data path. It also sends MSI-X
- * messages left pending while their vector was masked.
+ * The sim provider's poller. Host writes to BAR0 land in RAM, so one
+ * kthread per sim bus passes over every function that decodes memory and
+ * may master the bus: its device model reports what changed in registers
+ * it polls (NVMe: CC and the doorbells of the queues that exist; virtio's
+ * registers trap instead, see trap.c), and the poller sends MSI-X messages
+ * left pending while their vector was masked.
  *
  * Adaptive back-off, as nvmet's pci-epf does: a few passes without
  * sleeping after any change, then sleeps that double up to a ceiling,
@@ -20,7 +21,6 @@
 #include <linux/sched.h>
 
 #include "../datapath.h"
-#include "../nvme_regs.h"
 #include "../snap.h"
 #include "simdev.h"
 
@@ -50,8 +50,6 @@
 #define SNAP_SIM_POLL_DEEP_US	131072
 /* Interrupts wake the poller only out of sleeps longer than this. */
 #define SNAP_SIM_POLL_WAKE_US	256
-
-static_assert(SNAP_NVME_MAX_QUEUES <= 64, "queue maps are u64 bitmaps");
 
 /**
  * snap_sim_poll_kick() - make the poller pass now and poll fast again
@@ -83,64 +81,6 @@ void snap_sim_poll_wake(struct snap_sim *sim)
 		snap_sim_poll_kick(sim);
 }
 
-/* Forgets what was reported: after a reset, everything starts from 0. */
-static void snap_sim_poll_resync(struct snap_sim_fn *fn, u64 sq_fresh,
-				 u64 cq_fresh)
-{
-	unsigned int q;
-
-	for (; sq_fresh; sq_fresh &= sq_fresh - 1) {
-		q = __ffs64(sq_fresh);
-		fn->sq_db[q] = 0;
-	}
-	for (; cq_fresh; cq_fresh &= cq_fresh - 1) {
-		q = __ffs64(cq_fresh);
-		fn->cq_db[q] = 0;
-	}
-}
-
-static bool snap_sim_poll_doorbells(struct snap_sim_fn *fn,
-				    void __iomem *bar, u64 map, bool cq)
-{
-	u32 *seen = cq ? fn->cq_db : fn->sq_db;
-	bool changed = false;
-	unsigned int q;
-	u32 val;
-
-	for (; map; map &= map - 1) {
-		q = __ffs64(map);
-		val = readl(bar + (cq ? SNAP_NVME_CQ_DB(q) : SNAP_NVME_SQ_DB(q)));
-		if (val == seen[q])
-			continue;
-		seen[q] = val;
-		snap_dp_doorbell(fn->func, q, cq, val);
-		changed = true;
-	}
-	return changed;
-}
-
-/*
- * The queues to watch, taken after any CC change was reported: the data
- * path may have dropped queues (and zeroed their doorbells) meanwhile.
- */
-static void snap_sim_poll_queues(struct snap_sim_fn *fn, u64 *sq_map,
-				 u64 *cq_map)
-{
-	struct snap_sim *sim = fn->sim;
-	u64 sq_fresh, cq_fresh;
-	unsigned long flags;
-
-	raw_spin_lock_irqsave(&sim->cfg_lock, flags);
-	*sq_map = fn->sq_map;
-	*cq_map = fn->cq_map;
-	sq_fresh = fn->sq_fresh;
-	cq_fresh = fn->cq_fresh;
-	fn->sq_fresh = 0;
-	fn->cq_fresh = 0;
-	raw_spin_unlock_irqrestore(&sim->cfg_lock, flags);
-	snap_sim_poll_resync(fn, sq_fresh, cq_fresh);
-}
-
 /*
  * One pass over @fn. Returns whether anything changed; sets *@live when
  * the function decodes memory and may master the bus, i.e. when the host
@@ -150,11 +90,11 @@ static void snap_sim_poll_queues(struct snap_sim_fn *fn, u64 *sq_map,
 static bool snap_sim_poll_fn(struct snap_sim_fn *fn, bool *live)
 {
 	struct snap_sim *sim = fn->sim;
-	u64 sq_map, cq_map, asq, acq;
 	void __iomem *bar = NULL;
 	bool changed = false;
 	unsigned long flags;
-	u32 gen, cc, aqa;
+	bool resync = false;
+	u32 gen;
 
 	mutex_lock(&fn->poll_lock);
 	raw_spin_lock_irqsave(&sim->cfg_lock, flags);
@@ -165,28 +105,14 @@ static bool snap_sim_poll_fn(struct snap_sim_fn *fn, bool *live)
 
 	if (gen != fn->seen_reset_gen) {
 		fn->seen_reset_gen = gen;
-		fn->cc = 0;
-		snap_sim_poll_resync(fn, ~0ULL, ~0ULL);
+		resync = true;
 	}
-	if (!bar)
-		goto out_unlock;
-	*live = true;
-
-	cc = readl(bar + SNAP_NVME_REG_CC);
-	if (cc != fn->cc) {
-		/* The host sets up the admin queue before it sets CC.EN. */
-		aqa = readl(bar + SNAP_NVME_REG_AQA);
-		asq = lo_hi_readq(bar + SNAP_NVME_REG_ASQ);
-		acq = lo_hi_readq(bar + SNAP_NVME_REG_ACQ);
-		fn->cc = cc;
-		snap_dp_cc_write(fn->func, cc, aqa, asq, acq);
-		changed = true;
+	if (fn->model->poll)
+		changed = fn->model->poll(fn, bar, resync);
+	if (bar) {
+		*live = true;
+		changed |= snap_sim_irq_poll(fn);
 	}
-	snap_sim_poll_queues(fn, &sq_map, &cq_map);
-	changed |= snap_sim_poll_doorbells(fn, bar, sq_map, false);
-	changed |= snap_sim_poll_doorbells(fn, bar, cq_map, true);
-	changed |= snap_sim_irq_poll(fn);
-out_unlock:
 	mutex_unlock(&fn->poll_lock);
 	return changed;
 }
@@ -319,70 +245,5 @@ void snap_sim_reset_work(struct work_struct *work)
 		fn->reset_pending = false;
 	raw_spin_unlock_irqrestore(&sim->cfg_lock, flags);
 	mutex_unlock(&fn->poll_lock);
-	snap_sim_poll_kick(sim);
-}
-
-/**
- * snap_sim_publish_csts() - the provider's publish_csts op
- * @func: the function
- * @csts: what the host is to read from CSTS
- *
- * Cached for the next decode enable, and written to BAR0 now if the host
- * can see it.
- */
-void snap_sim_publish_csts(struct snap_func *func, u32 csts)
-{
-	struct snap_sim_fn *fn = snap_sim_fn_of(func);
-	struct snap_sim *sim;
-	void __iomem *bar;
-	unsigned long flags;
-
-	if (!fn)
-		return;
-	sim = fn->sim;
-	raw_spin_lock_irqsave(&sim->cfg_lock, flags);
-	fn->csts = csts;
-	bar = fn->mem ? snap_sim_bar0(fn) : NULL;
-	if (bar)
-		writel(csts, bar + SNAP_NVME_REG_CSTS);
-	raw_spin_unlock_irqrestore(&sim->cfg_lock, flags);
-}
-
-/**
- * snap_sim_queues_changed() - the provider's queues_changed op
- * @func: the function
- *
- * Queues that are gone have their doorbells zeroed now, so that a queue
- * created again with the same id starts from 0 as the host expects, even
- * if the poller never saw it gone. New and gone queues are watched from
- * 0 again.
- */
-void snap_sim_queues_changed(struct snap_func *func)
-{
-	struct snap_sim_fn *fn = snap_sim_fn_of(func);
-	u64 sq, cq, gone_sq, gone_cq;
-	struct snap_sim *sim;
-	void __iomem *bar;
-	unsigned long flags;
-
-	if (!fn)
-		return;
-	sim = fn->sim;
-	snap_dp_queue_map(func, &sq, &cq);
-	raw_spin_lock_irqsave(&sim->cfg_lock, flags);
-	gone_sq = fn->sq_map & ~sq;
-	gone_cq = fn->cq_map & ~cq;
-	bar = snap_sim_bar0(fn);
-	if (bar) {
-		for (; gone_sq; gone_sq &= gone_sq - 1)
-			writel(0, bar + SNAP_NVME_SQ_DB(__ffs64(gone_sq)));
-		for (; gone_cq; gone_cq &= gone_cq - 1)
-			writel(0, bar + SNAP_NVME_CQ_DB(__ffs64(gone_cq)));
-	}
-	fn->sq_fresh |= fn->sq_map ^ sq;
-	fn->cq_fresh |= fn->cq_map ^ cq;
-	fn->sq_map = sq;
-	fn->cq_map = cq;
-	raw_spin_unlock_irqrestore(&sim->cfg_lock, flags);
 	snap_sim_poll_kick(sim);
 }

@@ -18,16 +18,79 @@
 #include "../provider.h"
 #include "cfgspace.h"
 
-/*
- * BAR0: registers (4 KiB), doorbells for up to 64 queue pairs with
- * stride 4 bytes (4 KiB is plenty), then the MSI-X table (64 vectors of
- * 16 bytes) and its PBA: 16 KiB holds it all.
- */
-#define SNAP_NVME_BAR0_SIZE	SZ_16K
-#define SNAP_NVME_MSIX_TABLE	0x2000
-#define SNAP_NVME_MSIX_PBA	0x3000
-
 struct snap_sim;
+struct snap_sim_fn;
+struct snap_sim_virtio;
+
+/**
+ * struct snap_sim_model - what one device model adds to a sim function
+ * @type: the functions it serves
+ * @msix_table: offset of the MSI-X table in BAR0
+ * @msix_pba: offset of the MSI-X PBA in BAR0; the registers below
+ *	@msix_table are the model's, zeroed when BAR0 moves
+ * @describe: fill in identity, BAR0 size and vendor capabilities
+ * @init: set up the model's state of @fn (process context), or NULL
+ * @exit: undo @init, or NULL
+ * @decode_on: memory decode turned on: make BAR0 hold what the host must
+ *	read at once. Under cfg_lock
+ * @regs_reset: FLR or Bus Master Enable cleared: registers to reset
+ *	values; @bar may be NULL. Under cfg_lock
+ * @poll: the poller's pass over a live function (decoding, mastering,
+ *	no reset pending): report register and doorbell changes. Under
+ *	poll_lock, not cfg_lock; @resync: a reset happened since the last
+ *	pass, forget what was seen. Returns whether anything changed.
+ *	NULL for a model whose registers trap
+ * @trap: emulate a host access of @size bytes at @off of BAR0 (below
+ *	@msix_table). Under cfg_lock, in the accessing context. NULL for a
+ *	model whose registers are plain RAM
+ * @cfg_access: a config space access the model serves itself (virtio's
+ *	PCI_CFG window into BAR0): return true when it did. Under cfg_lock;
+ *	NULL for none
+ * @config_changed: the provider's config_changed op for this model, or
+ *	NULL. Under snap_lock
+ */
+struct snap_sim_model {
+	enum snap_func_type type;
+	u32 msix_table;
+	u32 msix_pba;
+	void (*describe)(struct snap_sim_fn *fn, struct snap_cfg_desc *desc);
+	int (*init)(struct snap_sim_fn *fn);
+	void (*exit)(struct snap_sim_fn *fn);
+	void (*decode_on)(struct snap_sim_fn *fn, void __iomem *bar);
+	void (*regs_reset)(struct snap_sim_fn *fn, void __iomem *bar);
+	bool (*poll)(struct snap_sim_fn *fn, void __iomem *bar, bool resync);
+	void (*trap)(struct snap_sim_fn *fn, u32 off, unsigned int size,
+		     bool write, u32 *val);
+	bool (*cfg_access)(struct snap_sim_fn *fn, unsigned int where, int size,
+			   bool write, u32 *val);
+	void (*config_changed)(struct snap_sim_fn *fn);
+};
+
+extern const struct snap_sim_model snap_sim_nvme_model;
+extern const struct snap_sim_model snap_sim_virtio_blk_model;
+
+/**
+ * struct snap_sim_nvme - NVMe's registers as the sim sees them
+ * @cap: CAP, computed at start, published whenever memory decode turns
+ *	on; under cfg_lock, as are the fields down to @cq_fresh
+ * @csts: the CSTS last published, written again when decode turns on
+ * @sq_map: submission queues that exist (bit = qid), from the data path
+ * @cq_map: completion queues that exist
+ * @sq_fresh: queues whose doorbell the poller must watch from 0 again
+ * @cq_fresh: likewise for completion queues
+ * @cc: the poller's: CC last reported to the data path
+ * @sq_db: the poller's: SQ tail doorbells last reported
+ * @cq_db: the poller's: CQ head doorbells last reported
+ */
+struct snap_sim_nvme {
+	u64 cap;
+	u32 csts;
+	u64 sq_map, cq_map;
+	u64 sq_fresh, cq_fresh;
+	u32 cc;
+	u32 sq_db[SNAP_NVME_MAX_QUEUES];
+	u32 cq_db[SNAP_NVME_MAX_QUEUES];
+};
 
 /**
  * struct snap_sim_fn - one emulated function on the sim bus
@@ -35,10 +98,9 @@ struct snap_sim;
  * @func: the registry's function
  * @devfn: its slot and function number
  * @num_msix: vectors in its MSI-X table
+ * @model: its device model
  * @cfg: config space; under @sim->cfg_lock, as is everything down to
- *	@cq_fresh
- * @cap: CAP, computed at start, published whenever memory decode turns on
- * @csts: the CSTS last published, written again when decode turns on
+ *	@irq_pending
  * @regs_addr: bus address of BAR0 where the registers were last set up;
  *	0 before the first decode enable. Registers are used only while
  *	BAR0 still holds this address
@@ -47,17 +109,12 @@ struct snap_sim;
  * @reset_pending: an FLR or Bus Master Enable 1->0 reset the registers and
  *	@reset_work has not yet reset the data path: no DMA, no polling
  * @reset_gen: incremented on each such reset
- * @sq_map: submission queues that exist (bit = qid), from the data path
- * @cq_map: completion queues that exist
- * @sq_fresh: queues whose doorbell the poller must watch from 0 again
- * @cq_fresh: likewise for completion queues
  * @irq_pending: some vector may have its PBA bit set
  * @poll_lock: serializes the poller's pass over the function with
  *	@reset_work, so no register change is reported after a reset
  * @seen_reset_gen: the poller's: @reset_gen it last resynchronized to
- * @cc: the poller's: CC last reported to the data path
- * @sq_db: the poller's: SQ tail doorbells last reported
- * @cq_db: the poller's: CQ head doorbells last reported
+ * @nvme: the NVMe model's state
+ * @virtio: the virtio model's state
  * @reset_work: calls snap_dp_func_reset() in process context
  * @pdev_lock: protects @pdev
  * @pdev: the host's pci_dev of this function (a reference), looked up
@@ -73,24 +130,22 @@ struct snap_sim_fn {
 	struct snap_func *func;
 	unsigned int devfn;
 	u16 num_msix;
+	const struct snap_sim_model *model;
 
 	struct snap_cfg cfg;
-	u64 cap;
-	u32 csts;
 	u64 regs_addr;
 	bool mem;
 	bool master;
 	bool reset_pending;
 	u32 reset_gen;
-	u64 sq_map, cq_map;
-	u64 sq_fresh, cq_fresh;
 	bool irq_pending;
 
 	struct mutex poll_lock;		/* poller pass vs reset */
 	u32 seen_reset_gen;
-	u32 cc;
-	u32 sq_db[SNAP_NVME_MAX_QUEUES];
-	u32 cq_db[SNAP_NVME_MAX_QUEUES];
+	union {
+		struct snap_sim_nvme nvme;
+		struct snap_sim_virtio *virtio;
+	};
 
 	struct work_struct reset_work;
 
@@ -120,6 +175,7 @@ struct snap_sim_fn {
  * @bus: the root bus
  * @by_id: function id -> struct snap_sim_fn
  * @poll_task: the poller
+ * @trapping: trap.c catches accesses to @window (some model needs it)
  * @poll_kick: set to make the poller pass at once and poll fast again
  * @poll_sleep_us: the poller's current sleep, for wakers to judge by
  * @nr_fns: entries in @fns
@@ -135,6 +191,7 @@ struct snap_sim {
 	struct pci_bus *bus;
 	struct xarray by_id;
 	struct task_struct *poll_task;
+	bool trapping;
 	atomic_t poll_kick;
 	unsigned int poll_sleep_us;
 	unsigned int nr_fns;
@@ -144,12 +201,21 @@ struct snap_sim {
 struct snap_sim_fn *snap_sim_fn_of(struct snap_func *func);
 void __iomem *snap_sim_bar0(struct snap_sim_fn *fn);
 
+/* trap.c */
+typedef bool (*snap_sim_trap_fn)(phys_addr_t addr, unsigned int size,
+				 bool write, u32 *val);
+int snap_sim_trap_start(phys_addr_t start, phys_addr_t end,
+			snap_sim_trap_fn handler);
+void snap_sim_trap_stop(void);
+
 /* poll.c */
 int snap_sim_poll_start(struct snap_sim *sim);
 void snap_sim_poll_stop(struct snap_sim *sim);
 void snap_sim_poll_kick(struct snap_sim *sim);
 void snap_sim_poll_wake(struct snap_sim *sim);
 void snap_sim_reset_work(struct work_struct *work);
+
+/* nvme.c */
 void snap_sim_publish_csts(struct snap_func *func, u32 csts);
 void snap_sim_queues_changed(struct snap_func *func);
 

@@ -641,7 +641,6 @@ static bool snap_sim_virtio_cfg_access(struct snap_sim_fn *fn,
 	return true;
 }
 
-
 /*
  * The controller's configuration changed (under snap_lock). A change of
  * the device configuration while the driver runs bumps config_generation
