@@ -32,9 +32,10 @@ SNAPADM_LIBS := $(NL_LIBS) -lkmod
 # The daemon: everything but its main() is also linked into the unit tests.
 SERVICE_SRCS := $(wildcard userspace/snap_service/*.c userspace/snap_service/*/*.c)
 SERVICE_LIB_SRCS := $(filter-out userspace/snap_service/snap_service.c,$(SERVICE_SRCS))
-# The NVMe engine with the in-process host and the RAM backends: what the
-# fuzz targets link (no io_uring, no /dev/snap).
+# The NVMe and virtio engines with the in-process host and the RAM backends:
+# what the fuzz targets link (no io_uring, no /dev/snap).
 ENGINE_SRCS := $(wildcard userspace/snap_service/nvme/*.c) \
+	$(wildcard userspace/snap_service/virtio/*.c) \
 	$(addprefix userspace/snap_service/,host_inproc.c bdev/bdev.c \
 	bdev/bdev_null.c bdev/bdev_malloc.c)
 TEST_SRCS := $(wildcard userspace/tests/test_*.c)
