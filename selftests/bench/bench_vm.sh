@@ -16,7 +16,7 @@
 # The host (scripts/bench-vm) decodes and tabulates them.
 # Knobs, from the kernel command line: snapbench.runtime= (s, default 10),
 # snapbench.ramp= (s, 2), snapbench.ioengine= (libaio), snapbench.paths=
-# (emu,nullblk,tcp,cp), snapbench.scale= (1000), snapbench.jobs= (all).
+# (emu,nullblk,tcp,cp,trap), snapbench.scale= (1000), snapbench.jobs= (all).
 . ./lib.sh
 
 barg() {
@@ -31,7 +31,7 @@ RAMP=${RAMP:-2}
 IOENGINE=$(barg ioengine)
 IOENGINE=${IOENGINE:-libaio}
 PATHS=$(barg paths | tr ',' ' ')
-PATHS=${PATHS:-emu nullblk tcp cp}
+PATHS=${PATHS:-emu nullblk tcp cp trap}
 SCALE=$(barg scale)
 SCALE=${SCALE:-1000}
 JOBSEL=$(barg jobs | tr ',' ' ')
@@ -305,6 +305,27 @@ bench_cp() {
 	snap_unload
 }
 
+# What the virtio register trap (kmod/sim/trap.c) costs an unrelated
+# ioread32+iowrite32 pair: snap_testhost times pairs on a vmalloc page at
+# load, without snap, then with a virtio-blk PF on the sim bus (trap on).
+trap_pair_ns() {
+	rmmod snap_testhost 2>/dev/null
+	dmesg -c >/dev/null
+	insmod $SNAP_TESTHOST_KO ioread_bench=200000 || fail "insmod snap_testhost.ko ioread_bench"
+	dmesg | sed -n 's/.*ioread_bench: .*: \([0-9]*\) ns per pair/\1/p' | tail -n 1
+	rmmod snap_testhost
+}
+
+bench_trap() {
+	off=$(trap_pair_ns)
+	snap_load internal_cpu_model=1 virtio_blk_emulation_enable=1 \
+		virtio_blk_emulation_num_pf=1
+	on=$(trap_pair_ns)
+	snap_unload
+	emit "BENCH-INFO trap_pair_ns_off $off"
+	emit "BENCH-INFO trap_pair_ns_on $on"
+}
+
 emit "BENCH-INFO kernel $(uname -r)"
 emit "BENCH-INFO cpus $(grep -c '^processor' /proc/cpuinfo)"
 emit "BENCH-INFO fio $(fio --version)"
@@ -324,6 +345,7 @@ for p in $PATHS; do
 		nullblk) bench_nullblk ;;
 		tcp) bench_tcp ;;
 		cp) bench_cp ;;
+		trap) bench_trap ;;
 		*) fail "unknown part $p" ;;
 		esac
 	) >/tmp/part.out 2>&1
