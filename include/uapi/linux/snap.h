@@ -17,7 +17,7 @@
  * module; minor grows with additions that old daemons may ignore.
  */
 #define SNAP_ABI_MAJOR		2
-#define SNAP_ABI_MINOR		0
+#define SNAP_ABI_MINOR		1
 
 /* ---- generic netlink family ---- */
 
@@ -270,12 +270,14 @@ struct snap_ioc_info {
 #define SNAP_POOL_CHUNK_SIZE	(2U << 20)	/* pool pages are 2 MiB */
 
 #define SNAP_NVME_MAX_QUEUES	64	/* queue ids 0 (admin) to 63 */
+#define SNAP_VIRTIO_MAX_QUEUES	64	/* virtqueues 0 to 63 */
 #define SNAP_INFLIGHT_MAX	1024	/* in-flight slots per function */
 
 #define SNAP_DMA_MAX_SEGS	1024	/* segments in one SNAP_IOC_DMA */
 #define SNAP_DMA_MAX_SEG_LEN	(2U << 20)
 #define SNAP_DMA_ALIGN		4	/* addresses, offsets, lengths */
 #define SNAP_CQE_MAX_BATCH	64	/* entries in one SNAP_IOC_POST_CQE */
+#define SNAP_USED_MAX_BATCH	64	/* entries in one SNAP_IOC_VQ_POST */
 #define SNAP_SQ_FETCH_MAX	64	/* commands in one SNAP_IOC_SQ_FETCH */
 #define SNAP_WAIT_MAX_EVENTS	256	/* events in one SNAP_IOC_WAIT */
 
@@ -321,17 +323,50 @@ struct snap_queue_state {
 	__u32 reserved[6];
 };
 
+/**
+ * struct snap_vq_state - one virtqueue of a virtio function
+ * @desc: host address of the descriptor area
+ * @driver: host address of the driver (available) area
+ * @device: host address of the device (used) area
+ * @size: entries; 0 when the queue is not enabled
+ * @vector: MSI-X vector, or 0xffff (VIRTIO_MSI_NO_VECTOR) for none
+ * @avail: the next available-ring index SNAP_IOC_SQ_FETCH takes (a free
+ *	running 16-bit counter, as the ring's own idx); written by the kernel
+ * @used: the next used-ring index SNAP_IOC_VQ_POST fills; written by the
+ *	kernel
+ * @inflight: chains fetched and not yet used (slots in use); written by
+ *	the kernel
+ * @reserved: 0
+ *
+ * The kernel fills in @desc, @driver, @device, @size and @vector when the
+ * driver sets DRIVER_OK, and clears the whole entry on device reset.
+ */
+struct snap_vq_state {
+	__u64 desc;
+	__u64 driver;
+	__u64 device;
+	__u16 size;
+	__u16 vector;
+	__u16 avail;
+	__u16 used;
+	__u32 inflight;
+	__u32 reserved[7];
+};
+
 /* struct snap_inflight_slot.flags */
 #define SNAP_INFLIGHT_USED	(1U << 0)
 
 /**
  * struct snap_inflight_slot - a command fetched and not yet completed
- * @sqid: the submission queue it came from
+ * @sqid: the submission queue (NVMe) or virtqueue (virtio) it came from
  * @flags: SNAP_INFLIGHT_*
  * @gen: the function's enable_count when it was fetched: a slot of an
  *	older generation is not the current controller's
  * @seq: fetch order: the function's running count of fetched commands
- * @sqe: the 64-byte command as fetched
+ * @sqe: NVMe: the 64-byte command as fetched
+ * @head: virtio: the descriptor index that heads the chain; its
+ *	descriptors are read from host memory, which the driver leaves
+ *	alone until the chain is used
  *
  * Written by the kernel only: SNAP_IOC_SQ_FETCH fills a slot in the same
  * step as it moves the SQ head, and SNAP_IOC_POST_CQE empties it in the
@@ -345,7 +380,10 @@ struct snap_inflight_slot {
 	__u16 flags;
 	__u32 gen;
 	__u64 seq;
-	__u8 sqe[64];
+	union {
+		__u8 sqe[64];
+		__u16 head;
+	};
 };
 
 #define SNAP_FN_STATE_MAGIC	0x534e4150	/* "SNAP" */
@@ -353,20 +391,26 @@ struct snap_inflight_slot {
 #define SNAP_FN_ENGINE_SIZE	2048
 
 /**
- * struct snap_fn_state - data-path state of one emulated NVMe function
+ * struct snap_fn_state - data-path state of one emulated function
  * @magic: %SNAP_FN_STATE_MAGIC
  * @version: %SNAP_FN_STATE_VERSION
  * @func_id: the function (as in SNAP_A_FUNC_ID)
- * @max_queues: entries of @sq and @cq in use by this function
- * @cc: the Controller Configuration value the kernel last acted on
- * @csts: the Controller Status value the kernel last published
- * @aqa: Admin Queue Attributes at enable
- * @enable_count: incremented on every enable, so a daemon sees resets
- * @asq: Admin Submission Queue base at enable
- * @acq: Admin Completion Queue base at enable
+ * @max_queues: entries of @sq and @cq (NVMe) or @vq (virtio) this
+ *	function may use
+ * @cc: NVMe: the Controller Configuration value the kernel last acted on
+ * @csts: NVMe: the Controller Status value the kernel last published
+ * @aqa: NVMe: Admin Queue Attributes at enable
+ * @enable_count: incremented on every enable (NVMe CC.EN, virtio
+ *	DRIVER_OK), so a daemon sees resets
+ * @asq: NVMe: Admin Submission Queue base at enable
+ * @acq: NVMe: Admin Completion Queue base at enable
+ * @type: enum snap_func_type: which of the unions' members apply
+ * @device_status: virtio: device_status at the last DRIVER_OK
+ * @driver_features: virtio: the features the driver negotiated
  * @reserved: 0
- * @sq: submission queues by id
- * @cq: completion queues by id
+ * @sq: NVMe: submission queues by id
+ * @cq: NVMe: completion queues by id
+ * @vq: virtio: virtqueues by index
  * @inflight: commands fetched and not completed, by slot; see
  *	struct snap_inflight_slot
  * @engine: the daemon's own controller state that must outlive a daemon
@@ -386,9 +430,17 @@ struct snap_fn_state {
 	__u32 enable_count;
 	__u64 asq;
 	__u64 acq;
-	__u64 reserved[26];
-	struct snap_queue_state sq[SNAP_NVME_MAX_QUEUES];
-	struct snap_queue_state cq[SNAP_NVME_MAX_QUEUES];
+	__u32 type;
+	__u32 device_status;
+	__u64 driver_features;
+	__u64 reserved[24];
+	union {
+		struct {
+			struct snap_queue_state sq[SNAP_NVME_MAX_QUEUES];
+			struct snap_queue_state cq[SNAP_NVME_MAX_QUEUES];
+		};
+		struct snap_vq_state vq[SNAP_VIRTIO_MAX_QUEUES];
+	};
 	struct snap_inflight_slot inflight[SNAP_INFLIGHT_MAX];
 	__u8 engine[SNAP_FN_ENGINE_SIZE];
 };
@@ -398,16 +450,22 @@ struct snap_fn_state {
  * @SNAP_EV_CTRL_ENABLE: the host set CC.EN (@value: CC). The admin queues
  *	are in struct snap_fn_state. Answer with SNAP_IOC_CTRL_DONE; the
  *	kernel then sets CSTS.RDY (or CSTS.CFS on a non-zero status).
+ *	virtio: the driver set DRIVER_OK (@value: device_status); the
+ *	virtqueues and negotiated features are in struct snap_fn_state. A
+ *	non-zero answer sets DEVICE_NEEDS_RESET.
  * @SNAP_EV_CTRL_DISABLE: the host cleared CC.EN (@value: CC). Stop
  *	fetching, finish or drop in-flight commands, answer with
  *	SNAP_IOC_CTRL_DONE; the kernel then clears the queues and CSTS.RDY.
+ *	virtio: the driver reset the device (wrote 0 to device_status); it
+ *	reads the status as 0 only once the answer came.
  * @SNAP_EV_CTRL_SHUTDOWN: the host set CC.SHN (@value: CC). Answer with
  *	SNAP_IOC_CTRL_DONE; the kernel then reports shutdown complete.
  * @SNAP_EV_FUNC_RESET: function level reset, or bus mastering turned off:
  *	host memory is gone and DMA to it is already refused. The kernel has
  *	reset the registers and queues; drop all in-flight commands. No
  *	answer.
- * @SNAP_EV_SQ_DOORBELL: new SQ tail in @value for queue @qid
+ * @SNAP_EV_SQ_DOORBELL: new SQ tail in @value for queue @qid; virtio:
+ *	the driver notified virtqueue @qid (@value 0)
  * @SNAP_EV_CQ_DOORBELL: new CQ head in @value for queue @qid
  *
  * Control events the daemon has not answered are delivered again to the
@@ -609,6 +667,13 @@ struct snap_post_cqe {
  * command is lost or fetched twice. Returns the number taken, 0 when the
  * SQ is empty (or was reset meanwhile). EBUSY: a slot in @slots is in
  * use; EIO: host memory refused the read, nothing was taken.
+ *
+ * virtio: @sqid is a virtqueue. Takes up to @max chain heads from the
+ * available ring, from struct snap_vq_state.avail up to the ring's idx,
+ * into the slots (@head) and advances avail. With RING_EVENT_IDX
+ * negotiated it then writes avail_event, so the driver notifies for the
+ * next chain. A head outside the ring is refused with EPROTO (the device
+ * needs a reset).
  */
 struct snap_sq_fetch {
 	__u32 func_id;
@@ -618,6 +683,46 @@ struct snap_sq_fetch {
 	__u32 max;
 	__u32 pad;
 	__u64 reserved[2];
+};
+
+/**
+ * struct snap_vq_used_elem - one used-ring entry for SNAP_IOC_VQ_POST
+ * @id: the chain's head index
+ * @len: bytes the device wrote into the chain's writable buffers
+ */
+struct snap_vq_used_elem {
+	__u32 id;
+	__u32 len;
+};
+
+/**
+ * struct snap_vq_post - SNAP_IOC_VQ_POST argument
+ * @func_id: a virtio function
+ * @vq: the virtqueue
+ * @flags: SNAP_POST_IRQ: then interrupt the driver, unless it asked not to
+ *	be (VRING_AVAIL_F_NO_INTERRUPT, or used_event with RING_EVENT_IDX)
+ * @elems: user pointer to @count struct snap_vq_used_elem
+ * @count: entries, 1 to %SNAP_USED_MAX_BATCH
+ * @pad: 0
+ * @slots: user pointer to @count __u16: the in-flight slot of each entry's
+ *	chain
+ * @reserved: 0
+ *
+ * Each entry completes the chain in its slot, which must be in use with
+ * the same virtqueue and head. The kernel writes the entries at the used
+ * ring's next indexes, then the used ring's idx, and empties the slots:
+ * one step, as SNAP_IOC_POST_CQE. An entry whose slot does not hold such
+ * a chain is not posted and is counted in stale_cqes.
+ */
+struct snap_vq_post {
+	__u32 func_id;
+	__u16 vq;
+	__u16 flags;
+	__u64 elems;
+	__u32 count;
+	__u32 pad;
+	__u64 slots;
+	__u64 reserved;
 };
 
 /**
@@ -660,5 +765,6 @@ struct snap_uring_cmd {
 #define SNAP_IOC_POST_CQE	_IOW(SNAP_IOC_MAGIC, 0x15, struct snap_post_cqe)
 #define SNAP_IOC_RAISE_IRQ	_IOW(SNAP_IOC_MAGIC, 0x16, struct snap_irq)
 #define SNAP_IOC_SQ_FETCH	_IOW(SNAP_IOC_MAGIC, 0x17, struct snap_sq_fetch)
+#define SNAP_IOC_VQ_POST	_IOW(SNAP_IOC_MAGIC, 0x18, struct snap_vq_post)
 
 #endif /* _UAPI_LINUX_SNAP_H */
