@@ -39,6 +39,7 @@ static void snap_daemon_detach(struct file *file)
 	pid_t pid = snap_emu.daemon_pid;
 
 	WRITE_ONCE(snap_emu.daemon, NULL);
+	snap_emu.daemon_features = 0;
 	WRITE_ONCE(snap_emu.daemon_pid, 0);
 	snap_emu.generation++;
 	snap_dp_gate_changed(NULL);
@@ -80,6 +81,7 @@ static long snap_ioctl_attach(struct file *file, void __user *argp)
 		goto out_unlock;
 	}
 	WRITE_ONCE(snap_emu.daemon, file);
+	snap_emu.daemon_features = req.features;
 	/* As the initial pid namespace sees it: readers may be anywhere. */
 	WRITE_ONCE(snap_emu.daemon_pid, task_tgid_nr(current));
 	snap_emu.generation++;

@@ -31,6 +31,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
+#include <linux/virtio_config.h>
 #include <linux/vmalloc.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -39,6 +40,7 @@
 #include <asm/unaligned.h>
 
 #include "datapath.h"
+#include "datapath_int.h"
 #include "nvme_regs.h"
 #include "provider.h"
 #include "rules.h"
@@ -54,66 +56,6 @@
 #define SNAP_NVME_PAGE_SIZE	SZ_4K
 /* How often waits of io_uring rings are checked for a dying daemon. */
 #define SNAP_DP_MONITOR_PERIOD	(HZ / 4)
-
-/* The kernel's own copy of a queue; struct snap_queue_state mirrors it. */
-struct snap_dp_queue {
-	u64 base;
-	u32 size;		/* 0: no such queue */
-	u16 cqid;
-	u16 vector;
-	u16 flags;
-	u16 sq_refs;		/* CQ: SQs completing to it */
-	u32 head;		/* SQ: next to fetch; CQ: the host's last valid head */
-	u32 tail;		/* SQ: the host's last valid tail; CQ: next to post */
-	u16 outstanding;	/* SQ: commands in in-flight slots */
-	u8 phase;		/* CQ */
-};
-
-/*
- * The kernel's own record of one in-flight slot: what SNAP_IOC_POST_CQE
- * checks a completion against. struct snap_inflight_slot mirrors it with
- * the command itself, for the next daemon.
- */
-struct snap_dp_slot {
-	u32 gen;
-	u16 sqid;
-	u16 cid;
-	bool used;
-};
-
-struct snap_dp_fn {
-	struct snap_func *func;
-	struct snap_fn_state *state;
-	u32 max_queues;
-
-	/* Under lock. */
-	spinlock_t lock;
-	struct snap_nvme_hs hs;
-	bool daemon;
-	bool running;
-	struct snap_dp_queue sq[SNAP_NVME_MAX_QUEUES];
-	struct snap_dp_queue cq[SNAP_NVME_MAX_QUEUES];
-	struct snap_dp_slot slots[SNAP_INFLIGHT_MAX];
-	u32 gen;		/* enable_count: one per controller enable */
-	u32 epoch;		/* changes whenever a queue comes or goes */
-	u64 fetch_seq;		/* commands fetched over the function's life */
-	u64 stale_cqes;		/* completions refused: command not in flight */
-
-	/* One SNAP_IOC_SQ_FETCH at a time, for its DMA outside the lock. */
-	struct mutex fetch_mutex;
-	u8 *fetch_buf;		/* SNAP_SQ_FETCH_MAX commands */
-
-	/* Under snap_dp.ev_lock: what the daemon has not been told yet. */
-	struct list_head ready;		/* on snap_dp.ready */
-	bool reset_pending;
-	u16 ctrl_event;			/* SNAP_EV_CTRL_* to deliver, 0: none */
-	u32 ctrl_value;
-	u64 ctrl_data[2];
-	DECLARE_BITMAP(sq_pending, SNAP_NVME_MAX_QUEUES);
-	DECLARE_BITMAP(cq_pending, SNAP_NVME_MAX_QUEUES);
-	u32 sq_db[SNAP_NVME_MAX_QUEUES];
-	u32 cq_db[SNAP_NVME_MAX_QUEUES];
-};
 
 /* A SNAP_IOC_WAIT issued through io_uring, waiting for events. */
 struct snap_dp_uwait {
@@ -316,6 +258,7 @@ static void snap_dp_clear_queues(struct snap_dp_fn *dp)
 
 	memset(dp->sq, 0, sizeof(dp->sq));
 	memset(dp->cq, 0, sizeof(dp->cq));
+	memset(dp->vq, 0, sizeof(dp->vq));
 	memset(dp->slots, 0, sizeof(dp->slots));
 	dp->epoch++;
 	memset(st->sq, 0, sizeof(st->sq));
@@ -355,8 +298,8 @@ static void snap_dp_enable_admin(struct snap_dp_fn *dp, u32 aqa, u64 asq,
  * stopped (controllers destroyed at unload) stay inside the data path.
  * Returns whether the set of queues changed.
  */
-static bool snap_dp_apply(struct snap_dp_fn *dp, unsigned int actions,
-			  u32 old_csts, bool publish)
+bool snap_dp_apply(struct snap_dp_fn *dp, unsigned int actions, u32 old_csts,
+		   bool publish)
 {
 	bool cleared = actions & SNAP_HS_CLEAR_QUEUES;
 
@@ -379,7 +322,7 @@ void snap_dp_cc_write(struct snap_func *func, u32 cc, u32 aqa, u64 asq,
 	bool changed;
 	u32 old_csts;
 
-	if (!dp)
+	if (!dp || dp->virtio)
 		return;
 	spin_lock_irqsave(&dp->lock, flags);
 	old = dp->hs.state;
@@ -396,6 +339,35 @@ void snap_dp_cc_write(struct snap_func *func, u32 cc, u32 aqa, u64 asq,
 		snap_provider->queues_changed(func);
 }
 
+/*
+ * virtio's device status runs the same handshake as NVMe's CC.EN:
+ * DRIVER_OK is an enable (the daemon is told once the gate is open, and
+ * the queues are in the function state), a reset a disable whose answer
+ * the driver waits for (CSTS.RDY 1 -> 0, which the provider turns into a
+ * status that reads 0).
+ */
+void snap_dp_virtio_status(struct snap_func *func, u8 status, u64 features,
+			   const struct snap_vq_state *vqs, unsigned int nvq)
+{
+	u32 cc = status & VIRTIO_CONFIG_S_DRIVER_OK ? SNAP_NVME_CC_EN : 0;
+	struct snap_dp_fn *dp = func->dp;
+	enum snap_nvme_hs_state old;
+	unsigned int actions;
+	unsigned long flags;
+	u32 old_csts;
+
+	if (!dp || !dp->virtio)
+		return;
+	spin_lock_irqsave(&dp->lock, flags);
+	old = dp->hs.state;
+	old_csts = dp->hs.csts;
+	actions = snap_nvme_hs_cc_write(&dp->hs, cc, dp->daemon, dp->running);
+	if (old != SNAP_HS_ENABLING && dp->hs.state == SNAP_HS_ENABLING)
+		snap_dp_virtio_enable(dp, status, features, vqs, nvq);
+	snap_dp_apply(dp, actions, old_csts, true);
+	spin_unlock_irqrestore(&dp->lock, flags);
+}
+
 void snap_dp_doorbell(struct snap_func *func, u16 qid, bool cq, u32 value)
 {
 	struct snap_dp_fn *dp = func->dp;
@@ -406,6 +378,12 @@ void snap_dp_doorbell(struct snap_func *func, u16 qid, bool cq, u32 value)
 	if (!dp || qid >= dp->max_queues)
 		return;
 	spin_lock_irqsave(&dp->lock, flags);
+	if (dp->virtio) {
+		/* A notification: the daemon looks at the available ring. */
+		if (!cq && dp->vq[qid].size)
+			snap_dp_note_doorbell(dp, qid, 0);
+		goto out_unlock;
+	}
 	q = cq ? &dp->cq[qid] : &dp->sq[qid];
 	if (!q->size)
 		goto out_unlock;
@@ -434,6 +412,18 @@ void snap_dp_doorbell(struct snap_func *func, u16 qid, bool cq, u32 value)
 	spin_unlock_irqrestore(&snap_dp.ev_lock, eflags);
 out_unlock:
 	spin_unlock_irqrestore(&dp->lock, flags);
+}
+
+/* Under dp->lock: a new SQ tail (virtio: a notification) for the daemon. */
+void snap_dp_note_doorbell(struct snap_dp_fn *dp, u16 qid, u32 value)
+{
+	unsigned long eflags;
+
+	spin_lock_irqsave(&snap_dp.ev_lock, eflags);
+	dp->sq_db[qid] = value;
+	__set_bit(qid, dp->sq_pending);
+	snap_dp_kick_locked(dp);
+	spin_unlock_irqrestore(&snap_dp.ev_lock, eflags);
 }
 
 void snap_dp_func_reset(struct snap_func *func)
@@ -526,8 +516,11 @@ void snap_dp_gate_changed(struct snap_func *func)
 		snap_dp_gate_one(func, daemon);
 		return;
 	}
-	list_for_each_entry(func, &snap_emu.funcs, node)
+	list_for_each_entry(func, &snap_emu.funcs, node) {
 		snap_dp_gate_one(func, daemon);
+		/* Whether a daemon serves virtqueues decides FEATURES_OK. */
+		snap_provider->config_changed(func);
+	}
 	if (!daemon) {
 		/* Waits of the daemon that left end; its successor waits anew. */
 		snap_dp_cancel_uwaits(-ENOTCONN);
@@ -537,12 +530,12 @@ void snap_dp_gate_changed(struct snap_func *func)
 
 /* ---- ioctl handlers ---- */
 
-static bool snap_dp_zero(const void *p, size_t len)
+bool snap_dp_zero(const void *p, size_t len)
 {
 	return !memchr_inv(p, 0, len);
 }
 
-static struct snap_dp_fn *snap_dp_fn_get(u32 func_id)
+struct snap_dp_fn *snap_dp_fn_get(u32 func_id)
 {
 	return xa_load(&snap_dp.fns, func_id);
 }
@@ -584,7 +577,7 @@ static long snap_dp_ctrl_done(void __user *argp)
 static int snap_dp_check_queue_cfg(const struct snap_dp_fn *dp,
 				   const struct snap_queue_cfg *req, bool create)
 {
-	if (!snap_dp_zero(req->reserved, sizeof(req->reserved)))
+	if (dp->virtio || !snap_dp_zero(req->reserved, sizeof(req->reserved)))
 		return -EINVAL;
 	if (req->qid < 1 || req->qid >= dp->max_queues)
 		return -EINVAL;
@@ -848,6 +841,14 @@ static bool snap_dp_cqe_ok(struct snap_dp_fn *dp, u16 cqid, const u8 *cqe,
 	       dp->sq[s->sqid].size && dp->sq[s->sqid].cqid == cqid;
 }
 
+/* Under dp->lock: @n completions named commands that are not in flight. */
+void snap_dp_count_stale(struct snap_dp_fn *dp, u32 n)
+{
+	dp->stale_cqes += n;
+	pr_warn_ratelimited("function %u: %u completion(s) for commands not in flight refused\n",
+			    dp->func->id, n);
+}
+
 /* Under dp->lock: the command in @slot is over; the host has its entry. */
 static void snap_dp_slot_release(struct snap_dp_fn *dp, u16 slot)
 {
@@ -888,11 +889,8 @@ static int snap_dp_take_cqes(struct snap_dp_fn *dp, u16 cqid, u8 *cqes,
 	if (n > q->size - 1 - used)
 		return -EAGAIN;
 
-	if (n < count) {
-		dp->stale_cqes += count - n;
-		pr_warn_ratelimited("function %u: %u completion(s) for commands not in flight refused\n",
-				    dp->func->id, count - n);
-	}
+	if (n < count)
+		snap_dp_count_stale(dp, count - n);
 	for (i = 0, n = 0; i < count; i++) {
 		u8 *cqe = cqes + n * SNAP_CQE_SIZE;
 		u16 sqid;
@@ -984,8 +982,7 @@ out_free_cqes:
 }
 
 /* Under dp->lock: whether @slots may take new commands. */
-static bool snap_dp_slots_free(const struct snap_dp_fn *dp, const u16 *slots,
-			       u32 n)
+bool snap_dp_slots_free(const struct snap_dp_fn *dp, const u16 *slots, u32 n)
 {
 	u32 i, j;
 
@@ -1067,6 +1064,11 @@ static long snap_dp_sq_fetch(void __user *argp)
 				  sizeof(*slots));
 	if (IS_ERR(slots))
 		return PTR_ERR(slots);
+	if (dp->virtio) {
+		ret = snap_dp_vq_fetch(dp, req.sqid, slots, req.max);
+		kfree(slots);
+		return ret;
+	}
 
 	mutex_lock(&dp->fetch_mutex);
 	spin_lock_irqsave(&dp->lock, flags);
@@ -1191,6 +1193,7 @@ long snap_dp_ioctl(struct file *file, unsigned int cmd, void __user *argp)
 	case SNAP_IOC_POST_CQE:
 	case SNAP_IOC_RAISE_IRQ:
 	case SNAP_IOC_SQ_FETCH:
+	case SNAP_IOC_VQ_POST:
 		break;
 	default:
 		return -ENOTTY;
@@ -1213,6 +1216,8 @@ long snap_dp_ioctl(struct file *file, unsigned int cmd, void __user *argp)
 		return snap_dp_post_cqe(argp);
 	case SNAP_IOC_SQ_FETCH:
 		return snap_dp_sq_fetch(argp);
+	case SNAP_IOC_VQ_POST:
+		return snap_dp_vq_post(argp);
 	default:
 		return snap_dp_raise_irq(argp);
 	}
@@ -1491,7 +1496,7 @@ int snap_dp_func_init(struct snap_func *func)
 	struct snap_dp_fn *dp;
 	int ret;
 
-	if (func->type != SNAP_FUNC_NVME)
+	if (func->type != SNAP_FUNC_NVME && func->type != SNAP_FUNC_VIRTIO_BLK)
 		return 0;
 	dp = kvzalloc(sizeof(*dp), GFP_KERNEL);
 	if (!dp)
@@ -1508,8 +1513,14 @@ int snap_dp_func_init(struct snap_func *func)
 	}
 	dp->func = func;
 	mutex_init(&dp->fetch_mutex);
-	dp->max_queues = min_t(u32, SNAP_NVME_MAX_QUEUES,
-			       snap_nvme_max_queues(func->num_msix) + 1);
+	mutex_init(&dp->post_mutex);
+	dp->virtio = func->type == SNAP_FUNC_VIRTIO_BLK;
+	if (dp->virtio)
+		dp->max_queues = min_t(u32, SNAP_VIRTIO_MAX_QUEUES,
+				       snap_vblk_max_queues(func->max_msix));
+	else
+		dp->max_queues = min_t(u32, SNAP_NVME_MAX_QUEUES,
+				       snap_nvme_max_queues(func->num_msix) + 1);
 	spin_lock_init(&dp->lock);
 	snap_nvme_hs_reset(&dp->hs);
 	INIT_LIST_HEAD(&dp->ready);
@@ -1518,6 +1529,7 @@ int snap_dp_func_init(struct snap_func *func)
 	dp->state->version = SNAP_FN_STATE_VERSION;
 	dp->state->func_id = func->id;
 	dp->state->max_queues = dp->max_queues;
+	dp->state->type = func->type;
 
 	ret = xa_insert(&snap_dp.fns, func->id, dp, GFP_KERNEL);
 	if (ret)
@@ -1549,6 +1561,7 @@ void snap_dp_func_exit(struct snap_func *func)
 	func->dp = NULL;
 	vfree(dp->state);
 	kfree(dp->fetch_buf);
+	mutex_destroy(&dp->post_mutex);
 	mutex_destroy(&dp->fetch_mutex);
 	kvfree(dp);
 }

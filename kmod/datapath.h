@@ -38,6 +38,13 @@ void snap_dp_gate_changed(struct snap_func *func);
 void snap_dp_cc_write(struct snap_func *func, u32 cc, u32 aqa, u64 asq,
 		      u64 acq);
 void snap_dp_doorbell(struct snap_func *func, u16 qid, bool cq, u32 value);
+/*
+ * virtio: the driver set DRIVER_OK (@vqs: its @nvq queues, @features
+ * negotiated) or reset the device (@status 0).
+ */
+struct snap_vq_state;
+void snap_dp_virtio_status(struct snap_func *func, u8 status, u64 features,
+			   const struct snap_vq_state *vqs, unsigned int nvq);
 void snap_dp_func_reset(struct snap_func *func);
 /* Config-space values a provider publishes at memory-decode enable. */
 u64 snap_dp_cap(struct snap_func *func);

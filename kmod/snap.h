@@ -43,7 +43,7 @@ struct snap_func {
 	char vuid[SNAP_VUID_MAX];
 	char pci_bdf[16];		/* where the host sees it, if it does */
 	struct snap_ctrl *ctrl;
-	struct snap_dp_fn *dp;		/* NVMe only: data-path state */
+	struct snap_dp_fn *dp;		/* data-path state */
 };
 
 struct snap_bdev {
@@ -138,6 +138,7 @@ struct snap_emu {
 	u64 generation;
 	struct file *daemon;
 	pid_t daemon_pid;
+	u64 daemon_features;		/* SNAP_F_* granted at attach */
 };
 
 extern struct snap_emu snap_emu;

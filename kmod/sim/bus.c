@@ -265,6 +265,19 @@ static bool snap_sim_needs_trap(struct snap_sim *sim)
 	return false;
 }
 
+/* The provider's publish_csts op: the model shows it as it must. */
+static void snap_sim_publish_csts(struct snap_func *func, u32 csts)
+{
+	struct snap_sim_fn *fn = snap_sim_fn_of(func);
+	unsigned long flags;
+
+	if (!fn || !fn->model->publish)
+		return;
+	raw_spin_lock_irqsave(&fn->sim->cfg_lock, flags);
+	fn->model->publish(fn, csts);
+	raw_spin_unlock_irqrestore(&fn->sim->cfg_lock, flags);
+}
+
 /* The provider's config_changed op, under snap_lock. */
 static void snap_sim_config_changed(struct snap_func *func)
 {

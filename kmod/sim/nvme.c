@@ -162,6 +162,16 @@ static bool snap_sim_nvme_poll(struct snap_sim_fn *fn, void __iomem *bar,
 	return changed;
 }
 
+/* CSTS goes to BAR0 now if the host can see it, and at decode enable. */
+static void snap_sim_nvme_publish(struct snap_sim_fn *fn, u32 csts)
+{
+	void __iomem *bar = fn->mem ? snap_sim_bar0(fn) : NULL;
+
+	fn->nvme.csts = csts;
+	if (bar)
+		writel(csts, bar + SNAP_NVME_REG_CSTS);
+}
+
 const struct snap_sim_model snap_sim_nvme_model = {
 	.type = SNAP_FUNC_NVME,
 	.msix_table = SNAP_NVME_MSIX_TABLE,
@@ -171,33 +181,8 @@ const struct snap_sim_model snap_sim_nvme_model = {
 	.decode_on = snap_sim_nvme_decode_on,
 	.regs_reset = snap_sim_nvme_regs_reset,
 	.poll = snap_sim_nvme_poll,
+	.publish = snap_sim_nvme_publish,
 };
-
-/**
- * snap_sim_publish_csts() - the provider's publish_csts op
- * @func: the function
- * @csts: what the host is to read from CSTS
- *
- * Cached for the next decode enable, and written to BAR0 now if the host
- * can see it.
- */
-void snap_sim_publish_csts(struct snap_func *func, u32 csts)
-{
-	struct snap_sim_fn *fn = snap_sim_fn_of(func);
-	struct snap_sim *sim;
-	void __iomem *bar;
-	unsigned long flags;
-
-	if (!fn || fn->model != &snap_sim_nvme_model)
-		return;
-	sim = fn->sim;
-	raw_spin_lock_irqsave(&sim->cfg_lock, flags);
-	fn->nvme.csts = csts;
-	bar = fn->mem ? snap_sim_bar0(fn) : NULL;
-	if (bar)
-		writel(csts, bar + SNAP_NVME_REG_CSTS);
-	raw_spin_unlock_irqrestore(&sim->cfg_lock, flags);
-}
 
 /**
  * snap_sim_queues_changed() - the provider's queues_changed op

@@ -48,6 +48,8 @@ struct snap_sim_virtio;
  *	NULL for none
  * @config_changed: the provider's config_changed op for this model, or
  *	NULL. Under snap_lock
+ * @publish: the provider's publish_csts op: the data path's handshake
+ *	state as NVMe CSTS bits. Under cfg_lock (and the data path's lock)
  */
 struct snap_sim_model {
 	enum snap_func_type type;
@@ -64,6 +66,7 @@ struct snap_sim_model {
 	bool (*cfg_access)(struct snap_sim_fn *fn, unsigned int where, int size,
 			   bool write, u32 *val);
 	void (*config_changed)(struct snap_sim_fn *fn);
+	void (*publish)(struct snap_sim_fn *fn, u32 csts);
 };
 
 extern const struct snap_sim_model snap_sim_nvme_model;
@@ -216,7 +219,6 @@ void snap_sim_poll_wake(struct snap_sim *sim);
 void snap_sim_reset_work(struct work_struct *work);
 
 /* nvme.c */
-void snap_sim_publish_csts(struct snap_func *func, u32 csts);
 void snap_sim_queues_changed(struct snap_func *func);
 
 /* irq.c */

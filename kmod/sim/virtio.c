@@ -16,10 +16,16 @@
  * which cannot take snap_lock, reads it from @cur.
  *
  * The device accepts FEATURES_OK only when its controller exists and
- * runs and its queues are served: with no bdev there is nothing to serve
- * (capacity 0); with one, the daemon must serve virtqueues, which it does
- * not yet. A driver that is refused fails its probe at once instead of
- * hanging in I/O nobody answers.
+ * runs and its queues can be served: with no bdev there is nothing to
+ * serve (capacity 0); with one, a daemon that serves virtqueues
+ * (SNAP_F_VIRTIO) must be attached. A driver that is refused fails its
+ * probe at once instead of hanging in I/O nobody answers.
+ *
+ * DRIVER_OK and reset go to the data path from the poller (the trap runs
+ * in the driver's context, under a raw spinlock): a reset is complete,
+ * and device_status reads 0, once the data path says so (the daemon has
+ * dropped what was in flight), through the provider's publish_csts op.
+ * Notifications likewise reach the data path from the poller.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": sim: " fmt
 
@@ -30,6 +36,8 @@
 #include <linux/virtio_pci.h>
 #include <linux/virtio_ring.h>
 
+#include "../datapath.h"
+#include "../nvme_regs.h"
 #include "../snap.h"
 #include "simdev.h"
 
@@ -95,6 +103,7 @@ enum snap_virtio_cap {
  * @num_queues: virtqueues
  * @queue_size: the largest (and reset) size of each
  * @usable: FEATURES_OK may be accepted (see the comment at the top)
+ * @alive: a controller exists: a driver that negotiated can go on
  * @blk: the device configuration structure, little endian
  */
 struct snap_virtio_dev_cfg {
@@ -102,6 +111,7 @@ struct snap_virtio_dev_cfg {
 	u16 num_queues;
 	u16 queue_size;
 	bool usable;
+	bool alive;
 	u8 blk[SNAP_VBLK_CFG_LEN];
 };
 
@@ -134,7 +144,12 @@ struct snap_virtio_vq {
  * @generation: config_generation: changes with every @cur.blk change
  * @queue_select: the queue the per-queue registers address
  * @isr: ISR status, cleared by reading it
- * @kicked: queues the host notified since the data path last looked
+ * @live: DRIVER_OK was set: the data path has the queues
+ * @resetting: the driver wrote 0 to a live device; the status reads as
+ *	before until the data path completes the reset
+ * @report: the poller must tell the data path of DRIVER_OK or the reset
+ * @config_irq: the poller must raise the configuration vector
+ * @kicked: queues the host notified since the poller last looked
  * @vqs: the queues, @cur.num_queues of them in use
  *
  * Everything is under the bus's cfg_lock.
@@ -149,6 +164,10 @@ struct snap_sim_virtio {
 	u8 generation;
 	u16 queue_select;
 	u8 isr;
+	bool live;
+	bool resetting;
+	bool report;
+	bool config_irq;
 	DECLARE_BITMAP(kicked, SNAP_VIRTIO_MAX_QUEUES);
 	struct snap_virtio_vq vqs[SNAP_VIRTIO_MAX_QUEUES];
 };
@@ -248,7 +267,10 @@ static void snap_virtio_dev_cfg(struct snap_func *func,
 		dc->features |= BIT_ULL(VIRTIO_BLK_F_RO);
 	dc->num_queues = min_t(u32, ctrl->num_queues, SNAP_VIRTIO_MAX_QUEUES);
 	dc->queue_size = ctrl->vblk.queue_size;
-	dc->usable = ctrl->state == SNAP_CTRL_RUNNING && !bdev;
+	dc->alive = true;
+	dc->usable = ctrl->state == SNAP_CTRL_RUNNING &&
+		     (!bdev || (snap_emu.daemon &&
+				snap_emu.daemon_features & SNAP_F_VIRTIO));
 
 	SNAP_VBLK_PUT(dc->blk, capacity, sectors);
 	SNAP_VBLK_PUT(dc->blk, size_max, ctrl->vblk.size_max);
@@ -278,6 +300,9 @@ static void snap_virtio_reset(struct snap_sim_virtio *v)
 	v->status = 0;
 	v->queue_select = 0;
 	v->isr = 0;
+	v->live = false;
+	v->resetting = false;
+	v->report = false;
 	bitmap_zero(v->kicked, SNAP_VIRTIO_MAX_QUEUES);
 	for (i = 0; i < SNAP_VIRTIO_MAX_QUEUES; i++) {
 		v->vqs[i] = (struct snap_virtio_vq) {
@@ -492,7 +517,7 @@ static bool snap_virtio_features_ok(struct snap_sim_fn *fn)
 		return false;
 	if (!v->cur.usable) {
 		pr_info_ratelimited("%s: refusing FEATURES_OK: %s\n", fn->func->vuid,
-				    fn->func->ctrl ? "the daemon does not serve virtqueues yet" :
+				    v->cur.alive ? "no daemon serves virtqueues (or suspended)" :
 				    "no controller on this function");
 		return false;
 	}
@@ -504,12 +529,27 @@ static void snap_virtio_status_write(struct snap_sim_fn *fn, u8 val)
 	struct snap_sim_virtio *v = fn->virtio;
 	u8 set = val & ~v->status;
 
+	if (v->resetting)
+		return;
 	if (!val) {
-		snap_virtio_reset(v);
+		if (!v->live) {
+			snap_virtio_reset(v);
+			return;
+		}
+		/* The poller tells the data path; it completes the reset. */
+		v->resetting = true;
+		v->report = true;
+		snap_sim_poll_kick(fn->sim);
 		return;
 	}
 	if (set & VIRTIO_CONFIG_S_FEATURES_OK && !snap_virtio_features_ok(fn))
 		val &= ~VIRTIO_CONFIG_S_FEATURES_OK;
+	if (set & VIRTIO_CONFIG_S_DRIVER_OK &&
+	    v->status & VIRTIO_CONFIG_S_FEATURES_OK) {
+		v->live = true;
+		v->report = true;
+		snap_sim_poll_kick(fn->sim);
+	}
 	/* Status bits only accumulate until a reset (NEEDS_RESET is ours). */
 	v->status |= val & ~VIRTIO_CONFIG_S_NEEDS_RESET;
 }
@@ -583,9 +623,11 @@ static void snap_virtio_notify(struct snap_sim_fn *fn, u32 off, bool write,
 		*val = 0;
 		return;
 	}
-	if (v->status & VIRTIO_CONFIG_S_DRIVER_OK && q < v->cur.num_queues &&
-	    v->vqs[q].enabled)
+	if (v->live && !v->resetting && q < v->cur.num_queues &&
+	    v->vqs[q].enabled) {
 		__set_bit(q, v->kicked);
+		snap_sim_poll_kick(fn->sim);
+	}
 }
 
 static void snap_sim_virtio_trap(struct snap_sim_fn *fn, u32 off,
@@ -663,7 +705,7 @@ static void snap_sim_virtio_config_changed(struct snap_sim_fn *fn)
 		v->generation++;
 		notify = true;
 	}
-	if (v->status & VIRTIO_CONFIG_S_FEATURES_OK && !dc.usable &&
+	if (v->status & VIRTIO_CONFIG_S_FEATURES_OK && !dc.alive &&
 	    !(v->status & VIRTIO_CONFIG_S_NEEDS_RESET)) {
 		v->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
 		notify = true;
@@ -682,6 +724,97 @@ static void snap_sim_virtio_config_changed(struct snap_sim_fn *fn)
 		snap_sim_raise_irq(fn->func, vector);
 }
 
+/* What the data path is to serve: the enabled queues, as the host set them. */
+static unsigned int snap_virtio_snapshot(struct snap_sim_virtio *v,
+					 struct snap_vq_state *vqs)
+{
+	unsigned int q;
+
+	memset(vqs, 0, sizeof(*vqs) * SNAP_VIRTIO_MAX_QUEUES);
+	for (q = 0; q < v->cur.num_queues; q++) {
+		if (!v->vqs[q].enabled)
+			continue;
+		vqs[q].desc = v->vqs[q].desc;
+		vqs[q].driver = v->vqs[q].driver;
+		vqs[q].device = v->vqs[q].device;
+		vqs[q].size = v->vqs[q].size;
+		vqs[q].vector = v->vqs[q].vector;
+	}
+	return v->cur.num_queues;
+}
+
+/*
+ * The poller's pass: DRIVER_OK or a reset to the data path first, then
+ * the notifications (a reset drops those of the queues it ends).
+ */
+static bool snap_sim_virtio_poll(struct snap_sim_fn *fn, void __iomem *bar,
+				 bool resync)
+{
+	DECLARE_BITMAP(kicked, SNAP_VIRTIO_MAX_QUEUES);
+	struct snap_sim_virtio *v = fn->virtio;
+	struct snap_vq_state *vqs = NULL;
+	unsigned int q, nvq = 0;
+	unsigned long flags;
+	bool report, config_irq;
+	u16 config_vector;
+	u64 features;
+	u8 status;
+
+	raw_spin_lock_irqsave(&fn->sim->cfg_lock, flags);
+	report = v->report;
+	v->report = false;
+	config_irq = v->config_irq;
+	v->config_irq = false;
+	config_vector = v->msix_config;
+	status = v->resetting ? 0 : v->status;
+	features = v->driver_features;
+	bitmap_copy(kicked, v->kicked, SNAP_VIRTIO_MAX_QUEUES);
+	bitmap_zero(v->kicked, SNAP_VIRTIO_MAX_QUEUES);
+	raw_spin_unlock_irqrestore(&fn->sim->cfg_lock, flags);
+
+	if (report && status) {
+		/* Not under cfg_lock; a queue set up meanwhile is not live. */
+		vqs = kcalloc(SNAP_VIRTIO_MAX_QUEUES, sizeof(*vqs), GFP_KERNEL);
+		if (!vqs)
+			return false;
+		raw_spin_lock_irqsave(&fn->sim->cfg_lock, flags);
+		nvq = snap_virtio_snapshot(v, vqs);
+		raw_spin_unlock_irqrestore(&fn->sim->cfg_lock, flags);
+	}
+	if (report)
+		snap_dp_virtio_status(fn->func, status, features, vqs, nvq);
+	kfree(vqs);
+	for_each_set_bit(q, kicked, SNAP_VIRTIO_MAX_QUEUES)
+		snap_dp_doorbell(fn->func, q, false, 0);
+	if (config_irq && config_vector != VIRTIO_MSI_NO_VECTOR)
+		snap_sim_raise_irq(fn->func, config_vector);
+	return report || config_irq ||
+	       !bitmap_empty(kicked, SNAP_VIRTIO_MAX_QUEUES);
+}
+
+/*
+ * The data path's verdict, as CSTS bits: RDY off ends a pending reset
+ * (device_status then reads 0); CFS (the daemon failed DRIVER_OK) asks
+ * the driver for a reset.
+ */
+static void snap_sim_virtio_publish(struct snap_sim_fn *fn, u32 csts)
+{
+	struct snap_sim_virtio *v = fn->virtio;
+
+	if (v->resetting && !(csts & SNAP_NVME_CSTS_RDY)) {
+		snap_virtio_reset(v);
+		return;
+	}
+	if (csts & SNAP_NVME_CSTS_CFS && v->live &&
+	    !(v->status & VIRTIO_CONFIG_S_NEEDS_RESET)) {
+		v->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
+		v->isr |= VIRTIO_PCI_ISR_CONFIG;
+		/* Interrupts are raised outside cfg_lock: by the poller. */
+		v->config_irq = true;
+		snap_sim_poll_kick(fn->sim);
+	}
+}
+
 const struct snap_sim_model snap_sim_virtio_blk_model = {
 	.type = SNAP_FUNC_VIRTIO_BLK,
 	.msix_table = SNAP_VIRTIO_MSIX_TABLE,
@@ -691,6 +824,8 @@ const struct snap_sim_model snap_sim_virtio_blk_model = {
 	.exit = snap_sim_virtio_exit,
 	.decode_on = snap_sim_virtio_decode_on,
 	.regs_reset = snap_sim_virtio_regs_reset,
+	.poll = snap_sim_virtio_poll,
+	.publish = snap_sim_virtio_publish,
 	.trap = snap_sim_virtio_trap,
 	.cfg_access = snap_sim_virtio_cfg_access,
 	.config_changed = snap_sim_virtio_config_changed,

@@ -186,7 +186,9 @@ enum snap_bdev_type {
  */
 #define SNAP_F_STATUS_REPORT	(1ULL << 0)	/* daemon reports ready/error */
 #define SNAP_F_DATAPATH		(1ULL << 1)	/* the ops below, mmap, uring_cmd */
-#define SNAP_F_ALL		(SNAP_F_STATUS_REPORT | SNAP_F_DATAPATH)
+#define SNAP_F_VIRTIO		(1ULL << 2)	/* the daemon serves virtqueues */
+#define SNAP_F_ALL		(SNAP_F_STATUS_REPORT | SNAP_F_DATAPATH | \
+				 SNAP_F_VIRTIO)
 
 /**
  * struct snap_ioc_attach - SNAP_IOC_ATTACH argument

@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The data path of virtio functions: split virtqueues (virtio 1.2
+ * section 2.7). The kernel owns each queue's indexes as it owns NVMe's
+ * SQ head and CQ tail: SNAP_IOC_SQ_FETCH takes chain heads off the
+ * available ring into in-flight slots, SNAP_IOC_VQ_POST fills the used
+ * ring and empties the slots, each in one step for a daemon that may be
+ * killed. Descriptors and data are the daemon's, through SNAP_IOC_DMA.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_pci.h>
+#include <linux/virtio_ring.h>
+
+#include "datapath.h"
+#include "datapath_int.h"
+#include "provider.h"
+#include "snap.h"
+
+/* Offsets in the driver (available) and device (used) areas. */
+#define SNAP_AVAIL_FLAGS	0
+#define SNAP_AVAIL_IDX		2
+#define SNAP_AVAIL_RING		4
+#define SNAP_USED_IDX		2
+#define SNAP_USED_RING		4
+#define SNAP_USED_ELEM_SIZE	8
+
+static bool snap_dp_vq_event_idx(const struct snap_dp_fn *dp)
+{
+	return dp->features & BIT_ULL(VIRTIO_RING_F_EVENT_IDX);
+}
+
+/* Under dp->lock, at DRIVER_OK: the queues the daemon is to serve. */
+void snap_dp_virtio_enable(struct snap_dp_fn *dp, u8 status, u64 features,
+			   const struct snap_vq_state *vqs, unsigned int nvq)
+{
+	struct snap_fn_state *st = dp->state;
+	unsigned int q;
+
+	dp->gen++;
+	dp->epoch++;
+	dp->features = features;
+	WRITE_ONCE(st->enable_count, dp->gen);
+	WRITE_ONCE(st->device_status, status);
+	WRITE_ONCE(st->driver_features, features);
+	for (q = 0; q < min(nvq, dp->max_queues); q++) {
+		struct snap_dp_vq *vq = &dp->vq[q];
+		struct snap_vq_state *ms = &st->vq[q];
+
+		*vq = (struct snap_dp_vq){
+			.desc = vqs[q].desc, .driver = vqs[q].driver,
+			.device = vqs[q].device, .size = vqs[q].size,
+			.vector = vqs[q].vector,
+		};
+		WRITE_ONCE(ms->desc, vq->desc);
+		WRITE_ONCE(ms->driver, vq->driver);
+		WRITE_ONCE(ms->device, vq->device);
+		WRITE_ONCE(ms->vector, vq->vector);
+		WRITE_ONCE(ms->avail, 0);
+		WRITE_ONCE(ms->used, 0);
+		WRITE_ONCE(ms->inflight, 0);
+		WRITE_ONCE(ms->size, vq->size);
+	}
+}
+
+static int snap_dp_vq_read16(struct snap_dp_fn *dp, u64 addr, u16 *val)
+{
+	__le16 v;
+	int ret;
+
+	ret = snap_provider->dma(dp->func, addr, &v, sizeof(v), SNAP_DMA_FROM_HOST);
+	*val = le16_to_cpu(v);
+	return ret;
+}
+
+static int snap_dp_vq_write16(struct snap_dp_fn *dp, u64 addr, u16 val)
+{
+	__le16 v = cpu_to_le16(val);
+
+	return snap_provider->dma(dp->func, addr, &v, sizeof(v), SNAP_DMA_TO_HOST);
+}
+
+/*
+ * Reads the @n heads after available index @avail into @heads; each must
+ * name a descriptor of the ring.
+ */
+static int snap_dp_vq_read_heads(struct snap_dp_fn *dp, const struct snap_dp_vq *vq,
+				 u16 avail, u32 n, u16 *heads)
+{
+	u32 pos = avail % vq->size, first = min(n, vq->size - pos), i;
+	__le16 *raw = (__le16 *)heads;
+	int ret;
+
+	ret = snap_provider->dma(dp->func, vq->driver + SNAP_AVAIL_RING + pos * 2,
+				 raw, first * 2, SNAP_DMA_FROM_HOST);
+	if (!ret && first < n)
+		ret = snap_provider->dma(dp->func, vq->driver + SNAP_AVAIL_RING,
+					 raw + first, (n - first) * 2,
+					 SNAP_DMA_FROM_HOST);
+	if (ret)
+		return ret;
+	for (i = 0; i < n; i++) {
+		heads[i] = le16_to_cpu(raw[i]);
+		if (heads[i] >= vq->size)
+			return -EPROTO;
+	}
+	return 0;
+}
+
+/* Under dp->lock: the @n chains read are in flight, avail past them. */
+static void snap_dp_vq_record(struct snap_dp_fn *dp, u16 q, const u16 *slots,
+			      const u16 *heads, u32 n)
+{
+	struct snap_dp_vq *vq = &dp->vq[q];
+	u32 i;
+
+	for (i = 0; i < n; i++) {
+		struct snap_inflight_slot *ms = &dp->state->inflight[slots[i]];
+
+		dp->slots[slots[i]] = (struct snap_dp_slot){
+			.gen = dp->gen, .sqid = q, .cid = heads[i], .used = true,
+		};
+		WRITE_ONCE(ms->sqid, q);
+		WRITE_ONCE(ms->gen, dp->gen);
+		WRITE_ONCE(ms->seq, dp->fetch_seq++);
+		memset(ms->sqe, 0, sizeof(ms->sqe));
+		WRITE_ONCE(ms->head, heads[i]);
+		smp_wmb();	/* a reader that sees the flag sees the head */
+		WRITE_ONCE(ms->flags, SNAP_INFLIGHT_USED);
+	}
+	vq->avail += n;
+	vq->outstanding += n;
+	WRITE_ONCE(dp->state->vq[q].avail, vq->avail);
+	WRITE_ONCE(dp->state->vq[q].inflight, vq->outstanding);
+}
+
+/*
+ * With RING_EVENT_IDX the driver notifies only when it passes
+ * avail_event: ask for the next chain. Then look at the ring's idx once
+ * more, since a chain added before the driver could see the new value
+ * came without a notification.
+ */
+static int snap_dp_vq_rearm(struct snap_dp_fn *dp, const struct snap_dp_vq *vq,
+			    u16 avail, u16 *idx)
+{
+	int ret;
+
+	if (!snap_dp_vq_event_idx(dp))
+		return 0;
+	ret = snap_dp_vq_write16(dp, vq->device + SNAP_USED_RING +
+				 (u64)vq->size * SNAP_USED_ELEM_SIZE, avail);
+	if (ret)
+		return ret;
+	mb();	/* avail_event out before idx is read again */
+	return snap_dp_vq_read16(dp, vq->driver + SNAP_AVAIL_IDX, idx);
+}
+
+/**
+ * snap_dp_vq_fetch() - SNAP_IOC_SQ_FETCH on a virtio function
+ * @dp: the function
+ * @q: the virtqueue
+ * @slots: free in-flight slots, filled in this order
+ * @max: how many to take at most
+ *
+ * Return: chains taken, 0 when none is available, or a negative errno:
+ * EBUSY for a slot in use, EIO when host memory refused, EPROTO when the
+ * driver published more chains than the ring holds or a head outside it.
+ */
+long snap_dp_vq_fetch(struct snap_dp_fn *dp, u16 q, const u16 *slots, u32 max)
+{
+	u16 heads[SNAP_SQ_FETCH_MAX], avail, idx;
+	struct snap_dp_vq vq;
+	unsigned long flags;
+	u32 n, epoch;
+	long ret;
+
+	mutex_lock(&dp->fetch_mutex);
+	spin_lock_irqsave(&dp->lock, flags);
+	vq = dp->vq[q];
+	epoch = dp->epoch;
+	ret = !vq.size ? -EINVAL : !snap_dp_slots_free(dp, slots, max) ? -EBUSY : 0;
+	spin_unlock_irqrestore(&dp->lock, flags);
+	if (ret)
+		goto out_unlock_fetch;
+
+	/* Host memory is read without the spinlock: the provider may sleep. */
+	avail = vq.avail;
+	ret = snap_dp_vq_read16(dp, vq.driver + SNAP_AVAIL_IDX, &idx);
+	if (!ret && idx == avail)
+		ret = snap_dp_vq_rearm(dp, &vq, avail, &idx);
+	if (ret)
+		goto out_unlock_fetch;
+	n = (u16)(idx - avail);
+	if (n > vq.size) {
+		ret = -EPROTO;
+		goto out_unlock_fetch;
+	}
+	n = min(n, max);
+	if (!n)
+		goto out_unlock_fetch;
+	ret = snap_dp_vq_read_heads(dp, &vq, avail, n, heads);
+	if (ret)
+		goto out_unlock_fetch;
+
+	spin_lock_irqsave(&dp->lock, flags);
+	/* A reset meanwhile: those chains are gone. */
+	if (dp->epoch == epoch) {
+		snap_dp_vq_record(dp, q, slots, heads, n);
+		ret = n;
+	}
+	spin_unlock_irqrestore(&dp->lock, flags);
+	if (ret > 0 && (u16)(avail + n) == idx)
+		snap_dp_vq_rearm(dp, &vq, idx, &idx);
+out_unlock_fetch:
+	mutex_unlock(&dp->fetch_mutex);
+	if (ret == -EPROTO)
+		pr_warn_ratelimited("function %u queue %u: the driver's available ring is corrupt\n",
+				    dp->func->id, q);
+	return ret;
+}
+
+/*
+ * Under dp->lock: keeps the entries of @elems whose slot holds their
+ * chain on @q (moved to the front, slots emptied) and returns how many.
+ */
+static u32 snap_dp_vq_take(struct snap_dp_fn *dp, u16 q,
+			   struct snap_vq_used_elem *elems, const u16 *slots,
+			   u32 count)
+{
+	DECLARE_BITMAP(taken, SNAP_INFLIGHT_MAX);
+	struct snap_dp_vq *vq = &dp->vq[q];
+	u32 i, n = 0;
+
+	bitmap_zero(taken, SNAP_INFLIGHT_MAX);
+	for (i = 0; i < count; i++) {
+		struct snap_dp_slot *s;
+
+		if (slots[i] >= SNAP_INFLIGHT_MAX || test_bit(slots[i], taken))
+			continue;
+		s = &dp->slots[slots[i]];
+		if (!s->used || s->gen != dp->gen || s->sqid != q ||
+		    s->cid != elems[i].id)
+			continue;
+		__set_bit(slots[i], taken);
+		elems[n++] = elems[i];
+		WRITE_ONCE(dp->state->inflight[slots[i]].flags, 0);
+		s->used = false;
+		vq->outstanding--;
+	}
+	if (n < count)
+		snap_dp_count_stale(dp, count - n);
+	WRITE_ONCE(dp->state->vq[q].inflight, vq->outstanding);
+	return n;
+}
+
+static int snap_dp_vq_write_used(struct snap_dp_fn *dp, const struct snap_dp_vq *vq,
+				 u16 used, const struct snap_vq_used_elem *elems,
+				 u32 n)
+{
+	struct vring_used_elem e;
+	u32 i;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		u16 pos = (u16)(used + i) % vq->size;
+
+		e.id = cpu_to_le32(elems[i].id);
+		e.len = cpu_to_le32(elems[i].len);
+		ret = snap_provider->dma(dp->func, vq->device + SNAP_USED_RING +
+					 (u64)pos * SNAP_USED_ELEM_SIZE, &e,
+					 sizeof(e), SNAP_DMA_TO_HOST);
+		if (ret)
+			return ret;
+	}
+	wmb();	/* the entries before the index that publishes them */
+	return snap_dp_vq_write16(dp, vq->device + SNAP_USED_IDX, used + n);
+}
+
+/* Whether the driver wants an interrupt for used index @old -> @new. */
+static bool snap_dp_vq_want_irq(struct snap_dp_fn *dp, const struct snap_dp_vq *vq,
+				u16 old, u16 new)
+{
+	u16 v;
+
+	if (vq->vector == VIRTIO_MSI_NO_VECTOR)
+		return false;
+	mb();	/* used idx out before the driver's wishes are read */
+	if (snap_dp_vq_event_idx(dp)) {
+		if (snap_dp_vq_read16(dp, vq->driver + SNAP_AVAIL_RING +
+				      (u64)vq->size * 2, &v))
+			return true;
+		return vring_need_event(v, new, old);
+	}
+	if (snap_dp_vq_read16(dp, vq->driver + SNAP_AVAIL_FLAGS, &v))
+		return true;
+	return !(v & VRING_AVAIL_F_NO_INTERRUPT);
+}
+
+long snap_dp_vq_post(void __user *argp)
+{
+	struct snap_vq_used_elem *elems;
+	struct snap_vq_post req;
+	struct snap_dp_fn *dp;
+	struct snap_dp_vq vq;
+	unsigned long flags;
+	u16 *slots, used;
+	long ret;
+	u32 n;
+
+	if (copy_from_user(&req, argp, sizeof(req)))
+		return -EFAULT;
+	if (req.flags & ~SNAP_POST_IRQ || req.pad || req.reserved || !req.slots ||
+	    !req.count || req.count > SNAP_USED_MAX_BATCH)
+		return -EINVAL;
+	dp = snap_dp_fn_get(req.func_id);
+	if (!dp || !dp->virtio || req.vq >= dp->max_queues)
+		return -EINVAL;
+	elems = memdup_array_user(u64_to_user_ptr(req.elems), req.count,
+				  sizeof(*elems));
+	if (IS_ERR(elems))
+		return PTR_ERR(elems);
+	slots = memdup_array_user(u64_to_user_ptr(req.slots), req.count,
+				  sizeof(*slots));
+	if (IS_ERR(slots)) {
+		ret = PTR_ERR(slots);
+		goto out_free_elems;
+	}
+
+	/*
+	 * Slots are emptied and used indexes taken in one step; the mutex
+	 * keeps a second poster's idx from covering entries not yet written.
+	 */
+	mutex_lock(&dp->post_mutex);
+	spin_lock_irqsave(&dp->lock, flags);
+	vq = dp->vq[req.vq];
+	n = vq.size ? snap_dp_vq_take(dp, req.vq, elems, slots, req.count) : 0;
+	used = vq.used;
+	dp->vq[req.vq].used += n;
+	WRITE_ONCE(dp->state->vq[req.vq].used, dp->vq[req.vq].used);
+	spin_unlock_irqrestore(&dp->lock, flags);
+	ret = !vq.size ? -EINVAL : 0;
+	if (n) {
+		ret = snap_dp_vq_write_used(dp, &vq, used, elems, n);
+		if (!ret && req.flags & SNAP_POST_IRQ &&
+		    snap_dp_vq_want_irq(dp, &vq, used, used + n))
+			snap_provider->raise_irq(dp->func, vq.vector);
+		if (!ret)
+			ret = n;
+	}
+	mutex_unlock(&dp->post_mutex);
+	kfree(slots);
+out_free_elems:
+	kfree(elems);
+	return ret;
+}
