@@ -17,7 +17,7 @@ trap 'rm -rf "$work"' EXIT
 
 # Kernel modules and programs the selftests use.
 guest_modules=(nvme virtio_pci virtio_blk nvmet nvmet-tcp nvme-tcp null_blk configfs)
-guest_programs=(nvme fio lspci setpci)
+guest_programs=(nvme fio lspci setpci blkdiscard)
 
 copy_libs() {
 	local root=$1 lib

@@ -16,7 +16,7 @@
 # The host (scripts/bench-vm) decodes and tabulates them.
 # Knobs, from the kernel command line: snapbench.runtime= (s, default 10),
 # snapbench.ramp= (s, 2), snapbench.ioengine= (libaio), snapbench.paths=
-# (emu,nullblk,tcp,cp,trap), snapbench.scale= (1000), snapbench.jobs= (all).
+# (emu,vblk,nullblk,tcp,cp,trap), snapbench.scale= (1000), snapbench.jobs= (all).
 . ./lib.sh
 
 barg() {
@@ -31,7 +31,7 @@ RAMP=${RAMP:-2}
 IOENGINE=$(barg ioengine)
 IOENGINE=${IOENGINE:-libaio}
 PATHS=$(barg paths | tr ',' ' ')
-PATHS=${PATHS:-emu nullblk tcp cp trap}
+PATHS=${PATHS:-emu vblk nullblk tcp cp trap}
 SCALE=$(barg scale)
 SCALE=${SCALE:-1000}
 JOBSEL=$(barg jobs | tr ',' ' ')
@@ -141,6 +141,34 @@ bench_emu() {
 	run_jobs emu-malloc "/dev/${NVME_CTRL}n2"
 	grep -iE 'error|warn' /tmp/svc.log | head -n 5 | sed 's/^/svc: /'
 	snap_nvme_cleanup
+	snap_unload
+	SVC_PID=""
+}
+
+# The emulated virtio-blk controller on the same null bdev as emu-null.
+bench_vblk() {
+	modprobe virtio_pci || fail "modprobe virtio_pci"
+	modprobe virtio_blk || fail "modprobe virtio_blk"
+	snap_load internal_cpu_model=1 virtio_blk_emulation_enable=1 \
+		virtio_blk_emulation_num_pf=1 virtio_blk_emulation_num_msix=5 \
+		mempool_size_mb=64
+	snap_need_family
+	SNAP_MEMPOOL_SIZE_MB=64 snap_service -l 2 -m $SVC_MASK >>/tmp/svc.log 2>&1 &
+	SVC_PID=$!
+	wait_for /sys/class/snap/sim0/daemon_pid "^$SVC_PID\$" 10 ||
+		fail "snap_service did not attach: $(cat /tmp/svc.log)"
+	snapadm_run bdev_null_create Null0 1024 4096
+	snapadm_run virtio_blk_controller_create --pf_id 0 --bdev Null0 --ctrl VblkCtrl0 \
+		--num_queues 4
+	bdf=$(cat /sys/class/snap/sim0/functions/SNAPSIM00000VBLKS1D0F0/bdf)
+	echo "$bdf" >/sys/bus/pci/drivers/virtio-pci/bind || fail "bind $bdf"
+	wait_for /proc/partitions ' vda$' 10 || fail "no /dev/vda"
+	blog "emulated virtio-blk: /dev/vda on Null0, $(ls -d /sys/block/vda/mq/* | wc -l) hw queues"
+	run_jobs virtio-blk /dev/vda
+	echo "$bdf" >/sys/bus/pci/drivers/virtio-pci/unbind
+	kill "$SVC_PID" 2>/dev/null
+	wait 2>/dev/null
+	wait_for /sys/class/snap/sim0/daemon_pid '^0$' 10
 	snap_unload
 	SVC_PID=""
 }
@@ -342,6 +370,7 @@ for p in $PATHS; do
 		trap cleanup EXIT
 		case $p in
 		emu) bench_emu ;;
+		vblk) bench_vblk ;;
 		nullblk) bench_nullblk ;;
 		tcp) bench_tcp ;;
 		cp) bench_cp ;;

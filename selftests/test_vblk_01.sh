@@ -1,0 +1,130 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# virtio-blk end to end with snap_service: the appendix's
+# virtio_blk_controller_create --pf_id 0 (plus a bdev) makes /dev/vda
+# appear with the --vblk_id serial and the controller's queue limits; fio
+# verify=crc32c on malloc, uring and null bdevs, 512 B to 1 MiB, QD 1 to
+# 128, next to an NVMe controller; discard and write-zeroes read back as
+# zeroes; a --read_only device refuses writes; bdev_detach then
+# bdev_attach of another size shows the new capacity to the bound driver;
+# kill -9 of the idle daemon and a new one: /dev/vda keeps working with no
+# error in the host log.
+. ./lib.sh
+
+VBLK_BDFS=""
+teardown() {
+	for _b in $VBLK_BDFS; do
+		[ -e "/sys/bus/pci/drivers/virtio-pci/$_b" ] &&
+			echo "$_b" >/sys/bus/pci/drivers/virtio-pci/unbind
+	done
+	snap_nvme_teardown
+}
+trap teardown EXIT
+
+# vblk_bind PF: bind virtio-pci to virtio-blk PF PF; $VBLK_DEV is its disk.
+vblk_bind() {
+	_bdf=$(cat $SNAP_SYSFS/functions/SNAPSIM00000VBLKS1D${1}F0/bdf)
+	[ -n "$_bdf" ] || fail "virtio-blk PF $1 has no BDF"
+	echo "$_bdf" >/sys/bus/pci/drivers/virtio-pci/bind || fail "bind $_bdf"
+	VBLK_BDFS="$VBLK_BDFS $_bdf"
+	_n=0
+	VBLK_DEV=""
+	while [ $_n -lt 100 ] && [ -z "$VBLK_DEV" ]; do
+		VBLK_DEV=$(ls /sys/bus/pci/devices/$_bdf/virtio*/block 2>/dev/null | head -1)
+		[ -n "$VBLK_DEV" ] || usleep 100000
+		_n=$((_n + 1))
+	done
+	[ -n "$VBLK_DEV" ] || { dmesg | tail -20; tail -20 /tmp/svc.log; fail "no disk on $_bdf"; }
+	wait_for /sys/block/$VBLK_DEV/size '^[1-9]' 10 || fail "$VBLK_DEV has no capacity"
+}
+
+run_fio() {	# NAME ARGS...
+	_name=$1
+	shift
+	fio --name="$_name" --ioengine=libaio --direct=1 --verify=crc32c \
+		--verify_fatal=1 --output=/tmp/fio.$_name "$@" ||
+		{ cat /tmp/fio.$_name; tail -20 /tmp/svc.log; dmesg | tail; fail "fio $_name"; }
+	log "fio $_name: $(grep -o 'IOPS=[^,]*' /tmp/fio.$_name | tr '\n' ' ')"
+}
+
+snap_no_nvme
+modprobe virtio_pci || fail "modprobe virtio_pci"
+modprobe virtio_blk || fail "modprobe virtio_blk"
+snap_load internal_cpu_model=1 nvme_emulation_enable=1 nvme_emulation_num_pf=1 \
+	nvme_emulation_num_msix=4 virtio_blk_emulation_enable=1 \
+	virtio_blk_emulation_num_pf=3 virtio_blk_emulation_num_msix=5 mempool_size_mb=64
+snap_need_family
+snap_svc_start
+dmesg -c >/dev/null
+
+dd if=/dev/zero of=/tmp/uring0.img bs=1M count=32 2>/dev/null
+snapadm_run bdev_malloc_create 32 512 -b Malloc0
+snapadm_run bdev_uring_create /tmp/uring0.img Uring0 4096
+snapadm_run bdev_null_create Null0 64 4096
+snapadm_run bdev_malloc_create 16 4096 -b Malloc1
+snapadm_run bdev_malloc_create 8 4096 -b Malloc2
+snapadm_run virtio_blk_controller_create --pf_id 0 --bdev Malloc0 --ctrl VblkCtrl0 \
+	--num_queues 4 --vblk_id VBLKSERIAL0 --seg_max 32 --size_max 65536
+snapadm_run virtio_blk_controller_create --pf_id 1 --bdev Uring0 --ctrl VblkCtrl1 --num_queues 1
+snap_nvme_ctrl nqn.2023-05.io.nvda.nvme:0 NVMeCtrl0 0 Malloc1
+snap_nvme_bind 0
+vblk_bind 0
+d0=$VBLK_DEV
+vblk_bind 1
+d1=$VBLK_DEV
+log "virtio-blk disks $d0 and $d1, NVMe $NVME_NS"
+
+[ "$(cat /sys/block/$d0/serial)" = VBLKSERIAL0 ] ||
+	fail "serial '$(cat /sys/block/$d0/serial)', want VBLKSERIAL0"
+[ "$(cat /sys/block/$d0/size)" = 65536 ] || fail "capacity $(cat /sys/block/$d0/size), want 65536 sectors"
+[ "$(cat /sys/block/$d0/queue/max_segments)" = 32 ] || fail "max_segments"
+[ "$(cat /sys/block/$d0/queue/max_segment_size)" = 65536 ] || fail "max_segment_size"
+[ "$(cat /sys/block/$d1/queue/logical_block_size)" = 4096 ] ||
+	fail "logical_block_size $(cat /sys/block/$d1/queue/logical_block_size), want 4096"
+
+run_fio rand512 --filename=/dev/$d0 --rw=randwrite --bsrange=512-64k --iodepth=32 --size=8M
+run_fio seq1m --filename=/dev/$d1 --rw=write --bs=1M --iodepth=4 --size=16M
+run_fio rand4k --filename=/dev/$d1 --rw=randrw --bs=4k --iodepth=128 --size=8M
+run_fio qd1 --filename=/dev/$d0 --rw=randwrite --bs=4k --iodepth=1 --size=2M
+# Two virtio-blk and one NVMe controller at once.
+fio --ioengine=libaio --direct=1 --verify=crc32c --verify_fatal=1 --iodepth=16 \
+	--bs=16k --rw=randwrite --size=4M --output=/tmp/fio.three \
+	--name=a --filename=/dev/$d0 --name=b --filename=/dev/$d1 \
+	--name=c --filename=$NVME_NS ||
+	{ cat /tmp/fio.three; fail "fio on three controllers at once"; }
+log "three controllers at once: ok"
+
+# discard and write-zeroes read back as zeroes.
+dd if=/dev/urandom of=/dev/$d1 bs=64k count=4 oflag=direct 2>/dev/null
+blkdiscard -o 0 -l 131072 /dev/$d1 || fail "blkdiscard"
+blkdiscard -z -o 131072 -l 131072 /dev/$d1 || fail "blkdiscard -z (write zeroes)"
+[ "$(dd if=/dev/$d1 bs=64k count=4 iflag=direct 2>/dev/null | od -An -tx1 | tr -d ' 0\n' | wc -c)" = 0 ] ||
+	fail "discarded / zeroed range does not read back as zeroes"
+log "discard and write-zeroes read back as zeroes"
+
+# Resize under the bound driver: detach, attach a bdev of another size.
+snapadm_run virtio_blk_controller_bdev_detach --ctrl VblkCtrl1
+snapadm_run virtio_blk_controller_bdev_attach --ctrl VblkCtrl1 --bdev Malloc2
+wait_for /sys/block/$d1/size '^16384$' 10 ||
+	fail "capacity after attach: $(cat /sys/block/$d1/size), want 16384 sectors"
+run_fio resized --filename=/dev/$d1 --rw=randwrite --bs=4k --iodepth=8 --size=4M
+log "the bound driver sees the new capacity"
+
+# A read-only device refuses writes at the host.
+snapadm_run virtio_blk_controller_create --pf_id 2 --bdev Null0 --ctrl VblkCtrl2 --read_only
+vblk_bind 2
+d2=$VBLK_DEV
+[ "$(cat /sys/block/$d2/ro)" = 1 ] || fail "$d2 is not read-only at the host"
+dd if=/dev/zero of=/dev/$d2 bs=4k count=1 oflag=direct 2>/dev/null && fail "write to read-only $d2 succeeded"
+dd if=/dev/$d2 of=/dev/null bs=4k count=16 iflag=direct 2>/dev/null || fail "read of read-only $d2"
+
+# kill -9 while the host is idle, then a new daemon.
+dmesg -c >/dev/null
+kill -9 "$SVC_PID"
+wait "$SVC_PID" 2>/dev/null
+wait_for /sys/class/snap/sim0/daemon_pid '^0$' 10 || fail "the killed daemon is still attached"
+snap_svc_start
+run_fio after_kill --filename=/dev/$d0 --rw=randrw --bs=4k --iodepth=16 --size=4M
+dmesg | grep -iE 'error|timed out|reset|fail' && fail "the host logged errors"
+log "a new daemon serves $d0 after kill -9"
+exit $KSFT_PASS
