@@ -158,6 +158,25 @@ static int snap_dp_vq_rearm(struct snap_dp_fn *dp, const struct snap_dp_vq *vq,
 	return snap_dp_vq_read16(dp, vq->driver + SNAP_AVAIL_IDX, idx);
 }
 
+/*
+ * The ring is empty as far as this fetch saw: rearm, and when a chain
+ * came meanwhile (its notification may have been suppressed by the old
+ * avail_event), tell the daemon as the driver would have.
+ */
+static void snap_dp_vq_rearm_all(struct snap_dp_fn *dp, u16 q,
+				 const struct snap_dp_vq *vq, u16 idx, u32 epoch)
+{
+	unsigned long flags;
+	u16 now = idx;
+
+	if (snap_dp_vq_rearm(dp, vq, idx, &now) || now == idx)
+		return;
+	spin_lock_irqsave(&dp->lock, flags);
+	if (dp->epoch == epoch)
+		snap_dp_note_doorbell(dp, q, 0);
+	spin_unlock_irqrestore(&dp->lock, flags);
+}
+
 /**
  * snap_dp_vq_fetch() - SNAP_IOC_SQ_FETCH on a virtio function
  * @dp: the function
@@ -213,7 +232,7 @@ long snap_dp_vq_fetch(struct snap_dp_fn *dp, u16 q, const u16 *slots, u32 max)
 	}
 	spin_unlock_irqrestore(&dp->lock, flags);
 	if (ret > 0 && (u16)(avail + n) == idx)
-		snap_dp_vq_rearm(dp, &vq, idx, &idx);
+		snap_dp_vq_rearm_all(dp, q, &vq, idx, epoch);
 out_unlock_fetch:
 	mutex_unlock(&dp->fetch_mutex);
 	if (ret == -EPROTO)
