@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The daemon: attach to /dev/snap, mirror the kernel's objects, realize
- * bdevs and NVMe controllers, and serve them from one io_uring loop per
+ * bdevs and controllers of every model engine.h knows, and serve them from one io_uring loop per
  * I/O thread (worker.c). The main thread's loop also carries the /dev/snap
  * event wait (a uring_cmd), the netlink events and the signals, and hands
  * events and engine changes to the thread that owns each controller.
@@ -27,13 +27,12 @@
 #include "events.h"
 #include "log.h"
 #include "nl.h"
-#include "nvme/nvme_ctrl.h"
+#include "engine.h"
 #include "status.h"
 
 #define SVC_LOOP_ENTRIES	512
 #define SVC_WAIT_EVENTS		64
 #define SVC_DRAIN_ROUNDS	5000	/* x 1 ms: how long a drain may take */
-#define SNAP_PCI_VENDOR		0x15b3
 
 /* ---- the three standing requests of the loop ---- */
 
@@ -102,7 +101,7 @@ static bool drain(struct svc_ctrl *c, bool (*pred)(struct svc_ctrl *c))
 			return true;
 		worker_run_mail(w);
 		ioloop_reap(&w->loop, false);
-		nvme_ctrl_poll(c->engine);
+		c->ops->poll(c->engine);
 		usleep(1000);
 	}
 	return pred(c);
@@ -110,25 +109,23 @@ static bool drain(struct svc_ctrl *c, bool (*pred)(struct svc_ctrl *c))
 
 static bool ctrl_idle(struct svc_ctrl *c)
 {
-	return nvme_ctrl_idle(c->engine);
+	return c->ops->idle(c->engine);
 }
 
-static bool ns_is_attached(struct svc_ctrl *c, uint32_t nsid)
+static struct svc_attached *attached_of(struct svc_ctrl *c, uint32_t key)
 {
 	for (unsigned int i = 0; i < c->nr_attached; i++)
-		if (c->attached[i] == nsid)
-			return true;
-	return false;
+		if (c->attached[i].key == key)
+			return &c->attached[i];
+	return NULL;
 }
 
-static void ns_forget(struct svc_ctrl *c, uint32_t nsid)
+static void attached_forget(struct svc_ctrl *c, uint32_t key)
 {
-	for (unsigned int i = 0; i < c->nr_attached; i++) {
-		if (c->attached[i] == nsid) {
-			c->attached[i] = c->attached[--c->nr_attached];
-			return;
-		}
-	}
+	struct svc_attached *a = attached_of(c, key);
+
+	if (a)
+		*a = c->attached[--c->nr_attached];
 }
 
 /*
@@ -137,48 +134,50 @@ static void ns_forget(struct svc_ctrl *c, uint32_t nsid)
  */
 struct ctrl_work {
 	struct svc_ctrl *c;
-	const struct nvme_ctrl_cfg *cfg;	/* start */
-	uint32_t nsid;				/* attach, detach */
+	const void *cfg;			/* start */
+	uint32_t key;				/* attach, detach */
 	struct bdev *bdev;			/* attach */
 	const uint8_t *uuid;			/* attach */
 	bool running;				/* start, detach, set_running */
 	int ret;
 };
 
-static void work_attach_ns(struct svc_worker *w, void *arg)
-{
-	struct ctrl_work *cw = arg;
-
-	(void)w;
-	cw->ret = nvme_ctrl_attach_ns(cw->c->engine, cw->nsid, cw->bdev, cw->uuid);
-}
-
-/* The engine refuses while commands use the namespace: pause, drain, retry. */
-static void work_detach_ns(struct svc_worker *w, void *arg)
+static void work_attach_bdev(struct svc_worker *w, void *arg)
 {
 	struct ctrl_work *cw = arg;
 	struct svc_ctrl *c = cw->c;
 
 	(void)w;
-	cw->ret = nvme_ctrl_detach_ns(c->engine, cw->nsid);
+	cw->ret = c->ops->attach_bdev(c->engine, cw->key, cw->bdev, cw->uuid);
+}
+
+/* The engine refuses while commands use the bdev: pause, drain, retry. */
+static void work_detach_bdev(struct svc_worker *w, void *arg)
+{
+	struct ctrl_work *cw = arg;
+	struct svc_ctrl *c = cw->c;
+
+	(void)w;
+	cw->ret = c->ops->detach_bdev(c->engine, cw->key);
 	if (cw->ret == -EBUSY) {
-		nvme_ctrl_suspend(c->engine);
+		c->ops->suspend(c->engine);
 		drain(c, ctrl_idle);
-		cw->ret = nvme_ctrl_detach_ns(c->engine, cw->nsid);
+		cw->ret = c->ops->detach_bdev(c->engine, cw->key);
 		if (cw->running)
-			nvme_ctrl_resume(c->engine);
+			c->ops->resume(c->engine);
 	}
 }
 
 static void work_set_running(struct svc_worker *w, void *arg)
 {
 	struct ctrl_work *cw = arg;
+	struct svc_ctrl *c = cw->c;
 
 	(void)w;
 	if (cw->running)
-		nvme_ctrl_resume(cw->c->engine);
+		c->ops->resume(c->engine);
 	else
-		nvme_ctrl_suspend(cw->c->engine);
+		c->ops->suspend(c->engine);
 }
 
 static void work_start(struct svc_worker *w, void *arg)
@@ -187,13 +186,13 @@ static void work_start(struct svc_worker *w, void *arg)
 	struct ctrl_work *cw = arg;
 	struct svc_ctrl *c = cw->c;
 
-	c->engine = nvme_ctrl_create(cw->cfg, &c->dh.host);
+	c->engine = c->ops->create(cw->cfg, &c->dh.host);
 	if (!c->engine) {
 		cw->ret = -ENOMEM;
 		return;
 	}
 	if (!cw->running)
-		nvme_ctrl_suspend(c->engine);
+		c->ops->suspend(c->engine);
 	c->wnext = sh->ctrls;
 	sh->ctrls = c;
 	cw->ret = 0;
@@ -204,7 +203,7 @@ static void work_recover(struct svc_worker *w, void *arg)
 	struct ctrl_work *cw = arg;
 
 	(void)w;
-	cw->ret = nvme_ctrl_recover(cw->c->engine);
+	cw->ret = cw->c->ops->recover(cw->c->engine);
 }
 
 static void work_stop(struct svc_worker *w, void *arg)
@@ -213,9 +212,9 @@ static void work_stop(struct svc_worker *w, void *arg)
 	struct ctrl_work *cw = arg;
 	struct svc_ctrl *c = cw->c, **pp;
 
-	nvme_ctrl_suspend(c->engine);
+	c->ops->suspend(c->engine);
 	cw->ret = drain(c, ctrl_idle) ? 0 : -EBUSY;
-	nvme_ctrl_destroy(c->engine);
+	c->ops->destroy(c->engine);
 	c->engine = NULL;
 	for (pp = &sh->ctrls; *pp; pp = &(*pp)->wnext) {
 		if (*pp == c) {
@@ -225,75 +224,128 @@ static void work_stop(struct svc_worker *w, void *arg)
 	}
 }
 
-static void ctrl_attach_ns(struct service *s, struct svc_ctrl *c, struct reg_ns *ns)
+static void ctrl_attach_bdev(struct svc_ctrl *c, const struct svc_bdev_want *want,
+			     struct bdev *b)
 {
-	struct reg_bdev *rb = registry_bdev(&s->reg, ns->bdev);
-	struct ctrl_work cw = { .c = c, .nsid = ns->nsid };
+	struct ctrl_work cw = { .c = c, .key = want->key, .bdev = b,
+				.uuid = want->uuid };
 
-	if (ns_is_attached(c, ns->nsid) || !rb || !rb->priv ||
-	    c->nr_attached == SNAP_NVME_MAX_QUEUES)
+	if (c->nr_attached == SNAP_NVME_MAX_QUEUES)
 		return;
-	cw.bdev = rb->priv;
-	cw.uuid = ns->uuid;
-	worker_call(c->w, work_attach_ns, &cw);
+	worker_call(c->w, work_attach_bdev, &cw);
 	if (cw.ret) {
-		log_err("%s: attaching namespace %u: %s", c->reg->name, ns->nsid,
-			strerror(-cw.ret));
+		log_err("%s: attaching bdev %s (%u): %s", c->reg->name, want->bdev,
+			want->key, strerror(-cw.ret));
 		return;
 	}
-	c->attached[c->nr_attached++] = ns->nsid;
-	log_info("%s: namespace %u (bdev %s) attached", c->reg->name, ns->nsid,
-		 rb->name);
+	c->attached[c->nr_attached++] = (struct svc_attached){ want->key, b };
+	log_info("%s: bdev %s attached (%u)", c->reg->name, want->bdev, want->key);
 }
 
-static void ctrl_detach_ns(struct svc_ctrl *c, uint32_t nsid)
+static void ctrl_detach_bdev(struct svc_ctrl *c, uint32_t key)
 {
 	struct ctrl_work cw = {
 		.c = c,
-		.nsid = nsid,
+		.key = key,
 		.running = c->reg->state == SNAP_CTRL_RUNNING,
 	};
 
-	worker_call(c->w, work_detach_ns, &cw);
+	worker_call(c->w, work_detach_bdev, &cw);
 	if (cw.ret && cw.ret != -ENOENT)
-		log_err("%s: detaching namespace %u: %s", c->reg->name, nsid,
+		log_err("%s: detaching bdev %u: %s", c->reg->name, key,
 			strerror(-cw.ret));
-	ns_forget(c, nsid);
+	attached_forget(c, key);
 }
 
-static void ctrl_attach_all_ns(struct service *s, struct svc_ctrl *c)
+static struct bdev *realized_bdev(struct service *s, const char *name)
 {
-	struct reg_ns *ns;
+	struct reg_bdev *rb = name[0] ? registry_bdev(&s->reg, name) : NULL;
 
-	for (ns = s->reg.namespaces; ns; ns = ns->next)
-		if (!strcmp(ns->ctrl, c->reg->name))
-			ctrl_attach_ns(s, c, ns);
+	return rb ? rb->priv : NULL;
 }
 
-static void fill_ctrl_cfg(struct service *s, const struct reg_ctrl *rc,
-			  const struct reg_subsys *sub, const struct reg_func *f,
-			  const struct snap_fn_state *st, struct nvme_ctrl_cfg *cfg)
+static const struct svc_bdev_want *want_of(const struct svc_bdev_want *want,
+					   unsigned int n, uint32_t key)
 {
-	unsigned int io_queues = rc->num_queues;
+	for (unsigned int i = 0; i < n; i++)
+		if (want[i].key == key)
+			return &want[i];
+	return NULL;
+}
 
-	nvme_ctrl_cfg_default(cfg);
-	cfg->cntlid = (uint16_t)rc->cntlid;
-	cfg->vid = SNAP_PCI_VENDOR;
-	snprintf(cfg->sn, sizeof(cfg->sn), "%s", sub->serial);
-	snprintf(cfg->mn, sizeof(cfg->mn), "%s", sub->model);
-	snprintf(cfg->subnqn, sizeof(cfg->subnqn), "%s", sub->nqn);
-	if (sub->nn)
-		cfg->nn = sub->nn < NVME_MAX_NN ? sub->nn : NVME_MAX_NN;
-	/* The function state has room for max_queues queue pairs, admin included. */
-	if (st->max_queues && io_queues > st->max_queues - 1)
-		io_queues = st->max_queues - 1;
-	if (io_queues)
-		cfg->max_io_queues = (uint16_t)io_queues;
-	cfg->num_msix = (uint16_t)f->num_msix;
-	if (rc->mdts)
-		cfg->mdts = rc->mdts;
-	if (s->max_queue_size)
-		cfg->mqes = (uint16_t)(s->max_queue_size - 1);
+static void ctrl_report(struct service *s, const struct reg_ctrl *rc,
+			const char *error);
+
+/*
+ * Make the engine's bdevs what the mirror says: detach what is no longer
+ * wanted (or whose bdev went or changed), attach what is wanted and
+ * realized. Called on every change that may matter; does nothing when
+ * nothing differs.
+ */
+static void ctrl_sync_bdevs(struct service *s, struct svc_ctrl *c)
+{
+	struct svc_bdev_want want[SVC_MAX_BDEVS];
+	unsigned int n = c->ops->wanted_bdevs(&s->reg, c->reg, want, SVC_MAX_BDEVS);
+	const struct svc_bdev_want *wt;
+	bool missing = false;
+	char why[SNAP_ERROR_MAX];
+
+	for (unsigned int i = c->nr_attached; i-- > 0;) {
+		struct svc_attached *a = &c->attached[i];
+
+		wt = want_of(want, n, a->key);
+		if (!wt || realized_bdev(s, wt->bdev) != a->bdev)
+			ctrl_detach_bdev(c, a->key);
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		struct bdev *b = realized_bdev(s, want[i].bdev);
+
+		if (b && !attached_of(c, want[i].key))
+			ctrl_attach_bdev(c, &want[i], b);
+		if (!attached_of(c, want[i].key)) {
+			missing = true;
+			snprintf(why, sizeof(why), "its bdev %s is not ready",
+				 want[i].bdev);
+		}
+	}
+	c->bdev_missing = c->ops->bdev_required && missing;
+	ctrl_report(s, c->reg, c->bdev_missing ? why : NULL);
+}
+
+static void sync_all_ctrls(struct service *s)
+{
+	for (struct svc_ctrl *c = s->ctrls; c; c = c->next)
+		ctrl_sync_bdevs(s, c);
+}
+
+/*
+ * The controllers a namespace change may concern: the one it names and
+ * any that hold its nsid now. Syncing an unconcerned one is harmless, but
+ * syncing all on every event would cost O(controllers x namespaces) each
+ * in a burst of thousands.
+ */
+static void sync_ctrls_of_ns(struct service *s, const struct reg_ns *ns)
+{
+	for (struct svc_ctrl *c = s->ctrls; c; c = c->next)
+		if (!strcmp(c->reg->name, ns->ctrl) || attached_of(c, ns->nsid))
+			ctrl_sync_bdevs(s, c);
+}
+
+/* The controllers whose bdev (virtio-blk) or namespace's bdev is name. */
+static void sync_ctrls_of_bdev(struct service *s, const char *name)
+{
+	for (struct svc_ctrl *c = s->ctrls; c; c = c->next)
+		if (!strcmp(c->reg->bdev, name))
+			ctrl_sync_bdevs(s, c);
+	for (struct reg_ns *ns = s->reg.namespaces; ns; ns = ns->next) {
+		struct svc_ctrl *c;
+
+		if (strcmp(ns->bdev, name) || !ns->ctrl[0])
+			continue;
+		c = ctrl_by_name(s, ns->ctrl);
+		if (c)
+			ctrl_sync_bdevs(s, c);
+	}
 }
 
 static void replay_parked(struct service *s, struct svc_ctrl *c)
@@ -335,70 +387,73 @@ static void report(struct service *s, struct nl_msg *msg, const char *what);
 static void ctrl_report(struct service *s, const struct reg_ctrl *rc,
 			const char *error)
 {
+	const struct svc_engine_ops *ops = svc_engine_find(rc->type);
 	bool ready = !error;
 
-	if (rc->ready == ready && !strcmp(rc->error, error ? error : ""))
+	if (!ops || (rc->ready == ready && !strcmp(rc->error, error ? error : "")))
 		return;
-	report(s, status_nvme_ctrl_msg(s->nl, rc->name, ready, error),
-	       "a controller");
+	report(s, ops->status_msg(s->nl, rc->name, ready, error), "a controller");
 }
 
-/* Why the engine would refuse cfg, in the administrator's terms. */
-static const char *engine_refusal(const struct nvme_ctrl_cfg *cfg,
-				  char *buf, size_t len)
+static void ctrl_refuse(struct service *s, const struct reg_ctrl *rc,
+			const char *why)
 {
-	if (!cfg->num_msix)
-		snprintf(buf, len, "cannot create the NVMe engine: its function has no MSI-X vectors");
-	else if (cfg->mdts > 9)
-		snprintf(buf, len, "cannot create the NVMe engine: mdts %u is above 9",
-			 cfg->mdts);
-	else
-		snprintf(buf, len, "cannot create the NVMe engine");
-	return buf;
+	log_err("%s: %s", rc->name, why);
+	ctrl_report(s, rc, why);
+}
+
+/* The engine on c's worker; 0, or -errno with the reason in why. */
+static int ctrl_start_engine(struct service *s, struct svc_ctrl *c,
+			     const struct reg_func *f, char *why, size_t len)
+{
+	struct svc_engine_ctx x = { .reg = &s->reg, .rc = c->reg, .f = f,
+				    .st = c->dh.host.state,
+				    .max_queue_size = s->max_queue_size };
+	struct ctrl_work cw = { .c = c, .running = c->reg->state == SNAP_CTRL_RUNNING };
+	void *cfg = c->ops->config(&x, why, len);
+
+	if (!cfg)
+		return -EINVAL;
+	cw.cfg = cfg;
+	worker_call(c->w, work_start, &cw);
+	if (cw.ret)
+		c->ops->refusal(cfg, why, len);
+	c->ops->config_free(cfg);
+	return cw.ret;
 }
 
 static void ctrl_create(struct service *s, struct reg_ctrl *rc)
 {
-	char why[SNAP_ERROR_MAX];
-
-	struct reg_subsys *sub = registry_subsys(&s->reg, rc->nqn);
+	const struct svc_engine_ops *ops = svc_engine_find(rc->type);
 	struct reg_func *f = func_by_vuid(s, rc->vuid);
-	struct ctrl_work cw = { .running = rc->state == SNAP_CTRL_RUNNING };
-	struct nvme_ctrl_cfg cfg;
+	struct ctrl_work cw = { 0 };
+	char why[SNAP_ERROR_MAX];
 	struct svc_ctrl *c;
 	int ret;
 
-	if (rc->type != SNAP_FUNC_NVME || ctrl_by_name(s, rc->name))
+	if (!ops || ctrl_by_name(s, rc->name))
 		return;
-	if (!sub || !f) {
-		snprintf(why, sizeof(why), "its %s is unknown", sub ? "function" : "subsystem");
-		log_err("%s: %s", rc->name, why);
-		ctrl_report(s, rc, why);
+	if (!f) {
+		ctrl_refuse(s, rc, "its function is unknown");
 		return;
 	}
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return;
 	c->reg = rc;
+	c->ops = ops;
 	c->func_id = f->id;
 	c->w = pick_worker(s);
 	ret = devsnap_host_open(&c->dh, &s->ds, f->id, &c->w->pool);
 	if (ret) {
 		snprintf(why, sizeof(why), "mapping the state of function %u: %s",
 			 f->id, strerror(-ret));
-		log_err("%s: %s", rc->name, why);
-		ctrl_report(s, rc, why);
+		ctrl_refuse(s, rc, why);
 		free(c);
 		return;
 	}
-	fill_ctrl_cfg(s, rc, sub, f, c->dh.host.state, &cfg);
-	cw.c = c;
-	cw.cfg = &cfg;
-	worker_call(c->w, work_start, &cw);
-	if (cw.ret) {
-		engine_refusal(&cfg, why, sizeof(why));
-		log_err("%s: %s", rc->name, why);
-		ctrl_report(s, rc, why);
+	if (ctrl_start_engine(s, c, f, why, sizeof(why))) {
+		ctrl_refuse(s, rc, why);
 		devsnap_host_close(&c->dh);
 		free(c);
 		return;
@@ -406,15 +461,15 @@ static void ctrl_create(struct service *s, struct reg_ctrl *rc)
 	s->shards[c->w->index].nr_ctrls++;
 	c->next = s->ctrls;
 	s->ctrls = c;
-	ctrl_attach_all_ns(s, c);
+	ctrl_sync_bdevs(s, c);
+	cw.c = c;
 	worker_call(c->w, work_recover, &cw);
 	if (cw.ret > 0)
 		log_notice("%s: took over %d command(s) in flight", rc->name, cw.ret);
-	log_info("%s: serving function %u (%s) on thread %u%s", rc->name, f->id,
-		 f->bdf, c->w->index,
+	log_info("%s: serving %s function %u (%s) on thread %u%s", rc->name,
+		 ops->name, f->id, f->bdf, c->w->index,
 		 rc->state == SNAP_CTRL_RUNNING ? "" : ", suspended");
 	replay_parked(s, c);
-	ctrl_report(s, rc, NULL);
 }
 
 static void ctrl_destroy(struct service *s, struct svc_ctrl *c)
@@ -437,6 +492,7 @@ static void ctrl_destroy(struct service *s, struct svc_ctrl *c)
 	free(c);
 }
 
+/* Its state (suspend / resume) or its bdev (virtio-blk attach / detach). */
 static void ctrl_changed(struct service *s, struct reg_ctrl *rc)
 {
 	struct svc_ctrl *c = ctrl_by_name(s, rc->name);
@@ -446,6 +502,7 @@ static void ctrl_changed(struct service *s, struct reg_ctrl *rc)
 		ctrl_create(s, rc);
 		return;
 	}
+	ctrl_sync_bdevs(s, c);
 	worker_call(c->w, work_set_running, &cw);
 }
 
@@ -457,7 +514,7 @@ static int shard_poll(struct svc_worker *w)
 	int busy = 0;
 
 	for (struct svc_ctrl *c = sh->ctrls; c; c = c->wnext)
-		busy += nvme_ctrl_poll(c->engine);
+		busy += c->ops->poll(c->engine);
 	return busy;
 }
 
@@ -467,7 +524,7 @@ static void shard_event(struct svc_worker *w, const struct snap_event *ev)
 
 	for (struct svc_ctrl *c = sh->ctrls; c; c = c->wnext) {
 		if (c->func_id == ev->func_id) {
-			nvme_ctrl_event(c->engine, ev);
+			c->ops->event(c->engine, ev);
 			return;
 		}
 	}
@@ -569,38 +626,16 @@ static void bdev_realize(struct service *s, struct reg_bdev *rb)
 	report(s, status_bdev_msg(s->nl, rb->name, true, NULL,
 				  b->num_blocks != rb->num_blocks ? b->num_blocks : 0),
 	       "a bdev");
-	for (ns = s->reg.namespaces; ns; ns = ns->next) {
-		if (strcmp(ns->bdev, rb->name))
-			continue;
-		ns_report(s, ns);
-		if (ns->ctrl[0] && ctrl_by_name(s, ns->ctrl))
-			ctrl_attach_ns(s, ctrl_by_name(s, ns->ctrl), ns);
-	}
+	for (ns = s->reg.namespaces; ns; ns = ns->next)
+		if (!strcmp(ns->bdev, rb->name))
+			ns_report(s, ns);
+	sync_ctrls_of_bdev(s, rb->name);
 }
 
 static void ns_changed(struct service *s, struct reg_ns *ns)
 {
-	struct svc_ctrl *c;
-
 	ns_report(s, ns);
-	/* Detached from a controller that still has it? */
-	for (c = s->ctrls; c; c = c->next) {
-		if (ns_is_attached(c, ns->nsid) && !strcmp(c->reg->nqn, ns->nqn) &&
-		    strcmp(ns->ctrl, c->reg->name))
-			ctrl_detach_ns(c, ns->nsid);
-	}
-	c = ns->ctrl[0] ? ctrl_by_name(s, ns->ctrl) : NULL;
-	if (c)
-		ctrl_attach_ns(s, c, ns);
-}
-
-static void ns_removed(struct service *s, struct reg_ns *ns)
-{
-	struct svc_ctrl *c;
-
-	for (c = s->ctrls; c; c = c->next)
-		if (ns_is_attached(c, ns->nsid) && !strcmp(c->reg->nqn, ns->nqn))
-			ctrl_detach_ns(c, ns->nsid);
+	sync_ctrls_of_ns(s, ns);
 }
 
 static void on_change(void *arg, enum reg_kind kind, enum reg_change change,
@@ -611,14 +646,17 @@ static void on_change(void *arg, enum reg_kind kind, enum reg_change change,
 
 	switch (kind) {
 	case REG_BDEV:
-		if (change == REG_REMOVED && ((struct reg_bdev *)obj)->priv)
-			bdev_destroy(((struct reg_bdev *)obj)->priv);
-		else if (change != REG_REMOVED)
+		if (change != REG_REMOVED) {
 			bdev_realize(s, obj);
+		} else if (((struct reg_bdev *)obj)->priv) {
+			/* No engine may hold it when it goes. */
+			sync_ctrls_of_bdev(s, ((struct reg_bdev *)obj)->name);
+			bdev_destroy(((struct reg_bdev *)obj)->priv);
+		}
 		break;
 	case REG_NS:
 		if (change == REG_REMOVED)
-			ns_removed(s, obj);
+			sync_ctrls_of_ns(s, obj);
 		else
 			ns_changed(s, obj);
 		break;
@@ -648,7 +686,9 @@ static void realize_all(struct service *s)
 	for (c = s->reg.ctrls; c; c = c->next)
 		ctrl_create(s, c);
 	for (ns = s->reg.namespaces; ns; ns = ns->next)
-		ns_changed(s, ns);
+		ns_report(s, ns);
+	/* after a reload: what the lost events would have changed */
+	sync_all_ctrls(s);
 }
 
 /* ---- the loop's standing requests ---- */

@@ -14,13 +14,20 @@
 #include "registry.h"
 #include "worker.h"
 
-struct nvme_ctrl;
 struct snap_events;
+struct svc_engine_ops;
 struct snap_nl;
 
+/* A bdev given to a controller's engine, under the engine's key. */
+struct svc_attached {
+	uint32_t key;
+	struct bdev *bdev;
+};
+
 /*
- * An NVMe controller object the daemon serves. The main thread owns the
- * object; its engine is touched only on the thread of worker w.
+ * A controller object the daemon serves, of any model (engine.h). The
+ * main thread owns the object; its engine is touched only on the thread
+ * of worker w.
  */
 struct svc_ctrl {
 	struct svc_ctrl *next;		/* all controllers: main thread */
@@ -29,9 +36,11 @@ struct svc_ctrl {
 	struct reg_ctrl *reg;
 	uint32_t func_id;
 	struct devsnap_host dh;
-	struct nvme_ctrl *engine;
-	uint32_t attached[SNAP_NVME_MAX_QUEUES];	/* nsids given to the engine */
+	const struct svc_engine_ops *ops;
+	void *engine;
+	struct svc_attached attached[SNAP_NVME_MAX_QUEUES];
 	unsigned int nr_attached;
+	bool bdev_missing;		/* a bdev it needs is not attached */
 };
 
 /* What a worker serves: the controllers on its thread. */

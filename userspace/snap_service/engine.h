@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The device models the daemon serves, behind one table of operations, so
+ * that service.c places, starts, feeds and stops a controller without
+ * knowing whether it is NVMe or virtio-blk. Each model has one file that
+ * fills a struct svc_engine_ops (engine_nvme.c, engine_vblk.c) around its
+ * engine library (nvme/, virtio/).
+ *
+ * Threads: the "main thread" ops read the object mirror and run only on
+ * the daemon's main thread; every other op runs on the thread of the
+ * controller's worker, which alone touches the engine.
+ */
+#ifndef SNAP_SERVICE_ENGINE_H
+#define SNAP_SERVICE_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/snap.h>
+
+#include "bdev/bdev.h"
+#include "host.h"
+#include "registry.h"
+
+struct nl_msg;
+struct snap_nl;
+
+/* What the main thread knows about a controller when it starts it. */
+struct svc_engine_ctx {
+	const struct registry *reg;
+	const struct reg_ctrl *rc;
+	const struct reg_func *f;
+	const struct snap_fn_state *st;	/* the function's mapped state */
+	uint32_t max_queue_size;	/* the module's NVMe queue size limit */
+};
+
+/*
+ * A bdev a controller should have, under a key the engine understands
+ * (NVMe: the namespace id; virtio-blk: always 1, its only disk).
+ */
+struct svc_bdev_want {
+	uint32_t key;
+	const char *bdev;		/* the bdev's name in the mirror */
+	const uint8_t *uuid;		/* NULL when the model has none */
+};
+
+#define SVC_MAX_BDEVS	SNAP_NVME_MAX_QUEUES	/* per controller */
+
+struct svc_engine_ops {
+	uint8_t type;			/* enum snap_func_type */
+	const char *name;		/* for the log */
+
+	/* main thread */
+	/* The engine's configuration from the mirror, or NULL with the
+	 * reason in why (the administrator sees it in the controller list). */
+	void *(*config)(const struct svc_engine_ctx *x, char *why, size_t len);
+	void (*config_free)(void *cfg);
+	/* Why create() refused cfg, in the administrator's terms. */
+	void (*refusal)(const void *cfg, char *why, size_t len);
+	/* The bdevs rc should have now, at most max; returns how many. */
+	unsigned int (*wanted_bdevs)(const struct registry *reg,
+				     const struct reg_ctrl *rc,
+				     struct svc_bdev_want *out, unsigned int max);
+	/* The controller's ready/error report to the kernel. */
+	struct nl_msg *(*status_msg)(struct snap_nl *nl, const char *name,
+				     bool ready, const char *error);
+	/* True when a wanted bdev that is not attached makes the controller
+	 * unusable (virtio-blk), false when the host just sees fewer
+	 * namespaces (NVMe, whose namespaces report their own state). */
+	bool bdev_required;
+
+	/* the controller's worker thread */
+	void *(*create)(const void *cfg, struct snap_host *h);
+	/* Backend I/O must have ended (poll until idle()). */
+	void (*destroy)(void *e);
+	void (*event)(void *e, const struct snap_event *ev);
+	/* Backend completions and retries; returns how much was done. */
+	int (*poll)(void *e);
+	bool (*idle)(const void *e);
+	/* Fetch nothing new / go on fetching; in flight work finishes. */
+	void (*suspend)(void *e);
+	void (*resume)(void *e);
+	/* After a daemon restart: run again what the in-flight slots hold.
+	 * Returns how many commands were re-issued, or -errno. */
+	int (*recover)(void *e);
+	/* -EBUSY while commands use it: the caller suspends, drains, retries. */
+	int (*attach_bdev)(void *e, uint32_t key, struct bdev *b,
+			   const uint8_t *uuid);
+	int (*detach_bdev)(void *e, uint32_t key);
+};
+
+extern const struct svc_engine_ops svc_engine_nvme;
+
+/* The engine for a function type, NULL when the daemon has none. */
+const struct svc_engine_ops *svc_engine_find(uint8_t type);
+
+#endif /* SNAP_SERVICE_ENGINE_H */
