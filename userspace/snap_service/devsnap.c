@@ -208,6 +208,22 @@ static int host_post_cqe(struct snap_host *h, uint16_t cqid, const void *cqes,
 	return do_ioctl(to_dh(h), SNAP_IOC_POST_CQE, &p);
 }
 
+static int host_vq_post(struct snap_host *h, uint16_t vq,
+			const struct snap_vq_used_elem *elems,
+			const uint16_t *slots, unsigned int count, int irq)
+{
+	struct snap_vq_post p = {
+		.func_id = h->func_id,
+		.vq = vq,
+		.flags = irq ? SNAP_POST_IRQ : 0,
+		.elems = (uintptr_t)elems,
+		.count = count,
+		.slots = (uintptr_t)slots,
+	};
+
+	return do_ioctl(to_dh(h), SNAP_IOC_VQ_POST, &p);
+}
+
 static int host_raise_irq(struct snap_host *h, uint16_t vector)
 {
 	struct snap_irq irq = { .func_id = h->func_id, .vector = vector };
@@ -259,6 +275,7 @@ static const struct snap_host_ops devsnap_host_ops = {
 	.dma = host_dma,
 	.sq_fetch = host_sq_fetch,
 	.post_cqe = host_post_cqe,
+	.vq_post = host_vq_post,
 	.raise_irq = host_raise_irq,
 	.queue_create = host_queue_create,
 	.queue_delete = host_queue_delete,

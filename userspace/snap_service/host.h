@@ -54,7 +54,10 @@ struct snap_host_ops {
 	/* SNAP_IOC_SQ_FETCH: up to max (1 to SNAP_SQ_FETCH_MAX) commands of
 	 * SQ qid into the free in-flight slots slots[0..], in that order,
 	 * the head moved past them. Returns how many (0: none), then found
-	 * in state->inflight[slot].sqe; -EIO when host memory refuses. */
+	 * in state->inflight[slot].sqe; -EIO when host memory refuses.
+	 * virtio: qid is a virtqueue and each slot gets a chain head
+	 * (state->inflight[slot].head) from the available ring; -EPROTO
+	 * when a head is out of range (the device needs a reset). */
 	int (*sq_fetch)(struct snap_host *h, uint16_t qid, const uint16_t *slots,
 			unsigned int max);
 	/* SNAP_IOC_POST_CQE: entries without phase tag, 1 to
@@ -64,6 +67,13 @@ struct snap_host_ops {
 	 * has one. */
 	int (*post_cqe)(struct snap_host *h, uint16_t cqid, const void *cqes,
 			const uint16_t *slots, unsigned int count, int irq);
+	/* SNAP_IOC_VQ_POST (virtio): used-ring entries, 1 to
+	 * SNAP_USED_MAX_BATCH, slots[i] the in-flight slot of elems[i]'s
+	 * chain, emptied as it is posted. irq: then interrupt the driver
+	 * unless it suppressed interrupts (the host side decides). */
+	int (*vq_post)(struct snap_host *h, uint16_t vq,
+		       const struct snap_vq_used_elem *elems,
+		       const uint16_t *slots, unsigned int count, int irq);
 	/* SNAP_IOC_RAISE_IRQ */
 	int (*raise_irq)(struct snap_host *h, uint16_t vector);
 	/* SNAP_IOC_QUEUE_CREATE / SNAP_IOC_QUEUE_DELETE (func_id ignored:

@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The in-process host; see host_inproc.h. */
+#include <endian.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "host_inproc.h"
+
+#include <linux/virtio_config.h>
+#include <linux/virtio_pci.h>
+#include <linux/virtio_ring.h>
 
 #define CC_EN		(1u << 0)
 #define CC_SHN_NORMAL	(1u << 14)
@@ -122,6 +127,153 @@ static bool slots_free(const struct inproc_host *h, const uint16_t *slots,
 	return true;
 }
 
+/* ---- virtio: the kernel's side of split virtqueues ---- */
+
+static uint16_t mem_le16(struct inproc_host *h, uint64_t addr)
+{
+	uint16_t v;
+
+	memcpy(&v, inproc_mem_ptr(h, addr, 2), 2);
+	return le16toh(v);
+}
+
+static void mem_put_le16(struct inproc_host *h, uint64_t addr, uint16_t v)
+{
+	v = htole16(v);
+	memcpy(inproc_mem_ptr(h, addr, 2), &v, 2);
+}
+
+static bool vq_rings_ok(struct inproc_host *h, const struct snap_vq_state *vq)
+{
+	return inproc_mem_ptr(h, vq->driver, 6 + 2ull * vq->size) &&
+	       inproc_mem_ptr(h, vq->device, 6 + 8ull * vq->size);
+}
+
+static bool has_event_idx(const struct inproc_host *h)
+{
+	return h->state->driver_features >> VIRTIO_RING_F_EVENT_IDX & 1;
+}
+
+/* SQ_FETCH on a virtqueue: heads from avail up to the ring's idx. */
+static int vq_fetch(struct inproc_host *h, uint16_t qid, const uint16_t *slots,
+		    unsigned int max)
+{
+	struct snap_fn_state *st = h->state;
+	struct snap_vq_state *vq = &st->vq[qid % SNAP_VIRTIO_MAX_QUEUES];
+	uint16_t heads[SNAP_SQ_FETCH_MAX], n, i;
+
+	if (qid >= SNAP_VIRTIO_MAX_QUEUES || !vq->size || !max ||
+	    max > SNAP_SQ_FETCH_MAX) {
+		h->einval++;
+		return -EINVAL;
+	}
+	if (!slots_free(h, slots, max)) {
+		h->einval++;
+		return -EBUSY;
+	}
+	if (!h->bus_master || !vq_rings_ok(h, vq))
+		return -EIO;
+	n = (uint16_t)(mem_le16(h, vq->driver + 2) - vq->avail);
+	/* more than a ring ahead: the driver broke the ring */
+	if (n > vq->size)
+		return -EPROTO;
+	if (n > max)
+		n = (uint16_t)max;
+	for (i = 0; i < n; i++) {
+		uint16_t pos = (uint16_t)(vq->avail + i) % vq->size;
+
+		heads[i] = mem_le16(h, vq->driver + 4 + 2ull * pos);
+		if (heads[i] >= vq->size)
+			return -EPROTO;		/* nothing taken */
+	}
+	for (i = 0; i < n; i++) {
+		struct snap_inflight_slot *s = &st->inflight[slots[i]];
+
+		memset(s, 0, sizeof(*s));
+		s->sqid = qid;
+		s->head = heads[i];
+		s->gen = st->enable_count;
+		s->seq = h->fetch_seq++;
+		s->flags = SNAP_INFLIGHT_USED;
+		vq->inflight++;
+	}
+	vq->avail = (uint16_t)(vq->avail + n);
+	if (has_event_idx(h))
+		mem_put_le16(h, vq->device + 4 + 8ull * vq->size, vq->avail);
+	h->sqes_fetched += n;
+	return n;
+}
+
+static bool elem_completes(const struct inproc_host *h, uint16_t qid,
+			   const struct snap_vq_used_elem *e, uint16_t slot)
+{
+	const struct snap_inflight_slot *s;
+
+	if (slot >= SNAP_INFLIGHT_MAX)
+		return false;
+	s = &h->state->inflight[slot];
+	return s->flags & SNAP_INFLIGHT_USED && s->sqid == qid &&
+	       s->head == e->id && s->gen == h->state->enable_count;
+}
+
+/* 2.7.10: does the driver want an interrupt for used idx old -> new? */
+static bool vq_wants_irq(struct inproc_host *h, const struct snap_vq_state *vq,
+			 uint16_t old, uint16_t new)
+{
+	uint16_t used_event;
+
+	if (!has_event_idx(h))
+		return !(mem_le16(h, vq->driver) & VRING_AVAIL_F_NO_INTERRUPT);
+	used_event = mem_le16(h, vq->driver + 4 + 2ull * vq->size);
+	return (uint16_t)(new - used_event - 1) < (uint16_t)(new - old);
+}
+
+static int op_vq_post(struct snap_host *sh, uint16_t qid,
+		      const struct snap_vq_used_elem *elems,
+		      const uint16_t *slots, unsigned int count, int irq)
+{
+	struct inproc_host *h = to_inproc(sh);
+	struct snap_vq_state *vq = &h->state->vq[qid % SNAP_VIRTIO_MAX_QUEUES];
+	bool keep[SNAP_USED_MAX_BATCH];
+	unsigned int i, n = 0;
+	uint16_t old;
+
+	if (h->state->type != SNAP_FUNC_VIRTIO_BLK ||
+	    qid >= SNAP_VIRTIO_MAX_QUEUES || !vq->size || !count ||
+	    count > SNAP_USED_MAX_BATCH || !elems || !slots) {
+		h->einval++;
+		return -EINVAL;
+	}
+	for (i = 0; i < count; i++) {
+		keep[i] = elem_completes(h, qid, &elems[i], slots[i]);
+		for (unsigned int j = 0; keep[i] && j < i; j++)
+			if (keep[j] && slots[j] == slots[i])
+				keep[i] = false;
+		n += keep[i];
+	}
+	if (!h->bus_master || !vq_rings_ok(h, vq))
+		return -EIO;
+	h->stale_cqes += count - n;
+	old = vq->used;
+	for (i = 0; i < count; i++) {
+		struct vring_used_elem e = { .id = htole32(elems[i].id),
+					     .len = htole32(elems[i].len) };
+		uint16_t pos = vq->used % vq->size;
+
+		if (!keep[i])
+			continue;
+		memcpy(inproc_mem_ptr(h, vq->device + 4 + 8ull * pos, 8), &e, 8);
+		memset(&h->state->inflight[slots[i]], 0, sizeof(struct snap_inflight_slot));
+		vq->inflight--;
+		vq->used++;
+	}
+	mem_put_le16(h, vq->device + 2, vq->used);
+	if (irq && n && vq->vector != VIRTIO_MSI_NO_VECTOR &&
+	    vq->vector < h->num_msix && vq_wants_irq(h, vq, old, vq->used))
+		h->irqs[vq->vector]++;
+	return 0;
+}
+
 /* As the kernel: read, record in the slots and move the head in one step. */
 static int op_sq_fetch(struct snap_host *sh, uint16_t qid,
 		       const uint16_t *slots, unsigned int max)
@@ -132,6 +284,8 @@ static int op_sq_fetch(struct snap_host *sh, uint16_t qid,
 	uint32_t tail, n, i;
 
 	h->fetch_calls++;
+	if (st->type == SNAP_FUNC_VIRTIO_BLK)
+		return vq_fetch(h, qid, slots, max);
 	if (qid >= SNAP_NVME_MAX_QUEUES || !st->sq[qid].size || !max ||
 	    max > SNAP_SQ_FETCH_MAX) {
 		h->einval++;
@@ -361,6 +515,27 @@ static void clear_queues(struct inproc_host *h)
 	memset(h->sq_tail, 0, sizeof(h->sq_tail));
 	memset(h->cq_head, 0, sizeof(h->cq_head));
 	memset(h->cq_phase, 0, sizeof(h->cq_phase));
+	memset(h->vq_avail_idx, 0, sizeof(h->vq_avail_idx));
+	memset(h->vq_last_used, 0, sizeof(h->vq_last_used));
+}
+
+/* virtio: enable answered (non-zero: DEVICE_NEEDS_RESET), reset done. */
+static int virtio_ctrl_done(struct inproc_host *h, uint32_t event,
+			    uint32_t status)
+{
+	switch (event) {
+	case SNAP_EV_CTRL_ENABLE:
+		if (status)
+			h->state->device_status |= VIRTIO_CONFIG_S_NEEDS_RESET;
+		return 0;
+	case SNAP_EV_CTRL_DISABLE:
+		clear_queues(h);
+		h->state->device_status = 0;
+		return 0;
+	default:
+		h->einval++;
+		return -EINVAL;
+	}
 }
 
 static int op_ctrl_done(struct snap_host *sh, uint32_t event, uint32_t status)
@@ -371,6 +546,8 @@ static int op_ctrl_done(struct snap_host *sh, uint32_t event, uint32_t status)
 	h->done_count++;
 	h->last_done_event = event;
 	h->last_done_status = status;
+	if (st->type == SNAP_FUNC_VIRTIO_BLK)
+		return virtio_ctrl_done(h, event, status);
 	switch (event) {
 	case SNAP_EV_CTRL_ENABLE:
 		st->csts = status ? CSTS_CFS : CSTS_RDY;
@@ -457,6 +634,7 @@ static const struct snap_host_ops inproc_ops = {
 	.dma = op_dma,
 	.sq_fetch = op_sq_fetch,
 	.post_cqe = op_post_cqe,
+	.vq_post = op_vq_post,
 	.raise_irq = op_raise_irq,
 	.queue_create = op_queue_create,
 	.queue_delete = op_queue_delete,
@@ -642,4 +820,109 @@ int inproc_reap(struct inproc_host *h, uint16_t cqid, void *cqe)
 	if (n)
 		inproc_cq_ring(h, cqid);
 	return n;
+}
+
+/* ---- virtio: the driver's side ---- */
+
+struct inproc_host *inproc_create_virtio(uint64_t mem_size, uint16_t num_msix)
+{
+	struct inproc_host *h = inproc_create(mem_size, 0, num_msix);
+
+	if (!h)
+		return NULL;
+	h->state->type = SNAP_FUNC_VIRTIO_BLK;
+	h->state->max_queues = SNAP_VIRTIO_MAX_QUEUES;
+	return h;
+}
+
+int inproc_vq_setup(struct inproc_host *h, uint16_t idx, uint16_t size,
+		    uint16_t vector)
+{
+	struct snap_vq_state *vq;
+
+	if (idx >= SNAP_VIRTIO_MAX_QUEUES || !size || size & (size - 1))
+		return -EINVAL;
+	vq = &h->state->vq[idx];
+	memset(vq, 0, sizeof(*vq));
+	vq->desc = inproc_mem_alloc(h, 16ull * size, 16);
+	vq->driver = inproc_mem_alloc(h, 6 + 2ull * size, 2);
+	vq->device = inproc_mem_alloc(h, 6 + 8ull * size, 4);
+	if (!vq->desc || !vq->driver || !vq->device)
+		return -ENOMEM;
+	vq->size = size;
+	vq->vector = vector;
+	h->vq_avail_idx[idx] = 0;
+	h->vq_last_used[idx] = 0;
+	return 0;
+}
+
+void inproc_driver_ok(struct inproc_host *h, uint64_t features)
+{
+	h->state->driver_features = features;
+	h->state->device_status = INPROC_VIRTIO_STATUS_OK;
+	h->state->enable_count++;
+	emit(h, SNAP_EV_CTRL_ENABLE, 0, h->state->device_status);
+}
+
+void inproc_virtio_reset(struct inproc_host *h)
+{
+	emit(h, SNAP_EV_CTRL_DISABLE, 0, 0);
+}
+
+int inproc_vq_avail(struct inproc_host *h, uint16_t idx, uint16_t head)
+{
+	struct snap_vq_state *vq;
+	uint16_t pos;
+
+	if (idx >= SNAP_VIRTIO_MAX_QUEUES || !h->state->vq[idx].size)
+		return -EINVAL;
+	vq = &h->state->vq[idx];
+	pos = h->vq_avail_idx[idx] % vq->size;
+	mem_put_le16(h, vq->driver + 4 + 2ull * pos, head);
+	h->vq_avail_idx[idx]++;
+	mem_put_le16(h, vq->driver + 2, h->vq_avail_idx[idx]);
+	return 0;
+}
+
+void inproc_vq_kick(struct inproc_host *h, uint16_t idx)
+{
+	emit(h, SNAP_EV_SQ_DOORBELL, idx, 0);
+}
+
+int inproc_vq_reap(struct inproc_host *h, uint16_t idx, uint32_t *id,
+		   uint32_t *len)
+{
+	struct snap_vq_state *vq;
+	struct vring_used_elem e;
+	uint16_t pos;
+
+	if (idx >= SNAP_VIRTIO_MAX_QUEUES || !h->state->vq[idx].size)
+		return 0;
+	vq = &h->state->vq[idx];
+	if (mem_le16(h, vq->device + 2) == h->vq_last_used[idx])
+		return 0;
+	pos = h->vq_last_used[idx]++ % vq->size;
+	memcpy(&e, inproc_mem_ptr(h, vq->device + 4 + 8ull * pos, 8), 8);
+	*id = le32toh(e.id);
+	*len = le32toh(e.len);
+	return 1;
+}
+
+void inproc_vq_set_avail_flags(struct inproc_host *h, uint16_t idx,
+			       uint16_t flags)
+{
+	mem_put_le16(h, h->state->vq[idx].driver, flags);
+}
+
+void inproc_vq_set_used_event(struct inproc_host *h, uint16_t idx,
+			      uint16_t used_event)
+{
+	const struct snap_vq_state *vq = &h->state->vq[idx];
+
+	mem_put_le16(h, vq->driver + 4 + 2ull * vq->size, used_event);
+}
+
+uint64_t inproc_vq_desc(struct inproc_host *h, uint16_t idx, uint16_t n)
+{
+	return h->state->vq[idx].desc + 16ull * n;
 }

@@ -12,6 +12,13 @@
  *
  * Doorbells and register writes become struct snap_event, delivered at
  * once to the sink set with inproc_set_sink() (usually nvme_ctrl_event).
+ *
+ * A virtio function (inproc_create_virtio) plays the same two parts for
+ * split virtqueues: the driver fills descriptors and the available ring
+ * in host memory and notifies; the kernel's SQ_FETCH takes chain heads
+ * into slots and VQ_POST writes the used ring and decides on the
+ * interrupt, as include/uapi/linux/snap.h describes them. Ring fields
+ * are little-endian (VIRTIO_F_VERSION_1).
  */
 #ifndef SNAP_HOST_INPROC_H
 #define SNAP_HOST_INPROC_H
@@ -51,6 +58,8 @@ struct inproc_host {
 	uint64_t stale_cqes;
 
 	/* the host driver's side */
+	uint16_t vq_avail_idx[SNAP_VIRTIO_MAX_QUEUES];	/* virtio: next avail->idx */
+	uint16_t vq_last_used[SNAP_VIRTIO_MAX_QUEUES];	/* virtio: used entries reaped */
 	uint32_t sq_tail[SNAP_NVME_MAX_QUEUES];
 	uint32_t cq_head[SNAP_NVME_MAX_QUEUES];
 	uint8_t cq_phase[SNAP_NVME_MAX_QUEUES];
@@ -105,5 +114,32 @@ int inproc_slot_fill(struct inproc_host *h, uint16_t slot, uint16_t sqid,
 		     const void *sqe);
 int inproc_reap_quiet(struct inproc_host *h, uint16_t cqid, void *cqe);
 void inproc_cq_ring(struct inproc_host *h, uint16_t cqid);
+
+/* ---- virtio functions ---- */
+
+#define INPROC_VIRTIO_STATUS_OK	0x0f	/* ACKNOWLEDGE | DRIVER | FEATURES_OK | DRIVER_OK */
+
+struct inproc_host *inproc_create_virtio(uint64_t mem_size, uint16_t num_msix);
+/* The driver sets up virtqueue idx (rings in host memory, zeroed). */
+int inproc_vq_setup(struct inproc_host *h, uint16_t idx, uint16_t size,
+		    uint16_t vector);
+/* DRIVER_OK with these negotiated features: SNAP_EV_CTRL_ENABLE. */
+void inproc_driver_ok(struct inproc_host *h, uint64_t features);
+/* The driver writes 0 to device_status: SNAP_EV_CTRL_DISABLE. */
+void inproc_virtio_reset(struct inproc_host *h);
+/* A chain at head made available (not yet notified). */
+int inproc_vq_avail(struct inproc_host *h, uint16_t idx, uint16_t head);
+/* The driver notifies virtqueue idx: SNAP_EV_SQ_DOORBELL. */
+void inproc_vq_kick(struct inproc_host *h, uint16_t idx);
+/* The next used entry the driver has not seen (1), or none (0). */
+int inproc_vq_reap(struct inproc_host *h, uint16_t idx, uint32_t *id,
+		   uint32_t *len);
+/* The driver's suppression: avail->flags, and used_event (EVENT_IDX). */
+void inproc_vq_set_avail_flags(struct inproc_host *h, uint16_t idx,
+			       uint16_t flags);
+void inproc_vq_set_used_event(struct inproc_host *h, uint16_t idx,
+			      uint16_t used_event);
+/* Ring addresses of a set-up queue. */
+uint64_t inproc_vq_desc(struct inproc_host *h, uint16_t idx, uint16_t n);
 
 #endif /* SNAP_HOST_INPROC_H */
