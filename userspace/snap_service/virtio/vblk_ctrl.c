@@ -1,0 +1,751 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The virtio-blk controller engine; see vblk_ctrl.h. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/virtio_config.h>
+
+#include "blk.h"
+#include "hostmem.h"
+#include "vblk_ctrl.h"
+
+/* Data staged per step of a large request: one pool buffer at most. */
+#define VBLK_CHUNK		SNAP_HOST_BUF_MAX
+
+struct vblk_vq {
+	struct vq_geom g;
+	bool live;		/* set up by the driver, served */
+	bool broken;		/* the driver broke it: the device needs reset */
+	bool kick;		/* chains may be waiting in the available ring */
+	struct snap_vq_used_elem used[SNAP_USED_MAX_BATCH];
+	uint16_t used_slot[SNAP_USED_MAX_BATCH];
+	unsigned int nr_used;
+};
+
+/* One chain being served. */
+struct vblk_ioreq {
+	struct vblk_ctrl *c;
+	struct vblk_ioreq *next;	/* waiting for a buffer */
+	uint32_t gen;			/* the engine's generation at fetch */
+	uint16_t slot;
+	uint16_t vq;
+	struct vblk_req r;
+	struct bdev_io ios[VBLK_MAX_RANGES];
+	uint32_t ios_left;
+	/* staging: one buffer, reused for each chunk of IN / OUT */
+	uint8_t *buf;
+	uint32_t buf_len;
+	uint64_t base;			/* IN / OUT: backend offset of the data */
+	uint32_t done;			/* IN / OUT: data bytes moved so far */
+	uint32_t chunk;			/* IN / OUT: bytes of the current chunk */
+	struct vq_seg segs[];		/* seg_max + VBLK_EXTRA_SEGS */
+};
+
+struct vblk_ctrl {
+	struct snap_host *h;
+	struct vblk_ctrl_cfg cfg;
+	struct vblk_dev dev;
+	struct hostmem mem;
+	struct vq_mem vqm;
+	struct vblk_vq vqs[SNAP_VIRTIO_MAX_QUEUES];
+	uint16_t nr_vqs;
+	bool enabled;
+	uint32_t enable_count;		/* the function's, when we enabled */
+	bool suspended;
+	bool disable_pending;		/* answer DISABLE once idle */
+	uint32_t gen;			/* moves on at every reset */
+	unsigned int outstanding;	/* requests alive */
+	struct vblk_ioreq *wait_head, *wait_tail;
+	bool retrying;			/* a waiting request failed again: keep it first */
+	bool slot_busy[SNAP_INFLIGHT_MAX];
+	uint16_t slot_cursor;
+	struct vblk_ctrl_stats stats;
+};
+
+static void run_request(struct vblk_ioreq *q);
+
+static void report(struct vblk_ctrl *c, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (!c->cfg.report)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	c->cfg.report(c->cfg.report_arg, msg);
+}
+
+void vblk_ctrl_cfg_default(struct vblk_ctrl_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->num_queues = 1;
+	cfg->seg_max = 128;
+	cfg->max_discard_sectors = 1u << 21;	/* 1 GiB, as the module offers */
+	cfg->max_discard_seg = VBLK_MAX_RANGES;
+	cfg->max_write_zeroes_sectors = 1u << 21;
+	cfg->max_write_zeroes_seg = VBLK_MAX_RANGES;
+}
+
+/* ---- host memory as the chain walker reads it ---- */
+
+static int vqm_read(void *ctx, uint64_t addr, void *buf, uint32_t len)
+{
+	return hostmem_read(ctx, addr, buf, len);
+}
+
+/* ---- life ---- */
+
+static bool cfg_ok(const struct vblk_ctrl_cfg *cfg)
+{
+	return cfg->num_queues && cfg->num_queues <= SNAP_VIRTIO_MAX_QUEUES &&
+	       cfg->seg_max && cfg->seg_max <= UINT16_MAX &&
+	       cfg->max_discard_seg && cfg->max_discard_seg <= VBLK_MAX_RANGES &&
+	       cfg->max_write_zeroes_seg &&
+	       cfg->max_write_zeroes_seg <= VBLK_MAX_RANGES;
+}
+
+struct vblk_ctrl *vblk_ctrl_create(const struct vblk_ctrl_cfg *cfg,
+				   struct snap_host *h)
+{
+	struct vblk_ctrl *c;
+
+	if (!cfg_ok(cfg))
+		return NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->h = h;
+	c->cfg = *cfg;
+	if (hostmem_init(&c->mem, h)) {
+		free(c);
+		return NULL;
+	}
+	c->vqm = (struct vq_mem){ .read = vqm_read, .ctx = &c->mem };
+	c->dev.read_only = cfg->read_only;
+	c->dev.seg_max = cfg->seg_max;
+	c->dev.size_max = cfg->size_max;
+	c->dev.max_discard_sectors = cfg->max_discard_sectors;
+	c->dev.max_discard_seg = cfg->max_discard_seg;
+	c->dev.max_write_zeroes_sectors = cfg->max_write_zeroes_sectors;
+	c->dev.max_write_zeroes_seg = cfg->max_write_zeroes_seg;
+	vblk_dev_set_serial(&c->dev, cfg->serial);
+	return c;
+}
+
+static void free_request(struct vblk_ioreq *q)
+{
+	struct vblk_ctrl *c = q->c;
+
+	if (q->buf)
+		c->h->ops->buf_free(c->h, q->buf, q->buf_len);
+	c->outstanding--;
+	free(q);
+}
+
+void vblk_ctrl_destroy(struct vblk_ctrl *c)
+{
+	if (!c)
+		return;
+	while (c->wait_head) {
+		struct vblk_ioreq *q = c->wait_head;
+
+		c->wait_head = q->next;
+		free_request(q);
+	}
+	hostmem_fini(&c->mem);
+	free(c);
+}
+
+int vblk_ctrl_attach_bdev(struct vblk_ctrl *c, struct bdev *b)
+{
+	if (c->dev.bdev)
+		return -EEXIST;
+	c->dev.bdev = b;
+	return 0;
+}
+
+int vblk_ctrl_detach_bdev(struct vblk_ctrl *c)
+{
+	if (!c->dev.bdev)
+		return -ENOENT;
+	if (c->outstanding)
+		return -EBUSY;
+	c->dev.bdev = NULL;
+	return 0;
+}
+
+bool vblk_ctrl_idle(const struct vblk_ctrl *c)
+{
+	return !c->outstanding;
+}
+
+bool vblk_ctrl_vq_broken(const struct vblk_ctrl *c, uint16_t vq)
+{
+	return vq < SNAP_VIRTIO_MAX_QUEUES && c->vqs[vq].broken;
+}
+
+void vblk_ctrl_get_stats(const struct vblk_ctrl *c, struct vblk_ctrl_stats *s)
+{
+	*s = c->stats;
+}
+
+/*
+ * The uapi has no way to raise DEVICE_NEEDS_RESET outside the answer to
+ * DRIVER_OK, so a queue the driver broke is only stopped: its chains stay
+ * unanswered in their slots until the driver resets the device.
+ */
+static void vq_break(struct vblk_ctrl *c, uint16_t vq, const char *why)
+{
+	if (c->vqs[vq].broken)
+		return;
+	c->vqs[vq].broken = true;
+	c->vqs[vq].live = false;
+	c->stats.broken_queues++;
+	report(c, "virtqueue %u: %s: the device needs reset; queue stopped",
+	       vq, why);
+}
+
+/* ---- used entries ---- */
+
+static void flush_used(struct vblk_ctrl *c, uint16_t vq)
+{
+	struct vblk_vq *v = &c->vqs[vq];
+	int ret;
+
+	if (!v->nr_used)
+		return;
+	ret = c->h->ops->vq_post(c->h, vq, v->used, v->used_slot, v->nr_used, 1);
+	if (ret) {
+		/* the slots stay the kernel's until it resets them */
+		report(c, "virtqueue %u: posting %u used entries: %s", vq,
+		       v->nr_used, strerror(-ret));
+	} else {
+		for (unsigned int i = 0; i < v->nr_used; i++)
+			c->slot_busy[v->used_slot[i]] = false;
+	}
+	v->nr_used = 0;
+}
+
+static void flush_all_used(struct vblk_ctrl *c)
+{
+	for (uint16_t i = 0; i < c->nr_vqs; i++)
+		flush_used(c, i);
+}
+
+static void queue_used(struct vblk_ctrl *c, uint16_t vq, uint16_t slot,
+		       uint16_t head, uint32_t len)
+{
+	struct vblk_vq *v = &c->vqs[vq];
+
+	v->used[v->nr_used] = (struct snap_vq_used_elem){ .id = head, .len = len };
+	v->used_slot[v->nr_used++] = slot;
+	if (v->nr_used == SNAP_USED_MAX_BATCH)
+		flush_used(c, vq);
+}
+
+/* ---- answering ---- */
+
+/* r->status and r->used_len are set: status byte, then the used entry. */
+static void answer(struct vblk_ioreq *q)
+{
+	struct vblk_ctrl *c = q->c;
+	int ret;
+
+	if (q->gen != c->gen) {		/* the device was reset meanwhile */
+		free_request(q);
+		return;
+	}
+	ret = hostmem_write(&c->mem, q->r.status_addr, &q->r.status, 1);
+	if (ret) {
+		/* host memory is gone (reset or bus master off): a reset
+		 * empties the slot, nothing is posted without a status */
+		report(c, "virtqueue %u: writing the status of chain %u: %s",
+		       q->vq, q->r.head, strerror(-ret));
+		free_request(q);
+		return;
+	}
+	c->stats.requests++;
+	if (q->r.status == VIRTIO_BLK_S_IOERR)
+		c->stats.io_errors++;
+	queue_used(c, q->vq, q->slot, q->r.head, q->r.used_len);
+	free_request(q);
+}
+
+static void finish(struct vblk_ioreq *q)
+{
+	vblk_req_finish(&q->r);
+	answer(q);
+}
+
+/* ---- staging buffers ---- */
+
+static bool get_buffer(struct vblk_ioreq *q, uint32_t len)
+{
+	if (!len || q->buf)
+		return true;
+	q->buf = q->c->h->ops->buf_alloc(q->c->h, len);
+	if (!q->buf)
+		return false;
+	q->buf_len = len;
+	return true;
+}
+
+/* Out of pool buffers: the request runs again from poll. */
+static void wait_for_buffer(struct vblk_ioreq *q)
+{
+	struct vblk_ctrl *c = q->c;
+
+	if (c->retrying) {
+		q->next = c->wait_head;
+		c->wait_head = q;
+		if (!c->wait_tail)
+			c->wait_tail = q;
+		return;
+	}
+	q->next = NULL;
+	if (c->wait_tail)
+		c->wait_tail->next = q;
+	else
+		c->wait_head = q;
+	c->wait_tail = q;
+}
+
+/* ---- IN / OUT: the data in chunks of at most one pool buffer ---- */
+
+static void rw_step(struct vblk_ioreq *q);
+
+static int rw_xfer(struct vblk_ioreq *q, enum snap_dma_dir dir)
+{
+	return hostmem_xfer(&q->c->mem, dir, q->r.data, q->r.nr_data, q->done,
+			    q->buf, q->chunk);
+}
+
+static void rw_chunk_done(struct bdev_io *io, int status)
+{
+	struct vblk_ioreq *q = io->priv;
+
+	if (!status && q->r.type == VIRTIO_BLK_T_IN && q->gen == q->c->gen)
+		status = rw_xfer(q, SNAP_DMA_TO_HOST);
+	if (status) {
+		vblk_req_io_done(&q->r, status);
+		finish(q);
+		return;
+	}
+	q->done += q->chunk;
+	rw_step(q);
+}
+
+static void rw_step(struct vblk_ioreq *q)
+{
+	struct vblk_ctrl *c = q->c;
+	struct bdev_io *io = &q->ios[0];
+	int ret;
+
+	if (q->done == q->r.data_len || q->gen != c->gen) {
+		finish(q);
+		return;
+	}
+	q->chunk = q->r.data_len - q->done;
+	if (q->chunk > q->buf_len)
+		q->chunk = q->buf_len;
+	if (q->r.type == VIRTIO_BLK_T_OUT) {
+		ret = rw_xfer(q, SNAP_DMA_FROM_HOST);
+		if (ret) {
+			vblk_req_io_done(&q->r, ret);
+			finish(q);
+			return;
+		}
+	}
+	io->offset = q->base + q->done;
+	io->len = q->chunk;
+	io->buf = q->buf;
+	io->done = rw_chunk_done;
+	io->priv = q;
+	ret = bdev_submit(c->dev.bdev, io);
+	if (ret) {
+		vblk_req_io_done(&q->r, ret);
+		finish(q);
+	}
+}
+
+static void run_read_write(struct vblk_ioreq *q)
+{
+	uint32_t len = q->r.data_len < VBLK_CHUNK ? q->r.data_len : VBLK_CHUNK;
+
+	if (!get_buffer(q, len)) {
+		wait_for_buffer(q);
+		return;
+	}
+	vblk_req_build_io(&q->c->dev, &q->r, q->buf, q->ios);
+	q->base = q->ios[0].offset;
+	rw_step(q);
+}
+
+/* ---- FLUSH, GET_ID, DISCARD, WRITE_ZEROES: small or no data ---- */
+
+static void other_done(struct vblk_ioreq *q)
+{
+	int ret;
+
+	if (q->r.xfer == VBLK_XFER_TO_HOST && !q->r.io_status &&
+	    q->gen == q->c->gen) {
+		ret = hostmem_xfer(&q->c->mem, SNAP_DMA_TO_HOST, q->r.data,
+				   q->r.nr_data, 0, q->buf, q->r.data_len);
+		vblk_req_io_done(&q->r, ret);
+	}
+	finish(q);
+}
+
+static void other_io_done(struct bdev_io *io, int status)
+{
+	struct vblk_ioreq *q = io->priv;
+
+	vblk_req_io_done(&q->r, status);
+	if (!--q->ios_left)
+		other_done(q);
+}
+
+static void run_other(struct vblk_ioreq *q)
+{
+	struct vblk_ctrl *c = q->c;
+	uint32_t n;
+
+	if (!get_buffer(q, q->r.data_len)) {
+		wait_for_buffer(q);
+		return;
+	}
+	n = vblk_req_build_io(&c->dev, &q->r, q->buf, q->ios);
+	if (!n) {
+		other_done(q);
+		return;
+	}
+	/* one more than the ios, so none completing inline ends it early */
+	q->ios_left = n + 1;
+	for (uint32_t i = 0; i < n; i++) {
+		int ret;
+
+		q->ios[i].done = other_io_done;
+		q->ios[i].priv = q;
+		ret = bdev_submit(c->dev.bdev, &q->ios[i]);
+		if (ret)
+			other_io_done(&q->ios[i], ret);
+	}
+	other_io_done(&(struct bdev_io){ .priv = q }, 0);
+}
+
+static void run_request(struct vblk_ioreq *q)
+{
+	if (q->r.type == VIRTIO_BLK_T_IN || q->r.type == VIRTIO_BLK_T_OUT)
+		run_read_write(q);
+	else
+		run_other(q);
+}
+
+/* ---- chains ---- */
+
+static void start_chain(struct vblk_ctrl *c, uint16_t vq, uint16_t slot,
+			uint16_t head)
+{
+	uint32_t nsegs = c->dev.seg_max + VBLK_EXTRA_SEGS;
+	struct vblk_ioreq *q = calloc(1, sizeof(*q) + nsegs * sizeof(q->segs[0]));
+	enum vblk_next next;
+
+	if (!q) {
+		/* the slot keeps the chain: a later daemon, or a reset, ends it */
+		report(c, "virtqueue %u: no memory for chain %u", vq, head);
+		return;
+	}
+	q->c = c;
+	q->gen = c->gen;
+	q->slot = slot;
+	q->vq = vq;
+	c->outstanding++;
+	next = vblk_req_parse(&c->dev, &c->vqs[vq].g, &c->vqm, head, q->segs,
+			      nsegs, &q->r);
+	switch (next) {
+	case VBLK_NEXT_RESET:
+		vq_break(c, vq, q->r.err ? vq_err_str(q->r.err) :
+			 "a chain without a status byte");
+		free_request(q);
+		break;
+	case VBLK_NEXT_ANSWER:
+		answer(q);
+		break;
+	case VBLK_NEXT_IO:
+		run_request(q);
+		break;
+	}
+}
+
+/* Up to max slots this engine may offer to SQ_FETCH. */
+static unsigned int free_slots(struct vblk_ctrl *c, uint16_t *slots,
+			       unsigned int max)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < SNAP_INFLIGHT_MAX && n < max; i++) {
+		uint16_t s = (uint16_t)((c->slot_cursor + i) % SNAP_INFLIGHT_MAX);
+
+		if (!c->slot_busy[s])
+			slots[n++] = s;
+	}
+	if (n)
+		c->slot_cursor = (uint16_t)((slots[n - 1] + 1) % SNAP_INFLIGHT_MAX);
+	return n;
+}
+
+static bool may_fetch(const struct vblk_ctrl *c, uint16_t vq)
+{
+	return c->enabled && !c->suspended && !c->disable_pending &&
+	       c->dev.bdev && vq < c->nr_vqs && c->vqs[vq].live;
+}
+
+/* Takes every chain the driver made available, then starts them. */
+static void fetch_vq(struct vblk_ctrl *c, uint16_t vq)
+{
+	uint16_t slots[SNAP_SQ_FETCH_MAX];
+
+	while (may_fetch(c, vq)) {
+		unsigned int max = free_slots(c, slots, SNAP_SQ_FETCH_MAX);
+		int n;
+
+		c->vqs[vq].kick = true;	/* until the ring is seen empty */
+		if (!max)
+			return;		/* retried when slots are posted */
+		n = c->h->ops->sq_fetch(c->h, vq, slots, max);
+		if (n == -EPROTO) {
+			vq_break(c, vq, "a chain head outside the ring");
+			return;
+		}
+		if (n < 0) {
+			report(c, "virtqueue %u: fetching: %s", vq, strerror(-n));
+			return;
+		}
+		for (int i = 0; i < n; i++)
+			c->slot_busy[slots[i]] = true;
+		for (int i = 0; i < n; i++)
+			start_chain(c, vq, slots[i],
+				    c->h->state->inflight[slots[i]].head);
+		flush_used(c, vq);
+		if ((unsigned int)n < max) {
+			c->vqs[vq].kick = false;
+			return;
+		}
+	}
+}
+
+static void fetch_all(struct vblk_ctrl *c, bool only_kicked)
+{
+	for (uint16_t i = 0; i < c->nr_vqs; i++)
+		if (!only_kicked || c->vqs[i].kick)
+			fetch_vq(c, i);
+}
+
+/* ---- device state ---- */
+
+/* The virtqueues as the driver set them up; false when one is unusable. */
+static bool load_queues(struct vblk_ctrl *c)
+{
+	const struct snap_fn_state *st = c->h->state;
+	uint32_t n = st->max_queues < c->cfg.num_queues ? st->max_queues :
+							  c->cfg.num_queues;
+
+	c->nr_vqs = (uint16_t)(n < SNAP_VIRTIO_MAX_QUEUES ? n : SNAP_VIRTIO_MAX_QUEUES);
+	for (uint16_t i = 0; i < c->nr_vqs; i++) {
+		const struct snap_vq_state *s = &st->vq[i];
+		struct vblk_vq *v = &c->vqs[i];
+
+		memset(v, 0, sizeof(*v));
+		if (!s->size)
+			continue;
+		v->g = (struct vq_geom){ .desc = s->desc, .avail = s->driver,
+					 .used = s->device, .size = s->size,
+					 .features = st->driver_features };
+		if (vq_geom_check(&v->g)) {
+			report(c, "virtqueue %u: unusable rings", i);
+			return false;
+		}
+		v->live = true;
+	}
+	return true;
+}
+
+/* DRIVER_OK as the function state has it: 0 or why not (logged). */
+static int start_device(struct vblk_ctrl *c)
+{
+	const struct snap_fn_state *st = c->h->state;
+
+	if (!c->dev.bdev) {
+		report(c, "DRIVER_OK without a bdev");
+		return -ENODEV;
+	}
+	c->dev.features = st->driver_features;
+	if (vblk_dev_check(&c->dev) || !load_queues(c)) {
+		report(c, "DRIVER_OK with a configuration the device cannot serve");
+		return -EINVAL;
+	}
+	c->enabled = true;
+	c->enable_count = st->enable_count;
+	return 0;
+}
+
+static void on_enable(struct vblk_ctrl *c)
+{
+	int ret = 0;
+
+	/* answered again after a restart that recovered it already */
+	if (!c->enabled || c->enable_count != c->h->state->enable_count)
+		ret = start_device(c);
+	c->h->ops->ctrl_done(c->h, SNAP_EV_CTRL_ENABLE, ret ? 1 : 0);
+	if (!ret)
+		fetch_all(c, false);
+}
+
+/* Reset: chains at a backend are dropped when they return. */
+static void stop_device(struct vblk_ctrl *c)
+{
+	c->gen++;
+	c->enabled = false;
+	while (c->wait_head) {
+		struct vblk_ioreq *q = c->wait_head;
+
+		c->wait_head = q->next;
+		free_request(q);
+	}
+	c->wait_tail = NULL;
+	memset(c->vqs, 0, sizeof(c->vqs));
+	/* the kernel empties every slot once the reset is answered */
+	memset(c->slot_busy, 0, sizeof(c->slot_busy));
+}
+
+static void answer_disable_when_idle(struct vblk_ctrl *c)
+{
+	if (c->disable_pending && !c->outstanding) {
+		c->disable_pending = false;
+		c->h->ops->ctrl_done(c->h, SNAP_EV_CTRL_DISABLE, 0);
+	}
+}
+
+void vblk_ctrl_event(struct vblk_ctrl *c, const struct snap_event *ev)
+{
+	switch (ev->type) {
+	case SNAP_EV_CTRL_ENABLE:
+		on_enable(c);
+		break;
+	case SNAP_EV_CTRL_DISABLE:
+		stop_device(c);
+		c->disable_pending = true;
+		answer_disable_when_idle(c);
+		break;
+	case SNAP_EV_FUNC_RESET:
+		stop_device(c);
+		break;
+	case SNAP_EV_SQ_DOORBELL:
+		if (ev->qid < SNAP_VIRTIO_MAX_QUEUES) {
+			c->vqs[ev->qid].kick = true;
+			fetch_vq(c, ev->qid);
+		}
+		break;
+	default:
+		break;
+	}
+	flush_all_used(c);
+}
+
+/* Requests that waited for a pool buffer, in order, while buffers last. */
+static int retry_waiting(struct vblk_ctrl *c)
+{
+	struct vblk_ioreq *q;
+	int n = 0;
+
+	while ((q = c->wait_head)) {
+		c->wait_head = q->next;
+		if (!c->wait_head)
+			c->wait_tail = NULL;
+		c->retrying = true;
+		run_request(q);
+		c->retrying = false;
+		if (c->wait_head == q)	/* still no buffer: try later */
+			break;
+		n++;
+	}
+	return n;
+}
+
+int vblk_ctrl_poll(struct vblk_ctrl *c)
+{
+	int n = 0;
+
+	if (c->dev.bdev)
+		n += bdev_poll(c->dev.bdev);
+	n += retry_waiting(c);
+	flush_all_used(c);
+	answer_disable_when_idle(c);
+	/* slots freed by posting may let a full ring go on */
+	fetch_all(c, true);
+	flush_all_used(c);
+	return n;
+}
+
+void vblk_ctrl_suspend(struct vblk_ctrl *c)
+{
+	c->suspended = true;
+}
+
+void vblk_ctrl_resume(struct vblk_ctrl *c)
+{
+	c->suspended = false;
+	/* notifications that came while suspended were not acted on */
+	fetch_all(c, false);
+	flush_all_used(c);
+}
+
+/* ---- takeover ---- */
+
+static int by_seq(const void *a, const void *b, void *arg)
+{
+	const struct snap_inflight_slot *t = arg;
+	uint64_t x = t[*(const uint16_t *)a].seq, y = t[*(const uint16_t *)b].seq;
+
+	return x < y ? -1 : x > y;
+}
+
+int vblk_ctrl_recover(struct vblk_ctrl *c)
+{
+	const struct snap_fn_state *st = c->h->state;
+	uint16_t *order;
+	unsigned int n = 0;
+
+	if (!(st->device_status & VIRTIO_CONFIG_S_DRIVER_OK) ||
+	    st->device_status & VIRTIO_CONFIG_S_NEEDS_RESET || !c->dev.bdev ||
+	    start_device(c))
+		return 0;
+	order = calloc(SNAP_INFLIGHT_MAX, sizeof(*order));
+	if (!order)
+		return -ENOMEM;
+	for (uint16_t i = 0; i < SNAP_INFLIGHT_MAX; i++) {
+		const struct snap_inflight_slot *s = &st->inflight[i];
+
+		if (!(s->flags & SNAP_INFLIGHT_USED))
+			continue;
+		c->slot_busy[i] = true;	/* the kernel's until posted or reset */
+		if (s->gen == st->enable_count && s->sqid < c->nr_vqs &&
+		    c->vqs[s->sqid].live)
+			order[n++] = i;
+	}
+	qsort_r(order, n, sizeof(*order), by_seq, (void *)st->inflight);
+	for (unsigned int i = 0; i < n; i++)
+		start_chain(c, st->inflight[order[i]].sqid, order[i],
+			    st->inflight[order[i]].head);
+	free(order);
+	flush_all_used(c);
+	/* the old daemon may have taken notifications it never acted on */
+	fetch_all(c, false);
+	flush_all_used(c);
+	return (int)n;
+}
