@@ -4,6 +4,7 @@
 
 static const struct svc_engine_ops *const svc_engines[] = {
 	&svc_engine_nvme,
+	&svc_engine_vblk,
 };
 
 const struct svc_engine_ops *svc_engine_find(uint8_t type)

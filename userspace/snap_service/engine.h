@@ -91,6 +91,7 @@ struct svc_engine_ops {
 };
 
 extern const struct svc_engine_ops svc_engine_nvme;
+extern const struct svc_engine_ops svc_engine_vblk;
 
 /* The engine for a function type, NULL when the daemon has none. */
 const struct svc_engine_ops *svc_engine_find(uint8_t type);

@@ -62,10 +62,10 @@ struct nl_msg *status_ns_msg(struct snap_nl *nl, const char *nqn,
 	return msg;
 }
 
-struct nl_msg *status_nvme_ctrl_msg(struct snap_nl *nl, const char *name,
-				    bool ready, const char *error)
+static struct nl_msg *ctrl_msg(struct snap_nl *nl, uint8_t cmd,
+			       const char *name, bool ready, const char *error)
 {
-	struct nl_msg *msg = snap_nl_request(nl, SNAP_CMD_NVME_CTRL_SET, false);
+	struct nl_msg *msg = snap_nl_request(nl, cmd, false);
 
 	if (!msg)
 		return NULL;
@@ -77,6 +77,18 @@ struct nl_msg *status_nvme_ctrl_msg(struct snap_nl *nl, const char *name,
 		return NULL;
 	}
 	return msg;
+}
+
+struct nl_msg *status_nvme_ctrl_msg(struct snap_nl *nl, const char *name,
+				    bool ready, const char *error)
+{
+	return ctrl_msg(nl, SNAP_CMD_NVME_CTRL_SET, name, ready, error);
+}
+
+struct nl_msg *status_vblk_ctrl_msg(struct snap_nl *nl, const char *name,
+				    bool ready, const char *error)
+{
+	return ctrl_msg(nl, SNAP_CMD_VBLK_CTRL_SET, name, ready, error);
 }
 
 int status_send(struct snap_nl *nl, struct nl_msg *msg)

@@ -22,6 +22,10 @@ struct nl_msg *status_ns_msg(struct snap_nl *nl, const char *nqn,
 struct nl_msg *status_nvme_ctrl_msg(struct snap_nl *nl, const char *name,
 				    bool ready, const char *error);
 
+/* A virtio-blk controller, the same way (SNAP_CMD_VBLK_CTRL_SET). */
+struct nl_msg *status_vblk_ctrl_msg(struct snap_nl *nl, const char *name,
+				    bool ready, const char *error);
+
 /* Sends one of the above; returns 0 or -errno (extack in snap_nl_last_error). */
 int status_send(struct snap_nl *nl, struct nl_msg *msg);
 
