@@ -1,0 +1,465 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The virtio-blk engine end to end through the in-process host, which
+ * plays the virtio driver (descriptors, available ring, notifications,
+ * used ring) and the kernel (SQ_FETCH of chain heads into slots, VQ_POST
+ * with interrupt suppression).
+ */
+#include <endian.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <linux/virtio_blk.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_ring.h>
+
+#include "bdev/bdev.h"
+#include "host_inproc.h"
+#include "virtio/vblk_ctrl.h"
+
+#define T_MEM		(32u << 20)
+#define T_QSIZE		64
+#define T_BS		512
+#define T_BLOCKS	16384		/* 8 MiB */
+#define T_SERIAL	"SNAPVBLK0001"
+#define T_FEATURES	(1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_BLK_F_FLUSH | \
+			 1ull << VIRTIO_BLK_F_SEG_MAX | 1ull << VIRTIO_BLK_F_DISCARD | \
+			 1ull << VIRTIO_BLK_F_WRITE_ZEROES)
+
+struct t {
+	struct inproc_host *h;
+	struct vblk_ctrl *c;
+	struct bdev *b;
+	uint16_t next_desc[2];
+};
+
+static void sink(void *arg, const struct snap_event *ev)
+{
+	struct t *t = arg;
+
+	if (t->c)
+		vblk_ctrl_event(t->c, ev);
+}
+
+static struct vblk_ctrl *new_engine(struct t *t, bool read_only)
+{
+	struct vblk_ctrl_cfg cfg;
+	struct vblk_ctrl *c;
+
+	vblk_ctrl_cfg_default(&cfg);
+	cfg.num_queues = 2;
+	cfg.read_only = read_only;
+	strcpy(cfg.serial, T_SERIAL);
+	c = vblk_ctrl_create(&cfg, &t->h->host);
+	assert_non_null(c);
+	assert_int_equal(vblk_ctrl_attach_bdev(c, t->b), 0);
+	return c;
+}
+
+static struct t *setup_with(struct bdev *b, bool read_only, uint64_t features)
+{
+	struct t *t = calloc(1, sizeof(*t));
+
+	assert_non_null(t);
+	t->h = inproc_create_virtio(T_MEM, 4);
+	assert_non_null(t->h);
+	t->b = b;
+	assert_int_equal(inproc_vq_setup(t->h, 0, T_QSIZE, 1), 0);
+	assert_int_equal(inproc_vq_setup(t->h, 1, T_QSIZE, 2), 0);
+	t->c = new_engine(t, read_only);
+	inproc_set_sink(t->h, sink, t);
+	inproc_driver_ok(t->h, features);
+	assert_int_equal(t->h->last_done_event, SNAP_EV_CTRL_ENABLE);
+	assert_int_equal(t->h->last_done_status, 0);
+	return t;
+}
+
+static struct t *setup_malloc(void)
+{
+	return setup_with(bdev_malloc_create("m0", T_BLOCKS, T_BS), false,
+			  T_FEATURES);
+}
+
+static void teardown(struct t *t)
+{
+	if (t->c) {
+		while (!vblk_ctrl_idle(t->c))
+			vblk_ctrl_poll(t->c);
+		vblk_ctrl_destroy(t->c);
+	}
+	assert_int_equal(t->h->einval, 0);
+	assert_int_equal(t->h->stale_cqes, 0);
+	assert_int_equal(t->h->bufs_out, 0);
+	inproc_destroy(t->h);
+	bdev_destroy(t->b);
+	free(t);
+}
+
+/* ---- the driver's side ---- */
+
+static void put_desc(struct t *t, uint16_t vq, uint16_t idx, uint64_t addr,
+		     uint32_t len, uint16_t flags, uint16_t next)
+{
+	struct vring_desc d = { .addr = htole64(addr), .len = htole32(len),
+				.flags = htole16(flags), .next = htole16(next) };
+
+	memcpy(inproc_mem_ptr(t->h, inproc_vq_desc(t->h, vq, idx), 16), &d, 16);
+}
+
+struct req {
+	uint16_t vq, head;
+	uint64_t hdr, data, status;
+	uint32_t data_len;
+};
+
+/* A chain header / data / status, made available (not notified). */
+static struct req make_req(struct t *t, uint16_t vq, uint32_t type,
+			   uint64_t sector, uint32_t data_len)
+{
+	struct virtio_blk_outhdr h = { .type = htole32(type),
+				       .sector = htole64(sector) };
+	struct req r = { .vq = vq, .data_len = data_len };
+	uint16_t d = t->next_desc[vq];
+	bool dev_writes = type == VIRTIO_BLK_T_IN || type == VIRTIO_BLK_T_GET_ID;
+
+	t->next_desc[vq] = (uint16_t)((d + 3) % (T_QSIZE - T_QSIZE % 3));
+	r.head = d;
+	r.hdr = inproc_mem_alloc(t->h, sizeof(h), 16);
+	memcpy(inproc_mem_ptr(t->h, r.hdr, sizeof(h)), &h, sizeof(h));
+	/* the status byte right after a sentinel: not word aligned */
+	r.status = inproc_mem_alloc(t->h, 2, 4) + 1;
+	*(uint8_t *)inproc_mem_ptr(t->h, r.status - 1, 1) = 0xa5;
+	*(uint8_t *)inproc_mem_ptr(t->h, r.status, 1) = 0xff;
+	if (data_len) {
+		r.data = inproc_mem_alloc(t->h, data_len, 512);
+		assert_true(r.data);
+		put_desc(t, vq, d, r.hdr, sizeof(h), VRING_DESC_F_NEXT, d + 1);
+		put_desc(t, vq, d + 1, r.data, data_len,
+			 VRING_DESC_F_NEXT | (dev_writes ? VRING_DESC_F_WRITE : 0),
+			 d + 2);
+		put_desc(t, vq, d + 2, r.status, 1, VRING_DESC_F_WRITE, 0);
+	} else {
+		put_desc(t, vq, d, r.hdr, sizeof(h), VRING_DESC_F_NEXT, d + 1);
+		put_desc(t, vq, d + 1, r.status, 1, VRING_DESC_F_WRITE, 0);
+	}
+	assert_int_equal(inproc_vq_avail(t->h, vq, r.head), 0);
+	return r;
+}
+
+static void *data_of(struct t *t, const struct req *r)
+{
+	return inproc_mem_ptr(t->h, r->data, r->data_len);
+}
+
+static uint8_t status_of(struct t *t, const struct req *r)
+{
+	/* the byte before it must have survived the word-sized write */
+	assert_int_equal(*(uint8_t *)inproc_mem_ptr(t->h, r->status - 1, 1), 0xa5);
+	return *(uint8_t *)inproc_mem_ptr(t->h, r->status, 1);
+}
+
+static void run(struct t *t)
+{
+	for (int i = 0; i < 100 && !vblk_ctrl_idle(t->c); i++)
+		vblk_ctrl_poll(t->c);
+	vblk_ctrl_poll(t->c);
+}
+
+/* Submit, notify, serve; returns the used entry's length. */
+static uint32_t do_req(struct t *t, const struct req *r)
+{
+	uint32_t id, len;
+
+	inproc_vq_kick(t->h, r->vq);
+	run(t);
+	assert_int_equal(inproc_vq_reap(t->h, r->vq, &id, &len), 1);
+	assert_int_equal(id, r->head);
+	return len;
+}
+
+static void fill(void *p, size_t len, uint8_t seed)
+{
+	for (size_t i = 0; i < len; i++)
+		((uint8_t *)p)[i] = (uint8_t)(seed + i * 7 + (i >> 12));
+}
+
+/* ---- tests ---- */
+
+static void test_write_then_read_malloc(void **state)
+{
+	struct t *t = setup_malloc();
+	struct req w = make_req(t, 0, VIRTIO_BLK_T_OUT, 8, 8192);
+	struct req r;
+
+	(void)state;
+	fill(data_of(t, &w), 8192, 3);
+	assert_int_equal(do_req(t, &w), 1);
+	assert_int_equal(status_of(t, &w), VIRTIO_BLK_S_OK);
+	r = make_req(t, 0, VIRTIO_BLK_T_IN, 8, 8192);
+	assert_int_equal(do_req(t, &r), 8192 + 1);
+	assert_int_equal(status_of(t, &r), VIRTIO_BLK_S_OK);
+	assert_memory_equal(data_of(t, &r), data_of(t, &w), 8192);
+	teardown(t);
+}
+
+static void test_null_bdev_serves(void **state)
+{
+	struct t *t = setup_with(bdev_null_create("n0", T_BLOCKS, T_BS), false,
+				 T_FEATURES);
+	struct req r = make_req(t, 0, VIRTIO_BLK_T_IN, 0, 4096);
+	struct req w = make_req(t, 0, VIRTIO_BLK_T_OUT, 0, 4096);
+
+	(void)state;
+	assert_int_equal(do_req(t, &r), 4097);
+	assert_int_equal(status_of(t, &r), VIRTIO_BLK_S_OK);
+	assert_int_equal(do_req(t, &w), 1);
+	assert_int_equal(status_of(t, &w), VIRTIO_BLK_S_OK);
+	teardown(t);
+}
+
+static void test_flush_and_get_id(void **state)
+{
+	struct t *t = setup_malloc();
+	struct req f = make_req(t, 0, VIRTIO_BLK_T_FLUSH, 0, 0);
+	struct req id;
+
+	(void)state;
+	assert_int_equal(do_req(t, &f), 1);
+	assert_int_equal(status_of(t, &f), VIRTIO_BLK_S_OK);
+	id = make_req(t, 0, VIRTIO_BLK_T_GET_ID, 0, VIRTIO_BLK_ID_BYTES);
+	assert_int_equal(do_req(t, &id), VIRTIO_BLK_ID_BYTES + 1);
+	assert_int_equal(status_of(t, &id), VIRTIO_BLK_S_OK);
+	assert_memory_equal(data_of(t, &id), T_SERIAL, strlen(T_SERIAL));
+	teardown(t);
+}
+
+/* One range (16 bytes) as the data of a DISCARD / WRITE_ZEROES. */
+static struct req range_req(struct t *t, uint32_t type, uint64_t sector,
+			    uint32_t n, uint32_t flags)
+{
+	struct virtio_blk_discard_write_zeroes x = {
+		.sector = htole64(sector), .num_sectors = htole32(n),
+		.flags = htole32(flags) };
+	struct req r = make_req(t, 0, type, 0, sizeof(x));
+
+	memcpy(data_of(t, &r), &x, sizeof(x));
+	return r;
+}
+
+static void test_discard_and_write_zeroes(void **state)
+{
+	struct t *t = setup_malloc();
+	struct req w = make_req(t, 0, VIRTIO_BLK_T_OUT, 64, 4096);
+	struct req z, d, r;
+	uint8_t zero[4096] = { 0 };
+
+	(void)state;
+	fill(data_of(t, &w), 4096, 9);
+	assert_int_equal(do_req(t, &w), 1);
+	z = range_req(t, VIRTIO_BLK_T_WRITE_ZEROES, 64, 8, 0);
+	assert_int_equal(do_req(t, &z), 1);
+	assert_int_equal(status_of(t, &z), VIRTIO_BLK_S_OK);
+	d = range_req(t, VIRTIO_BLK_T_DISCARD, 100, 8, 0);
+	assert_int_equal(do_req(t, &d), 1);
+	assert_int_equal(status_of(t, &d), VIRTIO_BLK_S_OK);
+	r = make_req(t, 0, VIRTIO_BLK_T_IN, 64, 4096);
+	assert_int_equal(do_req(t, &r), 4097);
+	assert_memory_equal(data_of(t, &r), zero, 4096);
+	teardown(t);
+}
+
+static void test_read_only_refuses_writes(void **state)
+{
+	struct t *t = setup_with(bdev_malloc_create("m0", T_BLOCKS, T_BS), true,
+				 T_FEATURES | 1ull << VIRTIO_BLK_F_RO);
+	struct req w = make_req(t, 0, VIRTIO_BLK_T_OUT, 0, 4096);
+	struct req r;
+
+	(void)state;
+	fill(data_of(t, &w), 4096, 1);
+	assert_int_equal(do_req(t, &w), 1);
+	assert_int_equal(status_of(t, &w), VIRTIO_BLK_S_IOERR);
+	r = make_req(t, 0, VIRTIO_BLK_T_IN, 0, 4096);
+	assert_int_equal(do_req(t, &r), 4097);
+	assert_int_equal(status_of(t, &r), VIRTIO_BLK_S_OK);
+	assert_int_equal(((uint8_t *)data_of(t, &r))[0], 0);
+	teardown(t);
+}
+
+static void test_backend_error_is_ioerr(void **state)
+{
+	struct t *t = setup_malloc();
+	struct req r = make_req(t, 0, VIRTIO_BLK_T_IN, 0, 4096);
+
+	(void)state;
+	bdev_inject_error(t->b, BDEV_OP_READ, -EIO, 1);
+	do_req(t, &r);
+	assert_int_equal(status_of(t, &r), VIRTIO_BLK_S_IOERR);
+	teardown(t);
+}
+
+/* Over one pool buffer (2 MiB): moved in pieces, all of it. */
+static void test_request_larger_than_a_buffer(void **state)
+{
+	struct t *t = setup_malloc();
+	uint32_t len = 5u << 20;
+	struct req w = make_req(t, 0, VIRTIO_BLK_T_OUT, 16, len);
+	struct req r;
+
+	(void)state;
+	fill(data_of(t, &w), len, 77);
+	assert_int_equal(do_req(t, &w), 1);
+	assert_int_equal(status_of(t, &w), VIRTIO_BLK_S_OK);
+	r = make_req(t, 0, VIRTIO_BLK_T_IN, 16, len);
+	assert_int_equal(do_req(t, &r), len + 1);
+	assert_int_equal(status_of(t, &r), VIRTIO_BLK_S_OK);
+	assert_memory_equal(data_of(t, &r), data_of(t, &w), len);
+	teardown(t);
+}
+
+/* A chain whose next index leaves the table breaks its queue only. */
+static void test_malformed_chain_stops_only_its_queue(void **state)
+{
+	struct t *t = setup_malloc();
+	struct req bad = make_req(t, 0, VIRTIO_BLK_T_IN, 0, 4096);
+	struct req good;
+	uint32_t id, len;
+
+	(void)state;
+	put_desc(t, 0, (uint16_t)(bad.head + 1), bad.data, 4096,
+		 VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, 999);
+	inproc_vq_kick(t->h, 0);
+	run(t);
+	assert_true(vblk_ctrl_vq_broken(t->c, 0));
+	assert_int_equal(inproc_vq_reap(t->h, 0, &id, &len), 0);
+	assert_int_equal(status_of(t, &bad), 0xff);	/* never written */
+	good = make_req(t, 1, VIRTIO_BLK_T_IN, 0, 4096);
+	assert_int_equal(do_req(t, &good), 4097);
+	assert_int_equal(status_of(t, &good), VIRTIO_BLK_S_OK);
+	/* a reset makes the device usable again */
+	inproc_virtio_reset(t->h);
+	assert_int_equal(t->h->last_done_event, SNAP_EV_CTRL_DISABLE);
+	assert_false(vblk_ctrl_vq_broken(t->c, 0));
+	teardown(t);
+}
+
+/* A daemon died with chains in slots: the next one runs them, in order. */
+static void test_takeover_reruns_slots(void **state)
+{
+	struct t *t = setup_malloc();
+	uint16_t slots[4] = { 7, 3, 900, 41 };
+	struct req w[4];
+	uint32_t id, len;
+
+	(void)state;
+	for (int i = 0; i < 4; i++) {
+		/* the same block each time: only fetch order gives the last */
+		w[i] = make_req(t, 0, VIRTIO_BLK_T_OUT, 32, 512);
+		memset(data_of(t, &w[i]), 0x10 + i, 512);
+	}
+	/* the dead daemon fetched them and died before serving */
+	assert_int_equal(t->h->host.ops->sq_fetch(&t->h->host, 0, slots, 4), 4);
+	vblk_ctrl_destroy(t->c);
+	t->c = new_engine(t, false);
+	assert_int_equal(vblk_ctrl_recover(t->c), 4);
+	run(t);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(inproc_vq_reap(t->h, 0, &id, &len), 1);
+		assert_int_equal(id, w[i].head);
+		assert_int_equal(status_of(t, &w[i]), VIRTIO_BLK_S_OK);
+	}
+	for (int i = 0; i < 4; i++)
+		assert_false(t->h->state->inflight[slots[i]].flags & SNAP_INFLIGHT_USED);
+	assert_int_equal(t->h->state->vq[0].inflight, 0);
+	/* the new daemon serves new chains too */
+	w[0] = make_req(t, 0, VIRTIO_BLK_T_IN, 32, 512);
+	assert_int_equal(do_req(t, &w[0]), 513);
+	assert_int_equal(((uint8_t *)data_of(t, &w[0]))[0], 0x13);
+	teardown(t);
+}
+
+static void test_no_interrupt_flag_suppresses(void **state)
+{
+	struct t *t = setup_malloc();
+	struct req r = make_req(t, 0, VIRTIO_BLK_T_IN, 0, 512);
+	uint64_t irqs = t->h->irqs[1];
+
+	(void)state;
+	inproc_vq_set_avail_flags(t->h, 0, VRING_AVAIL_F_NO_INTERRUPT);
+	do_req(t, &r);
+	assert_int_equal(t->h->irqs[1], irqs);
+	inproc_vq_set_avail_flags(t->h, 0, 0);
+	r = make_req(t, 0, VIRTIO_BLK_T_IN, 0, 512);
+	do_req(t, &r);
+	assert_int_equal(t->h->irqs[1], irqs + 1);
+	teardown(t);
+}
+
+static void test_used_event_suppresses(void **state)
+{
+	struct t *t = setup_with(bdev_malloc_create("m0", T_BLOCKS, T_BS), false,
+				 T_FEATURES | 1ull << VIRTIO_RING_F_EVENT_IDX);
+	struct req r;
+	uint64_t irqs = t->h->irqs[1];
+
+	(void)state;
+	/* the driver wants to hear only after used idx passes 5 */
+	inproc_vq_set_used_event(t->h, 0, 5);
+	for (int i = 0; i < 5; i++) {
+		r = make_req(t, 0, VIRTIO_BLK_T_IN, 0, 512);
+		do_req(t, &r);
+	}
+	assert_int_equal(t->h->irqs[1], irqs);
+	r = make_req(t, 0, VIRTIO_BLK_T_IN, 0, 512);
+	do_req(t, &r);
+	assert_int_equal(t->h->irqs[1], irqs + 1);
+	teardown(t);
+}
+
+static void test_batch_of_chains_posted_together(void **state)
+{
+	struct t *t = setup_malloc();
+	struct req r[20];
+	uint32_t id, len;
+
+	(void)state;
+	for (int i = 0; i < 20; i++)
+		r[i] = make_req(t, 1, VIRTIO_BLK_T_IN, (uint64_t)i * 8, 4096);
+	inproc_vq_kick(t->h, 1);
+	run(t);
+	for (int i = 0; i < 20; i++) {
+		assert_int_equal(inproc_vq_reap(t->h, 1, &id, &len), 1);
+		assert_int_equal(id, r[i].head);
+		assert_int_equal(len, 4097);
+	}
+	/* one interrupt for the whole notification */
+	assert_int_equal(t->h->irqs[2], 1);
+	teardown(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_write_then_read_malloc),
+		cmocka_unit_test(test_null_bdev_serves),
+		cmocka_unit_test(test_flush_and_get_id),
+		cmocka_unit_test(test_discard_and_write_zeroes),
+		cmocka_unit_test(test_read_only_refuses_writes),
+		cmocka_unit_test(test_backend_error_is_ioerr),
+		cmocka_unit_test(test_request_larger_than_a_buffer),
+		cmocka_unit_test(test_malformed_chain_stops_only_its_queue),
+		cmocka_unit_test(test_takeover_reruns_slots),
+		cmocka_unit_test(test_no_interrupt_flag_suppresses),
+		cmocka_unit_test(test_used_event_suppresses),
+		cmocka_unit_test(test_batch_of_chains_posted_together),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
