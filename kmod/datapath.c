@@ -692,14 +692,20 @@ static long snap_dp_queue_delete(void __user *argp)
 	return ret;
 }
 
-static bool snap_dp_seg_ok(const struct snap_dma_seg *seg, u64 pool_size)
+/*
+ * NVMe data pointers are dword aligned; virtio buffers are byte
+ * granular (a status byte, a header anywhere), so virtio functions move
+ * single bytes.
+ */
+static bool snap_dp_seg_ok(const struct snap_dp_fn *dp,
+			   const struct snap_dma_seg *seg, u64 pool_size)
 {
+	u32 align = dp->virtio ? 1 : SNAP_DMA_ALIGN;
 	u64 end;
 
 	if (seg->reserved || !seg->len || seg->len > SNAP_DMA_MAX_SEG_LEN)
 		return false;
-	if (!IS_ALIGNED(seg->host_addr | seg->pool_off | seg->len,
-			SNAP_DMA_ALIGN))
+	if (!IS_ALIGNED(seg->host_addr | seg->pool_off | seg->len, align))
 		return false;
 	if (check_add_overflow(seg->host_addr, (u64)seg->len, &end))
 		return false;
@@ -761,7 +767,7 @@ static long snap_dp_dma(void __user *argp)
 	/* Every segment is checked before the first byte moves. */
 	pool_size = snap_pool_size();
 	for (i = 0; i < req.nr_segs; i++) {
-		if (!snap_dp_seg_ok(&segs[i], pool_size)) {
+		if (!snap_dp_seg_ok(dp, &segs[i], pool_size)) {
 			ret = -EINVAL;
 			goto out_free;
 		}

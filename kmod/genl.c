@@ -201,6 +201,8 @@ static const struct nla_policy snap_vblk_ctrl_set_policy[SNAP_A_MAX + 1] = {
 	[SNAP_A_NUM_QUEUES] = POL_QUEUES,
 	[SNAP_A_NUM_MSIX] = NLA_POLICY_RANGE(NLA_U32, 1, 4095),
 	[SNAP_A_STATE] = POL_STATE,
+	[SNAP_A_READY] = POL_BOOL,
+	[SNAP_A_ERROR] = POL_ERROR,
 };
 
 static const struct nla_policy snap_vblk_ctrl_bdev_policy[SNAP_A_MAX + 1] = {
@@ -356,8 +358,6 @@ static int snap_fill_nvme_ctrl(struct sk_buff *skb, const struct snap_ctrl *ctrl
 	if (nla_put_u32(skb, SNAP_A_CTRL_ID, ctrl->id) ||
 	    nla_put_string(skb, SNAP_A_NQN, ctrl->nvme.subsys->nqn) ||
 	    nla_put_u8(skb, SNAP_A_MDTS, ctrl->nvme.mdts) ||
-	    nla_put_u8(skb, SNAP_A_READY, ctrl->ready) ||
-	    snap_put_str(skb, SNAP_A_ERROR, ctrl->error) ||
 	    snap_fill_nsids(skb, ctrl->nvme.subsys, ctrl))
 		return -EMSGSIZE;
 	return 0;
@@ -390,7 +390,9 @@ static int snap_fill_ctrl(struct sk_buff *skb, const void *obj)
 	    nla_put_string(skb, SNAP_A_NAME, ctrl->name) ||
 	    snap_fill_func_ids(skb, ctrl->func) ||
 	    nla_put_u32(skb, SNAP_A_NUM_QUEUES, ctrl->num_queues) ||
-	    nla_put_u8(skb, SNAP_A_STATE, ctrl->state))
+	    nla_put_u8(skb, SNAP_A_STATE, ctrl->state) ||
+	    nla_put_u8(skb, SNAP_A_READY, ctrl->ready) ||
+	    snap_put_str(skb, SNAP_A_ERROR, ctrl->error))
 		return -EMSGSIZE;
 	if (ctrl->type == SNAP_FUNC_NVME)
 		return snap_fill_nvme_ctrl(skb, ctrl);
@@ -1134,18 +1136,35 @@ static int snap_ctrl_detach_ns_action(struct snap_ctrl *ctrl, struct genl_info *
 					info->extack);
 }
 
+/* The daemon's report: it serves the controller, or why not. */
+static int snap_ctrl_report_action(struct snap_ctrl *ctrl, struct genl_info *info)
+{
+	struct nlattr *ready = info->attrs[SNAP_A_READY];
+	const char *error = snap_str(info, SNAP_A_ERROR);
+	u8 ready_val;
+
+	if (!ready && !error)
+		return 0;
+	if (ready)
+		ready_val = nla_get_u8(ready);
+	return snap_ctrl_set_status(ctrl, ready ? &ready_val : NULL, error,
+				    info->extack);
+}
+
 static int snap_vblk_modify_action(struct snap_ctrl *ctrl, struct genl_info *info)
 {
 	u32 queues, msix;
 	bool has_queues = snap_get_u32(info, SNAP_A_NUM_QUEUES, &queues);
 	bool has_msix = snap_get_u32(info, SNAP_A_NUM_MSIX, &msix);
+	bool report = info->attrs[SNAP_A_READY] || info->attrs[SNAP_A_ERROR];
 	int ret = 0;
 
-	if (!has_queues && !has_msix && !info->attrs[SNAP_A_STATE]) {
+	if (!has_queues && !has_msix && !info->attrs[SNAP_A_STATE] && !report) {
 		NL_SET_ERR_MSG(info->extack, "nothing to modify");
 		return -EINVAL;
 	}
-	if (has_queues || has_msix)
+	ret = snap_ctrl_report_action(ctrl, info);
+	if (!ret && (has_queues || has_msix))
 		ret = snap_vblk_ctrl_modify(ctrl, has_queues ? &queues : NULL,
 					    has_msix ? &msix : NULL, info->extack);
 	if (!ret && info->attrs[SNAP_A_STATE] &&
@@ -1185,20 +1204,14 @@ static int snap_nvme_ctrl_set_action(struct snap_ctrl *ctrl, struct genl_info *i
 {
 	struct nlattr *ready = info->attrs[SNAP_A_READY];
 	const char *error = snap_str(info, SNAP_A_ERROR);
-	u8 ready_val;
 	int ret;
 
 	/* The admin's request needs its state; the daemon's, ready or error. */
 	if (!ready && !error && snap_missing(info, SNAP_A_STATE))
 		return -EINVAL;
-	if (ready || error) {
-		if (ready)
-			ready_val = nla_get_u8(ready);
-		ret = snap_ctrl_set_status(ctrl, ready ? &ready_val : NULL, error,
-					   info->extack);
-		if (ret)
-			return ret;
-	}
+	ret = snap_ctrl_report_action(ctrl, info);
+	if (ret)
+		return ret;
 	if (!info->attrs[SNAP_A_STATE])
 		return 0;
 	return snap_ctrl_state_action(ctrl, info);

@@ -3,6 +3,7 @@
 # The demo shown by `make demo`: each step prints what it runs.
 . ./lib.sh
 cleanup() {
+	[ -n "$vblk_bdf" ] && echo "$vblk_bdf" >/sys/bus/pci/drivers/virtio-pci/unbind 2>/dev/null
 	snap_nvme_cleanup
 	snap_cleanup
 }
@@ -40,8 +41,9 @@ run snapadm nvme_controller_attach_ns --ctrl NVMeCtrl0 --nsid 1
 run snapadm nvme_controller_resume --ctrl NVMeCtrl0
 
 echo "== a virtio-blk controller on the virtio-blk PF"
-run snapadm bdev_null_create Null0 64 512
-run snapadm virtio_blk_controller_create --pf_id 0 --ctrl VblkCtrl0 --bdev Null0 --num_queues 4
+run snapadm bdev_malloc_create 32 512 -b Malloc1
+run snapadm virtio_blk_controller_create --pf_id 0 --ctrl VblkCtrl0 --bdev Malloc1 --num_queues 4 \
+	--vblk_id DEMOVBLK0
 
 echo "== what the module holds"
 run snapadm nvme_subsystem_list
@@ -71,11 +73,23 @@ run nvme smart-log /dev/$NVME_CTRL
 run fio --name=randrw --filename=$NVME_NS --ioengine=libaio --direct=1 --rw=randrw \
 	--bs=4k --iodepth=16 --size=16M --verify=crc32c --output=/tmp/demo-fio
 run grep -E "err=|IOPS=|READ:|WRITE:" /tmp/demo-fio
-echo "   (virtio-blk controllers are objects only so far: no virtio-blk data path yet)"
+
+echo "== the stock virtio_pci and virtio_blk drivers bind to the virtio-blk PF"
+modprobe virtio_pci
+modprobe virtio_blk
+vblk_bdf=$(cat /sys/class/snap/sim0/functions/SNAPSIM00000VBLKS1D0F0/bdf)
+run sh -c "lspci -s $vblk_bdf -vv | grep -E '^[0-9a-f]|VirtIO|Serial'"
+echo "$vblk_bdf" >/sys/bus/pci/drivers/virtio-pci/bind
+wait_for /proc/partitions ' vda$' 10
+run sh -c 'grep . /sys/block/vda/serial /sys/block/vda/size /sys/block/vda/queue/max_segments'
+run fio --name=vblk --filename=/dev/vda --ioengine=libaio --direct=1 --rw=randrw \
+	--bs=4k --iodepth=16 --size=8M --verify=crc32c --output=/tmp/demo-fio-vblk
+run grep -E "err=|IOPS=|READ:|WRITE:" /tmp/demo-fio-vblk
 
 echo "== kill -9 the daemon and start another: the host does not notice"
 run kill -9 "$SVC_PID"
 wait "$SVC_PID" 2>/dev/null
 snap_svc_start
 run dd if=$NVME_NS of=/dev/null bs=1M count=8 iflag=direct
+run dd if=/dev/vda of=/dev/null bs=1M count=8 iflag=direct
 run sh -c "dmesg | grep -c 'nvme.*resetting' || true"

@@ -18,6 +18,8 @@
 
 #define DEVSNAP_PATH	"/dev/snap"
 #define DEVSNAP_WANT	(SNAP_F_STATUS_REPORT | SNAP_F_DATAPATH)
+/* Asked for, not required: a module without it has no virtio data path. */
+#define DEVSNAP_MAYBE	SNAP_F_VIRTIO
 #define DEVSNAP_ATTACH_TRIES	50	/* x 100 ms */
 
 static int attach(struct devsnap *ds, char *why, size_t len)
@@ -25,7 +27,7 @@ static int attach(struct devsnap *ds, char *why, size_t len)
 	struct snap_ioc_attach at = {
 		.abi_major = SNAP_ABI_MAJOR,
 		.abi_minor = SNAP_ABI_MINOR,
-		.features = DEVSNAP_WANT,
+		.features = DEVSNAP_WANT | DEVSNAP_MAYBE,
 	};
 
 	/*

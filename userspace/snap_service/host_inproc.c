@@ -67,11 +67,15 @@ uint64_t inproc_mem_alloc(struct inproc_host *h, uint64_t len, uint64_t align)
 
 /* ---- the /dev/snap operations ---- */
 
-static bool seg_ok(const struct snap_host_seg *s)
+/* As the kernel: NVMe functions move dwords, virtio functions bytes. */
+static bool seg_ok(const struct inproc_host *h, const struct snap_host_seg *s)
 {
+	unsigned int align = h->host.state->type == SNAP_FUNC_VIRTIO_BLK ?
+			     1 : SNAP_DMA_ALIGN;
+
 	return s->len && s->len <= SNAP_DMA_MAX_SEG_LEN && s->local &&
-	       !(s->host_addr % SNAP_DMA_ALIGN) && !(s->len % SNAP_DMA_ALIGN) &&
-	       !((uintptr_t)s->local % SNAP_DMA_ALIGN);
+	       !(s->host_addr % align) && !(s->len % align) &&
+	       !((uintptr_t)s->local % align);
 }
 
 static int op_dma(struct snap_host *sh, enum snap_dma_dir dir,
@@ -87,7 +91,7 @@ static int op_dma(struct snap_host *sh, enum snap_dma_dir dir,
 		return -EINVAL;
 	}
 	for (i = 0; i < nr; i++) {
-		if (!seg_ok(&segs[i])) {
+		if (!seg_ok(h, &segs[i])) {
 			h->einval++;
 			return -EINVAL;
 		}

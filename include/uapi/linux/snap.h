@@ -580,8 +580,9 @@ enum snap_dma_dir {
  * @len: bytes, 1 to %SNAP_DMA_MAX_SEG_LEN
  * @reserved: 0
  *
- * @host_addr, @pool_off and @len are multiples of %SNAP_DMA_ALIGN (NVMe
- * data pointers are dword aligned); @pool_off + @len lies in the pool.
+ * For NVMe functions @host_addr, @pool_off and @len are multiples of
+ * %SNAP_DMA_ALIGN (NVMe data pointers are dword aligned); virtio
+ * functions move any bytes. @pool_off + @len lies in the pool.
  */
 struct snap_dma_seg {
 	__u64 host_addr;

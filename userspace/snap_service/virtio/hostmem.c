@@ -5,8 +5,7 @@
 
 #include "hostmem.h"
 
-#define WORD		SNAP_DMA_ALIGN
-#define XFER_BATCH	64u	/* aligned segments per SNAP_IOC_DMA */
+#define XFER_BATCH	64u	/* segments per SNAP_IOC_DMA */
 
 int hostmem_init(struct hostmem *m, struct snap_host *h)
 {
@@ -22,11 +21,6 @@ void hostmem_fini(struct hostmem *m)
 	m->scratch = NULL;
 }
 
-static uint32_t round_up_word(uint32_t n)
-{
-	return (n + WORD - 1) & ~(WORD - 1);
-}
-
 static int dma_one(struct hostmem *m, enum snap_dma_dir dir, uint64_t addr,
 		   void *local, uint32_t len)
 {
@@ -35,48 +29,22 @@ static int dma_one(struct hostmem *m, enum snap_dma_dir dir, uint64_t addr,
 	return m->h->ops->dma(m->h, dir, &seg, 1);
 }
 
-/* The most data bytes one scratch window holds at this misalignment. */
-static uint32_t window_data(uint64_t addr, uint32_t len)
-{
-	uint32_t room = HOSTMEM_SCRATCH - (uint32_t)(addr % WORD);
-
-	room &= ~(WORD - 1);
-	return len < room ? len : room;
-}
-
 int hostmem_read(struct hostmem *m, uint64_t addr, void *dst, uint32_t len)
 {
 	uint8_t *d = dst;
 
 	while (len) {
-		uint32_t head = (uint32_t)(addr % WORD);
-		uint32_t n = window_data(addr, len);
-		int ret = dma_one(m, SNAP_DMA_FROM_HOST, addr - head, m->scratch,
-				  round_up_word(head + n));
+		uint32_t n = len < HOSTMEM_SCRATCH ? len : HOSTMEM_SCRATCH;
+		int ret = dma_one(m, SNAP_DMA_FROM_HOST, addr, m->scratch, n);
 
 		if (ret)
 			return ret;
-		memcpy(d, m->scratch + head, n);
+		memcpy(d, m->scratch, n);
 		d += n;
 		addr += n;
 		len -= n;
 	}
 	return 0;
-}
-
-/* The words around [head, head + n) of a window that the write keeps. */
-static int read_edges(struct hostmem *m, uint64_t base, uint32_t head,
-		      uint32_t n, uint32_t wlen)
-{
-	struct snap_host_seg segs[2];
-	unsigned int nr = 0;
-
-	if (head)
-		segs[nr++] = (struct snap_host_seg){ base, m->scratch, WORD };
-	if ((head + n) % WORD && (!nr || wlen > WORD))
-		segs[nr++] = (struct snap_host_seg){ base + wlen - WORD,
-						     m->scratch + wlen - WORD, WORD };
-	return nr ? m->h->ops->dma(m->h, SNAP_DMA_FROM_HOST, segs, nr) : 0;
 }
 
 int hostmem_write(struct hostmem *m, uint64_t addr, const void *src,
@@ -85,15 +53,11 @@ int hostmem_write(struct hostmem *m, uint64_t addr, const void *src,
 	const uint8_t *s = src;
 
 	while (len) {
-		uint32_t head = (uint32_t)(addr % WORD);
-		uint32_t n = window_data(addr, len);
-		uint32_t wlen = round_up_word(head + n);
-		int ret = read_edges(m, addr - head, head, n, wlen);
+		uint32_t n = len < HOSTMEM_SCRATCH ? len : HOSTMEM_SCRATCH;
+		int ret;
 
-		if (ret)
-			return ret;
-		memcpy(m->scratch + head, s, n);
-		ret = dma_one(m, SNAP_DMA_TO_HOST, addr - head, m->scratch, wlen);
+		memcpy(m->scratch, s, n);
+		ret = dma_one(m, SNAP_DMA_TO_HOST, addr, m->scratch, n);
 		if (ret)
 			return ret;
 		s += n;
@@ -117,17 +81,24 @@ static int batch_flush(struct hostmem *m, enum snap_dma_dir dir,
 	return ret;
 }
 
+/* One piece, split where it would pass SNAP_DMA_MAX_SEG_LEN. */
 static int xfer_piece(struct hostmem *m, enum snap_dma_dir dir,
 		      struct xfer_batch *b, uint64_t addr, uint8_t *local,
 		      uint32_t len)
 {
-	if ((addr | len | (uintptr_t)local) % WORD) {
-		if (dir == SNAP_DMA_TO_HOST)
-			return hostmem_write(m, addr, local, len);
-		return hostmem_read(m, addr, local, len);
+	int ret = 0;
+
+	while (len && !ret) {
+		uint32_t n = len < SNAP_DMA_MAX_SEG_LEN ? len : SNAP_DMA_MAX_SEG_LEN;
+
+		b->segs[b->nr++] = (struct snap_host_seg){ addr, local, n };
+		if (b->nr == XFER_BATCH)
+			ret = batch_flush(m, dir, b);
+		addr += n;
+		local += n;
+		len -= n;
 	}
-	b->segs[b->nr++] = (struct snap_host_seg){ addr, local, len };
-	return b->nr == XFER_BATCH ? batch_flush(m, dir, b) : 0;
+	return ret;
 }
 
 int hostmem_xfer(struct hostmem *m, enum snap_dma_dir dir,
