@@ -4,8 +4,9 @@
 # class 0x018000, VUID in VPD, the five virtio capabilities) whose
 # configuration registers trap: the stock virtio_pci driver negotiates with
 # them. Without a controller the device refuses FEATURES_OK, so virtio_blk
-# fails its probe at once; with a controller (no bdev yet) the driver binds
-# and /dev/vda shows the controller's queues and limits. The PCI_CFG window
+# fails its probe at once; creating a controller (no bdev yet) probes the
+# function again, the driver binds and /dev/vda shows the controller's
+# queues and limits. The PCI_CFG window
 # reaches the same registers through config space. rmmod with the host
 # driver bound resets the device through the trap and leaves nothing behind.
 . ./lib.sh
@@ -60,8 +61,7 @@ log "without a controller the driver was refused"
 snapadm virtio_blk_controller_create --pf_id 0 --ctrl VblkCtrl0 --num_queues 3 \
 	--seg_max 16 --size_max 131072 --queue_size 64 >/dev/null ||
 	fail "virtio_blk_controller_create"
-echo "$bdf" >/sys/bus/pci/drivers/virtio-pci/unbind 2>/dev/null
-echo "$bdf" >/sys/bus/pci/drivers/virtio-pci/bind || fail "bind $bdf to virtio-pci"
+# The device probes itself again once it can be used: no rebind by hand.
 until_ok 10 have_vda || fail "no /dev/vda after creating the controller: $(dmesg | tail -5)"
 q=/sys/block/vda/queue
 [ "$(cat /sys/block/vda/size)" = 0 ] || fail "capacity $(cat /sys/block/vda/size), want 0 (no bdev)"

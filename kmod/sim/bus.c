@@ -600,6 +600,9 @@ static void snap_sim_stop(void)
 
 	if (!sim)
 		return;
+	for (i = 0; i < sim->nr_fns; i++)
+		if (sim->fns[i].model->quiesce)
+			sim->fns[i].model->quiesce(&sim->fns[i]);
 	pci_lock_rescan_remove();
 	pci_stop_root_bus(sim->bus);
 	pci_remove_root_bus(sim->bus);

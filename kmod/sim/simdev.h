@@ -31,6 +31,7 @@ struct snap_sim_virtio;
  * @describe: fill in identity, BAR0 size and vendor capabilities
  * @init: set up the model's state of @fn (process context), or NULL
  * @exit: undo @init, or NULL
+ * @quiesce: the bus is about to go: stop work of the model's own, or NULL
  * @decode_on: memory decode turned on: make BAR0 hold what the host must
  *	read at once. Under cfg_lock
  * @regs_reset: FLR or Bus Master Enable cleared: registers to reset
@@ -58,6 +59,7 @@ struct snap_sim_model {
 	void (*describe)(struct snap_sim_fn *fn, struct snap_cfg_desc *desc);
 	int (*init)(struct snap_sim_fn *fn);
 	void (*exit)(struct snap_sim_fn *fn);
+	void (*quiesce)(struct snap_sim_fn *fn);
 	void (*decode_on)(struct snap_sim_fn *fn, void __iomem *bar);
 	void (*regs_reset)(struct snap_sim_fn *fn, void __iomem *bar);
 	bool (*poll)(struct snap_sim_fn *fn, void __iomem *bar, bool resync);

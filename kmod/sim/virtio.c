@@ -135,6 +135,8 @@ struct snap_virtio_vq {
 
 /**
  * struct snap_sim_virtio - a virtio-pci function's registers
+ * @fn: the function
+ * @reprobe_work: binds the host driver again (see snap_virtio_reprobe())
  * @cur: what the device offers now
  * @dfselect: device_feature_select
  * @gfselect: driver_feature_select
@@ -155,6 +157,8 @@ struct snap_virtio_vq {
  * Everything is under the bus's cfg_lock.
  */
 struct snap_sim_virtio {
+	struct snap_sim_fn *fn;
+	struct work_struct reprobe_work;
 	struct snap_virtio_dev_cfg cur;
 	u32 dfselect;
 	u32 gfselect;
@@ -312,18 +316,45 @@ static void snap_virtio_reset(struct snap_sim_virtio *v)
 	}
 }
 
+/*
+ * A driver that gave up at FEATURES_OK (no controller yet, or no daemon)
+ * would wait for a rebind by hand: once the device can be used, probe
+ * the function again, as a hot-plugged device would be.
+ */
+static void snap_virtio_reprobe(struct work_struct *work)
+{
+	struct snap_sim_virtio *v = container_of(work, struct snap_sim_virtio,
+						 reprobe_work);
+	struct snap_sim_fn *fn = v->fn;
+	struct pci_dev *pdev;
+
+	pdev = pci_get_domain_bus_and_slot(fn->sim->sysdata.domain, 0, fn->devfn);
+	if (!pdev)
+		return;
+	if (pdev->dev.driver && device_reprobe(&pdev->dev))
+		pci_warn(pdev, "probing again for the new controller failed\n");
+	pci_dev_put(pdev);
+}
+
 static int snap_sim_virtio_init(struct snap_sim_fn *fn)
 {
 	struct snap_sim_virtio *v = kzalloc(sizeof(*v), GFP_KERNEL);
 
 	if (!v)
 		return -ENOMEM;
+	v->fn = fn;
+	INIT_WORK(&v->reprobe_work, snap_virtio_reprobe);
 	mutex_lock(&snap_lock);
 	snap_virtio_dev_cfg(fn->func, &v->cur);
 	mutex_unlock(&snap_lock);
 	snap_virtio_reset(v);
 	fn->virtio = v;
 	return 0;
+}
+
+static void snap_sim_virtio_quiesce(struct snap_sim_fn *fn)
+{
+	cancel_work_sync(&fn->virtio->reprobe_work);
 }
 
 static void snap_sim_virtio_exit(struct snap_sim_fn *fn)
@@ -697,10 +728,12 @@ static void snap_sim_virtio_config_changed(struct snap_sim_fn *fn)
 	unsigned long flags;
 	int vector = -1;
 
-	bool notify = false;
+	bool notify = false, reprobe;
 
 	snap_virtio_dev_cfg(fn->func, &dc);
 	raw_spin_lock_irqsave(&sim->cfg_lock, flags);
+	reprobe = dc.usable && !v->cur.usable &&
+		  v->status & VIRTIO_CONFIG_S_FAILED;
 	if (memcmp(dc.blk, v->cur.blk, sizeof(dc.blk))) {
 		v->generation++;
 		notify = true;
@@ -722,6 +755,8 @@ static void snap_sim_virtio_config_changed(struct snap_sim_fn *fn)
 	raw_spin_unlock_irqrestore(&sim->cfg_lock, flags);
 	if (vector >= 0)
 		snap_sim_raise_irq(fn->func, vector);
+	if (reprobe)
+		queue_work(system_wq, &v->reprobe_work);
 }
 
 /* What the data path is to serve: the enabled queues, as the host set them. */
@@ -744,8 +779,10 @@ static unsigned int snap_virtio_snapshot(struct snap_sim_virtio *v,
 }
 
 /*
- * The poller's pass: DRIVER_OK or a reset to the data path first, then
- * the notifications (a reset drops those of the queues it ends).
+ * The poller's pass over a function that decodes memory, masters the bus
+ * and has no function reset pending: DRIVER_OK or a reset to the data
+ * path first, then the notifications (a reset drops those of the queues
+ * it ends).
  */
 static bool snap_sim_virtio_poll(struct snap_sim_fn *fn, void __iomem *bar,
 				 bool resync)
@@ -760,6 +797,13 @@ static bool snap_sim_virtio_poll(struct snap_sim_fn *fn, void __iomem *bar,
 	u64 features;
 	u8 status;
 
+	/*
+	 * Nothing goes to the data path while a function reset is pending
+	 * (bar is NULL then): the reset would undo it. Its end kicks the
+	 * poller again.
+	 */
+	if (!bar)
+		return false;
 	raw_spin_lock_irqsave(&fn->sim->cfg_lock, flags);
 	report = v->report;
 	v->report = false;
@@ -822,6 +866,7 @@ const struct snap_sim_model snap_sim_virtio_blk_model = {
 	.describe = snap_sim_virtio_describe,
 	.init = snap_sim_virtio_init,
 	.exit = snap_sim_virtio_exit,
+	.quiesce = snap_sim_virtio_quiesce,
 	.decode_on = snap_sim_virtio_decode_on,
 	.regs_reset = snap_sim_virtio_regs_reset,
 	.poll = snap_sim_virtio_poll,

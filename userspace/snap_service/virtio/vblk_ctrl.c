@@ -10,6 +10,7 @@
 
 #include "blk.h"
 #include "hostmem.h"
+#include "../log.h"
 #include "vblk_ctrl.h"
 
 /* Data staged per step of a large request: one pool buffer at most. */
@@ -518,6 +519,7 @@ static void fetch_vq(struct vblk_ctrl *c, uint16_t vq)
 		if (!max)
 			return;		/* retried when slots are posted */
 		n = c->h->ops->sq_fetch(c->h, vq, slots, max);
+		log_debug("function %u virtqueue %u: fetched %d", c->h->func_id, vq, n);
 		if (n == -EPROTO) {
 			vq_break(c, vq, "a chain head outside the ring");
 			return;
@@ -633,6 +635,8 @@ static void answer_disable_when_idle(struct vblk_ctrl *c)
 
 void vblk_ctrl_event(struct vblk_ctrl *c, const struct snap_event *ev)
 {
+	log_debug("function %u: event %u queue %u value %#x", ev->func_id, ev->type,
+		  ev->qid, ev->value);
 	switch (ev->type) {
 	case SNAP_EV_CTRL_ENABLE:
 		on_enable(c);
