@@ -696,7 +696,7 @@ static void realize_all(struct service *s)
 static void dispatch_event(struct service *s, const struct snap_event *ev)
 {
 	struct svc_ctrl *c = ctrl_by_func(s, ev->func_id);
-	struct svc_parked *p;
+	struct svc_parked *p, **pp;
 
 	if (c) {
 		if (worker_post_event(c->w, ev))
@@ -710,9 +710,11 @@ static void dispatch_event(struct service *s, const struct snap_event *ev)
 		log_err("dropping an event of function %u: out of memory", ev->func_id);
 		return;
 	}
+	/* At the tail: replayed in the order the kernel sent them. */
 	p->ev = *ev;
-	p->next = s->parked;
-	s->parked = p;
+	for (pp = &s->parked; *pp; pp = &(*pp)->next)
+		;
+	*pp = p;
 }
 
 static void arm_wait(struct service *s);
