@@ -120,6 +120,11 @@ d2=$VBLK_DEV
 [ "$(cat /sys/block/$d2/ro)" = 1 ] || fail "$d2 is not read-only at the host"
 dd if=/dev/zero of=/dev/$d2 bs=4k count=1 oflag=direct 2>/dev/null && fail "write to read-only $d2 succeeded"
 dd if=/dev/$d2 of=/dev/null bs=4k count=16 iflag=direct 2>/dev/null || fail "read of read-only $d2"
+# The null bdev holds nothing to verify: it must only complete everything.
+fio --name=null --filename=/dev/$d2 --ioengine=libaio --direct=1 --rw=randread \
+	--bs=4k --iodepth=32 --size=16M --output=/tmp/fio.null ||
+	{ cat /tmp/fio.null; fail "fio on the null bdev"; }
+log "fio null (read-only): $(grep -o 'IOPS=[^,]*' /tmp/fio.null | tr '\n' ' ')"
 
 # kill -9 while the host is idle, then a new daemon.
 dmesg -c >/dev/null
