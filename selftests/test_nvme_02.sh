@@ -24,7 +24,7 @@ nvme list
 
 # -m 0x3: two I/O threads, pinned to CPUs 0 and 1, one controller each.
 thread_of() {	# CTRL: the I/O thread the daemon put it on
-	sed -n "s/.*$1: serving function .* on thread \([0-9]*\).*/\1/p" /tmp/svc.log |
+	sed -n "s/.*$1: serving .*function .* on thread \([0-9]*\).*/\1/p" /tmp/svc.log |
 		tail -1
 }
 t0=$(thread_of NVMeCtrl0)
