@@ -523,18 +523,23 @@ static void clear_queues(struct inproc_host *h)
 	memset(h->vq_last_used, 0, sizeof(h->vq_last_used));
 }
 
-/* virtio: enable answered (non-zero: DEVICE_NEEDS_RESET), reset done. */
+/*
+ * virtio: enable answered (non-zero: DEVICE_NEEDS_RESET), reset done. As
+ * the kernel, the handshake's CSTS bits show it: RDY once answered.
+ */
 static int virtio_ctrl_done(struct inproc_host *h, uint32_t event,
 			    uint32_t status)
 {
 	switch (event) {
 	case SNAP_EV_CTRL_ENABLE:
+		h->state->csts = status ? CSTS_CFS : CSTS_RDY;
 		if (status)
 			h->state->device_status |= VIRTIO_CONFIG_S_NEEDS_RESET;
 		return 0;
 	case SNAP_EV_CTRL_DISABLE:
 		clear_queues(h);
 		h->state->device_status = 0;
+		h->state->csts = 0;
 		return 0;
 	default:
 		h->einval++;

@@ -11,6 +11,9 @@
 #include "blk.h"
 #include "hostmem.h"
 #include "../log.h"
+
+/* fn_state.csts bit the kernel sets once DRIVER_OK was answered (RDY). */
+#define SNAP_VBLK_LIVE	1u
 #include "vblk_ctrl.h"
 
 /* Data staged per step of a large request: one pool buffer at most. */
@@ -725,7 +728,14 @@ int vblk_ctrl_recover(struct vblk_ctrl *c)
 	uint16_t *order;
 	unsigned int n = 0;
 
-	if (!(st->device_status & VIRTIO_CONFIG_S_DRIVER_OK) ||
+	/*
+	 * Live only once an earlier daemon answered DRIVER_OK (the kernel
+	 * then shows the handshake's RDY): an enable nobody answered yet
+	 * comes as an event, and starting on it here as well would serve
+	 * the queues twice over.
+	 */
+	if (!(st->csts & SNAP_VBLK_LIVE) ||
+	    !(st->device_status & VIRTIO_CONFIG_S_DRIVER_OK) ||
 	    st->device_status & VIRTIO_CONFIG_S_NEEDS_RESET || !c->dev.bdev ||
 	    start_device(c))
 		return 0;
