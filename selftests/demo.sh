@@ -79,7 +79,8 @@ modprobe virtio_pci
 modprobe virtio_blk
 vblk_bdf=$(cat /sys/class/snap/sim0/functions/SNAPSIM00000VBLKS1D0F0/bdf)
 run sh -c "lspci -s $vblk_bdf -vv | grep -E '^[0-9a-f]|VirtIO|Serial'"
-echo "$vblk_bdf" >/sys/bus/pci/drivers/virtio-pci/bind
+[ -e "/sys/bus/pci/drivers/virtio-pci/$vblk_bdf" ] ||
+	echo "$vblk_bdf" >/sys/bus/pci/drivers/virtio-pci/bind
 wait_for /proc/partitions ' vda$' 10
 run sh -c 'grep . /sys/block/vda/serial /sys/block/vda/size /sys/block/vda/queue/max_segments'
 run fio --name=vblk --filename=/dev/vda --ioengine=libaio --direct=1 --rw=randrw \
