@@ -157,7 +157,8 @@ static struct snap_sim_fn *snap_sim_fn(struct pci_bus *bus, unsigned int devfn)
 	if (!sim || bus->number)
 		return NULL;
 	for (i = 0; i < sim->nr_fns; i++)
-		if (sim->fns[i].devfn == devfn)
+		if (sim->fns[i].devfn == devfn &&
+		    (!sim->fns[i].model->trap || sim->trapping))
 			return &sim->fns[i];
 	return NULL;
 }
@@ -556,12 +557,18 @@ static int snap_sim_start(void)
 	ret = snap_sim_poll_start(sim);
 	if (ret)
 		goto err_unmap;
-	sim->trapping = snap_sim_needs_trap(sim);
-	if (sim->trapping) {
+	/*
+	 * Without kprobes (a kernel built without them) the virtio
+	 * functions cannot answer their registers: they stay off the bus
+	 * and the rest serve as usual.
+	 */
+	if (snap_sim_needs_trap(sim)) {
 		ret = snap_sim_trap_start(sim->window.start, sim->window.end,
 					  snap_sim_trap);
 		if (ret)
-			goto err_poll_stop;
+			pr_warn("virtio functions stay off the bus: their registers cannot trap (%d)\n",
+				ret);
+		sim->trapping = !ret;
 	}
 	ret = snap_sim_add_bus(sim);
 	if (ret)
@@ -573,7 +580,6 @@ static int snap_sim_start(void)
 err_trap_stop:
 	if (sim->trapping)
 		snap_sim_trap_stop();
-err_poll_stop:
 	snap_sim_poll_stop(sim);
 err_unmap:
 	snap_sim = NULL;
