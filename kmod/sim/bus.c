@@ -124,7 +124,8 @@ static void snap_sim_regs_decode_on(struct snap_sim_fn *fn)
 		if (moved)
 			snap_sim_regs_reset(fn);
 	}
-	fn->model->decode_on(fn, bar);
+	if (fn->model->decode_on)
+		fn->model->decode_on(fn, bar);
 }
 
 /*

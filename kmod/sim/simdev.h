@@ -33,7 +33,7 @@ struct snap_sim_virtio;
  * @exit: undo @init, or NULL
  * @quiesce: the bus is about to go: stop work of the model's own, or NULL
  * @decode_on: memory decode turned on: make BAR0 hold what the host must
- *	read at once. Under cfg_lock
+ *	read at once (NULL: registers that trap hold nothing). Under cfg_lock
  * @regs_reset: FLR or Bus Master Enable cleared: registers to reset
  *	values; @bar may be NULL. Under cfg_lock
  * @poll: the poller's pass over a live function (decoding, mastering,

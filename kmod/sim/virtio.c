@@ -363,11 +363,6 @@ static void snap_sim_virtio_exit(struct snap_sim_fn *fn)
 	fn->virtio = NULL;
 }
 
-/* The registers are not in RAM: nothing to publish at decode enable. */
-static void snap_sim_virtio_decode_on(struct snap_sim_fn *fn, void __iomem *bar)
-{
-}
-
 static void snap_sim_virtio_regs_reset(struct snap_sim_fn *fn,
 				       void __iomem *bar)
 {
@@ -867,7 +862,6 @@ const struct snap_sim_model snap_sim_virtio_blk_model = {
 	.init = snap_sim_virtio_init,
 	.exit = snap_sim_virtio_exit,
 	.quiesce = snap_sim_virtio_quiesce,
-	.decode_on = snap_sim_virtio_decode_on,
 	.regs_reset = snap_sim_virtio_regs_reset,
 	.poll = snap_sim_virtio_poll,
 	.publish = snap_sim_virtio_publish,

@@ -117,15 +117,20 @@ run_jobs() {	# PATH DEVICE
 	done
 }
 
+# snap_service on the bench's CPU mask, attached; $SVC_PID.
+bench_svc_start() {
+	SNAP_MEMPOOL_SIZE_MB=64 snap_service -l 2 -m $SVC_MASK >>/tmp/svc.log 2>&1 &
+	SVC_PID=$!
+	wait_for /sys/class/snap/sim0/daemon_pid "^$SVC_PID\$" 10 ||
+		fail "snap_service did not attach: $(cat /tmp/svc.log)"
+}
+
 # ---- the emulated NVMe controller: null and malloc namespaces ----
 bench_emu() {
 	snap_load internal_cpu_model=1 nvme_emulation_enable=1 nvme_emulation_num_pf=1 \
 		nvme_emulation_num_msix=4 mempool_size_mb=64
 	snap_need_family
-	SNAP_MEMPOOL_SIZE_MB=64 snap_service -l 2 -m $SVC_MASK >>/tmp/svc.log 2>&1 &
-	SVC_PID=$!
-	wait_for /sys/class/snap/sim0/daemon_pid "^$SVC_PID\$" 10 ||
-		fail "snap_service did not attach: $(cat /tmp/svc.log)"
+	bench_svc_start
 	snapadm_run bdev_null_create Null0 1024 4096
 	snapadm_run bdev_malloc_create 256 4096 -b Malloc0
 	snap_nvme_ctrl $NQN_EMU NVMeCtrl0 0 Null0 Malloc0
@@ -153,10 +158,7 @@ bench_vblk() {
 		virtio_blk_emulation_num_pf=1 virtio_blk_emulation_num_msix=5 \
 		mempool_size_mb=64
 	snap_need_family
-	SNAP_MEMPOOL_SIZE_MB=64 snap_service -l 2 -m $SVC_MASK >>/tmp/svc.log 2>&1 &
-	SVC_PID=$!
-	wait_for /sys/class/snap/sim0/daemon_pid "^$SVC_PID\$" 10 ||
-		fail "snap_service did not attach: $(cat /tmp/svc.log)"
+	bench_svc_start
 	snapadm_run bdev_null_create Null0 1024 4096
 	snapadm_run virtio_blk_controller_create --pf_id 0 --bdev Null0 --ctrl VblkCtrl0 \
 		--num_queues 4
