@@ -574,6 +574,35 @@ static long snap_dp_ctrl_done(void __user *argp)
 	return ret;
 }
 
+static long snap_dp_fn_fatal(void __user *argp)
+{
+	struct snap_fn_fatal req;
+	struct snap_dp_fn *dp;
+	unsigned long flags;
+	u32 old_csts;
+	int ret;
+
+	if (copy_from_user(&req, argp, sizeof(req)))
+		return -EFAULT;
+	if (!snap_dp_zero(req.reserved, sizeof(req.reserved)))
+		return -EINVAL;
+	dp = snap_dp_fn_get(req.func_id);
+	if (!dp)
+		return -EINVAL;
+
+	spin_lock_irqsave(&dp->lock, flags);
+	old_csts = dp->hs.csts;
+	ret = snap_nvme_hs_fatal(&dp->hs);
+	if (!ret && dp->virtio)
+		/* what the driver reads, for a daemon that takes over */
+		WRITE_ONCE(dp->state->device_status, dp->state->device_status |
+			   VIRTIO_CONFIG_S_NEEDS_RESET);
+	if (!ret)
+		snap_dp_apply(dp, 0, old_csts, false);
+	spin_unlock_irqrestore(&dp->lock, flags);
+	return ret;
+}
+
 static int snap_dp_check_queue_cfg(const struct snap_dp_fn *dp,
 				   const struct snap_queue_cfg *req, bool create)
 {
@@ -1200,6 +1229,7 @@ long snap_dp_ioctl(struct file *file, unsigned int cmd, void __user *argp)
 	case SNAP_IOC_RAISE_IRQ:
 	case SNAP_IOC_SQ_FETCH:
 	case SNAP_IOC_VQ_POST:
+	case SNAP_IOC_FN_FATAL:
 		break;
 	default:
 		return -ENOTTY;
@@ -1224,6 +1254,8 @@ long snap_dp_ioctl(struct file *file, unsigned int cmd, void __user *argp)
 		return snap_dp_sq_fetch(argp);
 	case SNAP_IOC_VQ_POST:
 		return snap_dp_vq_post(argp);
+	case SNAP_IOC_FN_FATAL:
+		return snap_dp_fn_fatal(argp);
 	default:
 		return snap_dp_raise_irq(argp);
 	}

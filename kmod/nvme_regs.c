@@ -234,3 +234,29 @@ int snap_nvme_hs_done(struct snap_nvme_hs *hs, u16 event, u32 status,
 	}
 }
 EXPORT_SYMBOL_IF_KUNIT(snap_nvme_hs_done);
+
+/**
+ * snap_nvme_hs_fatal() - the daemon met an error only a reset ends
+ * @hs: handshake state
+ *
+ * CSTS.CFS joins RDY (NVMe 2.0 section 3.1.4.2: the host notices it and
+ * resets the controller); the state does not change, so the host's
+ * CC.EN=0 still waits for the daemon to drain, and that reset clears CFS.
+ *
+ * Return: 0, or -EINVAL when the daemon never answered an enable with
+ * success (it fails an enable through its answer instead).
+ */
+int snap_nvme_hs_fatal(struct snap_nvme_hs *hs)
+{
+	switch (hs->state) {
+	case SNAP_HS_READY:
+	case SNAP_HS_DISABLING:
+	case SNAP_HS_SHUTTING_DOWN:
+	case SNAP_HS_SHUTDOWN:
+		hs->csts |= SNAP_NVME_CSTS_CFS;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(snap_nvme_hs_fatal);

@@ -97,5 +97,6 @@ unsigned int snap_nvme_hs_gate(struct snap_nvme_hs *hs, bool daemon,
 			       bool running);
 int snap_nvme_hs_done(struct snap_nvme_hs *hs, u16 event, u32 status,
 		      unsigned int *actions);
+int snap_nvme_hs_fatal(struct snap_nvme_hs *hs);
 
 #endif /* _SNAP_NVME_REGS_H */

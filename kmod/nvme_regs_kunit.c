@@ -111,6 +111,47 @@ static void snap_hs_enable_fail(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hs.csts, 0U);
 }
 
+/*
+ * A daemon's fatal error after a good enable: CFS joins RDY, and the host's
+ * reset still waits for the daemon to drain before both clear.
+ */
+static void snap_hs_fatal_after_ready(struct kunit *test)
+{
+	struct snap_nvme_hs hs;
+	unsigned int actions;
+
+	hs_ready(test, &hs);
+	KUNIT_EXPECT_EQ(test, snap_nvme_hs_fatal(&hs), 0);
+	KUNIT_EXPECT_EQ(test, hs.csts, RDY | CFS);
+	KUNIT_EXPECT_EQ(test, hs.state, SNAP_HS_READY);
+	KUNIT_EXPECT_EQ(test, snap_nvme_hs_fatal(&hs), 0);
+	KUNIT_EXPECT_EQ(test, hs.csts, RDY | CFS);
+
+	KUNIT_EXPECT_EQ(test, snap_nvme_hs_cc_write(&hs, 0, true, true), SEND);
+	KUNIT_EXPECT_EQ(test, hs.state, SNAP_HS_DISABLING);
+	KUNIT_EXPECT_EQ(test, hs.csts, RDY | CFS);
+	KUNIT_EXPECT_EQ(test, snap_nvme_hs_done(&hs, SNAP_EV_CTRL_DISABLE, 0,
+						&actions), 0);
+	KUNIT_EXPECT_EQ(test, actions, CLEAR);
+	KUNIT_EXPECT_EQ(test, hs.csts, 0U);
+}
+
+/* Before an enable was answered with success there is nothing to fail. */
+static void snap_hs_fatal_refused(struct kunit *test)
+{
+	struct snap_nvme_hs hs;
+	unsigned int actions;
+
+	hs_init(&hs);
+	KUNIT_EXPECT_EQ(test, snap_nvme_hs_fatal(&hs), -EINVAL);
+	snap_nvme_hs_cc_write(&hs, EN, true, true);
+	KUNIT_EXPECT_EQ(test, snap_nvme_hs_fatal(&hs), -EINVAL);
+	KUNIT_EXPECT_EQ(test, hs.csts, 0U);
+	snap_nvme_hs_done(&hs, SNAP_EV_CTRL_ENABLE, 5, &actions);
+	KUNIT_EXPECT_EQ(test, snap_nvme_hs_fatal(&hs), -EINVAL);
+	KUNIT_EXPECT_EQ(test, hs.csts, CFS);
+}
+
 /* No event while the gate is shut; the gate opening sends it. */
 static void snap_hs_enable_waits_for_gate(struct kunit *test)
 {
@@ -388,6 +429,8 @@ static struct kunit_case snap_nvme_hs_cases[] = {
 	KUNIT_CASE(snap_hs_reset_state),
 	KUNIT_CASE(snap_hs_enable_ok),
 	KUNIT_CASE(snap_hs_enable_fail),
+	KUNIT_CASE(snap_hs_fatal_after_ready),
+	KUNIT_CASE(snap_hs_fatal_refused),
 	KUNIT_CASE(snap_hs_enable_waits_for_gate),
 	KUNIT_CASE(snap_hs_enable_redelivered),
 	KUNIT_CASE(snap_hs_enable_cancelled),

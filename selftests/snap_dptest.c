@@ -1497,6 +1497,35 @@ static void e2e_restart(struct host *h, struct daemon *d, uint32_t func_id)
 	data_roundtrip(h, d, 0, 7 * CHUNK - 8192, 0xf00d, "uring daemon, admin queue");
 }
 
+static void reenable_nop(struct host *h, struct daemon *d, const char *why);
+
+/* The daemon fails a ready controller: CFS beside RDY until the host resets. */
+static void e2e_fatal(struct host *h, struct daemon *d)
+{
+	struct snap_fn_fatal f = { .func_id = d->func_id, .reserved = { 1 } };
+	int ret;
+	bool ok;
+
+	ret = -DP_OP(d, SNAP_IOC_FN_FATAL, &f);
+	tap(ret == EINVAL && !(rd32(h, REG_CSTS) & CSTS_CFS),
+	    "FN_FATAL of a disabled controller -> EINVAL (got %s), CSTS 0x%x", errname(ret),
+	    rd32(h, REG_CSTS));
+	reenable_nop(h, d, "before a fatal error");
+	ret = -DP_OP(d, SNAP_IOC_FN_FATAL, &f);
+	tap(ret == EINVAL, "FN_FATAL with reserved != 0 -> EINVAL (got %s)", errname(ret));
+	f.reserved[0] = 0;
+	ret = -DP_OP(d, SNAP_IOC_FN_FATAL, &f);
+	ok = wait_csts(h, CSTS_CFS | CSTS_RDY, CSTS_CFS | CSTS_RDY, 3000);
+	tap(ret == 0 && ok, "FN_FATAL (%s) -> CSTS.CFS=1 beside RDY=1 (CSTS 0x%x)",
+	    errname(ret), rd32(h, REG_CSTS));
+	ret = -DP_OP(d, SNAP_IOC_FN_FATAL, &f);
+	tap(ret == 0 && rd32(h, REG_CSTS) == (CSTS_CFS | CSTS_RDY),
+	    "a second FN_FATAL changes nothing (%s, CSTS 0x%x)", errname(ret), rd32(h, REG_CSTS));
+	disable_and_check(h, d, "the host resets the failed controller");
+	tap(!(rd32(h, REG_CSTS) & CSTS_CFS), "the reset clears CFS (CSTS 0x%x)",
+	    rd32(h, REG_CSTS));
+}
+
 static void e2e_teardown(struct host *h, struct daemon *d)
 {
 	struct snap_fn_state *fs = d->fs;
@@ -1548,6 +1577,7 @@ static void e2e_teardown(struct host *h, struct daemon *d)
 	wr32(h, REG_CC, 0);
 	ok = wait_csts(h, CSTS_CFS | CSTS_RDY, 0, 10000);
 	tap(ok, "CC.EN=0 clears CFS (CSTS 0x%x)", rd32(h, REG_CSTS));
+	e2e_fatal(h, d);
 }
 
 /* Sets and clears bits of the function's PCI Command register. */

@@ -263,6 +263,13 @@ static int host_ctrl_done(struct snap_host *h, uint32_t event, uint32_t status)
 	return do_ioctl(to_dh(h), SNAP_IOC_CTRL_DONE, &d);
 }
 
+static int host_fn_fatal(struct snap_host *h)
+{
+	struct snap_fn_fatal f = { .func_id = h->func_id };
+
+	return do_ioctl(to_dh(h), SNAP_IOC_FN_FATAL, &f);
+}
+
 static void *host_buf_alloc(struct snap_host *h, size_t len)
 {
 	return bufpool_get(to_dh(h)->bp, len);
@@ -282,6 +289,7 @@ static const struct snap_host_ops devsnap_host_ops = {
 	.queue_create = host_queue_create,
 	.queue_delete = host_queue_delete,
 	.ctrl_done = host_ctrl_done,
+	.fn_fatal = host_fn_fatal,
 	.buf_alloc = host_buf_alloc,
 	.buf_free = host_buf_free,
 };

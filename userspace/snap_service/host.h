@@ -83,6 +83,11 @@ struct snap_host_ops {
 	int (*queue_delete)(struct snap_host *h, const struct snap_queue_cfg *cfg);
 	/* SNAP_IOC_CTRL_DONE: answer a SNAP_EV_CTRL_* event */
 	int (*ctrl_done)(struct snap_host *h, uint32_t event, uint32_t status);
+	/* SNAP_IOC_FN_FATAL: only a reset by the host can end this error
+	 * (NVMe CSTS.CFS; virtio DEVICE_NEEDS_RESET and a configuration
+	 * interrupt). -EINVAL unless an enable was answered with success:
+	 * the host may have reset the function meanwhile. */
+	int (*fn_fatal)(struct snap_host *h);
 	/* Local buffers: at most SNAP_HOST_BUF_MAX bytes, 4 KiB aligned,
 	 * inside one 2 MiB pool chunk. NULL when none is free (the engine
 	 * retries later). */

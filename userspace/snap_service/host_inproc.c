@@ -563,7 +563,7 @@ static int op_ctrl_done(struct snap_host *sh, uint32_t event, uint32_t status)
 		break;
 	case SNAP_EV_CTRL_DISABLE:
 		clear_queues(h);
-		st->csts &= ~(CSTS_RDY | CSTS_SHST_OCC | CSTS_SHST_DONE);
+		st->csts = 0;
 		break;
 	case SNAP_EV_CTRL_SHUTDOWN:
 		st->csts = (st->csts & ~CSTS_SHST_OCC) | CSTS_SHST_DONE;
@@ -571,6 +571,27 @@ static int op_ctrl_done(struct snap_host *sh, uint32_t event, uint32_t status)
 	default:
 		h->einval++;
 		return -EINVAL;
+	}
+	return 0;
+}
+
+/* As the kernel: only after an enable was answered with success. */
+static int op_fn_fatal(struct snap_host *sh)
+{
+	struct inproc_host *h = to_inproc(sh);
+	struct snap_fn_state *st = h->state;
+
+	if (!(st->csts & CSTS_RDY)) {
+		h->einval++;
+		return -EINVAL;
+	}
+	if (st->csts & CSTS_CFS)
+		return 0;
+	st->csts |= CSTS_CFS;
+	h->fatal_count++;
+	if (st->type == SNAP_FUNC_VIRTIO_BLK) {
+		st->device_status |= VIRTIO_CONFIG_S_NEEDS_RESET;
+		h->config_irqs++;
 	}
 	return 0;
 }
@@ -648,6 +669,7 @@ static const struct snap_host_ops inproc_ops = {
 	.queue_create = op_queue_create,
 	.queue_delete = op_queue_delete,
 	.ctrl_done = op_ctrl_done,
+	.fn_fatal = op_fn_fatal,
 	.buf_alloc = op_buf_alloc,
 	.buf_free = op_buf_free,
 };

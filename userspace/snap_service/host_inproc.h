@@ -48,6 +48,8 @@ struct inproc_host {
 	uint32_t last_done_event;
 	uint32_t last_done_status;
 	unsigned int done_count;
+	unsigned int fatal_count;	/* fn_fatal calls that took effect */
+	unsigned int config_irqs;	/* virtio configuration interrupts */
 	unsigned int einval;	/* calls that broke the /dev/snap contract */
 	uint64_t dma_calls;
 	uint64_t dma_segs;

@@ -340,6 +340,10 @@ static void test_malformed_chain_stops_only_its_queue(void **state)
 	assert_true(vblk_ctrl_vq_broken(t->c, 0));
 	assert_int_equal(inproc_vq_reap(t->h, 0, &id, &len), 0);
 	assert_int_equal(status_of(t, &bad), 0xff);	/* never written */
+	/* the driver is told: DEVICE_NEEDS_RESET and a config interrupt */
+	assert_true(t->h->state->device_status & VIRTIO_CONFIG_S_NEEDS_RESET);
+	assert_int_equal(t->h->fatal_count, 1);
+	assert_int_equal(t->h->config_irqs, 1);
 	good = make_req(t, 1, VIRTIO_BLK_T_IN, 0, 4096);
 	assert_int_equal(do_req(t, &good), 4097);
 	assert_int_equal(status_of(t, &good), VIRTIO_BLK_S_OK);

@@ -17,7 +17,7 @@
  * module; minor grows with additions that old daemons may ignore.
  */
 #define SNAP_ABI_MAJOR		2
-#define SNAP_ABI_MINOR		1
+#define SNAP_ABI_MINOR		2
 
 /* ---- generic netlink family ---- */
 
@@ -535,6 +535,24 @@ struct snap_ctrl_done {
 	__u32 reserved[5];
 };
 
+/**
+ * struct snap_fn_fatal - SNAP_IOC_FN_FATAL argument
+ * @func_id: the function
+ * @reserved: 0
+ *
+ * The device met an error it cannot go on from until the host resets it
+ * (a virtqueue the driver broke, say). NVMe: CSTS.CFS is set. virtio:
+ * DEVICE_NEEDS_RESET is set and a configuration change interrupt sent
+ * (virtio 1.2 section 2.1.2). Either stays until the host's reset, which
+ * reaches the daemon as SNAP_EV_CTRL_DISABLE as usual. Only a function
+ * whose enable was answered with success can fail so (-EINVAL otherwise);
+ * a second call changes nothing.
+ */
+struct snap_fn_fatal {
+	__u32 func_id;
+	__u32 reserved[3];
+};
+
 enum snap_queue_type {
 	SNAP_QUEUE_SQ,
 	SNAP_QUEUE_CQ,
@@ -769,5 +787,6 @@ struct snap_uring_cmd {
 #define SNAP_IOC_RAISE_IRQ	_IOW(SNAP_IOC_MAGIC, 0x16, struct snap_irq)
 #define SNAP_IOC_SQ_FETCH	_IOW(SNAP_IOC_MAGIC, 0x17, struct snap_sq_fetch)
 #define SNAP_IOC_VQ_POST	_IOW(SNAP_IOC_MAGIC, 0x18, struct snap_vq_post)
+#define SNAP_IOC_FN_FATAL	_IOW(SNAP_IOC_MAGIC, 0x19, struct snap_fn_fatal)
 
 #endif /* _UAPI_LINUX_SNAP_H */

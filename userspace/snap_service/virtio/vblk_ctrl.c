@@ -199,12 +199,16 @@ void vblk_ctrl_get_stats(const struct vblk_ctrl *c, struct vblk_ctrl_stats *s)
 }
 
 /*
- * The uapi has no way to raise DEVICE_NEEDS_RESET outside the answer to
- * DRIVER_OK, so a queue the driver broke is only stopped: its chains stay
- * unanswered in their slots until the driver resets the device.
+ * A queue the driver broke stops; its chains stay unanswered in their
+ * slots until the driver resets the device, which DEVICE_NEEDS_RESET and
+ * its configuration interrupt ask for (virtio 1.2 section 2.1.2). The
+ * other queues keep serving meanwhile, as a driver may read their
+ * answers before it resets.
  */
 static void vq_break(struct vblk_ctrl *c, uint16_t vq, const char *why)
 {
+	int ret;
+
 	if (c->vqs[vq].broken)
 		return;
 	c->vqs[vq].broken = true;
@@ -212,6 +216,10 @@ static void vq_break(struct vblk_ctrl *c, uint16_t vq, const char *why)
 	c->stats.broken_queues++;
 	report(c, "virtqueue %u: %s: the device needs reset; queue stopped",
 	       vq, why);
+	ret = c->h->ops->fn_fatal(c->h);
+	if (ret)
+		report(c, "virtqueue %u: setting DEVICE_NEEDS_RESET: %s", vq,
+		       strerror(-ret));
 }
 
 /* ---- used entries ---- */
