@@ -943,6 +943,8 @@ static void snap_ctrl_init_vblk(struct snap_ctrl *ctrl,
 	ctrl->vblk.seg_max = cfg->seg_max ?: SNAP_VBLK_DEFAULT_SEG_MAX;
 	ctrl->vblk.size_max = cfg->size_max ?: SNAP_VBLK_DEFAULT_SIZE_MAX;
 	ctrl->vblk.read_only = cfg->read_only;
+	ctrl->vblk.indirect_desc = cfg->indirect_desc;
+	ctrl->vblk.force_in_order = cfg->force_in_order;
 	strscpy(ctrl->vblk.serial, cfg->serial && *cfg->serial ? cfg->serial :
 		ctrl->name, sizeof(ctrl->vblk.serial));
 	if (bdev)

@@ -192,6 +192,8 @@ static const struct nla_policy snap_vblk_ctrl_new_policy[SNAP_A_MAX + 1] = {
 	[SNAP_A_SEG_MAX] = NLA_POLICY_RANGE(NLA_U32, 1, 4096),
 	[SNAP_A_SIZE_MAX] = POL_U32_RANGE(snap_size_max_range),
 	[SNAP_A_READ_ONLY] = POL_FLAG,
+	[SNAP_A_INDIRECT_DESC] = POL_FLAG,
+	[SNAP_A_FORCE_IN_ORDER] = POL_FLAG,
 	[SNAP_A_SERIAL_NUMBER] = POL_SERIAL,
 	[SNAP_A_STATE] = POL_STATE,
 };
@@ -374,6 +376,10 @@ static int snap_fill_vblk_ctrl(struct sk_buff *skb, const struct snap_ctrl *ctrl
 	    nla_put_u32(skb, SNAP_A_SEG_MAX, ctrl->vblk.seg_max) ||
 	    nla_put_u32(skb, SNAP_A_SIZE_MAX, ctrl->vblk.size_max) ||
 	    (ctrl->vblk.read_only && nla_put_flag(skb, SNAP_A_READ_ONLY)) ||
+	    (ctrl->vblk.indirect_desc &&
+	     nla_put_flag(skb, SNAP_A_INDIRECT_DESC)) ||
+	    (ctrl->vblk.force_in_order &&
+	     nla_put_flag(skb, SNAP_A_FORCE_IN_ORDER)) ||
 	    nla_put_string(skb, SNAP_A_SERIAL_NUMBER, ctrl->vblk.serial) ||
 	    nla_put_u32(skb, SNAP_A_FREE_QUEUES, max_queues > ctrl->num_queues ?
 			max_queues - ctrl->num_queues : 0) ||
@@ -1083,6 +1089,8 @@ static int snap_vblk_ctrl_new_doit(struct sk_buff *skb, struct genl_info *info)
 	snap_get_u32(info, SNAP_A_SEG_MAX, &cfg.seg_max);
 	snap_get_u32(info, SNAP_A_SIZE_MAX, &cfg.size_max);
 	cfg.read_only = info->attrs[SNAP_A_READ_ONLY];
+	cfg.indirect_desc = info->attrs[SNAP_A_INDIRECT_DESC];
+	cfg.force_in_order = info->attrs[SNAP_A_FORCE_IN_ORDER];
 	cfg.serial = snap_str(info, SNAP_A_SERIAL_NUMBER);
 	return snap_ctrl_new(info, &cfg);
 }

@@ -117,6 +117,8 @@ struct snap_ctrl {
 			u32 seg_max;
 			u32 size_max;
 			bool read_only;
+			bool indirect_desc;
+			bool force_in_order;
 			char serial[SNAP_SERIAL_MAX];
 		} vblk;
 	};
@@ -194,7 +196,7 @@ struct snap_ctrl_cfg {
 	/* virtio-blk */
 	const char *bdev;
 	u32 queue_size, seg_max, size_max;
-	bool read_only;
+	bool read_only, indirect_desc, force_in_order;
 	const char *serial;
 };
 

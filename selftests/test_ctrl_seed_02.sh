@@ -49,6 +49,8 @@ json_has /tmp/vblk.list queue_size 128 || fail "virtio_blk_controller_list -j: d
 json_has /tmp/vblk.list seg_max 32 || fail "virtio_blk_controller_list -j: default seg_max is not 32"
 json_has /tmp/vblk.list size_max 65536 || fail "virtio_blk_controller_list -j: default size_max is not 65536"
 json_has /tmp/vblk.list serial VblkCtrl0 || fail "virtio_blk_controller_list -j: default serial is not the name"
+json_has /tmp/vblk.list indirect_desc false && json_has /tmp/vblk.list force_in_order false ||
+	fail "virtio_blk_controller_list -j: indirect_desc / force_in_order not off by default"
 [ "$(sysfs_read $C/state)" = running ] || fail "sysfs: VblkCtrl0 state '$(sysfs_read $C/state)'"
 [ "$(sysfs_read $C/bdev)" = Malloc0 ] || fail "sysfs: VblkCtrl0 bdev '$(sysfs_read $C/bdev)'"
 [ "$(sysfs_read $C/function)" = $VUID ] || fail "sysfs: VblkCtrl0 function '$(sysfs_read $C/function)'"

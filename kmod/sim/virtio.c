@@ -77,7 +77,6 @@
 /* Features every virtio-blk function offers; the controller adds some. */
 #define SNAP_VBLK_FEATURES	(BIT_ULL(VIRTIO_F_VERSION_1) | \
 				 BIT_ULL(VIRTIO_F_ACCESS_PLATFORM) | \
-				 BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC) | \
 				 BIT_ULL(VIRTIO_RING_F_EVENT_IDX) | \
 				 BIT_ULL(VIRTIO_BLK_F_SIZE_MAX) | \
 				 BIT_ULL(VIRTIO_BLK_F_SEG_MAX) | \
@@ -269,6 +268,11 @@ static void snap_virtio_dev_cfg(struct snap_func *func,
 	dc->features = SNAP_VBLK_FEATURES;
 	if (ctrl->vblk.read_only)
 		dc->features |= BIT_ULL(VIRTIO_BLK_F_RO);
+	if (ctrl->vblk.indirect_desc)
+		dc->features |= BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC);
+	/* The daemon uses chains in order whether or not this is taken. */
+	if (ctrl->vblk.force_in_order)
+		dc->features |= BIT_ULL(VIRTIO_F_IN_ORDER);
 	dc->num_queues = min_t(u32, ctrl->num_queues, SNAP_VIRTIO_MAX_QUEUES);
 	dc->queue_size = ctrl->vblk.queue_size;
 	dc->alive = true;

@@ -73,6 +73,8 @@ struct nla_policy snap_policy[SNAP_A_MAX + 1] = {
 	[SNAP_A_DAEMON_PID] = { .type = NLA_U32 },
 	[SNAP_A_MAX_QUEUE_SIZE] = { .type = NLA_U32 },
 	[SNAP_A_NUM_FUNCS] = { .type = NLA_U32 },
+	[SNAP_A_INDIRECT_DESC] = { .type = NLA_FLAG },
+	[SNAP_A_FORCE_IN_ORDER] = { .type = NLA_FLAG },
 };
 
 /* The names of Documentation/netlink/specs/snap.yaml. */
@@ -123,6 +125,8 @@ static const char *const attr_names[SNAP_A_MAX + 1] = {
 	[SNAP_A_DAEMON_PID] = "daemon-pid",
 	[SNAP_A_MAX_QUEUE_SIZE] = "max-queue-size",
 	[SNAP_A_NUM_FUNCS] = "num-funcs",
+	[SNAP_A_INDIRECT_DESC] = "indirect-desc",
+	[SNAP_A_FORCE_IN_ORDER] = "force-in-order",
 };
 
 const char *snap_attr_name(int attr, char *buf, size_t len)

@@ -40,6 +40,7 @@ static void *vblk_config(const struct svc_engine_ctx *x, char *why, size_t len)
 	vblk_ctrl_cfg_default(cfg);
 	snprintf(cfg->serial, sizeof(cfg->serial), "%s", rc->serial);
 	cfg->read_only = rc->read_only;
+	cfg->in_order = rc->force_in_order;
 	if (rc->num_queues)
 		cfg->num_queues = (uint16_t)(rc->num_queues < SNAP_VIRTIO_MAX_QUEUES ?
 					     rc->num_queues : SNAP_VIRTIO_MAX_QUEUES);

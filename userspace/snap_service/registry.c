@@ -311,6 +311,7 @@ static void ctrl_fill(struct reg_ctrl *c, uint8_t type, struct nlattr **tb)
 	c->seg_max = get_u32(tb[SNAP_A_SEG_MAX], 0);
 	c->size_max = get_u32(tb[SNAP_A_SIZE_MAX], 0);
 	c->read_only = !!tb[SNAP_A_READ_ONLY];
+	c->force_in_order = !!tb[SNAP_A_FORCE_IN_ORDER];
 	copy_str(c->serial, sizeof(c->serial), tb[SNAP_A_SERIAL_NUMBER]);
 }
 

@@ -88,6 +88,7 @@ struct reg_ctrl {
 	char bdev[SNAP_NAME_MAX];	/* "" when none */
 	uint32_t queue_size, seg_max, size_max;
 	bool read_only;
+	bool force_in_order;
 	char serial[SNAP_SERIAL_MAX];
 	void *priv;
 };

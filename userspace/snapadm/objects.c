@@ -77,6 +77,8 @@ const struct obj_desc obj_vblk_ctrl = {
 		{ "seg_max", SNAP_A_SEG_MAX, FMT_U32 },
 		{ "size_max", SNAP_A_SIZE_MAX, FMT_U32 },
 		{ "read_only", SNAP_A_READ_ONLY, FMT_FLAG },
+		{ "indirect_desc", SNAP_A_INDIRECT_DESC, FMT_FLAG },
+		{ "force_in_order", SNAP_A_FORCE_IN_ORDER, FMT_FLAG },
 		{ "serial", SNAP_A_SERIAL_NUMBER, FMT_STR },
 		{ "state", SNAP_A_STATE, FMT_STATE },
 		{ "free_queues", SNAP_A_FREE_QUEUES, FMT_U32 },

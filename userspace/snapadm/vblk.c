@@ -24,9 +24,11 @@ static const struct opt_def create_opts[] = {
 	  "the serial GET_ID answers, as --serial (SNAP's name)" },
 	{ "suspended", NULL, OPT_SET_U8, SNAP_A_STATE, 0, SNAP_CTRL_SUSPENDED,
 	  "create suspended" },
-	{ "force_in_order", NULL, OPT_UNSUPPORTED, 0, 0, 0, NULL },
+	{ "indirect_desc", NULL, OPT_FLAG, SNAP_A_INDIRECT_DESC, 0, 0,
+	  "offer indirect descriptors (VIRTIO_RING_F_INDIRECT_DESC)" },
+	{ "force_in_order", NULL, OPT_FLAG, SNAP_A_FORCE_IN_ORDER, 0, 0,
+	  "answer chains in the order they were made available (offers VIRTIO_F_IN_ORDER)" },
 	{ "admin_q", NULL, OPT_UNSUPPORTED, 0, 0, 0, NULL },
-	{ "indirect_desc", NULL, OPT_UNSUPPORTED, 0, 0, 0, NULL },
 	{ "live_update_listener", NULL, OPT_UNSUPPORTED, 0, 0, 0, NULL },
 	OPT_END,
 };

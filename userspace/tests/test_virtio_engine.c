@@ -48,6 +48,9 @@ static void sink(void *arg, const struct snap_event *ev)
 		vblk_ctrl_event(t->c, ev);
 }
 
+/* The next setup's engine answers in order (--force_in_order). */
+static bool t_in_order;
+
 static struct vblk_ctrl *new_engine(struct t *t, bool read_only)
 {
 	struct vblk_ctrl_cfg cfg;
@@ -56,6 +59,8 @@ static struct vblk_ctrl *new_engine(struct t *t, bool read_only)
 	vblk_ctrl_cfg_default(&cfg);
 	cfg.num_queues = 2;
 	cfg.read_only = read_only;
+	cfg.in_order = t_in_order;
+	t_in_order = false;
 	strcpy(cfg.serial, T_SERIAL);
 	c = vblk_ctrl_create(&cfg, &t->h->host);
 	assert_non_null(c);
@@ -354,6 +359,55 @@ static void test_malformed_chain_stops_only_its_queue(void **state)
 	teardown(t);
 }
 
+/*
+ * A 5 MiB read, then a 4 KiB one: the short one is done at the backend
+ * while the long one still moves its later chunks. Returns the heads in
+ * the order the used ring names them.
+ */
+static void used_order(bool in_order, uint16_t *first, uint16_t *second,
+		       uint16_t *big_head)
+{
+	struct t *t;
+	struct req big, small;
+	uint32_t id, len;
+
+	t_in_order = in_order;
+	t = setup_malloc();
+	big = make_req(t, 0, VIRTIO_BLK_T_IN, 0, 5u << 20);
+	small = make_req(t, 0, VIRTIO_BLK_T_IN, 8, 4096);
+	*big_head = big.head;
+	bdev_set_defer(t->b, true);
+	inproc_vq_kick(t->h, 0);
+	run(t);
+	assert_int_equal(inproc_vq_reap(t->h, 0, &id, &len), 1);
+	*first = (uint16_t)id;
+	assert_int_equal(inproc_vq_reap(t->h, 0, &id, &len), 1);
+	*second = (uint16_t)id;
+	assert_int_equal(status_of(t, &big), VIRTIO_BLK_S_OK);
+	assert_int_equal(status_of(t, &small), VIRTIO_BLK_S_OK);
+	teardown(t);
+}
+
+static void test_completions_overtake_without_in_order(void **state)
+{
+	uint16_t first, second, big;
+
+	(void)state;
+	used_order(false, &first, &second, &big);
+	assert_int_equal(second, big);
+	assert_int_not_equal(first, big);
+}
+
+static void test_in_order_holds_back_early_finishers(void **state)
+{
+	uint16_t first, second, big;
+
+	(void)state;
+	used_order(true, &first, &second, &big);
+	assert_int_equal(first, big);
+	assert_int_not_equal(second, big);
+}
+
 /* A daemon died with chains in slots: the next one runs them, in order. */
 static void test_takeover_reruns_slots(void **state)
 {
@@ -459,6 +513,8 @@ int main(void)
 		cmocka_unit_test(test_backend_error_is_ioerr),
 		cmocka_unit_test(test_request_larger_than_a_buffer),
 		cmocka_unit_test(test_malformed_chain_stops_only_its_queue),
+		cmocka_unit_test(test_completions_overtake_without_in_order),
+		cmocka_unit_test(test_in_order_holds_back_early_finishers),
 		cmocka_unit_test(test_takeover_reruns_slots),
 		cmocka_unit_test(test_no_interrupt_flag_suppresses),
 		cmocka_unit_test(test_used_event_suppresses),

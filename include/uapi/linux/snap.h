@@ -136,6 +136,10 @@ enum snap_attr {
 	SNAP_A_MAX_QUEUE_SIZE,		/* u32: NVMe I/O queue size limit */
 	SNAP_A_NUM_FUNCS,		/* u32 */
 
+	/* virtio-blk controllers (ABI 2.2) */
+	SNAP_A_INDIRECT_DESC,		/* flag: offer VIRTIO_RING_F_INDIRECT_DESC */
+	SNAP_A_FORCE_IN_ORDER,		/* flag: used in available order, offer IN_ORDER */
+
 	__SNAP_A_MAX,
 	SNAP_A_MAX = __SNAP_A_MAX - 1
 };

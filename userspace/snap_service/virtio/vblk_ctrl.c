@@ -27,6 +27,10 @@ struct vblk_vq {
 	struct snap_vq_used_elem used[SNAP_USED_MAX_BATCH];
 	uint16_t used_slot[SNAP_USED_MAX_BATCH];
 	unsigned int nr_used;
+	/* in_order: the chains not yet used, oldest first, linked through
+	 * vblk_ctrl.order_next (empty when order_len is 0) */
+	uint16_t order_first, order_last;
+	unsigned int order_len;
 };
 
 /* One chain being served. */
@@ -66,6 +70,11 @@ struct vblk_ctrl {
 	bool retrying;			/* a waiting request failed again: keep it first */
 	bool slot_busy[SNAP_INFLIGHT_MAX];
 	uint16_t slot_cursor;
+	/* in_order, per slot: the next chain of its queue, and the used
+	 * entry of a chain answered before an older one */
+	uint16_t order_next[SNAP_INFLIGHT_MAX];
+	bool held[SNAP_INFLIGHT_MAX];
+	struct snap_vq_used_elem held_elem[SNAP_INFLIGHT_MAX];
 	struct vblk_ctrl_stats stats;
 };
 
@@ -249,15 +258,57 @@ static void flush_all_used(struct vblk_ctrl *c)
 		flush_used(c, i);
 }
 
-static void queue_used(struct vblk_ctrl *c, uint16_t vq, uint16_t slot,
-		       uint16_t head, uint32_t len)
+static void batch_used(struct vblk_ctrl *c, uint16_t vq, uint16_t slot,
+		       struct snap_vq_used_elem elem)
 {
 	struct vblk_vq *v = &c->vqs[vq];
 
-	v->used[v->nr_used] = (struct snap_vq_used_elem){ .id = head, .len = len };
+	v->used[v->nr_used] = elem;
 	v->used_slot[v->nr_used++] = slot;
 	if (v->nr_used == SNAP_USED_MAX_BATCH)
 		flush_used(c, vq);
+}
+
+/* in_order: a chain taken off the available ring joins its queue's line. */
+static void order_append(struct vblk_ctrl *c, uint16_t vq, uint16_t slot)
+{
+	struct vblk_vq *v = &c->vqs[vq];
+
+	c->held[slot] = false;
+	if (v->order_len++)
+		c->order_next[v->order_last] = slot;
+	else
+		v->order_first = slot;
+	v->order_last = slot;
+}
+
+/* in_order: the answered chains at the front of the line are used. */
+static void order_release(struct vblk_ctrl *c, uint16_t vq)
+{
+	struct vblk_vq *v = &c->vqs[vq];
+
+	while (v->order_len && c->held[v->order_first]) {
+		uint16_t slot = v->order_first;
+
+		c->held[slot] = false;
+		v->order_first = c->order_next[slot];
+		v->order_len--;
+		batch_used(c, vq, slot, c->held_elem[slot]);
+	}
+}
+
+static void queue_used(struct vblk_ctrl *c, uint16_t vq, uint16_t slot,
+		       uint16_t head, uint32_t len)
+{
+	struct snap_vq_used_elem elem = { .id = head, .len = len };
+
+	if (!c->cfg.in_order) {
+		batch_used(c, vq, slot, elem);
+		return;
+	}
+	c->held[slot] = true;
+	c->held_elem[slot] = elem;
+	order_release(c, vq);
 }
 
 /* ---- answering ---- */
@@ -477,6 +528,8 @@ static void start_chain(struct vblk_ctrl *c, uint16_t vq, uint16_t slot,
 	q->slot = slot;
 	q->vq = vq;
 	c->outstanding++;
+	if (c->cfg.in_order)
+		order_append(c, vq, slot);
 	next = vblk_req_parse(&c->dev, &c->vqs[vq].g, &c->vqm, head, q->segs,
 			      nsegs, &q->r);
 	switch (next) {

@@ -30,6 +30,9 @@ struct vblk_ctrl;
 struct vblk_ctrl_cfg {
 	char serial[VIRTIO_BLK_ID_BYTES + 1];
 	bool read_only;
+	/* Post used entries in the order the chains were made available
+	 * (what VIRTIO_F_IN_ORDER promises), holding back early finishers. */
+	bool in_order;
 	uint16_t num_queues;		/* 1 to SNAP_VIRTIO_MAX_QUEUES */
 	uint32_t seg_max;		/* as offered in the device config */
 	uint32_t size_max;		/* 0: no limit */
