@@ -95,18 +95,31 @@ struct snap_dp_fn {
 	u32 cq_db[SNAP_NVME_MAX_QUEUES];
 };
 
-/* datapath.c */
+#define SNAP_CQE_SIZE		16
+#define SNAP_SQE_SIZE		64
+
+/* datapath.c: what every function has */
 bool snap_dp_zero(const void *p, size_t len);
 struct snap_dp_fn *snap_dp_fn_get(u32 func_id);
 bool snap_dp_slots_free(const struct snap_dp_fn *dp, const u16 *slots, u32 n);
-void snap_dp_note_doorbell(struct snap_dp_fn *dp, u16 qid, u32 value);
+void snap_dp_note_doorbell(struct snap_dp_fn *dp, u16 qid, bool cq, u32 value);
+void snap_dp_forget_doorbell(struct snap_dp_fn *dp, u16 qid, bool cq);
 bool snap_dp_apply(struct snap_dp_fn *dp, unsigned int actions, u32 old_csts,
 		   bool publish);
 void snap_dp_count_stale(struct snap_dp_fn *dp, u32 n);
 
-/* dp_virtio.c */
+/* dp_nvme.c: NVMe's queues */
+void snap_dp_nvme_doorbell(struct snap_dp_fn *dp, u16 qid, bool cq, u32 value);
+long snap_dp_nvme_fetch(struct snap_dp_fn *dp, u16 sqid, const u16 *slots,
+			u32 max);
+long snap_dp_queue_create(void __user *argp);
+long snap_dp_queue_delete(void __user *argp);
+long snap_dp_post_cqe(void __user *argp);
+
+/* dp_virtio.c: virtqueues */
 void snap_dp_virtio_enable(struct snap_dp_fn *dp, u8 status, u64 features,
 			   const struct snap_vq_state *vqs, unsigned int nvq);
+void snap_dp_vq_notify(struct snap_dp_fn *dp, u16 vq, bool cq);
 long snap_dp_vq_fetch(struct snap_dp_fn *dp, u16 vq, const u16 *slots, u32 max);
 long snap_dp_vq_post(void __user *argp);
 

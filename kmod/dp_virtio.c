@@ -66,6 +66,42 @@ void snap_dp_virtio_enable(struct snap_dp_fn *dp, u8 status, u64 features,
 	}
 }
 
+/*
+ * virtio's device status runs the same handshake as NVMe's CC.EN:
+ * DRIVER_OK is an enable (the daemon is told once the gate is open, and
+ * the queues are in the function state), a reset a disable whose answer
+ * the driver waits for (CSTS.RDY 1 -> 0, which the provider turns into a
+ * status that reads 0).
+ */
+void snap_dp_virtio_status(struct snap_func *func, u8 status, u64 features,
+			   const struct snap_vq_state *vqs, unsigned int nvq)
+{
+	u32 cc = status & VIRTIO_CONFIG_S_DRIVER_OK ? SNAP_NVME_CC_EN : 0;
+	struct snap_dp_fn *dp = func->dp;
+	enum snap_nvme_hs_state old;
+	unsigned int actions;
+	unsigned long flags;
+	u32 old_csts;
+
+	if (!dp || !dp->virtio)
+		return;
+	spin_lock_irqsave(&dp->lock, flags);
+	old = dp->hs.state;
+	old_csts = dp->hs.csts;
+	actions = snap_nvme_hs_cc_write(&dp->hs, cc, dp->daemon, dp->running);
+	if (old != SNAP_HS_ENABLING && dp->hs.state == SNAP_HS_ENABLING)
+		snap_dp_virtio_enable(dp, status, features, vqs, nvq);
+	snap_dp_apply(dp, actions, old_csts, true);
+	spin_unlock_irqrestore(&dp->lock, flags);
+}
+
+/* Under dp->lock: a notification; the daemon looks at the available ring. */
+void snap_dp_vq_notify(struct snap_dp_fn *dp, u16 vq, bool cq)
+{
+	if (!cq && dp->vq[vq].size)
+		snap_dp_note_doorbell(dp, vq, false, 0);
+}
+
 static int snap_dp_vq_read16(struct snap_dp_fn *dp, u64 addr, u16 *val)
 {
 	__le16 v;
@@ -173,7 +209,7 @@ static void snap_dp_vq_rearm_all(struct snap_dp_fn *dp, u16 q,
 		return;
 	spin_lock_irqsave(&dp->lock, flags);
 	if (dp->epoch == epoch)
-		snap_dp_note_doorbell(dp, q, 0);
+		snap_dp_note_doorbell(dp, q, false, 0);
 	spin_unlock_irqrestore(&dp->lock, flags);
 }
 
