@@ -278,6 +278,32 @@ static void snap_func_config_changed(struct snap_func *func)
 	snap_provider->config_changed(func);
 }
 
+/*
+ * The host sees a new capacity: virtio-blk through a configuration change
+ * (raised here), NVMe through the daemon's Namespace Attribute Changed
+ * event. Only null bdevs: a malloc bdev's memory is fixed at its first
+ * mapping, a uring bdev's size is its file's. Shrinking under a user
+ * would fail the I/O it already has past the new end, as SPDK refuses.
+ */
+int snap_bdev_resize(struct snap_bdev *bdev, u64 num_blocks,
+		     struct netlink_ext_ack *extack)
+{
+	if (bdev->type != SNAP_BDEV_NULL) {
+		NL_SET_ERR_MSG(extack, "only a null bdev can be resized");
+		return -EOPNOTSUPP;
+	}
+	if (!num_blocks || num_blocks > U64_MAX / bdev->block_size) {
+		NL_SET_ERR_MSG(extack, "num_blocks must be 1 to 2^64 / block_size - 1");
+		return -ERANGE;
+	}
+	if (num_blocks < bdev->num_blocks && snap_bdev_in_use(bdev)) {
+		NL_SET_ERR_MSG(extack, "a bdev in use can only grow");
+		return -EBUSY;
+	}
+	return snap_bdev_set_status(bdev, NULL, NULL, &num_blocks, extack);
+}
+EXPORT_SYMBOL_IF_KUNIT(snap_bdev_resize);
+
 int snap_bdev_set_status(struct snap_bdev *bdev, const u8 *ready,
 			 const char *error, const u64 *num_blocks,
 			 struct netlink_ext_ack *extack)

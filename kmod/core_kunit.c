@@ -23,16 +23,22 @@ static bool ok(struct kunit *test, int ret)
 	return ret == 0;
 }
 
-static struct snap_bdev *make_bdev(struct kunit *test, const char *name)
+static struct snap_bdev *make_bdev_of(struct kunit *test, const char *name,
+				      u8 type)
 {
 	struct snap_bdev_cfg cfg = {
-		.name = name, .type = SNAP_BDEV_MALLOC,
+		.name = name, .type = type,
 		.num_blocks = 8192, .block_size = 4096,
 	};
 	struct snap_bdev *bdev = NULL;
 
 	KUNIT_EXPECT_EQ(test, snap_bdev_create(&cfg, &bdev, NULL), 0);
 	return bdev;
+}
+
+static struct snap_bdev *make_bdev(struct kunit *test, const char *name)
+{
+	return make_bdev_of(test, name, SNAP_BDEV_MALLOC);
 }
 
 static struct snap_subsys *make_subsys(struct kunit *test, u32 nn, u32 mnan)
@@ -172,6 +178,33 @@ static void snap_core_destroy_in_use_locked(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, snap_subsys_find(TEST_NQN));
 }
 
+/* Null bdevs only; one in use grows but does not shrink. */
+static void snap_core_bdev_resize_locked(struct kunit *test)
+{
+	struct snap_bdev *mem, *null;
+	struct snap_ns *ns;
+
+	mem = make_bdev(test, "kb0");
+	null = make_bdev_of(test, "kb1", SNAP_BDEV_NULL);
+	if (!mem || !null)
+		return;
+	KUNIT_EXPECT_EQ(test, snap_bdev_resize(mem, 16384, NULL), -EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, mem->num_blocks, 8192ULL);
+	KUNIT_EXPECT_EQ(test, snap_bdev_resize(null, 0, NULL), -ERANGE);
+	KUNIT_EXPECT_EQ(test, snap_bdev_resize(null, U64_MAX / 4096 + 1, NULL), -ERANGE);
+	KUNIT_EXPECT_EQ(test, null->num_blocks, 8192ULL);
+	KUNIT_EXPECT_EQ(test, snap_bdev_resize(null, 4096, NULL), 0);
+	KUNIT_EXPECT_EQ(test, null->num_blocks, 4096ULL);
+
+	make_subsys(test, 0, 0);
+	if (!ok(test, make_ns("kb1", 1, &ns)))
+		return;
+	KUNIT_EXPECT_EQ(test, snap_bdev_resize(null, 2048, NULL), -EBUSY);
+	KUNIT_EXPECT_EQ(test, null->num_blocks, 4096ULL);
+	KUNIT_EXPECT_EQ(test, snap_bdev_resize(null, 65536, NULL), 0);
+	KUNIT_EXPECT_EQ(test, null->num_blocks, 65536ULL);
+}
+
 static void snap_core_subsys_rules_locked(struct kunit *test)
 {
 	struct snap_subsys_cfg cfg = { .nqn = TEST_NQN };
@@ -229,6 +262,13 @@ static void snap_core_destroy_in_use(struct kunit *test)
 	snap_core_cleanup_unlock();
 }
 
+static void snap_core_bdev_resize(struct kunit *test)
+{
+	mutex_lock(&snap_lock);
+	snap_core_bdev_resize_locked(test);
+	snap_core_cleanup_unlock();
+}
+
 static void snap_core_subsys_rules(struct kunit *test)
 {
 	mutex_lock(&snap_lock);
@@ -242,6 +282,7 @@ static struct kunit_case snap_core_cases[] = {
 	KUNIT_CASE(snap_core_bdev_not_shared),
 	KUNIT_CASE(snap_core_mnan_limit),
 	KUNIT_CASE(snap_core_destroy_in_use),
+	KUNIT_CASE(snap_core_bdev_resize),
 	KUNIT_CASE(snap_core_subsys_rules),
 	{}
 };

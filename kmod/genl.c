@@ -233,6 +233,11 @@ static const struct nla_policy snap_bdev_set_policy[SNAP_A_MAX + 1] = {
 	[SNAP_A_NUM_BLOCKS] = { .type = NLA_U64 },
 };
 
+static const struct nla_policy snap_bdev_resize_policy[SNAP_A_MAX + 1] = {
+	[SNAP_A_NAME] = POL_NAME,
+	[SNAP_A_NUM_BLOCKS] = { .type = NLA_U64 },
+};
+
 /* ---- messages ---- */
 
 typedef int (*snap_fill_t)(struct sk_buff *skb, const void *obj);
@@ -879,6 +884,24 @@ static int snap_bdev_set_doit(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
+static int snap_bdev_resize_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct snap_bdev *bdev;
+	int ret = -ENOENT;
+
+	if (snap_missing(info, SNAP_A_NAME) || snap_missing(info, SNAP_A_NUM_BLOCKS))
+		return -EINVAL;
+	mutex_lock(&snap_lock);
+	bdev = snap_nl_bdev(info, SNAP_A_NAME);
+	if (bdev)
+		ret = snap_bdev_resize(bdev, nla_get_u64(info->attrs[SNAP_A_NUM_BLOCKS]),
+				       info->extack);
+	if (!ret)
+		ret = snap_reply(info, snap_fill_bdev, bdev);
+	snap_unlock();
+	return ret;
+}
+
 /* ---- subsystems ---- */
 
 static int snap_subsys_new_doit(struct sk_buff *skb, struct genl_info *info)
@@ -1395,6 +1418,7 @@ static const struct genl_ops snap_genl_ops[] = {
 	SNAP_DO(SNAP_CMD_BDEV_DEL, snap_bdev_del_doit, snap_bdev_del_policy),
 	SNAP_GET(SNAP_CMD_BDEV_GET, snap_bdev_get_doit, snap_name_policy),
 	SNAP_DO(SNAP_CMD_BDEV_SET, snap_bdev_set_doit, snap_bdev_set_policy),
+	SNAP_DO(SNAP_CMD_BDEV_RESIZE, snap_bdev_resize_doit, snap_bdev_resize_policy),
 };
 
 static const struct genl_multicast_group snap_genl_mcgrps[] = {

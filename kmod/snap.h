@@ -205,6 +205,8 @@ int snap_bdev_create(const struct snap_bdev_cfg *cfg, struct snap_bdev **out,
 		     struct netlink_ext_ack *extack);
 int snap_bdev_destroy(struct snap_bdev *bdev, bool force,
 		      struct netlink_ext_ack *extack);
+int snap_bdev_resize(struct snap_bdev *bdev, u64 num_blocks,
+		     struct netlink_ext_ack *extack);
 int snap_bdev_set_status(struct snap_bdev *bdev, const u8 *ready,
 			 const char *error, const u64 *num_blocks,
 			 struct netlink_ext_ack *extack);

@@ -6,8 +6,9 @@
 # verify=crc32c on malloc, uring and null bdevs, 512 B to 1 MiB, QD 1 to
 # 128, next to an NVMe controller; discard and write-zeroes read back as
 # zeroes; a --read_only device refuses writes; bdev_detach then
-# bdev_attach of another size shows the new capacity to the bound driver;
-# kill -9 of the idle daemon and a new one: /dev/vda keeps working with no
+# bdev_attach of another size shows the new capacity to the bound driver,
+# and so does bdev_null_resize, on virtio-blk and on an NVMe namespace
+# (which only grow while in use; malloc bdevs not at all); kill -9 of the idle daemon and a new one: /dev/vda keeps working with no
 # error in the host log.
 . ./lib.sh
 
@@ -67,11 +68,12 @@ snapadm_run bdev_uring_create /tmp/uring0.img Uring0 4096
 snapadm_run bdev_null_create Null0 64 4096
 snapadm_run bdev_malloc_create 16 4096 -b Malloc1
 snapadm_run bdev_malloc_create 8 4096 -b Malloc2
+snapadm_run bdev_null_create Null1 16 512
 snapadm_run virtio_blk_controller_create --pf_id 0 --bdev Malloc0 --ctrl VblkCtrl0 \
 	--num_queues 4 --vblk_id VBLKSERIAL0 --seg_max 32 --size_max 65536 --indirect_desc
 snapadm_run virtio_blk_controller_create --pf_id 1 --bdev Uring0 --ctrl VblkCtrl1 --num_queues 1 \
 	--force_in_order
-snap_nvme_ctrl nqn.2023-05.io.nvda.nvme:0 NVMeCtrl0 0 Malloc1
+snap_nvme_ctrl nqn.2023-05.io.nvda.nvme:0 NVMeCtrl0 0 Malloc1 Null1
 snap_nvme_bind 0
 vblk_bind 0
 d0=$VBLK_DEV
@@ -136,6 +138,26 @@ fio --name=null --filename=/dev/$d2 --ioengine=libaio --direct=1 --rw=randread \
 	--bs=4k --iodepth=32 --size=16M --output=/tmp/fio.null ||
 	{ cat /tmp/fio.null; fail "fio on the null bdev"; }
 log "fio null (read-only): $(grep -o 'IOPS=[^,]*' /tmp/fio.null | tr '\n' ' ')"
+
+# bdev_null_resize under bound drivers: virtio-blk by a configuration
+# change, NVMe by Namespace Attribute Changed; in use it only grows.
+snapadm_run bdev_null_resize Null0 128
+wait_for /sys/block/$d2/size '^262144$' 10 ||
+	fail "$d2 after bdev_null_resize: $(cat /sys/block/$d2/size) sectors, want 262144"
+dd if=/dev/$d2 of=/dev/null bs=4k skip=30000 count=16 iflag=direct 2>/dev/null ||
+	fail "read past the old end of resized $d2"
+ns2=$(basename "$NVME_NS" n1)n2
+[ "$(cat /sys/block/$ns2/size)" = 32768 ] || fail "$ns2: $(cat /sys/block/$ns2/size) sectors, want 32768"
+snapadm_run bdev_null_resize Null1 32
+wait_for /sys/block/$ns2/size '^65536$' 10 ||
+	fail "$ns2 after bdev_null_resize: $(cat /sys/block/$ns2/size) sectors, want 65536"
+dd if=/dev/$ns2 of=/dev/null bs=4k skip=6000 count=16 iflag=direct 2>/dev/null ||
+	fail "read past the old end of resized $ns2"
+out=$(snapadm bdev_null_resize Null1 8 2>&1) && fail "shrinking Null1 in use was accepted"
+log "shrink refused: $out"
+out=$(snapadm bdev_null_resize Malloc0 64 2>&1) && fail "bdev_null_resize of a malloc bdev was accepted"
+log "malloc refused: $out"
+log "bdev_null_resize reaches both bound drivers"
 
 # kill -9 while the host is idle, then a new daemon.
 dmesg -c >/dev/null

@@ -632,6 +632,33 @@ static void bdev_realize(struct service *s, struct reg_bdev *rb)
 	sync_ctrls_of_bdev(s, rb->name);
 }
 
+/*
+ * A null bdev the module resized: its users move to a new backend of the
+ * new size. Detaching drains them, and each engine tells its host (NVMe:
+ * Namespace Attribute Changed; virtio-blk's configuration change is the
+ * module's). Other types keep their size: the module resizes only null
+ * bdevs, and a uring bdev's size is its file's, which this daemon reported.
+ */
+static void bdev_resize(struct service *s, struct reg_bdev *rb)
+{
+	struct bdev *old = rb->priv, *b;
+	char err[256] = "";
+
+	if (rb->type != SNAP_BDEV_NULL || old->num_blocks == rb->num_blocks)
+		return;
+	b = bdev_open(s, rb, err, sizeof(err));
+	if (!b) {
+		log_err("bdev %s: resizing to %llu blocks: %s", rb->name,
+			(unsigned long long)rb->num_blocks, err);
+		return;
+	}
+	log_info("bdev %s: %llu -> %llu blocks", rb->name,
+		 (unsigned long long)old->num_blocks, (unsigned long long)b->num_blocks);
+	rb->priv = b;
+	sync_ctrls_of_bdev(s, rb->name);
+	bdev_destroy(old);
+}
+
 static void ns_changed(struct service *s, struct reg_ns *ns)
 {
 	ns_report(s, ns);
@@ -646,7 +673,9 @@ static void on_change(void *arg, enum reg_kind kind, enum reg_change change,
 
 	switch (kind) {
 	case REG_BDEV:
-		if (change != REG_REMOVED) {
+		if (change == REG_CHANGED && ((struct reg_bdev *)obj)->priv) {
+			bdev_resize(s, obj);
+		} else if (change != REG_REMOVED) {
 			bdev_realize(s, obj);
 		} else if (((struct reg_bdev *)obj)->priv) {
 			/* No engine may hold it when it goes. */

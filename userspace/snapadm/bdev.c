@@ -184,6 +184,7 @@ static int fill_uring(struct snapadm *adm, const struct snapadm_cmd *cmd,
 struct type_check {
 	bool found;
 	uint8_t type;
+	uint32_t block_size;
 };
 
 static int note_type(uint8_t cmd, struct nlattr **tb, void *arg)
@@ -195,6 +196,8 @@ static int note_type(uint8_t cmd, struct nlattr **tb, void *arg)
 		tc->found = true;
 		tc->type = nla_get_u8(tb[SNAP_A_BDEV_TYPE]);
 	}
+	if (tb[SNAP_A_BLOCK_SIZE])
+		tc->block_size = nla_get_u32(tb[SNAP_A_BLOCK_SIZE]);
 	return 0;
 }
 
@@ -221,7 +224,44 @@ static int check_bdev_type(struct snapadm *adm, const struct snapadm_cmd *cmd,
 			    is ? is : "unknown", bdev_type_name((unsigned int)cmd->aux));
 }
 
+/*
+ * bdev_null_resize NAME NEW_SIZE_MB, as SPDK's: the size in MiB becomes
+ * blocks of the bdev's own block size, asked of the module first.
+ */
+static int fill_null_resize(struct snapadm *adm, const struct snapadm_cmd *cmd,
+			    const struct parsed_args *a, struct nl_msg *msg)
+{
+	const char *name = args_get(a, "name")->str;
+	const struct arg_val *size = args_get(a, "new_size");
+	struct type_check tc = { 0 };
+	uint64_t num_blocks;
+	const char *why;
+	int ret;
+
+	ret = nlcmd_request(adm, SNAP_CMD_BDEV_GET, false, put_name, name,
+			    note_type, &tc);
+	if (ret)
+		return ret;
+	if (!tc.found || !tc.block_size)
+		return snapadm_fail(adm, "no bdev %s", name);
+	if (tc.type != cmd->aux)
+		return check_bdev_type(adm, cmd, a);
+	if (size_mb_to_blocks(size->str, tc.block_size, &num_blocks, &why))
+		return snapadm_usage_error(adm, "%s (new_size %s MiB, block_size %u)",
+					   why, size->str, tc.block_size);
+	if (nla_put_string(msg, SNAP_A_NAME, name) < 0 ||
+	    nla_put_u64(msg, SNAP_A_NUM_BLOCKS, num_blocks) < 0)
+		return snapadm_fail(adm, "request too large");
+	return SNAPADM_OK;
+}
+
 static const struct opt_def sized_pos[] = { TOTAL_SIZE_REQ, BLOCK_SIZE_REQ, OPT_END };
+
+static const struct opt_def null_resize_pos[] = {
+	{ "name", NULL, OPT_STR, OPT_NO_ATTR, OPT_REQUIRED, 0, "bdev name" },
+	{ "new_size", NULL, OPT_STR, OPT_NO_ATTR, OPT_REQUIRED, 0, "new size in MiB" },
+	OPT_END,
+};
 
 static const struct opt_def malloc_create_opts[] = {
 	{ "name", "b", OPT_STR, SNAP_A_NAME, 0, 0, "bdev name (default Malloc<N>)" },
@@ -303,6 +343,14 @@ const struct snapadm_cmd bdev_cmds[] = {
 	BDEV_DELETE("bdev_malloc_delete", SNAP_BDEV_MALLOC, "malloc"),
 	BDEV_DELETE("bdev_null_delete", SNAP_BDEV_NULL, "null"),
 	BDEV_DELETE("bdev_uring_delete", SNAP_BDEV_URING, "uring"),
+	{
+		.name = "bdev_null_resize",
+		.help = "resize a null bdev: NAME NEW_SIZE_MB (a bdev in use only grows)",
+		.pos = null_resize_pos,
+		.action = ACT_CHANGE, .nl_cmd = SNAP_CMD_BDEV_RESIZE,
+		.obj = &obj_bdev,
+		.fill = fill_null_resize, .aux = SNAP_BDEV_NULL,
+	},
 	{
 		.name = "bdev_list",
 		.alias = "bdev_get_bdevs",

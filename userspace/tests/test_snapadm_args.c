@@ -187,6 +187,13 @@ static void test_positionals_help_json_and_dashdash(void **state)
 	assert_int_equal(p.ret, 0);
 	assert_string_equal(args_get(&p.a, "name")->str, "-odd-name");
 
+	PARSE(&p, "bdev_null_resize", "Null0", "128");
+	assert_int_equal(p.ret, 0);
+	assert_string_equal(args_get(&p.a, "name")->str, "Null0");
+	assert_string_equal(args_get(&p.a, "new_size")->str, "128");
+	PARSE(&p, "bdev_null_resize", "Null0");
+	assert_int_equal(p.ret, -1);
+
 	PARSE(&p, "nvme_subsystem_create", "-h");
 	assert_int_equal(p.ret, 0);
 	assert_true(p.a.help);
@@ -339,6 +346,28 @@ static void test_options_become_attributes(void **state)
 	assert_string_equal(nla_get_string(tb[SNAP_A_NAME]), "NVMeCtrl9");
 	assert_null(tb[SNAP_A_VHCA_ID]);
 	assert_null(tb[SNAP_A_PF_ID]);
+	nlmsg_free(msg);
+
+	/* virtio-blk's flags; without them, no attribute. */
+	msg = nlmsg_alloc();
+	PARSE(&p, "virtio_blk_controller_create", "--pf_id", "0", "--indirect_desc",
+	      "--force_in_order");
+	assert_int_equal(p.ret, 0);
+	assert_int_equal(nlcmd_put_options(msg, &p.a), 0);
+	assert_int_equal(nla_parse(tb, SNAP_A_MAX, nlmsg_attrdata(nlmsg_hdr(msg), 0),
+				   nlmsg_attrlen(nlmsg_hdr(msg), 0), snap_policy), 0);
+	assert_non_null(tb[SNAP_A_INDIRECT_DESC]);
+	assert_non_null(tb[SNAP_A_FORCE_IN_ORDER]);
+	assert_null(tb[SNAP_A_READ_ONLY]);
+	nlmsg_free(msg);
+	msg = nlmsg_alloc();
+	PARSE(&p, "virtio_blk_controller_create", "--pf_id", "0");
+	assert_int_equal(p.ret, 0);
+	assert_int_equal(nlcmd_put_options(msg, &p.a), 0);
+	assert_int_equal(nla_parse(tb, SNAP_A_MAX, nlmsg_attrdata(nlmsg_hdr(msg), 0),
+				   nlmsg_attrlen(nlmsg_hdr(msg), 0), snap_policy), 0);
+	assert_null(tb[SNAP_A_INDIRECT_DESC]);
+	assert_null(tb[SNAP_A_FORCE_IN_ORDER]);
 	nlmsg_free(msg);
 }
 

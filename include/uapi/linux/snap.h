@@ -70,6 +70,7 @@ enum snap_cmd {
 	SNAP_CMD_BDEV_GET,
 	SNAP_CMD_BDEV_SET,		/* ready / error / size reported by the daemon */
 	SNAP_CMD_DAEMON_NTF,		/* event only: daemon attached or gone */
+	SNAP_CMD_BDEV_RESIZE,		/* a null bdev's size (ABI 2.2) */
 
 	__SNAP_CMD_MAX,
 	SNAP_CMD_MAX = __SNAP_CMD_MAX - 1
