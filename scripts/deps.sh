@@ -7,8 +7,9 @@ PKGS=(
 	# build
 	build-essential make gcc pkg-config kmod cpio xz-utils zstd gzip
 	flex bison bc libelf-dev libssl-dev dwarves python3 perl
-	# libFuzzer targets (make fuzz)
-	clang
+	# libFuzzer targets (make fuzz): clang and its fuzzer/sanitizer
+	# runtimes, only a Recommends of clang, which --no-install-recommends skips
+	clang libclang-rt-dev
 	# the guest kernel: Debian's image and the headers built for it (same ABI)
 	linux-image-amd64 linux-headers-amd64
 	# KUnit, checkpatch and the debug guest kernel come from the kernel's own source
