@@ -301,21 +301,25 @@ static void snap_cfg_build_vcaps(struct snap_cfg *cfg, unsigned int *link)
 	}
 }
 
-/* BAR0 must hold the MSI-X table and PBA, apart and QWORD aligned. */
+/*
+ * BAR0 must hold the MSI-X table and PBA, apart and QWORD aligned, for
+ * the most vectors the function may ever have: its Table Size can change
+ * later (snap_cfg_set_num_msix()), BAR0 cannot.
+ */
 static bool snap_cfg_msix_fits(const struct snap_cfg_desc *desc)
 {
+	u16 room = desc->max_msix ?: desc->num_msix;
 	u64 table_end, pba_end;
 
 	if (!desc->num_msix)
 		return true;
-	if (desc->num_msix > PCI_MSIX_FLAGS_QSIZE + 1)
+	if (room < desc->num_msix || room > PCI_MSIX_FLAGS_QSIZE + 1)
 		return false;
 	if ((desc->msix_table_offset | desc->msix_pba_offset) & PCI_MSIX_TABLE_BIR)
 		return false;
-	table_end = (u64)desc->msix_table_offset +
-		    desc->num_msix * PCI_MSIX_ENTRY_SIZE;
+	table_end = (u64)desc->msix_table_offset + room * PCI_MSIX_ENTRY_SIZE;
 	pba_end = (u64)desc->msix_pba_offset +
-		  DIV_ROUND_UP(desc->num_msix, 64) * sizeof(u64);
+		  DIV_ROUND_UP(room, 64) * sizeof(u64);
 	if (table_end > desc->bar0_size || pba_end > desc->bar0_size)
 		return false;
 	return table_end <= desc->msix_pba_offset ||
@@ -328,7 +332,8 @@ static bool snap_cfg_msix_fits(const struct snap_cfg_desc *desc)
  * @desc: what the function looks like; its strings are copied
  *
  * Return: 0, or -EINVAL when BAR0 is not a power of two of at least
- * 16 KiB or cannot hold the MSI-X table and PBA, or the vendor
+ * 16 KiB or cannot hold the MSI-X table and PBA of max_msix vectors
+ * (or max_msix is below num_msix), or the vendor
  * capabilities do not fit config space. On error @cfg is all
  * zero, which the PCI core reads as no function (Vendor ID 0).
  */
@@ -348,6 +353,7 @@ int snap_cfg_init(struct snap_cfg *cfg, const struct snap_cfg_desc *desc)
 	cfg->desc = *desc;
 	cfg->desc.product = NULL;
 	cfg->desc.vuid = NULL;
+	cfg->desc.max_msix = desc->max_msix ?: desc->num_msix;
 	cfg->bar0_size = desc->bar0_size;
 	cfg->vpd_len = snap_vpd_build(cfg->vpd, desc->product, desc->vuid);
 	snap_cfg_reset(cfg);
@@ -612,6 +618,37 @@ bool snap_cfg_msix_enabled(const struct snap_cfg *cfg)
 	       !(flags & PCI_MSIX_FLAGS_MASKALL);
 }
 EXPORT_SYMBOL_IF_KUNIT(snap_cfg_msix_enabled);
+
+/**
+ * snap_cfg_set_num_msix() - change the MSI-X Table Size
+ * @cfg: the function's state
+ * @num_msix: vectors from now on, 1 to the descriptor's max_msix
+ *
+ * For a function no host driver uses: a driver sizes its vectors from
+ * Table Size once, at probe, so the next one to bind reads the new size.
+ * The new size survives resets. The table and PBA in BAR0 are the
+ * caller's: bring them to their reset state (snap_msix_reset_table())
+ * over max_msix vectors.
+ *
+ * Return: 0; -EINVAL for a function without an MSI-X capability or a
+ * count of 0 or above max_msix; -EBUSY, changing nothing, while MSI-X
+ * Enable is set (a host has the table in use).
+ */
+int snap_cfg_set_num_msix(struct snap_cfg *cfg, u16 num_msix)
+{
+	unsigned int off = SNAP_CFG_CAP_MSIX + PCI_MSIX_FLAGS;
+
+	if (!cfg->desc.num_msix || !num_msix || num_msix > cfg->desc.max_msix)
+		return -EINVAL;
+	if (snap_cfg_msix_flags(cfg) & PCI_MSIX_FLAGS_ENABLE)
+		return -EBUSY;
+	cfg->desc.num_msix = num_msix;
+	snap_put16(cfg->data, off,
+		   (snap_cfg_get16(cfg, off) & ~PCI_MSIX_FLAGS_QSIZE) |
+		   (num_msix - 1));
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(snap_cfg_set_num_msix);
 
 /**
  * snap_cfg_flr_requested() - whether the host initiated an FLR

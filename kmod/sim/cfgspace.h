@@ -52,6 +52,9 @@ struct snap_cfg_vcap {
  * @bar0_size: size of the 64-bit non-prefetchable memory BAR0 (BAR0 and
  *	BAR1); a power of two of at least 16 KiB
  * @num_msix: MSI-X vectors, at most 2048; 0 for no MSI-X capability
+ * @max_msix: vectors BAR0 keeps room for, so that snap_cfg_set_num_msix()
+ *	may later raise @num_msix up to it; at least @num_msix, at most 2048;
+ *	0 means @num_msix
  * @msix_table_offset: offset of the MSI-X table in BAR0, 8-byte aligned
  * @msix_pba_offset: offset of the MSI-X PBA in BAR0, 8-byte aligned
  * @product: VPD product name (the ID string); NULL for an empty one
@@ -71,6 +74,7 @@ struct snap_cfg_desc {
 	bool multi_function;
 	u64 bar0_size;
 	u16 num_msix;
+	u16 max_msix;
 	u32 msix_table_offset;
 	u32 msix_pba_offset;
 	const char *product;
@@ -111,6 +115,7 @@ int snap_cfg_read(const struct snap_cfg *cfg, unsigned int where, int size,
 int snap_cfg_write(struct snap_cfg *cfg, unsigned int where, int size,
 		   u32 val);
 void snap_cfg_set_status(struct snap_cfg *cfg, u16 bits);
+int snap_cfg_set_num_msix(struct snap_cfg *cfg, u16 num_msix);
 
 bool snap_cfg_mem_enabled(const struct snap_cfg *cfg);
 bool snap_cfg_bus_master(const struct snap_cfg *cfg);

@@ -772,6 +772,10 @@ static void snap_cfgspace_init_rejects(struct kunit *test)
 	/* Table and PBA overlapping, either way round. */
 	EXPECT_REJECTED(msix_pba_offset, 0x2000 + 120);
 	EXPECT_REJECTED(msix_table_offset, 0x3000 - 8);
+	/* BAR0 must keep room for max_msix vectors, and it is no less. */
+	EXPECT_REJECTED(max_msix, 7);
+	EXPECT_REJECTED(max_msix, 2049);
+	EXPECT_REJECTED(max_msix, 257);	/* 0x2000 + 257 * 16 > 0x3000 */
 #undef EXPECT_REJECTED
 
 	/* Edges that are fine: adjacent structures, a filled BAR. */
@@ -783,6 +787,9 @@ static void snap_cfgspace_init_rejects(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, snap_cfg_init(cfg, &desc), 0);
 	desc.num_msix = 0;
 	desc.msix_table_offset = 0x7;
+	KUNIT_EXPECT_EQ(test, snap_cfg_init(cfg, &desc), 0);
+	desc = snap_test_desc;
+	desc.max_msix = 256;
 	KUNIT_EXPECT_EQ(test, snap_cfg_init(cfg, &desc), 0);
 }
 
@@ -982,6 +989,79 @@ static void snap_cfgspace_msix_pending_gates(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, snap_cfg_msix_enabled(cfg));
 }
 
+/*
+ * The Table Size changes while no host uses the function, within the room
+ * BAR0 keeps (max_msix), survives a reset, and bounds what fires.
+ */
+static void snap_cfgspace_msix_resize(struct kunit *test)
+{
+	struct snap_cfg_desc desc = snap_test_desc;
+	struct snap_test_msix *m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
+	struct snap_msix_msg msg = {};
+	struct snap_cfg *cfg;
+	unsigned int flags;
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, m);
+	desc.max_msix = 32;
+	cfg = snap_test_cfg(test, &desc);
+	flags = find_cap(test, cfg, PCI_CAP_ID_MSIX) + PCI_MSIX_FLAGS;
+	KUNIT_ASSERT_NE(test, flags, (unsigned int)PCI_MSIX_FLAGS);
+	KUNIT_EXPECT_EQ(test, rd(test, cfg, flags, 2), 7U);
+
+	/* Down, up to the room BAR0 keeps, never past it or to 0. */
+	KUNIT_EXPECT_EQ(test, snap_cfg_set_num_msix(cfg, 3), 0);
+	KUNIT_EXPECT_EQ(test, rd(test, cfg, flags, 2), 2U);
+	KUNIT_EXPECT_EQ(test, snap_cfg_set_num_msix(cfg, 32), 0);
+	KUNIT_EXPECT_EQ(test, rd(test, cfg, flags, 2), 31U);
+	KUNIT_EXPECT_EQ(test, snap_cfg_set_num_msix(cfg, 33), -EINVAL);
+	KUNIT_EXPECT_EQ(test, snap_cfg_set_num_msix(cfg, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, rd(test, cfg, flags, 2), 31U);
+	KUNIT_EXPECT_EQ(test, snap_cfg_set_num_msix(cfg, 3), 0);
+
+	/* The new size is the power-on one from now on. */
+	snap_cfg_reset(cfg);
+	KUNIT_EXPECT_EQ(test, rd(test, cfg, flags, 2), 2U);
+	/* Still read-only to the host. */
+	wr(test, cfg, flags, 2, PCI_MSIX_FLAGS_QSIZE);
+	KUNIT_EXPECT_EQ(test, rd(test, cfg, flags, 2), 2U);
+
+	/* A host enabled MSI-X: it has the table; nothing changes. */
+	snap_msix_reset_table(m->table, m->pba, 32);
+	msix_entry(m, 2, 0xfee00000, 0x21, false);
+	msix_entry(m, 3, 0xfee00000, 0x31, false);
+	wr(test, cfg, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	wr(test, cfg, flags, 2, PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
+	KUNIT_EXPECT_EQ(test, snap_cfg_set_num_msix(cfg, 8), -EBUSY);
+	KUNIT_EXPECT_EQ(test, rd(test, cfg, flags, 2),
+			PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL | 2U);
+
+	/* Vectors past the new size are dropped, below it they fire. */
+	wr(test, cfg, flags, 2, PCI_MSIX_FLAGS_ENABLE);
+	KUNIT_EXPECT_EQ(test, snap_msix_raise(cfg, m->table, m->pba, 3, &msg),
+			SNAP_MSIX_DROP);
+	KUNIT_EXPECT_FALSE(test, snap_msix_test_pending(m->pba, 3));
+	KUNIT_EXPECT_EQ(test, snap_msix_raise(cfg, m->table, m->pba, 2, &msg),
+			SNAP_MSIX_FIRE);
+	KUNIT_EXPECT_EQ(test, msg.data, 0x21U);
+
+	/* Disabled again (the driver let go): the size may change. */
+	wr(test, cfg, flags, 2, 0);
+	KUNIT_EXPECT_EQ(test, snap_cfg_set_num_msix(cfg, 8), 0);
+	KUNIT_EXPECT_EQ(test, rd(test, cfg, flags, 2), 7U);
+
+	/* Without an MSI-X capability there is nothing to resize. */
+	desc.num_msix = 0;
+	cfg = snap_test_cfg(test, &desc);
+	KUNIT_EXPECT_EQ(test, snap_cfg_set_num_msix(cfg, 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, find_cap(test, cfg, PCI_CAP_ID_MSIX), 0U);
+
+	/* Without max_msix the room is num_msix: it cannot grow. */
+	cfg = snap_test_cfg(test, &snap_test_desc);
+	KUNIT_EXPECT_EQ(test, snap_cfg_set_num_msix(cfg, 9), -EINVAL);
+	KUNIT_EXPECT_EQ(test, snap_cfg_set_num_msix(cfg, 1), 0);
+	KUNIT_EXPECT_EQ(test, snap_cfg_set_num_msix(cfg, 8), 0);
+}
+
 static struct kunit_case snap_cfgspace_cases[] = {
 	KUNIT_CASE(snap_cfgspace_header_ids_ro),
 	KUNIT_CASE(snap_cfgspace_command_mask),
@@ -993,6 +1073,7 @@ static struct kunit_case snap_cfgspace_cases[] = {
 	KUNIT_CASE(snap_cfgspace_vendor_caps),
 	KUNIT_CASE_PARAM(snap_cfgspace_msix_cap, snap_cfgspace_msix_gen_params),
 	KUNIT_CASE(snap_cfgspace_msix_enable),
+	KUNIT_CASE(snap_cfgspace_msix_resize),
 	KUNIT_CASE(snap_cfgspace_pm),
 	KUNIT_CASE(snap_cfgspace_pcie_cap),
 	KUNIT_CASE(snap_cfgspace_flr_reset),
