@@ -78,11 +78,15 @@ void __iomem *snap_sim_bar0(struct snap_sim_fn *fn)
 	return snap_sim_window_ptr(fn->sim, fn->regs_addr, fn->cfg.bar0_size);
 }
 
+/*
+ * Every entry BAR0 has room for, not only the current Table Size: entries
+ * a larger count uncovers later are then in their reset state too.
+ */
 static void snap_sim_msix_reset(struct snap_sim_fn *fn, void __iomem *bar)
 {
 	snap_msix_reset_table((void __force *)bar + fn->model->msix_table,
 			      (void __force *)bar + fn->model->msix_pba,
-			      fn->num_msix);
+			      fn->max_msix);
 }
 
 /*
@@ -390,6 +394,7 @@ static int snap_sim_init_fn(struct snap_sim *sim, struct snap_sim_fn *fn,
 	const struct snap_sim_model *model = snap_sim_model_of(func);
 	struct snap_cfg_desc desc = {
 		.num_msix = func->num_msix,
+		.max_msix = func->max_msix,
 		.msix_table_offset = model->msix_table,
 		.msix_pba_offset = model->msix_pba,
 		.vuid = func->vuid,
@@ -401,6 +406,7 @@ static int snap_sim_init_fn(struct snap_sim *sim, struct snap_sim_fn *fn,
 	fn->model = model;
 	fn->devfn = PCI_DEVFN(slot, 0);
 	fn->num_msix = func->num_msix;
+	fn->max_msix = func->max_msix;
 	model->describe(fn, &desc);
 	ret = snap_cfg_init(&fn->cfg, &desc);
 	if (ret)

@@ -28,8 +28,8 @@ static void snap_sim_irq_fire(struct irq_work *work)
 
 	for (;;) {
 		raw_spin_lock(&fn->irq_lock);
-		vec = find_first_bit(fn->irq_fire, fn->num_msix);
-		if (vec >= fn->num_msix) {
+		vec = find_first_bit(fn->irq_fire, fn->max_msix);
+		if (vec >= fn->max_msix) {
 			raw_spin_unlock(&fn->irq_lock);
 			break;
 		}
@@ -41,19 +41,21 @@ static void snap_sim_irq_fire(struct irq_work *work)
 	}
 }
 
-/*
- * The Linux irq of MSI-X table entry @vec. Process context:
- * pci_irq_vector() takes the device's MSI descriptor mutex. The pci_dev
- * is looked up again once it is unregistered, since a remove and rescan
- * creates a new one for the same function.
+/**
+ * snap_sim_pdev() - the host's pci_dev of a function
+ * @fn: the function; caller holds @fn->pdev_lock, which keeps the
+ *	pci_dev returned alive
+ *
+ * The pci_dev is looked up again once it is unregistered, since a remove
+ * and rescan creates a new one for the same function. Process context.
+ *
+ * Return: the pci_dev, or NULL while the function is not on the bus.
  */
-static int snap_sim_virq(struct snap_sim_fn *fn, u16 vec)
+struct pci_dev *snap_sim_pdev(struct snap_sim_fn *fn)
 {
-	struct pci_dev *pdev;
-	int irq;
+	struct pci_dev *pdev = fn->pdev;
 
-	mutex_lock(&fn->pdev_lock);
-	pdev = fn->pdev;
+	lockdep_assert_held(&fn->pdev_lock);
 	if (pdev && !device_is_registered(&pdev->dev)) {
 		pci_dev_put(pdev);
 		pdev = NULL;
@@ -62,6 +64,20 @@ static int snap_sim_virq(struct snap_sim_fn *fn, u16 vec)
 		pdev = pci_get_domain_bus_and_slot(fn->sim->sysdata.domain, 0,
 						   fn->devfn);
 	fn->pdev = pdev;
+	return pdev;
+}
+
+/*
+ * The Linux irq of MSI-X table entry @vec. Process context:
+ * pci_irq_vector() takes the device's MSI descriptor mutex.
+ */
+static int snap_sim_virq(struct snap_sim_fn *fn, u16 vec)
+{
+	struct pci_dev *pdev;
+	int irq;
+
+	mutex_lock(&fn->pdev_lock);
+	pdev = snap_sim_pdev(fn);
 	irq = pdev ? pci_irq_vector(pdev, vec) : -ENODEV;
 	mutex_unlock(&fn->pdev_lock);
 	return irq;
@@ -140,16 +156,16 @@ int snap_sim_raise_irq(struct snap_func *func, u16 vector)
  */
 bool snap_sim_irq_poll(struct snap_sim_fn *fn)
 {
-	unsigned int words = DIV_ROUND_UP(fn->num_msix, 64);
 	struct snap_sim *sim = fn->sim;
 	struct snap_msix_msg msg;
 	void __iomem *bar;
 	unsigned long flags;
 	bool sent = false, left = false;
-	unsigned int w, vec;
+	unsigned int w, vec, words;
 	u64 pending;
 
 	raw_spin_lock_irqsave(&sim->cfg_lock, flags);
+	words = DIV_ROUND_UP(fn->num_msix, 64);
 	bar = fn->mem && fn->irq_pending && !fn->reset_pending ?
 	      snap_sim_bar0(fn) : NULL;
 	for (w = 0; bar && w < words; w++) {
@@ -171,7 +187,7 @@ bool snap_sim_irq_poll(struct snap_sim_fn *fn)
 		fn->irq_pending = left;
 	raw_spin_unlock_irqrestore(&sim->cfg_lock, flags);
 
-	for_each_set_bit(vec, fn->irq_due, fn->num_msix) {
+	for_each_set_bit(vec, fn->irq_due, fn->max_msix) {
 		__clear_bit(vec, fn->irq_due);
 		snap_sim_irq_queue(fn, vec);
 		sent = true;
@@ -181,13 +197,15 @@ bool snap_sim_irq_poll(struct snap_sim_fn *fn)
 
 /**
  * snap_sim_irq_init() - set up interrupt delivery of a function
- * @fn: the function; @fn->num_msix is set
+ * @fn: the function; @fn->max_msix is set
+ *
+ * Sized for @fn->max_msix vectors, so that the count may change later.
  *
  * Return: 0 or -ENOMEM.
  */
 int snap_sim_irq_init(struct snap_sim_fn *fn)
 {
-	unsigned int n = max_t(unsigned int, fn->num_msix, 1);
+	unsigned int n = max_t(unsigned int, fn->max_msix, 1);
 
 	mutex_init(&fn->pdev_lock);
 	raw_spin_lock_init(&fn->irq_lock);

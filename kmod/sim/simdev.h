@@ -102,7 +102,9 @@ struct snap_sim_nvme {
  * @sim: the bus it is on
  * @func: the registry's function
  * @devfn: its slot and function number
- * @num_msix: vectors in its MSI-X table
+ * @num_msix: vectors in its MSI-X table (the host's Table Size)
+ * @max_msix: the most it can have: what the table and PBA in BAR0 and the
+ *	interrupt bookkeeping below have room for
  * @model: its device model
  * @cfg: config space; under @sim->cfg_lock, as is everything down to
  *	@irq_pending
@@ -125,16 +127,18 @@ struct snap_sim_nvme {
  * @pdev: the host's pci_dev of this function (a reference), looked up
  *	again once it is unregistered (remove, rescan)
  * @irq_lock: protects @irq_fire and @irq_virq (taken in hard irq)
- * @irq_fire: vectors @irq_work must fire
- * @irq_virq: Linux irq number of each vector to fire
+ * @irq_fire: vectors @irq_work must fire (@max_msix bits)
+ * @irq_virq: Linux irq number of each vector to fire (@max_msix)
  * @irq_work: fires them in hard-irq context
- * @irq_due: the poller's: pending vectors it found unmasked
+ * @irq_due: the poller's: pending vectors it found unmasked (@max_msix
+ *	bits)
  */
 struct snap_sim_fn {
 	struct snap_sim *sim;
 	struct snap_func *func;
 	unsigned int devfn;
 	u16 num_msix;
+	u16 max_msix;
 	const struct snap_sim_model *model;
 
 	struct snap_cfg cfg;
@@ -224,6 +228,7 @@ void snap_sim_reset_work(struct work_struct *work);
 void snap_sim_queues_changed(struct snap_func *func);
 
 /* irq.c */
+struct pci_dev *snap_sim_pdev(struct snap_sim_fn *fn);
 int snap_sim_irq_init(struct snap_sim_fn *fn);
 void snap_sim_irq_exit(struct snap_sim_fn *fn);
 int snap_sim_raise_irq(struct snap_func *func, u16 vector);
