@@ -1185,12 +1185,19 @@ int snap_nvme_ctrl_detach_ns(struct snap_ctrl *ctrl, u32 nsid,
 	return 0;
 }
 
+/*
+ * The MSI-X count and the queue count are what a host driver sizes itself
+ * by when it probes: they change only while none uses the function. The
+ * provider changes the function's MSI-X capability (its Table Size) along
+ * with the registry.
+ */
 int snap_vblk_ctrl_modify(struct snap_ctrl *ctrl, const u32 *num_queues,
 			  const u32 *num_msix, struct netlink_ext_ack *extack)
 {
 	struct snap_func *func = ctrl->func;
 	u32 msix = num_msix ? *num_msix : func->num_msix;
 	u32 queues = num_queues ? *num_queues : ctrl->num_queues;
+	int ret = 0;
 
 	if (num_msix && (!msix || msix > func->max_msix)) {
 		NL_SET_ERR_MSG(extack, "num_msix exceeds the function's MSI-X limit");
@@ -1199,6 +1206,18 @@ int snap_vblk_ctrl_modify(struct snap_ctrl *ctrl, const u32 *num_queues,
 	if (queues > snap_vblk_max_queues(msix)) {
 		NL_SET_ERR_MSG(extack, "num_queues exceeds what num_msix allows");
 		return -ERANGE;
+	}
+	if (snap_provider->in_use(func))
+		ret = -EBUSY;
+	else if (msix != func->num_msix)
+		ret = snap_provider->set_num_msix(func, msix);
+	if (ret == -EBUSY) {
+		NL_SET_ERR_MSG(extack, "the host driver is using the function; unbind it first");
+		return ret;
+	}
+	if (ret) {
+		NL_SET_ERR_MSG(extack, "the function's MSI-X capability cannot change");
+		return ret;
 	}
 	WRITE_ONCE(func->num_msix, msix);
 	WRITE_ONCE(ctrl->num_queues, queues);

@@ -43,6 +43,16 @@ static void snap_none_config_changed(struct snap_func *func)
 {
 }
 
+static bool snap_none_in_use(struct snap_func *func)
+{
+	return false;
+}
+
+static int snap_none_set_num_msix(struct snap_func *func, u32 num_msix)
+{
+	return 0;
+}
+
 static const struct snap_provider_ops snap_none_provider = {
 	.name = "none",
 	.start = snap_none_start,
@@ -52,6 +62,8 @@ static const struct snap_provider_ops snap_none_provider = {
 	.publish_csts = snap_none_publish_csts,
 	.queues_changed = snap_none_queues_changed,
 	.config_changed = snap_none_config_changed,
+	.in_use = snap_none_in_use,
+	.set_num_msix = snap_none_set_num_msix,
 };
 
 #ifdef SNAP_HAVE_SIM

@@ -32,6 +32,15 @@ struct snap_func;
  *	may have changed (its controller was created, destroyed, modified,
  *	suspended or resumed, or its bdev attached, detached or resized).
  *	Process context, under snap_lock; may sleep
+ * @in_use: whether a host driver uses @func, so that what it read when
+ *	it probed (the MSI-X Table Size, the device's queue count) must not
+ *	change under it. Process context, under snap_lock; may sleep
+ * @set_num_msix: from now on @func has @num_msix MSI-X vectors (1 to
+ *	func->max_msix, which the provider sized the function for): the
+ *	host reads the new count when its driver next probes. Returns 0,
+ *	or -EBUSY, changing nothing, when a host driver uses @func (as
+ *	@in_use tells; checked again atomically with the change). Process
+ *	context, under snap_lock; may sleep
  *
  * The provider calls back into the data path (datapath.h) only from
  * process context. A BlueField provider would implement the same table
@@ -47,6 +56,8 @@ struct snap_provider_ops {
 	void (*publish_csts)(struct snap_func *func, u32 csts);
 	void (*queues_changed)(struct snap_func *func);
 	void (*config_changed)(struct snap_func *func);
+	bool (*in_use)(struct snap_func *func);
+	int (*set_num_msix)(struct snap_func *func, u32 num_msix);
 };
 
 extern const struct snap_provider_ops *snap_provider;

@@ -59,6 +59,23 @@ SNAP_SYSFS=/sys/class/snap/sim0
 
 snap_load_std() {
 	snap_load $SNAP_STD_PARAMS "$@"
+	snap_unbind_virtio_pci
+}
+
+# A virtio-pci driver registered before the load (a module loaded by an
+# earlier test, or built in as in the debug kernel) binds the virtio-blk
+# functions as the sim bus adds them, whatever drivers_autoprobe says.
+# Tests that want no host driver on them (a bound one keeps
+# virtio_blk_controller_modify from changing the MSI-X and queue counts)
+# unbind it after the load.
+snap_unbind_virtio_pci() {
+	_drv=/sys/bus/pci/drivers/virtio-pci
+	[ -d $_drv ] || return 0
+	for _f in $SNAP_SYSFS/functions/*VBLK*; do
+		_b=$(cat "$_f/bdf" 2>/dev/null)
+		[ -n "$_b" ] && [ -e "$_drv/$_b" ] && echo "$_b" >$_drv/unbind
+	done
+	return 0
 }
 
 # The generic netlink family must be there once the module is loaded.

@@ -24,6 +24,8 @@ C=$SNAP_SYSFS/controllers/VblkCtrl0
 snap_load internal_cpu_model=1 virtio_blk_emulation_enable=1 virtio_blk_emulation_num_pf=1 \
 	virtio_blk_emulation_num_msix=8
 snap_need_family
+# The modify below needs the function without a host driver.
+snap_unbind_virtio_pci
 
 snapadm -j monitor >/tmp/vblk.events 2>/tmp/vblk.monerr &
 mon=$!

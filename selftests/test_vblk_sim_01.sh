@@ -7,8 +7,11 @@
 # fails its probe at once; creating a controller (no bdev yet) probes the
 # function again, the driver binds and /dev/vda shows the controller's
 # queues and limits. The PCI_CFG window
-# reaches the same registers through config space. rmmod with the host
-# driver bound resets the device through the trap and leaves nothing behind.
+# reaches the same registers through config space. Modifying the MSI-X and
+# queue counts is refused while the driver is bound; once it is unbound the
+# modify goes through, and on the next bind the driver gets the new MSI-X
+# Table Size and queue count. rmmod with the host driver bound resets the
+# device through the trap and leaves nothing behind.
 . ./lib.sh
 trap snap_cleanup EXIT
 
@@ -35,6 +38,8 @@ snap_load internal_cpu_model=1 virtio_blk_emulation_enable=1 \
 vuid=SNAPSIM00000VBLKS1D0F0
 dmesg | grep -q 'virtio functions stay off the bus' &&
 	skip "this kernel cannot trap the virtio registers (no kprobes)"
+# A built-in virtio-pci (not removed above) bound it at load.
+snap_unbind_virtio_pci
 bdf=$(cat /sys/class/snap/sim0/functions/$vuid/bdf)
 [ -n "$bdf" ] || fail "$vuid has no bdf in sysfs"
 
@@ -96,6 +101,42 @@ pcicfg() {	# offset length -> value read through the window
 }
 [ "$(pcicfg 822 2)" = 00000003 ] || fail "num_queues through PCI_CFG: $(pcicfg 822 2)"
 [ "$(pcicfg 14 1)" = 0000000f ] || fail "device_status through PCI_CFG: $(pcicfg 14 1)"
+
+# The driver sized itself by the MSI-X and queue counts: no modify under it.
+fn=/sys/class/snap/sim0/functions/$vuid
+for arg in "--num_msix 4" "--num_queues 2"; do
+	out=$(snapadm virtio_blk_controller_modify --ctrl VblkCtrl0 $arg 2>&1) &&
+		fail "modify $arg accepted with virtio_blk bound"
+	echo "$out" | grep -q 'the host driver is using the function; unbind it first' ||
+		fail "modify $arg refused without the reason: $out"
+done
+log "modify refused while bound: $out"
+[ "$(cat $fn/num_msix)" = 5 ] || fail "num_msix $(cat $fn/num_msix) after a refused modify"
+lspci -s "$bdf" -vv | grep -q 'MSI-X: Enable+ Count=5 ' ||
+	fail "MSI-X not Enable+ Count=5 while bound: $(lspci -s "$bdf" -vv | grep MSI-X)"
+
+# Unbound, the modify goes through and config space shows it at once.
+echo "$bdf" >/sys/bus/pci/drivers/virtio-pci/unbind || fail "unbind $bdf from virtio-pci"
+[ -e /sys/block/vda ] && fail "/dev/vda still there after unbind"
+snapadm_run virtio_blk_controller_modify --ctrl VblkCtrl0 --num_msix 3 --num_queues 2
+[ "$(cat $fn/num_msix)" = 3 ] || fail "num_msix $(cat $fn/num_msix) after modify, want 3"
+lspci -s "$bdf" -vv | grep -q 'MSI-X: Enable- Count=3 ' ||
+	fail "MSI-X not Enable- Count=3 after modify: $(lspci -s "$bdf" -vv | grep MSI-X)"
+out=$(snapadm virtio_blk_controller_modify --ctrl VblkCtrl0 --num_msix 6 2>&1) &&
+	fail "modify --num_msix 6 accepted beyond the 5 the function was sized for"
+
+# Bound again, the driver gets 3 vectors (config + 2 queues) and 2 queues.
+echo "$bdf" >/sys/bus/pci/drivers/virtio-pci/bind || fail "bind $bdf to virtio-pci again"
+until_ok 10 have_vda || fail "no /dev/vda after binding again: $(dmesg | tail -5)"
+lspci -s "$bdf" -vv | grep -q 'MSI-X: Enable+ Count=3 ' ||
+	fail "MSI-X not Enable+ Count=3 after bind: $(lspci -s "$bdf" -vv | grep MSI-X)"
+nv=$(ls /sys/bus/pci/devices/$bdf/msi_irqs | wc -l)
+want=$(nproc); [ "$want" -gt 2 ] && want=2
+[ "$nv" = $((want + 1)) ] || fail "$nv MSI-X vectors allocated, want $((want + 1))"
+nq=$(ls -d /sys/block/vda/mq/* | wc -l)
+[ "$nq" = "$want" ] || fail "$nq hardware queues after modify, want $want"
+[ "$(pcicfg 822 2)" = 00000002 ] || fail "num_queues through PCI_CFG after modify: $(pcicfg 822 2)"
+log "after modify and bind: $nv vectors, $nq queues"
 
 dmesg -c >/dev/null
 snap_unload

@@ -284,6 +284,89 @@ static void snap_sim_publish_csts(struct snap_func *func, u32 csts)
 	raw_spin_unlock_irqrestore(&fn->sim->cfg_lock, flags);
 }
 
+/*
+ * A host driver uses the function from the moment one is bound to its
+ * pci_dev: the driver core sets dev->driver before it calls probe and
+ * clears it after remove, so this covers a probe still under way and
+ * whatever driver it is (virtio-pci, nvme, vfio-pci, a test driver), for
+ * every model alike. What a model shows would not do: virtio's
+ * device_status is 0 right after virtio-pci resets the device in its
+ * probe, before virtio_blk reads the queue count and Table Size, and
+ * while virtio-pci keeps the function with virtio_blk unbound; NVMe has
+ * nothing of the kind. A bound driver that has failed (virtio_blk
+ * refused at FEATURES_OK) counts as well: unbinding it is the one clear
+ * sign that the host let go. Caller holds @fn->pdev_lock (which keeps @pdev
+ * alive) and cfg_lock: a probe that starts after the check reads config
+ * space only once cfg_lock is dropped, so it sees what was changed under
+ * it.
+ */
+static bool snap_sim_driver_bound(struct snap_sim_fn *fn, struct pci_dev *pdev)
+{
+	lockdep_assert_held(&fn->pdev_lock);
+	lockdep_assert_held(&fn->sim->cfg_lock);
+	return pdev && READ_ONCE(pdev->dev.driver);
+}
+
+/* The provider's in_use op, under snap_lock. */
+static bool snap_sim_in_use(struct snap_func *func)
+{
+	struct snap_sim_fn *fn = snap_sim_fn_of(func);
+	struct pci_dev *pdev;
+	unsigned long flags;
+	bool bound;
+
+	if (!fn)
+		return false;
+	mutex_lock(&fn->pdev_lock);
+	/* Not under cfg_lock: the lookup may drop a reference. */
+	pdev = snap_sim_pdev(fn);
+	raw_spin_lock_irqsave(&fn->sim->cfg_lock, flags);
+	bound = snap_sim_driver_bound(fn, pdev);
+	raw_spin_unlock_irqrestore(&fn->sim->cfg_lock, flags);
+	mutex_unlock(&fn->pdev_lock);
+	return bound;
+}
+
+/*
+ * The provider's set_num_msix op, under snap_lock. The Table Size in
+ * config space, the vectors the function raises (snap_msix_raise() and
+ * the poller bound them by the Table Size) and the virtio model's vector
+ * registers all follow @fn->num_msix, which changes here under cfg_lock.
+ * The table and PBA go back to their reset state: no host owns them now.
+ */
+static int snap_sim_set_num_msix(struct snap_func *func, u32 num_msix)
+{
+	struct snap_sim_fn *fn = snap_sim_fn_of(func);
+	struct pci_dev *pdev;
+	void __iomem *bar;
+	unsigned long flags;
+	int ret;
+
+	if (!fn)
+		return 0;
+	if (!num_msix || num_msix > fn->max_msix)
+		return -EINVAL;
+	mutex_lock(&fn->pdev_lock);
+	pdev = snap_sim_pdev(fn);
+	raw_spin_lock_irqsave(&fn->sim->cfg_lock, flags);
+	if (snap_sim_driver_bound(fn, pdev)) {
+		ret = -EBUSY;
+		goto unlock;
+	}
+	ret = snap_cfg_set_num_msix(&fn->cfg, num_msix);
+	if (ret)
+		goto unlock;
+	fn->num_msix = num_msix;
+	bar = snap_sim_bar0(fn);
+	if (bar)
+		snap_sim_msix_reset(fn, bar);
+	fn->irq_pending = false;
+unlock:
+	raw_spin_unlock_irqrestore(&fn->sim->cfg_lock, flags);
+	mutex_unlock(&fn->pdev_lock);
+	return ret;
+}
+
 /* The provider's config_changed op, under snap_lock. */
 static void snap_sim_config_changed(struct snap_func *func)
 {
@@ -641,4 +724,6 @@ const struct snap_provider_ops snap_sim_provider = {
 	.publish_csts = snap_sim_publish_csts,
 	.queues_changed = snap_sim_queues_changed,
 	.config_changed = snap_sim_config_changed,
+	.in_use = snap_sim_in_use,
+	.set_num_msix = snap_sim_set_num_msix,
 };

@@ -102,7 +102,9 @@ struct snap_sim_nvme {
  * @sim: the bus it is on
  * @func: the registry's function
  * @devfn: its slot and function number
- * @num_msix: vectors in its MSI-X table (the host's Table Size)
+ * @num_msix: vectors in its MSI-X table (the host's Table Size); changes
+ *	only under @sim->cfg_lock, while no host driver uses the function
+ *	(snap_sim_set_num_msix())
  * @max_msix: the most it can have: what the table and PBA in BAR0 and the
  *	interrupt bookkeeping below have room for
  * @model: its device model
