@@ -42,7 +42,8 @@
 /*
  * CAP.TO in 500 ms units: how long a host waits for CSTS.RDY. 30 s, so a
  * controller created (or a daemon started) shortly after the host driver
- * probed still comes up; see Documentation/sim-provider.md.
+ * probed still comes up; see Documentation/datapath.md, "Host probe
+ * timing".
  */
 #define SNAP_NVME_CAP_TO	60
 

@@ -401,7 +401,7 @@ struct snap_inflight_slot {
  * struct snap_fn_state - data-path state of one emulated function
  * @magic: %SNAP_FN_STATE_MAGIC
  * @version: %SNAP_FN_STATE_VERSION
- * @func_id: the function (as in SNAP_A_FUNC_ID)
+ * @func_id: the function's id (SNAP_A_ID of its func-get reply)
  * @max_queues: entries of @sq and @cq (NVMe) or @vq (virtio) this
  *	function may use
  * @cc: NVMe: the Controller Configuration value the kernel last acted on
