@@ -600,6 +600,8 @@ static void serve_sq(struct daemon *d, uint16_t qid)
 			return;
 		}
 		got = sq_fetch(d, qid, slots, n);
+		if (got == -EINVAL && !__atomic_load_n(&sq->size, __ATOMIC_ACQUIRE))
+			return;	/* a reset (FLR, bus master off) removed the queue meanwhile */
 		if (got < 0)
 			d_error(d, "sq %u: SQ_FETCH at head %u: %s", qid, sq->head, errname(-got));
 		if (got <= 0)
@@ -1499,26 +1501,30 @@ static void e2e_restart(struct host *h, struct daemon *d, uint32_t func_id)
 
 static void reenable_nop(struct host *h, struct daemon *d, const char *why);
 
-/* The daemon fails a ready controller: CFS beside RDY until the host resets. */
+/*
+ * The daemon fails a ready controller: CFS beside RDY until the host
+ * resets. Plain ioctls: this is the host's thread, and the daemon thread
+ * owns the io_uring ring.
+ */
 static void e2e_fatal(struct host *h, struct daemon *d)
 {
 	struct snap_fn_fatal f = { .func_id = d->func_id, .reserved = { 1 } };
 	int ret;
 	bool ok;
 
-	ret = -DP_OP(d, SNAP_IOC_FN_FATAL, &f);
+	ret = -dp_ioctl(d->fd, SNAP_IOC_FN_FATAL, &f);
 	tap(ret == EINVAL && !(rd32(h, REG_CSTS) & CSTS_CFS),
 	    "FN_FATAL of a disabled controller -> EINVAL (got %s), CSTS 0x%x", errname(ret),
 	    rd32(h, REG_CSTS));
 	reenable_nop(h, d, "before a fatal error");
-	ret = -DP_OP(d, SNAP_IOC_FN_FATAL, &f);
+	ret = -dp_ioctl(d->fd, SNAP_IOC_FN_FATAL, &f);
 	tap(ret == EINVAL, "FN_FATAL with reserved != 0 -> EINVAL (got %s)", errname(ret));
 	f.reserved[0] = 0;
-	ret = -DP_OP(d, SNAP_IOC_FN_FATAL, &f);
+	ret = -dp_ioctl(d->fd, SNAP_IOC_FN_FATAL, &f);
 	ok = wait_csts(h, CSTS_CFS | CSTS_RDY, CSTS_CFS | CSTS_RDY, 3000);
 	tap(ret == 0 && ok, "FN_FATAL (%s) -> CSTS.CFS=1 beside RDY=1 (CSTS 0x%x)",
 	    errname(ret), rd32(h, REG_CSTS));
-	ret = -DP_OP(d, SNAP_IOC_FN_FATAL, &f);
+	ret = -dp_ioctl(d->fd, SNAP_IOC_FN_FATAL, &f);
 	tap(ret == 0 && rd32(h, REG_CSTS) == (CSTS_CFS | CSTS_RDY),
 	    "a second FN_FATAL changes nothing (%s, CSTS 0x%x)", errname(ret), rd32(h, REG_CSTS));
 	disable_and_check(h, d, "the host resets the failed controller");
