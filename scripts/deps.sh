@@ -6,6 +6,8 @@ set -euo pipefail
 PKGS=(
 	# build
 	build-essential make gcc pkg-config kmod cpio xz-utils zstd gzip
+	# the version string, and the file list scripts/checkpatch.sh checks
+	git
 	flex bison bc libelf-dev libssl-dev dwarves python3 perl
 	# libFuzzer targets (make fuzz): clang and its fuzzer/sanitizer
 	# runtimes, only a Recommends of clang, which --no-install-recommends skips
