@@ -70,7 +70,7 @@ FUZZ_BINS := $(patsubst userspace/fuzz/%.c,$(B)/fuzz/%,\
 .SECONDARY:
 
 .PHONY: all modules userspace tests deps build-after-deps check unit kunit \
-	vmtest vmshell demo check-debug check-soak checkpatch clean fuzz fuzz-bins \
+	vmtest vmshell demo check-debug check-fresh check-soak checkpatch clean fuzz fuzz-bins \
 	bench-native
 
 all: modules userspace
@@ -192,6 +192,11 @@ check-debug: deps
 check-soak: all
 	@scripts/vm/run.sh --name vm-soak --tests soak_nvme_kill_01 \
 		--append snap.timeout=900 --timeout 1200 --tap build/results/soak.tap
+
+# The README's two commands in a fresh Debian 12 root (debootstrap, chroot)
+# from a clean clone of HEAD; ~45 min, not in CI.
+check-fresh:
+	@scripts/check-fresh.sh
 
 checkpatch:
 	@scripts/checkpatch.sh
