@@ -160,7 +160,7 @@ bench_vblk() {
 	snap_need_family
 	bench_svc_start
 	snapadm_run bdev_null_create Null0 1024 4096
-	snapadm_run virtio_blk_controller_create --pf_id 0 --bdev Null0 --ctrl VblkCtrl0 \
+	snapadm_run virtio_blk_controller_create --pf_id 0 --bdev Null0 --ctrl VblkCtrl0 --indirect_desc \
 		--num_queues 4
 	bdf=$(cat /sys/class/snap/sim0/functions/SNAPSIM00000VBLKS1D0F0/bdf)
 	# virtio_pci, loaded first, may have probed the function at load; the
