@@ -206,22 +206,28 @@ static int put_name(struct nl_msg *msg, const void *ctx)
 	return nla_put_string(msg, SNAP_A_NAME, ctx);
 }
 
+static int wrong_type(struct snapadm *adm, const char *name, uint8_t is,
+		      unsigned int want)
+{
+	const char *what = bdev_type_name(is);
+
+	return snapadm_fail(adm, "%s is a %s bdev, not a %s bdev", name,
+			    what ? what : "unknown", bdev_type_name(want));
+}
+
 /* bdev_malloc_delete deletes malloc bdevs only, as in SPDK. */
 static int check_bdev_type(struct snapadm *adm, const struct snapadm_cmd *cmd,
 			   const struct parsed_args *a)
 {
 	const char *name = args_get(a, "name")->str;
 	struct type_check tc = { 0 };
-	const char *is;
 	int ret;
 
 	ret = nlcmd_request(adm, SNAP_CMD_BDEV_GET, false, put_name, name,
 			    note_type, &tc);
 	if (ret || !tc.found || tc.type == cmd->aux)
 		return ret;
-	is = bdev_type_name(tc.type);
-	return snapadm_fail(adm, "%s is a %s bdev, not a %s bdev", name,
-			    is ? is : "unknown", bdev_type_name((unsigned int)cmd->aux));
+	return wrong_type(adm, name, tc.type, (unsigned int)cmd->aux);
 }
 
 /*
@@ -245,7 +251,7 @@ static int fill_null_resize(struct snapadm *adm, const struct snapadm_cmd *cmd,
 	if (!tc.found || !tc.block_size)
 		return snapadm_fail(adm, "no bdev %s", name);
 	if (tc.type != cmd->aux)
-		return check_bdev_type(adm, cmd, a);
+		return wrong_type(adm, name, tc.type, (unsigned int)cmd->aux);
 	if (size_mb_to_blocks(size->str, tc.block_size, &num_blocks, &why))
 		return snapadm_usage_error(adm, "%s (new_size %s MiB, block_size %u)",
 					   why, size->str, tc.block_size);
