@@ -11,10 +11,10 @@
 #include "blk.h"
 #include "hostmem.h"
 #include "../log.h"
+#include "vblk_ctrl.h"
 
 /* fn_state.csts bit the kernel sets once DRIVER_OK was answered (RDY). */
 #define SNAP_VBLK_LIVE	1u
-#include "vblk_ctrl.h"
 
 /* Data staged per step of a large request: one pool buffer at most. */
 #define VBLK_CHUNK		SNAP_HOST_BUF_MAX
@@ -269,7 +269,10 @@ static void batch_used(struct vblk_ctrl *c, uint16_t vq, uint16_t slot,
 		flush_used(c, vq);
 }
 
-/* in_order: a chain taken off the available ring joins its queue's line. */
+/*
+ * in_order: a chain taken off the available ring joins its queue's line,
+ * not answered yet whatever its slot held before a reset.
+ */
 static void order_append(struct vblk_ctrl *c, uint16_t vq, uint16_t slot)
 {
 	struct vblk_vq *v = &c->vqs[vq];
@@ -290,7 +293,6 @@ static void order_release(struct vblk_ctrl *c, uint16_t vq)
 	while (v->order_len && c->held[v->order_first]) {
 		uint16_t slot = v->order_first;
 
-		c->held[slot] = false;
 		v->order_first = c->order_next[slot];
 		v->order_len--;
 		batch_used(c, vq, slot, c->held_elem[slot]);
