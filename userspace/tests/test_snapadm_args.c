@@ -308,22 +308,34 @@ static void test_uuid(void **state)
 	assert_int_equal(uuid_parse(NULL, u), -EINVAL);
 }
 
+/*
+ * The attributes the options of @p put, read back into @tb with the
+ * ABI's policy; @tb points into the message, freed by the caller.
+ */
+static struct nl_msg *options_to_attrs(struct parse *p, struct nlattr **tb)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+
+	assert_non_null(msg);
+	assert_int_equal(p->ret, 0);
+	assert_int_equal(nlcmd_put_options(msg, &p->a), 0);
+	assert_int_equal(nla_parse(tb, SNAP_A_MAX, nlmsg_attrdata(nlmsg_hdr(msg), 0),
+				   nlmsg_attrlen(nlmsg_hdr(msg), 0), snap_policy), 0);
+	return msg;
+}
+
 /* The attributes an option table puts, read back with the ABI's policy. */
 static void test_options_become_attributes(void **state)
 {
 	struct nlattr *tb[SNAP_A_MAX + 1];
-	struct nl_msg *msg = nlmsg_alloc();
+	struct nl_msg *msg;
 	uint8_t uuid[16];
 	struct parse p;
 
 	(void)state;
-	assert_non_null(msg);
 	PARSE(&p, "nvme_namespace_create", "-s", "nqn.2023-05.io.nvda.nvme:0",
 	      "-n", "3", "-b", "Malloc0", "-u", "00112233-4455-6677-8899-aabbccddeeff");
-	assert_int_equal(p.ret, 0);
-	assert_int_equal(nlcmd_put_options(msg, &p.a), 0);
-	assert_int_equal(nla_parse(tb, SNAP_A_MAX, nlmsg_attrdata(nlmsg_hdr(msg), 0),
-				   nlmsg_attrlen(nlmsg_hdr(msg), 0), snap_policy), 0);
+	msg = options_to_attrs(&p, tb);
 	assert_string_equal(nla_get_string(tb[SNAP_A_NQN]), "nqn.2023-05.io.nvda.nvme:0");
 	assert_int_equal(nla_get_u32(tb[SNAP_A_NSID]), 3);
 	assert_string_equal(nla_get_string(tb[SNAP_A_BDEV_NAME]), "Malloc0");
@@ -334,13 +346,9 @@ static void test_options_become_attributes(void **state)
 	nlmsg_free(msg);
 
 	/* --suspended is state=suspended, --mdts a u8, --vhca_id no attribute. */
-	msg = nlmsg_alloc();
 	PARSE(&p, "nvme_controller_create", "--nqn", "nqn.x", "--vhca_id", "5",
 	      "--suspended", "--mdts", "6", "-c", "NVMeCtrl9");
-	assert_int_equal(p.ret, 0);
-	assert_int_equal(nlcmd_put_options(msg, &p.a), 0);
-	assert_int_equal(nla_parse(tb, SNAP_A_MAX, nlmsg_attrdata(nlmsg_hdr(msg), 0),
-				   nlmsg_attrlen(nlmsg_hdr(msg), 0), snap_policy), 0);
+	msg = options_to_attrs(&p, tb);
 	assert_int_equal(nla_get_u8(tb[SNAP_A_STATE]), SNAP_CTRL_SUSPENDED);
 	assert_int_equal(nla_get_u8(tb[SNAP_A_MDTS]), 6);
 	assert_string_equal(nla_get_string(tb[SNAP_A_NAME]), "NVMeCtrl9");
@@ -349,23 +357,15 @@ static void test_options_become_attributes(void **state)
 	nlmsg_free(msg);
 
 	/* virtio-blk's flags; without them, no attribute. */
-	msg = nlmsg_alloc();
 	PARSE(&p, "virtio_blk_controller_create", "--pf_id", "0", "--indirect_desc",
 	      "--force_in_order");
-	assert_int_equal(p.ret, 0);
-	assert_int_equal(nlcmd_put_options(msg, &p.a), 0);
-	assert_int_equal(nla_parse(tb, SNAP_A_MAX, nlmsg_attrdata(nlmsg_hdr(msg), 0),
-				   nlmsg_attrlen(nlmsg_hdr(msg), 0), snap_policy), 0);
+	msg = options_to_attrs(&p, tb);
 	assert_non_null(tb[SNAP_A_INDIRECT_DESC]);
 	assert_non_null(tb[SNAP_A_FORCE_IN_ORDER]);
 	assert_null(tb[SNAP_A_READ_ONLY]);
 	nlmsg_free(msg);
-	msg = nlmsg_alloc();
 	PARSE(&p, "virtio_blk_controller_create", "--pf_id", "0");
-	assert_int_equal(p.ret, 0);
-	assert_int_equal(nlcmd_put_options(msg, &p.a), 0);
-	assert_int_equal(nla_parse(tb, SNAP_A_MAX, nlmsg_attrdata(nlmsg_hdr(msg), 0),
-				   nlmsg_attrlen(nlmsg_hdr(msg), 0), snap_policy), 0);
+	msg = options_to_attrs(&p, tb);
 	assert_null(tb[SNAP_A_INDIRECT_DESC]);
 	assert_null(tb[SNAP_A_FORCE_IN_ORDER]);
 	nlmsg_free(msg);
