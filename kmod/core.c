@@ -272,7 +272,10 @@ EXPORT_SYMBOL_IF_KUNIT(snap_bdev_destroy);
 
 static void snap_ns_sync_ready(struct snap_ns *ns);
 
-/* What the host reads of @func's device (virtio-blk config) may change. */
+/*
+ * What the host reads of @func's device (virtio-blk config) may change,
+ * or whether the device can serve a host driver that gave up on it.
+ */
 static void snap_func_config_changed(struct snap_func *func)
 {
 	snap_provider->config_changed(func);
@@ -1145,8 +1148,12 @@ int snap_ctrl_set_status(struct snap_ctrl *ctrl, const u8 *ready,
 		if (ret)
 			return ret;
 	}
-	if (ready)
+	if (ready && *ready != ctrl->ready) {
 		WRITE_ONCE(ctrl->ready, *ready);
+		/* A host driver that gave up may now be probed again. */
+		if (!ctrl->dead && ctrl->func->ctrl == ctrl)
+			snap_func_config_changed(ctrl->func);
+	}
 	snap_changed();
 	snap_notify_ctrl(snap_ctrl_set_cmd(ctrl), ctrl);
 	return 0;

@@ -30,8 +30,9 @@ struct snap_func;
  *	same id starts from 0
  * @config_changed: what the host reads of @func's device configuration
  *	may have changed (its controller was created, destroyed, modified,
- *	suspended or resumed, or its bdev attached, detached or resized).
- *	Process context, under snap_lock; may sleep
+ *	suspended or resumed, or its bdev attached, detached or resized),
+ *	or the daemon started or stopped serving its controller. Process
+ *	context, under snap_lock; may sleep
  * @in_use: whether a host driver uses @func, so that what it read when
  *	it probed (the MSI-X Table Size, the device's queue count) must not
  *	change under it. Process context, under snap_lock; may sleep

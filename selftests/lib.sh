@@ -363,16 +363,34 @@ snap_nvme_bind() {
 	# may still be waiting for CSTS.RDY: then it is bound already.
 	[ -e "/sys/bus/pci/drivers/nvme/$_bdf" ] ||
 		echo "$_bdf" >/sys/bus/pci/drivers/nvme/bind || fail "binding $_bdf to nvme"
-	_n=0
-	while [ $_n -lt 300 ]; do
-		NVME_CTRL=$(ls "/sys/bus/pci/devices/$_bdf/nvme" 2>/dev/null | head -1)
-		[ -n "$NVME_CTRL" ] && [ -b "/dev/${NVME_CTRL}n1" ] && break
-		sleep 0.1
-		_n=$((_n + 1))
-	done
-	NVME_NS=/dev/${NVME_CTRL}n1
-	[ -b "$NVME_NS" ] || { dmesg | tail -20; tail -20 /tmp/svc.log; fail "no namespace after binding $_bdf"; }
+	snap_nvme_wait_ns "$_bdf" 30 ||
+		{ dmesg | tail -20; tail -20 /tmp/svc.log; fail "no namespace after binding $_bdf"; }
 	NVME_BDFS="$NVME_BDFS $_bdf"
+}
+
+# snap_nvme_wait_ns BDF SECONDS: until the nvme driver bound to BDF shows
+# its first namespace; NVME_CTRL and NVME_NS tell which. Fails (1) after
+# SECONDS.
+snap_nvme_wait_ns() {
+	_n=$(($2 * 10))
+	while [ $_n -gt 0 ]; do
+		NVME_CTRL=$(ls "/sys/bus/pci/devices/$1/nvme" 2>/dev/null | head -1)
+		NVME_NS=/dev/${NVME_CTRL}n1
+		[ -n "$NVME_CTRL" ] && [ -b "$NVME_NS" ] && return 0
+		usleep 100000
+		_n=$((_n - 1))
+	done
+	return 1
+}
+
+# snap_fio_verify DEV NAME: a short random-write fio verify on DEV.
+snap_fio_verify() {
+	fio --name="$2" --filename="$1" --ioengine=libaio --direct=1 \
+		--rw=randwrite --bs=4k --iodepth=8 --size=4M --verify=crc32c \
+		--verify_fatal=1 --output="/tmp/fio.$2" ||
+		{ cat "/tmp/fio.$2"; tail -20 /tmp/svc.log; fail "fio verify on $1"; }
+	grep -q "err= 0" "/tmp/fio.$2" || { cat "/tmp/fio.$2"; fail "fio reported errors on $1"; }
+	log "fio verify on $1: $(grep -o 'IOPS=[^,]*' "/tmp/fio.$2" | tr '\n' ' ')"
 }
 
 # snap_nvme_start PFS [SVC_ARGS...]: the module with PFS NVMe PFs of 4 MSI-X

@@ -6,7 +6,7 @@
 NQN=nqn.2023-05.io.nvda.nvme:0
 VUID=SNAPSIM00000NVMES1D0F0
 AUTOPROBE=/sys/bus/pci/drivers_autoprobe
-# The nvme driver waits CAP.TO (30 s) for CSTS.RDY, then gives up.
+# The nvme driver waits CAP.TO (30 s) for CSTS.RDY; a reprobe follows.
 WAIT_NS=60
 
 firstrun_cleanup() {
@@ -45,11 +45,7 @@ log "$VUID ($bdf): nvme_emulation_num_msix=0 gives 32 MSI-X vectors"
 # The module's default pool is 1 GiB, allocated at this first attach.
 SNAP_ATTACH_WAIT=60 snap_svc_start
 snapadm_run bdev_malloc_create 32 4096 -b Malloc0
-snapadm_run nvme_subsystem_create --nqn $NQN
-snapadm_run nvme_controller_create --nqn $NQN --pf_id 0 --ctrl NVMeCtrl0 --suspended
-snapadm_run nvme_namespace_create --nqn $NQN --bdev_name Malloc0 --nsid 1
-snapadm_run nvme_controller_attach_ns --ctrl NVMeCtrl0 --nsid 1
-snapadm_run nvme_controller_resume --ctrl NVMeCtrl0
+snap_nvme_ctrl $NQN NVMeCtrl0 0 Malloc0
 log "seed sequence done $(elapsed $t0) s after loading the module"
 
 # The daemon reports it serves the controller: ready.
@@ -70,42 +66,19 @@ json_has /tmp/fr.funcs num_msix 32 || fail "emulation_function_list: num_msix is
 grep -q "cannot create the NVMe engine" /tmp/svc.log && fail "the daemon cannot serve NVMeCtrl0"
 
 # The nvme driver probed the PF when the module added it and waits CAP.TO
-# for CSTS.RDY: the namespace comes from that probe when the daemon and the
-# seed's sequence were done in time.
-wait_ns() {
-	n=0
-	while [ $n -lt $((WAIT_NS * 10)) ]; do
-		ctrl=$(ls /sys/bus/pci/devices/$bdf/nvme 2>/dev/null | head -1)
-		[ -n "$ctrl" ] && [ -b /dev/${ctrl}n1 ] && return 0
-		dmesg | grep -q "nvme.*Removing after probe failure" && return 1
-		usleep 100000
-		n=$((n + 1))
-	done
-	return 1
-}
-if ! wait_ns && dmesg | grep -q "nvme.*Removing after probe failure"; then
-	# The start-up race: the daemon (its 1 GiB pool takes ~10 s under TCG)
-	# and the seed's sequence took longer than CAP.TO, so the driver gave
-	# up. A user binds it again; so does this test, and says so.
-	log "NOTE: start-up race: the nvme driver gave up before NVMeCtrl0 was ready: $(dmesg | grep 'probe failure' | tail -1)"
-	echo "$bdf" >/sys/bus/pci/drivers/nvme/bind || fail "binding $bdf to nvme again"
-	wait_ns
-fi
-if ! [ -b /dev/nvme0n1 ]; then
+# for CSTS.RDY; had it given up, the sim probes it again once NVMeCtrl0 is
+# ready. Either way the namespace appears with no rebind by hand.
+if ! snap_nvme_wait_ns "$bdf" $WAIT_NS; then
 	dmesg | grep -E "nvme|snap" | tail -20
 	tail -20 /tmp/svc.log
 	fail "no /dev/nvme0n1 $(elapsed $t0) s after loading the module"
 fi
+[ "$NVME_NS" = /dev/nvme0n1 ] || fail "the namespace is $NVME_NS, not /dev/nvme0n1"
 log "/dev/nvme0n1 $(elapsed $t0) s after loading the module"
 lspci -s "$bdf" -vv 2>/dev/null | grep -q "MSI-X: Enable+ Count=32" ||
 	fail "lspci does not show 32 MSI-X vectors enabled: $(lspci -s "$bdf" -vv | grep MSI-X)"
 
-fio --name=firstrun --filename=/dev/nvme0n1 --ioengine=libaio --direct=1 \
-	--rw=randwrite --bs=4k --iodepth=8 --size=4M --verify=crc32c \
-	--verify_fatal=1 --output=/tmp/fio.firstrun ||
-	{ cat /tmp/fio.firstrun; tail -20 /tmp/svc.log; fail "fio verify on /dev/nvme0n1"; }
-grep -q "err= 0" /tmp/fio.firstrun || { cat /tmp/fio.firstrun; fail "fio reported errors"; }
-log "fio verify: $(grep -o 'IOPS=[^,]*' /tmp/fio.firstrun | tr '\n' ' ')"
+snap_fio_verify /dev/nvme0n1 firstrun
 
 # A controller the daemon cannot serve (the kernel takes mdts 10, the
 # engine at most 9) is listed in error with the reason, never as running.

@@ -367,6 +367,46 @@ unlock:
 	return ret;
 }
 
+static void snap_sim_probe_work(struct work_struct *work)
+{
+	struct snap_sim_fn *fn = container_of(work, struct snap_sim_fn,
+					      probe_work);
+	struct pci_dev *pdev;
+	int ret;
+
+	mutex_lock(&fn->pdev_lock);
+	pdev = pci_dev_get(snap_sim_pdev(fn));
+	mutex_unlock(&fn->pdev_lock);
+	if (!pdev)
+		return;
+	/* device_attach() and device_reprobe() take the device lock. */
+	if (pdev->dev.driver)
+		ret = device_reprobe(&pdev->dev);
+	else
+		ret = device_attach(&pdev->dev);
+	if (ret < 0)
+		pci_warn(pdev, "probing the host driver again failed (%d)\n", ret);
+	pci_dev_put(pdev);
+}
+
+/**
+ * snap_sim_probe_again() - let the host's drivers probe a function anew
+ * @fn: a function whose host driver gave up on it and that can now serve
+ *
+ * What a link coming up does on a real port: a driver that failed on a
+ * device that was not ready yet (still bound, or gone) gets a fresh
+ * probe, so the user need not rebind by hand. Any context.
+ */
+void snap_sim_probe_again(struct snap_sim_fn *fn)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&fn->sim->cfg_lock, flags);
+	if (!fn->sim->stopping)
+		queue_work(system_wq, &fn->probe_work);
+	raw_spin_unlock_irqrestore(&fn->sim->cfg_lock, flags);
+}
+
 /* The provider's config_changed op, under snap_lock. */
 static void snap_sim_config_changed(struct snap_func *func)
 {
@@ -496,6 +536,7 @@ static int snap_sim_init_fn(struct snap_sim *sim, struct snap_sim_fn *fn,
 		return ret;
 	mutex_init(&fn->poll_lock);
 	INIT_WORK(&fn->reset_work, snap_sim_reset_work);
+	INIT_WORK(&fn->probe_work, snap_sim_probe_work);
 	ret = model->init ? model->init(fn) : 0;
 	if (ret)
 		return ret;
@@ -692,13 +733,16 @@ err_free:
 static void snap_sim_stop(void)
 {
 	struct snap_sim *sim = snap_sim;
+	unsigned long flags;
 	unsigned int i;
 
 	if (!sim)
 		return;
+	raw_spin_lock_irqsave(&sim->cfg_lock, flags);
+	sim->stopping = true;
+	raw_spin_unlock_irqrestore(&sim->cfg_lock, flags);
 	for (i = 0; i < sim->nr_fns; i++)
-		if (sim->fns[i].model->quiesce)
-			sim->fns[i].model->quiesce(&sim->fns[i]);
+		cancel_work_sync(&sim->fns[i].probe_work);
 	pci_lock_rescan_remove();
 	pci_stop_root_bus(sim->bus);
 	pci_remove_root_bus(sim->bus);

@@ -62,9 +62,24 @@ static void snap_sim_nvme_decode_on(struct snap_sim_fn *fn, void __iomem *bar)
 	writel(fn->nvme.csts, bar + SNAP_NVME_REG_CSTS);
 }
 
+/*
+ * The host lets go of a function whose enable it still waits on (no RDY,
+ * or CFS) when its driver gives up: Linux's nvme does after CAP.TO, and
+ * disables the device without writing CC again.
+ */
+static bool snap_sim_nvme_enable_unanswered(struct snap_sim_fn *fn,
+					    void __iomem *bar)
+{
+	return readl(bar + SNAP_NVME_REG_CC) & SNAP_NVME_CC_EN &&
+	       (fn->nvme.csts & (SNAP_NVME_CSTS_RDY | SNAP_NVME_CSTS_CFS)) !=
+	       SNAP_NVME_CSTS_RDY;
+}
+
 static void snap_sim_nvme_regs_reset(struct snap_sim_fn *fn, void __iomem *bar)
 {
 	if (bar) {
+		if (snap_sim_nvme_enable_unanswered(fn, bar))
+			fn->nvme.gave_up = true;
 		writel(0, bar + SNAP_NVME_REG_CC);
 		writel(0, bar + SNAP_NVME_REG_CSTS);
 		writel(0, bar + SNAP_NVME_REG_AQA);
@@ -168,8 +183,33 @@ static void snap_sim_nvme_publish(struct snap_sim_fn *fn, u32 csts)
 	void __iomem *bar = fn->mem ? snap_sim_bar0(fn) : NULL;
 
 	fn->nvme.csts = csts;
+	if (csts & SNAP_NVME_CSTS_RDY)
+		fn->nvme.gave_up = false;
 	if (bar)
 		writel(csts, bar + SNAP_NVME_REG_CSTS);
+}
+
+/*
+ * A driver that gave up waiting for CSTS.RDY (no daemon yet, or no
+ * controller) is gone: once the daemon reports the controller ready,
+ * probe the function again, as a link coming up would.
+ */
+static void snap_sim_nvme_config_changed(struct snap_sim_fn *fn)
+{
+	struct snap_ctrl *ctrl = fn->func->ctrl;
+	unsigned long flags;
+	bool gave_up;
+
+	lockdep_assert_held(&snap_lock);
+	if (!ctrl || ctrl->state != SNAP_CTRL_RUNNING ||
+	    !READ_ONCE(ctrl->ready) || !snap_emu.daemon)
+		return;
+	raw_spin_lock_irqsave(&fn->sim->cfg_lock, flags);
+	gave_up = fn->nvme.gave_up;
+	fn->nvme.gave_up = false;
+	raw_spin_unlock_irqrestore(&fn->sim->cfg_lock, flags);
+	if (gave_up)
+		snap_sim_probe_again(fn);
 }
 
 const struct snap_sim_model snap_sim_nvme_model = {
@@ -181,6 +221,7 @@ const struct snap_sim_model snap_sim_nvme_model = {
 	.decode_on = snap_sim_nvme_decode_on,
 	.regs_reset = snap_sim_nvme_regs_reset,
 	.poll = snap_sim_nvme_poll,
+	.config_changed = snap_sim_nvme_config_changed,
 	.publish = snap_sim_nvme_publish,
 };
 

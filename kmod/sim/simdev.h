@@ -31,7 +31,6 @@ struct snap_sim_virtio;
  * @describe: fill in identity, BAR0 size and vendor capabilities
  * @init: set up the model's state of @fn (process context), or NULL
  * @exit: undo @init, or NULL
- * @quiesce: the bus is about to go: stop work of the model's own, or NULL
  * @decode_on: memory decode turned on: make BAR0 hold what the host must
  *	read at once (NULL: registers that trap hold nothing). Under cfg_lock
  * @regs_reset: FLR or Bus Master Enable cleared: registers to reset
@@ -59,7 +58,6 @@ struct snap_sim_model {
 	void (*describe)(struct snap_sim_fn *fn, struct snap_cfg_desc *desc);
 	int (*init)(struct snap_sim_fn *fn);
 	void (*exit)(struct snap_sim_fn *fn);
-	void (*quiesce)(struct snap_sim_fn *fn);
 	void (*decode_on)(struct snap_sim_fn *fn, void __iomem *bar);
 	void (*regs_reset)(struct snap_sim_fn *fn, void __iomem *bar);
 	bool (*poll)(struct snap_sim_fn *fn, void __iomem *bar, bool resync);
@@ -86,6 +84,10 @@ extern const struct snap_sim_model snap_sim_virtio_blk_model;
  * @cc: the poller's: CC last reported to the data path
  * @sq_db: the poller's: SQ tail doorbells last reported
  * @cq_db: the poller's: CQ head doorbells last reported
+ * @gave_up: the host let go of the function (Bus Master Enable cleared,
+ *	FLR) while its enable waited for CSTS.RDY or saw CSTS.CFS: its
+ *	driver gave up, and is probed again once the controller is ready.
+ *	Under cfg_lock
  */
 struct snap_sim_nvme {
 	u64 cap;
@@ -95,6 +97,7 @@ struct snap_sim_nvme {
 	u32 cc;
 	u32 sq_db[SNAP_NVME_MAX_QUEUES];
 	u32 cq_db[SNAP_NVME_MAX_QUEUES];
+	bool gave_up;
 };
 
 /**
@@ -125,6 +128,7 @@ struct snap_sim_nvme {
  * @nvme: the NVMe model's state
  * @virtio: the virtio model's state
  * @reset_work: calls snap_dp_func_reset() in process context
+ * @probe_work: probes the host's drivers again (snap_sim_probe_again())
  * @pdev_lock: protects @pdev
  * @pdev: the host's pci_dev of this function (a reference), looked up
  *	again once it is unregistered (remove, rescan)
@@ -159,6 +163,7 @@ struct snap_sim_fn {
 	};
 
 	struct work_struct reset_work;
+	struct work_struct probe_work;
 
 	struct mutex pdev_lock;		/* protects pdev */
 	struct pci_dev *pdev;
@@ -187,6 +192,7 @@ struct snap_sim_fn {
  * @by_id: function id -> struct snap_sim_fn
  * @poll_task: the poller
  * @trapping: trap.c catches accesses to @window (some model needs it)
+ * @stopping: the bus is going: no new probe_work (under @cfg_lock)
  * @poll_kick: set to make the poller pass at once and poll fast again
  * @poll_sleep_us: the poller's current sleep, for wakers to judge by
  * @nr_fns: entries in @fns
@@ -203,6 +209,7 @@ struct snap_sim {
 	struct xarray by_id;
 	struct task_struct *poll_task;
 	bool trapping;
+	bool stopping;
 	atomic_t poll_kick;
 	unsigned int poll_sleep_us;
 	unsigned int nr_fns;
@@ -211,6 +218,7 @@ struct snap_sim {
 
 struct snap_sim_fn *snap_sim_fn_of(struct snap_func *func);
 void __iomem *snap_sim_bar0(struct snap_sim_fn *fn);
+void snap_sim_probe_again(struct snap_sim_fn *fn);
 
 /* trap.c */
 typedef bool (*snap_sim_trap_fn)(phys_addr_t addr, unsigned int size,

@@ -135,7 +135,6 @@ struct snap_virtio_vq {
 /**
  * struct snap_sim_virtio - a virtio-pci function's registers
  * @fn: the function
- * @reprobe_work: binds the host driver again (see snap_virtio_reprobe())
  * @cur: what the device offers now
  * @dfselect: device_feature_select
  * @gfselect: driver_feature_select
@@ -157,7 +156,6 @@ struct snap_virtio_vq {
  */
 struct snap_sim_virtio {
 	struct snap_sim_fn *fn;
-	struct work_struct reprobe_work;
 	struct snap_virtio_dev_cfg cur;
 	u32 dfselect;
 	u32 gfselect;
@@ -320,26 +318,6 @@ static void snap_virtio_reset(struct snap_sim_virtio *v)
 	}
 }
 
-/*
- * A driver that gave up at FEATURES_OK (no controller yet, or no daemon)
- * would wait for a rebind by hand: once the device can be used, probe
- * the function again, as a hot-plugged device would be.
- */
-static void snap_virtio_reprobe(struct work_struct *work)
-{
-	struct snap_sim_virtio *v = container_of(work, struct snap_sim_virtio,
-						 reprobe_work);
-	struct snap_sim_fn *fn = v->fn;
-	struct pci_dev *pdev;
-
-	pdev = pci_get_domain_bus_and_slot(fn->sim->sysdata.domain, 0, fn->devfn);
-	if (!pdev)
-		return;
-	if (pdev->dev.driver && device_reprobe(&pdev->dev))
-		pci_warn(pdev, "probing again for the new controller failed\n");
-	pci_dev_put(pdev);
-}
-
 static int snap_sim_virtio_init(struct snap_sim_fn *fn)
 {
 	struct snap_sim_virtio *v = kzalloc(sizeof(*v), GFP_KERNEL);
@@ -347,18 +325,12 @@ static int snap_sim_virtio_init(struct snap_sim_fn *fn)
 	if (!v)
 		return -ENOMEM;
 	v->fn = fn;
-	INIT_WORK(&v->reprobe_work, snap_virtio_reprobe);
 	mutex_lock(&snap_lock);
 	snap_virtio_dev_cfg(fn->func, &v->cur);
 	mutex_unlock(&snap_lock);
 	snap_virtio_reset(v);
 	fn->virtio = v;
 	return 0;
-}
-
-static void snap_sim_virtio_quiesce(struct snap_sim_fn *fn)
-{
-	cancel_work_sync(&fn->virtio->reprobe_work);
 }
 
 static void snap_sim_virtio_exit(struct snap_sim_fn *fn)
@@ -754,8 +726,9 @@ static void snap_sim_virtio_config_changed(struct snap_sim_fn *fn)
 	raw_spin_unlock_irqrestore(&sim->cfg_lock, flags);
 	if (vector >= 0)
 		snap_sim_raise_irq(fn->func, vector);
+	/* A driver that gave up at FEATURES_OK would wait for a rebind. */
 	if (reprobe)
-		queue_work(system_wq, &v->reprobe_work);
+		snap_sim_probe_again(fn);
 }
 
 /* What the data path is to serve: the enabled queues, as the host set them. */
@@ -865,7 +838,6 @@ const struct snap_sim_model snap_sim_virtio_blk_model = {
 	.describe = snap_sim_virtio_describe,
 	.init = snap_sim_virtio_init,
 	.exit = snap_sim_virtio_exit,
-	.quiesce = snap_sim_virtio_quiesce,
 	.regs_reset = snap_sim_virtio_regs_reset,
 	.poll = snap_sim_virtio_poll,
 	.publish = snap_sim_virtio_publish,
