@@ -61,10 +61,10 @@ static long snap_ioctl_attach(struct file *file, void __user *argp)
 		return -EINVAL;
 
 	/*
-	 * The first daemon brings the pool, which stays until unload. Not
-	 * under snap_lock: zeroing a GiB takes seconds in a TCG guest.
+	 * The first daemon brings the pool, which stays until unload. It
+	 * has nothing resident yet: the daemon grows it as it needs.
 	 */
-	ret = snap_pool_alloc();
+	ret = snap_pool_create();
 	if (ret)
 		return ret;
 
@@ -112,7 +112,7 @@ static long snap_ioctl_info(void __user *argp)
 
 	if (copy_from_user(&info, argp, sizeof(info)))
 		return -EFAULT;
-	if (info.flags || info.pad ||
+	if (info.flags || info.pad || info.pool_resident ||
 	    !snap_reserved_zero(info.reserved, ARRAY_SIZE(info.reserved)))
 		return -EINVAL;
 
@@ -123,6 +123,7 @@ static long snap_ioctl_info(void __user *argp)
 	info.generation = snap_emu.generation;
 	info.daemon_pid = snap_emu.daemon_pid;
 	info.pool_size = snap_pool_size();
+	info.pool_resident = snap_pool_resident();
 	mutex_unlock(&snap_lock);
 
 	return copy_to_user(argp, &info, sizeof(info)) ? -EFAULT : 0;

@@ -466,7 +466,7 @@ static long snap_dp_fn_fatal(void __user *argp)
  * single bytes.
  */
 static bool snap_dp_seg_ok(const struct snap_dp_fn *dp,
-			   const struct snap_dma_seg *seg, u64 pool_size)
+			   const struct snap_dma_seg *seg)
 {
 	u32 align = dp->virtio ? 1 : SNAP_DMA_ALIGN;
 	u64 end;
@@ -477,7 +477,7 @@ static bool snap_dp_seg_ok(const struct snap_dp_fn *dp,
 		return false;
 	if (check_add_overflow(seg->host_addr, (u64)seg->len, &end))
 		return false;
-	return seg->pool_off <= pool_size && seg->len <= pool_size - seg->pool_off;
+	return snap_pool_range_ok(seg->pool_off, seg->len);
 }
 
 static int snap_dp_dma_seg(struct snap_func *func,
@@ -510,7 +510,6 @@ static long snap_dp_dma(void __user *argp)
 	struct snap_dma_seg *segs;
 	struct snap_dp_fn *dp;
 	struct snap_dma req;
-	u64 pool_size;
 	u32 i;
 	int ret = 0;
 
@@ -533,9 +532,8 @@ static long snap_dp_dma(void __user *argp)
 		goto out_free;
 	}
 	/* Every segment is checked before the first byte moves. */
-	pool_size = snap_pool_size();
 	for (i = 0; i < req.nr_segs; i++) {
-		if (!snap_dp_seg_ok(dp, &segs[i], pool_size)) {
+		if (!snap_dp_seg_ok(dp, &segs[i])) {
 			ret = -EINVAL;
 			goto out_free;
 		}
@@ -670,6 +668,17 @@ static long snap_dp_wait(struct file *file, void __user *argp)
 	return ret;
 }
 
+static long snap_dp_pool_grow(void __user *argp)
+{
+	struct snap_pool_grow req;
+
+	if (copy_from_user(&req, argp, sizeof(req)))
+		return -EFAULT;
+	if (!snap_dp_zero(req.reserved, sizeof(req.reserved)))
+		return -EINVAL;
+	return snap_pool_grow(req.offset, req.len);
+}
+
 long snap_dp_ioctl(struct file *file, unsigned int cmd, void __user *argp)
 {
 	switch (cmd) {
@@ -683,6 +692,7 @@ long snap_dp_ioctl(struct file *file, unsigned int cmd, void __user *argp)
 	case SNAP_IOC_SQ_FETCH:
 	case SNAP_IOC_VQ_POST:
 	case SNAP_IOC_FN_FATAL:
+	case SNAP_IOC_POOL_GROW:
 		break;
 	default:
 		return -ENOTTY;
@@ -709,6 +719,8 @@ long snap_dp_ioctl(struct file *file, unsigned int cmd, void __user *argp)
 		return snap_dp_vq_post(argp);
 	case SNAP_IOC_FN_FATAL:
 		return snap_dp_fn_fatal(argp);
+	case SNAP_IOC_POOL_GROW:
+		return snap_dp_pool_grow(argp);
 	default:
 		return snap_dp_raise_irq(argp);
 	}

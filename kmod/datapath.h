@@ -60,10 +60,16 @@ void snap_dp_queue_map(struct snap_func *func, u64 *sq, u64 *cq);
 u64 snap_dp_stale_cqes(struct snap_func *func);
 
 /* pool.c */
-int snap_pool_alloc(void);	/* at first attach; idempotent */
+int snap_pool_create(void);	/* at first attach; idempotent */
+int snap_pool_grow(u64 off, u64 len);
 void snap_pool_free(void);
 u64 snap_pool_size(void);
-/* Kernel address of pool bytes [off, off + len); NULL if out of pool. */
+u64 snap_pool_resident(void);
+bool snap_pool_range_ok(u64 off, u64 len);
+/*
+ * Kernel address of pool bytes [off, off + len), which lie in one 2 MiB
+ * chunk; NULL if out of the pool or not resident.
+ */
 void *snap_pool_ptr(u64 off, u32 len);
 int snap_pool_mmap(struct vm_area_struct *vma);
 

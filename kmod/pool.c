@@ -8,18 +8,23 @@
  * The daemon registers the pool as io_uring fixed buffers. Linux 6.1's
  * io_uring only accepts anonymous, shmem or hugetlbfs memory for those
  * (io_pin_pages() refuses any other file mapping with EOPNOTSUPP), so
- * the pool is a shmem file whose every page the module allocates up
- * front, keeps a reference to, marks unevictable and maps contiguously
- * into the kernel; the daemon's mapping of /dev/snap becomes a mapping of
- * that file. The file lives on the module's own tmpfs mount with
- * huge=within_size (as i915 does for its objects), so the pool is made of
- * 2 MiB pages where the kernel has transparent huge pages: allocating it
- * page by page took 10 s per GiB in the TCG test guest.
+ * the pool is a shmem file; the daemon's mapping of /dev/snap becomes a
+ * mapping of that file. The file lives on the module's own tmpfs mount
+ * with huge=within_size (as i915 does for its objects), so the pool is
+ * made of 2 MiB pages where the kernel has transparent huge pages.
+ *
+ * The pool grows on demand, one 2 MiB chunk at a time: the first attach
+ * only creates the file, and the daemon makes a chunk resident
+ * (SNAP_IOC_POOL_GROW) before it first stages data there. Allocating the
+ * whole default GiB at attach took seconds in the TCG test guest, longer
+ * than a host driver probing a static PF waits for the daemon. The
+ * module allocates a resident chunk's pages, keeps a reference to each,
+ * marks them unevictable and maps the chunk contiguously into the
+ * kernel. A chunk stays resident until unload.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/fs.h>
-#include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/mount.h>
 #include <linux/mutex.h>
@@ -33,28 +38,29 @@
 #include "datapath.h"
 #include "snap.h"
 
-static struct {
-	struct mutex lock;		/* allocation and free */
-	struct vfsmount *mnt;		/* tmpfs with huge pages, or NULL */
-	struct file *file;
+#define SNAP_POOL_CHUNK_PAGES	(SNAP_POOL_CHUNK_SIZE >> PAGE_SHIFT)
+
+/**
+ * struct snap_pool_chunk - 2 MiB of the pool
+ * @pages: its pages, a reference held on each; NULL while not resident
+ * @vaddr: the kernel's contiguous mapping of them; set last, with release
+ */
+struct snap_pool_chunk {
 	struct page **pages;
 	void *vaddr;
+};
+
+static struct {
+	struct mutex lock;		/* creation, growth and free */
+	struct vfsmount *mnt;		/* tmpfs with huge pages, or NULL */
+	struct file *file;
+	struct snap_pool_chunk *chunks;
+	unsigned long nr_chunks;
+	unsigned long nr_resident;	/* written under lock */
 	u64 size;			/* published last, with release */
 } snap_pool = {
 	.lock = __MUTEX_INITIALIZER(snap_pool.lock),
 };
-
-static void snap_pool_release(struct file *file, struct page **pages,
-			      unsigned long n, void *vaddr)
-{
-	if (vaddr)
-		vunmap(vaddr);
-	while (n--)
-		put_page(pages[n]);
-	kvfree(pages);
-	mapping_clear_unevictable(file->f_mapping);
-	fput(file);
-}
 
 static struct file *snap_pool_file(u64 size)
 {
@@ -78,10 +84,67 @@ static struct file *snap_pool_file(u64 size)
 	return shmem_file_setup("snap-pool", size, VM_NORESERVE);
 }
 
-/* Takes a reference on every page of the (possibly huge) folio at @i. */
+/**
+ * snap_pool_create() - create the pool, once
+ *
+ * Called at every daemon attach; only the first creates it, with nothing
+ * resident yet. Nothing is kept of a failed attempt.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int snap_pool_create(void)
+{
+	u64 size = round_up((u64)snap_params.mempool_size_mb * SZ_1M,
+			    SNAP_POOL_CHUNK_SIZE);
+	unsigned long nr_chunks = size / SNAP_POOL_CHUNK_SIZE;
+	struct snap_pool_chunk *chunks;
+	struct file *file;
+	int ret = 0;
+
+	mutex_lock(&snap_pool.lock);
+	if (snap_pool.size)
+		goto out_unlock;
+
+	chunks = kvcalloc(nr_chunks, sizeof(*chunks), GFP_KERNEL);
+	if (!chunks) {
+		ret = -ENOMEM;
+		goto out_unlock;
+	}
+	file = snap_pool_file(size);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		goto err_free_chunks;
+	}
+	/*
+	 * Not movable: FOLL_LONGTERM pins (io_uring) would migrate pages
+	 * from under the kernel mapping. Unevictable: shmem would otherwise
+	 * swap them out, replacing the page the kernel writes to.
+	 */
+	mapping_set_gfp_mask(file->f_mapping, GFP_KERNEL);
+	mapping_set_unevictable(file->f_mapping);
+
+	snap_pool.file = file;
+	snap_pool.chunks = chunks;
+	snap_pool.nr_chunks = nr_chunks;
+	/* snap_pool_ptr() and snap_pool_mmap() read without the lock. */
+	smp_store_release(&snap_pool.size, size);
+	mutex_unlock(&snap_pool.lock);
+	return 0;
+
+err_free_chunks:
+	kvfree(chunks);
+out_unlock:
+	mutex_unlock(&snap_pool.lock);
+	return ret;
+}
+
+/*
+ * Takes a reference on every page of the (possibly huge) folio at file
+ * page @i, as far as it lies in [@first, @end); @pages[0] is page @first.
+ */
 static long snap_pool_get_folio(struct address_space *mapping,
-				struct page **pages, unsigned long i,
-				unsigned long n)
+				struct page **pages, unsigned long first,
+				unsigned long i, unsigned long end)
 {
 	struct folio *folio;
 	struct page *page;
@@ -92,93 +155,93 @@ static long snap_pool_get_folio(struct address_space *mapping,
 		return PTR_ERR(page);
 	folio = page_folio(page);
 	nr = 1;
-	if (folio_index(folio) == i && folio_nr_pages(folio) <= n - i) {
+	if (folio_index(folio) == i && folio_nr_pages(folio) <= end - i) {
 		nr = folio_nr_pages(folio);
 		folio_ref_add(folio, nr - 1);
 	}
 	for (j = 0; j < nr; j++)
-		pages[i + j] = nth_page(page, j);
+		pages[i - first + j] = nth_page(page, j);
 	return nr;
 }
 
-/**
- * snap_pool_alloc() - allocate the pool, once
- *
- * Called at every daemon attach; only the first allocates. Nothing is
- * kept of a failed attempt, so a later attach may try again.
- *
- * Return: 0, -ENOMEM, or -EINTR when the caller was killed meanwhile.
- */
-int snap_pool_alloc(void)
+static void snap_pool_put_pages(struct page **pages, unsigned long n)
 {
-	u64 size = round_up((u64)snap_params.mempool_size_mb * SZ_1M,
-			    SNAP_POOL_CHUNK_SIZE);
-	unsigned long n = size >> PAGE_SHIFT, i = 0;
-	struct address_space *mapping;
-	struct page **pages = NULL;
-	u64 start = ktime_get_ns();
-	struct file *file;
-	void *vaddr = NULL;
-	int ret = 0;
+	while (n--)
+		put_page(pages[n]);
+	kvfree(pages);
+}
 
-	mutex_lock(&snap_pool.lock);
-	if (snap_pool.size)
-		goto out_unlock;
+/* Makes chunk @c resident. Under the pool lock. */
+static int snap_pool_fill_chunk(unsigned long c)
+{
+	struct address_space *mapping = snap_pool.file->f_mapping;
+	unsigned long first = c * SNAP_POOL_CHUNK_PAGES, i = first;
+	unsigned long end = first + SNAP_POOL_CHUNK_PAGES;
+	struct page **pages;
+	void *vaddr;
+	long nr;
 
-	file = snap_pool_file(size);
-	if (IS_ERR(file)) {
-		ret = PTR_ERR(file);
-		goto out_unlock;
-	}
-	mapping = file->f_mapping;
-	/*
-	 * Not movable: FOLL_LONGTERM pins (io_uring) would migrate pages
-	 * from under the kernel mapping. Unevictable: shmem would otherwise
-	 * swap them out, replacing the page the kernel writes to.
-	 */
-	mapping_set_gfp_mask(mapping, GFP_KERNEL);
-	mapping_set_unevictable(mapping);
-
-	pages = kvmalloc_array(n, sizeof(*pages), GFP_KERNEL);
-	if (!pages) {
-		ret = -ENOMEM;
-		goto err_release;
-	}
-	while (i < n) {
-		long nr = snap_pool_get_folio(mapping, pages, i, n);
-
+	lockdep_assert_held(&snap_pool.lock);
+	pages = kvmalloc_array(SNAP_POOL_CHUNK_PAGES, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return -ENOMEM;
+	while (i < end) {
+		nr = snap_pool_get_folio(mapping, pages, first, i, end);
 		if (nr < 0) {
-			ret = nr;
-			goto err_release;
+			snap_pool_put_pages(pages, i - first);
+			return nr;
 		}
 		i += nr;
+	}
+	vaddr = vmap(pages, SNAP_POOL_CHUNK_PAGES, VM_MAP, PAGE_KERNEL);
+	if (!vaddr) {
+		snap_pool_put_pages(pages, SNAP_POOL_CHUNK_PAGES);
+		return -ENOMEM;
+	}
+	snap_pool.chunks[c].pages = pages;
+	/* Pairs with the acquire in snap_pool_chunk_vaddr(). */
+	smp_store_release(&snap_pool.chunks[c].vaddr, vaddr);
+	snap_pool.nr_resident++;
+	return 0;
+}
+
+/**
+ * snap_pool_grow() - make pool bytes [@off, @off + @len) resident
+ * @off: pool offset
+ * @len: bytes; every 2 MiB chunk the range touches becomes resident
+ *
+ * Chunks already resident are left as they are, so a daemon that took
+ * over asks again for what its predecessor had without cost.
+ *
+ * Return: 0, -EINVAL for a range outside the pool (or no pool yet),
+ * -ENOMEM, or -EINTR when the caller was killed meanwhile (chunks made
+ * resident so far stay).
+ */
+int snap_pool_grow(u64 off, u64 len)
+{
+	u64 size = snap_pool_size();
+	unsigned long c, last;
+	int ret = 0;
+
+	if (!len || off >= size || len > size - off)
+		return -EINVAL;
+	last = (off + len - 1) / SNAP_POOL_CHUNK_SIZE;
+	mutex_lock(&snap_pool.lock);
+	for (c = off / SNAP_POOL_CHUNK_SIZE; c <= last; c++) {
+		if (snap_pool.chunks[c].pages)
+			continue;
 		if (fatal_signal_pending(current)) {
 			ret = -EINTR;
-			goto err_release;
+			break;
+		}
+		ret = snap_pool_fill_chunk(c);
+		if (ret) {
+			pr_warn_ratelimited("DMA pool: no memory for 2 MiB more (%lu MiB resident)\n",
+					    snap_pool.nr_resident * (SNAP_POOL_CHUNK_SIZE / SZ_1M));
+			break;
 		}
 		cond_resched();
 	}
-	vaddr = vmap(pages, n, VM_MAP, PAGE_KERNEL);
-	if (!vaddr) {
-		ret = -ENOMEM;
-		goto err_release;
-	}
-
-	snap_pool.file = file;
-	snap_pool.pages = pages;
-	snap_pool.vaddr = vaddr;
-	/* snap_pool_ptr() and snap_pool_mmap() read without the lock. */
-	smp_store_release(&snap_pool.size, size);
-	pr_info("DMA pool: %llu MiB of %s pages in %llu ms\n", size / SZ_1M,
-		folio_test_large(page_folio(pages[0])) ? "huge" : "small",
-		div_u64(ktime_get_ns() - start, NSEC_PER_MSEC));
-	mutex_unlock(&snap_pool.lock);
-	return 0;
-
-err_release:
-	pr_warn("DMA pool: allocating %llu MiB failed (%d)\n", size / SZ_1M, ret);
-	snap_pool_release(file, pages, pages ? i : 0, NULL);
-out_unlock:
 	mutex_unlock(&snap_pool.lock);
 	return ret;
 }
@@ -190,13 +253,25 @@ out_unlock:
  */
 void snap_pool_free(void)
 {
+	unsigned long c;
+
 	mutex_lock(&snap_pool.lock);
-	if (snap_pool.size)
-		snap_pool_release(snap_pool.file, snap_pool.pages,
-				  snap_pool.size >> PAGE_SHIFT, snap_pool.vaddr);
+	for (c = 0; c < snap_pool.nr_chunks; c++) {
+		if (!snap_pool.chunks[c].pages)
+			continue;
+		vunmap(snap_pool.chunks[c].vaddr);
+		snap_pool_put_pages(snap_pool.chunks[c].pages,
+				    SNAP_POOL_CHUNK_PAGES);
+	}
+	kvfree(snap_pool.chunks);
+	if (snap_pool.file) {
+		mapping_clear_unevictable(snap_pool.file->f_mapping);
+		fput(snap_pool.file);
+	}
 	snap_pool.file = NULL;
-	snap_pool.pages = NULL;
-	snap_pool.vaddr = NULL;
+	snap_pool.chunks = NULL;
+	snap_pool.nr_chunks = 0;
+	snap_pool.nr_resident = 0;
 	snap_pool.size = 0;
 	/* Files still mapped somewhere hold the mount themselves. */
 	if (snap_pool.mnt)
@@ -207,23 +282,59 @@ void snap_pool_free(void)
 
 u64 snap_pool_size(void)
 {
-	/* Pairs with the release in snap_pool_alloc(). */
+	/* Pairs with the release in snap_pool_create(). */
 	return smp_load_acquire(&snap_pool.size);
 }
 
+u64 snap_pool_resident(void)
+{
+	return (u64)READ_ONCE(snap_pool.nr_resident) * SNAP_POOL_CHUNK_SIZE;
+}
+
+/* Kernel address of chunk @c, or NULL while it is not resident. */
+static void *snap_pool_chunk_vaddr(unsigned long c)
+{
+	/* Pairs with the release in snap_pool_fill_chunk(): pages are set. */
+	return smp_load_acquire(&snap_pool.chunks[c].vaddr);
+}
+
+/**
+ * snap_pool_range_ok() - whether the kernel may move data to or from pool
+ *	bytes [@off, @off + @len)
+ * @off: pool offset
+ * @len: bytes, not 0
+ *
+ * Return: true when the range lies in the pool and is resident.
+ */
+bool snap_pool_range_ok(u64 off, u64 len)
+{
+	u64 size = snap_pool_size();
+	unsigned long c;
+
+	if (!len || off >= size || len > size - off)
+		return false;
+	for (c = off / SNAP_POOL_CHUNK_SIZE;
+	     c <= (off + len - 1) / SNAP_POOL_CHUNK_SIZE; c++)
+		if (!snap_pool_chunk_vaddr(c))
+			return false;
+	return true;
+}
+
 /*
- * The pool is contiguous in kernel space, so any range inside it has an
- * address; callers still split at SNAP_POOL_CHUNK_SIZE boundaries, which
- * a provider with 2 MiB DMA chunks would need.
+ * Each chunk is mapped on its own, so a range must not cross from one
+ * to the next: callers split at SNAP_POOL_CHUNK_SIZE boundaries.
  */
 void *snap_pool_ptr(u64 off, u32 len)
 {
-	/* Pairs with the release in snap_pool_alloc(): vaddr is set. */
-	u64 size = smp_load_acquire(&snap_pool.size);
+	u64 size = snap_pool_size();
+	unsigned long c = off / SNAP_POOL_CHUNK_SIZE;
+	void *vaddr;
 
-	if (!len || off > size || len > size - off)
+	if (!len || off >= size || len > size - off ||
+	    (off + len - 1) / SNAP_POOL_CHUNK_SIZE != c)
 		return NULL;
-	return snap_pool.vaddr + off;
+	vaddr = snap_pool_chunk_vaddr(c);
+	return vaddr ? vaddr + off % SNAP_POOL_CHUNK_SIZE : NULL;
 }
 
 /**
@@ -231,14 +342,15 @@ void *snap_pool_ptr(u64 off, u32 len)
  * @vma: a shared mapping inside the pool
  *
  * The mapping becomes one of the pool's shmem file: its faults find the
- * pages the module holds.
+ * pages the module holds (or add pages to the file that a later
+ * snap_pool_grow() finds there).
  *
  * Return: 0, -ENXIO before the pool exists, -EINVAL for a private or
  * out-of-pool mapping.
  */
 int snap_pool_mmap(struct vm_area_struct *vma)
 {
-	/* Pairs with the release in snap_pool_alloc(): file is set. */
+	/* Pairs with the release in snap_pool_create(): file is set. */
 	u64 size = smp_load_acquire(&snap_pool.size);
 	u64 pages = (vma->vm_end - vma->vm_start) >> PAGE_SHIFT;
 	int ret;

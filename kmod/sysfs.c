@@ -50,10 +50,26 @@ static ssize_t daemon_pid_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(daemon_pid);
 
+static ssize_t pool_size_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", snap_pool_size());
+}
+static DEVICE_ATTR_RO(pool_size);
+
+static ssize_t pool_resident_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", snap_pool_resident());
+}
+static DEVICE_ATTR_RO(pool_resident);
+
 static struct attribute *snap_emu_attrs[] = {
 	&dev_attr_provider.attr,
 	&dev_attr_num_functions.attr,
 	&dev_attr_daemon_pid.attr,
+	&dev_attr_pool_size.attr,
+	&dev_attr_pool_resident.attr,
 	NULL
 };
 ATTRIBUTE_GROUPS(snap_emu);

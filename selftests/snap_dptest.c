@@ -101,6 +101,8 @@
 #define POOL_SQ_SCRATCH(q)	((uint64_t)(q) * PAGE)
 #define POOL_PRP_SCRATCH	(64ULL * PAGE)
 #define CHUNK			((uint64_t)SNAP_POOL_CHUNK_SIZE)
+/* The chunks the test daemon makes resident: all the offsets above. */
+#define POOL_RESIDENT		(8 * CHUNK)
 
 struct nvme_sqe {
 	uint8_t opc;
@@ -792,6 +794,12 @@ static int daemon_attach(struct daemon *d, uint32_t func_id, bool uring)
 		goto err_close;
 	}
 	d->pool = p;
+	ret = dp_ioctl(d->fd, SNAP_IOC_POOL_GROW,
+		       &(struct snap_pool_grow){ .offset = 0, .len = POOL_RESIDENT });
+	if (ret) {
+		diag("SNAP_IOC_POOL_GROW of %" PRIu64 " bytes: %s", POOL_RESIDENT, errname(-ret));
+		goto err_unmap_pool;
+	}
 	p = mmap(NULL, sizeof(struct snap_fn_state), PROT_READ | PROT_WRITE, MAP_SHARED, d->fd,
 		 (off_t)SNAP_MMAP_FN_STATE(func_id));
 	if (p == MAP_FAILED) {
@@ -2355,6 +2363,7 @@ static void bi_notconn(struct bi *b)
 	struct nvme_cqe cqe = { 0 };
 	struct snap_post_cqe pc = { .func_id = b->d->func_id, .cqes = (uintptr_t)&cqe, .count = 1 };
 	struct snap_irq irq = { .func_id = b->d->func_id, .vector = 1 };
+	struct snap_pool_grow pg = { .offset = 0, .len = CHUNK };
 	struct {
 		const char *what;
 		unsigned int op;
@@ -2368,6 +2377,7 @@ static void bi_notconn(struct bi *b)
 		{ "DMA", SNAP_IOC_DMA, &dm, sizeof(dm) },
 		{ "POST_CQE", SNAP_IOC_POST_CQE, &pc, sizeof(pc) },
 		{ "RAISE_IRQ", SNAP_IOC_RAISE_IRQ, &irq, sizeof(irq) },
+		{ "POOL_GROW", SNAP_IOC_POOL_GROW, &pg, sizeof(pg) },
 	};
 	struct io_uring ring;
 	bool have_ring;
@@ -2432,6 +2442,68 @@ static void bi_idle_function(struct bi *b, uint32_t other)
 	    errname(ret));
 }
 
+static uint64_t pool_resident(struct daemon *d)
+{
+	struct snap_ioc_info info = { 0 };
+
+	return dp_ioctl(d->fd, SNAP_IOC_INFO, &info) ? UINT64_MAX : info.pool_resident;
+}
+
+static void bi_grow(struct bi *b, const char *what, struct snap_pool_grow g, int want)
+{
+	int ret = -dp_ioctl(b->d->fd, SNAP_IOC_POOL_GROW, &g);
+
+	tap(ret == want, "POOL_GROW %s -> %s (got %s)", what, errname(want), errname(ret));
+}
+
+/*
+ * The pool grows on demand: only the chunks the test daemon grew are
+ * resident, DMA into another is refused until it is grown, and bad
+ * ranges are refused.
+ */
+static void bi_pool_cases(struct bi *b)
+{
+	uint64_t ps = b->d->pool_size, last = ps - CHUNK;
+	struct snap_ioc_info info = { .pool_resident = 1 };
+	struct snap_dma_seg seg = { b->hp_bus, last, 512, 0 };
+	struct snap_dma op = { .func_id = b->d->func_id, .dir = SNAP_DMA_TO_HOST,
+			       .segs = (uintptr_t)&seg, .nr_segs = 1 };
+	int ret;
+
+	ret = -dp_ioctl(b->d->fd, SNAP_IOC_INFO, &info);
+	tap(ret == EINVAL, "INFO with pool_resident != 0 on input -> EINVAL (got %s)",
+	    errname(ret));
+	bi_grow(b, "reserved[0] != 0", (struct snap_pool_grow){ 0, CHUNK, { 1, 0 } }, EINVAL);
+	bi_grow(b, "reserved[1] != 0", (struct snap_pool_grow){ 0, CHUNK, { 0, 1 } }, EINVAL);
+	bi_grow(b, "len 0", (struct snap_pool_grow){ 0, 0, { 0 } }, EINVAL);
+	bi_grow(b, "offset at the pool's end", (struct snap_pool_grow){ ps, 1, { 0 } }, EINVAL);
+	bi_grow(b, "crossing the pool's end", (struct snap_pool_grow){ last, CHUNK + 1, { 0 } },
+		EINVAL);
+	bi_grow(b, "offset + len wrapping 64 bits",
+		(struct snap_pool_grow){ UINT64_MAX - 3, 8, { 0 } }, EINVAL);
+	if (!tap(pool_resident(b->d) == POOL_RESIDENT, "only the %" PRIu64 " MiB grown are "
+		 "resident of the %" PRIu64 " MiB pool (INFO says %" PRIu64 " bytes)",
+		 POOL_RESIDENT >> 20, ps >> 20, pool_resident(b->d)))
+		return;
+
+	op.dir = SNAP_DMA_TO_HOST;
+	ret = -dp_ioctl(b->d->fd, SNAP_IOC_DMA, &op);
+	tap(ret == EINVAL, "DMA from the pool's last chunk, not resident -> EINVAL (got %s)",
+	    errname(ret));
+	op.dir = SNAP_DMA_FROM_HOST;
+	ret = -dp_ioctl(b->d->fd, SNAP_IOC_DMA, &op);
+	tap(ret == EINVAL, "DMA into the pool's last chunk, not resident -> EINVAL (got %s)",
+	    errname(ret));
+	bi_grow(b, "of the last byte", (struct snap_pool_grow){ ps - 1, 1, { 0 } }, 0);
+	tap(pool_resident(b->d) == POOL_RESIDENT + CHUNK, "one chunk more is resident");
+	bi_grow(b, "of the last chunk again", (struct snap_pool_grow){ last, CHUNK, { 0 } }, 0);
+	tap(pool_resident(b->d) == POOL_RESIDENT + CHUNK, "growing a resident chunk adds nothing");
+	pat_fill(b->hp, 512, BI_SEED_HOST, 0);
+	ret = -dp_ioctl(b->d->fd, SNAP_IOC_DMA, &op);
+	tap(!ret && pat_check(b->d->pool + last, 512, BI_SEED_HOST, 0) < 0,
+	    "DMA into the last chunk once grown works (got %s)", errname(ret));
+}
+
 static int cmd_badinput(const char *bdf, uint32_t func_id, uint32_t other)
 {
 	struct host h;
@@ -2471,6 +2543,7 @@ static int cmd_badinput(const char *bdf, uint32_t func_id, uint32_t other)
 	b.hp_bus = h.dbus + 2 * PAGE;
 	b.pool_off = CHUNK - PAGE;	/* 2 pages across the first chunk boundary */
 
+	bi_pool_cases(&b);
 	bi_dma_cases(&b);
 	bi_fetch_cases(&b);
 	bi_cq_cases(&b);

@@ -2389,9 +2389,9 @@ static int cmd_devcheck(void)
 	ret = ioctl(fd, SNAP_IOC_INFO, &info) < 0 ? errno : 0;
 	tap(ret == EINVAL, "INFO with flags=1 -> EINVAL (got %s)", errname(ret));
 	memset(&info, 0, sizeof(info));
-	info.reserved[2] = 1;
+	info.reserved[1] = 1;
 	ret = ioctl(fd, SNAP_IOC_INFO, &info) < 0 ? errno : 0;
-	tap(ret == EINVAL, "INFO with reserved[2]=1 -> EINVAL (got %s)", errname(ret));
+	tap(ret == EINVAL, "INFO with reserved[1]=1 -> EINVAL (got %s)", errname(ret));
 
 	attach_init(&at);
 	at.flags = 1;

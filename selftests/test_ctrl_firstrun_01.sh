@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# A new user's first run: the module loaded with the seed's parameters only (no nvme_emulation_num_msix), the nvme driver loaded and autoprobing as on any Debian host, snap_service started and the seed's snapadm sequence run: the PF has the default 32 MSI-X vectors, the lists show them and a running controller with no error, /dev/nvme0n1 appears and a short fio verify passes.
+# A new user's first run: the module loaded with the seed's parameters only (no nvme_emulation_num_msix), the nvme driver loaded and autoprobing as on any Debian host, snap_service started at once with its default 1 GiB staging pool and the seed's snapadm sequence run: the PF has the default 32 MSI-X vectors, the lists show them and a running controller with no error, /dev/nvme0n1 appears and a short fio verify passes, with only the pool the daemon used resident.
 . ./lib.sh
 
 NQN=nqn.2023-05.io.nvda.nvme:0
@@ -42,8 +42,13 @@ msix=$(sysfs_read $SNAP_SYSFS/functions/$VUID/num_msix)
 	fail "the parameter no longer reads 0"
 log "$VUID ($bdf): nvme_emulation_num_msix=0 gives 32 MSI-X vectors"
 
-# The module's default pool is 1 GiB, allocated at this first attach.
-SNAP_ATTACH_WAIT=60 snap_svc_start
+# The daemon's default staging pool (1 GiB, all of the module's default
+# pool) grows as the daemon needs it: nothing is allocated up front.
+ta=$(uptime_s)
+SNAP_MEMPOOL_SIZE_MB=1024 snap_svc_start
+log "snap_service attached in $(elapsed $ta) s"
+[ "$(sysfs_read $SNAP_SYSFS/pool_size)" = $((1024 << 20)) ] ||
+	fail "pool_size is '$(sysfs_read $SNAP_SYSFS/pool_size)', not the default 1 GiB"
 snapadm_run bdev_malloc_create 32 4096 -b Malloc0
 snap_nvme_ctrl $NQN NVMeCtrl0 0 Malloc0
 log "seed sequence done $(elapsed $t0) s after loading the module"
@@ -79,6 +84,10 @@ lspci -s "$bdf" -vv 2>/dev/null | grep -q "MSI-X: Enable+ Count=32" ||
 	fail "lspci does not show 32 MSI-X vectors enabled: $(lspci -s "$bdf" -vv | grep MSI-X)"
 
 snap_fio_verify /dev/nvme0n1 firstrun
+resident=$(sysfs_read $SNAP_SYSFS/pool_resident)
+log "DMA pool: $((resident >> 20)) MiB of 1024 MiB resident after fio"
+[ "$resident" -gt 0 ] && [ "$resident" -lt $((1024 << 20)) ] ||
+	fail "pool_resident is '$resident': the pool did not grow on demand"
 
 # A controller the daemon cannot serve (the kernel takes mdts 10, the
 # engine at most 9) is listed in error with the reason, never as running.

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Bad data-path input: with a controller enabled through the handshake, every malformed SNAP_IOC_DMA, POST_CQE, RAISE_IRQ, QUEUE_CREATE/DELETE, WAIT and CTRL_DONE argument (by ioctl and by uring_cmd) is refused with EINVAL and writes nothing to host memory, the pool, the CQ or fn_state, and raises no interrupt; a file that is not the attached daemon's gets ENOTCONN for every operation; DMA and interrupts of PF 1, which no driver enabled, fail with EIO. Control cases show each refused request is otherwise valid.
+# Bad data-path input: with a controller enabled through the handshake, every malformed SNAP_IOC_DMA, POST_CQE, RAISE_IRQ, QUEUE_CREATE/DELETE, WAIT, CTRL_DONE and POOL_GROW argument (by ioctl and by uring_cmd) is refused with EINVAL and writes nothing to host memory, the pool, the CQ or fn_state, and raises no interrupt; a file that is not the attached daemon's gets ENOTCONN for every operation; DMA and interrupts of PF 1, which no driver enabled, fail with EIO; DMA into a pool chunk not made resident fails with EINVAL until it is grown. Control cases show each refused request is otherwise valid.
 . ./lib.sh
 
 trap snap_dp_cleanup EXIT

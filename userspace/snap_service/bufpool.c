@@ -7,6 +7,7 @@
 #include "bufpool.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,7 +44,22 @@ int bufpool_init(struct bufpool *bp, void *base, size_t len)
 		return -ENOMEM;
 	bp->base = base;
 	bp->nr_chunks = len / BUFPOOL_CHUNK;
+	bp->nr_usable = bp->nr_chunks;
 	bp->free_pages = pages;
+	return 0;
+}
+
+int bufpool_init_growing(struct bufpool *bp, void *base, size_t len,
+			 bufpool_grow_fn grow, void *ctx)
+{
+	int ret = bufpool_init(bp, base, len);
+
+	if (ret)
+		return ret;
+	bp->nr_usable = 0;
+	bp->free_pages = 0;
+	bp->grow = grow;
+	bp->grow_ctx = ctx;
 	return 0;
 }
 
@@ -68,22 +84,43 @@ static long find_run(const struct bufpool *bp, size_t c, size_t n)
 	return -1;
 }
 
+static void *take_run(struct bufpool *bp, size_t first, size_t n)
+{
+	mark_pages(bp, first, n, 1);
+	bp->free_pages -= n;
+	return bp->base + first * BUFPOOL_PAGE;
+}
+
+/* One more usable chunk, wholly free; false when none can be had. */
+static bool grow_one(struct bufpool *bp)
+{
+	uint8_t *chunk = bp->base + bp->nr_usable * BUFPOOL_CHUNK;
+
+	if (!bp->grow || bp->nr_usable == bp->nr_chunks ||
+	    bp->grow(bp->grow_ctx, chunk))
+		return false;
+	bp->nr_usable++;
+	bp->free_pages += BUFPOOL_PAGES_PER_CHUNK;
+	return true;
+}
+
 void *bufpool_get(struct bufpool *bp, size_t len)
 {
 	size_t n = pages_for(len);
 
-	if (!len || len > BUFPOOL_CHUNK || n > bp->free_pages)
+	if (!len || len > BUFPOOL_CHUNK)
 		return NULL;
-	for (size_t c = 0; c < bp->nr_chunks; c++) {
-		long first = find_run(bp, c, n);
+	if (n <= bp->free_pages) {
+		for (size_t c = 0; c < bp->nr_usable; c++) {
+			long first = find_run(bp, c, n);
 
-		if (first < 0)
-			continue;
-		mark_pages(bp, (size_t)first, n, 1);
-		bp->free_pages -= n;
-		return bp->base + (size_t)first * BUFPOOL_PAGE;
+			if (first >= 0)
+				return take_run(bp, (size_t)first, n);
+		}
 	}
-	return NULL;
+	if (!grow_one(bp))
+		return NULL;
+	return take_run(bp, (bp->nr_usable - 1) * BUFPOOL_PAGES_PER_CHUNK, n);
 }
 
 void bufpool_put(struct bufpool *bp, void *buf, size_t len)

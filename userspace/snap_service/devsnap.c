@@ -103,6 +103,16 @@ int devsnap_open(struct devsnap *ds, const char *path, char *why, size_t len)
 	return ret;
 }
 
+int devsnap_pool_grow(struct devsnap *ds, const void *p, size_t len)
+{
+	struct snap_pool_grow g = {
+		.offset = (uint64_t)((const uint8_t *)p - ds->pool),
+		.len = len,
+	};
+
+	return ioctl(ds->fd, SNAP_IOC_POOL_GROW, &g) < 0 ? -errno : 0;
+}
+
 int devsnap_detach(struct devsnap *ds)
 {
 	return ioctl(ds->fd, SNAP_IOC_DETACH) < 0 ? -errno : 0;

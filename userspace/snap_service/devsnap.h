@@ -35,6 +35,12 @@ void devsnap_close(struct devsnap *ds);
 int devsnap_wait(struct devsnap *ds, struct snap_event *ev, unsigned int max,
 		 bool nonblock);
 
+/*
+ * SNAP_IOC_POOL_GROW: the pool's 2 MiB chunks that [p, p + len) of the
+ * mapping touches become resident. Returns 0 or -errno.
+ */
+int devsnap_pool_grow(struct devsnap *ds, const void *p, size_t len);
+
 /* Maps a malloc bdev's contents held by the module; NULL with errno set. */
 void *devsnap_map_bdev(struct devsnap *ds, uint32_t bdev_id, size_t len);
 

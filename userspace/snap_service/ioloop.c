@@ -27,18 +27,48 @@ void ioloop_exit(struct ioloop *l)
 		io_uring_unregister_files(&l->ring);
 	if (l->fixed_base)
 		io_uring_unregister_buffers(&l->ring);
+	free(l->fixed_set);
+	l->fixed_set = NULL;
 	io_uring_queue_exit(&l->ring);
 	if (ioloop_current == l)
 		ioloop_current = NULL;
 }
 
+static bool fixed_is_set(const struct ioloop *l, size_t i)
+{
+	return (l->fixed_set[i / 64] >> (i % 64)) & 1;
+}
+
+static void fixed_mark(struct ioloop *l, size_t i)
+{
+	l->fixed_set[i / 64] |= 1ull << (i % 64);
+}
+
+/* Chunks in [base, base + len), or 0 when the range cannot be a table. */
+static size_t pool_chunks(const void *base, size_t len)
+{
+	if (!len || len % IOLOOP_FIXED_CHUNK || (uintptr_t)base % IOLOOP_FIXED_CHUNK)
+		return 0;
+	return len / IOLOOP_FIXED_CHUNK;
+}
+
+static int pool_table_init(struct ioloop *l, void *base, size_t len, size_t n)
+{
+	l->fixed_set = calloc((n + 63) / 64, sizeof(*l->fixed_set));
+	if (!l->fixed_set)
+		return -ENOMEM;
+	l->fixed_base = base;
+	l->fixed_len = len;
+	return 0;
+}
+
 int ioloop_register_pool(struct ioloop *l, void *base, size_t len)
 {
-	size_t n = len / IOLOOP_FIXED_CHUNK;
+	size_t n = pool_chunks(base, len);
 	struct iovec *iov;
 	int ret;
 
-	if (!n || len % IOLOOP_FIXED_CHUNK || (uintptr_t)base % IOLOOP_FIXED_CHUNK)
+	if (!n)
 		return -EINVAL;
 	iov = calloc(n, sizeof(*iov));
 	if (!iov)
@@ -49,10 +79,42 @@ int ioloop_register_pool(struct ioloop *l, void *base, size_t len)
 	}
 	ret = io_uring_register_buffers(&l->ring, iov, (unsigned int)n);
 	free(iov);
-	if (ret)
+	if (!ret)
+		ret = pool_table_init(l, base, len, n);
+	for (size_t i = 0; !ret && i < n; i++)
+		fixed_mark(l, i);
+	return ret;
+}
+
+int ioloop_register_pool_sparse(struct ioloop *l, void *base, size_t len)
+{
+	size_t n = pool_chunks(base, len);
+	int ret;
+
+	if (!n)
+		return -EINVAL;
+	ret = io_uring_register_buffers_sparse(&l->ring, (unsigned int)n);
+	return ret ? ret : pool_table_init(l, base, len, n);
+}
+
+int ioloop_register_chunk(struct ioloop *l, void *chunk)
+{
+	const unsigned char *p = chunk;
+	struct iovec iov = { .iov_base = chunk, .iov_len = IOLOOP_FIXED_CHUNK };
+	size_t i;
+	int ret;
+
+	if (!l->fixed_base || p < l->fixed_base ||
+	    (size_t)(p - l->fixed_base) >= l->fixed_len ||
+	    (size_t)(p - l->fixed_base) % IOLOOP_FIXED_CHUNK)
+		return -EINVAL;
+	i = (size_t)(p - l->fixed_base) / IOLOOP_FIXED_CHUNK;
+	if (fixed_is_set(l, i))
+		return 0;
+	ret = io_uring_register_buffers_update_tag(&l->ring, (unsigned int)i, &iov, NULL, 1);
+	if (ret < 0)
 		return ret;
-	l->fixed_base = base;
-	l->fixed_len = len;
+	fixed_mark(l, i);
 	return 0;
 }
 
@@ -76,6 +138,8 @@ int ioloop_fixed_index(const struct ioloop *l, const void *buf, size_t len)
 		return -1;
 	/* A fixed buffer is one chunk: the range must not leave it. */
 	if (off / IOLOOP_FIXED_CHUNK != (off + len - 1) / IOLOOP_FIXED_CHUNK)
+		return -1;
+	if (!fixed_is_set(l, off / IOLOOP_FIXED_CHUNK))
 		return -1;
 	return (int)(off / IOLOOP_FIXED_CHUNK);
 }

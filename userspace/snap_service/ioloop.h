@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <liburing.h>
 
@@ -23,9 +24,13 @@ struct ioloop_req {
 struct ioloop {
 	struct io_uring ring;
 	unsigned int inflight;
-	/* The pool registered as fixed buffers, one per 2 MiB chunk. */
+	/*
+	 * The pool's table of fixed buffers, one slot per 2 MiB chunk;
+	 * fixed_set marks the slots that hold their chunk.
+	 */
 	const unsigned char *fixed_base;
 	size_t fixed_len;
+	uint64_t *fixed_set;
 	bool holds_file;	/* ioloop_hold_file() */
 };
 
@@ -43,6 +48,14 @@ extern __thread struct ioloop *ioloop_current;
  * plain reads and writes.
  */
 int ioloop_register_pool(struct ioloop *l, void *base, size_t len);
+/*
+ * Makes a table for [base, base + len) with no buffer in it yet; chunks
+ * go in with ioloop_register_chunk() once they are resident (registering
+ * pins, which would make the whole pool resident at once).
+ */
+int ioloop_register_pool_sparse(struct ioloop *l, void *base, size_t len);
+/* Puts the 2 MiB chunk at chunk into the sparse table. 0 or -errno. */
+int ioloop_register_chunk(struct ioloop *l, void *chunk);
 /*
  * Registers fd as a fixed file the ring holds until the kernel frees the
  * ring, which it does only once every request on it has completed. With

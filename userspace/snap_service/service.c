@@ -869,10 +869,18 @@ static int mask_cpu(uint64_t mask, unsigned int i)
 	return -1;
 }
 
+/* A worker's bufpool needs one more chunk: the module makes it resident. */
+static int make_resident(void *ctx, void *chunk)
+{
+	return devsnap_pool_grow(ctx, chunk, BUFPOOL_CHUNK);
+}
+
 /*
  * One worker per bit of the core mask, each with an equal share of the
- * staging pool (SNAP_MEMPOOL_SIZE_MB of the module's pool). Worker 0 is
- * this thread.
+ * staging pool (SNAP_MEMPOOL_SIZE_MB of the module's pool), which it
+ * makes resident a chunk at a time as its load needs: nothing is pinned
+ * before the first command, so the daemon serves as soon as it attached.
+ * Worker 0 is this thread.
  */
 static int setup_workers(struct service *s)
 {
@@ -898,10 +906,18 @@ static int setup_workers(struct service *s)
 	for (unsigned int i = 0; i < n; i++) {
 		struct svc_worker *w = &s->workers[i];
 
+		struct worker_pool pool = {
+			.base = s->ds.pool + i * share,
+			.len = share,
+			.map = s->ds.pool,
+			.map_len = s->pool_used,
+			.make_resident = make_resident,
+			.ctx = &s->ds,
+		};
+
 		s->shards[i].s = s;
 		ret = worker_init(w, i, mask_cpu(s->opts.core_mask, i), &shard_ops,
-				  &s->shards[i], SVC_LOOP_ENTRIES,
-				  s->ds.pool + i * share, share, s->ds.pool, s->pool_used);
+				  &s->shards[i], SVC_LOOP_ENTRIES, &pool);
 		if (ret) {
 			log_err("thread %u: %s", i, strerror(-ret));
 			return ret;
@@ -916,7 +932,7 @@ static int setup_workers(struct service *s)
 		ret = i ? worker_start(w) : worker_adopt(w);
 		if (ret)
 			return ret;
-		log_info("thread %u on CPU %d: %zu MiB of staging buffers", i, w->cpu,
+		log_info("thread %u on CPU %d: up to %zu MiB of staging buffers", i, w->cpu,
 			 share >> 20);
 	}
 	return 0;
@@ -1012,7 +1028,7 @@ int service_start(struct service *s, const struct service_opts *o)
 	s->reg.notify = on_change;
 	s->reg.notify_arg = s;
 	realize_all(s);
-	log_notice("attached to /dev/snap: pool %zu MiB, using %zu MiB, %u thread(s)",
+	log_notice("attached to /dev/snap: pool %zu MiB, using up to %zu MiB as needed, %u thread(s)",
 		   s->ds.pool_size >> 20, s->pool_used >> 20, s->nr_workers);
 	if (o->init_conf) {
 		ret = run_init_conf(o->init_conf);

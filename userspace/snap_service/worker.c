@@ -46,10 +46,53 @@ static void arm_wake(struct svc_worker *w)
 	w->wake.armed = true;
 }
 
+/*
+ * bufpool's grow: the chunk becomes resident, then goes into the ring's
+ * table (without it, I/O on the chunk still works, by plain reads and
+ * writes).
+ */
+static int grow_chunk(void *ctx, void *chunk)
+{
+	struct svc_worker *w = ctx;
+	int ret = w->pool_src.make_resident(w->pool_src.ctx, chunk);
+
+	if (ret) {
+		log_warn("thread %u: no more staging memory: %s", w->index, strerror(-ret));
+		return ret;
+	}
+	if (w->pool_src.map && ioloop_register_chunk(&w->loop, chunk))
+		log_debug("thread %u: a pool chunk is not a fixed buffer", w->index);
+	return 0;
+}
+
+static void register_pool(struct svc_worker *w)
+{
+	const struct worker_pool *p = &w->pool_src;
+	int ret;
+
+	if (!p->map)
+		return;
+	if (p->make_resident)
+		ret = ioloop_register_pool_sparse(&w->loop, p->map, p->map_len);
+	else
+		ret = ioloop_register_pool(&w->loop, p->map, p->map_len);
+	if (ret)
+		log_warn("thread %u: pool not registered as fixed buffers: %s", w->index,
+			 strerror(-ret));
+}
+
+static int init_pool(struct svc_worker *w)
+{
+	const struct worker_pool *p = &w->pool_src;
+
+	if (p->make_resident)
+		return bufpool_init_growing(&w->pool, p->base, p->len, grow_chunk, w);
+	return bufpool_init(&w->pool, p->base, p->len);
+}
+
 int worker_init(struct svc_worker *w, unsigned int index, int cpu,
 		const struct worker_ops *ops, void *priv,
-		unsigned int loop_entries, void *pool_base, size_t pool_len,
-		void *map, size_t map_len)
+		unsigned int loop_entries, const struct worker_pool *pool)
 {
 	int ret;
 
@@ -58,21 +101,17 @@ int worker_init(struct svc_worker *w, unsigned int index, int cpu,
 	w->cpu = cpu;
 	w->ops = ops;
 	w->priv = priv;
+	w->pool_src = *pool;
 	w->wake_fd = eventfd(0, EFD_CLOEXEC);
 	if (w->wake_fd < 0)
 		return -errno;
 	ret = ioloop_init(&w->loop, loop_entries);
 	if (ret)
 		goto close_wake;
-	ret = bufpool_init(&w->pool, pool_base, pool_len);
+	ret = init_pool(w);
 	if (ret)
 		goto exit_loop;
-	if (map) {
-		ret = ioloop_register_pool(&w->loop, map, map_len);
-		if (ret)
-			log_warn("thread %u: pool not registered as fixed buffers: %s",
-				 index, strerror(-ret));
-	}
+	register_pool(w);
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->cond, NULL);
 	w->ready = true;

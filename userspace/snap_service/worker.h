@@ -35,6 +35,21 @@ typedef void (*worker_fn)(struct svc_worker *w, void *arg);
 
 struct worker_mail;
 
+/* What a worker stages data in. */
+struct worker_pool {
+	void *base;		/* its share, [base, base + len) */
+	size_t len;
+	void *map;		/* the whole mapping, a fixed-buffer table; or NULL */
+	size_t map_len;
+	/*
+	 * Makes the 2 MiB chunk at chunk resident, or NULL when the whole
+	 * share is: then buffers come from all of it at once; else the
+	 * share grows a chunk at a time as buffers run out.
+	 */
+	int (*make_resident)(void *ctx, void *chunk);
+	void *ctx;
+};
+
 struct svc_worker {
 	unsigned int index;
 	int cpu;			/* pinned to; -1: not pinned */
@@ -42,6 +57,7 @@ struct svc_worker {
 	void *priv;			/* the owner's */
 	struct ioloop loop;
 	struct bufpool pool;
+	struct worker_pool pool_src;
 	/* mailbox */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -63,14 +79,13 @@ struct svc_worker {
 extern __thread struct svc_worker *worker_current;
 
 /*
- * Sets up w's ring (loop_entries), mailbox and pool share [pool_base,
- * pool_base + pool_len), registering the whole mapping [map, map +
- * map_len) as fixed buffers when map is not NULL. Returns 0 or -errno.
+ * Sets up w's ring (loop_entries), mailbox and pool share, with the
+ * whole mapping a table of fixed buffers when pool->map is not NULL (its
+ * resident chunks in it). Returns 0 or -errno.
  */
 int worker_init(struct svc_worker *w, unsigned int index, int cpu,
 		const struct worker_ops *ops, void *priv,
-		unsigned int loop_entries, void *pool_base, size_t pool_len,
-		void *map, size_t map_len);
+		unsigned int loop_entries, const struct worker_pool *pool);
 /* Makes w the calling thread's worker (worker 0), pinned to its CPU. */
 int worker_adopt(struct svc_worker *w);
 /* Starts w's own thread. Returns 0 or -errno. */

@@ -76,11 +76,19 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* Worker @index's pool: its own chunk, wholly resident, no fixed buffers. */
+static const struct worker_pool *share(unsigned int index)
+{
+	static struct worker_pool p[2];
+
+	p[index] = (struct worker_pool){ .base = pool_mem[index], .len = BUFPOOL_CHUNK };
+	return &p[index];
+}
+
 static void start_worker(struct svc_worker *w, unsigned int index, int cpu,
 			 struct seen *seen)
 {
-	assert_int_equal(worker_init(w, index, cpu, &ops, seen, 8,
-				     pool_mem[index], BUFPOOL_CHUNK, NULL, 0), 0);
+	assert_int_equal(worker_init(w, index, cpu, &ops, seen, 8, share(index)), 0);
 	assert_int_equal(worker_start(w), 0);
 }
 
@@ -142,8 +150,7 @@ static void test_own_events_and_calls_run_inline(void **state)
 	struct svc_worker w;
 
 	(void)state;
-	assert_int_equal(worker_init(&w, 0, -1, &ops, &seen, 8, pool_mem[0],
-				     BUFPOOL_CHUNK, NULL, 0), 0);
+	assert_int_equal(worker_init(&w, 0, -1, &ops, &seen, 8, share(0)), 0);
 	assert_int_equal(worker_adopt(&w), 0);
 	assert_int_equal(worker_post_event(&w, &ev), 0);
 	assert_int_equal(seen.nr_events, 1);
@@ -169,8 +176,7 @@ static void test_caller_keeps_serving_while_it_waits(void **state)
 	struct svc_worker w0, w1;
 
 	(void)state;
-	assert_int_equal(worker_init(&w0, 0, -1, &ops, &seen0, 8, pool_mem[0],
-				     BUFPOOL_CHUNK, NULL, 0), 0);
+	assert_int_equal(worker_init(&w0, 0, -1, &ops, &seen0, 8, share(0)), 0);
 	assert_int_equal(worker_adopt(&w0), 0);
 	start_worker(&w1, 1, -1, &seen1);
 	worker_call(&w1, slow_call, NULL);
@@ -197,8 +203,7 @@ static void test_pinning_to_a_missing_cpu_fails(void **state)
 	struct svc_worker w;
 
 	(void)state;
-	assert_int_equal(worker_init(&w, 0, CPU_SETSIZE - 1, &ops, &seen, 8,
-				     pool_mem[0], BUFPOOL_CHUNK, NULL, 0), 0);
+	assert_int_equal(worker_init(&w, 0, CPU_SETSIZE - 1, &ops, &seen, 8, share(0)), 0);
 	assert_int_equal(worker_adopt(&w), -EINVAL);
 	worker_destroy(&w);
 }

@@ -17,7 +17,7 @@
  * module; minor grows with additions that old daemons may ignore.
  */
 #define SNAP_ABI_MAJOR		2
-#define SNAP_ABI_MINOR		2
+#define SNAP_ABI_MINOR		3
 
 /* ---- generic netlink family ---- */
 
@@ -221,7 +221,9 @@ struct snap_ioc_attach {
  * @daemon_pid: pid of the attached daemon, 0 when none
  * @pad: must be 0
  * @pool_size: bytes of the DMA pool (mmap offset %SNAP_MMAP_POOL); 0
- *	until the first daemon attached, which allocates it
+ *	until the first daemon attached, which creates it
+ * @pool_resident: bytes of it made resident with SNAP_IOC_POOL_GROW
+ *	(ABI 2.3); must be 0 on input
  * @reserved: must be 0 on input
  */
 struct snap_ioc_info {
@@ -233,7 +235,8 @@ struct snap_ioc_info {
 	__u32 daemon_pid;
 	__u32 pad;
 	__u64 pool_size;
-	__u64 reserved[3];
+	__u64 pool_resident;
+	__u64 reserved[2];
 };
 
 #define SNAP_IOC_MAGIC		0xb5
@@ -255,7 +258,10 @@ struct snap_ioc_info {
  * mmap offsets of /dev/snap:
  * %SNAP_MMAP_POOL: the DMA pool, mempool_size_mb MiB of 2 MiB pages,
  *	readable and writable, usable as io_uring fixed buffers; pool offsets
- *	in struct snap_dma_seg are offsets into this mapping.
+ *	in struct snap_dma_seg are offsets into this mapping. The pool grows
+ *	on demand: a 2 MiB chunk is made resident with SNAP_IOC_POOL_GROW
+ *	before the daemon stages data in it; SNAP_IOC_DMA refuses (EINVAL)
+ *	a segment in a chunk that is not.
  * SNAP_MMAP_FN_STATE(func_id): the struct snap_fn_state of one function,
  *	readable and writable. It outlives the daemon: a new daemon maps it
  *	and continues where the old one stopped.
@@ -558,6 +564,23 @@ struct snap_fn_fatal {
 	__u32 reserved[3];
 };
 
+/**
+ * struct snap_pool_grow - SNAP_IOC_POOL_GROW argument (ABI 2.3)
+ * @offset: pool offset
+ * @len: bytes; every 2 MiB chunk of the pool that [@offset, @offset +
+ *	@len) touches becomes resident and stays so until the module is
+ *	unloaded. Chunks already resident cost nothing
+ * @reserved: 0
+ *
+ * Fails with EINVAL for a range outside the pool, ENOMEM when memory runs
+ * out (chunks made resident before that stay).
+ */
+struct snap_pool_grow {
+	__u64 offset;
+	__u64 len;
+	__u64 reserved[2];
+};
+
 enum snap_queue_type {
 	SNAP_QUEUE_SQ,
 	SNAP_QUEUE_CQ,
@@ -605,7 +628,8 @@ enum snap_dma_dir {
  *
  * For NVMe functions @host_addr, @pool_off and @len are multiples of
  * %SNAP_DMA_ALIGN (NVMe data pointers are dword aligned); virtio
- * functions move any bytes. @pool_off + @len lies in the pool.
+ * functions move any bytes. @pool_off + @len lies in the pool, in
+ * resident chunks.
  */
 struct snap_dma_seg {
 	__u64 host_addr;
@@ -793,5 +817,6 @@ struct snap_uring_cmd {
 #define SNAP_IOC_SQ_FETCH	_IOW(SNAP_IOC_MAGIC, 0x17, struct snap_sq_fetch)
 #define SNAP_IOC_VQ_POST	_IOW(SNAP_IOC_MAGIC, 0x18, struct snap_vq_post)
 #define SNAP_IOC_FN_FATAL	_IOW(SNAP_IOC_MAGIC, 0x19, struct snap_fn_fatal)
+#define SNAP_IOC_POOL_GROW	_IOW(SNAP_IOC_MAGIC, 0x1a, struct snap_pool_grow)
 
 #endif /* _UAPI_LINUX_SNAP_H */
