@@ -31,6 +31,11 @@ static int snap_none_raise_irq(struct snap_func *func, u16 vector)
 	return -ENODEV;
 }
 
+static u64 snap_none_dma_faults(struct snap_func *func)
+{
+	return 0;
+}
+
 static void snap_none_publish_csts(struct snap_func *func, u32 csts)
 {
 }
@@ -58,6 +63,7 @@ static const struct snap_provider_ops snap_none_provider = {
 	.start = snap_none_start,
 	.stop = snap_none_stop,
 	.dma = snap_none_dma,
+	.dma_faults = snap_none_dma_faults,
 	.raise_irq = snap_none_raise_irq,
 	.publish_csts = snap_none_publish_csts,
 	.queues_changed = snap_none_queues_changed,

@@ -16,7 +16,9 @@ struct snap_func;
  * @dma: move @len bytes between host address @host_addr of @func and the
  *	kernel buffer @buf. Process context, may sleep; the data path has
  *	checked alignment and lengths. Returns 0, or -EIO when bus mastering
- *	is off or @host_addr is not host memory (nothing more is moved)
+ *	is off or the host has not mapped the range for @func in that
+ *	direction (nothing more is moved)
+ * @dma_faults: how many of @func's DMAs the host's mappings refused
  * @raise_irq: signal MSI-X vector @vector of @func (below func->num_msix);
  *	a masked vector only becomes pending. Process context. Returns 0 or
  *	-EIO when the function cannot interrupt (MSI-X or bus mastering off)
@@ -53,6 +55,7 @@ struct snap_provider_ops {
 	void (*stop)(void);
 	int (*dma)(struct snap_func *func, u64 host_addr, void *buf, u32 len,
 		   enum snap_dma_dir dir);
+	u64 (*dma_faults)(struct snap_func *func);
 	int (*raise_irq)(struct snap_func *func, u16 vector);
 	void (*publish_csts)(struct snap_func *func, u32 csts);
 	void (*queues_changed)(struct snap_func *func);

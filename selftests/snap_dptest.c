@@ -2504,6 +2504,82 @@ static void bi_pool_cases(struct bi *b)
 	    "DMA into the last chunk once grown works (got %s)", errname(ret));
 }
 
+static int th_stream(struct host *h, uint32_t op, uint32_t dir, uint64_t *bus, uint64_t *head)
+{
+	struct snap_th_stream st = { .op = op, .dir = dir };
+
+	if (ioctl(h->fd, SNAP_TH_IOC_STREAM, &st))
+		return -errno;
+	if (bus)
+		*bus = st.bus_addr;
+	if (head)
+		*head = st.head;
+	return 0;
+}
+
+/* One 8-byte DMA of the pool area at b->pool_off; the errno. */
+static int bi_dma8(struct bi *b, uint64_t host, uint32_t dir)
+{
+	struct snap_dma_seg seg = { host, b->pool_off, 8, 0 };
+	struct snap_dma op = { .func_id = b->d->func_id, .dir = dir, .segs = (uintptr_t)&seg,
+			       .nr_segs = 1 };
+
+	return -dp_ioctl(b->d->fd, SNAP_IOC_DMA, &op);
+}
+
+/*
+ * The sim's IOMMU: the function reaches only what the host mapped for
+ * it, in the direction mapped, while the mapping lives. The test host's
+ * stream page is the module's for its whole life, so a write that got
+ * through after the unmap would show there and hurt nothing.
+ */
+static void bi_iommu_cases(struct bi *b)
+{
+	/* enum dma_data_direction */
+	const uint32_t to_device = 1, from_device = 2;
+	uint64_t outside = b->h->dbus + DATA_PAGES * PAGE, bus, head, pat;
+	int ret;
+
+	/* RAM next to the data buffer: the host never mapped it for us. */
+	if (outside >= b->h->qbus && outside < b->h->qbus + QP_PAGES * PAGE)
+		outside = b->h->dbus - PAGE;
+	ret = bi_dma8(b, outside, SNAP_DMA_FROM_HOST);
+	tap(ret == EIO, "DMA reading host RAM never mapped for the function -> EIO (got %s)",
+	    errname(ret));
+
+	if (!tap(th_stream(b->h, SNAP_TH_STREAM_MAP, to_device, &bus, &head) == 0 && !head,
+		 "test host maps its stream page to the device"))
+		return;
+	bi_reset(b);
+	memcpy(&pat, b->d->pool + b->pool_off, sizeof(pat));
+	ret = bi_dma8(b, bus, SNAP_DMA_FROM_HOST);
+	tap(ret == 0, "DMA reading a page mapped to the device works (got %s)", errname(ret));
+	ret = bi_dma8(b, bus, SNAP_DMA_TO_HOST);
+	th_stream(b->h, SNAP_TH_STREAM_PEEK, 0, NULL, &head);
+	tap(ret == EIO && !head, "DMA writing a page mapped only to the device -> EIO, page "
+	    "unchanged (got %s)", errname(ret));
+	th_stream(b->h, SNAP_TH_STREAM_UNMAP, 0, NULL, NULL);
+
+	if (!tap(th_stream(b->h, SNAP_TH_STREAM_MAP, from_device, &bus, NULL) == 0,
+		 "test host maps its stream page from the device"))
+		return;
+	bi_reset(b);	/* the read above filled the pool area with zeroes */
+	ret = bi_dma8(b, bus, SNAP_DMA_TO_HOST);
+	th_stream(b->h, SNAP_TH_STREAM_PEEK, 0, NULL, &head);
+	tap(ret == 0 && head == pat, "DMA writing a page mapped from the device works (got %s)",
+	    errname(ret));
+	th_stream(b->h, SNAP_TH_STREAM_UNMAP, 0, NULL, NULL);
+
+	pat_fill(b->d->pool + b->pool_off, 8, 0x3333, 0);
+	ret = bi_dma8(b, bus, SNAP_DMA_TO_HOST);
+	th_stream(b->h, SNAP_TH_STREAM_PEEK, 0, NULL, &head);
+	tap(ret == EIO && head == pat, "DMA writing the page after the host unmapped it -> EIO, "
+	    "page unchanged (got %s)", errname(ret));
+	ret = bi_dma8(b, bus, SNAP_DMA_FROM_HOST);
+	tap(ret == EIO, "DMA reading the page after the host unmapped it -> EIO (got %s)",
+	    errname(ret));
+}
+
 static int cmd_badinput(const char *bdf, uint32_t func_id, uint32_t other)
 {
 	struct host h;
@@ -2544,6 +2620,7 @@ static int cmd_badinput(const char *bdf, uint32_t func_id, uint32_t other)
 	b.pool_off = CHUNK - PAGE;	/* 2 pages across the first chunk boundary */
 
 	bi_pool_cases(&b);
+	bi_iommu_cases(&b);
 	bi_dma_cases(&b);
 	bi_fetch_cases(&b);
 	bi_cq_cases(&b);

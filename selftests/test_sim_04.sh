@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Bad data-path input: with a controller enabled through the handshake, every malformed SNAP_IOC_DMA, POST_CQE, RAISE_IRQ, QUEUE_CREATE/DELETE, WAIT, CTRL_DONE and POOL_GROW argument (by ioctl and by uring_cmd) is refused with EINVAL and writes nothing to host memory, the pool, the CQ or fn_state, and raises no interrupt; a file that is not the attached daemon's gets ENOTCONN for every operation; DMA and interrupts of PF 1, which no driver enabled, fail with EIO; DMA into a pool chunk not made resident fails with EINVAL until it is grown. Control cases show each refused request is otherwise valid.
+# Bad data-path input: with a controller enabled through the handshake, every malformed SNAP_IOC_DMA, POST_CQE, RAISE_IRQ, QUEUE_CREATE/DELETE, WAIT, CTRL_DONE and POOL_GROW argument (by ioctl and by uring_cmd) is refused with EINVAL and writes nothing to host memory, the pool, the CQ or fn_state, and raises no interrupt; a file that is not the attached daemon's gets ENOTCONN for every operation; DMA and interrupts of PF 1, which no driver enabled, fail with EIO; DMA into a pool chunk not made resident fails with EINVAL until it is grown; the sim's IOMMU refuses (EIO, counted in dma_faults) a DMA to RAM the host never mapped for the function, a write to a page mapped only to the device, and any access after the host unmapped it, leaving the page unchanged. Control cases show each refused request is otherwise valid.
 . ./lib.sh
 
 trap snap_dp_cleanup EXIT
@@ -13,6 +13,9 @@ rc=$?
 cat /tmp/dp_bad.tap
 log "summary: $(tap_summary /tmp/dp_bad.tap)"
 [ "$rc" -eq 0 ] || fail "snap_dptest badinput: $(tap_summary /tmp/dp_bad.tap) (exit $rc)"
+faults=$(cat $SNAP_SYSFS/functions/$VUID/dma_faults)
+[ "$faults" -gt 0 ] || fail "dma_faults is '$faults' after DMAs the host never mapped"
+log "$VUID: $faults DMA(s) refused by the host's mappings (sysfs dma_faults)"
 
 snap_testhost_unbind "$bdf"
 bdf=""

@@ -53,6 +53,20 @@ struct snap_sim_fn *snap_sim_fn_of(struct snap_func *func)
 	return sim ? xa_load(&sim->by_id, func->id) : NULL;
 }
 
+/* The function a pci_dev of the sim bus is, in any context; or NULL. */
+struct snap_sim_fn *snap_sim_fn_of_pdev(struct pci_dev *pdev)
+{
+	struct snap_sim *sim = READ_ONCE(snap_sim);
+	unsigned int i;
+
+	if (!sim || pdev->bus != sim->bus)
+		return NULL;
+	for (i = 0; i < sim->nr_fns; i++)
+		if (sim->fns[i].devfn == pdev->devfn)
+			return &sim->fns[i];
+	return NULL;
+}
+
 static void __iomem *snap_sim_window_ptr(struct snap_sim *sim, u64 addr,
 					 u64 size)
 {
@@ -537,6 +551,7 @@ static int snap_sim_init_fn(struct snap_sim *sim, struct snap_sim_fn *fn,
 	mutex_init(&fn->poll_lock);
 	INIT_WORK(&fn->reset_work, snap_sim_reset_work);
 	INIT_WORK(&fn->probe_work, snap_sim_probe_work);
+	snap_sim_iommu_init(fn);
 	ret = model->init ? model->init(fn) : 0;
 	if (ret)
 		return ret;
@@ -560,6 +575,7 @@ static void snap_sim_exit_fn(struct snap_sim *sim, struct snap_sim_fn *fn)
 {
 	xa_erase(&sim->by_id, fn->func->id);
 	snap_sim_irq_exit(fn);
+	snap_sim_iommu_exit(fn);
 	if (fn->model->exit)
 		fn->model->exit(fn);
 }
@@ -650,6 +666,24 @@ static int snap_sim_add_bus(struct snap_sim *sim)
 	return 0;
 }
 
+/*
+ * Every pci_dev the sim bus gets (the first scan, or a rescan after a
+ * remove) is behind the sim's IOMMU before any driver can bind to it.
+ */
+static int snap_sim_bus_notify(struct notifier_block *nb, unsigned long action,
+			       void *data)
+{
+	struct pci_dev *pdev = to_pci_dev(data);
+
+	if (action == BUS_NOTIFY_ADD_DEVICE && snap_sim_fn_of_pdev(pdev))
+		snap_sim_iommu_attach(pdev);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block snap_sim_bus_nb = {
+	.notifier_call = snap_sim_bus_notify,
+};
+
 static int snap_sim_start(void)
 {
 	unsigned int nr = snap_sim_count_fns();
@@ -658,9 +692,14 @@ static int snap_sim_start(void)
 
 	if (!nr)
 		return 0;
+	ret = snap_sim_iommu_setup();
+	if (ret)
+		return ret;
 	sim = kzalloc(struct_size(sim, fns, nr), GFP_KERNEL);
-	if (!sim)
-		return -ENOMEM;
+	if (!sim) {
+		ret = -ENOMEM;
+		goto err_iommu_teardown;
+	}
 	sim->nr_fns = nr;
 	raw_spin_lock_init(&sim->cfg_lock);
 	xa_init(&sim->by_id);
@@ -675,6 +714,7 @@ static int snap_sim_start(void)
 			nr);
 		snap_sim_exit_fns(sim);
 		kfree(sim);
+		snap_sim_iommu_teardown();
 		return 0;
 	}
 	if (ret)
@@ -701,13 +741,18 @@ static int snap_sim_start(void)
 				ret);
 		sim->trapping = !ret;
 	}
-	ret = snap_sim_add_bus(sim);
+	ret = bus_register_notifier(&pci_bus_type, &snap_sim_bus_nb);
 	if (ret)
 		goto err_trap_stop;
+	ret = snap_sim_add_bus(sim);
+	if (ret)
+		goto err_unregister_notifier;
 	pr_info("%u function(s) on PCI domain %04x, BAR window %pR\n", nr,
 		sim->sysdata.domain, &sim->window);
 	return 0;
 
+err_unregister_notifier:
+	bus_unregister_notifier(&pci_bus_type, &snap_sim_bus_nb);
 err_trap_stop:
 	if (sim->trapping)
 		snap_sim_trap_stop();
@@ -721,6 +766,8 @@ err_exit_fns:
 	snap_sim_exit_fns(sim);
 err_free:
 	kfree(sim);
+err_iommu_teardown:
+	snap_sim_iommu_teardown();
 	return ret;
 }
 
@@ -747,6 +794,7 @@ static void snap_sim_stop(void)
 	pci_stop_root_bus(sim->bus);
 	pci_remove_root_bus(sim->bus);
 	pci_unlock_rescan_remove();
+	bus_unregister_notifier(&pci_bus_type, &snap_sim_bus_nb);
 	for (i = 0; i < sim->nr_fns; i++)
 		flush_work(&sim->fns[i].reset_work);
 	if (sim->trapping)
@@ -757,6 +805,7 @@ static void snap_sim_stop(void)
 	iounmap(sim->regs);
 	snap_sim_release_window(sim);
 	kfree(sim);
+	snap_sim_iommu_teardown();
 }
 
 const struct snap_provider_ops snap_sim_provider = {
@@ -764,6 +813,7 @@ const struct snap_provider_ops snap_sim_provider = {
 	.start = snap_sim_start,
 	.stop = snap_sim_stop,
 	.dma = snap_sim_dma,
+	.dma_faults = snap_sim_dma_faults,
 	.raise_irq = snap_sim_raise_irq,
 	.publish_csts = snap_sim_publish_csts,
 	.queues_changed = snap_sim_queues_changed,

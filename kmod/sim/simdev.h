@@ -8,6 +8,7 @@
  */
 #include <linux/io.h>
 #include <linux/irq_work.h>
+#include <linux/rbtree_types.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/sizes.h>
@@ -101,6 +102,21 @@ struct snap_sim_nvme {
 };
 
 /**
+ * struct snap_sim_iommu - what the host mapped for a function (iommu.c)
+ * @lock: protects @maps and @nr_maps; held across each page a DMA copies,
+ *	so an unmap waits for the copy. Taken in any context
+ * @maps: interval tree of struct snap_iommu_map
+ * @nr_maps: mappings in @maps
+ * @faults: device accesses no live mapping allowed (Master Aborts)
+ */
+struct snap_sim_iommu {
+	raw_spinlock_t lock;
+	struct rb_root_cached maps;
+	unsigned long nr_maps;
+	atomic64_t faults;
+};
+
+/**
  * struct snap_sim_fn - one emulated function on the sim bus
  * @sim: the bus it is on
  * @func: the registry's function
@@ -138,6 +154,7 @@ struct snap_sim_nvme {
  * @irq_work: fires them in hard-irq context
  * @irq_due: the poller's: pending vectors it found unmasked (@max_msix
  *	bits)
+ * @iommu: the host's DMA mappings for the function
  */
 struct snap_sim_fn {
 	struct snap_sim *sim;
@@ -172,6 +189,7 @@ struct snap_sim_fn {
 	int *irq_virq;
 	struct irq_work irq_work;
 	unsigned long *irq_due;
+	struct snap_sim_iommu iommu;
 };
 
 /**
@@ -217,6 +235,7 @@ struct snap_sim {
 };
 
 struct snap_sim_fn *snap_sim_fn_of(struct snap_func *func);
+struct snap_sim_fn *snap_sim_fn_of_pdev(struct pci_dev *pdev);
 void __iomem *snap_sim_bar0(struct snap_sim_fn *fn);
 void snap_sim_probe_again(struct snap_sim_fn *fn);
 
@@ -247,5 +266,15 @@ bool snap_sim_irq_poll(struct snap_sim_fn *fn);
 /* dma.c */
 int snap_sim_dma(struct snap_func *func, u64 host_addr, void *buf, u32 len,
 		 enum snap_dma_dir dir);
+u64 snap_sim_dma_faults(struct snap_func *func);
+
+/* iommu.c */
+int snap_sim_iommu_setup(void);
+void snap_sim_iommu_teardown(void);
+void snap_sim_iommu_init(struct snap_sim_fn *fn);
+void snap_sim_iommu_exit(struct snap_sim_fn *fn);
+void snap_sim_iommu_attach(struct pci_dev *pdev);
+bool snap_sim_iommu_allows(struct snap_sim_fn *fn, u64 addr, u32 len,
+			   bool to_host);
 
 #endif /* _SNAP_SIM_SIMDEV_H */

@@ -67,8 +67,12 @@ struct th_buf {
 
 struct th_file {
 	struct th_dev *th;
-	struct mutex lock;	/* protects @bufs */
+	struct mutex lock;	/* protects @bufs and the stream fields */
 	struct th_buf bufs[SNAP_TH_MAX_BUFS];
+	struct page *stream;	/* see struct snap_th_stream */
+	dma_addr_t stream_dma;
+	enum dma_data_direction stream_dir;
+	bool stream_mapped;
 };
 
 static void th_free(struct kref *ref)
@@ -131,6 +135,11 @@ static int th_release(struct inode *inode, struct file *file)
 		if (tf->bufs[i].cpu)
 			dma_free_coherent(&th->pdev->dev, tf->bufs[i].size,
 					  tf->bufs[i].cpu, tf->bufs[i].dma);
+	if (tf->stream_mapped)
+		dma_unmap_page(&th->pdev->dev, tf->stream_dma, PAGE_SIZE,
+			       tf->stream_dir);
+	if (tf->stream)
+		__free_page(tf->stream);
 	kfree(tf);
 	kref_put(&th->ref, th_free);
 	return 0;
@@ -248,6 +257,58 @@ out_unlock:
 	return ret;
 }
 
+static long th_ioctl_stream(struct th_file *tf, void __user *argp)
+{
+	struct device *dev = &tf->th->pdev->dev;
+	struct snap_th_stream req;
+	long ret = 0;
+
+	if (copy_from_user(&req, argp, sizeof(req)))
+		return -EFAULT;
+	mutex_lock(&tf->lock);
+	if (!tf->stream)
+		tf->stream = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (!tf->stream) {
+		ret = -ENOMEM;
+		goto out_unlock;
+	}
+	switch (req.op) {
+	case SNAP_TH_STREAM_MAP:
+		if (tf->stream_mapped ||
+		    (req.dir != DMA_TO_DEVICE && req.dir != DMA_FROM_DEVICE)) {
+			ret = -EINVAL;
+			break;
+		}
+		tf->stream_dma = dma_map_page(dev, tf->stream, 0, PAGE_SIZE, req.dir);
+		if (dma_mapping_error(dev, tf->stream_dma)) {
+			ret = -EIO;
+			break;
+		}
+		tf->stream_dir = req.dir;
+		tf->stream_mapped = true;
+		req.bus_addr = tf->stream_dma;
+		break;
+	case SNAP_TH_STREAM_UNMAP:
+		if (!tf->stream_mapped) {
+			ret = -EINVAL;
+			break;
+		}
+		dma_unmap_page(dev, tf->stream_dma, PAGE_SIZE, tf->stream_dir);
+		tf->stream_mapped = false;
+		break;
+	case SNAP_TH_STREAM_PEEK:
+		break;
+	default:
+		ret = -EINVAL;
+	}
+	memcpy(&req.head, page_address(tf->stream), sizeof(req.head));
+out_unlock:
+	mutex_unlock(&tf->lock);
+	if (!ret && copy_to_user(argp, &req, sizeof(req)))
+		ret = -EFAULT;
+	return ret;
+}
+
 static long th_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct th_file *tf = file->private_data;
@@ -265,6 +326,8 @@ static long th_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return th_ioctl_irq(tf->th, cmd, argp);
 	case SNAP_TH_IOC_MASK:
 		return th_ioctl_mask(tf->th, argp);
+	case SNAP_TH_IOC_STREAM:
+		return th_ioctl_stream(tf, argp);
 	default:
 		return -ENOTTY;
 	}

@@ -66,11 +66,36 @@ struct snap_th_mask {
 	__u32 masked;
 };
 
+/* struct snap_th_stream.op */
+#define SNAP_TH_STREAM_MAP	0	/* map the page with @dir */
+#define SNAP_TH_STREAM_UNMAP	1	/* unmap it (the page stays the module's) */
+#define SNAP_TH_STREAM_PEEK	2	/* read its first 8 bytes into @head */
+
+/**
+ * struct snap_th_stream - SNAP_TH_IOC_STREAM argument
+ * @op: SNAP_TH_STREAM_*
+ * @dir: MAP: DMA_TO_DEVICE (1) or DMA_FROM_DEVICE (2), as the kernel's
+ *	enum dma_data_direction
+ * @bus_addr: out (MAP): the address the device uses
+ * @head: out: the page's first 8 bytes
+ *
+ * One page per open file that the module owns for its whole life, mapped
+ * and unmapped with the streaming DMA API: a device access after the
+ * unmap must not reach it, and the page itself is never freed under it.
+ */
+struct snap_th_stream {
+	__u32 op;
+	__u32 dir;
+	__u64 bus_addr;
+	__u64 head;
+};
+
 #define SNAP_TH_IOC_MAGIC	0xb6
 #define SNAP_TH_IOC_INFO	_IOR(SNAP_TH_IOC_MAGIC, 0, struct snap_th_info)
 #define SNAP_TH_IOC_ALLOC	_IOWR(SNAP_TH_IOC_MAGIC, 1, struct snap_th_alloc)
 #define SNAP_TH_IOC_IRQ_COUNT	_IOWR(SNAP_TH_IOC_MAGIC, 2, struct snap_th_irq)
 #define SNAP_TH_IOC_IRQ_WAIT	_IOWR(SNAP_TH_IOC_MAGIC, 3, struct snap_th_irq)
 #define SNAP_TH_IOC_MASK	_IOW(SNAP_TH_IOC_MAGIC, 4, struct snap_th_mask)
+#define SNAP_TH_IOC_STREAM	_IOWR(SNAP_TH_IOC_MAGIC, 5, struct snap_th_stream)
 
 #endif /* _SNAP_TESTHOST_H */
