@@ -11,6 +11,7 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/sched.h>
+#include <linux/security.h>
 #include <linux/uaccess.h>
 
 #include "datapath.h"
@@ -28,7 +29,7 @@ static bool snap_reserved_zero(const __u64 *reserved, size_t n)
 
 static int snap_cdev_open(struct inode *inode, struct file *file)
 {
-	/* The node is 0600; also refuse a root-owned fd passed to others. */
+	/* The node is 0600; ATTACH checks again, for an fd passed on. */
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
 	return 0;
@@ -52,6 +53,16 @@ static long snap_ioctl_attach(struct file *file, void __user *argp)
 	struct snap_ioc_attach req;
 	int ret = 0;
 
+	/*
+	 * The daemon moves data in and out of memory the host gave its
+	 * devices, as a user-space PCI driver would: only a process that
+	 * may do that, and not under lockdown, whoever opened the file.
+	 */
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	ret = security_locked_down(LOCKDOWN_PCI_ACCESS);
+	if (ret)
+		return ret;
 	if (copy_from_user(&req, argp, sizeof(req)))
 		return -EFAULT;
 	if (req.flags || !snap_reserved_zero(req.reserved, ARRAY_SIZE(req.reserved)))

@@ -2348,6 +2348,40 @@ static void bi_uring_cases(struct bi *b)
 }
 
 /* Every data-path op from a file that is open but not attached. */
+/*
+ * A /dev/snap file root opened, used by a process without CAP_SYS_ADMIN
+ * (handed down or passed on): ATTACH is refused before anything else.
+ */
+static void bi_attach_unprivileged(struct bi *b)
+{
+	struct snap_ioc_attach at = { .abi_major = SNAP_ABI_MAJOR, .abi_minor = SNAP_ABI_MINOR,
+				      .features = SNAP_F_DATAPATH };
+	struct snap_ioc_info info = { 0 };
+	int fd, status = 0;
+	pid_t pid;
+
+	fd = open("/dev/snap", O_RDWR | O_CLOEXEC);
+	if (!tap(fd >= 0, "root opens /dev/snap for an unprivileged child"))
+		return;
+	pid = fork();
+	if (pid == 0) {
+		int ret;
+
+		if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+			_exit(100);
+		ret = ioctl(fd, SNAP_IOC_ATTACH, &at) < 0 ? errno : 0;
+		_exit(ret == EPERM ? 0 : ret ? ret : 101);
+	}
+	waitpid(pid, &status, 0);
+	close(fd);
+	tap(WIFEXITED(status) && WEXITSTATUS(status) == 0, "ATTACH on root's file by uid 65534 "
+	    "-> EPERM (child exit %d)", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	if (dp_ioctl(b->d->fd, SNAP_IOC_INFO, &info))
+		info.daemon_pid = 0;
+	tap(info.daemon_pid == (uint32_t)getpid(), "this daemon is still the attached one "
+	    "(daemon_pid %u)", info.daemon_pid);
+}
+
 static void bi_notconn(struct bi *b)
 {
 	struct snap_event ev[4];
@@ -2630,6 +2664,7 @@ static int cmd_badinput(const char *bdf, uint32_t func_id, uint32_t other)
 	bi_ctrl_done_cases(&b);
 	bi_uring_cases(&b);
 	bi_notconn(&b);
+	bi_attach_unprivileged(&b);
 	if (other != UINT32_MAX)
 		bi_idle_function(&b, other);
 
