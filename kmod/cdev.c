@@ -40,12 +40,33 @@ static void snap_daemon_detach(struct file *file)
 	pid_t pid = snap_emu.daemon_pid;
 
 	WRITE_ONCE(snap_emu.daemon, NULL);
+	snap_emu.detaches++;
 	snap_emu.daemon_features = 0;
 	WRITE_ONCE(snap_emu.daemon_pid, 0);
 	snap_emu.generation++;
 	snap_dp_gate_changed(NULL);
 	pr_info("daemon %d detached\n", pid);
 	snap_notify_daemon(false, pid);
+}
+
+/*
+ * Under snap_lock, which it drops while it waits: no daemon is attached,
+ * and every operation of the ones detached before has returned, so none
+ * of their DMA or completions lands after the new daemon took over.
+ */
+static int snap_attach_wait_drained(void)
+{
+	u64 seen;
+
+	lockdep_assert_held(&snap_lock);
+	while (!snap_emu.daemon && snap_emu.drained != snap_emu.detaches) {
+		seen = snap_emu.detaches;
+		mutex_unlock(&snap_lock);
+		snap_dp_drain();
+		mutex_lock(&snap_lock);
+		snap_emu.drained = max(snap_emu.drained, seen);
+	}
+	return snap_emu.daemon ? -EBUSY : 0;
 }
 
 static long snap_ioctl_attach(struct file *file, void __user *argp)
@@ -80,10 +101,9 @@ static long snap_ioctl_attach(struct file *file, void __user *argp)
 		return ret;
 
 	mutex_lock(&snap_lock);
-	if (snap_emu.daemon) {
-		ret = -EBUSY;
+	ret = snap_attach_wait_drained();
+	if (ret)
 		goto out_unlock;
-	}
 	req.abi_major = SNAP_ABI_MAJOR;
 	req.abi_minor = SNAP_ABI_MINOR;
 	req.features &= SNAP_F_ALL;

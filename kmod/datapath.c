@@ -679,30 +679,15 @@ static long snap_dp_pool_grow(void __user *argp)
 	return snap_pool_grow(req.offset, req.len);
 }
 
-long snap_dp_ioctl(struct file *file, unsigned int cmd, void __user *argp)
+/*
+ * Operations of the attached daemon run in a read section of this, so
+ * that snap_dp_drain() can wait for those of a daemon that is gone.
+ */
+DEFINE_STATIC_SRCU(snap_dp_ops_srcu);
+
+static long snap_dp_op(unsigned int cmd, void __user *argp)
 {
 	switch (cmd) {
-	case SNAP_IOC_WAIT:
-	case SNAP_IOC_CTRL_DONE:
-	case SNAP_IOC_QUEUE_CREATE:
-	case SNAP_IOC_QUEUE_DELETE:
-	case SNAP_IOC_DMA:
-	case SNAP_IOC_POST_CQE:
-	case SNAP_IOC_RAISE_IRQ:
-	case SNAP_IOC_SQ_FETCH:
-	case SNAP_IOC_VQ_POST:
-	case SNAP_IOC_FN_FATAL:
-	case SNAP_IOC_POOL_GROW:
-		break;
-	default:
-		return -ENOTTY;
-	}
-	if (!snap_dp_is_daemon(file))
-		return -ENOTCONN;
-
-	switch (cmd) {
-	case SNAP_IOC_WAIT:
-		return snap_dp_wait(file, argp);
 	case SNAP_IOC_CTRL_DONE:
 		return snap_dp_ctrl_done(argp);
 	case SNAP_IOC_QUEUE_CREATE:
@@ -724,6 +709,53 @@ long snap_dp_ioctl(struct file *file, unsigned int cmd, void __user *argp)
 	default:
 		return snap_dp_raise_irq(argp);
 	}
+}
+
+long snap_dp_ioctl(struct file *file, unsigned int cmd, void __user *argp)
+{
+	long ret;
+	int idx;
+
+	switch (cmd) {
+	case SNAP_IOC_WAIT:
+	case SNAP_IOC_CTRL_DONE:
+	case SNAP_IOC_QUEUE_CREATE:
+	case SNAP_IOC_QUEUE_DELETE:
+	case SNAP_IOC_DMA:
+	case SNAP_IOC_POST_CQE:
+	case SNAP_IOC_RAISE_IRQ:
+	case SNAP_IOC_SQ_FETCH:
+	case SNAP_IOC_VQ_POST:
+	case SNAP_IOC_FN_FATAL:
+	case SNAP_IOC_POOL_GROW:
+		break;
+	default:
+		return -ENOTTY;
+	}
+	if (!snap_dp_is_daemon(file))
+		return -ENOTCONN;
+	if (cmd == SNAP_IOC_WAIT)
+		return snap_dp_wait(file, argp);
+
+	idx = srcu_read_lock(&snap_dp_ops_srcu);
+	/* Checked again inside, so that snap_dp_drain() covers this one. */
+	ret = snap_dp_is_daemon(file) ? snap_dp_op(cmd, argp) : -ENOTCONN;
+	srcu_read_unlock(&snap_dp_ops_srcu, idx);
+	return ret;
+}
+
+/**
+ * snap_dp_drain() - wait for the operations of detached daemons
+ *
+ * Every daemon operation but WAIT (which moves nothing) runs in an SRCU
+ * read section that starts with the check that its file is the attached
+ * daemon's. Once that file is detached, this returns when every such
+ * operation has: a DMA, completion or interrupt a killed daemon's thread
+ * still had under way is over before the next daemon attaches.
+ */
+void snap_dp_drain(void)
+{
+	synchronize_srcu(&snap_dp_ops_srcu);
 }
 
 /* ---- io_uring ---- */

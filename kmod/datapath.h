@@ -22,6 +22,7 @@ void snap_dp_func_exit(struct snap_func *func);
 
 /* cdev.c hands these over; @file must be the attached daemon's. */
 long snap_dp_ioctl(struct file *file, unsigned int cmd, void __user *argp);
+void snap_dp_drain(void);
 int snap_dp_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags);
 int snap_dp_mmap(struct file *file, struct vm_area_struct *vma);
 unsigned long snap_dp_get_unmapped_area(struct file *file, unsigned long addr,

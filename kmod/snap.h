@@ -141,6 +141,9 @@ struct snap_emu {
 	struct file *daemon;
 	pid_t daemon_pid;
 	u64 daemon_features;		/* SNAP_F_* granted at attach */
+	/* Detaches so far, and how many of them snap_dp_drain() covered. */
+	u64 detaches;
+	u64 drained;
 };
 
 extern struct snap_emu snap_emu;

@@ -41,6 +41,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -2614,6 +2615,72 @@ static void bi_iommu_cases(struct bi *b)
 	    errname(ret));
 }
 
+struct drain {
+	struct bi *b;
+	atomic_uint started, finished;
+	atomic_bool stop;
+};
+
+/* The old daemon's thread: 128 MiB host -> pool DMAs, back to back. */
+static void *drain_dma_thread(void *arg)
+{
+	static struct snap_dma_seg segs[SNAP_DMA_MAX_SEGS];
+	struct drain *dr = arg;
+	struct bi *b = dr->b;
+	struct snap_dma op = { .func_id = b->d->func_id, .dir = SNAP_DMA_FROM_HOST,
+			       .segs = (uintptr_t)segs, .nr_segs = SNAP_DMA_MAX_SEGS };
+	int ret = 0;
+
+	for (uint32_t i = 0; i < SNAP_DMA_MAX_SEGS; i++)
+		segs[i] = (struct snap_dma_seg){ b->h->dbus, (i % 8) * DATA_PAGES * PAGE,
+						 DATA_PAGES * PAGE, 0 };
+	while (!ret && !atomic_load(&dr->stop)) {
+		atomic_fetch_add(&dr->started, 1);
+		ret = ioctl(b->d->fd, SNAP_IOC_DMA, &op);
+		atomic_fetch_add(&dr->finished, 1);
+	}
+	return NULL;
+}
+
+/*
+ * DETACH while another thread of the daemon is in a long DMA, and a new
+ * daemon attaches at once: ATTACH returns only once that DMA has, so
+ * nothing the old daemon started lands after its successor took over.
+ * The test daemon attaches again afterwards.
+ */
+static void bi_drain_cases(struct bi *b)
+{
+	struct snap_ioc_attach at = { .abi_major = SNAP_ABI_MAJOR, .abi_minor = SNAP_ABI_MINOR,
+				      .features = SNAP_F_DATAPATH };
+	struct drain dr = { .b = b };
+	unsigned int busy, started;
+	pthread_t thr;
+	int fd, ret;
+
+	if (!tap(pthread_create(&thr, NULL, drain_dma_thread, &dr) == 0, "a daemon thread "
+		 "runs 128 MiB DMAs"))
+		return;
+	while (atomic_load(&dr.finished) < 1)
+		sleep_ms(1);
+	busy = atomic_load(&dr.started) - atomic_load(&dr.finished);
+	ret = ioctl(b->d->fd, SNAP_IOC_DETACH) ? errno : 0;
+	started = atomic_load(&dr.started);
+	fd = open("/dev/snap", O_RDWR | O_CLOEXEC);
+	ret = ret ? ret : fd < 0 ? errno : dp_ioctl(fd, SNAP_IOC_ATTACH, &at) ? errno : 0;
+	tap(!ret && atomic_load(&dr.finished) >= started, "a new daemon attached only after "
+	    "the old one's DMA under way at DETACH returned (%u started, %u done; %u in flight "
+	    "at DETACH; got %s)", started, atomic_load(&dr.finished), busy, errname(ret));
+	atomic_store(&dr.stop, true);
+	pthread_join(thr, NULL);
+	if (fd >= 0) {
+		ioctl(fd, SNAP_IOC_DETACH);
+		close(fd);
+	}
+	at = (struct snap_ioc_attach){ .abi_major = SNAP_ABI_MAJOR,
+				       .abi_minor = SNAP_ABI_MINOR, .features = SNAP_F_DATAPATH };
+	tap(dp_ioctl(b->d->fd, SNAP_IOC_ATTACH, &at) == 0, "the test daemon attaches again");
+}
+
 static int cmd_badinput(const char *bdf, uint32_t func_id, uint32_t other)
 {
 	struct host h;
@@ -2667,6 +2734,7 @@ static int cmd_badinput(const char *bdf, uint32_t func_id, uint32_t other)
 	bi_attach_unprivileged(&b);
 	if (other != UINT32_MAX)
 		bi_idle_function(&b, other);
+	bi_drain_cases(&b);
 
 	wr32(&h, REG_CC, 0);
 	end = now_ms() + 10000;
