@@ -113,7 +113,6 @@ static void snap_dp_kick_locked(struct snap_dp_fn *dp)
 /* Under dp->lock: bring the delivery bookkeeping in line with hs.event. */
 static void snap_dp_ctrl_event(struct snap_dp_fn *dp, bool send)
 {
-	struct snap_fn_state *st = dp->state;
 	unsigned long flags;
 
 	spin_lock_irqsave(&snap_dp.ev_lock, flags);
@@ -122,9 +121,10 @@ static void snap_dp_ctrl_event(struct snap_dp_fn *dp, bool send)
 		dp->ctrl_value = dp->hs.cc;
 		dp->ctrl_data[0] = 0;
 		dp->ctrl_data[1] = 0;
+		/* The kernel's own copy: the daemon may write fn_state. */
 		if (dp->hs.event == SNAP_EV_CTRL_ENABLE) {
-			dp->ctrl_data[0] = READ_ONCE(st->asq);
-			dp->ctrl_data[1] = READ_ONCE(st->acq);
+			dp->ctrl_data[0] = dp->sq[0].base;
+			dp->ctrl_data[1] = dp->cq[0].base;
 		}
 		snap_dp_kick_locked(dp);
 	} else if (dp->ctrl_event && dp->ctrl_event != dp->hs.event) {

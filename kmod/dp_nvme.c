@@ -31,7 +31,6 @@
 #define SNAP_CQE_SQHD_OFF	8
 #define SNAP_CQE_SQID_OFF	10
 #define SNAP_CQE_CID_OFF	12
-#define SNAP_NVME_PAGE_SIZE	SZ_4K
 
 static void snap_dp_mirror_queue(struct snap_queue_state *qs,
 				 const struct snap_dp_queue *q, u16 qid)
@@ -63,9 +62,12 @@ static void snap_dp_enable_admin(struct snap_dp_fn *dp, u32 aqa, u64 asq,
 	dp->epoch++;
 	WRITE_ONCE(st->enable_count, dp->gen);
 
-	*sq = (struct snap_dp_queue){ .base = asq, .size = (aqa & 0xfff) + 1 };
+	*sq = (struct snap_dp_queue){
+		.base = asq, .size = (aqa & SNAP_NVME_AQA_QS_MASK) + 1,
+	};
 	*cq = (struct snap_dp_queue){
-		.base = acq, .size = ((aqa >> 16) & 0xfff) + 1,
+		.base = acq,
+		.size = ((aqa >> SNAP_NVME_AQA_ACQS_SHIFT) & SNAP_NVME_AQA_QS_MASK) + 1,
 		.flags = SNAP_QF_IRQ, .phase = 1, .sq_refs = 1,
 	};
 	snap_dp_mirror_queue(&st->sq[0], sq, 0);
@@ -91,6 +93,12 @@ void snap_dp_cc_write(struct snap_func *func, u32 cc, u32 aqa, u64 asq,
 	WRITE_ONCE(dp->state->cc, cc);
 	/* Before the event goes out: the daemon finds the admin queues. */
 	changed = old != SNAP_HS_ENABLING && dp->hs.state == SNAP_HS_ENABLING;
+	if (changed && !snap_nvme_admin_queues_ok(aqa, asq, acq)) {
+		pr_warn_ratelimited("function %u: enable with unusable admin queues (AQA %#x, ASQ %#llx, ACQ %#llx): CSTS.CFS\n",
+				    func->id, aqa, asq, acq);
+		actions = snap_nvme_hs_refuse_enable(&dp->hs);
+		changed = false;
+	}
 	if (changed)
 		snap_dp_enable_admin(dp, aqa, asq, acq);
 	changed |= snap_dp_apply(dp, actions, old_csts, true);

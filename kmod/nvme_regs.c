@@ -236,6 +236,45 @@ int snap_nvme_hs_done(struct snap_nvme_hs *hs, u16 event, u32 status,
 EXPORT_SYMBOL_IF_KUNIT(snap_nvme_hs_done);
 
 /**
+ * snap_nvme_admin_queues_ok() - whether an enable's admin queues are usable
+ * @aqa: AQA
+ * @asq: ASQ
+ * @acq: ACQ
+ *
+ * ASQ and ACQ are 4 KiB aligned (their bits 11:0 are reserved with the one
+ * page size CAP offers) and not 0, and each queue has at least two entries
+ * (AQA.ASQS and ACQS are 0's based; 0 is invalid).
+ *
+ * Return: true when the daemon can be asked to serve them.
+ */
+bool snap_nvme_admin_queues_ok(u32 aqa, u64 asq, u64 acq)
+{
+	return asq && acq && !((asq | acq) & (SNAP_NVME_PAGE_SIZE - 1)) &&
+	       (aqa & SNAP_NVME_AQA_QS_MASK) &&
+	       ((aqa >> SNAP_NVME_AQA_ACQS_SHIFT) & SNAP_NVME_AQA_QS_MASK);
+}
+EXPORT_SYMBOL_IF_KUNIT(snap_nvme_admin_queues_ok);
+
+/**
+ * snap_nvme_hs_refuse_enable() - an enable that cannot be served
+ * @hs: handshake state, just moved to ENABLING by snap_nvme_hs_cc_write()
+ *
+ * For admin queues snap_nvme_admin_queues_ok() refuses: CSTS.CFS at once,
+ * rather than an RDY that never comes; nobody is asked, and the host's
+ * CC.EN=0 clears it as for an enable the daemon failed.
+ *
+ * Return: SNAP_HS_* actions for the caller (none).
+ */
+unsigned int snap_nvme_hs_refuse_enable(struct snap_nvme_hs *hs)
+{
+	hs->state = SNAP_HS_FAILED;
+	hs->csts = SNAP_NVME_CSTS_CFS;
+	hs->event = 0;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(snap_nvme_hs_refuse_enable);
+
+/**
  * snap_nvme_hs_fatal() - the daemon met an error only a reset ends
  * @hs: handshake state
  *

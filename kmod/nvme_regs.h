@@ -3,6 +3,7 @@
 #define _SNAP_NVME_REGS_H
 
 #include <linux/bits.h>
+#include <linux/sizes.h>
 #include <linux/types.h>
 
 /*
@@ -27,6 +28,13 @@
 /* Doorbell offset of queue @qid: SQ tail, then CQ head. */
 #define SNAP_NVME_SQ_DB(qid)	(SNAP_NVME_REG_DBS + (qid) * 8)
 #define SNAP_NVME_CQ_DB(qid)	(SNAP_NVME_REG_DBS + (qid) * 8 + 4)
+
+/* AQA: admin SQ size in bits 11:0, CQ size in 27:16, both 0's based. */
+#define SNAP_NVME_AQA_QS_MASK	0xfffU
+#define SNAP_NVME_AQA_ACQS_SHIFT 16
+
+/* The one memory page size CAP offers (MPSMIN = MPSMAX). */
+#define SNAP_NVME_PAGE_SIZE	SZ_4K
 
 #define SNAP_NVME_CC_EN		BIT(0)
 #define SNAP_NVME_CC_SHN_SHIFT	14
@@ -92,6 +100,8 @@ struct snap_nvme_hs {
 #define SNAP_HS_CLEAR_QUEUES	BIT(1)	/* forget all queues */
 
 void snap_nvme_hs_reset(struct snap_nvme_hs *hs);
+bool snap_nvme_admin_queues_ok(u32 aqa, u64 asq, u64 acq);
+unsigned int snap_nvme_hs_refuse_enable(struct snap_nvme_hs *hs);
 unsigned int snap_nvme_hs_cc_write(struct snap_nvme_hs *hs, u32 cc,
 				   bool daemon, bool running);
 unsigned int snap_nvme_hs_gate(struct snap_nvme_hs *hs, bool daemon,

@@ -111,6 +111,39 @@ static void snap_hs_enable_fail(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hs.csts, 0U);
 }
 
+static void snap_admin_queues_checked(struct kunit *test)
+{
+	const u32 aqa = (31U << 16) | 31;	/* 32 entries each */
+
+	KUNIT_EXPECT_TRUE(test, snap_nvme_admin_queues_ok(aqa, 0x10000, 0x11000));
+	KUNIT_EXPECT_TRUE(test, snap_nvme_admin_queues_ok((1U << 16) | 1, 0x1000, 0x2000));
+	KUNIT_EXPECT_TRUE(test, snap_nvme_admin_queues_ok(0x0fff0fff, 0x1000, 0x2000));
+	KUNIT_EXPECT_FALSE(test, snap_nvme_admin_queues_ok(aqa, 0x10008, 0x11000));
+	KUNIT_EXPECT_FALSE(test, snap_nvme_admin_queues_ok(aqa, 0x10000, 0x11800));
+	KUNIT_EXPECT_FALSE(test, snap_nvme_admin_queues_ok(aqa, 0, 0x11000));
+	KUNIT_EXPECT_FALSE(test, snap_nvme_admin_queues_ok(aqa, 0x10000, 0));
+	KUNIT_EXPECT_FALSE(test, snap_nvme_admin_queues_ok(31U << 16, 0x10000, 0x11000));
+	KUNIT_EXPECT_FALSE(test, snap_nvme_admin_queues_ok(31, 0x10000, 0x11000));
+}
+
+/* Unusable admin queues: CFS at once, nobody asked, CC.EN=0 clears it. */
+static void snap_hs_enable_refused(struct kunit *test)
+{
+	struct snap_nvme_hs hs;
+
+	hs_init(&hs);
+	KUNIT_ASSERT_EQ(test, snap_nvme_hs_cc_write(&hs, EN, true, true), SEND);
+	KUNIT_EXPECT_EQ(test, snap_nvme_hs_refuse_enable(&hs), 0U);
+	KUNIT_EXPECT_EQ(test, hs.state, SNAP_HS_FAILED);
+	KUNIT_EXPECT_EQ(test, hs.csts, CFS);
+	KUNIT_EXPECT_EQ(test, hs.event, 0);
+	/* A daemon arriving now is not asked. */
+	KUNIT_EXPECT_EQ(test, snap_nvme_hs_gate(&hs, true, true), 0U);
+	KUNIT_EXPECT_EQ(test, snap_nvme_hs_cc_write(&hs, 0, true, true), CLEAR);
+	KUNIT_EXPECT_EQ(test, hs.state, SNAP_HS_DISABLED);
+	KUNIT_EXPECT_EQ(test, hs.csts, 0U);
+}
+
 /*
  * A daemon's fatal error after a good enable: CFS joins RDY, and the host's
  * reset still waits for the daemon to drain before both clear.
@@ -429,6 +462,8 @@ static struct kunit_case snap_nvme_hs_cases[] = {
 	KUNIT_CASE(snap_hs_reset_state),
 	KUNIT_CASE(snap_hs_enable_ok),
 	KUNIT_CASE(snap_hs_enable_fail),
+	KUNIT_CASE(snap_admin_queues_checked),
+	KUNIT_CASE(snap_hs_enable_refused),
 	KUNIT_CASE(snap_hs_fatal_after_ready),
 	KUNIT_CASE(snap_hs_fatal_refused),
 	KUNIT_CASE(snap_hs_enable_waits_for_gate),

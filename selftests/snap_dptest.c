@@ -1306,6 +1306,40 @@ static bool disable_and_check(struct host *h, struct daemon *d, const char *why)
 	return ok;
 }
 
+/*
+ * Admin queues nobody could serve (ASQ not page aligned, or AQA asking
+ * for a 1-entry queue): CSTS.CFS at once instead of an RDY that never
+ * comes, the daemon is not asked, and CC.EN=0 clears it.
+ */
+static void e2e_bad_admin_queues(struct host *h, struct daemon *d)
+{
+	static const struct {
+		const char *what;
+		uint64_t asq_off;
+		uint32_t aqa;
+	} bad[] = {
+		{ "an ASQ 64 bytes past a page", 64, 7U | 7U << 16 },
+		{ "AQA.ASQS 0 (a 1-entry admin SQ)", 0, 7U << 16 },
+	};
+	unsigned int n = daemon_count(d, SNAP_EV_CTRL_ENABLE);
+	bool ok;
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		host_admin_regs(h, 8);
+		wr64(h, REG_ASQ, h->q[0].sq_bus + bad[i].asq_off);
+		wr32(h, REG_AQA, bad[i].aqa);
+		wr32(h, REG_CC, host_cc());
+		ok = wait_csts(h, CSTS_CFS | CSTS_RDY, CSTS_CFS, 5000);
+		tap(ok, "enable with %s -> CSTS.CFS (CSTS 0x%x)", bad[i].what, rd32(h, REG_CSTS));
+		wr32(h, REG_CC, host_cc() & ~CC_EN);
+		ok = wait_csts(h, CSTS_CFS | CSTS_RDY, 0, 5000);
+		tap(ok, "CC.EN=0 clears it (CSTS 0x%x)", rd32(h, REG_CSTS));
+	}
+	tap(daemon_count(d, SNAP_EV_CTRL_ENABLE) == n,
+	    "no CTRL_ENABLE reached the daemon for unusable admin queues");
+	host_admin_regs(h, 8);
+}
+
 static void e2e_gates(struct host *h, struct daemon *d, uint32_t func_id, const char *ctrl)
 {
 	struct snap_fn_state *fs;
@@ -1352,6 +1386,7 @@ static void e2e_gates(struct host *h, struct daemon *d, uint32_t func_id, const 
 	tap(fs->sq[0].size == 0 && fs->cq[0].size == 0,
 	    "fn_state queues cleared after disable (sq size %u, cq size %u)", fs->sq[0].size,
 	    fs->cq[0].size);
+	e2e_bad_admin_queues(h, d);
 
 	/* Controller running, daemon gone: RDY waits for the next daemon. */
 	tap(daemon_stop_thread(d), "the ioctl daemon thread stops (blocking WAIT returns on a "
