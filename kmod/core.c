@@ -8,6 +8,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kernel.h>
+#include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -193,6 +194,31 @@ static int snap_bdev_check_cfg(const struct snap_bdev_cfg *cfg,
 	return 0;
 }
 
+/* Bytes of all malloc bdevs: kernel memory once served (snap_dp_mmap_bdev). */
+static u64 snap_malloc_bytes(void)
+{
+	struct snap_bdev *bdev;
+	u64 bytes = 0;
+
+	list_for_each_entry(bdev, &snap_emu.bdevs, node)
+		if (bdev->type == SNAP_BDEV_MALLOC)
+			bytes += bdev->num_blocks * bdev->block_size;
+	return bytes;
+}
+
+static int snap_malloc_check_ram(const struct snap_bdev_cfg *cfg,
+				 struct netlink_ext_ack *extack)
+{
+	u64 more = cfg->num_blocks * cfg->block_size, used = snap_malloc_bytes();
+
+	if (used + more < used ||
+	    !snap_ram_share_ok(used + more, (u64)totalram_pages() << PAGE_SHIFT)) {
+		NL_SET_ERR_MSG(extack, "malloc bdevs may take at most half of RAM together");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int snap_bdev_create(const struct snap_bdev_cfg *cfg, struct snap_bdev **out,
 		     struct netlink_ext_ack *extack)
 {
@@ -202,6 +228,11 @@ int snap_bdev_create(const struct snap_bdev_cfg *cfg, struct snap_bdev **out,
 	ret = snap_bdev_check_cfg(cfg, extack);
 	if (ret)
 		return ret;
+	if (cfg->type == SNAP_BDEV_MALLOC) {
+		ret = snap_malloc_check_ram(cfg, extack);
+		if (ret)
+			return ret;
+	}
 	if (snap_bdev_find(cfg->name)) {
 		NL_SET_ERR_MSG(extack, "a bdev of that name exists");
 		return -EEXIST;

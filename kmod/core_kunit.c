@@ -8,6 +8,7 @@
  * lock held.
  */
 #include <kunit/test.h>
+#include <linux/mm.h>
 #include <linux/string.h>
 
 #include "snap.h"
@@ -92,6 +93,13 @@ static void snap_core_bdev_rules_locked(struct kunit *test)
 	cfg.block_size = 512;
 	cfg.num_blocks = 0;
 	KUNIT_EXPECT_EQ(test, snap_bdev_create(&cfg, &bdev, NULL), -EINVAL);
+
+	/* Malloc bdevs together: at most half of RAM. */
+	cfg.type = SNAP_BDEV_MALLOC;
+	cfg.num_blocks = ((u64)totalram_pages() << PAGE_SHIFT) / 2 / 512;
+	KUNIT_EXPECT_EQ(test, snap_bdev_create(&cfg, &bdev, NULL), -ENOMEM);
+	KUNIT_EXPECT_NULL(test, snap_bdev_find("kb1"));
+	cfg.num_blocks = 1;
 
 	cfg.type = SNAP_BDEV_URING;
 	cfg.filename = "relative/path";

@@ -36,6 +36,7 @@
 #include <linux/vmalloc.h>
 
 #include "datapath.h"
+#include "rules.h"
 #include "snap.h"
 
 #define SNAP_POOL_CHUNK_PAGES	(SNAP_POOL_CHUNK_SIZE >> PAGE_SHIFT)
@@ -214,7 +215,8 @@ static int snap_pool_fill_chunk(unsigned long c)
  * over asks again for what its predecessor had without cost.
  *
  * Return: 0, -EINVAL for a range outside the pool (or no pool yet),
- * -ENOMEM, or -EINTR when the caller was killed meanwhile (chunks made
+ * -ENOMEM when memory runs out or the resident pool would take more than
+ * half of RAM, or -EINTR when the caller was killed meanwhile (chunks made
  * resident so far stay).
  */
 int snap_pool_grow(u64 off, u64 len)
@@ -230,6 +232,13 @@ int snap_pool_grow(u64 off, u64 len)
 	for (c = off / SNAP_POOL_CHUNK_SIZE; c <= last; c++) {
 		if (snap_pool.chunks[c].pages)
 			continue;
+		if (!snap_ram_share_ok((u64)(snap_pool.nr_resident + 1) * SNAP_POOL_CHUNK_SIZE,
+				       (u64)totalram_pages() << PAGE_SHIFT)) {
+			pr_warn_ratelimited("DMA pool: %lu MiB resident, half of RAM: not growing\n",
+					    snap_pool.nr_resident * (SNAP_POOL_CHUNK_SIZE / SZ_1M));
+			ret = -ENOMEM;
+			break;
+		}
 		if (fatal_signal_pending(current)) {
 			ret = -EINTR;
 			break;

@@ -100,6 +100,21 @@ u32 snap_nvme_max_queues(u32 num_msix)
 }
 EXPORT_SYMBOL_IF_KUNIT(snap_nvme_max_queues);
 
+/**
+ * snap_ram_share_ok() - whether memory the module pins may grow to @bytes
+ * @bytes: what one kind would then take: all malloc bdevs together, or
+ *	the DMA pool's resident part
+ * @ram: the machine's RAM, in bytes
+ *
+ * Each kind may take at most half of RAM, so neither a RAM disk nor the
+ * staging pool can starve the host the device is emulated for.
+ */
+bool snap_ram_share_ok(u64 bytes, u64 ram)
+{
+	return bytes <= ram / 2;
+}
+EXPORT_SYMBOL_IF_KUNIT(snap_ram_share_ok);
+
 /* virtio keeps one vector for configuration changes. */
 u32 snap_vblk_max_queues(u32 num_msix)
 {

@@ -16,5 +16,6 @@ void snap_ns_uuid(const char *nqn, u32 nsid, u8 *uuid);
 int snap_format_vuid(char *buf, size_t len, u8 type, u32 pf_id, s32 vf_id);
 u32 snap_nvme_max_queues(u32 num_msix);
 u32 snap_vblk_max_queues(u32 num_msix);
+bool snap_ram_share_ok(u64 bytes, u64 ram);
 
 #endif /* _SNAP_RULES_H */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* KUnit cases for SNAP's object attribute rules. */
 #include <kunit/test.h>
+#include <linux/sizes.h>
 #include <linux/string.h>
 #include <linux/snap.h>
 
@@ -97,6 +98,14 @@ static void snap_rules_queues(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, snap_vblk_max_queues(63), 62U);
 }
 
+static void snap_rules_ram_share(struct kunit *test)
+{
+	KUNIT_EXPECT_TRUE(test, snap_ram_share_ok(0, SZ_1G));
+	KUNIT_EXPECT_TRUE(test, snap_ram_share_ok(SZ_512M, SZ_1G));
+	KUNIT_EXPECT_FALSE(test, snap_ram_share_ok(SZ_512M + 1, SZ_1G));
+	KUNIT_EXPECT_FALSE(test, snap_ram_share_ok(1, 1));
+}
+
 static struct kunit_case snap_rules_cases[] = {
 	KUNIT_CASE(snap_rules_names),
 	KUNIT_CASE(snap_rules_nqn),
@@ -104,6 +113,7 @@ static struct kunit_case snap_rules_cases[] = {
 	KUNIT_CASE(snap_rules_uuid_stable),
 	KUNIT_CASE(snap_rules_vuid),
 	KUNIT_CASE(snap_rules_queues),
+	KUNIT_CASE(snap_rules_ram_share),
 	{}
 };
 

@@ -32,6 +32,8 @@
  *        snap_dptest takeover BDF FUNC_ID   a daemon process killed with a
  *                                           command in flight; a new one
  *                                           finishes it (TAP)
+ *        snap_dptest pool-limit             the DMA pool stops growing at
+ *                                           half of RAM (TAP)
  * CTRL is the controller object on the function; e2e suspends and resumes
  * it with snapadm. Exit status: 0 when every check passed.
  */
@@ -192,6 +194,7 @@ static const char *errname(int e)
 	case EOPNOTSUPP: return "EOPNOTSUPP";
 	case EINTR: return "EINTR";
 	case ERANGE: return "ERANGE";
+	case ENOMEM: return "ENOMEM";
 	}
 	snprintf(buf, sizeof(buf), "errno %d", e);
 	return buf;
@@ -2904,6 +2907,42 @@ static int cmd_takeover(const char *bdf, uint32_t func_id)
 	return tap_done();
 }
 
+/*
+ * The DMA pool grows only up to half of RAM: a daemon asking for all of
+ * a pool as large as RAM gets ENOMEM, with the resident part at the
+ * limit (to within a chunk) and the kernel still well.
+ */
+static int cmd_pool_limit(void)
+{
+	struct snap_ioc_attach at = { .abi_major = SNAP_ABI_MAJOR, .abi_minor = SNAP_ABI_MINOR,
+				      .features = SNAP_F_DATAPATH };
+	struct snap_ioc_info info = { 0 };
+	uint64_t ram = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
+	struct snap_pool_grow g = { 0 };
+	int fd, ret;
+
+	fd = open("/dev/snap", O_RDWR | O_CLOEXEC);
+	ret = fd < 0 ? -errno : dp_ioctl(fd, SNAP_IOC_ATTACH, &at);
+	if (!ret)
+		ret = dp_ioctl(fd, SNAP_IOC_INFO, &info);
+	if (!tap(!ret, "attached (%s); the pool is %" PRIu64 " MiB, RAM %" PRIu64 " MiB",
+		 errname(-ret), (uint64_t)info.pool_size >> 20, ram >> 20))
+		return tap_done();
+	if (!tap(info.pool_size > ram / 2, "the pool is larger than half of RAM"))
+		return tap_done();
+	g.len = info.pool_size;
+	ret = -dp_ioctl(fd, SNAP_IOC_POOL_GROW, &g);
+	memset(&info, 0, sizeof(info));
+	dp_ioctl(fd, SNAP_IOC_INFO, &info);
+	tap(ret == ENOMEM, "POOL_GROW of the whole pool -> ENOMEM (got %s)", errname(ret));
+	tap(info.pool_resident <= ram / 2 && info.pool_resident + 2 * CHUNK > ram / 2,
+	    "%" PRIu64 " MiB resident: at most half of RAM and within a chunk of it",
+	    (uint64_t)info.pool_resident >> 20);
+	ioctl(fd, SNAP_IOC_DETACH);
+	close(fd);
+	return tap_done();
+}
+
 int main(int argc, char **argv)
 {
 	uint32_t func_id;
@@ -2918,12 +2957,15 @@ int main(int argc, char **argv)
 		return cmd_badinput(argv[2], func_id,
 				    argc == 5 ? (uint32_t)strtoul(argv[4], NULL, 0) : UINT32_MAX);
 	}
+	if (argc == 2 && !strcmp(argv[1], "pool-limit"))
+		return cmd_pool_limit();
 	if (argc == 4 && !strcmp(argv[1], "takeover")) {
 		func_id = (uint32_t)strtoul(argv[3], NULL, 0);
 		return cmd_takeover(argv[2], func_id);
 	}
 	fprintf(stderr, "usage: snap_dptest e2e BDF FUNC_ID CTRL\n"
 		"       snap_dptest badinput BDF FUNC_ID [IDLE_FUNC_ID]\n"
-		"       snap_dptest takeover BDF FUNC_ID\n");
+		"       snap_dptest takeover BDF FUNC_ID\n"
+		"       snap_dptest pool-limit\n");
 	return 2;
 }
