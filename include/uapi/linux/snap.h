@@ -573,7 +573,8 @@ struct snap_fn_fatal {
  * @reserved: 0
  *
  * Fails with EINVAL for a range outside the pool, ENOMEM when memory runs
- * out (chunks made resident before that stay).
+ * out or the resident pool would take more than half of RAM (chunks made
+ * resident before that stay).
  */
 struct snap_pool_grow {
 	__u64 offset;
