@@ -15,7 +15,7 @@
 
 #include <linux/dma-map-ops.h>
 #include <linux/highmem.h>
-#include <linux/interval_tree.h>
+#include <linux/interval_tree_generic.h>
 #include <linux/slab.h>
 
 #include "../snap.h"
@@ -23,13 +23,29 @@
 
 /**
  * struct snap_iommu_map - one range the host mapped
- * @it: [start, last] in bus (= physical) addresses
+ * @rb: in the function's tree
+ * @start: first bus (= physical) address
+ * @last: last one
+ * @subtree_last: the tree's augmentation
  * @dir: the host's enum dma_data_direction
  */
 struct snap_iommu_map {
-	struct interval_tree_node it;
+	struct rb_node rb;
+	u64 start;
+	u64 last;
+	u64 subtree_last;
 	u8 dir;
 };
+
+/*
+ * The tree's functions, generated here (as vhost's IOTLB does) rather
+ * than lib/interval_tree's: those are built only into kernels that
+ * select CONFIG_INTERVAL_TREE, and their bounds are unsigned long.
+ */
+#define SNAP_IOMMU_START(m)	((m)->start)
+#define SNAP_IOMMU_LAST(m)	((m)->last)
+INTERVAL_TREE_DEFINE(struct snap_iommu_map, rb, u64, subtree_last,
+		     SNAP_IOMMU_START, SNAP_IOMMU_LAST, static, snap_iommu_tree);
 
 static struct kmem_cache *snap_iommu_cache;
 
@@ -54,11 +70,11 @@ static int snap_iommu_add(struct snap_sim_fn *fn, phys_addr_t addr, size_t len,
 	m = kmem_cache_alloc(snap_iommu_cache, snap_iommu_gfp(gfp));
 	if (!m)
 		return -ENOMEM;
-	m->it.start = addr;
-	m->it.last = addr + len - 1;
+	m->start = addr;
+	m->last = addr + len - 1;
 	m->dir = dir;
 	raw_spin_lock_irqsave(&fn->iommu.lock, flags);
-	interval_tree_insert(&m->it, &fn->iommu.maps);
+	snap_iommu_tree_insert(m, &fn->iommu.maps);
 	fn->iommu.nr_maps++;
 	raw_spin_unlock_irqrestore(&fn->iommu.lock, flags);
 	return 0;
@@ -71,20 +87,18 @@ static int snap_iommu_add(struct snap_sim_fn *fn, phys_addr_t addr, size_t len,
 static void snap_iommu_remove(struct snap_sim_fn *fn, phys_addr_t addr,
 			      size_t len)
 {
-	struct interval_tree_node *it;
-	struct snap_iommu_map *m = NULL;
 	u64 last = addr + len - 1;
+	struct snap_iommu_map *m;
 	unsigned long flags;
 
 	if (!fn || !len)
 		return;
 	raw_spin_lock_irqsave(&fn->iommu.lock, flags);
-	for (it = interval_tree_iter_first(&fn->iommu.maps, addr, last); it;
-	     it = interval_tree_iter_next(it, addr, last)) {
-		if (it->start == addr && it->last == last) {
-			interval_tree_remove(it, &fn->iommu.maps);
+	for (m = snap_iommu_tree_iter_first(&fn->iommu.maps, addr, last); m;
+	     m = snap_iommu_tree_iter_next(m, addr, last)) {
+		if (m->start == addr && m->last == last) {
+			snap_iommu_tree_remove(m, &fn->iommu.maps);
 			fn->iommu.nr_maps--;
-			m = container_of(it, struct snap_iommu_map, it);
 			break;
 		}
 	}
@@ -229,15 +243,14 @@ void snap_sim_iommu_init(struct snap_sim_fn *fn)
 /* The bus is gone: mappings its drivers did not undo are dropped. */
 void snap_sim_iommu_exit(struct snap_sim_fn *fn)
 {
-	struct interval_tree_node *it;
+	struct snap_iommu_map *m;
 
 	if (fn->iommu.nr_maps)
 		pr_warn("function %u: %lu DMA mapping(s) left by the host\n",
 			fn->func->id, fn->iommu.nr_maps);
-	while ((it = interval_tree_iter_first(&fn->iommu.maps, 0, ULONG_MAX))) {
-		interval_tree_remove(it, &fn->iommu.maps);
-		kmem_cache_free(snap_iommu_cache,
-				container_of(it, struct snap_iommu_map, it));
+	while ((m = snap_iommu_tree_iter_first(&fn->iommu.maps, 0, U64_MAX))) {
+		snap_iommu_tree_remove(m, &fn->iommu.maps);
+		kmem_cache_free(snap_iommu_cache, m);
 	}
 	fn->iommu.nr_maps = 0;
 }
@@ -264,20 +277,19 @@ bool snap_sim_iommu_allows(struct snap_sim_fn *fn, u64 addr, u32 len,
 			   bool to_host)
 {
 	u64 pos = addr, last = addr + len - 1, reach;
-	struct interval_tree_node *it;
+	struct snap_iommu_map *m;
 	bool found;
 
 	lockdep_assert_held(&fn->iommu.lock);
 	for (;;) {
 		found = false;
 		reach = pos;
-		for (it = interval_tree_iter_first(&fn->iommu.maps, pos, pos); it;
-		     it = interval_tree_iter_next(it, pos, pos)) {
-			if (!snap_iommu_dir_ok(container_of(it, struct snap_iommu_map,
-							    it)->dir, to_host))
+		for (m = snap_iommu_tree_iter_first(&fn->iommu.maps, pos, pos); m;
+		     m = snap_iommu_tree_iter_next(m, pos, pos)) {
+			if (!snap_iommu_dir_ok(m->dir, to_host))
 				continue;
 			found = true;
-			reach = max_t(u64, reach, it->last);
+			reach = max(reach, m->last);
 		}
 		if (!found)
 			return false;
