@@ -53,20 +53,6 @@ struct snap_sim_fn *snap_sim_fn_of(struct snap_func *func)
 	return sim ? xa_load(&sim->by_id, func->id) : NULL;
 }
 
-/* The function a pci_dev of the sim bus is, in any context; or NULL. */
-struct snap_sim_fn *snap_sim_fn_of_pdev(struct pci_dev *pdev)
-{
-	struct snap_sim *sim = READ_ONCE(snap_sim);
-	unsigned int i;
-
-	if (!sim || pdev->bus != sim->bus)
-		return NULL;
-	for (i = 0; i < sim->nr_fns; i++)
-		if (sim->fns[i].devfn == pdev->devfn)
-			return &sim->fns[i];
-	return NULL;
-}
-
 static void __iomem *snap_sim_window_ptr(struct snap_sim *sim, u64 addr,
 					 u64 size)
 {
@@ -180,6 +166,15 @@ static struct snap_sim_fn *snap_sim_fn(struct pci_bus *bus, unsigned int devfn)
 		    (!sim->fns[i].model->trap || sim->trapping))
 			return &sim->fns[i];
 	return NULL;
+}
+
+/* The function a pci_dev of the sim bus is, in any context; or NULL. */
+struct snap_sim_fn *snap_sim_fn_of_pdev(struct pci_dev *pdev)
+{
+	struct snap_sim *sim = READ_ONCE(snap_sim);
+
+	return sim && pdev->bus == sim->bus ? snap_sim_fn(pdev->bus, pdev->devfn) :
+	       NULL;
 }
 
 /* Config accesses may come from any context: no sleeping. */
