@@ -46,8 +46,9 @@ static void on_done(struct bdev_io *io, int status)
 	w->done = true;
 }
 
-static int run(struct fixture *f, enum bdev_op op, uint64_t block, uint32_t blocks,
-	       void *buf)
+/* One I/O on l, which must be ioloop_current. */
+static int run_on(struct fixture *f, struct ioloop *l, enum bdev_op op, uint64_t block,
+		  uint32_t blocks, void *buf)
 {
 	struct waiter w = {
 		.io = { .op = op, .offset = block * BS, .len = (uint64_t)blocks * BS,
@@ -58,8 +59,14 @@ static int run(struct fixture *f, enum bdev_op op, uint64_t block, uint32_t bloc
 	if (ret)
 		return ret;
 	while (!w.done)
-		assert_true(ioloop_reap(&f->loop, true) >= 0);
+		assert_true(ioloop_reap(l, true) >= 0);
 	return w.status;
+}
+
+static int run(struct fixture *f, enum bdev_op op, uint64_t block, uint32_t blocks,
+	       void *buf)
+{
+	return run_on(f, &f->loop, op, block, blocks, buf);
 }
 
 static int setup(void **state)
@@ -128,6 +135,44 @@ static void test_round_trip_fixed_and_plain(void **state)
 	assert_memory_equal(plain, f->pool, 4 * BS);
 	assert_int_equal(run(f, BDEV_OP_FLUSH, 0, 0, NULL), 0);
 	free(plain);
+}
+
+/*
+ * A growing pool's table starts empty: a chunk is a fixed buffer only
+ * once registered, I/O before that goes by plain reads and writes.
+ */
+static void test_sparse_pool_fixed_once_registered(void **state)
+{
+	struct fixture *f = *state;
+	unsigned char *two = aligned_alloc(IOLOOP_FIXED_CHUNK, 2 * IOLOOP_FIXED_CHUNK);
+	unsigned char *second = two + IOLOOP_FIXED_CHUNK;
+	struct ioloop l;
+
+	assert_non_null(two);
+	assert_int_equal(ioloop_init(&l, 8), 0);
+	assert_int_equal(ioloop_register_pool_sparse(&l, two, 2 * IOLOOP_FIXED_CHUNK), 0);
+	assert_int_equal(ioloop_fixed_index(&l, second, BS), -1);
+	assert_int_equal(ioloop_register_chunk(&l, second), 0);
+	assert_int_equal(ioloop_fixed_index(&l, second, BS), 1);
+	assert_int_equal(ioloop_fixed_index(&l, two, BS), -1);
+	assert_int_equal(ioloop_register_chunk(&l, second), 0);	/* once is enough */
+	assert_int_equal(ioloop_register_chunk(&l, two + BS), -EINVAL);
+	assert_int_equal(ioloop_register_chunk(&l, two + 2 * IOLOOP_FIXED_CHUNK), -EINVAL);
+
+	/* The registered chunk works as a fixed buffer of this ring. */
+	ioloop_current = &l;
+	for (unsigned int i = 0; i < BS; i++)
+		second[i] = (unsigned char)(i * 3 + 5);
+	bdev_destroy(f->b);
+	f->b = bdev_uring_create("u0", f->path, BS, (char[64]){ 0 }, 64);
+	assert_non_null(f->b);
+	assert_int_equal(run_on(f, &l, BDEV_OP_WRITE, 1, 1, second), 0);
+	memset(two, 0, BS);
+	assert_int_equal(run_on(f, &l, BDEV_OP_READ, 1, 1, two), 0);
+	assert_memory_equal(two, second, BS);
+	ioloop_current = &f->loop;
+	ioloop_exit(&l);
+	free(two);
 }
 
 static void test_zeroes_and_deallocate(void **state)
@@ -216,6 +261,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_geometry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_round_trip_fixed_and_plain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sparse_pool_fixed_once_registered, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_zeroes_and_deallocate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_io_error_reaches_done, setup, teardown),
 		cmocka_unit_test(test_create_refuses),
