@@ -438,6 +438,106 @@ static const uint8_t load_order[] = {
 	SNAP_CMD_VBLK_CTRL_GET,
 };
 
+/* ---- pruning after lost events ---- */
+
+static bool str_differs(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "");
+}
+
+/*
+ * Whether the kernel's object @now, of the same key as the mirrored
+ * @was, is another object: deleted and created again with parameters
+ * the daemon's instance was built from. Kernel ids are reused, so they
+ * tell nothing.
+ */
+static bool bdev_replaced(const struct reg_bdev *was, const struct reg_bdev *now)
+{
+	return was->type != now->type || was->block_size != now->block_size ||
+	       str_differs(was->filename, now->filename) ||
+	       str_differs(was->args, now->args);
+}
+
+static bool ns_replaced(const struct reg_ns *was, const struct reg_ns *now)
+{
+	return strcmp(was->bdev, now->bdev) ||
+	       memcmp(was->uuid, now->uuid, sizeof(was->uuid));
+}
+
+static bool ctrl_replaced(const struct reg_ctrl *was, const struct reg_ctrl *now)
+{
+	return was->type != now->type || strcmp(was->vuid, now->vuid) ||
+	       strcmp(was->nqn, now->nqn);
+}
+
+static void prune_ctrls(struct registry *r, const struct registry *fresh)
+{
+	struct reg_ctrl *c = r->ctrls, *next, *now;
+
+	for (; c; c = next) {
+		next = c->next;
+		now = registry_ctrl(fresh, c->name);
+		if (now && !ctrl_replaced(c, now))
+			continue;
+		unlink_node(&r->ctrls, c);
+		notify(r, REG_CTRL, REG_REMOVED, c);
+		free(c);
+	}
+}
+
+static void prune_namespaces(struct registry *r, const struct registry *fresh)
+{
+	struct reg_ns *ns = r->namespaces, *next, *now;
+
+	for (; ns; ns = next) {
+		next = ns->next;
+		now = registry_ns(fresh, ns->nqn, ns->nsid);
+		if (now && !ns_replaced(ns, now))
+			continue;
+		unlink_node(&r->namespaces, ns);
+		notify(r, REG_NS, REG_REMOVED, ns);
+		free(ns);
+	}
+}
+
+static void prune_subsystems(struct registry *r, const struct registry *fresh)
+{
+	struct reg_subsys *s = r->subsystems, *next;
+
+	for (; s; s = next) {
+		next = s->next;
+		if (registry_subsys(fresh, s->nqn))
+			continue;
+		unlink_node(&r->subsystems, s);
+		notify(r, REG_SUBSYS, REG_REMOVED, s);
+		free(s);
+	}
+}
+
+static void prune_bdevs(struct registry *r, const struct registry *fresh)
+{
+	struct reg_bdev *b = r->bdevs, *next, *now;
+
+	for (; b; b = next) {
+		next = b->next;
+		now = registry_bdev(fresh, b->name);
+		if (now && !bdev_replaced(b, now))
+			continue;
+		unlink_node(&r->bdevs, b);
+		notify(r, REG_BDEV, REG_REMOVED, b);
+		bdev_free(b);
+	}
+}
+
+void registry_prune(struct registry *r, const struct registry *fresh)
+{
+	/* Users before what they use, as the kernel deletes them. */
+	prune_ctrls(r, fresh);
+	prune_namespaces(r, fresh);
+	prune_subsystems(r, fresh);
+	prune_bdevs(r, fresh);
+}
+
 int registry_load(struct registry *r, struct snap_nl *nl)
 {
 	for (size_t i = 0; i < sizeof(load_order); i++) {

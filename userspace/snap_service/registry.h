@@ -135,6 +135,14 @@ int registry_apply(struct registry *r, uint8_t cmd, struct nlattr **tb);
 
 /* Dumps every kind of object into the mirror. Returns 0 or -errno. */
 int registry_load(struct registry *r, struct snap_nl *nl);
+/*
+ * After events were lost: removes, with REG_REMOVED notifications
+ * (controllers and namespaces before subsystems and bdevs), every object
+ * that @fresh (a dump just loaded) no longer has, or has under the same
+ * key as another object (re-created with other parameters), so that a
+ * reload then adds it anew. Functions never go.
+ */
+void registry_prune(struct registry *r, const struct registry *fresh);
 
 struct reg_bdev *registry_bdev(const struct registry *r, const char *name);
 struct reg_subsys *registry_subsys(const struct registry *r, const char *nqn);

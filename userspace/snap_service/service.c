@@ -1040,8 +1040,14 @@ int service_start(struct service *s, const struct service_opts *o)
 	return 0;
 }
 
+/*
+ * Events were lost: what the kernel deleted (or deleted and created again
+ * with other parameters) meanwhile goes first, as its DEL events would
+ * have taken it, then the reload adds and updates the rest.
+ */
 static void resync(struct service *s)
 {
+	struct registry fresh;
 	int ret;
 
 	log_warn("netlink events were lost: reloading the objects");
@@ -1049,9 +1055,15 @@ static void resync(struct service *s)
 	/* What is queued predates the reload, and until the queue has been
 	 * empty once the kernel drops every new event without telling. */
 	snap_events_drain(s->events);
-	s->reg.notify = NULL;
-	ret = registry_load(&s->reg, s->nl);
-	s->reg.notify = on_change;
+	registry_init(&fresh, NULL, NULL);
+	ret = registry_load(&fresh, s->nl);
+	if (!ret) {
+		registry_prune(&s->reg, &fresh);
+		s->reg.notify = NULL;
+		ret = registry_load(&s->reg, s->nl);
+		s->reg.notify = on_change;
+	}
+	registry_free(&fresh);
 	if (ret)
 		s->resync = true;
 	realize_all(s);

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -256,6 +257,97 @@ static void test_order_is_kept(void **state)
 	registry_free(&r);
 }
 
+static struct nl_msg *subsys_msg(const char *nqn)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+
+	nla_put_u32(msg, SNAP_A_ID, 4);
+	nla_put_string(msg, SNAP_A_NQN, nqn);
+	nla_put_u32(msg, SNAP_A_NN, 8);
+	nla_put_u32(msg, SNAP_A_MNAN, 8);
+	return msg;
+}
+
+static struct nl_msg *vblk_msg(const char *name, const char *vuid, const char *bdev)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+
+	nla_put_u32(msg, SNAP_A_ID, 3);
+	nla_put_string(msg, SNAP_A_NAME, name);
+	nla_put_string(msg, SNAP_A_VUID, vuid);
+	nla_put_u8(msg, SNAP_A_STATE, SNAP_CTRL_RUNNING);
+	nla_put_string(msg, SNAP_A_BDEV_NAME, bdev);
+	return msg;
+}
+
+struct removals {
+	int n;
+	char what[8][SNAP_NAME_MAX + 8];
+};
+
+static void note_removal(void *arg, enum reg_kind kind, enum reg_change change, void *obj)
+{
+	struct removals *rm = arg;
+	static const char *const kinds[] = { "bdev", "subsys", "ns", "ctrl", "func" };
+	const char *name = kind == REG_BDEV ? ((struct reg_bdev *)obj)->name :
+			   kind == REG_CTRL ? ((struct reg_ctrl *)obj)->name : "";
+
+	assert_int_equal(change, REG_REMOVED);
+	assert_true(rm->n < 8);
+	snprintf(rm->what[rm->n++], sizeof(rm->what[0]), "%s %s", kinds[kind], name);
+}
+
+/*
+ * Events were lost: what the kernel no longer has goes, and so does what
+ * it deleted and created again under the same key with other parameters
+ * (ids are reused, so they tell nothing); users before what they use.
+ */
+static void test_prune_after_lost_events(void **state)
+{
+	struct removals rm = { 0 };
+	struct registry r, fresh;
+
+	(void)state;
+	registry_init(&r, NULL, NULL);
+	apply(&r, SNAP_CMD_BDEV_GET, bdev_msg("same", 8, true, "/a"));
+	apply(&r, SNAP_CMD_BDEV_GET, bdev_msg("refiled", 8, true, "/b"));
+	apply(&r, SNAP_CMD_BDEV_GET, bdev_msg("gone", 8, true, "/c"));
+	apply(&r, SNAP_CMD_SUBSYS_GET, subsys_msg("nqn.a"));
+	apply(&r, SNAP_CMD_SUBSYS_GET, subsys_msg("nqn.gone"));
+	apply(&r, SNAP_CMD_NS_GET, ns_msg("nqn.a", 1, NULL));
+	apply(&r, SNAP_CMD_NS_GET, ns_msg("nqn.a", 2, NULL));
+	apply(&r, SNAP_CMD_NVME_CTRL_GET, ctrl_msg("NVMeCtrl0", SNAP_CTRL_RUNNING, false));
+	apply(&r, SNAP_CMD_VBLK_CTRL_GET, vblk_msg("Vblk0", "SNAPSIM00000VBLKS1D0F0", "same"));
+	apply(&r, SNAP_CMD_VBLK_CTRL_GET, vblk_msg("Vblk1", "SNAPSIM00000VBLKS1D1F0", "same"));
+
+	registry_init(&fresh, NULL, NULL);
+	apply(&fresh, SNAP_CMD_BDEV_GET, bdev_msg("same", 16, false, "/a"));	/* resized */
+	apply(&fresh, SNAP_CMD_BDEV_GET, bdev_msg("refiled", 8, true, "/other"));
+	apply(&fresh, SNAP_CMD_SUBSYS_GET, subsys_msg("nqn.a"));
+	apply(&fresh, SNAP_CMD_NS_GET, ns_msg("nqn.a", 1, "NVMeCtrl0"));	/* attached */
+	apply(&fresh, SNAP_CMD_NVME_CTRL_GET, ctrl_msg("NVMeCtrl0", SNAP_CTRL_SUSPENDED, false));
+	/* Vblk0 re-created on another function; Vblk1 deleted. */
+	apply(&fresh, SNAP_CMD_VBLK_CTRL_GET, vblk_msg("Vblk0", "SNAPSIM00000VBLKS1D2F0", "same"));
+
+	r.notify = note_removal;
+	r.notify_arg = &rm;
+	registry_prune(&r, &fresh);
+	assert_int_equal(rm.n, 6);
+	assert_string_equal(rm.what[0], "ctrl Vblk0");
+	assert_string_equal(rm.what[1], "ctrl Vblk1");
+	assert_string_equal(rm.what[2], "ns ");
+	assert_string_equal(rm.what[3], "subsys ");
+	assert_string_equal(rm.what[4], "bdev refiled");
+	assert_string_equal(rm.what[5], "bdev gone");
+	assert_non_null(registry_bdev(&r, "same"));
+	assert_non_null(registry_ctrl(&r, "NVMeCtrl0"));
+	assert_non_null(registry_ns(&r, "nqn.a", 1));
+	assert_null(registry_ns(&r, "nqn.a", 2));
+	assert_null(registry_subsys(&r, "nqn.gone"));
+	registry_free(&r);
+	registry_free(&fresh);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -264,6 +356,7 @@ int main(void)
 		cmocka_unit_test(test_ns_attach_detach),
 		cmocka_unit_test(test_ctrl_state_and_type),
 		cmocka_unit_test(test_order_is_kept),
+		cmocka_unit_test(test_prune_after_lost_events),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
