@@ -351,6 +351,7 @@ static void sync_ctrls_of_bdev(struct service *s, const char *name)
 static void replay_parked(struct service *s, struct svc_ctrl *c)
 {
 	struct svc_parked **pp = &s->parked;
+	unsigned int n = 0;
 
 	while (*pp) {
 		struct svc_parked *p = *pp;
@@ -362,7 +363,10 @@ static void replay_parked(struct service *s, struct svc_ctrl *c)
 		*pp = p->next;
 		worker_post_event(c->w, &p->ev);
 		free(p);
+		n++;
 	}
+	if (n)
+		log_info("%s: replayed %u event(s) that came before it", c->reg->name, n);
 }
 
 /* New controllers go to the worker that serves the fewest. */
@@ -733,16 +737,34 @@ static void dispatch_event(struct service *s, const struct snap_event *ev)
 				ev->func_id);
 		return;
 	}
-	/* The kernel may tell us before netlink does; keep it for later. */
-	p = calloc(1, sizeof(*p));
+	/*
+	 * The kernel may tell us before netlink does; keep it for later. A
+	 * function nobody creates a controller for may send events for ever
+	 * (a host driver binding and unbinding resets it each time): an
+	 * event of the same kind and queue the later one supersedes goes.
+	 */
+	p = NULL;
+	for (pp = &s->parked; *pp;) {
+		struct svc_parked *old = *pp;
+
+		if (old->ev.func_id == ev->func_id && old->ev.type == ev->type &&
+		    old->ev.qid == ev->qid) {
+			*pp = old->next;
+			free(p);
+			p = old;
+			continue;
+		}
+		pp = &old->next;
+	}
+	if (!p)
+		p = calloc(1, sizeof(*p));
 	if (!p) {
 		log_err("dropping an event of function %u: out of memory", ev->func_id);
 		return;
 	}
 	/* At the tail: replayed in the order the kernel sent them. */
 	p->ev = *ev;
-	for (pp = &s->parked; *pp; pp = &(*pp)->next)
-		;
+	p->next = NULL;
 	*pp = p;
 }
 
