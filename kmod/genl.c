@@ -23,22 +23,9 @@ static bool snap_genl_registered;
  * genl_mutex is dropped, so a formatted message in a shared buffer could be
  * overwritten by another request. What was wrong is said in the text and
  * pointed at with the bad or missing attribute.
+ *
+ * A missing required attribute is reported by its type.
  */
-static const char *const snap_attr_names[SNAP_A_MAX + 1] = {
-	[SNAP_A_EMU_NAME] = "emu_name",
-	[SNAP_A_NAME] = "name",
-	[SNAP_A_NQN] = "nqn",
-	[SNAP_A_NSID] = "nsid",
-	[SNAP_A_BDEV_NAME] = "bdev_name",
-	[SNAP_A_BDEV_TYPE] = "bdev_type",
-	[SNAP_A_STATE] = "state",
-	[SNAP_A_PF_ID] = "pf_id",
-	[SNAP_A_VUID] = "vuid",
-	[SNAP_A_FUNC_TYPE] = "func_type",
-	[SNAP_A_NUM_QUEUES] = "num_queues",
-};
-
-/* Missing required attribute: report which, by type and by name. */
 static bool snap_missing(struct genl_info *info, int attr)
 {
 	if (info->attrs[attr])
