@@ -3,8 +3,8 @@
  * snap: the ABI between the snap module and userspace (the snap_service
  * daemon and snapadm): the generic netlink family "snap" and /dev/snap.
  *
- * The netlink part is described in Documentation/netlink/specs/snap.yaml;
- * keep the two in step.
+ * The netlink part is generated from Documentation/netlink/specs/snap.yaml
+ * into linux/snap_nl_gen.h; change the spec, not the generated header.
  */
 #ifndef _UAPI_LINUX_SNAP_H
 #define _UAPI_LINUX_SNAP_H
@@ -21,165 +21,15 @@
 
 /* ---- generic netlink family ---- */
 
-#define SNAP_GENL_NAME		"snap"
-#define SNAP_GENL_VERSION	1
-#define SNAP_GENL_MCGRP_EVENTS	"events"
-
-/* Limits of string attributes, including the terminating NUL. */
-#define SNAP_NAME_MAX		64	/* controller, bdev, emulation manager */
-#define SNAP_NQN_MAX		224	/* NVMe: 223 bytes + NUL */
-#define SNAP_SERIAL_MAX		21	/* NVMe SN: 20 bytes + NUL */
-#define SNAP_MODEL_MAX		41	/* NVMe MN: 40 bytes + NUL */
-#define SNAP_VUID_MAX		64
-#define SNAP_PATH_MAX		4096
-#define SNAP_ERROR_MAX		256
-#define SNAP_UUID_LEN		16
-
 /*
- * Commands. Each object has NEW, DEL, GET (doit for one, dump for all) and,
- * where something can change, SET. The same commands announce changes on
- * the "events" group: NEW after a create, DEL after a destroy, SET after
- * any change, carrying the object's attributes as GET would.
+ * The family's name, commands, attributes, enums and string limits are
+ * generated from Documentation/netlink/specs/snap.yaml (scripts/nlgen.py).
+ * Each object has NEW, DEL, GET (doit for one, dump for all) and, where
+ * something can change, SET. The same commands announce changes on the
+ * "events" group: NEW after a create, DEL after a destroy, SET after any
+ * change, carrying the object's attributes as GET would.
  */
-enum snap_cmd {
-	SNAP_CMD_UNSPEC,
-	SNAP_CMD_EMU_GET,		/* emulation managers (sim0) */
-	SNAP_CMD_FUNC_GET,		/* emulated PCI functions */
-	SNAP_CMD_SUBSYS_NEW,
-	SNAP_CMD_SUBSYS_DEL,
-	SNAP_CMD_SUBSYS_GET,
-	SNAP_CMD_SUBSYS_SET,		/* model_number, serial_number, mnan */
-	SNAP_CMD_NS_NEW,
-	SNAP_CMD_NS_DEL,
-	SNAP_CMD_NS_GET,
-	SNAP_CMD_NS_SET,		/* ready / error reported by the daemon */
-	SNAP_CMD_NVME_CTRL_NEW,
-	SNAP_CMD_NVME_CTRL_DEL,
-	SNAP_CMD_NVME_CTRL_GET,
-	SNAP_CMD_NVME_CTRL_SET,		/* state: suspend / resume */
-	SNAP_CMD_NVME_CTRL_ATTACH_NS,
-	SNAP_CMD_NVME_CTRL_DETACH_NS,
-	SNAP_CMD_VBLK_CTRL_NEW,
-	SNAP_CMD_VBLK_CTRL_DEL,
-	SNAP_CMD_VBLK_CTRL_GET,
-	SNAP_CMD_VBLK_CTRL_SET,		/* num_queues, num_msix, state */
-	SNAP_CMD_VBLK_CTRL_ATTACH_BDEV,
-	SNAP_CMD_VBLK_CTRL_DETACH_BDEV,
-	SNAP_CMD_BDEV_NEW,
-	SNAP_CMD_BDEV_DEL,
-	SNAP_CMD_BDEV_GET,
-	SNAP_CMD_BDEV_SET,		/* ready / error / size reported by the daemon */
-	SNAP_CMD_DAEMON_NTF,		/* event only: daemon attached or gone */
-	SNAP_CMD_BDEV_RESIZE,		/* a null bdev's size (ABI 2.2) */
-
-	__SNAP_CMD_MAX,
-	SNAP_CMD_MAX = __SNAP_CMD_MAX - 1
-};
-
-/* One attribute space for all commands; each command has its own policy. */
-enum snap_attr {
-	SNAP_A_UNSPEC,
-	SNAP_A_PAD,
-	SNAP_A_EMU_NAME,		/* string: emulation manager, "sim0" */
-	SNAP_A_EMU_PROVIDER,		/* string: "sim" */
-	SNAP_A_ID,			/* u32: the object's stable id */
-	SNAP_A_NAME,			/* string: controller or bdev name */
-	SNAP_A_FORCE,			/* flag: destroy even when in use */
-
-	/* functions */
-	SNAP_A_FUNC_TYPE,		/* u8: enum snap_func_type */
-	SNAP_A_FUNC_KIND,		/* u8: enum snap_func_kind */
-	SNAP_A_PF_ID,			/* u32 */
-	SNAP_A_VF_ID,			/* u32: absent for a PF */
-	SNAP_A_VUID,			/* string */
-	SNAP_A_VHCA_ID,			/* u32 */
-	SNAP_A_NUM_MSIX,		/* u32 */
-	SNAP_A_PCI_BDF,			/* string: host address, once known */
-	SNAP_A_CTRL_NAME,		/* string: controller on this function */
-
-	/* NVMe subsystems and namespaces */
-	SNAP_A_NQN,			/* string */
-	SNAP_A_SERIAL_NUMBER,		/* string */
-	SNAP_A_MODEL_NUMBER,		/* string */
-	SNAP_A_NN,			/* u32: max namespaces */
-	SNAP_A_MNAN,			/* u32: max allocated namespaces */
-	SNAP_A_SINGLE_CTRL,		/* flag: at most one controller */
-	SNAP_A_NSID,			/* u32 */
-	SNAP_A_UUID,			/* binary, SNAP_UUID_LEN */
-	SNAP_A_NSIDS,			/* nest of SNAP_A_NSID */
-	SNAP_A_CTRLS,			/* nest of SNAP_A_CTRL_NAME */
-
-	/* controllers */
-	SNAP_A_CTRL_ID,			/* u32: NVMe cntlid */
-	SNAP_A_NUM_QUEUES,		/* u32 */
-	SNAP_A_MDTS,			/* u8 */
-	SNAP_A_STATE,			/* u8: enum snap_ctrl_state */
-	SNAP_A_QUEUE_SIZE,		/* u32 */
-	SNAP_A_SEG_MAX,			/* u32 */
-	SNAP_A_SIZE_MAX,		/* u32 */
-	SNAP_A_READ_ONLY,		/* flag */
-	SNAP_A_FREE_QUEUES,		/* u32 */
-	SNAP_A_FREE_MSIX,		/* u32 */
-
-	/* bdevs */
-	SNAP_A_BDEV_NAME,		/* string: bdev referred to */
-	SNAP_A_BDEV_TYPE,		/* u8: enum snap_bdev_type */
-	SNAP_A_NUM_BLOCKS,		/* u64 */
-	SNAP_A_BLOCK_SIZE,		/* u32 */
-	SNAP_A_FILENAME,		/* string: uring backing file or device */
-	SNAP_A_BDEV_ARGS,		/* string: nvmf / plugin parameters */
-	SNAP_A_READY,			/* u8: 0 or 1, realized by the daemon */
-	SNAP_A_ERROR,			/* string: why the daemon could not */
-
-	/* daemon and emulation manager state */
-	SNAP_A_DAEMON_ATTACHED,		/* u8 */
-	SNAP_A_DAEMON_PID,		/* u32 */
-	SNAP_A_MAX_QUEUE_SIZE,		/* u32: NVMe I/O queue size limit */
-	SNAP_A_NUM_FUNCS,		/* u32 */
-
-	/* virtio-blk controllers (ABI 2.2) */
-	SNAP_A_INDIRECT_DESC,		/* flag: offer VIRTIO_RING_F_INDIRECT_DESC */
-	SNAP_A_FORCE_IN_ORDER,		/* flag: used in available order, offer IN_ORDER */
-
-	__SNAP_A_MAX,
-	SNAP_A_MAX = __SNAP_A_MAX - 1
-};
-
-enum snap_func_type {
-	SNAP_FUNC_NVME,
-	SNAP_FUNC_VIRTIO_BLK,
-
-	__SNAP_FUNC_TYPE_MAX,
-	SNAP_FUNC_TYPE_MAX = __SNAP_FUNC_TYPE_MAX - 1
-};
-
-enum snap_func_kind {
-	SNAP_FUNC_STATIC_PF,
-	SNAP_FUNC_HOTPLUG_PF,
-	SNAP_FUNC_VF,
-
-	__SNAP_FUNC_KIND_MAX,
-	SNAP_FUNC_KIND_MAX = __SNAP_FUNC_KIND_MAX - 1
-};
-
-enum snap_ctrl_state {
-	SNAP_CTRL_SUSPENDED,
-	SNAP_CTRL_RUNNING,
-
-	__SNAP_CTRL_STATE_MAX,
-	SNAP_CTRL_STATE_MAX = __SNAP_CTRL_STATE_MAX - 1
-};
-
-enum snap_bdev_type {
-	SNAP_BDEV_NULL,
-	SNAP_BDEV_MALLOC,
-	SNAP_BDEV_URING,
-	SNAP_BDEV_NVMF,
-	SNAP_BDEV_PLUGIN,
-
-	__SNAP_BDEV_TYPE_MAX,
-	SNAP_BDEV_TYPE_MAX = __SNAP_BDEV_TYPE_MAX - 1
-};
+#include <linux/snap_nl_gen.h>
 
 /* ---- /dev/snap ---- */
 
