@@ -12,6 +12,7 @@
 #include <linux/sizes.h>
 #include <net/genetlink.h>
 
+#include "genl-gen.h"
 #include "rules.h"
 #include "snap.h"
 
@@ -47,183 +48,6 @@ static bool snap_get_u32(struct genl_info *info, int attr, u32 *v)
 	*v = nla_get_u32(info->attrs[attr]);
 	return true;
 }
-
-/* ---- policies: one per command, listing exactly what it accepts ---- */
-
-#define POL_STR(max)	{ .type = NLA_NUL_STRING, .len = (max) - 1 }
-#define POL_NAME	POL_STR(SNAP_NAME_MAX)
-#define POL_NQN		POL_STR(SNAP_NQN_MAX)
-#define POL_SERIAL	POL_STR(SNAP_SERIAL_MAX)
-#define POL_MODEL	POL_STR(SNAP_MODEL_MAX)
-#define POL_VUID	POL_STR(SNAP_VUID_MAX)
-#define POL_PATH	POL_STR(SNAP_PATH_MAX)
-#define POL_ERROR	POL_STR(SNAP_ERROR_MAX)
-#define POL_U32		{ .type = NLA_U32 }
-#define POL_FLAG	{ .type = NLA_FLAG }
-/* 6.1 keeps short ranges in s16: wider ones need a range struct. */
-#define POL_U32_RANGE(r)	NLA_POLICY_FULL_RANGE(NLA_U32, &(r))
-static struct netlink_range_validation snap_nsid_range = { 1, 0xfffffffe };
-static struct netlink_range_validation snap_queue_size_range = { 2, 32768 };
-static struct netlink_range_validation snap_size_max_range = { 512, 1U << 30 };
-static struct netlink_range_validation snap_block_size_range = { 512, 65536 };
-#define POL_NSID	POL_U32_RANGE(snap_nsid_range)
-#define POL_NN		NLA_POLICY_RANGE(NLA_U32, 1, 4096)
-#define POL_QUEUES	NLA_POLICY_RANGE(NLA_U32, 1, 4095)
-#define POL_STATE	NLA_POLICY_MAX(NLA_U8, SNAP_CTRL_STATE_MAX)
-#define POL_BOOL	NLA_POLICY_MAX(NLA_U8, 1)
-#define POL_PF_ID	NLA_POLICY_MAX(NLA_U32, 3)
-#define POL_VF_ID	NLA_POLICY_MAX(NLA_U32, 1999)
-
-static const struct nla_policy snap_emu_get_policy[SNAP_A_MAX + 1] = {
-	[SNAP_A_EMU_NAME] = POL_NAME,
-};
-
-static const struct nla_policy snap_func_get_policy[SNAP_A_MAX + 1] = {
-	[SNAP_A_FUNC_TYPE] = NLA_POLICY_MAX(NLA_U8, SNAP_FUNC_TYPE_MAX),
-	[SNAP_A_PF_ID] = POL_PF_ID,
-	[SNAP_A_VF_ID] = POL_VF_ID,
-	[SNAP_A_VUID] = POL_VUID,
-};
-
-static const struct nla_policy snap_subsys_new_policy[SNAP_A_MAX + 1] = {
-	[SNAP_A_NQN] = POL_NQN,
-	[SNAP_A_SERIAL_NUMBER] = POL_SERIAL,
-	[SNAP_A_MODEL_NUMBER] = POL_MODEL,
-	[SNAP_A_NN] = POL_NN,
-	[SNAP_A_MNAN] = POL_NN,
-	[SNAP_A_SINGLE_CTRL] = POL_FLAG,
-};
-
-static const struct nla_policy snap_subsys_del_policy[SNAP_A_MAX + 1] = {
-	[SNAP_A_NQN] = POL_NQN,
-	[SNAP_A_FORCE] = POL_FLAG,
-};
-
-static const struct nla_policy snap_subsys_get_policy[SNAP_A_MAX + 1] = {
-	[SNAP_A_NQN] = POL_NQN,
-};
-
-static const struct nla_policy snap_subsys_set_policy[SNAP_A_MAX + 1] = {
-	[SNAP_A_NQN] = POL_NQN,
-	[SNAP_A_SERIAL_NUMBER] = POL_SERIAL,
-	[SNAP_A_MODEL_NUMBER] = POL_MODEL,
-	[SNAP_A_MNAN] = POL_NN,
-};
-
-static const struct nla_policy snap_ns_new_policy[SNAP_A_MAX + 1] = {
-	[SNAP_A_NQN] = POL_NQN,
-	[SNAP_A_NSID] = POL_NSID,
-	[SNAP_A_BDEV_NAME] = POL_NAME,
-	[SNAP_A_UUID] = NLA_POLICY_EXACT_LEN(SNAP_UUID_LEN),
-};
-
-static const struct nla_policy snap_ns_del_policy[SNAP_A_MAX + 1] = {
-	[SNAP_A_NQN] = POL_NQN,
-	[SNAP_A_NSID] = POL_NSID,
-	[SNAP_A_FORCE] = POL_FLAG,
-};
-
-static const struct nla_policy snap_ns_get_policy[SNAP_A_MAX + 1] = {
-	[SNAP_A_NQN] = POL_NQN,
-	[SNAP_A_NSID] = POL_NSID,
-};
-
-static const struct nla_policy snap_ns_set_policy[SNAP_A_MAX + 1] = {
-	[SNAP_A_NQN] = POL_NQN,
-	[SNAP_A_NSID] = POL_NSID,
-	[SNAP_A_READY] = POL_BOOL,
-	[SNAP_A_ERROR] = POL_ERROR,
-};
-
-static const struct nla_policy snap_nvme_ctrl_new_policy[SNAP_A_MAX + 1] = {
-	[SNAP_A_NAME] = POL_NAME,
-	[SNAP_A_NQN] = POL_NQN,
-	[SNAP_A_PF_ID] = POL_PF_ID,
-	[SNAP_A_VF_ID] = POL_VF_ID,
-	[SNAP_A_VUID] = POL_VUID,
-	[SNAP_A_NUM_QUEUES] = POL_QUEUES,
-	[SNAP_A_MDTS] = NLA_POLICY_RANGE(NLA_U8, 1, 10),
-	[SNAP_A_STATE] = POL_STATE,
-};
-
-/* GET of a controller or bdev, and virtio-blk bdev detach: a name only. */
-static const struct nla_policy snap_name_policy[SNAP_A_MAX + 1] = {
-	[SNAP_A_NAME] = POL_NAME,
-};
-
-static const struct nla_policy snap_ctrl_del_policy[SNAP_A_MAX + 1] = {
-	[SNAP_A_NAME] = POL_NAME,
-	[SNAP_A_FORCE] = POL_FLAG,
-};
-
-static const struct nla_policy snap_nvme_ctrl_set_policy[SNAP_A_MAX + 1] = {
-	[SNAP_A_NAME] = POL_NAME,
-	[SNAP_A_STATE] = POL_STATE,
-	[SNAP_A_READY] = POL_BOOL,
-	[SNAP_A_ERROR] = POL_ERROR,
-};
-
-static const struct nla_policy snap_nvme_ctrl_ns_policy[SNAP_A_MAX + 1] = {
-	[SNAP_A_NAME] = POL_NAME,
-	[SNAP_A_NSID] = POL_NSID,
-};
-
-static const struct nla_policy snap_vblk_ctrl_new_policy[SNAP_A_MAX + 1] = {
-	[SNAP_A_NAME] = POL_NAME,
-	[SNAP_A_PF_ID] = POL_PF_ID,
-	[SNAP_A_VF_ID] = POL_VF_ID,
-	[SNAP_A_VUID] = POL_VUID,
-	[SNAP_A_BDEV_NAME] = POL_NAME,
-	[SNAP_A_NUM_QUEUES] = POL_QUEUES,
-	[SNAP_A_QUEUE_SIZE] = POL_U32_RANGE(snap_queue_size_range),
-	[SNAP_A_SEG_MAX] = NLA_POLICY_RANGE(NLA_U32, 1, 4096),
-	[SNAP_A_SIZE_MAX] = POL_U32_RANGE(snap_size_max_range),
-	[SNAP_A_READ_ONLY] = POL_FLAG,
-	[SNAP_A_INDIRECT_DESC] = POL_FLAG,
-	[SNAP_A_FORCE_IN_ORDER] = POL_FLAG,
-	[SNAP_A_SERIAL_NUMBER] = POL_SERIAL,
-	[SNAP_A_STATE] = POL_STATE,
-};
-
-static const struct nla_policy snap_vblk_ctrl_set_policy[SNAP_A_MAX + 1] = {
-	[SNAP_A_NAME] = POL_NAME,
-	[SNAP_A_NUM_QUEUES] = POL_QUEUES,
-	[SNAP_A_NUM_MSIX] = NLA_POLICY_RANGE(NLA_U32, 1, 4095),
-	[SNAP_A_STATE] = POL_STATE,
-	[SNAP_A_READY] = POL_BOOL,
-	[SNAP_A_ERROR] = POL_ERROR,
-};
-
-static const struct nla_policy snap_vblk_ctrl_bdev_policy[SNAP_A_MAX + 1] = {
-	[SNAP_A_NAME] = POL_NAME,
-	[SNAP_A_BDEV_NAME] = POL_NAME,
-};
-
-static const struct nla_policy snap_bdev_new_policy[SNAP_A_MAX + 1] = {
-	[SNAP_A_NAME] = POL_NAME,
-	[SNAP_A_BDEV_TYPE] = NLA_POLICY_MAX(NLA_U8, SNAP_BDEV_TYPE_MAX),
-	[SNAP_A_NUM_BLOCKS] = { .type = NLA_U64 },
-	[SNAP_A_BLOCK_SIZE] = POL_U32_RANGE(snap_block_size_range),
-	[SNAP_A_FILENAME] = POL_PATH,
-	[SNAP_A_BDEV_ARGS] = POL_PATH,
-};
-
-static const struct nla_policy snap_bdev_del_policy[SNAP_A_MAX + 1] = {
-	[SNAP_A_NAME] = POL_NAME,
-	[SNAP_A_FORCE] = POL_FLAG,
-};
-
-static const struct nla_policy snap_bdev_set_policy[SNAP_A_MAX + 1] = {
-	[SNAP_A_NAME] = POL_NAME,
-	[SNAP_A_READY] = POL_BOOL,
-	[SNAP_A_ERROR] = POL_ERROR,
-	[SNAP_A_NUM_BLOCKS] = { .type = NLA_U64 },
-};
-
-static const struct nla_policy snap_bdev_resize_policy[SNAP_A_MAX + 1] = {
-	[SNAP_A_NAME] = POL_NAME,
-	[SNAP_A_NUM_BLOCKS] = { .type = NLA_U64 },
-};
 
 /* ---- messages ---- */
 
@@ -1369,43 +1193,37 @@ static int snap_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 }
 
 static const struct genl_ops snap_genl_ops[] = {
-	SNAP_GET(SNAP_CMD_EMU_GET, snap_emu_get_doit, snap_emu_get_policy),
-	SNAP_GET(SNAP_CMD_FUNC_GET, snap_func_get_doit, snap_func_get_policy),
-	SNAP_DO(SNAP_CMD_SUBSYS_NEW, snap_subsys_new_doit, snap_subsys_new_policy),
-	SNAP_DO(SNAP_CMD_SUBSYS_DEL, snap_subsys_del_doit, snap_subsys_del_policy),
-	SNAP_GET(SNAP_CMD_SUBSYS_GET, snap_subsys_get_doit, snap_subsys_get_policy),
-	SNAP_DO(SNAP_CMD_SUBSYS_SET, snap_subsys_set_doit, snap_subsys_set_policy),
-	SNAP_DO(SNAP_CMD_NS_NEW, snap_ns_new_doit, snap_ns_new_policy),
-	SNAP_DO(SNAP_CMD_NS_DEL, snap_ns_del_doit, snap_ns_del_policy),
-	SNAP_GET(SNAP_CMD_NS_GET, snap_ns_get_doit, snap_ns_get_policy),
-	SNAP_DO(SNAP_CMD_NS_SET, snap_ns_set_doit, snap_ns_set_policy),
-	SNAP_DO(SNAP_CMD_NVME_CTRL_NEW, snap_nvme_ctrl_new_doit,
-		snap_nvme_ctrl_new_policy),
-	SNAP_DO(SNAP_CMD_NVME_CTRL_DEL, snap_nvme_ctrl_del_doit,
-		snap_ctrl_del_policy),
-	SNAP_GET(SNAP_CMD_NVME_CTRL_GET, snap_nvme_ctrl_get_doit, snap_name_policy),
-	SNAP_DO(SNAP_CMD_NVME_CTRL_SET, snap_nvme_ctrl_set_doit,
-		snap_nvme_ctrl_set_policy),
+	SNAP_GET(SNAP_CMD_EMU_GET, snap_emu_get_doit, snap_emu_get_nl_policy),
+	SNAP_GET(SNAP_CMD_FUNC_GET, snap_func_get_doit, snap_func_get_nl_policy),
+	SNAP_DO(SNAP_CMD_SUBSYS_NEW, snap_subsys_new_doit, snap_subsys_new_nl_policy),
+	SNAP_DO(SNAP_CMD_SUBSYS_DEL, snap_subsys_del_doit, snap_subsys_del_nl_policy),
+	SNAP_GET(SNAP_CMD_SUBSYS_GET, snap_subsys_get_doit, snap_subsys_get_nl_policy),
+	SNAP_DO(SNAP_CMD_SUBSYS_SET, snap_subsys_set_doit, snap_subsys_set_nl_policy),
+	SNAP_DO(SNAP_CMD_NS_NEW, snap_ns_new_doit, snap_ns_new_nl_policy),
+	SNAP_DO(SNAP_CMD_NS_DEL, snap_ns_del_doit, snap_ns_del_nl_policy),
+	SNAP_GET(SNAP_CMD_NS_GET, snap_ns_get_doit, snap_ns_get_nl_policy),
+	SNAP_DO(SNAP_CMD_NS_SET, snap_ns_set_doit, snap_ns_set_nl_policy),
+	SNAP_DO(SNAP_CMD_NVME_CTRL_NEW, snap_nvme_ctrl_new_doit, snap_nvme_ctrl_new_nl_policy),
+	SNAP_DO(SNAP_CMD_NVME_CTRL_DEL, snap_nvme_ctrl_del_doit, snap_nvme_ctrl_del_nl_policy),
+	SNAP_GET(SNAP_CMD_NVME_CTRL_GET, snap_nvme_ctrl_get_doit, snap_nvme_ctrl_get_nl_policy),
+	SNAP_DO(SNAP_CMD_NVME_CTRL_SET, snap_nvme_ctrl_set_doit, snap_nvme_ctrl_set_nl_policy),
 	SNAP_DO(SNAP_CMD_NVME_CTRL_ATTACH_NS, snap_nvme_ctrl_attach_doit,
-		snap_nvme_ctrl_ns_policy),
+		snap_nvme_ctrl_attach_ns_nl_policy),
 	SNAP_DO(SNAP_CMD_NVME_CTRL_DETACH_NS, snap_nvme_ctrl_detach_doit,
-		snap_nvme_ctrl_ns_policy),
-	SNAP_DO(SNAP_CMD_VBLK_CTRL_NEW, snap_vblk_ctrl_new_doit,
-		snap_vblk_ctrl_new_policy),
-	SNAP_DO(SNAP_CMD_VBLK_CTRL_DEL, snap_vblk_ctrl_del_doit,
-		snap_ctrl_del_policy),
-	SNAP_GET(SNAP_CMD_VBLK_CTRL_GET, snap_vblk_ctrl_get_doit, snap_name_policy),
-	SNAP_DO(SNAP_CMD_VBLK_CTRL_SET, snap_vblk_ctrl_set_doit,
-		snap_vblk_ctrl_set_policy),
+		snap_nvme_ctrl_detach_ns_nl_policy),
+	SNAP_DO(SNAP_CMD_VBLK_CTRL_NEW, snap_vblk_ctrl_new_doit, snap_vblk_ctrl_new_nl_policy),
+	SNAP_DO(SNAP_CMD_VBLK_CTRL_DEL, snap_vblk_ctrl_del_doit, snap_vblk_ctrl_del_nl_policy),
+	SNAP_GET(SNAP_CMD_VBLK_CTRL_GET, snap_vblk_ctrl_get_doit, snap_vblk_ctrl_get_nl_policy),
+	SNAP_DO(SNAP_CMD_VBLK_CTRL_SET, snap_vblk_ctrl_set_doit, snap_vblk_ctrl_set_nl_policy),
 	SNAP_DO(SNAP_CMD_VBLK_CTRL_ATTACH_BDEV, snap_vblk_ctrl_attach_doit,
-		snap_vblk_ctrl_bdev_policy),
+		snap_vblk_ctrl_attach_bdev_nl_policy),
 	SNAP_DO(SNAP_CMD_VBLK_CTRL_DETACH_BDEV, snap_vblk_ctrl_detach_doit,
-		snap_name_policy),
-	SNAP_DO(SNAP_CMD_BDEV_NEW, snap_bdev_new_doit, snap_bdev_new_policy),
-	SNAP_DO(SNAP_CMD_BDEV_DEL, snap_bdev_del_doit, snap_bdev_del_policy),
-	SNAP_GET(SNAP_CMD_BDEV_GET, snap_bdev_get_doit, snap_name_policy),
-	SNAP_DO(SNAP_CMD_BDEV_SET, snap_bdev_set_doit, snap_bdev_set_policy),
-	SNAP_DO(SNAP_CMD_BDEV_RESIZE, snap_bdev_resize_doit, snap_bdev_resize_policy),
+		snap_vblk_ctrl_detach_bdev_nl_policy),
+	SNAP_DO(SNAP_CMD_BDEV_NEW, snap_bdev_new_doit, snap_bdev_new_nl_policy),
+	SNAP_DO(SNAP_CMD_BDEV_DEL, snap_bdev_del_doit, snap_bdev_del_nl_policy),
+	SNAP_GET(SNAP_CMD_BDEV_GET, snap_bdev_get_doit, snap_bdev_get_nl_policy),
+	SNAP_DO(SNAP_CMD_BDEV_SET, snap_bdev_set_doit, snap_bdev_set_nl_policy),
+	SNAP_DO(SNAP_CMD_BDEV_RESIZE, snap_bdev_resize_doit, snap_bdev_resize_nl_policy),
 };
 
 static const struct genl_multicast_group snap_genl_mcgrps[] = {

@@ -10,7 +10,9 @@ writes, under DIR (default: the top of the tree), every file of OUTPUTS:
 
 - include/uapi/linux/snap_nl_gen.h: the family's name, version and
   multicast groups, the constants, the enums of definitions, the attribute
-  and command enums (included by include/uapi/linux/snap.h).
+  and command enums (included by include/uapi/linux/snap.h);
+- kmod/genl-gen.[ch]: one strict nla_policy per operation, listing exactly
+  the attributes of its request with their types, lengths and ranges.
 
 A file is rewritten only when its text changes. --list prints the paths.
 Naming follows Documentation/userspace-api/netlink/c-code-gen.rst of the
@@ -31,7 +33,9 @@ SPEC = 'Documentation/netlink/specs/snap.yaml'
 ME = 'scripts/nlgen.py'
 
 UAPI_H = 'include/uapi/linux/snap_nl_gen.h'
-OUTPUTS = [UAPI_H]
+KERN_H = 'kmod/genl-gen.h'
+KERN_C = 'kmod/genl-gen.c'
+OUTPUTS = [UAPI_H, KERN_H, KERN_C]
 
 SCALARS = {'u8': 8, 'u16': 16, 'u32': 32, 'u64': 64}
 
@@ -364,8 +368,121 @@ def render_uapi(f):
     return '\n'.join(out) + '\n'
 
 
+# ---- kmod/genl-gen.[ch] ----
+
+S16_MIN, S16_MAX = -(1 << 15), (1 << 15) - 1
+
+
+def nla_type(attr):
+    return f'NLA_{attr.type.upper()}'
+
+
+def range_name(attr):
+    return f'{c_lower(attr.c_name)}_range'
+
+
+def needs_range_struct(attr):
+    """6.1 keeps a policy's min and max in s16: wider ranges need a struct."""
+    if attr.type not in SCALARS or attr.enum:
+        return False
+    lo = attr.checks.get('min')
+    hi = attr.checks.get('max')
+    if not lo and not hi:
+        return False
+    return any(lim and not S16_MIN <= lim.value <= S16_MAX for lim in (lo, hi))
+
+
+def kernel_policy(attr):
+    t = nla_type(attr)
+    if attr.type == 'flag':
+        return '{ .type = NLA_FLAG, }'
+    if attr.type == 'string':
+        lim = attr.checks.get('max-len')
+        return '{ .type = NLA_NUL_STRING, ' + \
+            (f'.len = {lim.c_str()}, ' if lim else '') + '}'
+    if attr.type == 'binary':
+        if 'exact-len' in attr.checks:
+            return f'NLA_POLICY_EXACT_LEN({attr.checks["exact-len"].c_str()})'
+        lim = attr.checks.get('max-len')
+        return '{ .type = NLA_BINARY, ' + (f'.len = {lim.c_str()}, ' if lim else '') + '}'
+    # integers
+    if attr.enum:
+        if 'max' in attr.checks or 'min' in attr.checks:
+            raise SpecError(f'attribute {attr.name}: an enum sets its own range')
+        if not attr.enum.render_max:
+            return f'NLA_POLICY_MAX({t}, {attr.enum.max_value})'
+        return f'NLA_POLICY_MAX({t}, {attr.enum.max_name})'
+    lo = attr.checks.get('min')
+    hi = attr.checks.get('max')
+    if needs_range_struct(attr):
+        return f'NLA_POLICY_FULL_RANGE({t}, &{range_name(attr)})'
+    if lo and hi:
+        return f'NLA_POLICY_RANGE({t}, {lo.c_str()}, {hi.c_str()})'
+    if hi:
+        return f'NLA_POLICY_MAX({t}, {hi.c_str()})'
+    if lo:
+        return f'NLA_POLICY_MIN({t}, {lo.c_str()})'
+    return f'{{ .type = {t}, }}'
+
+
+def render_kernel_h(f):
+    guard = '_SNAP_GENL_GEN_H'
+    aset = f.attr_set
+    out = ['/* SPDX-License-Identifier: GPL-2.0 */',
+           BANNER,
+           '',
+           f'#ifndef {guard}',
+           f'#define {guard}',
+           '',
+           '#include <net/netlink.h>',
+           '',
+           '#include <linux/snap.h>',
+           '',
+           '/* Per command: the attributes its request may carry, and their checks. */']
+    for op in f.ops:
+        if op.policy:
+            out.append(f'extern const struct nla_policy {op.policy}[{aset.max_name} + 1];')
+    out += ['', f'#endif /* {guard} */']
+    return '\n'.join(out) + '\n'
+
+
+def render_kernel_c(f):
+    aset = f.attr_set
+    out = ['// SPDX-License-Identifier: GPL-2.0',
+           BANNER,
+           '',
+           '#include "genl-gen.h"',
+           '']
+    used = []
+    for op in f.ops:
+        for a in op.request:
+            if needs_range_struct(a) and a not in used:
+                used.append(a)
+    if used:
+        out.append("/* Ranges that do not fit the policy's s16 min and max. */")
+        for a in used:
+            lo = a.checks.get('min')
+            hi = a.checks.get('max')
+            out.append(f'static struct netlink_range_validation {range_name(a)} = {{')
+            if lo:
+                out.append(f'\t.min = {lo.c_str()},')
+            out.append(f'\t.max = {hi.c_str() if hi else "U" + str(SCALARS[a.type]) + "_MAX"},')
+            out += ['};', '']
+    for op in f.ops:
+        if not op.policy:
+            continue
+        out.append(f'/* {op.c_name} */')
+        out.append(f'const struct nla_policy {op.policy}[{aset.max_name} + 1] = {{')
+        for a in op.request:
+            out.append(f'\t[{a.c_name}] = {kernel_policy(a)},')
+        out += ['};', '']
+    return '\n'.join(out).rstrip('\n') + '\n'
+
+
 RENDER = {
     UAPI_H: render_uapi,
+    KERN_H: render_kernel_h,
+    KERN_C: render_kernel_c,
 }
 
 
