@@ -12,7 +12,9 @@ writes, under DIR (default: the top of the tree), every file of OUTPUTS:
   multicast groups, the constants, the enums of definitions, the attribute
   and command enums (included by include/uapi/linux/snap.h);
 - kmod/genl-gen.[ch]: one strict nla_policy per operation, listing exactly
-  the attributes of its request with their types, lengths and ranges.
+  the attributes of its request with their types, lengths and ranges;
+- userspace/lib/nl-gen.[ch]: names and types of every attribute and
+  command, and libnl's policy for parsing what the kernel sends.
 
 A file is rewritten only when its text changes. --list prints the paths.
 Naming follows Documentation/userspace-api/netlink/c-code-gen.rst of the
@@ -35,7 +37,9 @@ ME = 'scripts/nlgen.py'
 UAPI_H = 'include/uapi/linux/snap_nl_gen.h'
 KERN_H = 'kmod/genl-gen.h'
 KERN_C = 'kmod/genl-gen.c'
-OUTPUTS = [UAPI_H, KERN_H, KERN_C]
+USER_H = 'userspace/lib/nl-gen.h'
+USER_C = 'userspace/lib/nl-gen.c'
+OUTPUTS = [UAPI_H, KERN_H, KERN_C, USER_H, USER_C]
 
 SCALARS = {'u8': 8, 'u16': 16, 'u32': 32, 'u64': 64}
 
@@ -479,10 +483,130 @@ def render_kernel_c(f):
     return '\n'.join(out).rstrip('\n') + '\n'
 
 
+# ---- userspace/lib/nl-gen.[ch] ----
+
+USER_TYPES = [
+    ('SNAP_NL_NONE', 'not an attribute of the family'),
+    ('SNAP_NL_PAD', 'padding for 64-bit values'),
+    ('SNAP_NL_FLAG', 'no payload'),
+    ('SNAP_NL_U8', None),
+    ('SNAP_NL_U16', None),
+    ('SNAP_NL_U32', None),
+    ('SNAP_NL_U64', None),
+    ('SNAP_NL_STRING', 'NUL-terminated'),
+    ('SNAP_NL_BINARY', None),
+    ('SNAP_NL_NEST', 'attributes of the same set'),
+]
+
+
+def user_type(attr):
+    return 'SNAP_NL_' + attr.type.upper()
+
+
+def user_len(attr):
+    if attr.type == 'string' and 'max-len' in attr.checks:
+        lim = attr.checks['max-len']
+        # The limit with the NUL, as the SNAP_*_MAX constants give it.
+        if lim.c and lim.c.endswith(' - 1'):
+            return lim.c[:-4]
+        return f'{lim.c_str()} + 1'
+    if attr.type == 'binary':
+        lim = attr.checks.get('exact-len') or attr.checks.get('max-len')
+        return lim.c_str() if lim else '0'
+    return '0'
+
+
+def libnl_policy(attr):
+    if attr.type == 'pad':
+        return None
+    if attr.type == 'string':
+        return '{ .type = NLA_STRING }'
+    if attr.type == 'binary':
+        lim = attr.checks.get('exact-len')
+        return f'{{ .type = NLA_UNSPEC, .minlen = {lim.c_str()} }}' if lim else None
+    if attr.type == 'nest':
+        return '{ .type = NLA_NESTED }'
+    return f'{{ .type = NLA_{attr.type.upper()} }}'
+
+
+def render_user_h(f):
+    guard = 'SNAP_LIB_NL_GEN_H'
+    aset = f.attr_set
+    out = ['/* SPDX-License-Identifier: GPL-2.0 */',
+           BANNER,
+           f'#ifndef {guard}',
+           f'#define {guard}',
+           '',
+           '#include <stdbool.h>',
+           '',
+           '#include <linux/snap.h>',
+           '',
+           '/* What an attribute carries. */',
+           'enum snap_nl_type {']
+    for name, doc in USER_TYPES:
+        line = f'\t{name},'
+        if doc:
+            line += f'{tabs_to(line, 32)}/* {doc} */'
+        out.append(line)
+    out += ['};',
+            '',
+            'struct snap_nl_attr {',
+            '\tconst char *name;\t\t/* as in snap.yaml: "bdev-name" */',
+            '\tenum snap_nl_type type;',
+            '\tunsigned int len;\t\t/* string: limit with the NUL; binary: length */',
+            '};',
+            '',
+            'struct snap_nl_cmd {',
+            '\tconst char *name;\t\t/* as in snap.yaml: "bdev-new" */',
+            '\tbool admin;\t\t\t/* needs CAP_NET_ADMIN */',
+            '\tbool do_req;\t\t\t/* a request for one object */',
+            '\tbool dump;\t\t\t/* a dump request */',
+            '\tbool event;\t\t\t/* only ever an event */',
+            '};',
+            '',
+            '/* Indexed by SNAP_A_* and SNAP_CMD_*; name NULL where none. */',
+            f'extern const struct snap_nl_attr snap_nl_attrs[{aset.max_name} + 1];',
+            f'extern const struct snap_nl_cmd snap_nl_cmds[{f.ops_max_name} + 1];',
+            '',
+            f'#endif /* {guard} */']
+    return '\n'.join(out) + '\n'
+
+
+def render_user_c(f):
+    aset = f.attr_set
+    out = ['// SPDX-License-Identifier: GPL-2.0',
+           BANNER,
+           '#include "nl-gen.h"',
+           '#include "nl.h"',
+           '',
+           f'const struct snap_nl_attr snap_nl_attrs[{aset.max_name} + 1] = {{']
+    for a in aset.attrs:
+        out.append(f'\t[{a.c_name}] = {{ "{a.name}", {user_type(a)}, {user_len(a)} }},')
+    out += ['};', '', f'const struct snap_nl_cmd snap_nl_cmds[{f.ops_max_name} + 1] = {{']
+    for op in f.ops:
+        flags = ', '.join(f'.{k} = true' for k, v in (('admin', op.admin),
+                                                         ('do_req', op.has_do),
+                                                         ('dump', op.has_dump),
+                                                         ('event', op.event)) if v)
+        out.append(f'\t[{op.c_name}] = {{ .name = "{op.name}"' +
+                   (f', {flags}' if flags else '') + ' },')
+    out += ['};', '',
+            '/* What the kernel sends is checked against the types only. */',
+            f'struct nla_policy snap_policy[{aset.max_name} + 1] = {{']
+    for a in aset.attrs:
+        pol = libnl_policy(a)
+        if pol:
+            out.append(f'\t[{a.c_name}] = {pol},')
+    out += ['};']
+    return '\n'.join(out) + '\n'
+
+
 RENDER = {
     UAPI_H: render_uapi,
     KERN_H: render_kernel_h,
     KERN_C: render_kernel_c,
+    USER_H: render_user_h,
+    USER_C: render_user_c,
 }
 
 

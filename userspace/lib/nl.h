@@ -12,6 +12,8 @@
 
 #include <linux/snap.h>
 
+#include "nl-gen.h"
+
 /* What the kernel said about a refused request (its extended ACK). */
 #define EXTACK_MSG_LEN 256
 
@@ -39,7 +41,10 @@ int extack_bad_attr(const struct nlmsghdr *req, long offset);
 /* "bdev-name" for SNAP_A_BDEV_NAME; "attribute N" when unknown. */
 const char *snap_attr_name(int attr, char *buf, size_t len);
 
-/* Attribute validation for everything the kernel sends us. */
+/*
+ * Attribute validation for everything the kernel sends us; generated from
+ * snap.yaml into nl-gen.c, with the names and types of snap_nl_attrs.
+ */
 extern struct nla_policy snap_policy[SNAP_A_MAX + 1];
 
 struct snap_nl;
