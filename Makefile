@@ -45,6 +45,9 @@ TESTS := $(patsubst userspace/tests/%.c,$(B)/tests/%,$(TEST_SRCS))
 SELFTEST_BINS := $(patsubst selftests/%.c,$(B)/bin/%,$(wildcard selftests/*.c))
 # The data-path test helper also drives io_uring and runs a daemon thread.
 $(B)/bin/snap_dptest: SELFTEST_LIBS := -luring -lpthread
+# The raw netlink tester knows the family from the tables generated from snap.yaml.
+$(B)/bin/snap_nlraw: SELFTEST_OBJS := $(B)/obj/lib/nl-gen.o
+$(B)/bin/snap_nlraw: $(B)/obj/lib/nl-gen.o
 # Test-only module the data-path selftests bind as the emulated function's host.
 TESTHOST := selftests/snap_testhost
 
@@ -121,7 +124,7 @@ $(FAULT_SERVICE): $(patsubst userspace/%.c,$(B)/fobj/%.o,$(SERVICE_SRCS) $(LIB_S
 
 $(B)/bin/%: selftests/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(SNAP_CFLAGS) -MMD -MP -o $@ $< -lmnl $(SELFTEST_LIBS)
+	$(CC) $(SNAP_CFLAGS) -MMD -MP -o $@ $< $(SELFTEST_OBJS) -lmnl $(SELFTEST_LIBS)
 
 $(B)/bin/bench_%: $(patsubst userspace/%.c,$(B)/obj/%.o,userspace/bench/bench_%.c $(ENGINE_SRCS))
 	@mkdir -p $(dir $@)

@@ -50,6 +50,8 @@
 #include <linux/netlink.h>
 #include <linux/snap.h>
 
+#include "nl-gen.h"
+
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define DEV_PATH	"/dev/snap"
 #define EXPECT_ANY	(-1)	/* any error will do */
@@ -200,65 +202,10 @@ static unsigned long long parse_num(const char *s)
 }
 
 /* ------------------------------------------------------------------ */
-/* what the family looks like (include/uapi/linux/snap.h) */
-
-enum kind { K_NONE, K_STR, K_U8, K_U32, K_U64, K_FLAG, K_BIN, K_NEST };
-
-struct attr_info {
-	const char *name;
-	enum kind kind;
-	unsigned int max;	/* strings: limit with the NUL; binary: length */
-};
-
-static const struct attr_info attr_info[SNAP_A_MAX + 1] = {
-	[SNAP_A_PAD] = { "pad", K_NONE, 0 },
-	[SNAP_A_EMU_NAME] = { "emu-name", K_STR, SNAP_NAME_MAX },
-	[SNAP_A_EMU_PROVIDER] = { "emu-provider", K_STR, SNAP_NAME_MAX },
-	[SNAP_A_ID] = { "id", K_U32, 0 },
-	[SNAP_A_NAME] = { "name", K_STR, SNAP_NAME_MAX },
-	[SNAP_A_FORCE] = { "force", K_FLAG, 0 },
-	[SNAP_A_FUNC_TYPE] = { "func-type", K_U8, 0 },
-	[SNAP_A_FUNC_KIND] = { "func-kind", K_U8, 0 },
-	[SNAP_A_PF_ID] = { "pf-id", K_U32, 0 },
-	[SNAP_A_VF_ID] = { "vf-id", K_U32, 0 },
-	[SNAP_A_VUID] = { "vuid", K_STR, SNAP_VUID_MAX },
-	[SNAP_A_VHCA_ID] = { "vhca-id", K_U32, 0 },
-	[SNAP_A_NUM_MSIX] = { "num-msix", K_U32, 0 },
-	[SNAP_A_PCI_BDF] = { "pci-bdf", K_STR, SNAP_NAME_MAX },
-	[SNAP_A_CTRL_NAME] = { "ctrl-name", K_STR, SNAP_NAME_MAX },
-	[SNAP_A_NQN] = { "nqn", K_STR, SNAP_NQN_MAX },
-	[SNAP_A_SERIAL_NUMBER] = { "serial-number", K_STR, SNAP_SERIAL_MAX },
-	[SNAP_A_MODEL_NUMBER] = { "model-number", K_STR, SNAP_MODEL_MAX },
-	[SNAP_A_NN] = { "nn", K_U32, 0 },
-	[SNAP_A_MNAN] = { "mnan", K_U32, 0 },
-	[SNAP_A_SINGLE_CTRL] = { "single-ctrl", K_FLAG, 0 },
-	[SNAP_A_NSID] = { "nsid", K_U32, 0 },
-	[SNAP_A_UUID] = { "uuid", K_BIN, SNAP_UUID_LEN },
-	[SNAP_A_NSIDS] = { "nsids", K_NEST, 0 },
-	[SNAP_A_CTRLS] = { "ctrls", K_NEST, 0 },
-	[SNAP_A_CTRL_ID] = { "ctrl-id", K_U32, 0 },
-	[SNAP_A_NUM_QUEUES] = { "num-queues", K_U32, 0 },
-	[SNAP_A_MDTS] = { "mdts", K_U8, 0 },
-	[SNAP_A_STATE] = { "state", K_U8, 0 },
-	[SNAP_A_QUEUE_SIZE] = { "queue-size", K_U32, 0 },
-	[SNAP_A_SEG_MAX] = { "seg-max", K_U32, 0 },
-	[SNAP_A_SIZE_MAX] = { "size-max", K_U32, 0 },
-	[SNAP_A_READ_ONLY] = { "read-only", K_FLAG, 0 },
-	[SNAP_A_FREE_QUEUES] = { "free-queues", K_U32, 0 },
-	[SNAP_A_FREE_MSIX] = { "free-msix", K_U32, 0 },
-	[SNAP_A_BDEV_NAME] = { "bdev-name", K_STR, SNAP_NAME_MAX },
-	[SNAP_A_BDEV_TYPE] = { "bdev-type", K_U8, 0 },
-	[SNAP_A_NUM_BLOCKS] = { "num-blocks", K_U64, 0 },
-	[SNAP_A_BLOCK_SIZE] = { "block-size", K_U32, 0 },
-	[SNAP_A_FILENAME] = { "filename", K_STR, SNAP_PATH_MAX },
-	[SNAP_A_BDEV_ARGS] = { "bdev-args", K_STR, SNAP_PATH_MAX },
-	[SNAP_A_READY] = { "ready", K_U8, 0 },
-	[SNAP_A_ERROR] = { "error", K_STR, SNAP_ERROR_MAX },
-	[SNAP_A_DAEMON_ATTACHED] = { "daemon-attached", K_U8, 0 },
-	[SNAP_A_DAEMON_PID] = { "daemon-pid", K_U32, 0 },
-	[SNAP_A_MAX_QUEUE_SIZE] = { "max-queue-size", K_U32, 0 },
-	[SNAP_A_NUM_FUNCS] = { "num-funcs", K_U32, 0 },
-};
+/*
+ * what the family looks like: snap_nl_attrs and snap_nl_cmds, generated
+ * from Documentation/netlink/specs/snap.yaml (userspace/lib/nl-gen.c)
+ */
 
 static const char *attr_name(unsigned int type)
 {
@@ -266,23 +213,23 @@ static const char *attr_name(unsigned int type)
 	static unsigned int slot;
 
 	type &= NLA_TYPE_MASK;
-	if (type <= SNAP_A_MAX && attr_info[type].name)
-		return attr_info[type].name;
+	if (type <= SNAP_A_MAX && snap_nl_attrs[type].name)
+		return snap_nl_attrs[type].name;
 	slot = (slot + 1) % 4;
 	snprintf(buf[slot], sizeof(buf[slot]), "attr%u", type);
 	return buf[slot];
 }
 
-static enum kind attr_kind(unsigned int type)
+static enum snap_nl_type attr_kind(unsigned int type)
 {
 	type &= NLA_TYPE_MASK;
-	return type <= SNAP_A_MAX ? attr_info[type].kind : K_NONE;
+	return type <= SNAP_A_MAX ? snap_nl_attrs[type].type : SNAP_NL_NONE;
 }
 
 static int attr_by_name(const char *name, size_t len)
 {
 	for (unsigned int t = 1; t <= SNAP_A_MAX; t++) {
-		const char *n = attr_info[t].name;
+		const char *n = snap_nl_attrs[t].name;
 		size_t i;
 
 		if (!n || strlen(n) != len)
@@ -296,57 +243,40 @@ static int attr_by_name(const char *name, size_t len)
 	return -1;
 }
 
-struct cmd_info {
-	const char *name;
-	const char *obj;	/* how snapshot lines start */
-	bool change;		/* needs CAP_NET_ADMIN */
-	bool get;		/* has doit and dumpit */
-};
-
-static const struct cmd_info cmds[SNAP_CMD_MAX + 1] = {
-	[SNAP_CMD_EMU_GET] = { "emu-get", "emu", false, true },
-	[SNAP_CMD_FUNC_GET] = { "func-get", "func", false, true },
-	[SNAP_CMD_SUBSYS_NEW] = { "subsys-new", "subsys", true, false },
-	[SNAP_CMD_SUBSYS_DEL] = { "subsys-del", "subsys", true, false },
-	[SNAP_CMD_SUBSYS_GET] = { "subsys-get", "subsys", false, true },
-	[SNAP_CMD_SUBSYS_SET] = { "subsys-set", "subsys", true, false },
-	[SNAP_CMD_NS_NEW] = { "ns-new", "ns", true, false },
-	[SNAP_CMD_NS_DEL] = { "ns-del", "ns", true, false },
-	[SNAP_CMD_NS_GET] = { "ns-get", "ns", false, true },
-	[SNAP_CMD_NS_SET] = { "ns-set", "ns", true, false },
-	[SNAP_CMD_NVME_CTRL_NEW] = { "nvme-ctrl-new", "nvme-ctrl", true, false },
-	[SNAP_CMD_NVME_CTRL_DEL] = { "nvme-ctrl-del", "nvme-ctrl", true, false },
-	[SNAP_CMD_NVME_CTRL_GET] = { "nvme-ctrl-get", "nvme-ctrl", false, true },
-	[SNAP_CMD_NVME_CTRL_SET] = { "nvme-ctrl-set", "nvme-ctrl", true, false },
-	[SNAP_CMD_NVME_CTRL_ATTACH_NS] = { "nvme-ctrl-attach-ns", "nvme-ctrl", true, false },
-	[SNAP_CMD_NVME_CTRL_DETACH_NS] = { "nvme-ctrl-detach-ns", "nvme-ctrl", true, false },
-	[SNAP_CMD_VBLK_CTRL_NEW] = { "vblk-ctrl-new", "vblk-ctrl", true, false },
-	[SNAP_CMD_VBLK_CTRL_DEL] = { "vblk-ctrl-del", "vblk-ctrl", true, false },
-	[SNAP_CMD_VBLK_CTRL_GET] = { "vblk-ctrl-get", "vblk-ctrl", false, true },
-	[SNAP_CMD_VBLK_CTRL_SET] = { "vblk-ctrl-set", "vblk-ctrl", true, false },
-	[SNAP_CMD_VBLK_CTRL_ATTACH_BDEV] = { "vblk-ctrl-attach-bdev", "vblk-ctrl", true, false },
-	[SNAP_CMD_VBLK_CTRL_DETACH_BDEV] = { "vblk-ctrl-detach-bdev", "vblk-ctrl", true, false },
-	[SNAP_CMD_BDEV_NEW] = { "bdev-new", "bdev", true, false },
-	[SNAP_CMD_BDEV_DEL] = { "bdev-del", "bdev", true, false },
-	[SNAP_CMD_BDEV_GET] = { "bdev-get", "bdev", false, true },
-	[SNAP_CMD_BDEV_SET] = { "bdev-set", "bdev", true, false },
-	[SNAP_CMD_DAEMON_NTF] = { "daemon-ntf", "daemon", false, false },
-};
-
 static const char *cmd_name(unsigned int cmd)
 {
 	static char buf[24];
 
-	if (cmd <= SNAP_CMD_MAX && cmds[cmd].name)
-		return cmds[cmd].name;
+	if (cmd <= SNAP_CMD_MAX && snap_nl_cmds[cmd].name)
+		return snap_nl_cmds[cmd].name;
 	snprintf(buf, sizeof(buf), "cmd%u", cmd);
+	return buf;
+}
+
+/*
+ * The object a command is about, as snapshot and event lines start:
+ * "nvme-ctrl" for nvme-ctrl-get and nvme-ctrl-attach-ns.
+ */
+static const char *cmd_obj(unsigned int cmd)
+{
+	static char buf[24];
+	const char *name = cmd_name(cmd), *end;
+
+	end = strstr(name, "-attach-");
+	if (!end)
+		end = strstr(name, "-detach-");
+	if (!end)
+		end = strrchr(name, '-');
+	if (!end || cmd > SNAP_CMD_MAX || !snap_nl_cmds[cmd].name)
+		return name;
+	snprintf(buf, sizeof(buf), "%.*s", (int)(end - name), name);
 	return buf;
 }
 
 static int cmd_by_name(const char *name)
 {
 	for (unsigned int c = 1; c <= SNAP_CMD_MAX; c++) {
-		const char *n = cmds[c].name;
+		const char *n = snap_nl_cmds[c].name;
 		size_t i;
 
 		if (!n || strlen(n) != strlen(name))
@@ -859,38 +789,38 @@ static void fmt_value(struct sbuf *sb, const struct nlattr *a)
 	bool first = true;
 
 	switch (attr_kind(type)) {
-	case K_U8:
+	case SNAP_NL_U8:
 		if (len == 1) {
 			sb_printf(sb, "%u", *(const uint8_t *)p);
 			return;
 		}
 		break;
-	case K_U32:
+	case SNAP_NL_U32:
 		if (len == 4) {
 			sb_printf(sb, "%" PRIu32, mnl_attr_get_u32(a));
 			return;
 		}
 		break;
-	case K_U64:
+	case SNAP_NL_U64:
 		if (len == 8) {
 			sb_printf(sb, "%" PRIu64, mnl_attr_get_u64(a));
 			return;
 		}
 		break;
-	case K_STR:
+	case SNAP_NL_STRING:
 		if (len >= 1 && memchr(p, '\0', len) == (const char *)p + len - 1) {
 			fmt_str(sb, p, len - 1);
 			return;
 		}
 		break;
-	case K_FLAG:
+	case SNAP_NL_FLAG:
 		if (len == 0)
 			return;
 		break;
-	case K_BIN:
+	case SNAP_NL_BINARY:
 		fmt_hex(sb, p, len);
 		return;
-	case K_NEST:
+	case SNAP_NL_NEST:
 		sb_printf(sb, "[");
 		mnl_attr_for_each_nested(x, a) {
 			sb_printf(sb, "%s", first ? "" : ",");
@@ -917,7 +847,7 @@ static void fmt_attrs(struct sbuf *sb, const struct nlmsghdr *nlh)
 		if (type == SNAP_A_PAD)
 			continue;
 		sb_printf(sb, " %s", attr_name(type));
-		if (attr_kind(type) == K_FLAG && mnl_attr_get_payload_len(a) == 0)
+		if (attr_kind(type) == SNAP_NL_FLAG && mnl_attr_get_payload_len(a) == 0)
 			continue;
 		sb_printf(sb, "=");
 		fmt_value(sb, a);
@@ -934,10 +864,7 @@ static uint8_t msg_cmd(const struct nlmsghdr *nlh)
 /* One object as a line, named after the object type @obj_of's command has. */
 static void fmt_obj(struct sbuf *sb, uint8_t obj_of, const struct nlmsghdr *nlh)
 {
-	const char *obj = obj_of <= SNAP_CMD_MAX && cmds[obj_of].obj ?
-			  cmds[obj_of].obj : cmd_name(obj_of);
-
-	sb_printf(sb, "%s", obj);
+	sb_printf(sb, "%s", cmd_obj(obj_of));
 	fmt_attrs(sb, nlh);
 }
 
@@ -1041,7 +968,7 @@ static bool snapshot_equal(const struct snapshot *a, const struct snapshot *b)
 static void snapshot_counts(const struct snapshot *s, struct sbuf *sb)
 {
 	for (size_t i = 0; i < NUM_DUMPS; i++)
-		sb_printf(sb, "%s%s=%u", i ? " " : "", cmds[dump_cmds[i]].obj,
+		sb_printf(sb, "%s%s=%u", i ? " " : "", cmd_obj(dump_cmds[i]),
 			  s->count[i]);
 }
 
@@ -1279,26 +1206,26 @@ static void describe_req(struct sbuf *sb, const struct req *r)
 	sb_printf(sb, "%s%s", cmd_name(r->cmd), r->dump ? " (dump)" : "");
 	for (unsigned int i = 0; i < r->n; i++) {
 		const struct rattr *a = &r->a[i];
-		enum kind k = attr_kind(a->type);
+		enum snap_nl_type k = attr_kind(a->type);
 
 		sb_printf(sb, " %s", attr_name(a->type));
-		if (k == K_STR && a->len && a->len <= 48 &&
+		if (k == SNAP_NL_STRING && a->len && a->len <= 48 &&
 		    memchr(a->data, '\0', a->len) == a->data + a->len - 1) {
 			sb_printf(sb, "=");
 			fmt_str(sb, (char *)a->data, a->len - 1);
-		} else if (k == K_U32 && a->len == 4) {
+		} else if (k == SNAP_NL_U32 && a->len == 4) {
 			uint32_t v;
 
 			memcpy(&v, a->data, 4);
 			sb_printf(sb, "=%" PRIu32, v);
-		} else if (k == K_U8 && a->len == 1) {
+		} else if (k == SNAP_NL_U8 && a->len == 1) {
 			sb_printf(sb, "=%u", a->data[0]);
-		} else if (k == K_U64 && a->len == 8) {
+		} else if (k == SNAP_NL_U64 && a->len == 8) {
 			uint64_t v;
 
 			memcpy(&v, a->data, 8);
 			sb_printf(sb, "=%" PRIu64, v);
-		} else if (!(k == K_FLAG && !a->len)) {
+		} else if (!(k == SNAP_NL_FLAG && !a->len)) {
 			sb_printf(sb, "=<%u bytes>", a->len);
 		}
 	}
@@ -1596,57 +1523,57 @@ static void gen_generic(uint8_t cmd)
 	for (unsigned int i = 0; i < base->n; i++) {
 		const struct rattr *a = &base->a[i];
 		const char *an = attr_name(a->type);
-		const struct attr_info *ai = &attr_info[a->type & NLA_TYPE_MASK];
+		const struct snap_nl_attr *ai = &snap_nl_attrs[a->type & NLA_TYPE_MASK];
 		uint64_t zero8 = 0;
 		char *s;
 
 		r = put_raw(req_clone(base), a->type, a->data, a->len);
 		add_case(r, EXPECT_ANY, "duplicate %s (same value twice)", an);
 
-		switch (ai->kind) {
-		case K_U32:
+		switch (ai->type) {
+		case SNAP_NL_U32:
 			r = req_set(req_clone(base), a->type, a->data, 1);
 			add_case(r, EXPECT_ANY, "%s as u8 (1 byte) where u32 expected", an);
 			r = req_set(req_clone(base), a->type, &zero8, 8);
 			add_case(r, EXPECT_ANY, "%s as u64 (8 bytes) where u32 expected", an);
 			break;
-		case K_U8:
+		case SNAP_NL_U8:
 			r = req_set(req_clone(base), a->type, &one, 4);
 			add_case(r, EXPECT_ANY, "%s as u32 (4 bytes) where u8 expected", an);
 			break;
-		case K_U64:
+		case SNAP_NL_U64:
 			r = req_set(req_clone(base), a->type, a->data, 4);
 			add_case(r, EXPECT_ANY, "%s as u32 (4 bytes) where u64 expected", an);
 			break;
-		case K_FLAG:
+		case SNAP_NL_FLAG:
 			r = req_set(req_clone(base), a->type, &one, 4);
 			add_case(r, EXPECT_ANY, "flag %s with a 4-byte payload", an);
 			break;
-		case K_BIN:
-			r = req_set(req_clone(base), a->type, a->data, ai->max - 1);
+		case SNAP_NL_BINARY:
+			r = req_set(req_clone(base), a->type, a->data, ai->len - 1);
 			add_case(r, EXPECT_ANY, "%s of %u bytes (exactly %u expected)", an,
-				 ai->max - 1, ai->max);
-			s = xmalloc(ai->max + 1);
-			memcpy(s, a->data, a->len < ai->max ? a->len : ai->max);
-			s[ai->max] = 0x42;
-			r = req_set(req_clone(base), a->type, s, ai->max + 1);
+				 ai->len - 1, ai->len);
+			s = xmalloc(ai->len + 1);
+			memcpy(s, a->data, a->len < ai->len ? a->len : ai->len);
+			s[ai->len] = 0x42;
+			r = req_set(req_clone(base), a->type, s, ai->len + 1);
 			add_case(r, EXPECT_ANY, "%s of %u bytes (exactly %u expected)", an,
-				 ai->max + 1, ai->max);
+				 ai->len + 1, ai->len);
 			free(s);
 			break;
-		case K_STR:
+		case SNAP_NL_STRING:
 			r = req_set(req_clone(base), a->type, a->data, a->len - 1);
 			add_case(r, EXPECT_ANY, "%s without its NUL", an);
 			r = req_set(req_clone(base), a->type, NULL, 0);
 			add_case(r, EXPECT_ANY, "%s empty (zero-length payload)", an);
-			s = padded((const char *)a->data, ai->max);
+			s = padded((const char *)a->data, ai->len);
 			r = set_str(req_clone(base), a->type, s);
 			add_case(r, EXPECT_ANY, "%s of %u bytes + NUL (limit %u with the NUL)",
-				 an, ai->max, ai->max);
+				 an, ai->len, ai->len);
 			free(s);
-			s = padded((const char *)a->data, big_len(ai->max));
+			s = padded((const char *)a->data, big_len(ai->len));
 			r = set_str(req_clone(base), a->type, s);
-			add_case(r, EXPECT_ANY, "%s of %u bytes (oversize)", an, big_len(ai->max));
+			add_case(r, EXPECT_ANY, "%s of %u bytes (oversize)", an, big_len(ai->len));
 			free(s);
 			break;
 		default:
@@ -1679,7 +1606,7 @@ static void gen_generic(uint8_t cmd)
 	r->trailing = 2;
 	add_case(r, EXPECT_ANY, "2 bytes of garbage after the attributes");
 
-	if (cmds[cmd].get) {
+	if (snap_nl_cmds[cmd].dump) {
 		/* Dumps take the same attributes as filters: same validation. */
 		r = put_u32(req_clone(base), SNAP_A_MAX + 1, 1);
 		r->dump = true;
@@ -1689,7 +1616,7 @@ static void gen_generic(uint8_t cmd)
 			r->dump = true;
 			put_raw(r, r->a[0].type, r->a[0].data, r->a[0].len);
 			add_case(r, EXPECT_ANY, "duplicate %s in a dump", attr_name(r->a[0].type));
-			if (attr_kind(base->a[0].type) == K_STR) {
+			if (attr_kind(base->a[0].type) == SNAP_NL_STRING) {
 				char *s = padded((const char *)base->a[0].data, 300);
 
 				r = req_clone(base);
@@ -2195,7 +2122,7 @@ static int cmd_badinput(void)
 	for (unsigned int cmd = 1; cmd <= SNAP_CMD_MAX; cmd++) {
 		struct result res;
 
-		if (!cmds[cmd].get || !bases[cmd].req)
+		if (!snap_nl_cmds[cmd].dump || !bases[cmd].req)
 			continue;
 		sb_reset(&sb);
 		describe_req(&sb, bases[cmd].req);
@@ -2270,7 +2197,7 @@ static int cmd_perm(void)
 		ret = nl_req(&nl, bases[cmd].req, NULL, NULL, &res);
 		if (ret)
 			res.err = -ret;
-		if (cmds[cmd].change) {
+		if (snap_nl_cmds[cmd].admin) {
 			if (!tap(res.err == EPERM, "%s -> EPERM", sb.p))
 				print_result("got ", &res);
 		} else {
@@ -2546,31 +2473,31 @@ static void put_parsed(struct req *r, const char *arg)
 	if (type < 0)
 		die("unknown attribute '%.*s'", (int)nlen, arg);
 	switch (attr_kind(type)) {
-	case K_STR:
+	case SNAP_NL_STRING:
 		if (!val)
 			die("%s needs a value", attr_name(type));
 		put_str(r, type, val);
 		break;
-	case K_U8:
+	case SNAP_NL_U8:
 		if (!val)
 			die("%s needs a value", attr_name(type));
 		put_u8(r, type, (uint8_t)parse_num(val));
 		break;
-	case K_U32:
+	case SNAP_NL_U32:
 		if (!val)
 			die("%s needs a value", attr_name(type));
 		put_u32(r, type, (uint32_t)parse_num(val));
 		break;
-	case K_U64:
+	case SNAP_NL_U64:
 		if (!val)
 			die("%s needs a value", attr_name(type));
 		put_u64(r, type, parse_num(val));
 		break;
-	case K_FLAG:
+	case SNAP_NL_FLAG:
 		if (!val || parse_num(val))
 			put_flag(r, type);
 		break;
-	case K_BIN:
+	case SNAP_NL_BINARY:
 		for (const char *p = val ? val : ""; *p; p++) {
 			int hi, lo;
 
