@@ -69,12 +69,21 @@ FUZZ_CFLAGS := $(filter-out -Werror,$(SNAP_CFLAGS)) -Werror -O1 -g \
 FUZZ_BINS := $(patsubst userspace/fuzz/%.c,$(B)/fuzz/%,\
 	$(wildcard userspace/fuzz/fuzz_*.c))
 
+# The netlink family's code is generated from its spec by scripts/nlgen.py:
+# the uapi enums, the kernel's policies, userspace's attribute and command
+# tables. The results are committed, so the module builds from a tarball
+# without Python; they are remade when the spec or the generator changes,
+# and make check fails when a committed one is out of date.
+NL_SPEC := Documentation/netlink/specs/snap.yaml
+NL_GEN := include/uapi/linux/snap_nl_gen.h kmod/genl-gen.h kmod/genl-gen.c \
+	userspace/lib/nl-gen.h userspace/lib/nl-gen.c
+
 # Keep objects make would otherwise delete as intermediates.
 .SECONDARY:
 
 .PHONY: all modules userspace tests deps build-after-deps check unit kunit \
 	vmtest vmshell demo check-debug check-fresh check-soak checkpatch clean fuzz fuzz-bins \
-	bench-native
+	bench-native nlgen nlgen-list check-nlgen
 
 all: modules userspace
 
@@ -91,22 +100,40 @@ BUILD_AFTER_DEPS ?= all
 build-after-deps: deps
 	@$(MAKE) --no-print-directory $(BUILD_AFTER_DEPS)
 
-modules:
+# Without python3-yaml the committed files are used as they are.
+$(NL_GEN) &: $(NL_SPEC) scripts/nlgen.py
+	@if python3 -c 'import yaml' 2>/dev/null; then \
+		echo "  NLGEN   $(NL_SPEC)"; \
+		python3 scripts/nlgen.py && touch $(NL_GEN); \
+	else \
+		echo "nlgen: no python3-yaml; using the generated files as committed" >&2; \
+	fi
+
+nlgen: $(NL_GEN)
+
+nlgen-list:
+	@echo $(NL_GEN)
+
+# The committed generated files against a fresh run of the generator.
+check-nlgen:
+	@scripts/nlgen-check.sh
+
+modules: $(NL_GEN)
 	@test -n "$(KVER)" || { echo "no kernel headers; run scripts/deps.sh"; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(TESTHOST) modules
 
 userspace: $(BINS)
 
-$(B)/obj/%.o: userspace/%.c
+$(B)/obj/%.o: userspace/%.c | $(NL_GEN)
 	@mkdir -p $(dir $@)
 	$(CC) $(SNAP_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(B)/fobj/%.o: userspace/%.c
+$(B)/fobj/%.o: userspace/%.c | $(NL_GEN)
 	@mkdir -p $(dir $@)
 	$(CC) $(SNAP_CFLAGS) -DSNAP_FAULT_INJECT -MMD -MP -c -o $@ $<
 
-$(B)/tobj/%.o: userspace/%.c
+$(B)/tobj/%.o: userspace/%.c | $(NL_GEN)
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -MMD -MP -c -o $@ $<
 
@@ -122,7 +149,7 @@ $(FAULT_SERVICE): $(patsubst userspace/%.c,$(B)/fobj/%.o,$(SERVICE_SRCS) $(LIB_S
 	@mkdir -p $(dir $@)
 	$(CC) $(SNAP_CFLAGS) -o $@ $^ $(NL_LIBS) -luring
 
-$(B)/bin/%: selftests/%.c
+$(B)/bin/%: selftests/%.c | $(NL_GEN)
 	@mkdir -p $(dir $@)
 	$(CC) $(SNAP_CFLAGS) -MMD -MP -o $@ $< $(SELFTEST_OBJS) -lmnl $(SELFTEST_LIBS)
 
@@ -141,7 +168,7 @@ bench-native: $(B)/bin/bench_native
 	@scripts/bench-native
 
 $(B)/fuzz/%: userspace/fuzz/%.c $(ENGINE_SRCS) $(wildcard userspace/snap_service/*.h \
-		userspace/snap_service/*/*.h)
+		userspace/snap_service/*/*.h) | $(NL_GEN)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(ENGINE_SRCS)
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# `make check`: every test layer in turn - userspace unit tests (cmocka under
-# ASan/UBSan), the fuzz targets for a bounded number of runs, KUnit under
-# UML, VM selftests on Debian's kernel - then one
-# summary line counted from their TAP: "N passed, N failed, N skipped".
+# `make check`: every test layer in turn - the generated netlink code
+# against its spec, userspace unit tests (cmocka under ASan/UBSan), the fuzz
+# targets for a bounded number of runs, KUnit under UML, VM selftests on
+# Debian's kernel - then one summary line counted from their TAP:
+# "N passed, N failed, N skipped".
 # Exit status is non-zero when anything failed or a layer could not run.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,6 +32,9 @@ build() {
 	printf '1..1\nnot ok 1 build\n' >"$res/build.tap"
 	return 1
 }
+# Before the build, which would regenerate them: the committed generated
+# netlink code is what snap.yaml gives now.
+layer nlgen scripts/nlgen-check.sh "$res/nlgen.tap"
 layer build build
 # make demo on a fresh machine: what deps installs reaches the build.
 layer deps-order scripts/test-deps-order.sh "$res/deps-order.tap"

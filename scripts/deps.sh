@@ -9,6 +9,8 @@ PKGS=(
 	# the version string, and the file list scripts/checkpatch.sh checks
 	git
 	flex bison bc libelf-dev libssl-dev dwarves python3 perl
+	# scripts/nlgen.py: the netlink code from Documentation/netlink/specs/snap.yaml
+	python3-yaml
 	# libFuzzer targets (make fuzz): clang and its fuzzer/sanitizer
 	# runtimes, only a Recommends of clang, which --no-install-recommends skips
 	clang libclang-rt-dev
