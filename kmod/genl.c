@@ -305,7 +305,7 @@ static void snap_notify(u8 cmd, snap_fill_t fill, const void *obj)
 		pr_warn_ratelimited("event %u lost: %ld\n", cmd, PTR_ERR(skb));
 		return;
 	}
-	genlmsg_multicast(&snap_genl_family, skb, 0, 0, GFP_KERNEL);
+	genlmsg_multicast(&snap_genl_family, skb, 0, SNAP_NLGRP_EVENTS, GFP_KERNEL);
 }
 
 void snap_notify_bdev(u8 cmd, const struct snap_bdev *bdev)
@@ -352,6 +352,49 @@ void snap_notify_daemon(bool attached, pid_t pid)
 }
 
 /* ---- dumps ---- */
+
+/*
+ * Netlink validation takes the last of two equal attributes; a request
+ * carrying one twice is ambiguous, so refuse it before anything changes.
+ */
+static int snap_check_duplicates(const struct nlmsghdr *nlh,
+				 struct netlink_ext_ack *extack)
+{
+	DECLARE_BITMAP(seen, SNAP_A_MAX + 1);
+	const struct nlattr *nla;
+	int rem;
+
+	bitmap_zero(seen, SNAP_A_MAX + 1);
+	nlmsg_for_each_attr(nla, nlh, GENL_HDRLEN, rem) {
+		int type = nla_type(nla);
+
+		if (type > SNAP_A_MAX)
+			continue;	/* validation already refused it */
+		if (__test_and_set_bit(type, seen)) {
+			NL_SET_ERR_MSG_ATTR(extack, nla, "duplicate attribute");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Every dump checks for duplicates on its first call, the only place of a
+ * dump that has an extack in 6.1 (a dump's .start gets none); the refusal
+ * arrives in NLMSG_DONE with its message.
+ */
+#define SNAP_DUMP_CHECKED	1
+static int snap_dump_check(struct netlink_callback *cb)
+{
+	int ret;
+
+	if (cb->args[1])
+		return 0;
+	ret = snap_check_duplicates(cb->nlh, cb->extack);
+	if (!ret)
+		cb->args[1] = SNAP_DUMP_CHECKED;
+	return ret;
+}
 
 #define SNAP_DUMP_FULL		1
 
@@ -404,22 +447,30 @@ static int snap_dump_done(struct sk_buff *skb, struct netlink_callback *cb,
 	return stalled ? -EMSGSIZE : skb->len;
 }
 
-static int snap_emu_dump(struct sk_buff *skb, struct netlink_callback *cb)
+int snap_nl_emu_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	long idx = 0;
+	int ret;
 
+	ret = snap_dump_check(cb);
+	if (ret)
+		return ret;
 	mutex_lock(&snap_lock);
 	snap_dump_put(skb, cb, snap_fill_emu, NULL, &idx);
 	mutex_unlock(&snap_lock);
 	return snap_dump_done(skb, cb, idx);
 }
 
-static int snap_func_dump(struct sk_buff *skb, struct netlink_callback *cb)
+int snap_nl_func_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct nlattr *type = genl_dumpit_info(cb)->attrs[SNAP_A_FUNC_TYPE];
 	struct snap_func *func;
 	long idx = 0;
+	int ret;
 
+	ret = snap_dump_check(cb);
+	if (ret)
+		return ret;
 	mutex_lock(&snap_lock);
 	list_for_each_entry(func, &snap_emu.funcs, node) {
 		if (type && func->type != nla_get_u8(type))
@@ -431,11 +482,15 @@ static int snap_func_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	return snap_dump_done(skb, cb, idx);
 }
 
-static int snap_subsys_dump(struct sk_buff *skb, struct netlink_callback *cb)
+int snap_nl_subsys_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct snap_subsys *subsys;
 	long idx = 0;
+	int ret;
 
+	ret = snap_dump_check(cb);
+	if (ret)
+		return ret;
 	mutex_lock(&snap_lock);
 	list_for_each_entry(subsys, &snap_emu.subsystems, node)
 		if (snap_dump_put(skb, cb, snap_fill_subsys, subsys, &idx))
@@ -455,12 +510,16 @@ static int snap_ns_dump_subsys(struct sk_buff *skb, struct netlink_callback *cb,
 	return 0;
 }
 
-static int snap_ns_dump(struct sk_buff *skb, struct netlink_callback *cb)
+int snap_nl_ns_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct nlattr *nqn = genl_dumpit_info(cb)->attrs[SNAP_A_NQN];
 	struct snap_subsys *subsys;
 	long idx = 0;
+	int ret;
 
+	ret = snap_dump_check(cb);
+	if (ret)
+		return ret;
 	mutex_lock(&snap_lock);
 	list_for_each_entry(subsys, &snap_emu.subsystems, node) {
 		if (nqn && strcmp(subsys->nqn, nla_data(nqn)))
@@ -477,7 +536,11 @@ static int snap_ctrl_dump(struct sk_buff *skb, struct netlink_callback *cb,
 {
 	struct snap_ctrl *ctrl;
 	long idx = 0;
+	int ret;
 
+	ret = snap_dump_check(cb);
+	if (ret)
+		return ret;
 	mutex_lock(&snap_lock);
 	list_for_each_entry(ctrl, &snap_emu.ctrls, node) {
 		if (ctrl->type != type)
@@ -489,21 +552,25 @@ static int snap_ctrl_dump(struct sk_buff *skb, struct netlink_callback *cb,
 	return snap_dump_done(skb, cb, idx);
 }
 
-static int snap_nvme_ctrl_dump(struct sk_buff *skb, struct netlink_callback *cb)
+int snap_nl_nvme_ctrl_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	return snap_ctrl_dump(skb, cb, SNAP_FUNC_NVME);
 }
 
-static int snap_vblk_ctrl_dump(struct sk_buff *skb, struct netlink_callback *cb)
+int snap_nl_vblk_ctrl_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	return snap_ctrl_dump(skb, cb, SNAP_FUNC_VIRTIO_BLK);
 }
 
-static int snap_bdev_dump(struct sk_buff *skb, struct netlink_callback *cb)
+int snap_nl_bdev_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct snap_bdev *bdev;
 	long idx = 0;
+	int ret;
 
+	ret = snap_dump_check(cb);
+	if (ret)
+		return ret;
 	mutex_lock(&snap_lock);
 	list_for_each_entry(bdev, &snap_emu.bdevs, node)
 		if (snap_dump_put(skb, cb, snap_fill_bdev, bdev, &idx))
@@ -568,7 +635,7 @@ static struct snap_ctrl *snap_nl_ctrl(struct genl_info *info, u8 type)
 
 /* ---- emulation managers and functions ---- */
 
-static int snap_emu_get_doit(struct sk_buff *skb, struct genl_info *info)
+int snap_nl_emu_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	const char *name = snap_str(info, SNAP_A_EMU_NAME);
 	int ret;
@@ -583,7 +650,7 @@ static int snap_emu_get_doit(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
-static int snap_func_get_doit(struct sk_buff *skb, struct genl_info *info)
+int snap_nl_func_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct snap_func_ref ref = { .vuid = snap_str(info, SNAP_A_VUID) };
 	struct snap_func *func;
@@ -612,7 +679,7 @@ static int snap_func_get_doit(struct sk_buff *skb, struct genl_info *info)
 
 /* ---- bdevs ---- */
 
-static int snap_bdev_new_doit(struct sk_buff *skb, struct genl_info *info)
+int snap_nl_bdev_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct snap_bdev_cfg cfg = {};
 	struct snap_bdev *bdev;
@@ -638,7 +705,7 @@ static int snap_bdev_new_doit(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
-static int snap_bdev_del_doit(struct sk_buff *skb, struct genl_info *info)
+int snap_nl_bdev_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct snap_bdev *bdev;
 	int ret = -ENOENT;
@@ -653,7 +720,7 @@ static int snap_bdev_del_doit(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
-static int snap_bdev_get_doit(struct sk_buff *skb, struct genl_info *info)
+int snap_nl_bdev_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct snap_bdev *bdev;
 	int ret = -ENOENT;
@@ -668,7 +735,7 @@ static int snap_bdev_get_doit(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
-static int snap_bdev_set_doit(struct sk_buff *skb, struct genl_info *info)
+int snap_nl_bdev_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *ready = info->attrs[SNAP_A_READY];
 	struct nlattr *blocks = info->attrs[SNAP_A_NUM_BLOCKS];
@@ -695,7 +762,7 @@ static int snap_bdev_set_doit(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
-static int snap_bdev_resize_doit(struct sk_buff *skb, struct genl_info *info)
+int snap_nl_bdev_resize_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct snap_bdev *bdev;
 	int ret = -ENOENT;
@@ -715,7 +782,7 @@ static int snap_bdev_resize_doit(struct sk_buff *skb, struct genl_info *info)
 
 /* ---- subsystems ---- */
 
-static int snap_subsys_new_doit(struct sk_buff *skb, struct genl_info *info)
+int snap_nl_subsys_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct snap_subsys_cfg cfg = {
 		.nqn = snap_str(info, SNAP_A_NQN),
@@ -738,7 +805,7 @@ static int snap_subsys_new_doit(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
-static int snap_subsys_del_doit(struct sk_buff *skb, struct genl_info *info)
+int snap_nl_subsys_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct snap_subsys *subsys;
 	int ret = -ENOENT;
@@ -754,7 +821,7 @@ static int snap_subsys_del_doit(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
-static int snap_subsys_get_doit(struct sk_buff *skb, struct genl_info *info)
+int snap_nl_subsys_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct snap_subsys *subsys;
 	int ret = -ENOENT;
@@ -769,7 +836,7 @@ static int snap_subsys_get_doit(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
-static int snap_subsys_set_doit(struct sk_buff *skb, struct genl_info *info)
+int snap_nl_subsys_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct snap_subsys *subsys;
 	bool has_mnan;
@@ -793,7 +860,7 @@ static int snap_subsys_set_doit(struct sk_buff *skb, struct genl_info *info)
 
 /* ---- namespaces ---- */
 
-static int snap_ns_new_doit(struct sk_buff *skb, struct genl_info *info)
+int snap_nl_ns_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct snap_ns_cfg cfg = {
 		.nqn = snap_str(info, SNAP_A_NQN),
@@ -815,7 +882,7 @@ static int snap_ns_new_doit(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
-static int snap_ns_del_doit(struct sk_buff *skb, struct genl_info *info)
+int snap_nl_ns_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct snap_ns *ns;
 	int ret = -ENOENT;
@@ -830,7 +897,7 @@ static int snap_ns_del_doit(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
-static int snap_ns_get_doit(struct sk_buff *skb, struct genl_info *info)
+int snap_nl_ns_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct snap_ns *ns;
 	int ret = -ENOENT;
@@ -845,7 +912,7 @@ static int snap_ns_get_doit(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
-static int snap_ns_set_doit(struct sk_buff *skb, struct genl_info *info)
+int snap_nl_ns_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *ready = info->attrs[SNAP_A_READY];
 	struct snap_ns *ns;
@@ -900,7 +967,7 @@ static int snap_ctrl_new(struct genl_info *info, struct snap_ctrl_cfg *cfg)
 	return ret;
 }
 
-static int snap_nvme_ctrl_new_doit(struct sk_buff *skb, struct genl_info *info)
+int snap_nl_nvme_ctrl_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct snap_ctrl_cfg cfg = {};
 
@@ -913,7 +980,7 @@ static int snap_nvme_ctrl_new_doit(struct sk_buff *skb, struct genl_info *info)
 	return snap_ctrl_new(info, &cfg);
 }
 
-static int snap_vblk_ctrl_new_doit(struct sk_buff *skb, struct genl_info *info)
+int snap_nl_vblk_ctrl_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct snap_ctrl_cfg cfg = {};
 
@@ -1031,12 +1098,12 @@ static int snap_reply_action(struct snap_ctrl *ctrl, struct genl_info *info)
 	return 0;
 }
 
-static int snap_nvme_ctrl_del_doit(struct sk_buff *skb, struct genl_info *info)
+int snap_nl_nvme_ctrl_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	return snap_ctrl_do(info, SNAP_FUNC_NVME, 0, snap_ctrl_destroy_action, false);
 }
 
-static int snap_nvme_ctrl_get_doit(struct sk_buff *skb, struct genl_info *info)
+int snap_nl_nvme_ctrl_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	return snap_ctrl_do(info, SNAP_FUNC_NVME, 0, snap_reply_action, true);
 }
@@ -1059,79 +1126,54 @@ static int snap_nvme_ctrl_set_action(struct snap_ctrl *ctrl, struct genl_info *i
 	return snap_ctrl_state_action(ctrl, info);
 }
 
-static int snap_nvme_ctrl_set_doit(struct sk_buff *skb, struct genl_info *info)
+int snap_nl_nvme_ctrl_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	return snap_ctrl_do(info, SNAP_FUNC_NVME, 0, snap_nvme_ctrl_set_action,
 			    true);
 }
 
-static int snap_nvme_ctrl_attach_doit(struct sk_buff *skb, struct genl_info *info)
+int snap_nl_nvme_ctrl_attach_ns_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	return snap_ctrl_do(info, SNAP_FUNC_NVME, SNAP_A_NSID,
 			    snap_ctrl_attach_ns_action, true);
 }
 
-static int snap_nvme_ctrl_detach_doit(struct sk_buff *skb, struct genl_info *info)
+int snap_nl_nvme_ctrl_detach_ns_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	return snap_ctrl_do(info, SNAP_FUNC_NVME, SNAP_A_NSID,
 			    snap_ctrl_detach_ns_action, true);
 }
 
-static int snap_vblk_ctrl_del_doit(struct sk_buff *skb, struct genl_info *info)
+int snap_nl_vblk_ctrl_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	return snap_ctrl_do(info, SNAP_FUNC_VIRTIO_BLK, 0,
 			    snap_ctrl_destroy_action, false);
 }
 
-static int snap_vblk_ctrl_get_doit(struct sk_buff *skb, struct genl_info *info)
+int snap_nl_vblk_ctrl_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	return snap_ctrl_do(info, SNAP_FUNC_VIRTIO_BLK, 0, snap_reply_action, true);
 }
 
-static int snap_vblk_ctrl_set_doit(struct sk_buff *skb, struct genl_info *info)
+int snap_nl_vblk_ctrl_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	return snap_ctrl_do(info, SNAP_FUNC_VIRTIO_BLK, 0,
 			    snap_vblk_modify_action, true);
 }
 
-static int snap_vblk_ctrl_attach_doit(struct sk_buff *skb, struct genl_info *info)
+int snap_nl_vblk_ctrl_attach_bdev_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	return snap_ctrl_do(info, SNAP_FUNC_VIRTIO_BLK, SNAP_A_BDEV_NAME,
 			    snap_vblk_attach_action, true);
 }
 
-static int snap_vblk_ctrl_detach_doit(struct sk_buff *skb, struct genl_info *info)
+int snap_nl_vblk_ctrl_detach_bdev_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	return snap_ctrl_do(info, SNAP_FUNC_VIRTIO_BLK, 0,
 			    snap_vblk_detach_action, true);
 }
 
 /* ---- the family ---- */
-
-/*
- * Netlink validation takes the last of two equal attributes; a request
- * carrying one twice is ambiguous, so refuse it before anything changes.
- */
-static int snap_check_duplicates(const struct nlmsghdr *nlh,
-				 struct netlink_ext_ack *extack)
-{
-	DECLARE_BITMAP(seen, SNAP_A_MAX + 1);
-	const struct nlattr *nla;
-	int rem;
-
-	bitmap_zero(seen, SNAP_A_MAX + 1);
-	nlmsg_for_each_attr(nla, nlh, GENL_HDRLEN, rem) {
-		int type = nla_type(nla);
-
-		if (type > SNAP_A_MAX)
-			continue;	/* validation already refused it */
-		if (__test_and_set_bit(type, seen)) {
-			NL_SET_ERR_MSG_ATTR(extack, nla, "duplicate attribute");
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
 
 static int snap_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
 			 struct genl_info *info)
@@ -1146,100 +1188,22 @@ static int snap_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
  */
 #define SNAP_DUMP_MIN_ALLOC	SZ_64K
 
-static int snap_dump_start(struct netlink_callback *cb)
+int snap_nl_dump_start(struct netlink_callback *cb)
 {
 	cb->min_dump_alloc = SNAP_DUMP_MIN_ALLOC;
 	return 0;
 }
-
-static int (*const snap_dumps[])(struct sk_buff *, struct netlink_callback *) = {
-	[SNAP_CMD_EMU_GET] = snap_emu_dump,
-	[SNAP_CMD_FUNC_GET] = snap_func_dump,
-	[SNAP_CMD_SUBSYS_GET] = snap_subsys_dump,
-	[SNAP_CMD_NS_GET] = snap_ns_dump,
-	[SNAP_CMD_NVME_CTRL_GET] = snap_nvme_ctrl_dump,
-	[SNAP_CMD_VBLK_CTRL_GET] = snap_vblk_ctrl_dump,
-	[SNAP_CMD_BDEV_GET] = snap_bdev_dump,
-};
-
-/*
- * Every dump starts here. Duplicates are checked on the first call, the
- * only place of a dump that has an extack in 6.1 (a dump's .start gets
- * none); the refusal arrives in NLMSG_DONE with its message.
- */
-#define SNAP_DUMP_CHECKED	1
-static int snap_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
-{
-	int ret;
-
-	if (!cb->args[1]) {
-		ret = snap_check_duplicates(cb->nlh, cb->extack);
-		if (ret)
-			return ret;
-		cb->args[1] = SNAP_DUMP_CHECKED;
-	}
-	return snap_dumps[genl_dumpit_info(cb)->op.cmd](skb, cb);
-}
-
-#define SNAP_DO(_cmd, _doit, _policy) {				\
-	.cmd = _cmd, .doit = _doit, .policy = _policy,		\
-	.maxattr = SNAP_A_MAX, .flags = GENL_ADMIN_PERM,	\
-}
-
-#define SNAP_GET(_cmd, _doit, _policy) {			\
-	.cmd = _cmd, .doit = _doit, .start = snap_dump_start,	\
-	.dumpit = snap_dumpit, .policy = _policy,		\
-	.maxattr = SNAP_A_MAX,					\
-}
-
-static const struct genl_ops snap_genl_ops[] = {
-	SNAP_GET(SNAP_CMD_EMU_GET, snap_emu_get_doit, snap_emu_get_nl_policy),
-	SNAP_GET(SNAP_CMD_FUNC_GET, snap_func_get_doit, snap_func_get_nl_policy),
-	SNAP_DO(SNAP_CMD_SUBSYS_NEW, snap_subsys_new_doit, snap_subsys_new_nl_policy),
-	SNAP_DO(SNAP_CMD_SUBSYS_DEL, snap_subsys_del_doit, snap_subsys_del_nl_policy),
-	SNAP_GET(SNAP_CMD_SUBSYS_GET, snap_subsys_get_doit, snap_subsys_get_nl_policy),
-	SNAP_DO(SNAP_CMD_SUBSYS_SET, snap_subsys_set_doit, snap_subsys_set_nl_policy),
-	SNAP_DO(SNAP_CMD_NS_NEW, snap_ns_new_doit, snap_ns_new_nl_policy),
-	SNAP_DO(SNAP_CMD_NS_DEL, snap_ns_del_doit, snap_ns_del_nl_policy),
-	SNAP_GET(SNAP_CMD_NS_GET, snap_ns_get_doit, snap_ns_get_nl_policy),
-	SNAP_DO(SNAP_CMD_NS_SET, snap_ns_set_doit, snap_ns_set_nl_policy),
-	SNAP_DO(SNAP_CMD_NVME_CTRL_NEW, snap_nvme_ctrl_new_doit, snap_nvme_ctrl_new_nl_policy),
-	SNAP_DO(SNAP_CMD_NVME_CTRL_DEL, snap_nvme_ctrl_del_doit, snap_nvme_ctrl_del_nl_policy),
-	SNAP_GET(SNAP_CMD_NVME_CTRL_GET, snap_nvme_ctrl_get_doit, snap_nvme_ctrl_get_nl_policy),
-	SNAP_DO(SNAP_CMD_NVME_CTRL_SET, snap_nvme_ctrl_set_doit, snap_nvme_ctrl_set_nl_policy),
-	SNAP_DO(SNAP_CMD_NVME_CTRL_ATTACH_NS, snap_nvme_ctrl_attach_doit,
-		snap_nvme_ctrl_attach_ns_nl_policy),
-	SNAP_DO(SNAP_CMD_NVME_CTRL_DETACH_NS, snap_nvme_ctrl_detach_doit,
-		snap_nvme_ctrl_detach_ns_nl_policy),
-	SNAP_DO(SNAP_CMD_VBLK_CTRL_NEW, snap_vblk_ctrl_new_doit, snap_vblk_ctrl_new_nl_policy),
-	SNAP_DO(SNAP_CMD_VBLK_CTRL_DEL, snap_vblk_ctrl_del_doit, snap_vblk_ctrl_del_nl_policy),
-	SNAP_GET(SNAP_CMD_VBLK_CTRL_GET, snap_vblk_ctrl_get_doit, snap_vblk_ctrl_get_nl_policy),
-	SNAP_DO(SNAP_CMD_VBLK_CTRL_SET, snap_vblk_ctrl_set_doit, snap_vblk_ctrl_set_nl_policy),
-	SNAP_DO(SNAP_CMD_VBLK_CTRL_ATTACH_BDEV, snap_vblk_ctrl_attach_doit,
-		snap_vblk_ctrl_attach_bdev_nl_policy),
-	SNAP_DO(SNAP_CMD_VBLK_CTRL_DETACH_BDEV, snap_vblk_ctrl_detach_doit,
-		snap_vblk_ctrl_detach_bdev_nl_policy),
-	SNAP_DO(SNAP_CMD_BDEV_NEW, snap_bdev_new_doit, snap_bdev_new_nl_policy),
-	SNAP_DO(SNAP_CMD_BDEV_DEL, snap_bdev_del_doit, snap_bdev_del_nl_policy),
-	SNAP_GET(SNAP_CMD_BDEV_GET, snap_bdev_get_doit, snap_bdev_get_nl_policy),
-	SNAP_DO(SNAP_CMD_BDEV_SET, snap_bdev_set_doit, snap_bdev_set_nl_policy),
-	SNAP_DO(SNAP_CMD_BDEV_RESIZE, snap_bdev_resize_doit, snap_bdev_resize_nl_policy),
-};
-
-static const struct genl_multicast_group snap_genl_mcgrps[] = {
-	{ .name = SNAP_GENL_MCGRP_EVENTS },
-};
 
 static struct genl_family snap_genl_family __ro_after_init = {
 	.name = SNAP_GENL_NAME,
 	.version = SNAP_GENL_VERSION,
 	.maxattr = SNAP_A_MAX,
 	.module = THIS_MODULE,
-	.ops = snap_genl_ops,
-	.n_ops = ARRAY_SIZE(snap_genl_ops),
+	.ops = snap_nl_ops,
+	.n_ops = ARRAY_SIZE(snap_nl_ops),
 	.resv_start_op = SNAP_CMD_EMU_GET,
-	.mcgrps = snap_genl_mcgrps,
-	.n_mcgrps = ARRAY_SIZE(snap_genl_mcgrps),
+	.mcgrps = snap_nl_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(snap_nl_mcgrps),
 	.pre_doit = snap_pre_doit,
 };
 

@@ -12,7 +12,9 @@ writes, under DIR (default: the top of the tree), every file of OUTPUTS:
   multicast groups, the constants, the enums of definitions, the attribute
   and command enums (included by include/uapi/linux/snap.h);
 - kmod/genl-gen.[ch]: one strict nla_policy per operation, listing exactly
-  the attributes of its request with their types, lengths and ranges;
+  the attributes of its request with their types, lengths and ranges; the
+  operations table (handlers named after the operations, admin permission
+  from the spec's flags) and the multicast groups;
 - userspace/lib/nl-gen.[ch]: names and types of every attribute and
   command, and libnl's policy for parsing what the kernel sends.
 
@@ -237,6 +239,7 @@ class Op:
         self.has_do = 'do' in d
         self.has_dump = 'dump' in d
         self.event = 'event' in d
+        self.event_group = d.get('mcgrp')
         aset = family.attr_sets[d.get('attribute-set', family.name)]
         if aset is not family.attr_set:
             raise SpecError(f'operation {self.name}: one attribute set only')
@@ -258,6 +261,13 @@ class Op:
                 raise SpecError(f'operation {self.name}: {n} cannot be in a request')
             self.request.append(attr)
         self.policy = f'{self.c_lower}_nl_policy' if (self.has_do or self.has_dump) else None
+        ident = c_lower(f'{family.name}-nl-{self.name}')
+        self.doit = f'{ident}_doit' if self.has_do else None
+        self.dumpit = f'{ident}_dumpit' if self.has_dump else None
+        # Hooks run before the handler: a dump's start.
+        self.start = c_lower(d['dump']['pre']) if self.has_dump and 'pre' in d['dump'] else None
+        if self.has_do and 'pre' in d['do']:
+            raise SpecError(f'operation {self.name}: the family has one pre_doit')
 
 
 class Family:
@@ -307,6 +317,9 @@ class Family:
         for g in spec.get('mcast-groups', {}).get('list', []):
             define = c_upper(g.get('c-define-name', f'{self.name}-mcgrp-{g["name"]}'))
             self.mcgrps.append((define, g['name']))
+        for op in self.ops:
+            if op.event and op.event_group not in [g for _, g in self.mcgrps]:
+                raise SpecError(f'operation {op.name}: no multicast group {op.event_group}')
 
 
 BANNER = f'/* Generated from {SPEC} by {ME}: do not edit. */'
@@ -438,7 +451,7 @@ def render_kernel_h(f):
            f'#ifndef {guard}',
            f'#define {guard}',
            '',
-           '#include <net/netlink.h>',
+           '#include <net/genetlink.h>',
            '',
            '#include <linux/snap.h>',
            '',
@@ -446,8 +459,31 @@ def render_kernel_h(f):
     for op in f.ops:
         if op.policy:
             out.append(f'extern const struct nla_policy {op.policy}[{aset.max_name} + 1];')
-    out += ['', f'#endif /* {guard} */']
+    out += ['', '/* The handlers of kmod/genl.c. */']
+    starts = []
+    for op in f.ops:
+        if op.start and op.start not in starts:
+            starts.append(op.start)
+    for start in starts:
+        out.append(f'int {start}(struct netlink_callback *cb);')
+    for op in f.ops:
+        if op.doit:
+            out.append(f'int {op.doit}(struct sk_buff *skb, struct genl_info *info);')
+        if op.dumpit:
+            out.append(f'int {op.dumpit}(struct sk_buff *skb, struct netlink_callback *cb);')
+    out += ['', '/* Indexes of snap_nl_mcgrps: the group argument of genlmsg_multicast(). */',
+            'enum {']
+    for define, name in f.mcgrps:
+        out.append(f'\t{c_upper(f.name + "-nlgrp-" + name)},')
+    out += ['};', '',
+            f'extern const struct genl_ops {f.name}_nl_ops[{len(kernel_ops(f))}];',
+            f'extern const struct genl_multicast_group {f.name}_nl_mcgrps[{len(f.mcgrps)}];',
+            '', f'#endif /* {guard} */']
     return '\n'.join(out) + '\n'
+
+
+def kernel_ops(f):
+    return [op for op in f.ops if op.doit or op.dumpit]
 
 
 def render_kernel_c(f):
@@ -480,7 +516,25 @@ def render_kernel_c(f):
         for a in op.request:
             out.append(f'\t[{a.c_name}] = {kernel_policy(a)},')
         out += ['};', '']
-    return '\n'.join(out).rstrip('\n') + '\n'
+    ops = kernel_ops(f)
+    out.append(f'const struct genl_ops {f.name}_nl_ops[{len(ops)}] = {{')
+    for op in ops:
+        out.append('\t{')
+        fields = [('cmd', op.c_name), ('doit', op.doit), ('start', op.start),
+                  ('dumpit', op.dumpit), ('policy', op.policy),
+                  ('maxattr', aset.max_name),
+                  ('flags', 'GENL_ADMIN_PERM' if op.admin else None)]
+        for name, value in fields:
+            if value:
+                field = f'\t\t.{name}'
+                out.append(f'{field}{tabs_to(field, 32)}= {value},')
+        out.append('\t},')
+    out += ['};', '',
+            f'const struct genl_multicast_group {f.name}_nl_mcgrps[] = {{']
+    for define, name in f.mcgrps:
+        out.append(f'\t[{c_upper(f.name + "-nlgrp-" + name)}] = {{ .name = {define}, }},')
+    out.append('};')
+    return '\n'.join(out) + '\n'
 
 
 # ---- userspace/lib/nl-gen.[ch] ----
