@@ -17,8 +17,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
-#include <asm/unaligned.h>
-
+#include "compat.h"
 #include "datapath.h"
 #include "datapath_int.h"
 #include "nvme_regs.h"

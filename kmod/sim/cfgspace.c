@@ -21,9 +21,9 @@
 #include <linux/pci.h>
 #include <linux/sizes.h>
 #include <linux/string.h>
-#include <asm/unaligned.h>
 #include <kunit/visibility.h>
 
+#include "../compat.h"
 #include "cfgspace.h"
 
 /* Where each capability lives; the chain links them in this order. */

@@ -4,8 +4,8 @@
 #include <linux/pci.h>
 #include <linux/sizes.h>
 #include <linux/string.h>
-#include <asm/unaligned.h>
 
+#include "../compat.h"
 #include "cfgspace.h"
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);

@@ -31,11 +31,11 @@
 
 #include <linux/slab.h>
 #include <linux/virtio_blk.h>
-#include <asm/unaligned.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_pci.h>
 #include <linux/virtio_ring.h>
 
+#include "../compat.h"
 #include "../datapath.h"
 #include "../nvme_regs.h"
 #include "../snap.h"

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel interfaces that changed between the kernels snap builds for:
+ * Debian 12's default 6.1 and its 6.12 (6.12.*+deb12, bookworm-security).
+ * Each point is keyed on the release that made the change and says so;
+ * on 6.1 every helper expands to the very code the module had before,
+ * so nothing changes there. Only which spelling to use lives here, no
+ * kernel code. Version tests live in this file and nowhere else
+ * (scripts/checkpatch.sh lets LINUX_VERSION_CODE through here only).
+ */
+#ifndef _SNAP_COMPAT_H
+#define _SNAP_COMPAT_H
+
+#include <linux/version.h>
+
+/* True when building for release @maj.@min or later. */
+#define SNAP_KERNEL_AT_LEAST(maj, min) \
+	(LINUX_VERSION_CODE >= KERNEL_VERSION(maj, min, 0))
+
+/* 6.12 moved the unaligned accessors to <linux/unaligned.h>. */
+#if SNAP_KERNEL_AT_LEAST(6, 12)
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
+
+#endif /* _SNAP_COMPAT_H */
