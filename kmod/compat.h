@@ -24,4 +24,11 @@
 #include <asm/unaligned.h>
 #endif
 
+/* 6.4 dropped class_create()'s owner argument (a class has no module). */
+#if SNAP_KERNEL_AT_LEAST(6, 4)
+#define snap_class_create(name)	class_create(name)
+#else
+#define snap_class_create(name)	class_create(THIS_MODULE, name)
+#endif
+
 #endif /* _SNAP_COMPAT_H */

@@ -10,6 +10,7 @@
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 
+#include "compat.h"
 #include "datapath.h"
 #include "provider.h"
 #include "snap.h"
@@ -353,7 +354,7 @@ int snap_sysfs_init(void)
 {
 	int ret;
 
-	snap_class = class_create(THIS_MODULE, "snap");
+	snap_class = snap_class_create("snap");
 	if (IS_ERR(snap_class))
 		return PTR_ERR(snap_class);
 
