@@ -31,4 +31,14 @@
 #define snap_class_create(name)	class_create(THIS_MODULE, name)
 #endif
 
+/*
+ * 6.3 made vma->vm_flags read-only: flags change through vm_flags_set(),
+ * which also takes the VMA write lock where there are per-VMA locks.
+ */
+#if SNAP_KERNEL_AT_LEAST(6, 3)
+#define snap_vm_flags_set(vma, flags)	vm_flags_set(vma, flags)
+#else
+#define snap_vm_flags_set(vma, flags)	((vma)->vm_flags |= (flags))
+#endif
+
 #endif /* _SNAP_COMPAT_H */

@@ -35,6 +35,7 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
+#include "compat.h"
 #include "datapath.h"
 #include "rules.h"
 #include "snap.h"
@@ -377,6 +378,6 @@ int snap_pool_mmap(struct vm_area_struct *vma)
 	ret = call_mmap(snap_pool.file, vma);
 	if (ret)
 		return ret;
-	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
+	snap_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
 	return 0;
 }
