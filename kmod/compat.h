@@ -41,4 +41,24 @@
 #define snap_vm_flags_set(vma, flags)	((vma)->vm_flags |= (flags))
 #endif
 
+/*
+ * 6.2 split generic netlink's per-command ops: pre_doit() is handed a
+ * struct genl_split_ops. Spelled struct snap_genl_split_ops here.
+ */
+#if SNAP_KERNEL_AT_LEAST(6, 2)
+#define snap_genl_split_ops	genl_split_ops
+#else
+#define snap_genl_split_ops	genl_ops
+#endif
+
+/*
+ * 6.6 gave dumps a struct genl_info: the parsed attributes of a dump
+ * request moved from struct genl_dumpit_info into it.
+ */
+#if SNAP_KERNEL_AT_LEAST(6, 6)
+#define snap_dump_attrs(cb)	(genl_info_dump(cb)->attrs)
+#else
+#define snap_dump_attrs(cb)	(genl_dumpit_info(cb)->attrs)
+#endif
+
 #endif /* _SNAP_COMPAT_H */

@@ -12,6 +12,7 @@
 #include <linux/sizes.h>
 #include <net/genetlink.h>
 
+#include "compat.h"
 #include "genl-gen.h"
 #include "rules.h"
 #include "snap.h"
@@ -463,7 +464,7 @@ int snap_nl_emu_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 
 int snap_nl_func_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	struct nlattr *type = genl_dumpit_info(cb)->attrs[SNAP_A_FUNC_TYPE];
+	struct nlattr *type = snap_dump_attrs(cb)[SNAP_A_FUNC_TYPE];
 	struct snap_func *func;
 	long idx = 0;
 	int ret;
@@ -512,7 +513,7 @@ static int snap_ns_dump_subsys(struct sk_buff *skb, struct netlink_callback *cb,
 
 int snap_nl_ns_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	struct nlattr *nqn = genl_dumpit_info(cb)->attrs[SNAP_A_NQN];
+	struct nlattr *nqn = snap_dump_attrs(cb)[SNAP_A_NQN];
 	struct snap_subsys *subsys;
 	long idx = 0;
 	int ret;
@@ -1175,8 +1176,8 @@ int snap_nl_vblk_ctrl_detach_bdev_doit(struct sk_buff *skb, struct genl_info *in
 
 /* ---- the family ---- */
 
-static int snap_pre_doit(const struct genl_ops *ops, struct sk_buff *skb,
-			 struct genl_info *info)
+static int snap_pre_doit(const struct snap_genl_split_ops *ops,
+			 struct sk_buff *skb, struct genl_info *info)
 {
 	return snap_check_duplicates(info->nlhdr, info->extack);
 }
