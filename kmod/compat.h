@@ -61,4 +61,20 @@
 #define snap_dump_attrs(cb)	(genl_dumpit_info(cb)->attrs)
 #endif
 
+/*
+ * io_uring commands. 6.6 hands a driver the whole SQE (cmd->sqe, its
+ * command bytes through io_uring_sqe_cmd()) where 6.1 had cmd->cmd;
+ * 6.7 moved struct io_uring_cmd and its helpers to <linux/io_uring/cmd.h>.
+ */
+#if SNAP_KERNEL_AT_LEAST(6, 7)
+#include <linux/io_uring/cmd.h>
+#else
+#include <linux/io_uring.h>
+#endif
+#if SNAP_KERNEL_AT_LEAST(6, 6)
+#define snap_uring_cmd_bytes(ioucmd)	io_uring_sqe_cmd((ioucmd)->sqe)
+#else
+#define snap_uring_cmd_bytes(ioucmd)	((ioucmd)->cmd)
+#endif
+
 #endif /* _SNAP_COMPAT_H */

@@ -21,7 +21,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitmap.h>
-#include <linux/io_uring.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/mutex.h>
@@ -39,6 +38,7 @@
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
+#include "compat.h"
 #include "datapath.h"
 #include "datapath_int.h"
 #include "nvme_regs.h"
@@ -933,7 +933,7 @@ static int snap_dp_uring_wait(struct io_uring_cmd *cmd, void __user *argp)
 
 int snap_dp_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 {
-	const struct snap_uring_cmd *uc = cmd->cmd;
+	const struct snap_uring_cmd *uc = snap_uring_cmd_bytes(cmd);
 	u32 op = cmd->cmd_op;
 	void __user *argp;
 
