@@ -77,4 +77,16 @@
 #define snap_uring_cmd_bytes(ioucmd)	((ioucmd)->cmd)
 #endif
 
+/*
+ * 6.10 dropped mm->get_unmapped_area (top-down is an mm flag now): the
+ * mm's own placement is mm_get_unmapped_area().
+ */
+#if SNAP_KERNEL_AT_LEAST(6, 10)
+#define snap_mm_get_unmapped_area(mm, file, addr, len, pgoff, flags) \
+	mm_get_unmapped_area(mm, file, addr, len, pgoff, flags)
+#else
+#define snap_mm_get_unmapped_area(mm, file, addr, len, pgoff, flags) \
+	((mm)->get_unmapped_area(file, addr, len, pgoff, flags))
+#endif
+
 #endif /* _SNAP_COMPAT_H */

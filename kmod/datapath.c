@@ -1013,11 +1013,12 @@ unsigned long snap_dp_get_unmapped_area(struct file *file, unsigned long addr,
 
 	if (flags & MAP_FIXED || pgoff >= (SNAP_MMAP_FN_STATE_BASE >> PAGE_SHIFT) ||
 	    len < SNAP_POOL_CHUNK_SIZE)
-		return mm->get_unmapped_area(file, addr, len, pgoff, flags);
+		return snap_mm_get_unmapped_area(mm, file, addr, len, pgoff,
+						 flags);
 	if (len > TASK_SIZE - SNAP_POOL_CHUNK_SIZE)
 		return -ENOMEM;
-	ret = mm->get_unmapped_area(file, 0, len + SNAP_POOL_CHUNK_SIZE, pgoff,
-				    flags);
+	ret = snap_mm_get_unmapped_area(mm, file, 0, len + SNAP_POOL_CHUNK_SIZE,
+					pgoff, flags);
 	if (IS_ERR_VALUE(ret))
 		return ret;
 	/* Offset and address agree modulo 2 MiB, as huge mappings need. */
