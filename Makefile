@@ -5,8 +5,14 @@
 # the emulated devices. See README.md.
 
 SNAP_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
-KVER ?= $(shell scripts/kver.sh 2>/dev/null)
+# The kernel the module is built for (and the test guest boots): the
+# running one when its headers are installed, else the newest installed
+# image and headers pair (scripts/kver.sh); `make KVER=...` picks one.
+# Found when first used, not when this file is read: deps may install
+# the headers first. Recipes pass it on to the scripts they run.
+KVER ?= $(eval KVER := $(shell scripts/kver.sh 2>/dev/null))$(KVER)
 KDIR ?= /usr/src/linux-headers-$(KVER)
+KVER_GIVEN := $(if $(filter command line environment%,$(origin KVER)),--given)
 B := build
 
 CC ?= gcc
@@ -120,6 +126,7 @@ check-nlgen:
 
 modules: $(NL_GEN)
 	@test -n "$(KVER)" || { echo "no kernel headers; run scripts/deps.sh"; exit 1; }
+	@scripts/kver.sh --say "$(KVER)" $(KVER_GIVEN)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(TESTHOST) modules
 
