@@ -3,7 +3,8 @@
 # (the kernel unpacks them in order):
 #  - a base that rarely changes, cached in build/: busybox, nvme-cli, fio and
 #    lspci with their shared libraries, and the kernel modules the tests load
-#    (with their dependencies); rebuilt when the kernel or a package changes;
+#    (with their dependencies, decompressed); one per kernel release,
+#    rebuilt when that kernel's modules or a package change;
 #  - the project part, rebuilt every time: snap's modules, the project's
 #    binaries and libraries they need, the selftests and /init.
 #
@@ -56,6 +57,13 @@ build_base() {
 		rel=${rel#/}
 		mkdir -p "$root/$(dirname "$rel")"
 		cp "$ko" "$root/$rel"
+		# 6.12's modules are .ko.xz: stored plain, busybox's modprobe
+		# and insmod need no decompressor (depmod below lists them so).
+		case $rel in
+		*.ko.xz) xz -d "$root/$rel" ;;
+		*.ko.zst) zstd -q -d --rm "$root/$rel" ;;
+		*.ko.gz) gzip -d "$root/$rel" ;;
+		esac
 	done
 	cp "$modroot/$moddir"/modules.{order,builtin,builtin.modinfo} "$root/$moddir/" 2>/dev/null || true
 	depmod -b "$root" "$release"
@@ -73,9 +81,12 @@ key=$( {
 	stat -L -c '%n %Y' "$(command -v busybox)"
 	sha256sum "$0"
 } | sha256sum | cut -c1-16)
-base=$top/build/initramfs-base-$key.cpio.zst
+# One cached base per kernel release, so runs on different kernels (6.1,
+# 6.12, the debug kernel) do not throw each other's away; a new key
+# replaces only the same release's old base.
+base=$top/build/initramfs-base-$release-$key.cpio.zst
 if [ ! -f "$base" ]; then
-	rm -f "$top"/build/initramfs-base-*.cpio.zst
+	rm -f "$top/build/initramfs-base-$release-"*.cpio.zst
 	build_base "$work/base.zst"
 	mkdir -p "$(dirname "$base")"
 	mv "$work/base.zst" "$base"

@@ -5,6 +5,8 @@
 # WARN, lockup or sanitizer report on the console, or a guest that never
 # finishes, fails the run; the console log is kept under build/vm/.
 #
+# Boots /boot/vmlinuz-$KVER (scripts/kver.sh's pick when KVER is unset).
+#
 # Usage: run.sh [--tests "a b"] [--shell] [--kernel BZIMAGE --release R
 #               --modroot DIR] [--kodir DIR] [--timeout S] [--tap FILE]
 #               [--append ARGS] [--name NAME] [--no-ivshmem]
@@ -30,9 +32,18 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
+# Debian's kernel: KVER (as make passes it on) or what scripts/kver.sh picks.
 if [ -z "$kernel" ]; then
-	release=$("$top/scripts/kver.sh")
+	release=${KVER:-$("$top/scripts/kver.sh")}
 	kernel=/boot/vmlinuz-$release
+	[ -e "$kernel" ] || { echo "run.sh: no $kernel" >&2; exit 2; }
+fi
+# A module built for another kernel would only fail to load in the guest.
+built=$(modinfo -F vermagic "$kodir/snap.ko" 2>/dev/null | cut -d' ' -f1 || true)
+if [ "$built" != "$release" ]; then
+	echo "run.sh: $kodir/snap.ko is built for ${built:-nothing}, the guest runs $release" \
+		"(make KVER=$release)" >&2
+	exit 2
 fi
 
 out=$top/build/$name
