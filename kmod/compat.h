@@ -89,4 +89,24 @@
 	((mm)->get_unmapped_area(file, addr, len, pgoff, flags))
 #endif
 
+/*
+ * A device's driver_override: struct pci_dev's, set with
+ * driver_set_override(), until a later rework moved it into struct
+ * device (device_set_driver_override()). Debian's 6.12.111 carries that
+ * rework and upstream 6.12.0 does not, so no release number tells them
+ * apart: kmod/Kbuild looks for the helper in the headers. Both clear the
+ * override for "". @drv is a struct device_driver whose name to compare.
+ */
+#ifdef SNAP_HAVE_DEVICE_DRIVER_OVERRIDE
+#define snap_pci_set_override(pdev, s) \
+	device_set_driver_override(&(pdev)->dev, s)
+#define snap_pci_override_is(pdev, drv) \
+	(device_match_driver_override(&(pdev)->dev, drv) > 0)
+#else
+#define snap_pci_set_override(pdev, s) \
+	driver_set_override(&(pdev)->dev, &(pdev)->driver_override, s, strlen(s))
+#define snap_pci_override_is(pdev, drv) \
+	((pdev)->driver_override && !strcmp((pdev)->driver_override, (drv)->name))
+#endif
+
 #endif /* _SNAP_COMPAT_H */

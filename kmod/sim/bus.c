@@ -14,6 +14,7 @@
 #include <linux/pci.h>
 #include <linux/slab.h>
 
+#include "../compat.h"
 #include "../datapath.h"
 #include "../snap.h"
 #include "cfgspace.h"
@@ -520,6 +521,70 @@ static const struct snap_sim_model *snap_sim_model_of(struct snap_func *func)
 	}
 }
 
+/*
+ * The host's drivers bind the functions from a work item, not from
+ * pci_bus_add_devices() during the load. Since 6.2 the nvme driver
+ * enables the controller and waits CAP.TO for CSTS.RDY inside its probe
+ * (6.1 did that in a work item of its own); RDY needs snap_service,
+ * which cannot attach before the module's init has returned. Probed
+ * from the load, every function held the load for CAP.TO (30 s) and the
+ * driver then gave up on it. So the functions go on the bus with driver
+ * matching held back by a driver_override no driver has, and each is
+ * then offered to the drivers on its own, as a hot-added device is.
+ */
+static const struct device_driver snap_sim_hold = {
+	.name = "snap: held until the load is done",
+};
+
+static void snap_sim_hold_drivers(struct snap_sim *sim)
+{
+	struct pci_dev *pdev;
+
+	/* Without the memory for it a function is probed at once, as before. */
+	list_for_each_entry(pdev, &sim->bus->devices, bus_list)
+		if (snap_sim_fn(sim->bus, pdev->devfn))
+			snap_pci_set_override(pdev, snap_sim_hold.name);
+}
+
+/* After pci_bus_add_devices(); the probes run outside the rescan lock. */
+static void snap_sim_release_drivers(struct snap_sim *sim)
+{
+	unsigned int i;
+
+	for (i = 0; i < sim->nr_fns; i++)
+		queue_work(system_long_wq, &sim->fns[i].attach_work);
+}
+
+/**
+ * snap_sim_attach_work() - offer a function to the host's drivers
+ * @work: the function's attach_work
+ *
+ * What pci_bus_add_device() would have done last: lift the hold and
+ * attach a driver. A driver_override the user wrote meanwhile stays.
+ * May take CAP.TO when the nvme driver probes a function nothing serves.
+ */
+static void snap_sim_attach_work(struct work_struct *work)
+{
+	struct snap_sim_fn *fn = container_of(work, struct snap_sim_fn,
+					      attach_work);
+	struct pci_dev *pdev;
+	bool held;
+	int ret;
+
+	pdev = pci_get_domain_bus_and_slot(fn->sim->sysdata.domain, 0, fn->devfn);
+	if (!pdev)
+		return;
+	device_lock(&pdev->dev);
+	held = snap_pci_override_is(pdev, &snap_sim_hold);
+	device_unlock(&pdev->dev);
+	if (held)
+		snap_pci_set_override(pdev, "");
+	ret = device_attach(&pdev->dev);
+	if (ret < 0 && ret != -EPROBE_DEFER)
+		pci_warn(pdev, "device attach failed (%d)\n", ret);
+	pci_dev_put(pdev);
+}
+
 static int snap_sim_init_fn(struct snap_sim *sim, struct snap_sim_fn *fn,
 			    struct snap_func *func, unsigned int slot)
 {
@@ -546,6 +611,7 @@ static int snap_sim_init_fn(struct snap_sim *sim, struct snap_sim_fn *fn,
 	mutex_init(&fn->poll_lock);
 	INIT_WORK(&fn->reset_work, snap_sim_reset_work);
 	INIT_WORK(&fn->probe_work, snap_sim_probe_work);
+	INIT_WORK(&fn->attach_work, snap_sim_attach_work);
 	snap_sim_iommu_init(fn);
 	ret = model->init ? model->init(fn) : 0;
 	if (ret)
@@ -656,8 +722,10 @@ static int snap_sim_add_bus(struct snap_sim *sim)
 	pci_scan_child_bus(sim->bus);
 	pci_assign_unassigned_bus_resources(sim->bus);
 	snap_sim_record_bdfs(sim);
+	snap_sim_hold_drivers(sim);
 	pci_bus_add_devices(sim->bus);
 	pci_unlock_rescan_remove();
+	snap_sim_release_drivers(sim);
 	return 0;
 }
 
@@ -783,6 +851,9 @@ static void snap_sim_stop(void)
 	raw_spin_lock_irqsave(&sim->cfg_lock, flags);
 	sim->stopping = true;
 	raw_spin_unlock_irqrestore(&sim->cfg_lock, flags);
+	/* A probe in progress ends first (by CAP.TO at the latest). */
+	for (i = 0; i < sim->nr_fns; i++)
+		cancel_work_sync(&sim->fns[i].attach_work);
 	for (i = 0; i < sim->nr_fns; i++)
 		cancel_work_sync(&sim->fns[i].probe_work);
 	pci_lock_rescan_remove();

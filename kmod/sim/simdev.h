@@ -145,6 +145,8 @@ struct snap_sim_iommu {
  * @virtio: the virtio model's state
  * @reset_work: calls snap_dp_func_reset() in process context
  * @probe_work: probes the host's drivers again (snap_sim_probe_again())
+ * @attach_work: offers the function to the host's drivers once it is on
+ *	the bus (see snap_sim_attach_work())
  * @pdev_lock: protects @pdev
  * @pdev: the host's pci_dev of this function (a reference), looked up
  *	again once it is unregistered (remove, rescan)
@@ -181,6 +183,7 @@ struct snap_sim_fn {
 
 	struct work_struct reset_work;
 	struct work_struct probe_work;
+	struct work_struct attach_work;
 
 	struct mutex pdev_lock;		/* protects pdev */
 	struct pci_dev *pdev;
