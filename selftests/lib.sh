@@ -353,8 +353,18 @@ snap_nvme_ctrl() {
 	snapadm_run nvme_controller_resume --ctrl "$_ctrl"
 }
 
+# nvme_ns_dev CTRL NSID: the block device (nvme0n2) of namespace NSID of
+# controller CTRL. The driver names namespaces in the order it finds
+# them, and 6.12's scans them in parallel: nvme0n2 need not be nsid 2.
+nvme_ns_dev() {
+	for _d in /sys/block/$1n*; do
+		[ "$(cat "$_d/nsid" 2>/dev/null)" = "$2" ] && { echo "${_d##*/}"; return 0; }
+	done
+	return 1
+}
+
 # snap_nvme_bind PF: bind the stock nvme driver to NVMe PF PF and wait for
-# its first namespace; NVME_CTRL (nvme0) and NVME_NS (/dev/nvme0n1) tell which.
+# its namespace 1; NVME_CTRL (nvme0) and NVME_NS (/dev/nvme0n1) tell which.
 snap_nvme_bind() {
 	_bdf=$(sysfs_read /sys/class/snap/sim0/functions/SNAPSIM00000NVMES1D${1}F0/bdf 2>/dev/null)
 	[ -n "$_bdf" ] || fail "NVMe PF $1 has no BDF"
@@ -375,7 +385,7 @@ snap_nvme_wait_ns() {
 	_n=$(($2 * 10))
 	while [ $_n -gt 0 ]; do
 		NVME_CTRL=$(ls "/sys/bus/pci/devices/$1/nvme" 2>/dev/null | head -1)
-		NVME_NS=/dev/${NVME_CTRL}n1
+		NVME_NS=/dev/$(nvme_ns_dev "$NVME_CTRL" 1)
 		[ -n "$NVME_CTRL" ] && [ -b "$NVME_NS" ] && return 0
 		usleep 100000
 		_n=$((_n - 1))

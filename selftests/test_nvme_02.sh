@@ -18,7 +18,9 @@ snap_nvme_bind 0
 c0=$NVME_CTRL
 snap_nvme_bind 1
 c1=$NVME_CTRL
-[ -b /dev/${c0}n3 ] || fail "no third namespace on $c0"
+c0n1=$(nvme_ns_dev $c0 1) c0n2=$(nvme_ns_dev $c0 2) c0n3=$(nvme_ns_dev $c0 3)
+c1n1=$(nvme_ns_dev $c1 1)
+[ -n "$c0n3" ] && [ -b /dev/$c0n3 ] || fail "no third namespace on $c0"
 log "controllers $c0 (3 namespaces) and $c1 up"
 nvme list
 
@@ -46,23 +48,23 @@ run_fio() {	# NAME ARGS...
 }
 
 # 512-byte LBAs (Malloc0), random writes at QD 32, 512 B to 64 KiB.
-run_fio rand512 --filename=/dev/${c0}n1 --rw=randwrite --bsrange=512-64k \
+run_fio rand512 --filename=/dev/$c0n1 --rw=randwrite --bsrange=512-64k \
 	--iodepth=32
 # 4 KiB LBAs on a file (Uring0), sequential 1 MiB at QD 4 and random 4 KiB at QD 128.
-run_fio seq1m --filename=/dev/${c0}n2 --rw=write --bs=1M --iodepth=4
-run_fio rand4k --filename=/dev/${c0}n2 --rw=randrw --bs=4k --iodepth=128
+run_fio seq1m --filename=/dev/$c0n2 --rw=write --bs=1M --iodepth=4
+run_fio rand4k --filename=/dev/$c0n2 --rw=randrw --bs=4k --iodepth=128
 # The null bdev holds nothing to verify: it must only complete everything.
-fio --name=null --filename=/dev/${c0}n3 --ioengine=libaio --direct=1 --rw=randrw \
+fio --name=null --filename=/dev/$c0n3 --ioengine=libaio --direct=1 --rw=randrw \
 	--bs=4k --iodepth=32 --size=16M --output=/tmp/fio.null ||
 	{ cat /tmp/fio.null; fail "fio on the null bdev"; }
 log "fio null: $(grep -o 'IOPS=[^,]*' /tmp/fio.null | tr '\n' ' ')"
 # QD 1, and two controllers at once with two jobs each on disjoint ranges
 # (several I/O queues).
-run_fio qd1 --filename=/dev/${c1}n1 --rw=randwrite --bs=8k --iodepth=1 --size=2M
+run_fio qd1 --filename=/dev/$c1n1 --rw=randwrite --bs=8k --iodepth=1 --size=2M
 fio --ioengine=libaio --direct=1 --verify=crc32c --verify_fatal=1 --size=4M \
 	--rw=randwrite --bs=16k --iodepth=16 --numjobs=2 --offset_increment=4M \
 	--output=/tmp/fio.both \
-	--name=a --filename=/dev/${c0}n1 --name=b --filename=/dev/${c1}n1 ||
+	--name=a --filename=/dev/$c0n1 --name=b --filename=/dev/$c1n1 ||
 	{ cat /tmp/fio.both; fail "fio on both controllers"; }
 log "fio on both controllers at once: ok"
 exit 0

@@ -146,7 +146,7 @@ wait_for /sys/block/$d2/size '^262144$' 10 ||
 	fail "$d2 after bdev_null_resize: $(cat /sys/block/$d2/size) sectors, want 262144"
 dd if=/dev/$d2 of=/dev/null bs=4k skip=30000 count=16 iflag=direct 2>/dev/null ||
 	fail "read past the old end of resized $d2"
-ns2=$(basename "$NVME_NS" n1)n2
+ns2=$(nvme_ns_dev $NVME_CTRL 2)
 [ "$(cat /sys/block/$ns2/size)" = 32768 ] || fail "$ns2: $(cat /sys/block/$ns2/size) sectors, want 32768"
 snapadm_run bdev_null_resize Null1 32
 wait_for /sys/block/$ns2/size '^65536$' 10 ||
