@@ -16,6 +16,10 @@ PKGS=(
 	clang libclang-rt-dev
 	# the guest kernel: Debian's image and the headers built for it (same ABI)
 	linux-image-amd64 linux-headers-amd64
+	# and Debian 12's 6.12 kernel (bookworm-security), the second kernel
+	# the module builds and is tested for (make check-kernels, CI); the
+	# unsigned image, as nothing boots it but the test guest
+	linux-image-6.12.111+deb12-amd64-unsigned linux-headers-6.12.111+deb12-amd64
 	# KUnit, checkpatch and the debug guest kernel come from the kernel's own source
 	linux-source
 	# profiling (scripts/bench-native)
