@@ -88,8 +88,8 @@ NL_GEN := include/uapi/linux/snap_nl_gen.h kmod/genl-gen.h kmod/genl-gen.c \
 .SECONDARY:
 
 .PHONY: all modules userspace tests deps build-after-deps check unit kunit \
-	vmtest vmshell demo check-debug check-fresh check-soak checkpatch clean fuzz fuzz-bins \
-	bench-native nlgen nlgen-list check-nlgen
+	vmtest vmshell demo check-debug check-kernels check-fresh check-soak checkpatch clean \
+	fuzz fuzz-bins bench-native nlgen nlgen-list check-nlgen
 
 all: modules userspace
 
@@ -223,6 +223,13 @@ check: deps
 
 check-debug: deps
 	@scripts/check-debug.sh
+
+# The module on every installed kernel with headers (Debian 12's 6.1 and
+# 6.12): a build without warnings, KUnit where that kernel's source is
+# installed, the VM selftests in a guest booting it. SNAP_KERNELS and
+# SNAP_VM_TESTS narrow it (scripts/check-kernels.sh).
+check-kernels: deps
+	@scripts/check-kernels.sh
 
 # The long kill test: 100 kills of snap_service under verified load on 2
 # controllers and 2 I/O threads (selftests/soak_nvme_kill_01.sh, ~8 min).

@@ -6,6 +6,8 @@
 #   kver.sh            the running kernel when it counts, else the newest
 #                      that does (e.g. 6.12.111+deb12-amd64)
 #   kver.sh --list     every kernel that counts, oldest first
+#   kver.sh --default  Debian's default kernel (the one linux-image-amd64
+#                      depends on), when it counts
 #   kver.sh --say VER [--given]
 #                      one line for the build log: which kernel and why
 #
@@ -30,6 +32,17 @@ running=$(uname -r)
 case ${1:-} in
 --list)
 	list
+	exit 0
+	;;
+--default)
+	v=$(dpkg-query -W -f='${Depends}' linux-image-amd64 2>/dev/null |
+		sed -n 's/^linux-image-\([^ ,]*\).*/\1/p')
+	v=${v%-unsigned}
+	if [ -z "$v" ] || ! usable "$v"; then
+		echo "kver: Debian's default kernel${v:+ $v} is not installed with its headers" >&2
+		exit 1
+	fi
+	echo "$v"
 	exit 0
 	;;
 --say)

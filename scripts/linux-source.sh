@@ -5,9 +5,11 @@
 # renamed into place, so a tree that exists is complete.
 set -euo pipefail
 cache=${SNAP_CACHE:-$HOME/.cache/snap}
-tarball=$(ls /usr/src/linux-source-*.tar.xz 2>/dev/null | sort -V | tail -n 1)
+# Usage: linux-source.sh [MAJOR.MINOR]: that version's tree (KUnit per
+# kernel, scripts/check-kernels.sh), else the newest installed.
+tarball=$(ls /usr/src/linux-source-${1:-*}.tar.xz 2>/dev/null | sort -V | tail -n 1)
 if [ -z "$tarball" ]; then
-	echo "linux-source: no /usr/src/linux-source-*.tar.xz; run scripts/deps.sh" >&2
+	echo "linux-source: no /usr/src/linux-source-${1:-*}.tar.xz; run scripts/deps.sh" >&2
 	exit 1
 fi
 name=$(basename "$tarball" .tar.xz)
