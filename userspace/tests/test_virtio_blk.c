@@ -496,6 +496,25 @@ static void test_write_zeroes(void **state)
 	assert_memory_equal(hm_ptr(DATA2 + 1024), zero, 512);
 }
 
+/* A backend without the operation: UNSUPP, so the host zeroes by writes. */
+static void test_write_zeroes_backend_unsupported(void **state)
+{
+	(void)state;
+	put_hdr(VIRTIO_BLK_T_WRITE_ZEROES, 0);
+	put_range(DATA2, 40, 8, 0);
+	CHAIN({ HDR, 16, 0 }, { DATA2, 16, 0 }, { STATUS, 1, WR });
+	bdev_inject_error(bd, BDEV_OP_WRITE_ZEROES, -EOPNOTSUPP, 1);
+	assert_answer(run(0), VIRTIO_BLK_S_UNSUPP, 1);
+	/* any other failure is an I/O error */
+	bdev_inject_error(bd, BDEV_OP_WRITE_ZEROES, -EIO, 1);
+	assert_answer(run(0), VIRTIO_BLK_S_IOERR, 1);
+	/* and so is a write the backend cannot do */
+	put_hdr(VIRTIO_BLK_T_OUT, 40);
+	CHAIN({ HDR, 16, 0 }, { DATA2, 512, 0 }, { STATUS, 1, WR });
+	bdev_inject_error(bd, BDEV_OP_WRITE, -EOPNOTSUPP, 1);
+	assert_answer(run(0), VIRTIO_BLK_S_IOERR, 1);
+}
+
 static void test_discard_wz_not_negotiated(void **state)
 {
 	(void)state;
@@ -771,6 +790,7 @@ int main(void)
 		T(test_discard),
 		T(test_discard_ranges_split_over_buffers),
 		T(test_write_zeroes),
+		T(test_write_zeroes_backend_unsupported),
 		T(test_discard_wz_not_negotiated),
 		T(test_range_flags),
 		T(test_range_counts_and_sizes),

@@ -426,6 +426,17 @@ void vblk_req_io_done(struct vblk_req *r, int status)
 
 void vblk_req_finish(struct vblk_req *r)
 {
+	/*
+	 * A backend that cannot zero or discard at all (fallocate's
+	 * ZERO_RANGE on tmpfs) makes the request unsupported, not failed.
+	 * Linux's BLKZEROOUT then writes zeroes itself: 6.12 does so only
+	 * for UNSUPP, 6.1 did for any error. No data moved either way.
+	 */
+	if (r->io_status == -EOPNOTSUPP && (r->type == VIRTIO_BLK_T_WRITE_ZEROES ||
+					    r->type == VIRTIO_BLK_T_DISCARD)) {
+		answer(r, VIRTIO_BLK_S_UNSUPP);
+		return;
+	}
 	if (r->io_status) {
 		/* what reached the host, if anything, is not vouched for */
 		answer(r, VIRTIO_BLK_S_IOERR);
