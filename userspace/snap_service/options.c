@@ -57,6 +57,17 @@ static const char *env_get(char **env, const char *name)
 	return NULL;
 }
 
+/*
+ * A file name from the environment; empty is none, so an EnvironmentFile
+ * line "SNAP_RPC_INIT_CONF=" turns off the unit's default.
+ */
+static const char *env_path(char **env, const char *name)
+{
+	const char *v = env_get(env, name);
+
+	return v && *v ? v : NULL;
+}
+
 /* Whole-string unsigned number in [min, max]; base 0 takes 0x. */
 static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
@@ -79,8 +90,8 @@ static int apply_env(struct service_opts *o, char **env, char *err,
 	const char *v;
 	uint64_t mb;
 
-	o->log_file = env_get(env, "SNAP_LOG_FILE");
-	o->init_conf = env_get(env, "SNAP_RPC_INIT_CONF");
+	o->log_file = env_path(env, "SNAP_LOG_FILE");
+	o->init_conf = env_path(env, "SNAP_RPC_INIT_CONF");
 	v = env_get(env, "SNAP_MEMPOOL_SIZE_MB");
 	if (v) {
 		if (parse_u64(v, SERVICE_MEMPOOL_MIN_MB, UINT32_MAX, &mb)) {

@@ -75,6 +75,19 @@ static void test_env_then_cmdline(void **state)
 	assert_true(o.notify);
 }
 
+/* The packaged unit sets SNAP_RPC_INIT_CONF; an empty value turns it off. */
+static void test_empty_env_is_unset(void **state)
+{
+	char *env[] = { "SNAP_RPC_INIT_CONF=", "SNAP_LOG_FILE=", NULL };
+	struct service_opts o;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse(&o, env, err, NULL), 0);
+	assert_null(o.init_conf);
+	assert_null(o.log_file);
+}
+
 static void test_bad_values(void **state)
 {
 	char *small_pool[] = { "SNAP_MEMPOOL_SIZE_MB=63", NULL };
@@ -134,6 +147,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_env_then_cmdline),
+		cmocka_unit_test(test_empty_env_is_unset),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_log_levels_filter),
 	};
