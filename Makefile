@@ -20,7 +20,7 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS ?= -O2 -g
 SNAP_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude/uapi -Iuserspace/lib \
 	-Iuserspace/snap_service \
-	-DSNAP_VERSION='"$(SNAP_VERSION)"' $(CFLAGS)
+	-DSNAP_VERSION='"$(SNAP_VERSION)"' $(CPPFLAGS) $(CFLAGS)
 # Unit tests always run under the sanitizers.
 TEST_CFLAGS := $(SNAP_CFLAGS) -O1 -fsanitize=address,undefined \
 	-fno-omit-frame-pointer -fno-sanitize-recover=all -DSNAP_FAULT_INJECT
@@ -64,7 +64,10 @@ BENCH_BINS := $(patsubst userspace/bench/%.c,$(B)/bin/%,$(wildcard userspace/ben
 # tests kill it at exact places to prove a successor takes over cleanly.
 FAULT_SERVICE := $(B)/bin/snap_service-fault
 
-BINS := $(B)/bin/snapadm $(B)/bin/snap_service $(FAULT_SERVICE) $(SELFTEST_BINS) \
+# What `make install` installs.
+PROGS := $(B)/bin/snapadm $(B)/bin/snap_service
+
+BINS := $(PROGS) $(FAULT_SERVICE) $(SELFTEST_BINS) \
 	$(BENCH_BINS)
 
 # libFuzzer targets (clang); `make fuzz` runs each for FUZZ_RUNS inputs.
@@ -89,9 +92,43 @@ NL_GEN := include/uapi/linux/snap_nl_gen.h kmod/genl-gen.h kmod/genl-gen.c \
 
 .PHONY: all modules userspace tests deps build-after-deps check unit kunit \
 	vmtest vmshell demo check-debug check-kernels check-fresh check-soak checkpatch clean \
-	fuzz fuzz-bins bench-native nlgen nlgen-list check-nlgen
+	fuzz fuzz-bins bench-native nlgen nlgen-list check-nlgen progs install
 
 all: modules userspace
+
+# The installed programs alone: what packaging builds (no module, no tests).
+progs: $(PROGS)
+
+# Debian's layout by default; PREFIX=/usr/local and DESTDIR work. Units stay
+# under /lib on Debian 12 (no files moved to /usr before trixie). The module
+# source for DKMS is installed only by the snap-dkms package (make deb).
+# Files under /etc are installed only when absent: they are the admin's.
+PREFIX ?= /usr
+SBINDIR ?= $(PREFIX)/sbin
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(if $(filter /usr,$(PREFIX)),/lib,$(PREFIX)/lib)/systemd/system
+MODLOADDIR ?= $(PREFIX)/lib/modules-load.d
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+
+install: progs
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man4 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(MODLOADDIR) $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/default $(DESTDIR)$(SYSCONFDIR)/nvda_snap
+	install -m 755 $(PROGS) $(DESTDIR)$(SBINDIR)/
+	install -m 644 Documentation/man/snap.4 $(DESTDIR)$(MANDIR)/man4/
+	install -m 644 Documentation/man/snapadm.8 Documentation/man/snap_service.8 \
+		$(DESTDIR)$(MANDIR)/man8/
+	sed 's|@SBINDIR@|$(SBINDIR)|g' dist/snap_service.service.in \
+		>$(DESTDIR)$(UNITDIR)/snap_service.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/snap_service.service
+	install -m 644 dist/modules-load.conf $(DESTDIR)$(MODLOADDIR)/snap.conf
+	install -m 644 dist/snapadm.bash-completion $(DESTDIR)$(BASHCOMPDIR)/snapadm
+	test -e $(DESTDIR)$(SYSCONFDIR)/default/snap_service || \
+		install -m 644 dist/snap_service.default $(DESTDIR)$(SYSCONFDIR)/default/snap_service
+	test -e $(DESTDIR)$(SYSCONFDIR)/nvda_snap/snap_rpc_init.conf || \
+		install -m 644 dist/snap_rpc_init.conf $(DESTDIR)$(SYSCONFDIR)/nvda_snap/
 
 # Tests put a stand-in here (scripts/test-deps-order.sh).
 SNAP_DEPS ?= scripts/deps.sh
@@ -146,11 +183,11 @@ $(B)/tobj/%.o: userspace/%.c | $(NL_GEN)
 
 $(B)/bin/snapadm: $(patsubst userspace/%.c,$(B)/obj/%.o,$(SNAPADM_SRCS) $(LIB_SRCS))
 	@mkdir -p $(dir $@)
-	$(CC) $(SNAP_CFLAGS) -o $@ $^ $(SNAPADM_LIBS)
+	$(CC) $(SNAP_CFLAGS) $(LDFLAGS) -o $@ $^ $(SNAPADM_LIBS)
 
 $(B)/bin/snap_service: $(patsubst userspace/%.c,$(B)/obj/%.o,$(SERVICE_SRCS) $(LIB_SRCS))
 	@mkdir -p $(dir $@)
-	$(CC) $(SNAP_CFLAGS) -o $@ $^ $(NL_LIBS) -luring
+	$(CC) $(SNAP_CFLAGS) $(LDFLAGS) -o $@ $^ $(NL_LIBS) -luring
 
 $(FAULT_SERVICE): $(patsubst userspace/%.c,$(B)/fobj/%.o,$(SERVICE_SRCS) $(LIB_SRCS))
 	@mkdir -p $(dir $@)
