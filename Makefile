@@ -287,4 +287,4 @@ clean:
 	$(if $(KVER),$(MAKE) -C $(KDIR) M=$(CURDIR) clean)
 	$(if $(KVER),$(MAKE) -C $(KDIR) M=$(CURDIR)/$(TESTHOST) clean)
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+-include $(shell find $(B) -name '*.d' -type f -not -path '$(B)/deb/*' 2>/dev/null)
