@@ -91,8 +91,9 @@ NL_GEN := include/uapi/linux/snap_nl_gen.h kmod/genl-gen.h kmod/genl-gen.c \
 .SECONDARY:
 
 .PHONY: all modules userspace tests deps build-after-deps check unit kunit \
-	vmtest vmshell demo check-debug check-kernels check-fresh check-soak checkpatch clean \
-	fuzz fuzz-bins bench-native nlgen nlgen-list check-nlgen progs install
+	vmtest vmshell demo check-debug check-kernels check-fresh check-soak \
+	checkpatch clean fuzz fuzz-bins bench-native nlgen nlgen-list check-nlgen \
+	progs install deb
 
 all: modules userspace
 
@@ -253,6 +254,17 @@ demo: build-after-deps
 .PHONY: bench
 bench: all
 	@scripts/bench-vm
+
+# Debian packages (snap, snap-dkms) with dpkg-buildpackage, from a copy of
+# the tracked files in build/deb/, where the .debs, .dsc and .changes land.
+# Needs the Build-Depends of debian/control (dpkg-checkbuilddeps says which).
+DEB_VERSION = $(shell dpkg-parsechangelog -S Version)
+deb:
+	rm -rf $(B)/deb && mkdir -p $(B)/deb/snap-$(DEB_VERSION)
+	git ls-files -z | tar --null -T - -cf - | tar -C $(B)/deb/snap-$(DEB_VERSION) -xf -
+	cd $(B)/deb/snap-$(DEB_VERSION) && dpkg-checkbuilddeps && \
+		dpkg-buildpackage -us -uc
+	@ls $(B)/deb/*.deb
 
 # check.sh and check-debug.sh build in makes of their own, after deps.
 check: deps
