@@ -93,7 +93,7 @@ NL_GEN := include/uapi/linux/snap_nl_gen.h kmod/genl-gen.h kmod/genl-gen.c \
 .PHONY: all modules userspace tests deps build-after-deps check unit kunit \
 	vmtest vmshell demo check-debug check-kernels check-fresh check-soak \
 	checkpatch clean fuzz fuzz-bins bench-native nlgen nlgen-list check-nlgen \
-	progs install deb
+	progs install deb check-packages
 
 all: modules userspace
 
@@ -290,6 +290,12 @@ check-soak: all
 # from a clean clone of HEAD; ~45 min, not in CI.
 check-fresh:
 	@scripts/check-fresh.sh
+
+# The Debian packages built and installed on fresh Debian 12 roots: DKMS
+# builds the module for the installed headers, systemd-analyze verify,
+# lintian, the unit's ExecStart; ~15 min, not in CI.
+check-packages:
+	@SNAP_PKG_KVER=$(KVER) scripts/check-packages.sh
 
 checkpatch:
 	@scripts/checkpatch.sh
