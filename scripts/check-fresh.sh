@@ -18,67 +18,21 @@ set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache=$(realpath -m "${SNAP_CACHE:-$HOME/.cache/snap}")/fresh
 root=$cache/root
-tarball=$cache/bookworm-minbase.tar
 out=$top/build/results/fresh.tap
 logs=$top/build/fresh
-mounted=()
 
 msg() { echo "check-fresh: $*" >&2; }
 die() { msg "$*"; exit 1; }
 
+# shellcheck source=scripts/lib/fresh-root.sh
+. "$top/scripts/lib/fresh-root.sh"
+
 [ "$(id -u)" = 0 ] || die "needs root (debootstrap, chroot and mounts)"
 mkdir -p "$cache" "$logs" "$(dirname "$out")"
+trap fresh_release_all EXIT
 
-# The host's own mirror: this machine can reach nothing else.
-mirror() {
-	local uri
-	uri=$(sed -n 's/^URIs: *\([^ ]*\).*/\1/p' /etc/apt/sources.list.d/*.sources \
-		2>/dev/null | grep -v security | head -1)
-	[ -n "$uri" ] || uri=$(awk '$1 == "deb" && $3 == "bookworm" { print $2; exit }' \
-		/etc/apt/sources.list 2>/dev/null)
-	echo "${uri:-http://deb.debian.org/debian}"
-}
-
-make_tarball() {
-	local tmp=$cache/debootstrap.tmp
-
-	command -v debootstrap >/dev/null ||
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap >&2
-	rm -rf "$tmp"
-	msg "debootstrap --variant=minbase bookworm from $(mirror)"
-	debootstrap --variant=minbase bookworm "$tmp" "$(mirror)" >"$logs/debootstrap.log" 2>&1 ||
-		die "debootstrap failed; see $logs/debootstrap.log"
-	tar -C "$tmp" -cf "$tarball.new" . && mv "$tarball.new" "$tarball"
-	rm -rf "$tmp"
-}
-
-unmount_all() {
-	local i
-
-	for ((i = ${#mounted[@]} - 1; i >= 0; i--))
-		do umount -l "${mounted[i]}" 2>/dev/null || true; done
-	mounted=()
-	[ "${SNAP_FRESH_KEEP:-0}" = 1 ] || rm -rf "$root"
-}
-trap unmount_all EXIT
-
-mount_one() {	# TYPE SOURCE TARGET [OPTIONS]
-	mount -t "$1" ${4:+-o "$4"} "$2" "$root$3"
-	mounted+=("$root$3")
-}
-
-[ -f "$tarball" ] || make_tarball
-rm -rf "$root"
-mkdir -p "$root"
-tar -C "$root" -xf "$tarball"
-cp /etc/apt/sources.list.d/*.sources "$root/etc/apt/sources.list.d/" 2>/dev/null || true
-[ -f /etc/apt/sources.list ] && cp /etc/apt/sources.list "$root/etc/apt/"
-cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
-mount_one proc proc /proc
-mount_one sysfs sysfs /sys
-mount_one devtmpfs devtmpfs /dev
-mount_one devpts devpts /dev/pts newinstance,ptmxmode=0666
-mount_one tmpfs tmpfs /tmp
+fresh_make_tarball
+fresh_new_root "$root"
 git clone -q "$top" "$root/root/snap"
 msg "clone of $(git -C "$top" rev-parse --short HEAD) in $root/root/snap"
 
@@ -89,9 +43,7 @@ inside() {
 	shift
 	n=$((n + 1))
 	start=$(date +%s)
-	chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-		TERM=dumb LANG=C.UTF-8 /bin/bash -c "cd /root/snap && $*" \
-		>"$logs/$step.log" 2>&1 && rc=0 || rc=$?
+	fresh_chroot "$root" "cd /root/snap && $*" >"$logs/$step.log" 2>&1 && rc=0 || rc=$?
 	printf '%s %d - %s (%d s)\n' "$([ $rc = 0 ] && echo ok || echo 'not ok')" \
 		"$n" "$step: $*" "$(($(date +%s) - start))" | tee -a "$out"
 	[ $rc = 0 ] || { tail -30 "$logs/$step.log" | sed 's/^/# /' | tee -a "$out"; exit 1; }

@@ -26,12 +26,9 @@ set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache=$(realpath -m "${SNAP_CACHE:-$HOME/.cache/snap}")/fresh
-tarball=$cache/bookworm-minbase.tar
 out=$top/build/results/packages.tap
 logs=$top/build/packages
 kver=${SNAP_PKG_KVER:-$("$top/scripts/kver.sh")}
-mounted=()
-roots=()
 
 msg() { echo "check-packages: $*" >&2; }
 die() { msg "$*"; exit 1; }
@@ -40,33 +37,9 @@ die() { msg "$*"; exit 1; }
 mkdir -p "$cache" "$logs" "$(dirname "$out")"
 rm -f "$logs"/*.log
 
-cleanup() {
-	local i
-
-	for ((i = ${#mounted[@]} - 1; i >= 0; i--))
-		do umount -l "${mounted[i]}" 2>/dev/null || true; done
-	[ "${SNAP_FRESH_KEEP:-0}" = 1 ] || rm -rf "${roots[@]}"
-}
-trap cleanup EXIT
-
-# new_root DIR: the minbase root unpacked anew, with the host's apt sources.
-# No devtmpfs: the tarball's own /dev nodes, so the host's devices (a
-# /dev/snap above all) are not seen inside.
-new_root() {
-	local r=$1
-
-	roots+=("$r")
-	rm -rf "$r"
-	mkdir -p "$r"
-	tar -C "$r" -xf "$tarball"
-	cp /etc/apt/sources.list.d/*.sources "$r/etc/apt/sources.list.d/" 2>/dev/null || true
-	[ -f /etc/apt/sources.list ] && cp /etc/apt/sources.list "$r/etc/apt/"
-	cp /etc/resolv.conf "$r/etc/resolv.conf" 2>/dev/null || true
-	mount -t proc proc "$r/proc" && mounted+=("$r/proc")
-	mount -t sysfs sysfs "$r/sys" && mounted+=("$r/sys")
-	mount -t devpts -o newinstance,ptmxmode=0666 devpts "$r/dev/pts" && mounted+=("$r/dev/pts")
-	mount -t tmpfs tmpfs "$r/tmp" && mounted+=("$r/tmp")
-}
+# shellcheck source=scripts/lib/fresh-root.sh
+. "$top/scripts/lib/fresh-root.sh"
+trap fresh_release_all EXIT
 
 # step ROOT NAME COMMAND: COMMAND in ROOT, logged; a TAP line with its time.
 n=0
@@ -75,8 +48,7 @@ step() {
 	shift 2
 	n=$((n + 1))
 	start=$(date +%s)
-	chroot "$r" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-		TERM=dumb LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive /bin/bash -c "$*" \
+	fresh_chroot "$r" "export DEBIAN_FRONTEND=noninteractive; $*" \
 		>"$logs/$n-$name.log" 2>&1 && rc=0 || rc=$?
 	printf '%s %d - %s (%d s)\n' "$([ $rc = 0 ] && echo ok || echo 'not ok')" \
 		"$n" "$name" "$(($(date +%s) - start))" | tee -a "$out"
@@ -86,20 +58,7 @@ step() {
 # note FILE PATTERN: the lines of a step's log worth a look, as TAP comments.
 note() { grep -aE "$2" "$logs/$1" | sed 's/^[[:space:]]*/# /' | tee -a "$out" || true; }
 
-# The tarball check-fresh makes, made the same way when missing.
-if [ ! -f "$tarball" ]; then
-	uri=$(sed -n 's/^URIs: *\([^ ]*\).*/\1/p' /etc/apt/sources.list.d/*.sources \
-		2>/dev/null | grep -v security | head -1 || true)
-	command -v debootstrap >/dev/null ||
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap >&2
-	rm -rf "$cache/debootstrap.tmp"
-	msg "debootstrap --variant=minbase bookworm"
-	debootstrap --variant=minbase bookworm "$cache/debootstrap.tmp" \
-		"${uri:-http://deb.debian.org/debian}" >"$logs/debootstrap.log" 2>&1 ||
-		die "debootstrap failed; see $logs/debootstrap.log"
-	tar -C "$cache/debootstrap.tmp" -cf "$tarball.new" . && mv "$tarball.new" "$tarball"
-	rm -rf "$cache/debootstrap.tmp"
-fi
+fresh_make_tarball
 
 apt_get="apt-get -q -y -o Dpkg::Use-Pty=0 --no-install-recommends"
 t0=$(date +%s)
@@ -108,7 +67,7 @@ echo "1..9" | tee -a "$out"
 
 # --- the build root
 b=$cache/pkg-build
-new_root "$b"
+fresh_new_root "$b"
 git clone -q "$top" "$b/root/snap"
 msg "clone of $(git -C "$top" rev-parse --short HEAD) in $b/root/snap"
 step "$b" build-deps "apt-get -q update && $apt_get install make git dpkg-dev &&
@@ -118,7 +77,7 @@ debs=$(cd "$b/root/snap/build/deb" && ls ./*.deb ./*.changes ./*.buildinfo ./*.d
 
 # --- the install root
 i=$cache/pkg-install
-new_root "$i"
+fresh_new_root "$i"
 mkdir -p "$i/root/debs"
 (cd "$b/root/snap/build/deb" && cp $debs "$i/root/debs/")
 step "$i" install-debs "apt-get -q update && cd /root/debs &&

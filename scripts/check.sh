@@ -38,6 +38,8 @@ layer nlgen scripts/nlgen-check.sh "$res/nlgen.tap"
 layer build build
 # make demo on a fresh machine: what deps installs reaches the build.
 layer deps-order scripts/test-deps-order.sh "$res/deps-order.tap"
+# check-fresh's roots are removed without reaching through their mounts.
+layer fresh-root scripts/test-fresh-root.sh "$res/fresh-root.tap"
 layer unit make -s unit
 # libFuzzer on the NVMe engine's command handling, a bounded number of runs.
 layer fuzz make -s fuzz
