@@ -11,6 +11,7 @@
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/sizes.h>
+#include <linux/stringify.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
@@ -51,9 +52,7 @@ struct snap_emu snap_emu = {
 
 /* Defaults of SNAP's RPCs where the caller gives none. */
 #define SNAP_DEFAULT_NN			1024
-#define SNAP_MAX_NN			4096
 #define SNAP_DEFAULT_MDTS		7
-#define SNAP_MAX_MDTS			10
 #define SNAP_DEFAULT_MODEL		"snap NVMe controller"
 #define SNAP_VBLK_DEFAULT_QUEUE_SIZE	128
 #define SNAP_VBLK_MAX_QUEUE_SIZE	32768	/* virtio 1.2, split ring */
@@ -415,8 +414,9 @@ int snap_subsys_create(const struct snap_subsys_cfg *cfg,
 		NL_SET_ERR_MSG(extack, "nqn must start \"nqn.\", at most 223 printable bytes");
 		return -EINVAL;
 	}
-	if (nn > SNAP_MAX_NN || cfg->mnan > nn) {
-		NL_SET_ERR_MSG(extack, "need 1 <= mnan <= nn <= 4096");
+	if (nn > SNAP_NVME_NN_MAX || cfg->mnan > nn) {
+		NL_SET_ERR_MSG(extack,
+			       "need 1 <= mnan <= nn <= " __stringify(SNAP_NVME_NN_MAX));
 		return -ERANGE;
 	}
 	if ((cfg->serial && snap_check_printable(cfg->serial, "serial_number", extack)) ||
@@ -927,8 +927,8 @@ static int snap_nvme_ctrl_check(const struct snap_ctrl_cfg *cfg,
 		NL_SET_ERR_MSG(extack, "subsystem allows a single controller");
 		return -EBUSY;
 	}
-	if (cfg->mdts > SNAP_MAX_MDTS) {
-		NL_SET_ERR_MSG(extack, "mdts must be in 1-10");
+	if (cfg->mdts > SNAP_NVME_MDTS_MAX) {
+		NL_SET_ERR_MSG(extack, "mdts must be in 1-" __stringify(SNAP_NVME_MDTS_MAX));
 		return -ERANGE;
 	}
 	*subsys_out = subsys;

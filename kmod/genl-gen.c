@@ -42,7 +42,7 @@ const struct nla_policy snap_subsys_new_nl_policy[SNAP_A_MAX + 1] = {
 	[SNAP_A_NQN] = { .type = NLA_NUL_STRING, .len = SNAP_NQN_MAX - 1, },
 	[SNAP_A_SERIAL_NUMBER] = { .type = NLA_NUL_STRING, .len = SNAP_SERIAL_MAX - 1, },
 	[SNAP_A_MODEL_NUMBER] = { .type = NLA_NUL_STRING, .len = SNAP_MODEL_MAX - 1, },
-	[SNAP_A_NN] = NLA_POLICY_RANGE(NLA_U32, 1, 4096),
+	[SNAP_A_NN] = NLA_POLICY_RANGE(NLA_U32, 1, SNAP_NVME_NN_MAX),
 	[SNAP_A_MNAN] = NLA_POLICY_RANGE(NLA_U32, 1, 4096),
 	[SNAP_A_SINGLE_CTRL] = { .type = NLA_FLAG, },
 };
@@ -103,7 +103,7 @@ const struct nla_policy snap_nvme_ctrl_new_nl_policy[SNAP_A_MAX + 1] = {
 	[SNAP_A_VF_ID] = NLA_POLICY_MAX(NLA_U32, 1999),
 	[SNAP_A_VUID] = { .type = NLA_NUL_STRING, .len = SNAP_VUID_MAX - 1, },
 	[SNAP_A_NUM_QUEUES] = NLA_POLICY_RANGE(NLA_U32, 1, 4095),
-	[SNAP_A_MDTS] = NLA_POLICY_RANGE(NLA_U8, 1, 10),
+	[SNAP_A_MDTS] = NLA_POLICY_RANGE(NLA_U8, 1, SNAP_NVME_MDTS_MAX),
 	[SNAP_A_STATE] = NLA_POLICY_MAX(NLA_U8, SNAP_CTRL_STATE_MAX),
 };
 

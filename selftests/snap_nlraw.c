@@ -1669,8 +1669,9 @@ static void gen_specific(void)
 		 EINVAL, "nqn not starting with \"nqn.\"");
 	add_case(set_str(from(SNAP_CMD_SUBSYS_NEW), SNAP_A_NQN, ""), EXPECT_ANY, "empty nqn");
 	add_case(set_u32(from(SNAP_CMD_SUBSYS_NEW), SNAP_A_NN, 0), ERANGE, "nn=0 (range 1-4096)");
-	r = set_u32(set_u32(from(SNAP_CMD_SUBSYS_NEW), SNAP_A_NN, 4097), SNAP_A_MNAN, 4);
-	add_case(r, ERANGE, "nn=4097 (range 1-4096)");
+	r = set_u32(set_u32(from(SNAP_CMD_SUBSYS_NEW), SNAP_A_NN, SNAP_NVME_NN_MAX + 1),
+		    SNAP_A_MNAN, 4);
+	add_case(r, ERANGE, "nn=SNAP_NVME_NN_MAX + 1 (range 1-4096)");
 	add_case(set_u32(from(SNAP_CMD_SUBSYS_NEW), SNAP_A_MNAN, 0), ERANGE, "mnan=0 (range 1-nn)");
 	add_case(set_u32(from(SNAP_CMD_SUBSYS_NEW), SNAP_A_MNAN, 9), ERANGE,
 		 "mnan=9 with nn=8 (range 1-nn)");
@@ -1729,8 +1730,9 @@ static void gen_specific(void)
 		 "num-queues=0");
 	add_case(set_u32(from(SNAP_CMD_NVME_CTRL_NEW), SNAP_A_NUM_QUEUES, 5), ERANGE,
 		 "num-queues=5 above the VF's num_msix 4");
-	add_case(set_u8(from(SNAP_CMD_NVME_CTRL_NEW), SNAP_A_MDTS, 0), ERANGE, "mdts=0 (1-10)");
-	add_case(set_u8(from(SNAP_CMD_NVME_CTRL_NEW), SNAP_A_MDTS, 11), ERANGE, "mdts=11 (1-10)");
+	add_case(set_u8(from(SNAP_CMD_NVME_CTRL_NEW), SNAP_A_MDTS, 0), ERANGE, "mdts=0 (1-9)");
+	add_case(set_u8(from(SNAP_CMD_NVME_CTRL_NEW), SNAP_A_MDTS, SNAP_NVME_MDTS_MAX + 1),
+		 ERANGE, "mdts=SNAP_NVME_MDTS_MAX + 1 (1-9)");
 	add_case(set_u8(from(SNAP_CMD_NVME_CTRL_NEW), SNAP_A_STATE, 2), ERANGE, "state=2");
 	r = set_u32(set_str(from(SNAP_CMD_NVME_CTRL_NEW), SNAP_A_NQN, NQN1), SNAP_A_VF_ID, 0);
 	add_case(r, EXPECT_ANY, "second controller on a single_ctrl subsystem");

@@ -44,7 +44,7 @@ static void *nvme_config(const struct svc_engine_ctx *x, char *why, size_t len)
 	snprintf(cfg->mn, sizeof(cfg->mn), "%s", sub->model);
 	snprintf(cfg->subnqn, sizeof(cfg->subnqn), "%s", sub->nqn);
 	if (sub->nn)
-		cfg->nn = sub->nn < NVME_MAX_NN ? sub->nn : NVME_MAX_NN;
+		cfg->nn = sub->nn;
 	/* The function state has room for max_queues queue pairs, admin included. */
 	if (x->st->max_queues && io_queues > x->st->max_queues - 1)
 		io_queues = x->st->max_queues - 1;
@@ -64,9 +64,12 @@ static void nvme_refusal(const void *arg, char *buf, size_t len)
 
 	if (!cfg->num_msix)
 		snprintf(buf, len, "cannot create the NVMe engine: its function has no MSI-X vectors");
-	else if (cfg->mdts > 9)
-		snprintf(buf, len, "cannot create the NVMe engine: mdts %u is above 9",
-			 cfg->mdts);
+	else if (cfg->mdts > SNAP_NVME_MDTS_MAX)
+		snprintf(buf, len, "cannot create the NVMe engine: mdts %u is above %u",
+			 cfg->mdts, SNAP_NVME_MDTS_MAX);
+	else if (cfg->nn > SNAP_NVME_NN_MAX)
+		snprintf(buf, len, "cannot create the NVMe engine: nn %u is above %u",
+			 cfg->nn, SNAP_NVME_NN_MAX);
 	else
 		snprintf(buf, len, "cannot create the NVMe engine");
 }

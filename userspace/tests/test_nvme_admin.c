@@ -90,6 +90,45 @@ static void test_identify_active_list(void **state)
 	bdev_destroy(b);
 }
 
+/* The engine serves what the kernel accepts: nn and mdts at the uapi's
+ * limits, a namespace at nsid nn, and refuses one past either. */
+static void test_limits_of_the_uapi(void **state)
+{
+	struct nvme_ctrl_cfg cfg;
+	struct harness *t;
+	struct nvme_id_ctrl *id;
+	struct bdev *b = bdev_null_create("Null0", 100, 4096);
+	uint32_t *list;
+
+	(void)state;
+	nvme_ctrl_cfg_default(&cfg);
+	cfg.mqes = H_MQES;
+	cfg.num_msix = H_MSIX;
+	cfg.max_io_queues = SNAP_NVME_MAX_QUEUES - 1;
+	cfg.nn = SNAP_NVME_NN_MAX;
+	cfg.mdts = SNAP_NVME_MDTS_MAX;
+	t = h_new_cfg(&cfg);
+	assert_int_equal(h_identify(t, NVME_CNS_CTRL, 0, 0, (void **)&id), 0);
+	assert_int_equal(id->nn, SNAP_NVME_NN_MAX);
+	assert_int_equal(id->mdts, SNAP_NVME_MDTS_MAX);
+	assert_int_equal(nvme_ctrl_attach_ns(t->c, SNAP_NVME_NN_MAX, b, NULL), 0);
+	assert_int_equal(h_identify(t, NVME_CNS_ACTIVE_NS_LIST, 1, 0, (void **)&list), 0);
+	assert_int_equal(list[0], SNAP_NVME_NN_MAX);
+	assert_int_equal(nvme_ctrl_attach_ns(t->c, SNAP_NVME_NN_MAX + 1, b, NULL), -EINVAL);
+
+	cfg.nn = SNAP_NVME_NN_MAX + 1;
+	assert_null(nvme_ctrl_create(&cfg, &t->h->host));
+	cfg.nn = SNAP_NVME_NN_MAX;
+	cfg.mdts = SNAP_NVME_MDTS_MAX + 1;
+	assert_null(nvme_ctrl_create(&cfg, &t->h->host));
+	cfg.max_io_queues = SNAP_NVME_MAX_QUEUES;
+	cfg.mdts = SNAP_NVME_MDTS_MAX;
+	assert_null(nvme_ctrl_create(&cfg, &t->h->host));
+	assert_int_equal(nvme_ctrl_detach_ns(t->c, SNAP_NVME_NN_MAX), 0);
+	h_free(t);
+	bdev_destroy(b);
+}
+
 static void test_identify_desc_list(void **state)
 {
 	struct harness *t = *state;
@@ -567,6 +606,7 @@ int main(void)
 		T(test_identify_ns),
 		T(test_identify_ns_inactive_and_invalid),
 		T(test_identify_active_list),
+		cmocka_unit_test(test_limits_of_the_uapi),
 		T(test_identify_desc_list),
 		T(test_identify_csi_variants),
 		T(test_features_num_queues),

@@ -17,6 +17,16 @@
 #define SNAP_PATH_MAX	4096	/* 4095 bytes + NUL */
 #define SNAP_ERROR_MAX	256	/* 255 bytes + NUL */
 #define SNAP_UUID_LEN	16
+/*
+ * NVMe MDTS, log2 of 4 KiB pages: 9 is 2 MiB, the daemon's largest buffer (one
+ * pool chunk)
+ */
+#define SNAP_NVME_MDTS_MAX	9
+/*
+ * NVMe namespace ids 1..nn of a subsystem, so also the namespaces one
+ * controller serves
+ */
+#define SNAP_NVME_NN_MAX	4096
 
 enum snap_func_type {
 	SNAP_FUNC_NVME,

@@ -78,7 +78,8 @@ struct nvme_ctrl *nvme_ctrl_create(const struct nvme_ctrl_cfg *cfg,
 {
 	struct nvme_ctrl *c;
 
-	if (!cfg->nn || cfg->nn > NVME_MAX_NN || !cfg->mdts || cfg->mdts > 9 ||
+	if (!cfg->nn || cfg->nn > SNAP_NVME_NN_MAX || !cfg->mdts ||
+	    cfg->mdts > SNAP_NVME_MDTS_MAX ||
 	    cfg->max_io_queues >= SNAP_NVME_MAX_QUEUES || !cfg->num_msix ||
 	    cfg->mqes < 1 || !h->state)
 		return NULL;
@@ -271,6 +272,10 @@ uint16_t nvme_req_map_data(struct nvme_req *r, uint32_t len, bool to_host)
 		return nvme_dnr(NVME_SC_INVALID_FIELD);
 	return nvme_sgl_map(&rd, &r->cmd.sgl, len, to_host, &r->dptr);
 }
+
+/* The largest transfer MDTS lets the host send fits one buffer. */
+_Static_assert((NVME_PAGE_SIZE << SNAP_NVME_MDTS_MAX) <= SNAP_HOST_BUF_MAX,
+	       "SNAP_NVME_MDTS_MAX exceeds the daemon's largest buffer");
 
 int nvme_req_alloc_buf(struct nvme_req *r, size_t len)
 {

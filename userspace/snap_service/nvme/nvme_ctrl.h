@@ -23,14 +23,13 @@ struct nvme_ctrl_cfg {
 	char mn[41];
 	char fr[9];
 	char subnqn[224];
-	uint32_t nn;		/* namespace ids 1..nn, at most NVME_MAX_NN */
+	uint32_t nn;		/* namespace ids 1..nn, at most SNAP_NVME_NN_MAX */
 	uint16_t max_io_queues;	/* I/O SQs (and CQs) the host may create */
 	uint16_t num_msix;	/* the function's MSI-X vectors */
-	uint8_t mdts;		/* log2 of max transfer in 4 KiB pages, 1-9 */
+	uint8_t mdts;		/* log2 of max transfer in 4 KiB pages, 1-SNAP_NVME_MDTS_MAX */
 	uint16_t mqes;		/* CAP.MQES: max queue entries, 0's based */
 };
 
-#define NVME_MAX_NN		1024
 #define NVME_AERL		3	/* 4 outstanding AERs */
 #define NVME_ACL		3	/* 4 outstanding Aborts */
 #define NVME_ELPE		63	/* 64 error log entries */
