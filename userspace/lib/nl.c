@@ -6,6 +6,9 @@
 #include "nl.h"
 
 #include <errno.h>
+#include <linux/netlink.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +45,81 @@ const char *snap_nla_string(const struct nlattr *a)
 	return n > 0 && s[n - 1] == '\0' ? s : NULL;
 }
 
+/* One u64/s64/u32 of a policy nest, by its size. */
+static bool policy_value(const unsigned char *data, size_t dlen, bool is_signed,
+			 long long *s, unsigned long long *u)
+{
+	uint32_t v32;
+	uint64_t v64;
+
+	if (dlen == sizeof(v64)) {
+		memcpy(&v64, data, sizeof(v64));
+	} else if (dlen == sizeof(v32)) {
+		memcpy(&v32, data, sizeof(v32));
+		v64 = v32;
+	} else {
+		return false;
+	}
+	*u = v64;
+	*s = is_signed ? (long long)(int64_t)v64 : 0;
+	return true;
+}
+
+/*
+ * NLMSGERR_ATTR_POLICY: the refused attribute's policy as the kernel dumps
+ * it (NL_POLICY_TYPE_ATTR_*), told as the range it allows.
+ */
+static void extack_parse_policy(const unsigned char *p, size_t len, struct extack *ex)
+{
+	unsigned long long umin = 0, umax = 0, lmin = 0, lmax = 0;
+	long long smin = 0, smax = 0, ignored_s;
+	unsigned long long ignored_u;
+	bool has_u = false, has_s = false, has_len = false;
+
+	while (len >= sizeof(struct nlattr)) {
+		const struct nlattr *a = (const struct nlattr *)p;
+		size_t alen = a->nla_len, step = NLA_ALIGN(alen);
+		const unsigned char *data = p + NLA_HDRLEN;
+		size_t dlen;
+
+		if (alen < NLA_HDRLEN || alen > len)
+			return;
+		dlen = alen - NLA_HDRLEN;
+		switch (a->nla_type & NLA_TYPE_MASK) {
+		case NL_POLICY_TYPE_ATTR_MIN_VALUE_U:
+			has_u |= policy_value(data, dlen, false, &ignored_s, &umin);
+			break;
+		case NL_POLICY_TYPE_ATTR_MAX_VALUE_U:
+			has_u |= policy_value(data, dlen, false, &ignored_s, &umax);
+			break;
+		case NL_POLICY_TYPE_ATTR_MIN_VALUE_S:
+			has_s |= policy_value(data, dlen, true, &smin, &ignored_u);
+			break;
+		case NL_POLICY_TYPE_ATTR_MAX_VALUE_S:
+			has_s |= policy_value(data, dlen, true, &smax, &ignored_u);
+			break;
+		case NL_POLICY_TYPE_ATTR_MIN_LENGTH:
+			has_len |= policy_value(data, dlen, false, &ignored_s, &lmin);
+			break;
+		case NL_POLICY_TYPE_ATTR_MAX_LENGTH:
+			has_len |= policy_value(data, dlen, false, &ignored_s, &lmax);
+			break;
+		default:
+			break;
+		}
+		if (step >= len)
+			break;
+		p += step;
+		len -= step;
+	}
+	if (has_u)
+		snprintf(ex->allowed, sizeof(ex->allowed), "%llu to %llu", umin, umax);
+	else if (has_s)
+		snprintf(ex->allowed, sizeof(ex->allowed), "%lld to %lld", smin, smax);
+	else if (has_len)
+		snprintf(ex->allowed, sizeof(ex->allowed), "length %llu to %llu", lmin, lmax);
+}
+
 /* Reads the TLVs that follow the echoed request in an error or DONE. */
 static void extack_parse_tlvs(const unsigned char *p, size_t len,
 			      struct extack *ex)
@@ -66,6 +144,9 @@ static void extack_parse_tlvs(const unsigned char *p, size_t len,
 				memcpy(ex->msg, data, n);
 				ex->msg[n] = '\0';
 			}
+			break;
+		case NLMSGERR_ATTR_POLICY:
+			extack_parse_policy(data, dlen, ex);
 			break;
 		case NLMSGERR_ATTR_MISS_TYPE:
 		case NLMSGERR_ATTR_OFFS:

@@ -23,13 +23,17 @@ struct extack {
 	int miss_type;			/* NLMSGERR_ATTR_MISS_TYPE, -1 when none */
 	long bad_offset;		/* NLMSGERR_ATTR_OFFS, -1 when none */
 	int bad_attr;			/* the attribute it points at, -1 when none */
+	/* NLMSGERR_ATTR_POLICY: what the refused attribute allows, as
+	 * "1 to 4096" or "length 1 to 63"; "" when the kernel sent none. */
+	char allowed[64];
 };
 
 /*
  * Decodes an NLMSG_ERROR or NLMSG_DONE message (its whole buffer, len bytes
  * from nlh) into ex: the errno and, when the kernel added them
- * (NLM_F_ACK_TLVS), the message, offending-offset and missing-attribute TLVs
- * that follow the echoed request (all of it, or only its header with NLM_F_CAPPED).
+ * (NLM_F_ACK_TLVS), the message, offending-offset, missing-attribute and
+ * policy TLVs that follow the echoed request (all of it, or only its header
+ * with NLM_F_CAPPED).
  * Returns 0, or -1 when the message is malformed.
  */
 int extack_parse(const struct nlmsghdr *nlh, size_t len, struct extack *ex);

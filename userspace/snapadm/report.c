@@ -98,6 +98,9 @@ int snapadm_extack_fail(struct snapadm *adm, const struct extack *ex)
 	char buf[32], prefix[96];
 
 	bad_attr_prefix(adm, ex, prefix, sizeof(prefix));
+	if (ex->msg[0] && ex->allowed[0])
+		return snapadm_fail(adm, "%s%s, allowed %s (%s)", prefix, ex->msg,
+				    ex->allowed, why);
 	if (ex->msg[0])
 		return snapadm_fail(adm, "%s%s (%s)", prefix, ex->msg, why);
 	if (ex->miss_type >= 0)

@@ -157,6 +157,45 @@ static void test_extack_offset_names_the_attribute(void **state)
 	nlmsg_free(req);
 }
 
+/* A range check's refusal carries the policy: snapadm tells the range. */
+static void test_extack_policy_range(void **state)
+{
+	static const char msg[] = "integer out of range";
+	uint32_t type = NL_ATTR_TYPE_U32;
+	uint64_t min = 1, max = 4096;
+	uint32_t lmin = 1, lmax = 63;
+	struct raw nest, r;
+	struct extack ex;
+
+	(void)state;
+	memset(&nest, 0, sizeof(nest));
+	raw_attr(&nest, NL_POLICY_TYPE_ATTR_TYPE, &type, sizeof(type));
+	raw_attr(&nest, NL_POLICY_TYPE_ATTR_MIN_VALUE_U, &min, sizeof(min));
+	raw_attr(&nest, NL_POLICY_TYPE_ATTR_MAX_VALUE_U, &max, sizeof(max));
+	raw_error(&r, -ERANGE, true, true, 0);
+	raw_attr(&r, NLMSGERR_ATTR_MSG, msg, sizeof(msg));
+	raw_attr(&r, NLMSGERR_ATTR_POLICY, nest.u.b, nest.len);
+	assert_int_equal(extack_parse(raw_finish(&r), r.len, &ex), 0);
+	assert_string_equal(ex.msg, "integer out of range");
+	assert_string_equal(ex.allowed, "1 to 4096");
+
+	memset(&nest, 0, sizeof(nest));
+	raw_attr(&nest, NL_POLICY_TYPE_ATTR_MIN_LENGTH, &lmin, sizeof(lmin));
+	raw_attr(&nest, NL_POLICY_TYPE_ATTR_MAX_LENGTH, &lmax, sizeof(lmax));
+	raw_error(&r, -EINVAL, true, true, 0);
+	raw_attr(&r, NLMSGERR_ATTR_POLICY, nest.u.b, nest.len);
+	assert_int_equal(extack_parse(raw_finish(&r), r.len, &ex), 0);
+	assert_string_equal(ex.allowed, "length 1 to 63");
+
+	/* A value of a size the ABI does not have is not a range. */
+	memset(&nest, 0, sizeof(nest));
+	raw_attr(&nest, NL_POLICY_TYPE_ATTR_MAX_VALUE_U, "ab", 2);
+	raw_error(&r, -EINVAL, true, true, 0);
+	raw_attr(&r, NLMSGERR_ATTR_POLICY, nest.u.b, nest.len);
+	assert_int_equal(extack_parse(raw_finish(&r), r.len, &ex), 0);
+	assert_string_equal(ex.allowed, "");
+}
+
 static void test_extack_without_tlvs(void **state)
 {
 	struct raw r;
@@ -531,6 +570,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_extack_capped_message),
 		cmocka_unit_test(test_extack_uncapped_with_missing_attr),
+		cmocka_unit_test(test_extack_policy_range),
 		cmocka_unit_test(test_extack_without_tlvs),
 		cmocka_unit_test(test_extack_plain_ack),
 		cmocka_unit_test(test_extack_in_dump_done),
