@@ -45,8 +45,6 @@ struct svc_bdev_want {
 	const uint8_t *uuid;		/* NULL when the model has none */
 };
 
-#define SVC_MAX_BDEVS	SNAP_NVME_MAX_QUEUES	/* per controller */
-
 struct svc_engine_ops {
 	uint8_t type;			/* enum snap_func_type */
 	const char *name;		/* for the log */
@@ -58,7 +56,9 @@ struct svc_engine_ops {
 	void (*config_free)(void *cfg);
 	/* Why create() refused cfg, in the administrator's terms. */
 	void (*refusal)(const void *cfg, char *why, size_t len);
-	/* The bdevs rc should have now, at most max; returns how many. */
+	/* The bdevs rc should have now: fills out with at most max of them
+	 * and returns how many there are (max 0 counts them). Keys are
+	 * 1 to SNAP_NVME_NN_MAX. */
 	unsigned int (*wanted_bdevs)(const struct registry *reg,
 				     const struct reg_ctrl *rc,
 				     struct svc_bdev_want *out, unsigned int max);

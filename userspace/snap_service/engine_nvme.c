@@ -81,12 +81,14 @@ static unsigned int nvme_wanted_bdevs(const struct registry *reg,
 {
 	unsigned int n = 0;
 
-	for (const struct reg_ns *ns = reg->namespaces; ns && n < max; ns = ns->next) {
+	for (const struct reg_ns *ns = reg->namespaces; ns; ns = ns->next) {
 		if (strcmp(ns->ctrl, rc->name) || strcmp(ns->nqn, rc->nqn))
 			continue;
-		out[n++] = (struct svc_bdev_want){ .key = ns->nsid,
-						   .bdev = ns->bdev,
-						   .uuid = ns->uuid };
+		if (n < max)
+			out[n] = (struct svc_bdev_want){ .key = ns->nsid,
+							 .bdev = ns->bdev,
+							 .uuid = ns->uuid };
+		n++;
 	}
 	return n;
 }

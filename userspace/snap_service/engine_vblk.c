@@ -68,9 +68,10 @@ static unsigned int vblk_wanted_bdevs(const struct registry *reg,
 				      struct svc_bdev_want *out, unsigned int max)
 {
 	(void)reg;
-	if (!rc->bdev[0] || !max)
+	if (!rc->bdev[0])
 		return 0;
-	out[0] = (struct svc_bdev_want){ .key = VBLK_BDEV_KEY, .bdev = rc->bdev };
+	if (max)
+		out[0] = (struct svc_bdev_want){ .key = VBLK_BDEV_KEY, .bdev = rc->bdev };
 	return 1;
 }
 

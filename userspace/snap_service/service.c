@@ -114,18 +114,40 @@ static bool ctrl_idle(struct svc_ctrl *c)
 
 static struct svc_attached *attached_of(struct svc_ctrl *c, uint32_t key)
 {
-	for (unsigned int i = 0; i < c->nr_attached; i++)
-		if (c->attached[i].key == key)
-			return &c->attached[i];
-	return NULL;
+	if (key >= c->attached_len || !c->attached[key].bdev)
+		return NULL;
+	return &c->attached[key];
 }
 
 static void attached_forget(struct svc_ctrl *c, uint32_t key)
 {
 	struct svc_attached *a = attached_of(c, key);
 
-	if (a)
-		*a = c->attached[--c->nr_attached];
+	if (a) {
+		a->bdev = NULL;
+		c->nr_attached--;
+	}
+}
+
+/* Room for key in the table: a controller may serve every nsid 1..nn. */
+static int attached_reserve(struct svc_ctrl *c, uint32_t key)
+{
+	uint32_t len = c->attached_len ? c->attached_len : 2;
+	struct svc_attached *t;
+
+	if (key > SNAP_NVME_NN_MAX)
+		return -ERANGE;
+	if (key < c->attached_len)
+		return 0;
+	while (len <= key)
+		len *= 2;
+	t = realloc(c->attached, len * sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	memset(t + c->attached_len, 0, (len - c->attached_len) * sizeof(*t));
+	c->attached = t;
+	c->attached_len = len;
+	return 0;
 }
 
 /*
@@ -230,15 +252,21 @@ static void ctrl_attach_bdev(struct svc_ctrl *c, const struct svc_bdev_want *wan
 	struct ctrl_work cw = { .c = c, .key = want->key, .bdev = b,
 				.uuid = want->uuid };
 
-	if (c->nr_attached == SNAP_NVME_MAX_QUEUES)
+	int ret = attached_reserve(c, want->key);
+
+	if (ret) {
+		log_err("%s: attaching bdev %s (%u): %s", c->reg->name, want->bdev,
+			want->key, strerror(-ret));
 		return;
+	}
 	worker_call(c->w, work_attach_bdev, &cw);
 	if (cw.ret) {
 		log_err("%s: attaching bdev %s (%u): %s", c->reg->name, want->bdev,
 			want->key, strerror(-cw.ret));
 		return;
 	}
-	c->attached[c->nr_attached++] = (struct svc_attached){ want->key, b };
+	c->attached[want->key].bdev = b;
+	c->nr_attached++;
 	log_info("%s: bdev %s attached (%u)", c->reg->name, want->bdev, want->key);
 }
 
@@ -264,15 +292,6 @@ static struct bdev *realized_bdev(struct service *s, const char *name)
 	return rb ? rb->priv : NULL;
 }
 
-static const struct svc_bdev_want *want_of(const struct svc_bdev_want *want,
-					   unsigned int n, uint32_t key)
-{
-	for (unsigned int i = 0; i < n; i++)
-		if (want[i].key == key)
-			return &want[i];
-	return NULL;
-}
-
 static void ctrl_report(struct service *s, const struct reg_ctrl *rc,
 			const char *error);
 
@@ -284,19 +303,27 @@ static void ctrl_report(struct service *s, const struct reg_ctrl *rc,
  */
 static void ctrl_sync_bdevs(struct service *s, struct svc_ctrl *c)
 {
-	struct svc_bdev_want want[SVC_MAX_BDEVS];
-	unsigned int n = c->ops->wanted_bdevs(&s->reg, c->reg, want, SVC_MAX_BDEVS);
-	const struct svc_bdev_want *wt;
+	unsigned int n = c->ops->wanted_bdevs(&s->reg, c->reg, NULL, 0);
+	struct svc_bdev_want *want = calloc(n ? n : 1, sizeof(*want));
 	bool missing = false;
 	char why[SNAP_ERROR_MAX];
+	uint32_t mark = ++c->sync_mark;
 
-	for (unsigned int i = c->nr_attached; i-- > 0;) {
-		struct svc_attached *a = &c->attached[i];
-
-		wt = want_of(want, n, a->key);
-		if (!wt || realized_bdev(s, wt->bdev) != a->bdev)
-			ctrl_detach_bdev(c, a->key);
+	if (!want) {
+		log_err("%s: out of memory for its %u bdevs", c->reg->name, n);
+		return;
 	}
+	n = c->ops->wanted_bdevs(&s->reg, c->reg, want, n);
+	/* Up to nn namespaces each: a mark per key, not a search per pair. */
+	for (unsigned int i = 0; i < n; i++) {
+		struct svc_attached *a = attached_of(c, want[i].key);
+
+		if (a && realized_bdev(s, want[i].bdev) == a->bdev)
+			a->mark = mark;
+	}
+	for (uint32_t key = 0; key < c->attached_len && c->nr_attached; key++)
+		if (attached_of(c, key) && c->attached[key].mark != mark)
+			ctrl_detach_bdev(c, key);
 	for (unsigned int i = 0; i < n; i++) {
 		struct bdev *b = realized_bdev(s, want[i].bdev);
 
@@ -308,6 +335,7 @@ static void ctrl_sync_bdevs(struct service *s, struct svc_ctrl *c)
 				 want[i].bdev);
 		}
 	}
+	free(want);
 	c->bdev_missing = c->ops->bdev_required && missing;
 	ctrl_report(s, c->reg, c->bdev_missing ? why : NULL);
 }
@@ -493,6 +521,7 @@ static void ctrl_destroy(struct service *s, struct svc_ctrl *c)
 		}
 	}
 	log_info("%s: no longer served", c->reg->name);
+	free(c->attached);
 	free(c);
 }
 

@@ -19,9 +19,10 @@ struct svc_engine_ops;
 struct snap_nl;
 
 /* A bdev given to a controller's engine, under the engine's key. */
+/* The bdev attached under one key; slot key of svc_ctrl.attached. */
 struct svc_attached {
-	uint32_t key;
-	struct bdev *bdev;
+	struct bdev *bdev;		/* NULL: nothing under this key */
+	uint32_t mark;			/* still wanted, in a sync */
 };
 
 /*
@@ -38,8 +39,10 @@ struct svc_ctrl {
 	struct devsnap_host dh;
 	const struct svc_engine_ops *ops;
 	void *engine;
-	struct svc_attached attached[SNAP_NVME_MAX_QUEUES];
-	unsigned int nr_attached;
+	struct svc_attached *attached;	/* indexed by key, attached_len slots */
+	uint32_t attached_len;
+	uint32_t nr_attached;
+	uint32_t sync_mark;
 	bool bdev_missing;		/* a bdev it needs is not attached */
 };
 
