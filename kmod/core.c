@@ -251,7 +251,9 @@ int snap_bdev_create(const struct snap_bdev_cfg *cfg, struct snap_bdev **out,
 	ret = snap_set_string(&bdev->args, cfg->args);
 	if (ret)
 		goto err_free;
-	ret = ida_alloc_min(&snap_emu.bdev_ida, 1, GFP_KERNEL);
+	ret = ida_alloc_range(&snap_emu.bdev_ida, 1, SNAP_BDEVS_MAX, GFP_KERNEL);
+	if (ret == -ENOSPC)
+		NL_SET_ERR_MSG(extack, "at most " __stringify(SNAP_BDEVS_MAX) " bdevs");
 	if (ret < 0)
 		goto err_free;
 	bdev->id = ret;
@@ -430,7 +432,9 @@ int snap_subsys_create(const struct snap_subsys_cfg *cfg,
 	subsys = kzalloc(sizeof(*subsys), GFP_KERNEL);
 	if (!subsys)
 		return -ENOMEM;
-	ret = ida_alloc_min(&snap_emu.subsys_ida, 1, GFP_KERNEL);
+	ret = ida_alloc_range(&snap_emu.subsys_ida, 1, SNAP_SUBSYSTEMS_MAX, GFP_KERNEL);
+	if (ret == -ENOSPC)
+		NL_SET_ERR_MSG(extack, "at most " __stringify(SNAP_SUBSYSTEMS_MAX) " subsystems");
 	if (ret < 0) {
 		kfree(subsys);
 		return ret;
@@ -627,7 +631,9 @@ int snap_ns_create(const struct snap_ns_cfg *cfg, struct snap_ns **out,
 	ns = kzalloc(sizeof(*ns), GFP_KERNEL);
 	if (!ns)
 		return -ENOMEM;
-	ret = ida_alloc_min(&snap_emu.ns_ida, 1, GFP_KERNEL);
+	ret = ida_alloc_range(&snap_emu.ns_ida, 1, SNAP_NAMESPACES_MAX, GFP_KERNEL);
+	if (ret == -ENOSPC)
+		NL_SET_ERR_MSG(extack, "at most " __stringify(SNAP_NAMESPACES_MAX) " namespaces");
 	if (ret < 0) {
 		kfree(ns);
 		return ret;

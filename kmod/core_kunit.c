@@ -235,6 +235,70 @@ static void snap_core_subsys_rules_locked(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, snap_subsys_find(cfg.nqn));
 }
 
+/*
+ * Object counts are bounded by their id spaces: with every id taken (by
+ * the case itself, faster than thousands of objects), a create is refused
+ * with ENOSPC and leaves nothing behind.
+ */
+struct taken_ids {
+	struct ida *ida;
+	int *ids;
+	int n;
+};
+
+static bool take_all_ids(struct kunit *test, struct taken_ids *t,
+			 struct ida *ida, u32 max)
+{
+	int id;
+
+	t->ida = ida;
+	t->n = 0;
+	t->ids = kunit_kcalloc(test, max, sizeof(*t->ids), GFP_KERNEL);
+	if (!t->ids)
+		return false;
+	while ((id = ida_alloc_range(ida, 1, max, GFP_KERNEL)) >= 0)
+		t->ids[t->n++] = id;
+	return t->n > 0;
+}
+
+static void give_back_ids(struct taken_ids *t)
+{
+	while (t->n)
+		ida_free(t->ida, t->ids[--t->n]);
+}
+
+static void snap_core_object_limits_locked(struct kunit *test)
+{
+	struct snap_subsys_cfg scfg = { .nqn = "nqn.2023-05.io.snap.kunit:1" };
+	struct snap_bdev_cfg bcfg = {
+		.name = "kb2", .type = SNAP_BDEV_NULL,
+		.num_blocks = 8, .block_size = 512,
+	};
+	struct snap_subsys *subsys;
+	struct snap_bdev *bdev;
+	struct taken_ids t;
+	struct snap_ns *ns;
+
+	make_bdev_of(test, "kb0", SNAP_BDEV_NULL);
+	if (!make_subsys(test, 4, 4))
+		return;
+
+	if (take_all_ids(test, &t, &snap_emu.bdev_ida, SNAP_BDEVS_MAX)) {
+		KUNIT_EXPECT_EQ(test, snap_bdev_create(&bcfg, &bdev, NULL), -ENOSPC);
+		KUNIT_EXPECT_NULL(test, snap_bdev_find("kb2"));
+	}
+	give_back_ids(&t);
+	if (take_all_ids(test, &t, &snap_emu.subsys_ida, SNAP_SUBSYSTEMS_MAX)) {
+		KUNIT_EXPECT_EQ(test, snap_subsys_create(&scfg, &subsys, NULL), -ENOSPC);
+		KUNIT_EXPECT_NULL(test, snap_subsys_find(scfg.nqn));
+	}
+	give_back_ids(&t);
+	if (take_all_ids(test, &t, &snap_emu.ns_ida, SNAP_NAMESPACES_MAX))
+		KUNIT_EXPECT_EQ(test, make_ns("kb0", 1, &ns), -ENOSPC);
+	give_back_ids(&t);
+	KUNIT_EXPECT_EQ(test, make_ns("kb0", 1, &ns), 0);
+}
+
 static void snap_core_bdev_rules(struct kunit *test)
 {
 	mutex_lock(&snap_lock);
@@ -284,6 +348,13 @@ static void snap_core_subsys_rules(struct kunit *test)
 	snap_core_cleanup_unlock();
 }
 
+static void snap_core_object_limits(struct kunit *test)
+{
+	mutex_lock(&snap_lock);
+	snap_core_object_limits_locked(test);
+	snap_core_cleanup_unlock();
+}
+
 static struct kunit_case snap_core_cases[] = {
 	KUNIT_CASE(snap_core_bdev_rules),
 	KUNIT_CASE(snap_core_nsid_allocation),
@@ -292,6 +363,7 @@ static struct kunit_case snap_core_cases[] = {
 	KUNIT_CASE(snap_core_destroy_in_use),
 	KUNIT_CASE(snap_core_bdev_resize),
 	KUNIT_CASE(snap_core_subsys_rules),
+	KUNIT_CASE(snap_core_object_limits),
 	{}
 };
 

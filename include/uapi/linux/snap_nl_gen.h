@@ -22,6 +22,10 @@
  * pool chunk)
  */
 #define SNAP_NVME_MDTS_MAX	9
+#define SNAP_BDEVS_MAX	16384	/* bdevs at once (ids 1..this) */
+#define SNAP_SUBSYSTEMS_MAX	4096	/* NVMe subsystems at once */
+/* NVMe namespaces at once, of all subsystems */
+#define SNAP_NAMESPACES_MAX	16384
 /*
  * NVMe namespace ids 1..nn of a subsystem, so also the namespaces one
  * controller serves
