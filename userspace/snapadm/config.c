@@ -77,6 +77,14 @@ static int read_params(struct snapadm *adm, struct module_config *mc)
 		if (!param_parse_modinfo(value, &mc->params[mc->n]))
 			mc->n++;
 	}
+	/* The type tells how wide a parameter without a range may be. */
+	kmod_list_foreach(l, info) {
+		const char *key = kmod_module_info_get_key(l);
+
+		if (key && !strcmp(key, "parmtype"))
+			param_apply_type(mc->params, mc->n,
+					 kmod_module_info_get_value(l));
+	}
 	kmod_module_info_free_list(info);
 	if (!mc->n)
 		return snapadm_fail(adm, "%s declares no parameters", mc->path);
@@ -165,7 +173,7 @@ static void json_value_text(struct json_writer *w, const char *key,
 	json_key(w, key);
 	if (!v[0] || !strcmp(v, "-"))
 		json_null(w);
-	else if (!parse_uint(v, UINT64_MAX, &n))
+	else if (!param_parse_value(v, &n))
 		json_uint(w, n);
 	else
 		json_string(w, v);
@@ -261,8 +269,9 @@ static int check_assignment(struct snapadm *adm, const struct module_config *mc,
 	if (!p)
 		return snapadm_usage_error(adm, "unknown parameter '%.*s'",
 					   (int)(eq - text), text);
-	if (parse_uint(eq + 1, UINT32_MAX, &v))
-		return snapadm_usage_error(adm, "%s: '%s' is not an unsigned number",
+	if (param_parse_value(eq + 1, &v))
+		return snapadm_usage_error(adm,
+					   "%s: '%s' is not an unsigned number (decimal, or hexadecimal after 0x)",
 					   p->name, eq + 1);
 	if (!param_accepts(p, v))
 		return snapadm_usage_error(adm, "%s=%s is out of range %s",

@@ -30,6 +30,7 @@ struct snap_param {
 	int nranges;			/* 0: any unsigned value */
 	uint64_t def;
 	bool has_def;
+	bool wide;			/* ulong/ullong: 64 bits, else 32 */
 };
 
 /* "[0,2-32]" -> {0-0}, {2-32}; returns the count, or -1 when malformed. */
@@ -39,6 +40,21 @@ int param_parse_ranges(const char *text, struct param_range *r, int max);
 int param_parse_modinfo(const char *value, struct snap_param *p);
 
 bool param_accepts(const struct snap_param *p, uint64_t v);
+
+/*
+ * A modinfo "parmtype" value ("sim_mem_start:ulong") marks that parameter
+ * of params[0..n) wide when its type holds 64 bits; others are untouched.
+ */
+void param_apply_type(struct snap_param *params, int n, const char *parmtype);
+
+/*
+ * A parameter's value read the way the kernel reads it when the module
+ * loads (kstrto*() with base 0): decimal, hexadecimal after 0x or 0X,
+ * octal after a leading 0, and nothing around the digits. snapadm writes
+ * the text as given, so it checks the number the kernel will load.
+ * Returns 0, -EINVAL when it is no such number, -ERANGE past 64 bits.
+ */
+int param_parse_value(const char *s, uint64_t *out);
 
 /*
  * The value name gets from a modprobe options string ("a=1 b=2", what

@@ -76,11 +76,46 @@ int param_parse_ranges(const char *text, struct param_range *r, int max)
 bool param_accepts(const struct snap_param *p, uint64_t v)
 {
 	if (!p->nranges)
-		return v <= UINT32_MAX;
+		return p->wide || v <= UINT32_MAX;
 	for (int i = 0; i < p->nranges; i++)
 		if (v >= p->ranges[i].lo && v <= p->ranges[i].hi)
 			return true;
 	return false;
+}
+
+void param_apply_type(struct snap_param *params, int n, const char *parmtype)
+{
+	const char *colon = parmtype ? strchr(parmtype, ':') : NULL;
+	const char *type;
+
+	if (!colon)
+		return;
+	type = colon + 1;
+	for (int i = 0; i < n; i++) {
+		if (strlen(params[i].name) != (size_t)(colon - parmtype) ||
+		    strncmp(params[i].name, parmtype, (size_t)(colon - parmtype)))
+			continue;
+		params[i].wide = !strcmp(type, "ulong") || !strcmp(type, "ullong");
+		return;
+	}
+}
+
+int param_parse_value(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	/* strtoull() would also take blanks, a sign, or "0x" alone as 0. */
+	if (!s || !isdigit((unsigned char)s[0]))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (*end || errno)
+		return -EINVAL;
+	*out = v;
+	return 0;
 }
 
 static void trim_copy(char *dst, size_t len, const char *s, size_t n)

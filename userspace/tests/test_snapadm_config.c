@@ -4,6 +4,7 @@
  * modprobe options strings, the snap.conf rewrite (in a temporary
  * directory) and libkmod reading it back as the next load would.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -261,6 +262,68 @@ static void test_config_dir_env(void **state)
 	unsetenv("SNAP_MODPROBE_D");
 }
 
+/* What modprobe hands the kernel, read as the kernel reads it (base 0). */
+static void test_param_values(void **state)
+{
+	uint64_t v = 0;
+
+	(void)state;
+	assert_int_equal(param_parse_value("1879048192", &v), 0);
+	assert_int_equal(v, 0x70000000);
+	/* sim_mem_start as the documents spell it */
+	assert_int_equal(param_parse_value("0x70000000", &v), 0);
+	assert_int_equal(v, 0x70000000);
+	assert_int_equal(param_parse_value("0X4000000", &v), 0);
+	assert_int_equal(v, 0x4000000);
+	assert_int_equal(param_parse_value("0xffffffffffffffff", &v), 0);
+	assert_true(v == UINT64_MAX);
+	assert_int_equal(param_parse_value("0", &v), 0);
+	assert_int_equal(v, 0);
+	/* A leading 0 is octal to the kernel: 010 loads as 8, not 10. */
+	assert_int_equal(param_parse_value("010", &v), 0);
+	assert_int_equal(v, 8);
+
+	v = 42;
+	assert_int_equal(param_parse_value("", &v), -EINVAL);
+	assert_int_equal(param_parse_value("0x", &v), -EINVAL);
+	assert_int_equal(param_parse_value("08", &v), -EINVAL);
+	assert_int_equal(param_parse_value("-1", &v), -EINVAL);
+	assert_int_equal(param_parse_value("+1", &v), -EINVAL);
+	assert_int_equal(param_parse_value(" 1", &v), -EINVAL);
+	assert_int_equal(param_parse_value("1 ", &v), -EINVAL);
+	assert_int_equal(param_parse_value("64M", &v), -EINVAL);
+	assert_int_equal(param_parse_value("0x1g", &v), -EINVAL);
+	assert_int_equal(param_parse_value("18446744073709551616", &v), -ERANGE);
+	assert_int_equal(param_parse_value("0x10000000000000000", &v), -ERANGE);
+	assert_int_equal(v, 42);	/* a refusal leaves the output alone */
+}
+
+/* A parameter without a range is as wide as its type says (parmtype). */
+static void test_param_types(void **state)
+{
+	struct snap_param p[3];
+
+	(void)state;
+	assert_int_equal(param_parse_modinfo(
+		"sim_mem_start:Physical start of reserved RAM (default 0)", &p[0]), 0);
+	assert_int_equal(param_parse_modinfo("debug:Debug level", &p[1]), 0);
+	assert_int_equal(param_parse_modinfo(
+		"nvme_emulation_num_pf:Static emulated NVMe PFs [0-2] (default 0)", &p[2]), 0);
+	param_apply_type(p, 3, "sim_mem_start:ulong");
+	param_apply_type(p, 3, "debug:uint");
+	param_apply_type(p, 3, "nvme_emulation_num_pf:uint");
+	param_apply_type(p, 3, "other:ulong");
+	param_apply_type(p, 3, "no colon");
+	param_apply_type(p, 3, NULL);
+	assert_true(p[0].wide);
+	assert_false(p[1].wide);
+	assert_false(p[2].wide);
+	/* reserved RAM above 4 GiB */
+	assert_true(param_accepts(&p[0], 0x170000000ull));
+	assert_false(param_accepts(&p[1], 0x170000000ull));
+	assert_false(param_accepts(&p[2], 3));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -274,6 +337,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_libkmod_reads_the_rewritten_conf,
 						make_tmpdir, remove_tmpdir),
 		cmocka_unit_test(test_config_dir_env),
+		cmocka_unit_test(test_param_values),
+		cmocka_unit_test(test_param_types),
 	};
 
 	return cmocka_run_group_tests_name("snapadm_config", tests, NULL, NULL);
