@@ -46,6 +46,14 @@ snap_cleanup() {
 	return 0
 }
 
+# doc_block DOC NAME: the fenced block of the markdown document DOC marked
+# <!-- run: TEST NAME -->, as written (doc_blocks.awk; the guest has
+# README.md and Documentation/*.md under /snap/doc). Fails (1) when there
+# is no such block.
+doc_block() {
+	awk -v name="$2" -f ./doc_blocks.awk "$1"
+}
+
 # ---- control-plane helpers (test_ctrl_*) ----
 
 # The parameters the control-plane tests load with: 2 NVMe PFs (8 MSI-X)

@@ -6,7 +6,8 @@
 #    (with their dependencies, decompressed); one per kernel release,
 #    rebuilt when that kernel's modules or a package change;
 #  - the project part, rebuilt every time: snap's modules, the project's
-#    binaries and libraries they need, the selftests and /init.
+#    binaries and libraries they need, the selftests, /init, and README.md
+#    and Documentation/*.md under /snap/doc (tests run their examples).
 #
 # Usage: mkinitramfs.sh OUTPUT KERNEL_RELEASE MODROOT SNAP_KO_DIR
 #   MODROOT is the folder holding lib/modules/<release> ("/" for Debian's).
@@ -18,7 +19,7 @@ trap 'rm -rf "$work"' EXIT
 
 # Kernel modules and programs the selftests use.
 guest_modules=(nvme virtio_pci virtio_blk nvmet nvmet-tcp nvme-tcp null_blk configfs)
-guest_programs=(nvme fio lspci setpci blkdiscard)
+guest_programs=(nvme fio lspci setpci blkdiscard lsblk)
 
 copy_libs() {
 	local root=$1 lib
@@ -108,6 +109,10 @@ tar -C "$top/selftests" --exclude=./snap_testhost -cf - . | tar -C "$root/selfte
 th=$kodir/../selftests/snap_testhost/snap_testhost.ko
 [ -f "$th" ] && cp "$th" "$root/snap/"
 install -m755 "$top/scripts/vm/init" "$root/init"
+# The documents, for the tests that run their example blocks verbatim.
+mkdir -p "$root/snap/doc/Documentation"
+cp "$top/README.md" "$root/snap/doc/"
+cp "$top"/Documentation/*.md "$root/snap/doc/Documentation/"
 pack "$root" "$work/snap.zst"
 
 mkdir -p "$(dirname "$out")"
