@@ -93,7 +93,7 @@ NL_GEN := include/uapi/linux/snap_nl_gen.h kmod/genl-gen.h kmod/genl-gen.c \
 .PHONY: all modules userspace tests deps build-after-deps check unit kunit \
 	vmtest vmshell demo check-debug check-kernels check-fresh check-soak \
 	checkpatch clean fuzz fuzz-bins bench-native nlgen nlgen-list check-nlgen \
-	progs install deb check-packages
+	progs install deb check-packages check-doc-examples
 
 all: modules userspace
 
@@ -159,6 +159,11 @@ nlgen-list:
 	@echo $(NL_GEN)
 
 # The committed generated files against a fresh run of the generator.
+# Every example block of README.md and Documentation/*.md is run by a
+# selftest or marked not runnable with the reason (make check runs it too).
+check-doc-examples:
+	@scripts/check-doc-examples.sh
+
 check-nlgen:
 	@scripts/nlgen-check.sh
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make check`: every test layer in turn - the generated netlink code
-# against its spec, userspace unit tests (cmocka under ASan/UBSan), the fuzz
+# against its spec, the documents' example blocks all marked run by a test
+# or not runnable, userspace unit tests (cmocka under ASan/UBSan), the fuzz
 # targets for a bounded number of runs, KUnit under UML, VM selftests on
 # Debian's kernel - then one summary line counted from their TAP:
 # "N passed, N failed, N skipped".
@@ -35,6 +36,9 @@ build() {
 # Before the build, which would regenerate them: the committed generated
 # netlink code is what snap.yaml gives now.
 layer nlgen scripts/nlgen-check.sh "$res/nlgen.tap"
+# Every example block of README.md and Documentation/ is run by a selftest
+# or says why not (Documentation/testing.md).
+layer doc-examples scripts/check-doc-examples.sh --tap "$res/doc-examples.tap"
 layer build build
 # make demo on a fresh machine: what deps installs reaches the build.
 layer deps-order scripts/test-deps-order.sh "$res/deps-order.tap"
