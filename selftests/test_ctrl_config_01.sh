@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# snapadm config query shows each parameter's default, current (loaded) and next (modprobe.d) value, config set changes only the next one and refuses what the module would, and a reload makes next current.
+# snapadm config query shows each parameter's default, current (loaded) and next (modprobe.d) value, config set changes only the next one, takes values as the kernel reads them (0x hex) and refuses what the module would, and a reload makes next current.
 . ./lib.sh
 trap snap_cleanup EXIT
 
@@ -62,13 +62,36 @@ q /tmp/cfg.3
 expect /tmp/cfg.3 nvme_emulation_num_msix next 16
 expect /tmp/cfg.3 nvme_emulation_num_pf next 2
 
+# Values as the kernel reads them (base 0): 0x10 is written as given, is
+# 16 to the query and, after the reload below, to the module. Past a
+# range in hex is refused as in decimal; a ulong parameter (modinfo
+# parmtype) takes 64 bits, as sim_mem_start above 4 GiB needs.
+out=$(snapadm config set nvme_emulation_num_msix=0x10 2>&1) ||
+	fail "snapadm config set nvme_emulation_num_msix=0x10: $out"
+grep -h '^options snap ' $SNAP_MODPROBE_D/*.conf | grep -q 'nvme_emulation_num_msix=0x10' ||
+	fail "no 'nvme_emulation_num_msix=0x10' in $SNAP_MODPROBE_D: $(cat $SNAP_MODPROBE_D/*)"
+q /tmp/cfg.hex
+expect /tmp/cfg.hex nvme_emulation_num_msix next 16
+for kv in nvme_emulation_num_msix=0x40 nvme_emulation_num_pf=0x3 nvme_emulation_num_msix=0x \
+	internal_cpu_model=0x1g; do
+	out=$(snapadm config set $kv 2>&1) && fail "snapadm config set $kv was accepted"
+	log "refused: config set $kv: $out"
+done
+mkdir -p /tmp/snap-modprobe-hex.d
+out=$(SNAP_MODPROBE_D=/tmp/snap-modprobe-hex.d snapadm config set \
+	sim_mem_start=0x170000000 sim_mem_size=0x4000000 2>&1) ||
+	fail "snapadm config set sim_mem_start=0x170000000 sim_mem_size=0x4000000: $out"
+grep -qx 'options snap sim_mem_start=0x170000000 sim_mem_size=0x4000000' \
+	/tmp/snap-modprobe-hex.d/snap.conf || fail "hex sim window not written: $(cat /tmp/snap-modprobe-hex.d/snap.conf)"
+log "hex: nvme_emulation_num_msix=0x10 next 16, sim_mem_start=0x170000000 accepted"
+
 # The power cycle: reload with what modprobe.d gives.
 snap_unload
 opts=$(sed -n 's/^options snap //p' $SNAP_MODPROBE_D/*.conf | tr '\n' ' ')
 log "reload with: $opts"
 snap_load $opts
 q /tmp/cfg.4
-expect /tmp/cfg.4 nvme_emulation_num_msix current 16
+expect /tmp/cfg.4 nvme_emulation_num_msix current 16  # loaded from 0x10
 expect /tmp/cfg.4 nvme_emulation_num_msix next 16
 expect /tmp/cfg.4 nvme_emulation_num_pf current 2
 expect /tmp/cfg.4 nvme_emulation_num_msix default 0
