@@ -42,8 +42,8 @@
 #endif
 
 /*
- * 6.2 split generic netlink's per-command ops: pre_doit() is handed a
- * struct genl_split_ops. Spelled struct snap_genl_split_ops here.
+ * 6.2 split generic netlink's per-command ops: pre_doit() and post_doit()
+ * are handed a struct genl_split_ops. Spelled struct snap_genl_split_ops here.
  */
 #if SNAP_KERNEL_AT_LEAST(6, 2)
 #define snap_genl_split_ops	genl_split_ops

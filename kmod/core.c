@@ -48,6 +48,7 @@ struct snap_emu snap_emu = {
 	.subsystems = LIST_HEAD_INIT(snap_emu.subsystems),
 	.bdevs = LIST_HEAD_INIT(snap_emu.bdevs),
 	.ctrl_gc = LIST_HEAD_INIT(snap_emu.ctrl_gc),
+	.log_level = -1,
 };
 
 /* Defaults of SNAP's RPCs where the caller gives none. */

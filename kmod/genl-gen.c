@@ -223,7 +223,13 @@ const struct nla_policy snap_bdev_resize_nl_policy[SNAP_A_MAX + 1] = {
 	[SNAP_A_NUM_BLOCKS] = { .type = NLA_U64, },
 };
 
-const struct genl_ops snap_nl_ops[27] = {
+/* SNAP_CMD_EMU_SET */
+const struct nla_policy snap_emu_set_nl_policy[SNAP_A_MAX + 1] = {
+	[SNAP_A_EMU_NAME] = { .type = NLA_NUL_STRING, .len = SNAP_NAME_MAX - 1, },
+	[SNAP_A_LOG_LEVEL] = NLA_POLICY_MAX(NLA_U8, SNAP_LOG_LEVEL_MAX),
+};
+
+const struct genl_ops snap_nl_ops[28] = {
 	{
 		.cmd		= SNAP_CMD_EMU_GET,
 		.doit		= snap_nl_emu_get_doit,
@@ -420,8 +426,47 @@ const struct genl_ops snap_nl_ops[27] = {
 		.maxattr	= SNAP_A_MAX,
 		.flags		= GENL_ADMIN_PERM,
 	},
+	{
+		.cmd		= SNAP_CMD_EMU_SET,
+		.doit		= snap_nl_emu_set_doit,
+		.policy		= snap_emu_set_nl_policy,
+		.maxattr	= SNAP_A_MAX,
+		.flags		= GENL_ADMIN_PERM,
+	},
 };
 
 const struct genl_multicast_group snap_nl_mcgrps[] = {
 	[SNAP_NLGRP_EVENTS] = { .name = SNAP_GENL_MCGRP_EVENTS, },
+};
+
+const char *const snap_nl_cmd_names[SNAP_CMD_MAX + 1] = {
+	[SNAP_CMD_EMU_GET] = "emu-get",
+	[SNAP_CMD_FUNC_GET] = "func-get",
+	[SNAP_CMD_SUBSYS_NEW] = "subsys-new",
+	[SNAP_CMD_SUBSYS_DEL] = "subsys-del",
+	[SNAP_CMD_SUBSYS_GET] = "subsys-get",
+	[SNAP_CMD_SUBSYS_SET] = "subsys-set",
+	[SNAP_CMD_NS_NEW] = "ns-new",
+	[SNAP_CMD_NS_DEL] = "ns-del",
+	[SNAP_CMD_NS_GET] = "ns-get",
+	[SNAP_CMD_NS_SET] = "ns-set",
+	[SNAP_CMD_NVME_CTRL_NEW] = "nvme-ctrl-new",
+	[SNAP_CMD_NVME_CTRL_DEL] = "nvme-ctrl-del",
+	[SNAP_CMD_NVME_CTRL_GET] = "nvme-ctrl-get",
+	[SNAP_CMD_NVME_CTRL_SET] = "nvme-ctrl-set",
+	[SNAP_CMD_NVME_CTRL_ATTACH_NS] = "nvme-ctrl-attach-ns",
+	[SNAP_CMD_NVME_CTRL_DETACH_NS] = "nvme-ctrl-detach-ns",
+	[SNAP_CMD_VBLK_CTRL_NEW] = "vblk-ctrl-new",
+	[SNAP_CMD_VBLK_CTRL_DEL] = "vblk-ctrl-del",
+	[SNAP_CMD_VBLK_CTRL_GET] = "vblk-ctrl-get",
+	[SNAP_CMD_VBLK_CTRL_SET] = "vblk-ctrl-set",
+	[SNAP_CMD_VBLK_CTRL_ATTACH_BDEV] = "vblk-ctrl-attach-bdev",
+	[SNAP_CMD_VBLK_CTRL_DETACH_BDEV] = "vblk-ctrl-detach-bdev",
+	[SNAP_CMD_BDEV_NEW] = "bdev-new",
+	[SNAP_CMD_BDEV_DEL] = "bdev-del",
+	[SNAP_CMD_BDEV_GET] = "bdev-get",
+	[SNAP_CMD_BDEV_SET] = "bdev-set",
+	[SNAP_CMD_DAEMON_NTF] = "daemon-ntf",
+	[SNAP_CMD_BDEV_RESIZE] = "bdev-resize",
+	[SNAP_CMD_EMU_SET] = "emu-set",
 };

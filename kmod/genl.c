@@ -67,7 +67,9 @@ static int snap_fill_emu(struct sk_buff *skb, const void *unused)
 	    nla_put_u32(skb, SNAP_A_MAX_QUEUE_SIZE,
 			snap_params_nvme_max_queue_size(&snap_params)) ||
 	    nla_put_u8(skb, SNAP_A_DAEMON_ATTACHED, !!snap_emu.daemon) ||
-	    nla_put_u32(skb, SNAP_A_DAEMON_PID, snap_emu.daemon_pid))
+	    nla_put_u32(skb, SNAP_A_DAEMON_PID, snap_emu.daemon_pid) ||
+	    (snap_emu.log_level >= 0 &&
+	     nla_put_u8(skb, SNAP_A_LOG_LEVEL, snap_emu.log_level)))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -651,6 +653,27 @@ int snap_nl_emu_get_doit(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
+/* The daemon applies the level when notified, and reads it when it starts. */
+int snap_nl_emu_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	const char *name = snap_str(info, SNAP_A_EMU_NAME);
+	int ret;
+
+	if (name && strcmp(name, snap_emu.name)) {
+		NL_SET_ERR_MSG(info->extack, "no such emulation manager");
+		return -ENOENT;
+	}
+	if (snap_missing(info, SNAP_A_LOG_LEVEL))
+		return -EINVAL;
+	mutex_lock(&snap_lock);
+	snap_emu.log_level = nla_get_u8(info->attrs[SNAP_A_LOG_LEVEL]);
+	snap_emu.generation++;
+	snap_notify(SNAP_CMD_EMU_SET, snap_fill_emu, NULL);
+	ret = snap_reply(info, snap_fill_emu, NULL);
+	mutex_unlock(&snap_lock);
+	return ret;
+}
+
 int snap_nl_func_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct snap_func_ref ref = { .vuid = snap_str(info, SNAP_A_VUID) };
@@ -1176,10 +1199,105 @@ int snap_nl_vblk_ctrl_detach_bdev_doit(struct sk_buff *skb, struct genl_info *in
 
 /* ---- the family ---- */
 
+static bool snap_rpc_log;
+module_param_named(rpc_log, snap_rpc_log, bool, 0644);
+MODULE_PARM_DESC(rpc_log,
+		 "log every change request with who made it and its outcome (SNAP_RPC_LOG_ENABLE)");
+
+/* The attributes that say which object a request is about, by type. */
+static const struct {
+	int attr;
+	const char *label;
+	enum { SNAP_KEY_STR, SNAP_KEY_U8, SNAP_KEY_U32, SNAP_KEY_FLAG } type;
+} snap_rpc_keys[] = {
+	{ SNAP_A_NAME, "name", SNAP_KEY_STR },
+	{ SNAP_A_CTRL_NAME, "ctrl", SNAP_KEY_STR },
+	{ SNAP_A_NQN, "nqn", SNAP_KEY_STR },
+	{ SNAP_A_NSID, "nsid", SNAP_KEY_U32 },
+	{ SNAP_A_BDEV_NAME, "bdev", SNAP_KEY_STR },
+	{ SNAP_A_PF_ID, "pf", SNAP_KEY_U32 },
+	{ SNAP_A_VF_ID, "vf", SNAP_KEY_U32 },
+	{ SNAP_A_VUID, "vuid", SNAP_KEY_STR },
+	{ SNAP_A_STATE, "state", SNAP_KEY_U8 },
+	{ SNAP_A_READY, "ready", SNAP_KEY_U8 },
+	{ SNAP_A_LOG_LEVEL, "log_level", SNAP_KEY_U8 },
+	{ SNAP_A_FORCE, "force", SNAP_KEY_FLAG },
+};
+
+/* The policy checked each value's length and a string's NUL. */
+static int snap_rpc_put_key(char *buf, size_t len, const struct nlattr *nla, int i)
+{
+	const char *label = snap_rpc_keys[i].label;
+
+	switch (snap_rpc_keys[i].type) {
+	case SNAP_KEY_U8:
+		return scnprintf(buf, len, " %s=%u", label, nla_get_u8(nla));
+	case SNAP_KEY_U32:
+		return scnprintf(buf, len, " %s=%u", label, nla_get_u32(nla));
+	case SNAP_KEY_FLAG:
+		return scnprintf(buf, len, " %s", label);
+	default:
+		return scnprintf(buf, len, " %s=%s", label, (const char *)nla_data(nla));
+	}
+}
+
+/*
+ * One kernel log line per change request when rpc_log is set: the
+ * command, who sent it, the object it names and the outcome. A request
+ * changed something if the registry's generation moved: family requests
+ * are serialized (no parallel_ops), so nothing else moved it meanwhile
+ * except a daemon attaching, which is logged by itself.
+ */
+static void snap_rpc_log_request(const struct snap_genl_split_ops *ops,
+				 struct genl_info *info)
+{
+	const char *msg = info->extack ? info->extack->_msg : NULL;
+	u64 before = (uintptr_t)info->user_ptr[0];
+	char keys[192];
+	size_t i, n = 0;
+	bool changed;
+
+	mutex_lock(&snap_lock);
+	changed = snap_emu.generation != before;
+	mutex_unlock(&snap_lock);
+	keys[0] = '\0';
+	for (i = 0; i < ARRAY_SIZE(snap_rpc_keys); i++) {
+		const struct nlattr *nla = info->attrs[snap_rpc_keys[i].attr];
+
+		if (nla)
+			n += snap_rpc_put_key(keys + n, sizeof(keys) - n, nla, i);
+	}
+	pr_info("rpc: %s from %s[%d] uid %u:%s: %s%s%s\n",
+		snap_nl_cmd_names[ops->cmd] ?: "?", current->comm,
+		task_tgid_nr(current), from_kuid(&init_user_ns, current_uid()),
+		keys, changed ? "done" : "refused or no change",
+		msg ? ": " : "", msg ?: "");
+}
+
 static int snap_pre_doit(const struct snap_genl_split_ops *ops,
 			 struct sk_buff *skb, struct genl_info *info)
 {
+	mutex_lock(&snap_lock);
+	info->user_ptr[0] = (void *)(uintptr_t)snap_emu.generation;
+	mutex_unlock(&snap_lock);
 	return snap_check_duplicates(info->nlhdr, info->extack);
+}
+
+/* Privileged requests that are not reads ("...-get" in the spec) change things. */
+static bool snap_rpc_is_change(const struct snap_genl_split_ops *ops)
+{
+	const char *name = snap_nl_cmd_names[ops->cmd];
+	size_t len = name ? strlen(name) : 0;
+
+	return (ops->flags & GENL_ADMIN_PERM) &&
+	       !(len > 4 && !strcmp(name + len - 4, "-get"));
+}
+
+static void snap_post_doit(const struct snap_genl_split_ops *ops,
+			   struct sk_buff *skb, struct genl_info *info)
+{
+	if (READ_ONCE(snap_rpc_log) && snap_rpc_is_change(ops))
+		snap_rpc_log_request(ops, info);
 }
 
 /*
@@ -1206,6 +1324,7 @@ static struct genl_family snap_genl_family __ro_after_init = {
 	.mcgrps = snap_nl_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(snap_nl_mcgrps),
 	.pre_doit = snap_pre_doit,
+	.post_doit = snap_post_doit,
 };
 
 int snap_genl_init(void)

@@ -144,6 +144,8 @@ struct snap_emu {
 	/* Detaches so far, and how many of them snap_dp_drain() covered. */
 	u64 detaches;
 	u64 drained;
+	/* snap_service's log level (emu-set), -1 until set: its -l rules. */
+	s8 log_level;
 };
 
 extern struct snap_emu snap_emu;

@@ -478,6 +478,8 @@ def render_kernel_h(f):
     out += ['};', '',
             f'extern const struct genl_ops {f.name}_nl_ops[{len(kernel_ops(f))}];',
             f'extern const struct genl_multicast_group {f.name}_nl_mcgrps[{len(f.mcgrps)}];',
+            '/* The spec\'s command names, for the kernel log. */',
+            f'extern const char *const {f.name}_nl_cmd_names[{f.ops_max_name} + 1];',
             '', f'#endif /* {guard} */']
     return '\n'.join(out) + '\n'
 
@@ -533,6 +535,10 @@ def render_kernel_c(f):
             f'const struct genl_multicast_group {f.name}_nl_mcgrps[] = {{']
     for define, name in f.mcgrps:
         out.append(f'\t[{c_upper(f.name + "-nlgrp-" + name)}] = {{ .name = {define}, }},')
+    out += ['};', '',
+            f'const char *const {f.name}_nl_cmd_names[{f.ops_max_name} + 1] = {{']
+    for op in f.ops:
+        out.append(f'\t[{op.c_name}] = "{op.name}",')
     out.append('};')
     return '\n'.join(out) + '\n'
 

@@ -1425,6 +1425,11 @@ static void build_bases(void)
 	put_str(r, SNAP_A_NAME, "Del0");
 	put_u8(r, SNAP_A_READY, 1);
 	BASE(SNAP_CMD_BDEV_SET, SNAP_CMD_BDEV_SET, SNAP_A_NAME, 0);
+
+	r = req_new(SNAP_CMD_EMU_SET);
+	put_str(r, SNAP_A_EMU_NAME, "sim0");
+	put_u8(r, SNAP_A_LOG_LEVEL, 3);
+	BASE(SNAP_CMD_EMU_SET, SNAP_CMD_EMU_SET, SNAP_A_LOG_LEVEL, 0);
 #undef BASE
 }
 
@@ -1440,6 +1445,7 @@ static const uint8_t control_order[] = {
 	SNAP_CMD_VBLK_CTRL_NEW, SNAP_CMD_VBLK_CTRL_SET, SNAP_CMD_VBLK_CTRL_ATTACH_BDEV,
 	SNAP_CMD_VBLK_CTRL_DETACH_BDEV, SNAP_CMD_VBLK_CTRL_DEL,
 	SNAP_CMD_BDEV_NEW, SNAP_CMD_BDEV_SET, SNAP_CMD_BDEV_DEL,
+	SNAP_CMD_EMU_SET,
 };
 
 /* ------------------------------------------------------------------ */
@@ -1651,6 +1657,10 @@ static void gen_specific(void)
 	/* emulation managers and functions */
 	add_case(set_str(from(SNAP_CMD_EMU_GET), SNAP_A_EMU_NAME, "sim9"), ENOENT,
 		 "no such emulation manager sim9");
+	add_case(set_str(from(SNAP_CMD_EMU_SET), SNAP_A_EMU_NAME, "sim9"), ENOENT,
+		 "emu-set on no such emulation manager sim9");
+	add_case(set_u8(from(SNAP_CMD_EMU_SET), SNAP_A_LOG_LEVEL, SNAP_LOG_LEVEL_MAX + 1),
+		 ERANGE, "log-level above SNAP_LOG_LEVEL_MAX");
 	add_case(req_new(SNAP_CMD_FUNC_GET), EINVAL, "no function given");
 	add_case(set_u8(from(SNAP_CMD_FUNC_GET), SNAP_A_FUNC_TYPE, 5), EXPECT_ANY,
 		 "func-type 5 (out of range)");

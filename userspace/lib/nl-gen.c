@@ -53,6 +53,7 @@ const struct snap_nl_attr snap_nl_attrs[SNAP_A_MAX + 1] = {
 	[SNAP_A_NUM_FUNCS] = { "num-funcs", SNAP_NL_U32, 0 },
 	[SNAP_A_INDIRECT_DESC] = { "indirect-desc", SNAP_NL_FLAG, 0 },
 	[SNAP_A_FORCE_IN_ORDER] = { "force-in-order", SNAP_NL_FLAG, 0 },
+	[SNAP_A_LOG_LEVEL] = { "log-level", SNAP_NL_U8, 0 },
 };
 
 const struct snap_nl_cmd snap_nl_cmds[SNAP_CMD_MAX + 1] = {
@@ -84,6 +85,7 @@ const struct snap_nl_cmd snap_nl_cmds[SNAP_CMD_MAX + 1] = {
 	[SNAP_CMD_BDEV_SET] = { .name = "bdev-set", .admin = true, .do_req = true },
 	[SNAP_CMD_DAEMON_NTF] = { .name = "daemon-ntf", .event = true },
 	[SNAP_CMD_BDEV_RESIZE] = { .name = "bdev-resize", .admin = true, .do_req = true },
+	[SNAP_CMD_EMU_SET] = { .name = "emu-set", .admin = true, .do_req = true },
 };
 
 /* What the kernel sends is checked against the types only. */
@@ -136,4 +138,5 @@ struct nla_policy snap_policy[SNAP_A_MAX + 1] = {
 	[SNAP_A_NUM_FUNCS] = { .type = NLA_U32 },
 	[SNAP_A_INDIRECT_DESC] = { .type = NLA_FLAG },
 	[SNAP_A_FORCE_IN_ORDER] = { .type = NLA_FLAG },
+	[SNAP_A_LOG_LEVEL] = { .type = NLA_U8 },
 };

@@ -12,6 +12,7 @@
 #include <time.h>
 
 static FILE *log_out;
+/* Set by the main thread at any time (snap_log_level_set), read by all. */
 static int log_level = LOG_LVL_INFO;
 
 static const char *const level_names[] = {
@@ -21,7 +22,7 @@ static const char *const level_names[] = {
 int log_open(const char *path, int level)
 {
 	log_close();
-	log_level = level;
+	log_set_level(level);
 	if (!path)
 		return 0;
 	log_out = fopen(path, "ae");
@@ -40,12 +41,12 @@ void log_close(void)
 
 void log_set_level(int level)
 {
-	log_level = level;
+	__atomic_store_n(&log_level, level, __ATOMIC_RELAXED);
 }
 
 int log_get_level(void)
 {
-	return log_level;
+	return __atomic_load_n(&log_level, __ATOMIC_RELAXED);
 }
 
 void log_msg(int level, const char *fmt, ...)
@@ -56,7 +57,7 @@ void log_msg(int level, const char *fmt, ...)
 	size_t n;
 	va_list ap;
 
-	if (level > log_level)
+	if (level > log_get_level())
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);

@@ -838,12 +838,35 @@ static void arm_wait(struct service *s)
 
 static void arm_poll(struct service *s, struct svc_poll *p);
 
+/* snap_log_level_set: the kernel keeps the level, so a new daemon takes it. */
+static void apply_log_level(struct nlattr **tb)
+{
+	int level, old;
+
+	if (!tb[SNAP_A_LOG_LEVEL])
+		return;
+	level = nla_get_u8(tb[SNAP_A_LOG_LEVEL]);
+	old = log_get_level();
+	if (level == old)
+		return;
+	/* Said at the more verbose of the two levels, so it is seen. */
+	if (level < old)
+		log_notice("log level %d -> %d (snap_log_level_set)", old, level);
+	log_set_level(level);
+	if (level > old)
+		log_notice("log level %d -> %d (snap_log_level_set)", old, level);
+}
+
 static void on_nl_event(void *arg, uint8_t cmd, struct nlattr **tb)
 {
 	struct service *s = arg;
 
 	if (!tb) {
 		log_warn("skipping a malformed netlink event");
+		return;
+	}
+	if (cmd == SNAP_CMD_EMU_SET) {
+		apply_log_level(tb);
 		return;
 	}
 	if (registry_apply(&s->reg, cmd, tb) == -ENOMEM)
@@ -901,6 +924,7 @@ static int get_emu(uint8_t cmd, struct nlattr **tb, void *arg)
 	(void)cmd;
 	if (tb[SNAP_A_MAX_QUEUE_SIZE])
 		s->max_queue_size = nla_get_u32(tb[SNAP_A_MAX_QUEUE_SIZE]);
+	apply_log_level(tb);
 	return 0;
 }
 

@@ -34,7 +34,20 @@ static const struct opt_def config_pos[] = {
 	OPT_END,
 };
 
+static const struct opt_def log_level_opts[] = {
+	{ "level", "l", OPT_U8, SNAP_A_LOG_LEVEL, OPT_REQUIRED, 0,
+	  "0 errors, 1 warnings, 2 notices, 3 info, 4 debug, 5 trace" },
+	OPT_END,
+};
+
 const struct snapadm_cmd misc_cmds[] = {
+	{
+		.name = "snap_log_level_set",
+		.help = "set snap_service's log level, now and for the next daemon",
+		.opts = log_level_opts,
+		.action = ACT_CHANGE, .nl_cmd = SNAP_CMD_EMU_SET,
+		.obj = &obj_emu,
+	},
 	{
 		.name = "monitor",
 		.help = "print snap events until interrupted",

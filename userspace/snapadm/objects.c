@@ -130,6 +130,7 @@ const struct obj_desc obj_emu = {
 		{ "max_queue_size", SNAP_A_MAX_QUEUE_SIZE, FMT_U32 },
 		{ "daemon_attached", SNAP_A_DAEMON_ATTACHED, FMT_BOOL },
 		{ "daemon_pid", SNAP_A_DAEMON_PID, FMT_U32 },
+		{ "log_level", SNAP_A_LOG_LEVEL, FMT_U8 },
 		{ NULL, 0, 0 },
 	},
 };

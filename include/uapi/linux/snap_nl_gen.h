@@ -22,6 +22,11 @@
  * pool chunk)
  */
 #define SNAP_NVME_MDTS_MAX	9
+/*
+ * snap_service log levels: 0 errors, 1 warnings, 2 notices, 3 info, 4 debug, 5
+ * trace
+ */
+#define SNAP_LOG_LEVEL_MAX	5
 #define SNAP_BDEVS_MAX	16384	/* bdevs at once (ids 1..this) */
 #define SNAP_SUBSYSTEMS_MAX	4096	/* NVMe subsystems at once */
 /* NVMe namespaces at once, of all subsystems */
@@ -99,6 +104,7 @@ enum snap_cmd {
 	SNAP_CMD_BDEV_SET,		/* requires name */
 	SNAP_CMD_DAEMON_NTF,
 	SNAP_CMD_BDEV_RESIZE,
+	SNAP_CMD_EMU_SET,
 
 	__SNAP_CMD_MAX,
 	SNAP_CMD_MAX = __SNAP_CMD_MAX - 1
@@ -165,6 +171,10 @@ enum snap_attr {
 	 * VIRTIO_F_IN_ORDER
 	 */
 	SNAP_A_FORCE_IN_ORDER,
+	/*
+	 * u8: the daemon's log level; absent until set, the daemon's -l rules
+	 */
+	SNAP_A_LOG_LEVEL,
 
 	__SNAP_A_MAX,
 	SNAP_A_MAX = __SNAP_A_MAX - 1
