@@ -42,7 +42,7 @@ SERVICE_LIB_SRCS := $(filter-out userspace/snap_service/snap_service.c,$(SERVICE
 # what the fuzz targets link (no io_uring, no /dev/snap).
 ENGINE_SRCS := $(wildcard userspace/snap_service/nvme/*.c) \
 	$(wildcard userspace/snap_service/virtio/*.c) \
-	$(addprefix userspace/snap_service/,host_inproc.c log.c bdev/bdev.c \
+	$(addprefix userspace/snap_service/,host_inproc.c iostats.c log.c bdev/bdev.c \
 	bdev/bdev_null.c bdev/bdev_malloc.c)
 TEST_SRCS := $(wildcard userspace/tests/test_*.c)
 TESTS := $(patsubst userspace/tests/%.c,$(B)/tests/%,$(TEST_SRCS))

@@ -1070,6 +1070,8 @@ int snap_ctrl_create(const struct snap_ctrl_cfg *cfg, struct snap_ctrl **out,
 	kobject_get(&func->kobj);
 	ctrl->func = func;
 	func->ctrl = ctrl;
+	/* A new controller's I/O counters start at 0, a restarted daemon's do not. */
+	snap_dp_stats_reset(func);
 	if (cfg->type == SNAP_FUNC_NVME)
 		snap_ctrl_init_nvme(ctrl, cfg, subsys);
 	else

@@ -1116,6 +1116,35 @@ u64 snap_dp_stale_cqes(struct snap_func *func)
 	return n;
 }
 
+u32 snap_dp_num_queues(struct snap_func *func)
+{
+	struct snap_dp_fn *dp = func->dp;
+
+	BUILD_BUG_ON(ARRAY_SIZE(dp->state->stats) < SNAP_VIRTIO_MAX_QUEUES);
+	BUILD_BUG_ON(ARRAY_SIZE(dp->state->stats) < SNAP_NVME_MAX_QUEUES);
+	return dp ? dp->max_queues : 0;
+}
+
+/*
+ * The daemon writes these counters without telling anyone: a copy may
+ * catch a command counted before its bytes, as any counter read does.
+ */
+void snap_dp_io_stats(struct snap_func *func, struct snap_io_stats *out, u32 n)
+{
+	struct snap_dp_fn *dp = func->dp;
+
+	if (dp)
+		memcpy(out, dp->state->stats, min(n, dp->max_queues) * sizeof(*out));
+}
+
+void snap_dp_stats_reset(struct snap_func *func)
+{
+	struct snap_dp_fn *dp = func->dp;
+
+	if (dp)
+		memset(dp->state->stats, 0, sizeof(dp->state->stats));
+}
+
 int snap_dp_init(void)
 {
 	xa_init(&snap_dp.fns);

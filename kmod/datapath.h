@@ -60,6 +60,21 @@ void snap_dp_queue_map(struct snap_func *func, u64 *sq, u64 *cq);
 /* Completions SNAP_IOC_POST_CQE refused: their command was not in flight. */
 u64 snap_dp_stale_cqes(struct snap_func *func);
 
+/*
+ * For nvme-ctrl-stats-get / vblk-ctrl-stats-get: the queues @func may
+ * have (the entries the arrays below take), the daemon's I/O counters by
+ * queue, and the kernel's own view of each queue. snap_dp_stats_reset()
+ * zeroes the counters for a new controller.
+ */
+struct snap_io_stats;
+struct snap_queue_state;
+u32 snap_dp_num_queues(struct snap_func *func);
+void snap_dp_io_stats(struct snap_func *func, struct snap_io_stats *out, u32 n);
+void snap_dp_stats_reset(struct snap_func *func);
+void snap_dp_queue_states(struct snap_func *func, struct snap_queue_state *sq,
+			  struct snap_queue_state *cq, u32 n);
+void snap_dp_vq_states(struct snap_func *func, struct snap_vq_state *vq, u32 n);
+
 /* pool.c */
 int snap_pool_create(void);	/* at first attach; idempotent */
 int snap_pool_grow(u64 off, u64 len);

@@ -111,6 +111,37 @@ u64 snap_dp_cap(struct snap_func *func)
 	return snap_nvme_cap(snap_params.nvme_emulation_max_queue_depth);
 }
 
+static void snap_dp_queue_state(const struct snap_dp_queue *q, u16 qid, bool cq,
+				struct snap_queue_state *out)
+{
+	*out = (struct snap_queue_state){
+		.base = q->base, .size = q->size, .qid = qid,
+		.cqid = cq ? qid : q->cqid, .vector = q->vector, .flags = q->flags,
+		.doorbell = cq ? q->head : q->tail, .head = q->head,
+		.tail = q->tail, .phase = cq ? q->phase : 0,
+		.inflight = cq ? 0 : q->outstanding,
+	};
+}
+
+/* The kernel's own record of each queue, not the daemon-writable copy. */
+void snap_dp_queue_states(struct snap_func *func, struct snap_queue_state *sq,
+			  struct snap_queue_state *cq, u32 n)
+{
+	struct snap_dp_fn *dp = func->dp;
+	unsigned long flags;
+	u16 q;
+
+	if (!dp)
+		return;
+	n = min(n, dp->max_queues);
+	spin_lock_irqsave(&dp->lock, flags);
+	for (q = 0; q < n; q++) {
+		snap_dp_queue_state(&dp->sq[q], q, false, &sq[q]);
+		snap_dp_queue_state(&dp->cq[q], q, true, &cq[q]);
+	}
+	spin_unlock_irqrestore(&dp->lock, flags);
+}
+
 void snap_dp_queue_map(struct snap_func *func, u64 *sq, u64 *cq)
 {
 	struct snap_dp_fn *dp = func->dp;

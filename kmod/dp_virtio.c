@@ -73,6 +73,29 @@ void snap_dp_virtio_enable(struct snap_dp_fn *dp, u8 status, u64 features,
  * the driver waits for (CSTS.RDY 1 -> 0, which the provider turns into a
  * status that reads 0).
  */
+/* The kernel's own record of each virtqueue. */
+void snap_dp_vq_states(struct snap_func *func, struct snap_vq_state *vq, u32 n)
+{
+	struct snap_dp_fn *dp = func->dp;
+	unsigned long flags;
+	u32 q;
+
+	if (!dp)
+		return;
+	n = min(n, dp->max_queues);
+	spin_lock_irqsave(&dp->lock, flags);
+	for (q = 0; q < n; q++) {
+		const struct snap_dp_vq *v = &dp->vq[q];
+
+		vq[q] = (struct snap_vq_state){
+			.desc = v->desc, .driver = v->driver, .device = v->device,
+			.size = v->size, .vector = v->vector, .avail = v->avail,
+			.used = v->used, .inflight = v->outstanding,
+		};
+	}
+	spin_unlock_irqrestore(&dp->lock, flags);
+}
+
 void snap_dp_virtio_status(struct snap_func *func, u8 status, u64 features,
 			   const struct snap_vq_state *vqs, unsigned int nvq)
 {

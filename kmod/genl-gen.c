@@ -229,7 +229,17 @@ const struct nla_policy snap_emu_set_nl_policy[SNAP_A_MAX + 1] = {
 	[SNAP_A_LOG_LEVEL] = NLA_POLICY_MAX(NLA_U8, SNAP_LOG_LEVEL_MAX),
 };
 
-const struct genl_ops snap_nl_ops[28] = {
+/* SNAP_CMD_NVME_CTRL_STATS_GET */
+const struct nla_policy snap_nvme_ctrl_stats_get_nl_policy[SNAP_A_MAX + 1] = {
+	[SNAP_A_NAME] = { .type = NLA_NUL_STRING, .len = SNAP_NAME_MAX - 1, },
+};
+
+/* SNAP_CMD_VBLK_CTRL_STATS_GET */
+const struct nla_policy snap_vblk_ctrl_stats_get_nl_policy[SNAP_A_MAX + 1] = {
+	[SNAP_A_NAME] = { .type = NLA_NUL_STRING, .len = SNAP_NAME_MAX - 1, },
+};
+
+const struct genl_ops snap_nl_ops[30] = {
 	{
 		.cmd		= SNAP_CMD_EMU_GET,
 		.doit		= snap_nl_emu_get_doit,
@@ -433,6 +443,20 @@ const struct genl_ops snap_nl_ops[28] = {
 		.maxattr	= SNAP_A_MAX,
 		.flags		= GENL_ADMIN_PERM,
 	},
+	{
+		.cmd		= SNAP_CMD_NVME_CTRL_STATS_GET,
+		.doit		= snap_nl_nvme_ctrl_stats_get_doit,
+		.policy		= snap_nvme_ctrl_stats_get_nl_policy,
+		.maxattr	= SNAP_A_MAX,
+		.flags		= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd		= SNAP_CMD_VBLK_CTRL_STATS_GET,
+		.doit		= snap_nl_vblk_ctrl_stats_get_doit,
+		.policy		= snap_vblk_ctrl_stats_get_nl_policy,
+		.maxattr	= SNAP_A_MAX,
+		.flags		= GENL_ADMIN_PERM,
+	},
 };
 
 const struct genl_multicast_group snap_nl_mcgrps[] = {
@@ -469,4 +493,6 @@ const char *const snap_nl_cmd_names[SNAP_CMD_MAX + 1] = {
 	[SNAP_CMD_DAEMON_NTF] = "daemon-ntf",
 	[SNAP_CMD_BDEV_RESIZE] = "bdev-resize",
 	[SNAP_CMD_EMU_SET] = "emu-set",
+	[SNAP_CMD_NVME_CTRL_STATS_GET] = "nvme-ctrl-stats-get",
+	[SNAP_CMD_VBLK_CTRL_STATS_GET] = "vblk-ctrl-stats-get",
 };

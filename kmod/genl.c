@@ -13,6 +13,7 @@
 #include <net/genetlink.h>
 
 #include "compat.h"
+#include "datapath.h"
 #include "genl-gen.h"
 #include "rules.h"
 #include "snap.h"
@@ -256,9 +257,54 @@ static size_t snap_subsys_msg_size(const struct snap_subsys *subsys)
 	       subsys->num_ctrls * nla_total_size(SNAP_NAME_MAX);
 }
 
+/* An array attribute of @n zeroed elements of @size, for the caller to fill. */
+static void *snap_reserve_array(struct sk_buff *skb, int attr, u32 n, size_t size)
+{
+	struct nlattr *nla = nla_reserve(skb, attr, n * size);
+
+	if (!nla)
+		return NULL;
+	memset(nla_data(nla), 0, n * size);
+	return nla_data(nla);
+}
+
+static int snap_fill_ctrl_stats(struct sk_buff *skb, const void *obj)
+{
+	const struct snap_ctrl *ctrl = obj;
+	struct snap_func *func = ctrl->func;
+	u32 n = snap_dp_num_queues(func);
+	struct snap_queue_state *sq, *cq;
+	struct snap_io_stats *io;
+	struct snap_vq_state *vq;
+
+	if (nla_put_string(skb, SNAP_A_NAME, ctrl->name))
+		return -EMSGSIZE;
+	io = snap_reserve_array(skb, SNAP_A_IO_STATS, n, sizeof(*io));
+	if (!io)
+		return -EMSGSIZE;
+	snap_dp_io_stats(func, io, n);
+	if (ctrl->type == SNAP_FUNC_VIRTIO_BLK) {
+		vq = snap_reserve_array(skb, SNAP_A_VQ_STATE, n, sizeof(*vq));
+		if (!vq)
+			return -EMSGSIZE;
+		snap_dp_vq_states(func, vq, n);
+		return 0;
+	}
+	sq = snap_reserve_array(skb, SNAP_A_SQ_STATE, n, sizeof(*sq));
+	cq = snap_reserve_array(skb, SNAP_A_CQ_STATE, n, sizeof(*cq));
+	if (!sq || !cq)
+		return -EMSGSIZE;
+	snap_dp_queue_states(func, sq, cq, n);
+	return 0;
+}
+
 static size_t snap_msg_size(snap_fill_t fill, const void *obj)
 {
 	const struct snap_ctrl *ctrl = obj;
+
+	/* 64 queues: counters and both queue states, with room to spare. */
+	if (fill == snap_fill_ctrl_stats)
+		return SZ_32K;
 
 	if (fill == snap_fill_subsys)
 		return snap_subsys_msg_size(obj);
@@ -1130,6 +1176,21 @@ int snap_nl_nvme_ctrl_del_doit(struct sk_buff *skb, struct genl_info *info)
 int snap_nl_nvme_ctrl_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	return snap_ctrl_do(info, SNAP_FUNC_NVME, 0, snap_reply_action, true);
+}
+
+static int snap_stats_reply_action(struct snap_ctrl *ctrl, struct genl_info *info)
+{
+	return snap_reply(info, snap_fill_ctrl_stats, ctrl);
+}
+
+int snap_nl_nvme_ctrl_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return snap_ctrl_do(info, SNAP_FUNC_NVME, 0, snap_stats_reply_action, false);
+}
+
+int snap_nl_vblk_ctrl_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return snap_ctrl_do(info, SNAP_FUNC_VIRTIO_BLK, 0, snap_stats_reply_action, false);
 }
 
 /* The admin's state, and the daemon's ready / error report. */

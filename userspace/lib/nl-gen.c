@@ -53,6 +53,10 @@ const struct snap_nl_attr snap_nl_attrs[SNAP_A_MAX + 1] = {
 	[SNAP_A_NUM_FUNCS] = { "num-funcs", SNAP_NL_U32, 0 },
 	[SNAP_A_INDIRECT_DESC] = { "indirect-desc", SNAP_NL_FLAG, 0 },
 	[SNAP_A_FORCE_IN_ORDER] = { "force-in-order", SNAP_NL_FLAG, 0 },
+	[SNAP_A_IO_STATS] = { "io-stats", SNAP_NL_BINARY, 0 },
+	[SNAP_A_SQ_STATE] = { "sq-state", SNAP_NL_BINARY, 0 },
+	[SNAP_A_CQ_STATE] = { "cq-state", SNAP_NL_BINARY, 0 },
+	[SNAP_A_VQ_STATE] = { "vq-state", SNAP_NL_BINARY, 0 },
 	[SNAP_A_LOG_LEVEL] = { "log-level", SNAP_NL_U8, 0 },
 };
 
@@ -86,6 +90,8 @@ const struct snap_nl_cmd snap_nl_cmds[SNAP_CMD_MAX + 1] = {
 	[SNAP_CMD_DAEMON_NTF] = { .name = "daemon-ntf", .event = true },
 	[SNAP_CMD_BDEV_RESIZE] = { .name = "bdev-resize", .admin = true, .do_req = true },
 	[SNAP_CMD_EMU_SET] = { .name = "emu-set", .admin = true, .do_req = true },
+	[SNAP_CMD_NVME_CTRL_STATS_GET] = { .name = "nvme-ctrl-stats-get", .admin = true, .do_req = true },
+	[SNAP_CMD_VBLK_CTRL_STATS_GET] = { .name = "vblk-ctrl-stats-get", .admin = true, .do_req = true },
 };
 
 /* What the kernel sends is checked against the types only. */

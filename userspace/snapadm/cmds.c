@@ -68,7 +68,7 @@ const struct snapadm_cmd misc_cmds[] = {
 };
 
 static const struct snapadm_cmd *const tables[] = {
-	nvme_cmds, vblk_cmds, func_cmds, bdev_cmds, misc_cmds,
+	nvme_cmds, vblk_cmds, func_cmds, bdev_cmds, stats_cmds, misc_cmds,
 };
 
 const struct snapadm_cmd *snapadm_find_command(const char *name)

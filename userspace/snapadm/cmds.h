@@ -54,6 +54,7 @@ extern const struct snapadm_cmd vblk_cmds[];
 extern const struct snapadm_cmd bdev_cmds[];
 extern const struct snapadm_cmd func_cmds[];
 extern const struct snapadm_cmd misc_cmds[];
+extern const struct snapadm_cmd stats_cmds[];
 
 /* Commands that are not one netlink request (monitor.c, config.c). */
 int monitor_run(struct snapadm *adm, const struct snapadm_cmd *cmd,

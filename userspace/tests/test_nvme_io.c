@@ -52,6 +52,32 @@ static void test_lba_range_and_ns(void **state)
 			 dnr(NVME_SC_INVALID_NS));
 }
 
+/* Each completed I/O command is counted on its queue, in the function
+ * state, with its bytes and a latency; refusals count as errors. */
+static void test_io_stats_per_queue(void **state)
+{
+	struct harness *t = *state;
+	const struct snap_io_stats *st = &t->h->state->stats[1];
+	struct nvme_sqe s = h_sqe(t, NVME_IO_FLUSH, 1);
+	uint64_t a;
+
+	h_buf(t, 64 * 1024, &a);
+	assert_int_equal(h_rw(t, NVME_IO_WRITE, 1, 0, 16, a), 0);
+	assert_int_equal(h_rw(t, NVME_IO_READ, 1, 0, 8, a), 0);
+	assert_int_equal(h_rw(t, NVME_IO_READ, 1, 8, 8, a), 0);
+	assert_int_equal(h_run_on(t, 1, 1, &s), 0);
+	assert_int_equal(h_rw(t, NVME_IO_READ, 1, H_BLOCKS, 1, a), dnr(NVME_SC_LBA_RANGE));
+	assert_int_equal(st->write_ops, 1);
+	assert_int_equal(st->write_bytes, 16 * H_BS);
+	assert_int_equal(st->read_ops, 3);
+	assert_int_equal(st->read_bytes, 16 * H_BS);
+	assert_true(st->read_lat_ns > 0 && st->write_lat_ns > 0);
+	assert_int_equal(st->flush_ops, 1);
+	assert_int_equal(st->errors, 1);
+	/* admin commands are not I/O */
+	assert_int_equal(t->h->state->stats[0].read_ops + t->h->state->stats[0].other_ops, 0);
+}
+
 static void test_mdts(void **state)
 {
 	struct harness *t = *state;
@@ -368,6 +394,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, io_setup, h_teardown)
 		T(test_write_read_round_trip),
 		T(test_lba_range_and_ns),
+		T(test_io_stats_per_queue),
 		T(test_mdts),
 		T(test_flush),
 		T(test_write_zeroes),

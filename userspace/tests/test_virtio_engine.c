@@ -310,6 +310,39 @@ static void test_backend_error_is_ioerr(void **state)
 	teardown(t);
 }
 
+/* Each answered request is counted on its virtqueue in the function
+ * state: the bytes of reads and writes (a 2 MiB+ request once), flushes,
+ * other kinds, and errors. */
+static void test_io_stats_per_queue(void **state)
+{
+	struct t *t = setup_malloc();
+	const struct snap_io_stats *st = &t->h->state->stats[0];
+	struct req r;
+
+	(void)state;
+	r = make_req(t, 0, VIRTIO_BLK_T_OUT, 8, 8192);
+	do_req(t, &r);
+	r = make_req(t, 0, VIRTIO_BLK_T_IN, 8, 4096);
+	do_req(t, &r);
+	r = make_req(t, 0, VIRTIO_BLK_T_FLUSH, 0, 0);
+	do_req(t, &r);
+	r = make_req(t, 0, VIRTIO_BLK_T_GET_ID, 0, VIRTIO_BLK_ID_BYTES);
+	do_req(t, &r);
+	bdev_inject_error(t->b, BDEV_OP_READ, -EIO, 1);
+	r = make_req(t, 0, VIRTIO_BLK_T_IN, 0, 4096);
+	do_req(t, &r);
+	assert_int_equal(status_of(t, &r), VIRTIO_BLK_S_IOERR);
+	assert_int_equal(st->write_ops, 1);
+	assert_int_equal(st->write_bytes, 8192);
+	assert_int_equal(st->read_ops, 2);
+	assert_int_equal(st->read_bytes, 4096);
+	assert_int_equal(st->flush_ops, 1);
+	assert_int_equal(st->other_ops, 1);
+	assert_int_equal(st->errors, 1);
+	assert_true(st->write_lat_ns > 0);
+	teardown(t);
+}
+
 /* Over one pool buffer (2 MiB): moved in pieces, all of it. */
 static void test_request_larger_than_a_buffer(void **state)
 {
@@ -511,6 +544,7 @@ int main(void)
 		cmocka_unit_test(test_discard_and_write_zeroes),
 		cmocka_unit_test(test_read_only_refuses_writes),
 		cmocka_unit_test(test_backend_error_is_ioerr),
+		cmocka_unit_test(test_io_stats_per_queue),
 		cmocka_unit_test(test_request_larger_than_a_buffer),
 		cmocka_unit_test(test_malformed_chain_stops_only_its_queue),
 		cmocka_unit_test(test_completions_overtake_without_in_order),

@@ -17,7 +17,7 @@
  * module; minor grows with additions that old daemons may ignore.
  */
 #define SNAP_ABI_MAJOR		2
-#define SNAP_ABI_MINOR		3
+#define SNAP_ABI_MINOR		4
 
 /* ---- generic netlink family ---- */
 
@@ -249,8 +249,44 @@ struct snap_inflight_slot {
 	};
 };
 
+/**
+ * struct snap_io_stats - I/O counters of one queue
+ * @read_ops: reads completed (NVMe Read, virtio-blk IN)
+ * @read_bytes: their data
+ * @read_lat_ns: the sum of their latencies, fetch to completion
+ * @write_ops: writes completed (NVMe Write, virtio-blk OUT)
+ * @write_bytes: their data
+ * @write_lat_ns: the sum of their latencies
+ * @unmap_ops: deallocations completed (NVMe Dataset Management with
+ *	Deallocate, virtio-blk DISCARD)
+ * @unmap_lat_ns: the sum of their latencies
+ * @flush_ops: flushes completed
+ * @other_ops: other I/O commands completed (Write Zeroes, Compare, GET_ID)
+ * @errors: commands of any kind completed with an error status
+ * @reserved: 0
+ *
+ * The daemon counts each I/O command as it completes it to the host, in
+ * struct snap_fn_state, so the counts outlive it; the kernel reports them
+ * (nvme-ctrl-stats-get, vblk-ctrl-stats-get) and zeroes them when a
+ * controller is created on the function.
+ */
+struct snap_io_stats {
+	__u64 read_ops;
+	__u64 read_bytes;
+	__u64 read_lat_ns;
+	__u64 write_ops;
+	__u64 write_bytes;
+	__u64 write_lat_ns;
+	__u64 unmap_ops;
+	__u64 unmap_lat_ns;
+	__u64 flush_ops;
+	__u64 other_ops;
+	__u64 errors;
+	__u64 reserved[5];
+};
+
 #define SNAP_FN_STATE_MAGIC	0x534e4150	/* "SNAP" */
-#define SNAP_FN_STATE_VERSION	3
+#define SNAP_FN_STATE_VERSION	4
 #define SNAP_FN_ENGINE_SIZE	2048
 
 /**
@@ -279,8 +315,10 @@ struct snap_inflight_slot {
  * @engine: the daemon's own controller state that must outlive a daemon
  *	(features the host set, SMART counters). The kernel zeroes it when
  *	the function is created and never reads it.
+ * @stats: I/O counters by queue (NVMe: SQ id; virtio: virtqueue index),
+ *	written by the daemon; see struct snap_io_stats
  *
- * Everything but @engine is written by the kernel only.
+ * Everything but @engine and @stats is written by the kernel only.
  */
 struct snap_fn_state {
 	__u32 magic;
@@ -306,6 +344,7 @@ struct snap_fn_state {
 	};
 	struct snap_inflight_slot inflight[SNAP_INFLIGHT_MAX];
 	__u8 engine[SNAP_FN_ENGINE_SIZE];
+	struct snap_io_stats stats[SNAP_NVME_MAX_QUEUES];
 };
 
 /**

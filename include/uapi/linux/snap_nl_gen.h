@@ -105,6 +105,8 @@ enum snap_cmd {
 	SNAP_CMD_DAEMON_NTF,
 	SNAP_CMD_BDEV_RESIZE,
 	SNAP_CMD_EMU_SET,
+	SNAP_CMD_NVME_CTRL_STATS_GET,
+	SNAP_CMD_VBLK_CTRL_STATS_GET,
 
 	__SNAP_CMD_MAX,
 	SNAP_CMD_MAX = __SNAP_CMD_MAX - 1
@@ -171,6 +173,25 @@ enum snap_attr {
 	 * VIRTIO_F_IN_ORDER
 	 */
 	SNAP_A_FORCE_IN_ORDER,
+	/*
+	 * binary: struct snap_io_stats[] of include/uapi/linux/snap.h, one per
+	 * queue the function may have (NVMe: by SQ id, 0 the admin queue;
+	 * virtio: by virtqueue index)
+	 */
+	SNAP_A_IO_STATS,
+	/*
+	 * binary: struct snap_queue_state[] by SQ id, as the kernel keeps them
+	 */
+	SNAP_A_SQ_STATE,
+	/*
+	 * binary: struct snap_queue_state[] by CQ id, as the kernel keeps them
+	 */
+	SNAP_A_CQ_STATE,
+	/*
+	 * binary: struct snap_vq_state[] by virtqueue index, as the kernel
+	 * keeps them
+	 */
+	SNAP_A_VQ_STATE,
 	/*
 	 * u8: the daemon's log level; absent until set, the daemon's -l rules
 	 */

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "nvme_int.h"
+#include "../iostats.h"
 
 /* ---- configuration and life ---- */
 
@@ -371,6 +372,8 @@ static struct nvme_req *req_get(struct nvme_ctrl *c, uint16_t sqid)
 	r->sqid = sqid;
 	r->gen = c->gen;
 	r->used = true;
+	if (sqid)
+		r->start_ns = io_stats_now();
 	c->nr_used++;
 	c->sq[sqid].inflight++;
 	return r;
@@ -426,6 +429,33 @@ static void cq_append(struct nvme_ctrl *c, uint16_t cqid, struct nvme_req *r)
  * pending list and goes out with the next batch (cq_flush); a command of
  * an older controller generation (reset since it was fetched) is dropped.
  */
+/* An I/O command's kind and data for the queue's statistics. */
+static void account_io(struct nvme_req *r, uint16_t status)
+{
+	uint64_t bytes = 0;
+	enum io_kind kind;
+
+	switch (r->cmd.opc) {
+	case NVME_IO_READ:
+	case NVME_IO_WRITE:
+		kind = r->cmd.opc == NVME_IO_READ ? IO_READ : IO_WRITE;
+		if (r->ns)
+			bytes = ((uint64_t)NVME_RW_NLB(r->cmd.cdw12) + 1) << r->ns->lbads;
+		break;
+	case NVME_IO_DSM:
+		kind = r->cmd.cdw11 & NVME_DSM_AD ? IO_UNMAP : IO_OTHER;
+		break;
+	case NVME_IO_FLUSH:
+		kind = IO_FLUSH;
+		break;
+	default:
+		kind = IO_OTHER;
+		break;
+	}
+	io_stats_done(&r->ctrl->st->stats[r->sqid], kind, status ? 0 : bytes,
+		      r->start_ns, status != 0);
+}
+
 void nvme_req_complete(struct nvme_req *r, uint16_t status, uint32_t dw0)
 {
 	struct nvme_ctrl *c = r->ctrl;
@@ -435,6 +465,8 @@ void nvme_req_complete(struct nvme_req *r, uint16_t status, uint32_t dw0)
 		req_release(r);
 		return;
 	}
+	if (r->sqid)
+		account_io(r, status);
 	if (status)
 		nvme_log_error(c, r, status);
 	r->status = status;
@@ -1133,6 +1165,8 @@ static struct nvme_req *req_take_over(struct nvme_ctrl *c, uint16_t slot)
 	r->gen = c->gen;
 	r->used = true;
 	r->recovered = true;
+	if (r->sqid)
+		r->start_ns = io_stats_now();
 	memcpy(&r->cmd, s->sqe, sizeof(r->cmd));
 	c->nr_used++;
 	c->sq[s->sqid].inflight++;

@@ -80,6 +80,7 @@ struct nvme_req {
 	bool recovered;		/* run again after a daemon restart */
 	uint16_t status;
 	uint32_t dw0;
+	uint64_t start_ns;	/* I/O queues: fetched (or taken over), for iostats */
 	/* CQ pending list, AER list, buffer wait, data out */
 	struct nvme_req *next;
 	uint16_t nr_xfer_segs;	/* its segments in a data batch */

@@ -10,6 +10,7 @@
 
 #include "blk.h"
 #include "hostmem.h"
+#include "../iostats.h"
 #include "../log.h"
 #include "vblk_ctrl.h"
 
@@ -40,6 +41,7 @@ struct vblk_ioreq {
 	uint32_t gen;			/* the engine's generation at fetch */
 	uint16_t slot;
 	uint16_t vq;
+	uint64_t start_ns;		/* fetched, for iostats */
 	struct vblk_req r;
 	struct bdev_io ios[VBLK_MAX_RANGES];
 	uint32_t ios_left;
@@ -316,6 +318,33 @@ static void queue_used(struct vblk_ctrl *c, uint16_t vq, uint16_t slot,
 /* ---- answering ---- */
 
 /* r->status and r->used_len are set: status byte, then the used entry. */
+/* The request's kind and data for its virtqueue's statistics. */
+static void account_io(const struct vblk_ioreq *q)
+{
+	bool ok = q->r.status == VIRTIO_BLK_S_OK;
+	enum io_kind kind;
+
+	switch (q->r.type) {
+	case VIRTIO_BLK_T_IN:
+		kind = IO_READ;
+		break;
+	case VIRTIO_BLK_T_OUT:
+		kind = IO_WRITE;
+		break;
+	case VIRTIO_BLK_T_DISCARD:
+		kind = IO_UNMAP;
+		break;
+	case VIRTIO_BLK_T_FLUSH:
+		kind = IO_FLUSH;
+		break;
+	default:
+		kind = IO_OTHER;
+		break;
+	}
+	io_stats_done(&q->c->h->state->stats[q->vq], kind,
+		      ok && (kind == IO_READ || kind == IO_WRITE) ? q->r.data_len : 0, q->start_ns, !ok);
+}
+
 static void answer(struct vblk_ioreq *q)
 {
 	struct vblk_ctrl *c = q->c;
@@ -337,6 +366,7 @@ static void answer(struct vblk_ioreq *q)
 	c->stats.requests++;
 	if (q->r.status == VIRTIO_BLK_S_IOERR)
 		c->stats.io_errors++;
+	account_io(q);
 	queue_used(c, q->vq, q->slot, q->r.head, q->r.used_len);
 	free_request(q);
 }
@@ -529,6 +559,7 @@ static void start_chain(struct vblk_ctrl *c, uint16_t vq, uint16_t slot,
 	q->gen = c->gen;
 	q->slot = slot;
 	q->vq = vq;
+	q->start_ns = io_stats_now();
 	c->outstanding++;
 	if (c->cfg.in_order)
 		order_append(c, vq, slot);
