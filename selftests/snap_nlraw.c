@@ -1358,6 +1358,10 @@ static void build_bases(void)
 	put_str(r, SNAP_A_NAME, "NVMeCtrl0");
 	BASE(SNAP_CMD_NVME_CTRL_GET, 0, SNAP_A_NAME, 0);
 
+	r = req_new(SNAP_CMD_NVME_CTRL_STATS_GET);
+	put_str(r, SNAP_A_NAME, "NVMeCtrl0");
+	BASE(SNAP_CMD_NVME_CTRL_STATS_GET, 0, SNAP_A_NAME, 0);
+
 	r = req_new(SNAP_CMD_NVME_CTRL_SET);
 	put_str(r, SNAP_A_NAME, "NVMeCtrl0");
 	put_u8(r, SNAP_A_STATE, SNAP_CTRL_RUNNING);
@@ -1393,6 +1397,10 @@ static void build_bases(void)
 	r = req_new(SNAP_CMD_VBLK_CTRL_GET);
 	put_str(r, SNAP_A_NAME, "VblkCtrl0");
 	BASE(SNAP_CMD_VBLK_CTRL_GET, 0, SNAP_A_NAME, 0);
+
+	r = req_new(SNAP_CMD_VBLK_CTRL_STATS_GET);
+	put_str(r, SNAP_A_NAME, "VblkCtrl0");
+	BASE(SNAP_CMD_VBLK_CTRL_STATS_GET, 0, SNAP_A_NAME, 0);
 
 	r = req_new(SNAP_CMD_VBLK_CTRL_SET);
 	put_str(r, SNAP_A_NAME, "VblkCtrl0");
