@@ -1260,10 +1260,23 @@ int snap_nl_vblk_ctrl_detach_bdev_doit(struct sk_buff *skb, struct genl_info *in
 
 /* ---- the family ---- */
 
-static bool snap_rpc_log;
-module_param_named(rpc_log, snap_rpc_log, bool, 0644);
+/* A number like the firmware parameters, so snapadm config reads it alike. */
+static unsigned int snap_rpc_log;
+
+static int snap_rpc_log_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, 1);
+}
+
+static const struct kernel_param_ops snap_rpc_log_ops = {
+	.set = snap_rpc_log_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(rpc_log, &snap_rpc_log_ops, &snap_rpc_log, 0644);
+__MODULE_PARM_TYPE(rpc_log, "uint");
 MODULE_PARM_DESC(rpc_log,
-		 "log every change request with who made it and its outcome (SNAP_RPC_LOG_ENABLE)");
+		 "Log every change request with who made it and its outcome (SNAP_RPC_LOG_ENABLE) [0-1] (default 0)");
 
 /* The attributes that say which object a request is about, by type. */
 static const struct {

@@ -25,7 +25,9 @@ expect /tmp/cfg.0 nvme_emulation_num_msix next 0
 cur=$(json_param /tmp/cfg.0 nvme_emulation_num_msix current)
 [ "$cur" = null ] || [ -z "$cur" ] || fail "config query: current '$cur' with the module not loaded"
 n=$(json_count /tmp/cfg.0 name)
-[ "$n" = 18 ] || fail "config query lists $n parameters, expected 18 (16 firmware + 2 sim window)"
+[ "$n" = 19 ] ||
+	fail "config query lists $n parameters, expected 19 (16 firmware, 2 sim window, rpc_log)"
+expect /tmp/cfg.0 rpc_log default 0
 
 snap_load internal_cpu_model=1 nvme_emulation_enable=1 nvme_emulation_num_pf=1 nvme_emulation_num_msix=8
 q /tmp/cfg.1

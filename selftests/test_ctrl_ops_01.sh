@@ -7,7 +7,8 @@ trap snap_nvme_teardown EXIT
 RPC=/sys/module/snap/parameters/rpc_log
 
 snap_nvme_start 1
-[ "$(cat $RPC)" = N ] || fail "rpc_log is not off by default: $(cat $RPC)"
+[ "$(cat $RPC)" = 0 ] || fail "rpc_log is not off by default: $(cat $RPC)"
+echo 2 >$RPC 2>/dev/null && fail "rpc_log took 2"
 echo 1 >$RPC || fail "cannot turn rpc_log on"
 dmesg -c >/dev/null
 
