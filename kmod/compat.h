@@ -37,8 +37,10 @@
  */
 #if SNAP_KERNEL_AT_LEAST(6, 3)
 #define snap_vm_flags_set(vma, flags)	vm_flags_set(vma, flags)
+#define snap_vm_flags_clear(vma, flags)	vm_flags_clear(vma, flags)
 #else
 #define snap_vm_flags_set(vma, flags)	((vma)->vm_flags |= (flags))
+#define snap_vm_flags_clear(vma, flags)	((vma)->vm_flags &= ~(flags))
 #endif
 
 /*

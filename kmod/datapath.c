@@ -984,6 +984,10 @@ int snap_dp_mmap(struct file *file, struct vm_area_struct *vma)
 
 	if (!snap_dp_is_daemon(file))
 		return -ENOTCONN;
+	/* Data and state only: nothing here is ever code. */
+	if (vma->vm_flags & VM_EXEC)
+		return -EPERM;
+	snap_vm_flags_clear(vma, VM_MAYEXEC);
 	if (off < SNAP_MMAP_FN_STATE_BASE)
 		return snap_pool_mmap(vma);
 	if (off >= SNAP_MMAP_BDEV_BASE)

@@ -124,6 +124,16 @@ int snap_pool_create(void)
 	 */
 	mapping_set_gfp_mask(file->f_mapping, GFP_KERNEL);
 	mapping_set_unevictable(file->f_mapping);
+	/*
+	 * Append-only: no hole punch (MADV_REMOVE on the daemon's mapping,
+	 * fallocate through /proc/PID/map_files) and no truncate. Either
+	 * would take resident pages out of the file while the module keeps
+	 * its references and kernel mapping: the kernel would go on moving
+	 * host data through the old pages and the daemon would fault in new
+	 * zeroed ones, so data would silently stop arriving where each side
+	 * looks for it.
+	 */
+	inode_set_flags(file_inode(file), S_APPEND, S_APPEND);
 
 	snap_pool.file = file;
 	snap_pool.chunks = chunks;

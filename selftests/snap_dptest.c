@@ -56,6 +56,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/falloc.h>
 #include <liburing.h>
 #include <linux/snap.h>
 
@@ -195,6 +196,7 @@ static const char *errname(int e)
 	case EINTR: return "EINTR";
 	case ERANGE: return "ERANGE";
 	case ENOMEM: return "ENOMEM";
+	case EACCES: return "EACCES";
 	}
 	snprintf(buf, sizeof(buf), "errno %d", e);
 	return buf;
@@ -2577,6 +2579,71 @@ static void bi_pool_cases(struct bi *b)
 	    "DMA into the last chunk once grown works (got %s)", errname(ret));
 }
 
+/* mmap of /dev/snap at @off with @prot: 0 or the errno; unmaps again. */
+static int map_errno(struct daemon *d, uint64_t len, int prot, uint64_t off)
+{
+	void *p = mmap(NULL, len, prot, MAP_SHARED, d->fd, (off_t)off);
+
+	if (p == MAP_FAILED)
+		return errno;
+	munmap(p, len);
+	return 0;
+}
+
+/*
+ * What /dev/snap maps is never code, and the pool's pages stay in its
+ * file: neither MADV_REMOVE on the daemon's mapping nor a hole punched
+ * through /proc/self/map_files takes a resident page out from under the
+ * kernel, which would then keep moving host data through a page the
+ * daemon no longer sees.
+ */
+static void bi_mapping_cases(struct bi *b)
+{
+	uint64_t off = 3 * CHUNK;
+	struct snap_dma_seg seg = { b->hp_bus, off, PAGE, 0 };
+	struct snap_dma op = { .func_id = b->d->func_id, .dir = SNAP_DMA_TO_HOST,
+			       .segs = (uintptr_t)&seg, .nr_segs = 1 };
+	char path[64];
+	void *p;
+	int ret, fd;
+
+	ret = map_errno(b->d, CHUNK, PROT_READ | PROT_EXEC, SNAP_MMAP_POOL);
+	tap(ret == EPERM, "mmap of the pool with PROT_EXEC -> EPERM (got %s)", errname(ret));
+	ret = map_errno(b->d, sizeof(struct snap_fn_state), PROT_READ | PROT_EXEC,
+			SNAP_MMAP_FN_STATE(b->d->func_id));
+	tap(ret == EPERM, "mmap of fn_state with PROT_EXEC -> EPERM (got %s)", errname(ret));
+	p = mmap(NULL, CHUNK, PROT_READ | PROT_WRITE, MAP_SHARED, b->d->fd, SNAP_MMAP_POOL);
+	ret = p == MAP_FAILED ? errno : mprotect(p, CHUNK, PROT_READ | PROT_EXEC) ? errno : 0;
+	tap(ret == EACCES, "mprotect of a pool mapping to PROT_EXEC -> EACCES (got %s)",
+	    errname(ret));
+	if (p != MAP_FAILED)
+		munmap(p, CHUNK);
+
+	pat_fill(b->d->pool + off, PAGE, BI_SEED_POOL, 0);
+	ret = madvise(b->d->pool + off, PAGE, MADV_REMOVE) ? errno : 0;
+	tap(ret == EPERM && pat_check(b->d->pool + off, PAGE, BI_SEED_POOL, 0) < 0,
+	    "MADV_REMOVE of a resident pool page -> EPERM (got %s), the page unchanged",
+	    errname(ret));
+	snprintf(path, sizeof(path), "/proc/self/map_files/%lx-%lx",
+		 (unsigned long)(uintptr_t)b->d->pool,
+		 (unsigned long)(uintptr_t)(b->d->pool + b->d->pool_size));
+	fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC);
+	ret = fd < 0 ? errno : fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+					 (off_t)off, PAGE) ? errno : 0;
+	tap(ret == EPERM && pat_check(b->d->pool + off, PAGE, BI_SEED_POOL, 0) < 0,
+	    "a hole punched in the pool's file through %s -> EPERM (got %s), the page unchanged",
+	    path, errname(ret));
+	if (fd >= 0) {
+		ret = ftruncate(fd, 0) ? errno : 0;
+		tap(ret == EPERM, "truncating the pool's file -> EPERM (got %s)", errname(ret));
+		close(fd);
+	}
+	memset(b->hp, 0, PAGE);
+	ret = -dp_ioctl(b->d->fd, SNAP_IOC_DMA, &op);
+	tap(!ret && pat_check(b->hp, PAGE, BI_SEED_POOL, 0) < 0,
+	    "the kernel still moves what the daemon sees in that page (DMA %s)", errname(ret));
+}
+
 static int th_stream(struct host *h, uint32_t op, uint32_t dir, uint64_t *bus, uint64_t *head)
 {
 	struct snap_th_stream st = { .op = op, .dir = dir };
@@ -2759,6 +2826,7 @@ static int cmd_badinput(const char *bdf, uint32_t func_id, uint32_t other)
 	b.pool_off = CHUNK - PAGE;	/* 2 pages across the first chunk boundary */
 
 	bi_pool_cases(&b);
+	bi_mapping_cases(&b);
 	bi_iommu_cases(&b);
 	bi_dma_cases(&b);
 	bi_fetch_cases(&b);
