@@ -805,6 +805,23 @@ int snap_nl_bdev_get_doit(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
+/*
+ * Ready and error reports (bdev-set, ns-set, a controller's ready or
+ * error) are the attached daemon's word on what it serves: from any other
+ * process, CAP_NET_ADMIN or not, they could tell the host a backend is
+ * ready that no one opened, or fail one that works. Generic netlink runs
+ * a request in its sender's context, so current is the sender.
+ */
+static int snap_nl_from_daemon(struct genl_info *info)
+{
+	lockdep_assert_held(&snap_lock);
+	if (snap_emu.daemon && task_tgid_nr(current) == snap_emu.daemon_pid)
+		return 0;
+	NL_SET_ERR_MSG(info->extack,
+		       "ready and error are reported by the attached daemon only");
+	return -EPERM;
+}
+
 int snap_nl_bdev_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *ready = info->attrs[SNAP_A_READY];
@@ -812,7 +829,7 @@ int snap_nl_bdev_set_doit(struct sk_buff *skb, struct genl_info *info)
 	struct snap_bdev *bdev;
 	u64 num_blocks;
 	u8 ready_val;
-	int ret = -ENOENT;
+	int ret;
 
 	if (snap_missing(info, SNAP_A_NAME))
 		return -EINVAL;
@@ -821,13 +838,16 @@ int snap_nl_bdev_set_doit(struct sk_buff *skb, struct genl_info *info)
 	if (blocks)
 		num_blocks = nla_get_u64(blocks);
 	mutex_lock(&snap_lock);
+	ret = snap_nl_from_daemon(info);
+	if (ret)
+		goto out_unlock;
 	bdev = snap_nl_bdev(info, SNAP_A_NAME);
-	if (bdev)
-		ret = snap_bdev_set_status(bdev, ready ? &ready_val : NULL,
-					   snap_str(info, SNAP_A_ERROR),
-					   blocks ? &num_blocks : NULL, info->extack);
+	ret = bdev ? snap_bdev_set_status(bdev, ready ? &ready_val : NULL,
+					  snap_str(info, SNAP_A_ERROR),
+					  blocks ? &num_blocks : NULL, info->extack) : -ENOENT;
 	if (!ret)
 		ret = snap_reply(info, snap_fill_bdev, bdev);
+out_unlock:
 	snap_unlock();
 	return ret;
 }
@@ -987,19 +1007,22 @@ int snap_nl_ns_set_doit(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr *ready = info->attrs[SNAP_A_READY];
 	struct snap_ns *ns;
 	u8 ready_val;
-	int ret = -ENOENT;
+	int ret;
 
 	if (snap_missing(info, SNAP_A_NQN) || snap_missing(info, SNAP_A_NSID))
 		return -EINVAL;
 	if (ready)
 		ready_val = nla_get_u8(ready);
 	mutex_lock(&snap_lock);
+	ret = snap_nl_from_daemon(info);
+	if (ret)
+		goto out_unlock;
 	ns = snap_nl_ns(info);
-	if (ns)
-		ret = snap_ns_set_status(ns, ready ? &ready_val : NULL,
-					 snap_str(info, SNAP_A_ERROR), info->extack);
+	ret = ns ? snap_ns_set_status(ns, ready ? &ready_val : NULL,
+				      snap_str(info, SNAP_A_ERROR), info->extack) : -ENOENT;
 	if (!ret)
 		ret = snap_reply(info, snap_fill_ns, ns);
+out_unlock:
 	snap_unlock();
 	return ret;
 }
@@ -1124,6 +1147,8 @@ static int snap_ctrl_report_action(struct snap_ctrl *ctrl, struct genl_info *inf
 
 	if (!ready && !error)
 		return 0;
+	if (snap_nl_from_daemon(info))
+		return -EPERM;
 	if (ready)
 		ready_val = nla_get_u8(ready);
 	return snap_ctrl_set_status(ctrl, ready ? &ready_val : NULL, error,

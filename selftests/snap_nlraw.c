@@ -42,6 +42,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -2089,6 +2090,74 @@ static void run_control(struct checker *c, uint8_t cmd)
 	free(evs.sb.p);
 }
 
+static void status_attach(struct checker *c)
+{
+	struct snap_ioc_attach at;
+	int ret;
+
+	attach_init(&at);
+	at.features = 0;
+	ret = c->devfd < 0 ? c->devfd : dev_attach(c->devfd, &at);
+	tap(ret == 0, "attached to %s as the daemon, for the status reports (%s)", DEV_PATH,
+	    ret ? strerror(-ret) : "ok");
+}
+
+/*
+ * Ready and error reports from a process that is not the attached daemon
+ * (root, CAP_NET_ADMIN: a child of it) are refused with EPERM and a
+ * message. The registry and event checks after the table show that
+ * nothing changed.
+ */
+static void status_from_other(void)
+{
+	struct req *reqs[] = {
+		from(SNAP_CMD_BDEV_SET),
+		set_str(from(SNAP_CMD_BDEV_SET), SNAP_A_ERROR, "forged"),
+		from(SNAP_CMD_NS_SET),
+		set_u8(req_drop(from(SNAP_CMD_NVME_CTRL_SET), SNAP_A_STATE), SNAP_A_READY, 1),
+		set_str(req_drop(from(SNAP_CMD_NVME_CTRL_SET), SNAP_A_STATE), SNAP_A_ERROR, "forged"),
+		set_u8(req_drop(req_drop(from(SNAP_CMD_VBLK_CTRL_SET), SNAP_A_NUM_QUEUES),
+				SNAP_A_NUM_MSIX), SNAP_A_READY, 1),
+	};
+	struct result res[ARRAY_SIZE(reqs)];
+	struct sbuf sb = { NULL, 0, 0 };
+	int pfd[2];
+	pid_t pid;
+	bool got;
+
+	if (pipe(pfd))
+		die("pipe");
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		struct nl nl;
+
+		close(pfd[0]);
+		nl_open_family(&nl);
+		for (unsigned int i = 0; i < ARRAY_SIZE(reqs); i++) {
+			if (nl_req(&nl, reqs[i], NULL, NULL, &res[i]))
+				res[i].err = EIO;
+		}
+		_exit(write(pfd[1], res, sizeof(res)) == (ssize_t)sizeof(res) ? 0 : 1);
+	}
+	close(pfd[1]);
+	got = read(pfd[0], res, sizeof(res)) == (ssize_t)sizeof(res);
+	close(pfd[0]);
+	waitpid(pid, NULL, 0);
+	for (unsigned int i = 0; i < ARRAY_SIZE(reqs); i++) {
+		sb_reset(&sb);
+		describe_req(&sb, reqs[i]);
+		if (!tap(got && res[i].err == EPERM && res[i].has_msg &&
+			 strstr(res[i].msg, "attached daemon"),
+			 "%s from another process than the attached daemon -> EPERM, with a "
+			 "message", sb.p) && got)
+			print_result("got ", &res[i]);
+	}
+	free(sb.p);
+}
+
 static int cmd_badinput(void)
 {
 	struct nl nl, ev;
@@ -2109,6 +2178,8 @@ static int cmd_badinput(void)
 	c.devfd = dev_open();
 	if (c.devfd < 0)
 		printf("# %s: %s: generation counter not checked\n", DEV_PATH, strerror(-c.devfd));
+	/* Status reports are the daemon's: this process is it for the run. */
+	status_attach(&c);
 
 	if (take_snapshot(&nl, &before)) {
 		tap(false, "registry readable before setup: %s", before.errmsg);
@@ -2161,6 +2232,8 @@ static int cmd_badinput(void)
 	printf("# %u bad requests\n", ncases);
 	for (i = 0; i < ncases; i++)
 		run_case(&c, &cases[i]);
+
+	status_from_other();
 
 	if (take_snapshot(&nl, &after)) {
 		tap(false, "registry readable after the table: %s", after.errmsg);
