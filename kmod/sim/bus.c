@@ -206,7 +206,7 @@ static int snap_sim_write(struct pci_bus *bus, unsigned int devfn, int where,
 	struct snap_sim_fn *fn = snap_sim_fn(bus, devfn);
 	void __iomem *bar;
 	unsigned long flags;
-	bool msix, kick;
+	bool msix, msix_on, kick, stopped;
 	int ret;
 
 	if (!fn)
@@ -218,6 +218,7 @@ static int snap_sim_write(struct pci_bus *bus, unsigned int devfn, int where,
 		return PCIBIOS_SUCCESSFUL;
 	}
 	msix = snap_cfg_msix_enabled(&fn->cfg);
+	msix_on = snap_cfg_msix_on(&fn->cfg);
 	ret = snap_cfg_write(&fn->cfg, where, size, val);
 	kick = snap_cfg_flr_requested(&fn->cfg);
 	if (kick) {
@@ -228,7 +229,13 @@ static int snap_sim_write(struct pci_bus *bus, unsigned int devfn, int where,
 		snap_cfg_reset(&fn->cfg);
 	}
 	kick |= snap_sim_cmd_update(fn, msix);
+	/* The host frees its vectors next: nothing raised before may fire. */
+	stopped = msix_on && !snap_cfg_msix_on(&fn->cfg);
+	if (stopped)
+		snap_sim_irq_stopped(fn);
 	raw_spin_unlock_irqrestore(&snap_sim->cfg_lock, flags);
+	if (stopped)
+		snap_sim_irq_wait_fired(fn);
 	if (kick)
 		snap_sim_poll_kick(snap_sim);
 	return ret;

@@ -620,6 +620,22 @@ bool snap_cfg_msix_enabled(const struct snap_cfg *cfg)
 EXPORT_SYMBOL_IF_KUNIT(snap_cfg_msix_enabled);
 
 /**
+ * snap_cfg_msix_on() - whether MSI-X is on, masked or not
+ * @cfg: the function's state
+ *
+ * The host holds interrupt vectors for the function while it is: it frees
+ * them only after clearing MSI-X Enable. Function Mask only defers
+ * messages.
+ *
+ * Return: MSI-X Enable is set.
+ */
+bool snap_cfg_msix_on(const struct snap_cfg *cfg)
+{
+	return snap_cfg_msix_flags(cfg) & PCI_MSIX_FLAGS_ENABLE;
+}
+EXPORT_SYMBOL_IF_KUNIT(snap_cfg_msix_on);
+
+/**
  * snap_cfg_set_num_msix() - change the MSI-X Table Size
  * @cfg: the function's state
  * @num_msix: vectors from now on, 1 to the descriptor's max_msix

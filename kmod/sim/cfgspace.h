@@ -121,6 +121,7 @@ bool snap_cfg_mem_enabled(const struct snap_cfg *cfg);
 bool snap_cfg_bus_master(const struct snap_cfg *cfg);
 u64 snap_cfg_bar0(const struct snap_cfg *cfg);
 bool snap_cfg_msix_enabled(const struct snap_cfg *cfg);
+bool snap_cfg_msix_on(const struct snap_cfg *cfg);
 bool snap_cfg_flr_requested(const struct snap_cfg *cfg);
 
 /**

@@ -390,19 +390,24 @@ static void snap_cfgspace_msix_enable(struct kunit *test)
 	KUNIT_ASSERT_NE(test, flags, (unsigned int)PCI_MSIX_FLAGS);
 	KUNIT_EXPECT_FALSE(test, snap_cfg_msix_enabled(cfg));
 
+	KUNIT_EXPECT_FALSE(test, snap_cfg_msix_on(cfg));
 	wr(test, cfg, flags, 2, 0xffff);
 	KUNIT_EXPECT_EQ(test, rd(test, cfg, flags, 2),
 			PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL | 7U);
 	KUNIT_EXPECT_FALSE(test, snap_cfg_msix_enabled(cfg));
+	/* Masked is still on: the host keeps its vectors. */
+	KUNIT_EXPECT_TRUE(test, snap_cfg_msix_on(cfg));
 
 	/* The kernel's sequence: enable masked, then unmask. */
 	wr(test, cfg, flags, 2, PCI_MSIX_FLAGS_ENABLE);
 	KUNIT_EXPECT_TRUE(test, snap_cfg_msix_enabled(cfg));
+	KUNIT_EXPECT_TRUE(test, snap_cfg_msix_on(cfg));
 
 	/* The high byte alone, as part of the dword at the capability. */
 	wr(test, cfg, flags - PCI_MSIX_FLAGS, 4, 0);
 	KUNIT_EXPECT_EQ(test, rd(test, cfg, flags, 2), 7U);
 	KUNIT_EXPECT_FALSE(test, snap_cfg_msix_enabled(cfg));
+	KUNIT_EXPECT_FALSE(test, snap_cfg_msix_on(cfg));
 	wr(test, cfg, flags + 1, 1, PCI_MSIX_FLAGS_ENABLE >> 8);
 	KUNIT_EXPECT_TRUE(test, snap_cfg_msix_enabled(cfg));
 
@@ -412,6 +417,7 @@ static void snap_cfgspace_msix_enable(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, find_cap(test, cfg, PCI_CAP_ID_MSIX), 0U);
 	wr(test, cfg, flags, 2, 0xffff);
 	KUNIT_EXPECT_FALSE(test, snap_cfg_msix_enabled(cfg));
+	KUNIT_EXPECT_FALSE(test, snap_cfg_msix_on(cfg));
 }
 
 static void snap_cfgspace_pm(struct kunit *test)

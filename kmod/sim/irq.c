@@ -7,6 +7,16 @@
  * irq the host driver got for that vector. x86's vector-domain irqs may
  * only be handled in hard-irq context, so that happens in an irq_work,
  * one per function, which fires every vector queued since it last ran.
+ *
+ * The irq number is looked up when the vector is raised, in process
+ * context (pci_irq_vector() takes a mutex), and used later in the
+ * irq_work. The host frees its vectors only after it turned MSI-X off
+ * (or reset the function) through config space: each such stop starts a
+ * new MSI-X generation under cfg_lock, the irq_work fires a vector only
+ * if the generation it was raised in is still current, and the config
+ * write that stopped MSI-X waits for a handler that passed that check to
+ * return. So an irq number is never fired after the host let it go, when
+ * it may already be another device's.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": sim: " fmt
 
@@ -19,11 +29,28 @@
 #include "../snap.h"
 #include "simdev.h"
 
+/*
+ * Whether a vector raised in MSI-X generation @gen may still fire; if so,
+ * marks the handler running until snap_sim_irq_fire() clears it. Hard irq.
+ */
+static bool snap_sim_irq_claim(struct snap_sim_fn *fn, u32 gen)
+{
+	bool ok;
+
+	raw_spin_lock(&fn->sim->cfg_lock);
+	ok = gen == fn->msix_gen;
+	if (ok)
+		WRITE_ONCE(fn->irq_firing, true);
+	raw_spin_unlock(&fn->sim->cfg_lock);
+	return ok;
+}
+
 static void snap_sim_irq_fire(struct irq_work *work)
 {
 	struct snap_sim_fn *fn = container_of(work, struct snap_sim_fn,
 					      irq_work);
 	unsigned int vec;
+	u32 gen;
 	int irq;
 
 	for (;;) {
@@ -35,10 +62,46 @@ static void snap_sim_irq_fire(struct irq_work *work)
 		}
 		__clear_bit(vec, fn->irq_fire);
 		irq = fn->irq_virq[vec];
+		gen = fn->irq_gen[vec];
 		raw_spin_unlock(&fn->irq_lock);
-		/* Fails only for an irq freed since: the host lost interest. */
+		if (!snap_sim_irq_claim(fn, gen))
+			continue;
 		generic_handle_irq(irq);
+		/* Pairs with the acquire in snap_sim_irq_stopped(). */
+		smp_store_release(&fn->irq_firing, false);
 	}
+}
+
+/**
+ * snap_sim_irq_stopped() - MSI-X of a function stopped (disable or FLR)
+ * @fn: the function; caller holds @fn->sim->cfg_lock, and is the config
+ *	write that stopped it
+ *
+ * Vectors raised before are not fired any more. The caller then calls
+ * snap_sim_irq_wait_fired() once it dropped cfg_lock.
+ */
+void snap_sim_irq_stopped(struct snap_sim_fn *fn)
+{
+	lockdep_assert_held(&fn->sim->cfg_lock);
+	fn->msix_gen++;
+}
+
+/**
+ * snap_sim_irq_wait_fired() - wait for a handler the irq_work is running
+ * @fn: the function, after snap_sim_irq_stopped()
+ *
+ * The host frees its vectors once the config write returns, so the write
+ * waits here for a handler that claimed its vector before the stop. Any
+ * context, interrupts off included: a handler still running is in hard
+ * irq on another CPU (on this one it would have finished), and the caller
+ * holds no lock a handler takes (cfg_lock is dropped; x86 makes config
+ * accesses without pci_lock).
+ */
+void snap_sim_irq_wait_fired(struct snap_sim_fn *fn)
+{
+	/* Pairs with the release in snap_sim_irq_fire(): the handler ran. */
+	while (smp_load_acquire(&fn->irq_firing))
+		cpu_relax();
 }
 
 /**
@@ -83,7 +146,8 @@ static int snap_sim_virq(struct snap_sim_fn *fn, u16 vec)
 	return irq;
 }
 
-static int snap_sim_irq_queue(struct snap_sim_fn *fn, u16 vec)
+/* Queues vector @vec, raised in MSI-X generation @gen, for the irq_work. */
+static int snap_sim_irq_queue(struct snap_sim_fn *fn, u16 vec, u32 gen)
 {
 	unsigned long flags;
 	int irq;
@@ -93,6 +157,7 @@ static int snap_sim_irq_queue(struct snap_sim_fn *fn, u16 vec)
 		return irq;
 	raw_spin_lock_irqsave(&fn->irq_lock, flags);
 	fn->irq_virq[vec] = irq;
+	fn->irq_gen[vec] = gen;
 	__set_bit(vec, fn->irq_fire);
 	raw_spin_unlock_irqrestore(&fn->irq_lock, flags);
 	irq_work_queue(&fn->irq_work);
@@ -116,11 +181,13 @@ int snap_sim_raise_irq(struct snap_func *func, u16 vector)
 	struct snap_sim *sim;
 	void __iomem *bar;
 	unsigned long flags;
+	u32 gen;
 
 	if (!fn)
 		return -ENODEV;
 	sim = fn->sim;
 	raw_spin_lock_irqsave(&sim->cfg_lock, flags);
+	gen = fn->msix_gen;
 	bar = fn->mem && !fn->reset_pending ? snap_sim_bar0(fn) : NULL;
 	if (bar)
 		action = snap_msix_raise(&fn->cfg,
@@ -133,7 +200,7 @@ int snap_sim_raise_irq(struct snap_func *func, u16 vector)
 
 	switch (action) {
 	case SNAP_MSIX_FIRE:
-		if (snap_sim_irq_queue(fn, vector))
+		if (snap_sim_irq_queue(fn, vector, gen))
 			return -EIO;
 		snap_sim_poll_wake(sim);
 		return 0;
@@ -163,8 +230,10 @@ bool snap_sim_irq_poll(struct snap_sim_fn *fn)
 	bool sent = false, left = false;
 	unsigned int w, vec, words;
 	u64 pending;
+	u32 gen;
 
 	raw_spin_lock_irqsave(&sim->cfg_lock, flags);
+	gen = fn->msix_gen;
 	words = DIV_ROUND_UP(fn->num_msix, 64);
 	bar = fn->mem && fn->irq_pending && !fn->reset_pending ?
 	      snap_sim_bar0(fn) : NULL;
@@ -189,7 +258,7 @@ bool snap_sim_irq_poll(struct snap_sim_fn *fn)
 
 	for_each_set_bit(vec, fn->irq_due, fn->max_msix) {
 		__clear_bit(vec, fn->irq_due);
-		snap_sim_irq_queue(fn, vec);
+		snap_sim_irq_queue(fn, vec, gen);
 		sent = true;
 	}
 	return sent;
@@ -213,7 +282,8 @@ int snap_sim_irq_init(struct snap_sim_fn *fn)
 	fn->irq_fire = bitmap_zalloc(n, GFP_KERNEL);
 	fn->irq_due = bitmap_zalloc(n, GFP_KERNEL);
 	fn->irq_virq = kcalloc(n, sizeof(*fn->irq_virq), GFP_KERNEL);
-	if (!fn->irq_fire || !fn->irq_due || !fn->irq_virq) {
+	fn->irq_gen = kcalloc(n, sizeof(*fn->irq_gen), GFP_KERNEL);
+	if (!fn->irq_fire || !fn->irq_due || !fn->irq_virq || !fn->irq_gen) {
 		snap_sim_irq_exit(fn);
 		return -ENOMEM;
 	}
@@ -229,9 +299,11 @@ void snap_sim_irq_exit(struct snap_sim_fn *fn)
 	irq_work_sync(&fn->irq_work);
 	pci_dev_put(fn->pdev);
 	fn->pdev = NULL;
+	kfree(fn->irq_gen);
 	kfree(fn->irq_virq);
 	bitmap_free(fn->irq_due);
 	bitmap_free(fn->irq_fire);
+	fn->irq_gen = NULL;
 	fn->irq_virq = NULL;
 	fn->irq_due = NULL;
 	fn->irq_fire = NULL;

@@ -138,6 +138,8 @@ struct snap_sim_iommu {
  *	@reset_work has not yet reset the data path: no DMA, no polling
  * @reset_gen: incremented on each such reset
  * @irq_pending: some vector may have its PBA bit set
+ * @msix_gen: incremented each time MSI-X stops (disable, FLR): a message
+ *	of an earlier generation is not fired, its irq may be gone
  * @poll_lock: serializes the poller's pass over the function with
  *	@reset_work, so no register change is reported after a reset
  * @seen_reset_gen: the poller's: @reset_gen it last resynchronized to
@@ -150,10 +152,14 @@ struct snap_sim_iommu {
  * @pdev_lock: protects @pdev
  * @pdev: the host's pci_dev of this function (a reference), looked up
  *	again once it is unregistered (remove, rescan)
- * @irq_lock: protects @irq_fire and @irq_virq (taken in hard irq)
+ * @irq_lock: protects @irq_fire, @irq_virq and @irq_gen (taken in hard
+ *	irq)
  * @irq_fire: vectors @irq_work must fire (@max_msix bits)
  * @irq_virq: Linux irq number of each vector to fire (@max_msix)
+ * @irq_gen: the @msix_gen each vector was raised in (@max_msix)
  * @irq_work: fires them in hard-irq context
+ * @irq_firing: @irq_work is in a handler it found still valid; a config
+ *	write that stops MSI-X waits for it to return
  * @irq_due: the poller's: pending vectors it found unmasked (@max_msix
  *	bits)
  * @iommu: the host's DMA mappings for the function
@@ -173,6 +179,7 @@ struct snap_sim_fn {
 	bool reset_pending;
 	u32 reset_gen;
 	bool irq_pending;
+	u32 msix_gen;
 
 	struct mutex poll_lock;		/* poller pass vs reset */
 	u32 seen_reset_gen;
@@ -190,7 +197,9 @@ struct snap_sim_fn {
 	raw_spinlock_t irq_lock;
 	unsigned long *irq_fire;
 	int *irq_virq;
+	u32 *irq_gen;
 	struct irq_work irq_work;
+	bool irq_firing;
 	unsigned long *irq_due;
 	struct snap_sim_iommu iommu;
 };
@@ -264,6 +273,8 @@ struct pci_dev *snap_sim_pdev(struct snap_sim_fn *fn);
 int snap_sim_irq_init(struct snap_sim_fn *fn);
 void snap_sim_irq_exit(struct snap_sim_fn *fn);
 int snap_sim_raise_irq(struct snap_func *func, u16 vector);
+void snap_sim_irq_stopped(struct snap_sim_fn *fn);
+void snap_sim_irq_wait_fired(struct snap_sim_fn *fn);
 bool snap_sim_irq_poll(struct snap_sim_fn *fn);
 
 /* dma.c */
