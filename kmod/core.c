@@ -1127,6 +1127,7 @@ void snap_ctrl_destroy(struct snap_ctrl *ctrl)
 
 	list_del(&ctrl->node);
 	ctrl->func->ctrl = NULL;
+	snap_dp_ctrl_gone(ctrl->func);
 	snap_dp_gate_changed(ctrl->func);
 	snap_func_config_changed(ctrl->func);
 	snap_changed();

@@ -369,6 +369,38 @@ static void snap_dp_gate_one(struct snap_func *func, bool daemon)
 		snap_provider->queues_changed(func);
 }
 
+/*
+ * A controller removed under a host that enabled it fails, as a real one
+ * pulled out would: the host sees CSTS.CFS (virtio: DEVICE_NEEDS_RESET)
+ * and resets. Its queues and in-flight commands go, so a controller
+ * created later on the function replays none of them, and so does the
+ * daemon's engine area, so its engine starts from defaults.
+ */
+void snap_dp_ctrl_gone(struct snap_func *func)
+{
+	struct snap_dp_fn *dp = func->dp;
+	unsigned int actions;
+	unsigned long flags;
+	bool changed;
+	u32 old_csts;
+
+	lockdep_assert_held(&snap_lock);
+	if (!dp)
+		return;
+	spin_lock_irqsave(&dp->lock, flags);
+	old_csts = dp->hs.csts;
+	actions = snap_nvme_hs_ctrl_gone(&dp->hs);
+	if (actions && dp->virtio)
+		/* what the driver reads, for a daemon that takes over */
+		WRITE_ONCE(dp->state->device_status, dp->state->device_status |
+			   VIRTIO_CONFIG_S_NEEDS_RESET);
+	changed = snap_dp_apply(dp, actions, old_csts, false);
+	memset(dp->state->engine, 0, sizeof(dp->state->engine));
+	spin_unlock_irqrestore(&dp->lock, flags);
+	if (changed)
+		snap_provider->queues_changed(func);
+}
+
 void snap_dp_gate_changed(struct snap_func *func)
 {
 	bool daemon = !!snap_emu.daemon;

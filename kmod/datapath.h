@@ -34,6 +34,8 @@ unsigned long snap_dp_get_unmapped_area(struct file *file, unsigned long addr,
  * created/destroyed/suspended/resumed on @func (NULL: all functions).
  */
 void snap_dp_gate_changed(struct snap_func *func);
+/* Under snap_lock: @func's controller object was destroyed. */
+void snap_dp_ctrl_gone(struct snap_func *func);
 
 /* From the provider, process context. */
 void snap_dp_cc_write(struct snap_func *func, u32 cc, u32 aqa, u64 asq,

@@ -192,6 +192,36 @@ unsigned int snap_nvme_hs_gate(struct snap_nvme_hs *hs, bool daemon,
 EXPORT_SYMBOL_IF_KUNIT(snap_nvme_hs_gate);
 
 /**
+ * snap_nvme_hs_ctrl_gone() - the function's controller object was destroyed
+ * @hs: handshake state
+ *
+ * What the host enabled went with the controller, as if it had failed:
+ * CSTS.CFS without RDY until the host clears CC.EN (NVMe 2.0 section
+ * 3.1.4.2: the host resets), nothing is awaited of the daemon any more
+ * and every queue and in-flight command is forgotten, so a controller
+ * created later on the function starts from nothing. An enable not yet
+ * answered keeps waiting: it is asked of the next controller.
+ *
+ * Return: SNAP_HS_* actions for the caller.
+ */
+unsigned int snap_nvme_hs_ctrl_gone(struct snap_nvme_hs *hs)
+{
+	switch (hs->state) {
+	case SNAP_HS_DISABLED:
+		return 0;
+	case SNAP_HS_ENABLING:
+		hs->event = 0;
+		return 0;
+	default:
+		hs->state = SNAP_HS_FAILED;
+		hs->csts = SNAP_NVME_CSTS_CFS;
+		hs->event = 0;
+		return SNAP_HS_CLEAR_QUEUES;
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(snap_nvme_hs_ctrl_gone);
+
+/**
  * snap_nvme_hs_done() - the daemon answered a control event
  * @hs: handshake state
  * @event: the SNAP_EV_CTRL_* answered

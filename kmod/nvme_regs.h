@@ -69,7 +69,8 @@ u32 snap_nvme_vs(void);
  *	daemon has drained
  * @SNAP_HS_SHUTTING_DOWN: the host set CC.SHN; SHST=01b
  * @SNAP_HS_SHUTDOWN: SHST=10b; only CC.EN=0 leaves it
- * @SNAP_HS_FAILED: the daemon reported failure: CSTS.CFS=1 until CC.EN=0
+ * @SNAP_HS_FAILED: the daemon reported failure, or the controller object
+ *	was destroyed under an enabled host: CSTS.CFS=1 until CC.EN=0
  */
 enum snap_nvme_hs_state {
 	SNAP_HS_DISABLED,
@@ -109,5 +110,6 @@ unsigned int snap_nvme_hs_gate(struct snap_nvme_hs *hs, bool daemon,
 int snap_nvme_hs_done(struct snap_nvme_hs *hs, u16 event, u32 status,
 		      unsigned int *actions);
 int snap_nvme_hs_fatal(struct snap_nvme_hs *hs);
+unsigned int snap_nvme_hs_ctrl_gone(struct snap_nvme_hs *hs);
 
 #endif /* _SNAP_NVME_REGS_H */

@@ -169,6 +169,63 @@ static void snap_hs_fatal_after_ready(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hs.csts, 0U);
 }
 
+/*
+ * A controller destroyed under an enabled host: CFS without RDY, its
+ * queues cleared, nothing awaited of the daemon; the host's reset
+ * disables at once and its next enable waits for a new controller.
+ */
+static void snap_hs_ctrl_gone_when_ready(struct kunit *test)
+{
+	static const u16 events[] = { 0, SNAP_EV_CTRL_DISABLE, SNAP_EV_CTRL_SHUTDOWN };
+	struct snap_nvme_hs hs;
+	unsigned int actions;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(events); i++) {
+		hs_ready(test, &hs);
+		if (events[i] == SNAP_EV_CTRL_DISABLE)
+			snap_nvme_hs_cc_write(&hs, 0, true, true);
+		else if (events[i] == SNAP_EV_CTRL_SHUTDOWN)
+			snap_nvme_hs_cc_write(&hs, EN | SHN_NORMAL, true, true);
+		KUNIT_EXPECT_EQ(test, hs.event, events[i]);
+		KUNIT_EXPECT_EQ(test, snap_nvme_hs_ctrl_gone(&hs), CLEAR);
+		KUNIT_EXPECT_EQ(test, hs.state, SNAP_HS_FAILED);
+		KUNIT_EXPECT_EQ(test, hs.csts, CFS);
+		KUNIT_EXPECT_EQ(test, hs.event, 0);
+		/* The old controller's answer comes too late. */
+		if (events[i])
+			KUNIT_EXPECT_EQ(test, snap_nvme_hs_done(&hs, events[i], 0, &actions),
+					-EINVAL);
+		KUNIT_EXPECT_EQ(test, snap_nvme_hs_cc_write(&hs, 0, true, false), CLEAR);
+		KUNIT_EXPECT_EQ(test, hs.csts, 0U);
+		KUNIT_EXPECT_EQ(test, snap_nvme_hs_cc_write(&hs, EN, true, false), 0U);
+		KUNIT_EXPECT_EQ(test, hs.state, SNAP_HS_ENABLING);
+		KUNIT_EXPECT_EQ(test, snap_nvme_hs_gate(&hs, true, true), SEND);
+		KUNIT_EXPECT_EQ(test, hs.event, SNAP_EV_CTRL_ENABLE);
+	}
+}
+
+/* Nothing enabled, nothing to fail; an unanswered enable waits on. */
+static void snap_hs_ctrl_gone_not_ready(struct kunit *test)
+{
+	struct snap_nvme_hs hs;
+	unsigned int actions;
+
+	hs_init(&hs);
+	KUNIT_EXPECT_EQ(test, snap_nvme_hs_ctrl_gone(&hs), 0U);
+	KUNIT_EXPECT_EQ(test, hs.state, SNAP_HS_DISABLED);
+	KUNIT_EXPECT_EQ(test, hs.csts, 0U);
+
+	KUNIT_EXPECT_EQ(test, snap_nvme_hs_cc_write(&hs, EN, true, true), SEND);
+	KUNIT_EXPECT_EQ(test, snap_nvme_hs_ctrl_gone(&hs), 0U);
+	KUNIT_EXPECT_EQ(test, hs.state, SNAP_HS_ENABLING);
+	KUNIT_EXPECT_EQ(test, hs.csts, 0U);
+	KUNIT_EXPECT_EQ(test, hs.event, 0);
+	KUNIT_EXPECT_EQ(test, snap_nvme_hs_done(&hs, SNAP_EV_CTRL_ENABLE, 0, &actions),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, snap_nvme_hs_gate(&hs, true, true), SEND);
+}
+
 /* Before an enable was answered with success there is nothing to fail. */
 static void snap_hs_fatal_refused(struct kunit *test)
 {
@@ -466,6 +523,8 @@ static struct kunit_case snap_nvme_hs_cases[] = {
 	KUNIT_CASE(snap_hs_enable_refused),
 	KUNIT_CASE(snap_hs_fatal_after_ready),
 	KUNIT_CASE(snap_hs_fatal_refused),
+	KUNIT_CASE(snap_hs_ctrl_gone_when_ready),
+	KUNIT_CASE(snap_hs_ctrl_gone_not_ready),
 	KUNIT_CASE(snap_hs_enable_waits_for_gate),
 	KUNIT_CASE(snap_hs_enable_redelivered),
 	KUNIT_CASE(snap_hs_enable_cancelled),

@@ -34,6 +34,11 @@
  *                                           finishes it (TAP)
  *        snap_dptest pool-limit             the DMA pool stops growing at
  *                                           half of RAM (TAP)
+ *        snap_dptest ctrl-gone BDF FUNC_ID CTRL NQN
+ *                                           the controller destroyed under
+ *                                           an enabled host and created
+ *                                           again: nothing of it is left
+ *                                           (TAP)
  * CTRL is the controller object on the function; e2e suspends and resumes
  * it with snapadm. Exit status: 0 when every check passed.
  */
@@ -2975,6 +2980,107 @@ static int cmd_takeover(const char *bdf, uint32_t func_id)
 	return tap_done();
 }
 
+/* ------------------------------------------------------------------ */
+/* ctrl-gone */
+
+static int run_snapadm_create(const char *ctrl, const char *nqn)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "snapadm nvme_controller_create --nqn %s --pf_id 0 "
+		 "--ctrl %s >/dev/null 2>&1", nqn, ctrl);
+	return system(cmd);
+}
+
+static unsigned int inflight_used(const struct snap_fn_state *fs)
+{
+	unsigned int used = 0;
+
+	for (int i = 0; i < SNAP_INFLIGHT_MAX; i++)
+		used += !!(fs->inflight[i].flags & SNAP_INFLIGHT_USED);
+	return used;
+}
+
+/*
+ * The controller object destroyed under an enabled host with a command
+ * in flight: the host sees CSTS.CFS with RDY 0, the function's queues,
+ * in-flight slots and engine area are cleared; a controller created
+ * again there (same NQN), enabled after the host's reset, gives a new
+ * daemon nothing of the old one to replay.
+ */
+static int cmd_ctrl_gone(const char *bdf, uint32_t func_id, const char *ctrl, const char *nqn)
+{
+	static const uint8_t zero[SNAP_FN_ENGINE_SIZE];
+	struct nvme_sqe cmd, hold;
+	struct snap_fn_state *fs;
+	struct daemon d;
+	struct host h;
+	bool ok;
+	int ret;
+
+	ret = host_open(&h, bdf);
+	if (!tap(ret == 0, "test host on %s: %u MSI-X vectors", bdf, h.nvec))
+		return tap_done();
+	ret = daemon_attach(&d, func_id, false);
+	if (!tap(ret == 0 && daemon_start(&d) == 0, "daemon attached and serving (%s)",
+		 errname(-ret)))
+		return tap_done();
+	fs = d.fs;
+	host_admin_regs(&h, 8);
+	wr32(&h, REG_CC, host_cc());
+	ok = wait_csts(&h, CSTS_RDY, CSTS_RDY, 10000);
+	if (!tap(ok, "controller %s enabled (CSTS 0x%x)", ctrl, rd32(&h, REG_CSTS)))
+		return tap_done();
+	memset(&hold, 0, sizeof(hold));
+	hold.opc = OPC_HOLD;
+	host_submit(&h, 0, &hold);
+	for (int i = 0; i < 200 && !inflight_used(fs); i++)
+		sleep_ms(10);
+	tap(inflight_used(fs) == 1 && fs->sq[0].inflight == 1,
+	    "a held command (cid %u) is in flight: %u slot(s) used", hold.cid, inflight_used(fs));
+	memset(fs->engine, 0xa5, sizeof(fs->engine));
+	tap(daemon_stop_thread(&d), "the daemon stops serving (stays attached)");
+
+	ret = run_snapadm("nvme_controller_destroy", ctrl);
+	tap(ret == 0, "%s destroyed under the enabled host (snapadm exit %d)", ctrl, ret);
+	ok = wait_csts(&h, CSTS_RDY | CSTS_CFS, CSTS_CFS, 5000);
+	tap(ok, "the host sees CSTS.CFS with RDY 0 (CSTS 0x%x)", rd32(&h, REG_CSTS));
+	tap(fs->csts == CSTS_CFS, "fn_state csts 0x%x", fs->csts);
+	tap(!inflight_used(fs) && !fs->sq[0].size && !fs->cq[0].size && !fs->sq[0].inflight,
+	    "queues and in-flight slots cleared: %u slot(s) used, admin SQ size %u, CQ size %u",
+	    inflight_used(fs), fs->sq[0].size, fs->cq[0].size);
+	tap(!memcmp(fs->engine, zero, sizeof(zero)), "the engine area is cleared");
+
+	ret = run_snapadm_create(ctrl, nqn);
+	if (!tap(ret == 0, "%s created again on the function, same NQN (snapadm exit %d)", ctrl,
+		 ret))
+		return tap_done();
+	wr32(&h, REG_CC, 0);
+	ok = wait_csts(&h, CSTS_RDY | CSTS_CFS, 0, 5000);
+	tap(ok, "the host's reset clears CFS (CSTS 0x%x)", rd32(&h, REG_CSTS));
+	daemon_close(&d);
+	ret = daemon_attach(&d, func_id, false);
+	if (!tap(ret == 0 && daemon_start(&d) == 0, "a new daemon attached (%s)",
+		 errname(-ret)))
+		return tap_done();
+	fs = d.fs;
+	host_admin_regs(&h, 8);
+	wr32(&h, REG_CC, host_cc());
+	ok = wait_csts(&h, CSTS_RDY, CSTS_RDY, 10000);
+	tap(ok, "the new controller enables (CSTS 0x%x)", rd32(&h, REG_CSTS));
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.opc = OPC_NOP;
+	host_cmd(&h, 0, &cmd, NULL, "a no-op through the new controller");
+	tap(d.recovered == 0, "the new daemon replayed %u command(s) of the old controller",
+	    d.recovered);
+	disable_and_check(&h, &d, "disable");
+	tap(daemon_errors(&d) == 0, "the daemon saw no failing operation (%u; last: %s)",
+	    daemon_errors(&d), d.last_error[0] ? d.last_error : "none");
+	tap(daemon_stop_thread(&d), "the daemon stops");
+	daemon_close(&d);
+	return tap_done();
+}
+
 /*
  * The DMA pool grows only up to half of RAM: a daemon asking for all of
  * a pool as large as RAM gets ENOMEM, with the resident part at the
@@ -3027,6 +3133,10 @@ int main(int argc, char **argv)
 	}
 	if (argc == 2 && !strcmp(argv[1], "pool-limit"))
 		return cmd_pool_limit();
+	if (argc == 6 && !strcmp(argv[1], "ctrl-gone")) {
+		func_id = (uint32_t)strtoul(argv[3], NULL, 0);
+		return cmd_ctrl_gone(argv[2], func_id, argv[4], argv[5]);
+	}
 	if (argc == 4 && !strcmp(argv[1], "takeover")) {
 		func_id = (uint32_t)strtoul(argv[3], NULL, 0);
 		return cmd_takeover(argv[2], func_id);
@@ -3034,6 +3144,7 @@ int main(int argc, char **argv)
 	fprintf(stderr, "usage: snap_dptest e2e BDF FUNC_ID CTRL\n"
 		"       snap_dptest badinput BDF FUNC_ID [IDLE_FUNC_ID]\n"
 		"       snap_dptest takeover BDF FUNC_ID\n"
-		"       snap_dptest pool-limit\n");
+		"       snap_dptest pool-limit\n"
+		"       snap_dptest ctrl-gone BDF FUNC_ID CTRL NQN\n");
 	return 2;
 }
