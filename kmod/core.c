@@ -7,6 +7,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/jhash.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
@@ -514,6 +515,46 @@ int snap_subsys_modify(struct snap_subsys *subsys, const char *serial,
 
 /* ---- namespaces ---- */
 
+/*
+ * How many namespaces each (nqn, nsid) lost in this load, for the uuids
+ * of namespaces created again under it (snap_ns_uuid()). Keyed by a hash
+ * of the pair: a collision at worst gives a first namespace a uuid of a
+ * later incarnation. An entry appears when a namespace with a derived
+ * uuid is created, so that counting its loss never needs memory.
+ */
+static DEFINE_XARRAY(snap_ns_incarnations);
+
+static unsigned long snap_ns_name_key(const char *nqn, u32 nsid)
+{
+	return jhash(nqn, strnlen(nqn, SNAP_NQN_MAX), jhash_1word(nsid, 0x6e736964));
+}
+
+/* The incarnation a namespace created now under (@nqn, @nsid) is. */
+static int snap_ns_incarnation(const char *nqn, u32 nsid, u32 *out)
+{
+	unsigned long key = snap_ns_name_key(nqn, nsid);
+	void *entry = xa_load(&snap_ns_incarnations, key);
+
+	if (!entry) {
+		entry = xa_mk_value(0);
+		if (xa_is_err(xa_store(&snap_ns_incarnations, key, entry, GFP_KERNEL)))
+			return -ENOMEM;
+	}
+	*out = xa_to_value(entry);
+	return 0;
+}
+
+static void snap_ns_count_loss(const char *nqn, u32 nsid)
+{
+	unsigned long key = snap_ns_name_key(nqn, nsid);
+	void *entry = xa_load(&snap_ns_incarnations, key);
+
+	/* Replaces an entry that exists: allocates nothing, cannot fail. */
+	if (entry)
+		xa_store(&snap_ns_incarnations, key,
+			 xa_mk_value(xa_to_value(entry) + 1), GFP_KERNEL);
+}
+
 static void snap_ns_release(struct kref *ref)
 {
 	struct snap_ns *ns = container_of(ref, struct snap_ns, ref);
@@ -622,12 +663,17 @@ int snap_ns_create(const struct snap_ns_cfg *cfg, struct snap_ns **out,
 	struct snap_subsys *subsys;
 	struct snap_bdev *bdev;
 	struct snap_ns *ns;
-	u32 nsid;
+	u32 nsid, incarnation = 0;
 	int ret;
 
 	ret = snap_ns_check_cfg(cfg, &subsys, &bdev, &nsid, extack);
 	if (ret)
 		return ret;
+	if (!cfg->uuid) {
+		ret = snap_ns_incarnation(subsys->nqn, nsid, &incarnation);
+		if (ret)
+			return ret;
+	}
 
 	ns = kzalloc(sizeof(*ns), GFP_KERNEL);
 	if (!ns)
@@ -645,7 +691,7 @@ int snap_ns_create(const struct snap_ns_cfg *cfg, struct snap_ns **out,
 	if (cfg->uuid)
 		memcpy(ns->uuid, cfg->uuid, SNAP_UUID_LEN);
 	else
-		snap_ns_uuid(subsys->nqn, nsid, ns->uuid);
+		snap_ns_uuid(subsys->nqn, nsid, incarnation, ns->uuid);
 
 	kref_get(&subsys->ref);
 	ns->subsys = subsys;
@@ -683,6 +729,7 @@ static void snap_ns_unlink(struct snap_ns *ns)
 		snap_ns_detach(ns);
 	list_del(&ns->node);
 	subsys->num_ns--;
+	snap_ns_count_loss(subsys->nqn, ns->nsid);
 	ns->bdev->ns = NULL;
 	snap_changed();
 	snap_notify_ns(SNAP_CMD_NS_DEL, ns);
@@ -1388,4 +1435,5 @@ void snap_core_exit(void)
 	ida_destroy(&snap_emu.subsys_ida);
 	ida_destroy(&snap_emu.ns_ida);
 	ida_destroy(&snap_emu.bdev_ida);
+	xa_destroy(&snap_ns_incarnations);
 }

@@ -299,6 +299,44 @@ static void snap_core_object_limits_locked(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, make_ns("kb0", 1, &ns), 0);
 }
 
+/*
+ * A namespace created again under a (nqn, nsid) that had one, on other
+ * data, gets another derived uuid (its NGUID), so a host can tell; even
+ * once its subsystem was destroyed and created again.
+ */
+static void snap_core_ns_uuid_recreated_locked(struct kunit *test)
+{
+	u8 first[SNAP_UUID_LEN], second[SNAP_UUID_LEN];
+	struct snap_ns *ns;
+
+	make_bdev(test, "kb0");
+	make_bdev(test, "kb1");
+	make_bdev(test, "kb2");
+	make_subsys(test, 8, 0);
+	if (!ok(test, make_ns("kb0", 1, &ns)))
+		return;
+	memcpy(first, ns->uuid, sizeof(first));
+	if (!ok(test, snap_ns_destroy(ns, false, NULL)) ||
+	    !ok(test, make_ns("kb1", 1, &ns)))
+		return;
+	memcpy(second, ns->uuid, sizeof(second));
+	KUNIT_EXPECT_NE(test, memcmp(first, second, sizeof(first)), 0);
+
+	snap_subsys_destroy(snap_subsys_find(TEST_NQN), true, NULL);
+	make_subsys(test, 8, 0);
+	if (!ok(test, make_ns("kb2", 1, &ns)))
+		return;
+	KUNIT_EXPECT_NE(test, memcmp(first, ns->uuid, sizeof(first)), 0);
+	KUNIT_EXPECT_NE(test, memcmp(second, ns->uuid, sizeof(second)), 0);
+}
+
+static void snap_core_ns_uuid_recreated(struct kunit *test)
+{
+	mutex_lock(&snap_lock);
+	snap_core_ns_uuid_recreated_locked(test);
+	snap_core_cleanup_unlock();
+}
+
 static void snap_core_bdev_rules(struct kunit *test)
 {
 	mutex_lock(&snap_lock);
@@ -364,6 +402,7 @@ static struct kunit_case snap_core_cases[] = {
 	KUNIT_CASE(snap_core_bdev_resize),
 	KUNIT_CASE(snap_core_subsys_rules),
 	KUNIT_CASE(snap_core_object_limits),
+	KUNIT_CASE(snap_core_ns_uuid_recreated),
 	{}
 };
 

@@ -63,16 +63,23 @@ EXPORT_SYMBOL_IF_KUNIT(snap_uuid_is_null);
 /*
  * A namespace created without a uuid gets one derived from (nqn, nsid), so
  * it is the same on every load and a host keeps recognizing the namespace.
- * Marked as an RFC 9562 version 8 (vendor-specific) uuid.
+ * @incarnation counts the namespaces that had (nqn, nsid) before it in
+ * this load: the first keeps the uuid every load gave it, and one created
+ * again under the same name, on other data, gets another, so a host never
+ * takes it for the one it knew. Marked as an RFC 9562 version 8
+ * (vendor-specific) uuid.
  */
-void snap_ns_uuid(const char *nqn, u32 nsid, u8 *uuid)
+void snap_ns_uuid(const char *nqn, u32 nsid, u32 incarnation, u8 *uuid)
 {
 	size_t len = strnlen(nqn, SNAP_NQN_MAX);
-	u32 word;
+	u32 word, seed;
 	int i;
 
 	for (i = 0; i < SNAP_UUID_LEN / 4; i++) {
-		word = jhash(nqn, len, jhash_1word(nsid, 0x736e6170 + i));
+		seed = 0x736e6170 + i;
+		seed = incarnation ? jhash_2words(nsid, incarnation, seed) :
+		       jhash_1word(nsid, seed);
+		word = jhash(nqn, len, seed);
 		memcpy(uuid + 4 * i, &word, 4);
 	}
 	uuid[6] = (uuid[6] & 0x0f) | 0x80;

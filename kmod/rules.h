@@ -12,7 +12,7 @@ bool snap_valid_name(const char *name);
 bool snap_valid_nqn(const char *nqn);
 bool snap_pow2_in(u64 v, u64 lo, u64 hi);
 bool snap_uuid_is_null(const u8 *uuid);
-void snap_ns_uuid(const char *nqn, u32 nsid, u8 *uuid);
+void snap_ns_uuid(const char *nqn, u32 nsid, u32 incarnation, u8 *uuid);
 int snap_format_vuid(char *buf, size_t len, u8 type, u32 pf_id, s32 vf_id);
 u32 snap_nvme_max_queues(u32 num_msix);
 u32 snap_vblk_max_queues(u32 num_msix);

@@ -63,12 +63,19 @@ static void snap_rules_pow2(struct kunit *test)
 static void snap_rules_uuid_stable(struct kunit *test)
 {
 	u8 a[SNAP_UUID_LEN], b[SNAP_UUID_LEN], c[SNAP_UUID_LEN];
+	u8 d[SNAP_UUID_LEN], e[SNAP_UUID_LEN];
 
-	snap_ns_uuid("nqn.2023-05.io.nvda.nvme:0", 1, a);
-	snap_ns_uuid("nqn.2023-05.io.nvda.nvme:0", 1, b);
-	snap_ns_uuid("nqn.2023-05.io.nvda.nvme:0", 2, c);
+	snap_ns_uuid("nqn.2023-05.io.nvda.nvme:0", 1, 0, a);
+	snap_ns_uuid("nqn.2023-05.io.nvda.nvme:0", 1, 0, b);
+	snap_ns_uuid("nqn.2023-05.io.nvda.nvme:0", 2, 0, c);
 	KUNIT_EXPECT_EQ(test, memcmp(a, b, sizeof(a)), 0);
 	KUNIT_EXPECT_NE(test, memcmp(a, c, sizeof(a)), 0);
+	/* Created again under the same name: another uuid each time. */
+	snap_ns_uuid("nqn.2023-05.io.nvda.nvme:0", 1, 1, d);
+	snap_ns_uuid("nqn.2023-05.io.nvda.nvme:0", 1, 2, e);
+	KUNIT_EXPECT_NE(test, memcmp(a, d, sizeof(a)), 0);
+	KUNIT_EXPECT_NE(test, memcmp(d, e, sizeof(d)), 0);
+	KUNIT_EXPECT_EQ(test, d[6] >> 4, 8);
 	KUNIT_EXPECT_FALSE(test, snap_uuid_is_null(a));
 	/* version 8, RFC variant */
 	KUNIT_EXPECT_EQ(test, a[6] >> 4, 8);
