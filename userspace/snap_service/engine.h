@@ -72,12 +72,15 @@ struct svc_engine_ops {
 
 	/* the controller's worker thread */
 	void *(*create)(const void *cfg, struct snap_host *h);
-	/* Backend I/O must have ended (poll until idle()). */
+	/* Backend I/O must have ended (poll until backend_idle()). */
 	void (*destroy)(void *e);
 	void (*event)(void *e, const struct snap_event *ev);
 	/* Backend completions and retries; returns how much was done. */
 	int (*poll)(void *e);
 	bool (*idle)(const void *e);
+	/* None of its I/O is at a backend (whose completion would write
+	 * into the engine), whatever still waits for the host. */
+	bool (*backend_idle)(const void *e);
 	/* Fetch nothing new / go on fetching; in flight work finishes. */
 	void (*suspend)(void *e);
 	void (*resume)(void *e);

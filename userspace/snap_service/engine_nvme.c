@@ -118,6 +118,11 @@ static bool nvme_idle(const void *e)
 	return nvme_ctrl_idle(e);
 }
 
+static bool nvme_backend_idle(const void *e)
+{
+	return nvme_ctrl_backend_idle(e);
+}
+
 static void nvme_suspend(void *e)
 {
 	nvme_ctrl_suspend(e);
@@ -158,6 +163,7 @@ const struct svc_engine_ops svc_engine_nvme = {
 	.event = nvme_event,
 	.poll = nvme_poll,
 	.idle = nvme_idle,
+	.backend_idle = nvme_backend_idle,
 	.suspend = nvme_suspend,
 	.resume = nvme_resume,
 	.recover = nvme_recover,

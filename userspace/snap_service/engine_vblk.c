@@ -100,6 +100,11 @@ static bool vblk_idle(const void *e)
 	return vblk_ctrl_idle(e);
 }
 
+static bool vblk_backend_idle(const void *e)
+{
+	return vblk_ctrl_backend_idle(e);
+}
+
 static void vblk_suspend(void *e)
 {
 	vblk_ctrl_suspend(e);
@@ -141,6 +146,7 @@ const struct svc_engine_ops svc_engine_vblk = {
 	.event = vblk_event,
 	.poll = vblk_poll,
 	.idle = vblk_idle,
+	.backend_idle = vblk_backend_idle,
 	.suspend = vblk_suspend,
 	.resume = vblk_resume,
 	.recover = vblk_recover,

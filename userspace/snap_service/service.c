@@ -32,7 +32,9 @@
 
 #define SVC_LOOP_ENTRIES	512
 #define SVC_WAIT_EVENTS		64
-#define SVC_DRAIN_ROUNDS	5000	/* x 1 ms: how long a drain may take */
+#define SVC_DRAIN_MS		5000	/* how long a drain may take */
+#define SVC_RETRY_DRAIN_MS	100	/* a refused detach's retries: shorter */
+#define SVC_RETRY_S		1	/* how often they come */
 
 /* ---- the three standing requests of the loop ---- */
 
@@ -52,8 +54,16 @@ struct svc_poll {
 	bool armed;
 };
 
+/* Wakes the loop while a detach is retried or a bdev waits to go. */
+struct svc_timer {
+	struct ioloop_req req;
+	struct __kernel_timespec ts;
+	bool armed;
+};
+
 static struct svc_wait svc_wait;
 static struct svc_poll svc_nl_poll, svc_sig_poll;
+static struct svc_timer svc_retry_timer;
 
 /* ---- controllers ---- */
 
@@ -89,14 +99,15 @@ static struct reg_func *func_by_vuid(struct service *s, const char *vuid)
 
 /*
  * On c's worker: runs its loop and mail (the events that unblock a full
- * CQ arrive there) without taking new commands, until pred(c) or the time
- * is up.
+ * CQ arrive there) without taking new commands, until pred(c) or about
+ * ms have passed.
  */
-static bool drain(struct svc_ctrl *c, bool (*pred)(struct svc_ctrl *c))
+static bool drain(struct svc_ctrl *c, bool (*pred)(struct svc_ctrl *c),
+		  unsigned int ms)
 {
 	struct svc_worker *w = c->w;
 
-	for (int i = 0; i < SVC_DRAIN_ROUNDS; i++) {
+	for (unsigned int i = 0; i < ms; i++) {
 		if (pred(c))
 			return true;
 		worker_run_mail(w);
@@ -119,14 +130,25 @@ static struct svc_attached *attached_of(struct svc_ctrl *c, uint32_t key)
 	return &c->attached[key];
 }
 
+/* The engine let go of the bdev under key: so does the attachment. */
 static void attached_forget(struct svc_ctrl *c, uint32_t key)
 {
 	struct svc_attached *a = attached_of(c, key);
 
-	if (a) {
-		a->bdev = NULL;
-		c->nr_attached--;
-	}
+	if (!a)
+		return;
+	atomic_fetch_sub(&a->bdev->holders, 1);
+	a->bdev = NULL;
+	a->detaching = false;
+	c->nr_attached--;
+}
+
+/* c's engine is gone: it holds none of its bdevs any more. Any thread. */
+static void attached_release_all(struct svc_ctrl *c)
+{
+	for (uint32_t key = 0; key < c->attached_len && c->nr_attached; key++)
+		if (c->attached[key].bdev)
+			attached_forget(c, key);
 }
 
 /* Room for key in the table: a controller may serve every nsid 1..nn. */
@@ -161,6 +183,7 @@ struct ctrl_work {
 	struct bdev *bdev;			/* attach */
 	const uint8_t *uuid;			/* attach */
 	bool running;				/* start, detach, set_running */
+	unsigned int drain_ms;			/* detach */
 	int ret;
 };
 
@@ -183,7 +206,7 @@ static void work_detach_bdev(struct svc_worker *w, void *arg)
 	cw->ret = c->ops->detach_bdev(c->engine, cw->key);
 	if (cw->ret == -EBUSY) {
 		c->ops->suspend(c->engine);
-		drain(c, ctrl_idle);
+		drain(c, ctrl_idle, cw->drain_ms);
 		cw->ret = c->ops->detach_bdev(c->engine, cw->key);
 		if (cw->running)
 			c->ops->resume(c->engine);
@@ -228,6 +251,40 @@ static void work_recover(struct svc_worker *w, void *arg)
 	cw->ret = cw->c->ops->recover(cw->c->engine);
 }
 
+/* On the worker: an engine whose backend I/O has ended, and all of c. */
+static void ctrl_free_retired(struct svc_ctrl *c)
+{
+	log_info("function %u: the backend I/O of a stopped controller ended; "
+		 "its engine is freed", c->func_id);
+	c->ops->destroy(c->engine);
+	attached_release_all(c);
+	devsnap_host_close(&c->dh);
+	free(c->attached);
+	free(c);
+}
+
+/*
+ * Polls the engines of stopped controllers, whose backend completions
+ * still come, and frees each once none of its I/O is at a backend.
+ * Worker thread.
+ */
+static int shard_poll_retiring(struct svc_shard *sh)
+{
+	struct svc_ctrl **pp = &sh->retiring, *c;
+	int busy = 0;
+
+	while ((c = *pp)) {
+		busy += c->ops->poll(c->engine);
+		if (!c->ops->backend_idle(c->engine)) {
+			pp = &c->wnext;
+			continue;
+		}
+		*pp = c->wnext;
+		ctrl_free_retired(c);
+	}
+	return busy;
+}
+
 static void work_stop(struct svc_worker *w, void *arg)
 {
 	struct svc_shard *sh = w->priv;
@@ -235,54 +292,105 @@ static void work_stop(struct svc_worker *w, void *arg)
 	struct svc_ctrl *c = cw->c, **pp;
 
 	c->ops->suspend(c->engine);
-	cw->ret = drain(c, ctrl_idle) ? 0 : -EBUSY;
-	c->ops->destroy(c->engine);
-	c->engine = NULL;
+	/*
+	 * Commands that only wait for the host (a CQ without room, or gone
+	 * with the controller) are dropped with the engine after the drain.
+	 */
+	drain(c, ctrl_idle, SVC_DRAIN_MS);
+	cw->ret = c->ops->backend_idle(c->engine) ? 0 : -EBUSY;
 	for (pp = &sh->ctrls; *pp; pp = &(*pp)->wnext) {
 		if (*pp == c) {
 			*pp = c->wnext;
 			break;
 		}
 	}
+	if (cw->ret) {
+		/*
+		 * A backend still has I/O of the engine's: its completion will
+		 * write into the engine. It stays, no longer fed events, and
+		 * goes once that I/O ended.
+		 */
+		c->wnext = sh->retiring;
+		sh->retiring = c;
+		return;
+	}
+	c->ops->destroy(c->engine);
+	c->engine = NULL;
+}
+
+int svc_ctrl_attach(struct svc_ctrl *c, uint32_t key, struct bdev *b,
+		    const uint8_t *uuid)
+{
+	struct ctrl_work cw = { .c = c, .key = key, .bdev = b, .uuid = uuid };
+	int ret = attached_reserve(c, key);
+
+	if (ret)
+		return ret;
+	worker_call(c->w, work_attach_bdev, &cw);
+	if (cw.ret)
+		return cw.ret;
+	atomic_fetch_add(&b->holders, 1);
+	c->attached[key] = (struct svc_attached){ .bdev = b };
+	c->nr_attached++;
+	return 0;
+}
+
+int svc_ctrl_detach(struct svc_ctrl *c, uint32_t key, bool running,
+		    unsigned int drain_ms)
+{
+	struct ctrl_work cw = { .c = c, .key = key, .running = running,
+				.drain_ms = drain_ms };
+	struct svc_attached *a;
+
+	worker_call(c->w, work_detach_bdev, &cw);
+	if (cw.ret == -EBUSY) {
+		a = attached_of(c, key);
+		if (a)
+			a->detaching = true;
+		return cw.ret;
+	}
+	/* Also when the engine had none under key: nothing holds it then. */
+	attached_forget(c, key);
+	return cw.ret == -ENOENT ? 0 : cw.ret;
 }
 
 static void ctrl_attach_bdev(struct svc_ctrl *c, const struct svc_bdev_want *want,
 			     struct bdev *b)
 {
-	struct ctrl_work cw = { .c = c, .key = want->key, .bdev = b,
-				.uuid = want->uuid };
-
-	int ret = attached_reserve(c, want->key);
+	int ret = svc_ctrl_attach(c, want->key, b, want->uuid);
 
 	if (ret) {
 		log_err("%s: attaching bdev %s (%u): %s", c->reg->name, want->bdev,
 			want->key, strerror(-ret));
 		return;
 	}
-	worker_call(c->w, work_attach_bdev, &cw);
-	if (cw.ret) {
-		log_err("%s: attaching bdev %s (%u): %s", c->reg->name, want->bdev,
-			want->key, strerror(-cw.ret));
-		return;
-	}
-	c->attached[want->key].bdev = b;
-	c->nr_attached++;
 	log_info("%s: bdev %s attached (%u)", c->reg->name, want->bdev, want->key);
 }
 
-static void ctrl_detach_bdev(struct svc_ctrl *c, uint32_t key)
+/*
+ * Commands in flight keep the bdev: the attachment (and the engine's use
+ * of it) stays, so the bdev is not destroyed under them, and the detach
+ * is retried with shorter drains until they ended.
+ */
+static void ctrl_detach_bdev(struct service *s, struct svc_ctrl *c, uint32_t key)
 {
-	struct ctrl_work cw = {
-		.c = c,
-		.key = key,
-		.running = c->reg->state == SNAP_CTRL_RUNNING,
-	};
+	bool retry = c->attached[key].detaching;
+	int ret;
 
-	worker_call(c->w, work_detach_bdev, &cw);
-	if (cw.ret && cw.ret != -ENOENT)
-		log_err("%s: detaching bdev %u: %s", c->reg->name, key,
-			strerror(-cw.ret));
-	attached_forget(c, key);
+	ret = svc_ctrl_detach(c, key, c->reg->state == SNAP_CTRL_RUNNING,
+			      retry ? SVC_RETRY_DRAIN_MS : SVC_DRAIN_MS);
+	if (ret == -EBUSY) {
+		if (!retry)
+			log_warn("%s: bdev %u still has commands in flight after %u ms: "
+				 "kept until they ended, retried every %u s", c->reg->name,
+				 key, SVC_DRAIN_MS, SVC_RETRY_S);
+		s->detach_pending = true;
+		return;
+	}
+	if (ret)
+		log_err("%s: detaching bdev %u: %s", c->reg->name, key, strerror(-ret));
+	else if (retry)
+		log_info("%s: bdev %u detached once its commands ended", c->reg->name, key);
 }
 
 static struct bdev *realized_bdev(struct service *s, const char *name)
@@ -323,7 +431,7 @@ static void ctrl_sync_bdevs(struct service *s, struct svc_ctrl *c)
 	}
 	for (uint32_t key = 0; key < c->attached_len && c->nr_attached; key++)
 		if (attached_of(c, key) && c->attached[key].mark != mark)
-			ctrl_detach_bdev(c, key);
+			ctrl_detach_bdev(s, c, key);
 	for (unsigned int i = 0; i < n; i++) {
 		struct bdev *b = realized_bdev(s, want[i].bdev);
 
@@ -441,16 +549,31 @@ static int ctrl_start_engine(struct service *s, struct svc_ctrl *c,
 	struct svc_engine_ctx x = { .reg = &s->reg, .rc = c->reg, .f = f,
 				    .st = c->dh.host.state,
 				    .max_queue_size = s->max_queue_size };
-	struct ctrl_work cw = { .c = c, .running = c->reg->state == SNAP_CTRL_RUNNING };
 	void *cfg = c->ops->config(&x, why, len);
+	int ret;
 
 	if (!cfg)
 		return -EINVAL;
-	cw.cfg = cfg;
-	worker_call(c->w, work_start, &cw);
-	if (cw.ret)
+	ret = svc_ctrl_start(c, cfg, c->reg->state == SNAP_CTRL_RUNNING);
+	if (ret)
 		c->ops->refusal(cfg, why, len);
 	c->ops->config_free(cfg);
+	return ret;
+}
+
+int svc_ctrl_start(struct svc_ctrl *c, const void *cfg, bool running)
+{
+	struct ctrl_work cw = { .c = c, .cfg = cfg, .running = running };
+
+	worker_call(c->w, work_start, &cw);
+	return cw.ret;
+}
+
+int svc_ctrl_stop(struct svc_ctrl *c)
+{
+	struct ctrl_work cw = { .c = c };
+
+	worker_call(c->w, work_stop, &cw);
 	return cw.ret;
 }
 
@@ -506,13 +629,10 @@ static void ctrl_create(struct service *s, struct reg_ctrl *rc)
 
 static void ctrl_destroy(struct service *s, struct svc_ctrl *c)
 {
-	struct ctrl_work cw = { .c = c };
+	const char *name = c->reg->name;
 	struct svc_ctrl **pp;
 
-	worker_call(c->w, work_stop, &cw);
-	if (cw.ret)
-		log_warn("%s: commands still in flight after drain", c->reg->name);
-	devsnap_host_close(&c->dh);
+	/* Unlinked first: once retired, c is its worker's to free. */
 	s->shards[c->w->index].nr_ctrls--;
 	for (pp = &s->ctrls; *pp; pp = &(*pp)->next) {
 		if (*pp == c) {
@@ -520,7 +640,14 @@ static void ctrl_destroy(struct service *s, struct svc_ctrl *c)
 			break;
 		}
 	}
-	log_info("%s: no longer served", c->reg->name);
+	if (svc_ctrl_stop(c)) {
+		log_warn("%s: backend I/O still in flight after %u ms: its engine stays "
+			 "until it ended", name, SVC_DRAIN_MS);
+		return;
+	}
+	attached_release_all(c);
+	devsnap_host_close(&c->dh);
+	log_info("%s: no longer served", name);
 	free(c->attached);
 	free(c);
 }
@@ -548,6 +675,8 @@ static int shard_poll(struct svc_worker *w)
 
 	for (struct svc_ctrl *c = sh->ctrls; c; c = c->wnext)
 		busy += c->ops->poll(c->engine);
+	if (sh->retiring)
+		busy += shard_poll_retiring(sh);
 	return busy;
 }
 
@@ -563,7 +692,7 @@ static void shard_event(struct svc_worker *w, const struct snap_event *ev)
 	}
 }
 
-static const struct worker_ops shard_ops = {
+const struct worker_ops svc_shard_ops = {
 	.poll = shard_poll,
 	.event = shard_event,
 };
@@ -689,7 +818,46 @@ static void bdev_resize(struct service *s, struct reg_bdev *rb)
 		 (unsigned long long)old->num_blocks, (unsigned long long)b->num_blocks);
 	rb->priv = b;
 	sync_ctrls_of_bdev(s, rb->name);
-	bdev_destroy(old);
+	svc_bdev_release(s, old);
+}
+
+bool svc_bdev_release(struct service *s, struct bdev *b)
+{
+	struct svc_doomed *d;
+
+	if (!atomic_load(&b->holders)) {
+		bdev_destroy(b);
+		return true;
+	}
+	d = calloc(1, sizeof(*d));
+	if (!d) {
+		/* Leaked rather than destroyed under an engine. */
+		log_err("bdev %s: out of memory keeping it until its engines let go",
+			b->name);
+		return false;
+	}
+	log_notice("bdev %s: still used by %u engine(s): destroyed once they let go",
+		   b->name, atomic_load(&b->holders));
+	d->bdev = b;
+	d->next = s->doomed;
+	s->doomed = d;
+	return false;
+}
+
+void svc_reap_doomed(struct service *s)
+{
+	struct svc_doomed **pp = &s->doomed, *d;
+
+	while ((d = *pp)) {
+		if (atomic_load(&d->bdev->holders)) {
+			pp = &d->next;
+			continue;
+		}
+		*pp = d->next;
+		log_info("bdev %s: no engine uses it any more: destroyed", d->bdev->name);
+		bdev_destroy(d->bdev);
+		free(d);
+	}
 }
 
 static void ns_changed(struct service *s, struct reg_ns *ns)
@@ -711,9 +879,10 @@ static void on_change(void *arg, enum reg_kind kind, enum reg_change change,
 		} else if (change != REG_REMOVED) {
 			bdev_realize(s, obj);
 		} else if (((struct reg_bdev *)obj)->priv) {
-			/* No engine may hold it when it goes. */
+			/* Engines let go of it first, or it waits for them. */
 			sync_ctrls_of_bdev(s, ((struct reg_bdev *)obj)->name);
-			bdev_destroy(((struct reg_bdev *)obj)->priv);
+			svc_bdev_release(s, ((struct reg_bdev *)obj)->priv);
+			((struct reg_bdev *)obj)->priv = NULL;
 		}
 		break;
 	case REG_NS:
@@ -991,7 +1160,7 @@ static int setup_workers(struct service *s)
 		};
 
 		s->shards[i].s = s;
-		ret = worker_init(w, i, mask_cpu(s->opts.core_mask, i), &shard_ops,
+		ret = worker_init(w, i, mask_cpu(s->opts.core_mask, i), &svc_shard_ops,
 				  &s->shards[i], SVC_LOOP_ENTRIES, &pool);
 		if (ret) {
 			log_err("thread %u: %s", i, strerror(-ret));
@@ -1144,6 +1313,40 @@ static void resync(struct service *s)
 	realize_all(s);
 }
 
+static void on_retry_timer(struct ioloop_req *req, int res)
+{
+	(void)res;
+	((struct svc_timer *)req)->armed = false;
+}
+
+/* Sleeps no longer than SVC_RETRY_S while something waits for a retry. */
+static void arm_retry_timer(struct service *s)
+{
+	struct svc_timer *t = &svc_retry_timer;
+	struct io_uring_sqe *sqe;
+
+	if (t->armed || (!s->detach_pending && !s->doomed))
+		return;
+	t->req.cb = on_retry_timer;
+	t->ts = (struct __kernel_timespec){ .tv_sec = SVC_RETRY_S };
+	sqe = ioloop_sqe(&s->workers[0].loop, &t->req);
+	if (!sqe)
+		return;
+	io_uring_prep_timeout(sqe, &t->ts, 0, 0);
+	t->armed = true;
+}
+
+/* Refused detaches again, and bdevs that waited for their engines. */
+static void retry_pending(struct service *s)
+{
+	if (s->detach_pending && !svc_retry_timer.armed) {
+		s->detach_pending = false;
+		sync_all_ctrls(s);
+	}
+	if (s->doomed)
+		svc_reap_doomed(s);
+}
+
 int service_run(struct service *s)
 {
 	while (!s->stopping) {
@@ -1154,6 +1357,8 @@ int service_run(struct service *s)
 		}
 		if (s->resync)
 			resync(s);
+		retry_pending(s);
+		arm_retry_timer(s);
 		arm_wait(s);
 		arm_poll(s, &svc_nl_poll);
 		arm_poll(s, &svc_sig_poll);
@@ -1171,11 +1376,6 @@ void service_stop(struct service *s)
 	s->stopping = true;
 	while (s->ctrls)
 		ctrl_destroy(s, s->ctrls);
-	for (struct reg_bdev *b = s->reg.bdevs; b; b = b->next) {
-		if (b->priv)
-			bdev_destroy(b->priv);
-		b->priv = NULL;
-	}
 	while (s->parked) {
 		struct svc_parked *p = s->parked;
 
@@ -1192,6 +1392,37 @@ void service_stop(struct service *s)
 	 * without running their callbacks: only then close what they name. */
 	if (s->nr_workers)
 		worker_destroy(&s->workers[0]);
+	/*
+	 * With the rings gone no completion can come, and no engine op can
+	 * run (their staging pools went with the workers): engines still
+	 * waiting for backend I/O are left to the process's exit, and only
+	 * then go the bdevs they held.
+	 */
+	for (unsigned int i = 0; i < s->nr_workers; i++) {
+		while (s->shards[i].retiring) {
+			struct svc_ctrl *c = s->shards[i].retiring;
+
+			log_warn("function %u: leaving an engine whose backend I/O never ended",
+				 c->func_id);
+			s->shards[i].retiring = c->wnext;
+			attached_release_all(c);
+			devsnap_host_close(&c->dh);
+			free(c->attached);
+			free(c);
+		}
+	}
+	for (struct reg_bdev *b = s->reg.bdevs; b; b = b->next) {
+		if (b->priv)
+			bdev_destroy(b->priv);
+		b->priv = NULL;
+	}
+	while (s->doomed) {
+		struct svc_doomed *d = s->doomed;
+
+		s->doomed = d->next;
+		bdev_destroy(d->bdev);
+		free(d);
+	}
 	free(s->workers);
 	free(s->shards);
 	registry_free(&s->reg);

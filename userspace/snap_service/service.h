@@ -18,11 +18,14 @@ struct snap_events;
 struct svc_engine_ops;
 struct snap_nl;
 
-/* A bdev given to a controller's engine, under the engine's key. */
-/* The bdev attached under one key; slot key of svc_ctrl.attached. */
+/*
+ * The bdev attached under one key; slot key of svc_ctrl.attached. It
+ * holds the bdev (struct bdev's holders) until the engine let go of it.
+ */
 struct svc_attached {
 	struct bdev *bdev;		/* NULL: nothing under this key */
 	uint32_t mark;			/* still wanted, in a sync */
+	bool detaching;			/* the engine refused to let go: retried */
 };
 
 /*
@@ -46,11 +49,23 @@ struct svc_ctrl {
 	bool bdev_missing;		/* a bdev it needs is not attached */
 };
 
-/* What a worker serves: the controllers on its thread. */
+/*
+ * What a worker serves: the controllers on its thread, and the engines of
+ * controllers stopped while their backend I/O was still out, which the
+ * worker keeps polling and frees (svc_ctrl included) once it has ended:
+ * its completion writes into the engine.
+ */
 struct svc_shard {
 	struct service *s;
 	struct svc_ctrl *ctrls;		/* worker thread only */
+	struct svc_ctrl *retiring;	/* worker thread only */
 	unsigned int nr_ctrls;		/* main thread only: for placement */
+};
+
+/* A bdev gone from the mirror that a (retiring) engine still holds. */
+struct svc_doomed {
+	struct svc_doomed *next;
+	struct bdev *bdev;
 };
 
 /* Events for a function the daemon has no controller for yet. */
@@ -71,12 +86,49 @@ struct service {
 	size_t pool_used;		/* bytes of the pool the workers share */
 	struct svc_ctrl *ctrls;
 	struct svc_parked *parked;
+	struct svc_doomed *doomed;	/* destroyed once no engine holds them */
+	bool detach_pending;		/* an engine refused to let a bdev go */
 	uint32_t max_queue_size;	/* the module's NVMe queue size limit */
 	bool resync;			/* events were lost: reload the mirror */
 	bool nl_pending;		/* netlink events to read, at top level */
 	bool stopping;
 	int sigfd;
 };
+
+/* The worker ops of a shard (struct svc_shard is the worker's priv). */
+extern const struct worker_ops svc_shard_ops;
+
+/*
+ * Main thread, for a controller whose w, ops and dh are set: starts its
+ * engine on its worker (running or suspended). Returns 0 or -ENOMEM.
+ */
+int svc_ctrl_start(struct svc_ctrl *c, const void *cfg, bool running);
+/*
+ * Main thread: stops c's engine, draining what is in flight. Returns 0
+ * once the engine is gone (the caller then frees c and its holds); or
+ * -EBUSY when backend I/O was still out after the drain: then c belongs
+ * to its worker, which frees it, its state mapping and its holds once
+ * that I/O ended, and the caller must not touch c again.
+ */
+int svc_ctrl_stop(struct svc_ctrl *c);
+/*
+ * Main thread: gives bdev b to c's engine under key (a hold on b), or
+ * takes it back. Detach returns -EBUSY when commands still used it after
+ * a drain of up to drain_ms: the attachment and the hold stay, marked
+ * detaching, and service.c retries.
+ */
+int svc_ctrl_attach(struct svc_ctrl *c, uint32_t key, struct bdev *b,
+		    const uint8_t *uuid);
+int svc_ctrl_detach(struct svc_ctrl *c, uint32_t key, bool running,
+		    unsigned int drain_ms);
+/*
+ * Main thread: b left the mirror. Destroyed now when no engine holds it,
+ * else once the last lets go (svc_reap_doomed()). Returns whether it was
+ * destroyed now.
+ */
+bool svc_bdev_release(struct service *s, struct bdev *b);
+/* Main thread: destroys the released bdevs nobody holds any more. */
+void svc_reap_doomed(struct service *s);
 
 /* Attaches, mirrors and realizes every object. Returns 0 or -errno. */
 int service_start(struct service *s, const struct service_opts *o);

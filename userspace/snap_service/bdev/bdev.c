@@ -14,6 +14,7 @@ int bdev_init(struct bdev *b, const struct bdev_ops *ops, const char *name,
 	    (block_size & (block_size - 1)) || num_blocks == 0)
 		return -EINVAL;
 	memset(b, 0, sizeof(*b));
+	atomic_init(&b->holders, 0);
 	b->ops = ops;
 	snprintf(b->name, sizeof(b->name), "%s", name ? name : "");
 	b->num_blocks = num_blocks;
@@ -45,6 +46,8 @@ static bool take_injected_error(struct bdev *b, struct bdev_io *io)
 
 int bdev_submit(struct bdev *b, struct bdev_io *io)
 {
+	int ret;
+
 	if ((unsigned int)io->op >= __BDEV_OP_MAX || !io->done)
 		return -EINVAL;
 	if (!io_in_range(b, io))
@@ -53,9 +56,23 @@ int bdev_submit(struct bdev *b, struct bdev_io *io)
 	    io->len)
 		return -EINVAL;
 	io->next = NULL;
+	/* Before the submit: a backend may complete inline. */
+	if (io->tally)
+		(*io->tally)++;
 	if (take_injected_error(b, io))
 		return 0;
-	return b->ops->submit(b, io);
+	ret = b->ops->submit(b, io);
+	if (ret && io->tally)
+		(*io->tally)--;
+	return ret;
+}
+
+/* The submitter gets it back: it is no longer at the backend. */
+static void io_done(struct bdev_io *io, int status)
+{
+	if (io->tally)
+		(*io->tally)--;
+	io->done(io, status);
 }
 
 void bdev_io_complete(struct bdev *b, struct bdev_io *io, int status)
@@ -70,7 +87,7 @@ void bdev_io_complete(struct bdev *b, struct bdev_io *io, int status)
 		b->done_tail = io;
 		return;
 	}
-	io->done(io, status);
+	io_done(io, status);
 }
 
 int bdev_poll(struct bdev *b)
@@ -82,7 +99,7 @@ int bdev_poll(struct bdev *b)
 	b->done_head = b->done_tail = NULL;
 	while ((io = list)) {
 		list = io->next;
-		io->done(io, io->status);
+		io_done(io, io->status);
 		n++;
 	}
 	return n;

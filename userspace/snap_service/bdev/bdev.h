@@ -12,6 +12,7 @@
 #ifndef SNAP_BDEV_H
 #define SNAP_BDEV_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -39,6 +40,9 @@ struct bdev_io {
 	bool fua;		/* WRITE: durable before completion */
 	bdev_io_done_t done;
 	void *priv;		/* the submitter's */
+	/* The submitter's count of its I/O at backends, or NULL: one more
+	 * from a submit that started it until just before done() runs. */
+	unsigned int *tally;
 	/* private to bdev.c */
 	struct bdev_io *next;
 	int status;
@@ -70,6 +74,9 @@ struct bdev {
 	int inject_op;
 	int inject_status;
 	unsigned int inject_count;
+	/* The daemon's engines that may use it (service.c): it is
+	 * destroyed only once none does. Dropped on any thread. */
+	atomic_uint holders;
 };
 
 /* Submit io (io->done must be set). Returns 0, or a negative errno when

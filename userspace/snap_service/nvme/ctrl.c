@@ -143,6 +143,11 @@ bool nvme_ctrl_idle(const struct nvme_ctrl *c)
 	return c->nr_used == c->nr_aer;
 }
 
+bool nvme_ctrl_backend_idle(const struct nvme_ctrl *c)
+{
+	return !c->backend_ios;
+}
+
 /* ---- namespaces ---- */
 
 struct nvme_ns *nvme_ctrl_ns(struct nvme_ctrl *c, uint32_t nsid)
@@ -947,6 +952,7 @@ static void shutdown_flush_next(struct nvme_ctrl *c)
 				.op = BDEV_OP_FLUSH,
 				.done = shutdown_flush_done,
 				.priv = c,
+				.tally = &c->backend_ios,
 			};
 			ns->inflight++;
 			if (!bdev_submit(ns->bdev, &c->shutdown_bio))

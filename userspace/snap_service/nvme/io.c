@@ -61,7 +61,7 @@ static void submit(struct nvme_req *r, enum bdev_op op, uint64_t off,
 		/* with the write cache turned off every write is durable */
 		.fua = op == BDEV_OP_WRITE &&
 		       ((r->cmd.cdw12 & NVME_RW_FUA) || !r->ctrl->feat->vwc),
-		.done = done, .priv = r,
+		.done = done, .priv = r, .tally = &r->ctrl->backend_ios,
 	};
 	ret = bdev_submit(r->ns->bdev, &r->bio);
 	if (ret)
@@ -252,7 +252,8 @@ static void flush_next(struct nvme_req *r)
 		if (!ns)
 			continue;
 		r->bio = (struct bdev_io){ .op = BDEV_OP_FLUSH,
-					   .done = flush_all_done, .priv = r };
+					   .done = flush_all_done, .priv = r,
+					   .tally = &c->backend_ios };
 		/* held like any command's namespace: no detach under it */
 		r->ns = ns;
 		ns->inflight++;

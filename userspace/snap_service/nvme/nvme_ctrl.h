@@ -67,6 +67,9 @@ void nvme_ctrl_suspend(struct nvme_ctrl *c);
 void nvme_ctrl_resume(struct nvme_ctrl *c);
 /* Nothing in flight but parked Asynchronous Event Requests. */
 bool nvme_ctrl_idle(const struct nvme_ctrl *c);
+/* None of its I/O is at a backend: it may be destroyed, even with
+ * commands still waiting for the host (a CQ with no room, or gone). */
+bool nvme_ctrl_backend_idle(const struct nvme_ctrl *c);
 
 /*
  * After a daemon restart: take over the queues and in-flight commands

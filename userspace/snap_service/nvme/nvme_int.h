@@ -179,6 +179,7 @@ struct nvme_ctrl {
 	uint16_t free_slots[SNAP_INFLIGHT_MAX];
 	unsigned int nr_free;
 	unsigned int nr_used;
+	unsigned int backend_ios;	/* its bdev_ios at backends (tally) */
 
 	struct nvme_ns **ns;	/* by nsid - 1 */
 	uint32_t ns_top;	/* highest attached nsid: the end of ns scans */

@@ -68,6 +68,7 @@ struct vblk_ctrl {
 	bool disable_pending;		/* answer DISABLE once idle */
 	uint32_t gen;			/* moves on at every reset */
 	unsigned int outstanding;	/* requests alive */
+	unsigned int backend_ios;	/* their bdev_ios at the backend (tally) */
 	struct vblk_ioreq *wait_head, *wait_tail;
 	bool retrying;			/* a waiting request failed again: keep it first */
 	bool slot_busy[SNAP_INFLIGHT_MAX];
@@ -197,6 +198,11 @@ int vblk_ctrl_detach_bdev(struct vblk_ctrl *c)
 bool vblk_ctrl_idle(const struct vblk_ctrl *c)
 {
 	return !c->outstanding;
+}
+
+bool vblk_ctrl_backend_idle(const struct vblk_ctrl *c)
+{
+	return !c->backend_ios;
 }
 
 bool vblk_ctrl_vq_broken(const struct vblk_ctrl *c, uint16_t vq)
@@ -461,6 +467,7 @@ static void rw_step(struct vblk_ioreq *q)
 	io->buf = q->buf;
 	io->done = rw_chunk_done;
 	io->priv = q;
+	io->tally = &c->backend_ios;
 	ret = bdev_submit(c->dev.bdev, io);
 	if (ret) {
 		vblk_req_io_done(&q->r, ret);
@@ -526,6 +533,7 @@ static void run_other(struct vblk_ioreq *q)
 
 		q->ios[i].done = other_io_done;
 		q->ios[i].priv = q;
+		q->ios[i].tally = &c->backend_ios;
 		ret = bdev_submit(c->dev.bdev, &q->ios[i]);
 		if (ret)
 			other_io_done(&q->ios[i], ret);

@@ -72,6 +72,9 @@ int vblk_ctrl_poll(struct vblk_ctrl *c);
 void vblk_ctrl_suspend(struct vblk_ctrl *c);
 void vblk_ctrl_resume(struct vblk_ctrl *c);
 bool vblk_ctrl_idle(const struct vblk_ctrl *c);
+/* None of its I/O is at the backend: it may be destroyed, even with
+ * requests still waiting for the driver. */
+bool vblk_ctrl_backend_idle(const struct vblk_ctrl *c);
 /* After a daemon restart: serve a device the driver already started and
  * run again, in fetch order, the chains its slots hold. Returns how many. */
 int vblk_ctrl_recover(struct vblk_ctrl *c);
