@@ -6,9 +6,18 @@
 # Debian's kernel - then one summary line counted from their TAP:
 # "N passed, N failed, N skipped".
 # Exit status is non-zero when anything failed or a layer could not run.
+#
+# The kernel is Debian's default (linux-image-amd64's, 6.1 on bookworm)
+# unless KVER names another, whatever else is installed or running:
+# make check-kernels is the run over every installed kernel.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
+if [ -z "${KVER:-}" ]; then
+	KVER=$(scripts/kver.sh --default) || KVER=$(scripts/kver.sh) || KVER=
+	[ -z "$KVER" ] || export KVER
+fi
+echo "== kernel ${KVER:-none found}"
 res=$top/build/results
 rm -rf "$res"
 mkdir -p "$res"
