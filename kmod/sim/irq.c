@@ -31,7 +31,10 @@
 
 /*
  * Whether a vector raised in MSI-X generation @gen may still fire; if so,
- * marks the handler running until snap_sim_irq_fire() clears it. Hard irq.
+ * counts one more handler running until snap_sim_irq_fire() ends it. A
+ * count, not a flag: the irq_work may run on two CPUs at once (queued
+ * again while it runs), and one finishing must not hide the other. Hard
+ * irq.
  */
 static bool snap_sim_irq_claim(struct snap_sim_fn *fn, u32 gen)
 {
@@ -40,7 +43,7 @@ static bool snap_sim_irq_claim(struct snap_sim_fn *fn, u32 gen)
 	raw_spin_lock(&fn->sim->cfg_lock);
 	ok = gen == fn->msix_gen;
 	if (ok)
-		WRITE_ONCE(fn->irq_firing, true);
+		atomic_inc(&fn->irq_firing);
 	raw_spin_unlock(&fn->sim->cfg_lock);
 	return ok;
 }
@@ -67,8 +70,8 @@ static void snap_sim_irq_fire(struct irq_work *work)
 		if (!snap_sim_irq_claim(fn, gen))
 			continue;
 		generic_handle_irq(irq);
-		/* Pairs with the acquire in snap_sim_irq_stopped(). */
-		smp_store_release(&fn->irq_firing, false);
+		/* Pairs with the acquire in snap_sim_irq_wait_fired(). */
+		atomic_dec_return_release(&fn->irq_firing);
 	}
 }
 
@@ -99,8 +102,8 @@ void snap_sim_irq_stopped(struct snap_sim_fn *fn)
  */
 void snap_sim_irq_wait_fired(struct snap_sim_fn *fn)
 {
-	/* Pairs with the release in snap_sim_irq_fire(): the handler ran. */
-	while (smp_load_acquire(&fn->irq_firing))
+	/* Pairs with the release in snap_sim_irq_fire(): the handlers ran. */
+	while (atomic_read_acquire(&fn->irq_firing))
 		cpu_relax();
 }
 

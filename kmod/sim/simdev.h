@@ -158,8 +158,8 @@ struct snap_sim_iommu {
  * @irq_virq: Linux irq number of each vector to fire (@max_msix)
  * @irq_gen: the @msix_gen each vector was raised in (@max_msix)
  * @irq_work: fires them in hard-irq context
- * @irq_firing: @irq_work is in a handler it found still valid; a config
- *	write that stops MSI-X waits for it to return
+ * @irq_firing: handlers @irq_work is running (on up to two CPUs); a config
+ *	write that stops MSI-X waits for them to return
  * @irq_due: the poller's: pending vectors it found unmasked (@max_msix
  *	bits)
  * @iommu: the host's DMA mappings for the function
@@ -199,7 +199,7 @@ struct snap_sim_fn {
 	int *irq_virq;
 	u32 *irq_gen;
 	struct irq_work irq_work;
-	bool irq_firing;
+	atomic_t irq_firing;
 	unsigned long *irq_due;
 	struct snap_sim_iommu iommu;
 };
