@@ -83,6 +83,10 @@ struct svc_engine_ops {
 	bool (*backend_idle)(const void *e);
 	/* Fetch nothing new / go on fetching; in flight work finishes. */
 	void (*suspend)(void *e);
+	/* Its controller is gone and the host may reuse its memory: backend
+	 * I/O still to come is only released (no DMA, no completion, no
+	 * counters in the function state, which a new controller owns). */
+	void (*retire)(void *e);
 	void (*resume)(void *e);
 	/* After a daemon restart: run again what the in-flight slots hold.
 	 * Returns how many commands were re-issued, or -errno. */

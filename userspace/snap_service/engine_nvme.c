@@ -128,6 +128,11 @@ static void nvme_suspend(void *e)
 	nvme_ctrl_suspend(e);
 }
 
+static void nvme_retire(void *e)
+{
+	nvme_ctrl_retire(e);
+}
+
 static void nvme_resume(void *e)
 {
 	nvme_ctrl_resume(e);
@@ -165,6 +170,7 @@ const struct svc_engine_ops svc_engine_nvme = {
 	.idle = nvme_idle,
 	.backend_idle = nvme_backend_idle,
 	.suspend = nvme_suspend,
+	.retire = nvme_retire,
 	.resume = nvme_resume,
 	.recover = nvme_recover,
 	.attach_bdev = nvme_attach_bdev,

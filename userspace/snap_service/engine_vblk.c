@@ -110,6 +110,11 @@ static void vblk_suspend(void *e)
 	vblk_ctrl_suspend(e);
 }
 
+static void vblk_retire(void *e)
+{
+	vblk_ctrl_retire(e);
+}
+
 static void vblk_resume(void *e)
 {
 	vblk_ctrl_resume(e);
@@ -148,6 +153,7 @@ const struct svc_engine_ops svc_engine_vblk = {
 	.idle = vblk_idle,
 	.backend_idle = vblk_backend_idle,
 	.suspend = vblk_suspend,
+	.retire = vblk_retire,
 	.resume = vblk_resume,
 	.recover = vblk_recover,
 	.attach_bdev = vblk_attach_bdev,

@@ -308,8 +308,10 @@ static void work_stop(struct svc_worker *w, void *arg)
 		/*
 		 * A backend still has I/O of the engine's: its completion will
 		 * write into the engine. It stays, no longer fed events, and
-		 * goes once that I/O ended.
+		 * goes once that I/O ended; what completes meanwhile touches
+		 * neither the host nor the function state.
 		 */
+		c->ops->retire(c->engine);
 		c->wnext = sh->retiring;
 		sh->retiring = c;
 		return;

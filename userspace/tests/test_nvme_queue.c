@@ -547,6 +547,38 @@ static void test_suspend_pauses(void **state)
 	h_free(t);
 }
 
+/* A retired engine's late backend completion reaches neither the host's
+ * memory nor its CQ nor the function state's counters. */
+static void test_retired_engine_only_releases(void **state)
+{
+	struct harness *t = h_new();
+	struct man_bdev *m = man_create(64, 512);
+	struct nvme_sqe s;
+	struct nvme_cqe cqe;
+	uint64_t a;
+	uint8_t *p = h_buf(t, 4096, &a);
+
+	(void)state;
+	assert_int_equal(nvme_ctrl_attach_ns(t->c, 2, &m->b, NULL), 0);
+	h_io_queue(t, 1, 16);
+	memset(p, 0x5a, 4096);
+	s = read_cmd(t, 2, a);
+	assert_int_equal(inproc_submit(t->h, 1, &s), 0);
+	assert_int_equal(m->n, 1);
+	memset(m->io[0]->buf, 0xee, 4096);
+	nvme_ctrl_retire(t->c);
+	man_complete(m, 0);
+	nvme_ctrl_poll(t->c);
+	assert_int_equal(p[0], 0x5a);
+	assert_int_equal(p[4095], 0x5a);
+	assert_int_equal(inproc_reap(t->h, 1, &cqe), 0);
+	assert_int_equal(t->h->state->stats[1].read_ops, 0);
+	assert_true(nvme_ctrl_backend_idle(t->c));
+	assert_int_equal(nvme_ctrl_detach_ns(t->c, 2), 0);
+	h_free(t);
+	bdev_destroy(&m->b);
+}
+
 static void restart_sink(void *arg, const struct snap_event *ev)
 {
 	nvme_ctrl_event(arg, ev);
@@ -710,6 +742,7 @@ int main(void)
 		cmocka_unit_test(test_shutdown_flushes),
 		cmocka_unit_test(test_func_reset),
 		cmocka_unit_test(test_suspend_pauses),
+		cmocka_unit_test(test_retired_engine_only_releases),
 		cmocka_unit_test(test_restart_recovers_inflight),
 		cmocka_unit_test(test_restart_keeps_features_and_counters),
 		cmocka_unit_test(test_reads_share_one_transfer),

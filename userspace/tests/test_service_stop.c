@@ -138,6 +138,7 @@ static const struct svc_engine_ops fake_ops = {
 	.idle = fake_idle,
 	.backend_idle = fake_backend_idle,
 	.suspend = fake_nop,
+	.retire = fake_nop,
 	.resume = fake_nop,
 	.attach_bdev = fake_attach,
 	.detach_bdev = fake_detach,

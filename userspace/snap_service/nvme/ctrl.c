@@ -429,11 +429,6 @@ static void cq_append(struct nvme_ctrl *c, uint16_t cqid, struct nvme_req *r)
 	cq->nr_pend++;
 }
 
-/*
- * Every command ends here exactly once. The entry waits on its CQ's
- * pending list and goes out with the next batch (cq_flush); a command of
- * an older controller generation (reset since it was fetched) is dropped.
- */
 /* An I/O command's kind and data for the queue's statistics. */
 static void account_io(struct nvme_req *r, uint16_t status)
 {
@@ -461,6 +456,11 @@ static void account_io(struct nvme_req *r, uint16_t status)
 		      r->start_ns, status != 0);
 }
 
+/*
+ * Every command ends here exactly once. The entry waits on its CQ's
+ * pending list and goes out with the next batch (cq_flush); a command of
+ * an older controller generation (reset since it was fetched) is dropped.
+ */
 void nvme_req_complete(struct nvme_req *r, uint16_t status, uint32_t dw0)
 {
 	struct nvme_ctrl *c = r->ctrl;
@@ -1104,6 +1104,18 @@ int nvme_ctrl_poll(struct nvme_ctrl *c)
 void nvme_ctrl_suspend(struct nvme_ctrl *c)
 {
 	c->suspended = true;
+}
+
+/*
+ * A new generation: every command in hand is then the old controller's,
+ * which xfer_queue() and nvme_req_complete() only release. The SMART
+ * counters in the function state are the next controller's.
+ */
+void nvme_ctrl_retire(struct nvme_ctrl *c)
+{
+	c->suspended = true;
+	c->gen++;
+	c->stats = &c->own_stats;
 }
 
 void nvme_ctrl_resume(struct nvme_ctrl *c)

@@ -64,6 +64,8 @@ int nvme_ctrl_poll(struct nvme_ctrl *c);
  * a pause. Resume: go on from each SQ's head.
  */
 void nvme_ctrl_suspend(struct nvme_ctrl *c);
+/* The controller is gone: what backends still complete is only released. */
+void nvme_ctrl_retire(struct nvme_ctrl *c);
 void nvme_ctrl_resume(struct nvme_ctrl *c);
 /* Nothing in flight but parked Asynchronous Event Requests. */
 bool nvme_ctrl_idle(const struct nvme_ctrl *c);

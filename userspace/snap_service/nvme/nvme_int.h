@@ -199,7 +199,8 @@ struct nvme_ctrl {
 	bool changed_overflow;
 
 	struct nvme_error_log_entry errlog[NVME_ELPE + 1];
-	struct nvme_ctrl_stats *stats;	/* &saved->stats */
+	struct nvme_ctrl_stats *stats;	/* &saved->stats; retired: &own_stats */
+	struct nvme_ctrl_stats own_stats;
 
 	/* Data waiting to move in one SNAP_IOC_DMA with the others: writes'
 	 * data from the host before they go to the backend, reads' data to

@@ -323,7 +323,6 @@ static void queue_used(struct vblk_ctrl *c, uint16_t vq, uint16_t slot,
 
 /* ---- answering ---- */
 
-/* r->status and r->used_len are set: status byte, then the used entry. */
 /* The request's kind and data for its virtqueue's statistics. */
 static void account_io(const struct vblk_ioreq *q)
 {
@@ -351,6 +350,7 @@ static void account_io(const struct vblk_ioreq *q)
 		      ok && (kind == IO_READ || kind == IO_WRITE) ? q->r.data_len : 0, q->start_ns, !ok);
 }
 
+/* r->status and r->used_len are set: status byte, then the used entry. */
 static void answer(struct vblk_ioreq *q)
 {
 	struct vblk_ctrl *c = q->c;
@@ -804,6 +804,13 @@ int vblk_ctrl_poll(struct vblk_ctrl *c)
 void vblk_ctrl_suspend(struct vblk_ctrl *c)
 {
 	c->suspended = true;
+}
+
+/* A new generation: answer() and the data steps then only release. */
+void vblk_ctrl_retire(struct vblk_ctrl *c)
+{
+	c->suspended = true;
+	c->gen++;
 }
 
 void vblk_ctrl_resume(struct vblk_ctrl *c)

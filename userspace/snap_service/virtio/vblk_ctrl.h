@@ -70,6 +70,8 @@ int vblk_ctrl_detach_bdev(struct vblk_ctrl *c);
 void vblk_ctrl_event(struct vblk_ctrl *c, const struct snap_event *ev);
 int vblk_ctrl_poll(struct vblk_ctrl *c);
 void vblk_ctrl_suspend(struct vblk_ctrl *c);
+/* The controller is gone: what backends still complete is only released. */
+void vblk_ctrl_retire(struct vblk_ctrl *c);
 void vblk_ctrl_resume(struct vblk_ctrl *c);
 bool vblk_ctrl_idle(const struct vblk_ctrl *c);
 /* None of its I/O is at the backend: it may be destroyed, even with
