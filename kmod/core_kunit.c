@@ -283,17 +283,23 @@ static void snap_core_object_limits_locked(struct kunit *test)
 	if (!make_subsys(test, 4, 4))
 		return;
 
-	if (take_all_ids(test, &t, &snap_emu.bdev_ida, SNAP_BDEVS_MAX)) {
+	/* EXPECT, not ASSERT: snap_lock is held (see the top of the file). */
+	KUNIT_EXPECT_TRUE(test, take_all_ids(test, &t, &snap_emu.bdev_ida, SNAP_BDEVS_MAX));
+	if (t.n) {
 		KUNIT_EXPECT_EQ(test, snap_bdev_create(&bcfg, &bdev, NULL), -ENOSPC);
 		KUNIT_EXPECT_NULL(test, snap_bdev_find("kb2"));
 	}
 	give_back_ids(&t);
-	if (take_all_ids(test, &t, &snap_emu.subsys_ida, SNAP_SUBSYSTEMS_MAX)) {
+	KUNIT_EXPECT_TRUE(test, take_all_ids(test, &t, &snap_emu.subsys_ida,
+					     SNAP_SUBSYSTEMS_MAX));
+	if (t.n) {
 		KUNIT_EXPECT_EQ(test, snap_subsys_create(&scfg, &subsys, NULL), -ENOSPC);
 		KUNIT_EXPECT_NULL(test, snap_subsys_find(scfg.nqn));
 	}
 	give_back_ids(&t);
-	if (take_all_ids(test, &t, &snap_emu.ns_ida, SNAP_NAMESPACES_MAX))
+	KUNIT_EXPECT_TRUE(test, take_all_ids(test, &t, &snap_emu.ns_ida,
+					     SNAP_NAMESPACES_MAX));
+	if (t.n)
 		KUNIT_EXPECT_EQ(test, make_ns("kb0", 1, &ns), -ENOSPC);
 	give_back_ids(&t);
 	KUNIT_EXPECT_EQ(test, make_ns("kb0", 1, &ns), 0);

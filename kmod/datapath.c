@@ -1162,15 +1162,23 @@ u32 snap_dp_num_queues(struct snap_func *func)
 }
 
 /*
- * The daemon writes these counters without telling anyone: a copy may
- * catch a command counted before its bytes, as any counter read does.
+ * The daemon writes these counters without telling anyone, each in one
+ * store: each is read whole, and a read may catch a command counted
+ * before its bytes, as any counter read does.
  */
 void snap_dp_io_stats(struct snap_func *func, struct snap_io_stats *out, u32 n)
 {
 	struct snap_dp_fn *dp = func->dp;
+	const u64 *from;
+	u64 *to = (u64 *)out;
+	size_t i;
 
-	if (dp)
-		memcpy(out, dp->state->stats, min(n, dp->max_queues) * sizeof(*out));
+	if (!dp)
+		return;
+	from = (const u64 *)dp->state->stats;
+	n = min(n, dp->max_queues);
+	for (i = 0; i < n * sizeof(*out) / sizeof(u64); i++)
+		to[i] = READ_ONCE(from[i]);
 }
 
 void snap_dp_stats_reset(struct snap_func *func)

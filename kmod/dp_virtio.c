@@ -66,13 +66,6 @@ void snap_dp_virtio_enable(struct snap_dp_fn *dp, u8 status, u64 features,
 	}
 }
 
-/*
- * virtio's device status runs the same handshake as NVMe's CC.EN:
- * DRIVER_OK is an enable (the daemon is told once the gate is open, and
- * the queues are in the function state), a reset a disable whose answer
- * the driver waits for (CSTS.RDY 1 -> 0, which the provider turns into a
- * status that reads 0).
- */
 /* The kernel's own record of each virtqueue. */
 void snap_dp_vq_states(struct snap_func *func, struct snap_vq_state *vq, u32 n)
 {
@@ -96,6 +89,13 @@ void snap_dp_vq_states(struct snap_func *func, struct snap_vq_state *vq, u32 n)
 	spin_unlock_irqrestore(&dp->lock, flags);
 }
 
+/*
+ * virtio's device status runs the same handshake as NVMe's CC.EN:
+ * DRIVER_OK is an enable (the daemon is told once the gate is open, and
+ * the queues are in the function state), a reset a disable whose answer
+ * the driver waits for (CSTS.RDY 1 -> 0, which the provider turns into a
+ * status that reads 0).
+ */
 void snap_dp_virtio_status(struct snap_func *func, u8 status, u64 features,
 			   const struct snap_vq_state *vqs, unsigned int nvq)
 {

@@ -43,7 +43,7 @@ const struct nla_policy snap_subsys_new_nl_policy[SNAP_A_MAX + 1] = {
 	[SNAP_A_SERIAL_NUMBER] = { .type = NLA_NUL_STRING, .len = SNAP_SERIAL_MAX - 1, },
 	[SNAP_A_MODEL_NUMBER] = { .type = NLA_NUL_STRING, .len = SNAP_MODEL_MAX - 1, },
 	[SNAP_A_NN] = NLA_POLICY_RANGE(NLA_U32, 1, SNAP_NVME_NN_MAX),
-	[SNAP_A_MNAN] = NLA_POLICY_RANGE(NLA_U32, 1, 4096),
+	[SNAP_A_MNAN] = NLA_POLICY_RANGE(NLA_U32, 1, SNAP_NVME_NN_MAX),
 	[SNAP_A_SINGLE_CTRL] = { .type = NLA_FLAG, },
 };
 
@@ -63,7 +63,7 @@ const struct nla_policy snap_subsys_set_nl_policy[SNAP_A_MAX + 1] = {
 	[SNAP_A_NQN] = { .type = NLA_NUL_STRING, .len = SNAP_NQN_MAX - 1, },
 	[SNAP_A_SERIAL_NUMBER] = { .type = NLA_NUL_STRING, .len = SNAP_SERIAL_MAX - 1, },
 	[SNAP_A_MODEL_NUMBER] = { .type = NLA_NUL_STRING, .len = SNAP_MODEL_MAX - 1, },
-	[SNAP_A_MNAN] = NLA_POLICY_RANGE(NLA_U32, 1, 4096),
+	[SNAP_A_MNAN] = NLA_POLICY_RANGE(NLA_U32, 1, SNAP_NVME_NN_MAX),
 };
 
 /* SNAP_CMD_NS_NEW */

@@ -302,9 +302,12 @@ static size_t snap_msg_size(snap_fill_t fill, const void *obj)
 {
 	const struct snap_ctrl *ctrl = obj;
 
-	/* 64 queues: counters and both queue states, with room to spare. */
+	/* Every queue's counters and SQ/CQ states (more than virtqueues). */
 	if (fill == snap_fill_ctrl_stats)
-		return SZ_32K;
+		return nla_total_size(SNAP_NVME_MAX_QUEUES * sizeof(struct snap_io_stats)) +
+		       2 * nla_total_size(SNAP_NVME_MAX_QUEUES *
+					  sizeof(struct snap_queue_state)) +
+		       NLMSG_GOODSIZE;
 
 	if (fill == snap_fill_subsys)
 		return snap_subsys_msg_size(obj);

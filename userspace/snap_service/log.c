@@ -11,6 +11,11 @@
 #include <string.h>
 #include <time.h>
 
+#include <linux/snap.h>
+
+_Static_assert(LOG_LVL_TRACE == SNAP_LOG_LEVEL_MAX,
+	       "the daemon's levels are the ones snap_log_level_set takes");
+
 static FILE *log_out;
 /* Set by the main thread at any time (snap_log_level_set), read by all. */
 static int log_level = LOG_LVL_INFO;

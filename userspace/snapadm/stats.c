@@ -49,7 +49,7 @@ static int take_stats(uint8_t cmd, struct nlattr **tb, void *arg)
 	struct ctrl_stats *s = arg;
 
 	(void)cmd;
-	if (tb[SNAP_A_NAME])
+	if (tb[SNAP_A_NAME] && snap_nla_string(tb[SNAP_A_NAME]))
 		snprintf(s->name, sizeof(s->name), "%s", snap_nla_string(tb[SNAP_A_NAME]));
 	s->nq = copy_array(s->io, tb[SNAP_A_IO_STATS], sizeof(s->io[0]), STATS_MAX_QUEUES);
 	copy_array(s->sq, tb[SNAP_A_SQ_STATE], sizeof(s->sq[0]), STATS_MAX_QUEUES);
@@ -239,7 +239,7 @@ static int add_name(uint8_t cmd, struct nlattr **tb, void *arg)
 	struct ctrl_names *l = arg;
 
 	(void)cmd;
-	if (!tb[SNAP_A_NAME])
+	if (!tb[SNAP_A_NAME] || !snap_nla_string(tb[SNAP_A_NAME]))
 		return 0;
 	if (l->n == l->cap) {
 		unsigned int cap = l->cap ? l->cap * 2 : 16;
@@ -280,11 +280,21 @@ static double await_ms(uint64_t lat_ns, uint64_t ops)
 	return ops ? (double)lat_ns / (double)ops / 1e6 : 0;
 }
 
-/* One line per controller: rates of now - then over secs, as iostat -x. */
+/*
+ * One line per controller: rates of now - then over secs, as iostat -x.
+ * Counters that went back (a new controller of the same name) count from 0.
+ */
 static void iostat_rates(FILE *out, const char *name, const struct snap_io_stats *now,
 			 const struct snap_io_stats *then, double secs)
 {
-	uint64_t r = now->read_ops - then->read_ops, w = now->write_ops - then->write_ops;
+	static const struct snap_io_stats zero;
+	uint64_t r, w;
+
+	if (now->read_ops < then->read_ops || now->write_ops < then->write_ops ||
+	    now->errors < then->errors)
+		then = &zero;
+	r = now->read_ops - then->read_ops;
+	w = now->write_ops - then->write_ops;
 
 	fprintf(out, "%-16s %10.1f %10.1f %10.2f %10.2f %9.3f %9.3f %8.1f\n", name,
 		per_sec(r, secs), per_sec(w, secs),
