@@ -589,17 +589,21 @@ void snap_dp_count_stale(struct snap_dp_fn *dp, u32 n)
 			    dp->func->id, n);
 }
 
-/* Under dp->lock: whether @slots may take new commands. */
+/*
+ * Under dp->lock: whether @slots may take new commands (each free, none
+ * named twice). Every fetch runs this with interrupts off: one pass with a
+ * bitmap, not a pairwise search.
+ */
 bool snap_dp_slots_free(const struct snap_dp_fn *dp, const u16 *slots, u32 n)
 {
-	u32 i, j;
+	DECLARE_BITMAP(seen, SNAP_INFLIGHT_MAX);
+	u32 i;
 
+	bitmap_zero(seen, SNAP_INFLIGHT_MAX);
 	for (i = 0; i < n; i++) {
-		if (slots[i] >= SNAP_INFLIGHT_MAX || dp->slots[slots[i]].used)
+		if (slots[i] >= SNAP_INFLIGHT_MAX || dp->slots[slots[i]].used ||
+		    __test_and_set_bit(slots[i], seen))
 			return false;
-		for (j = 0; j < i; j++)
-			if (slots[j] == slots[i])
-				return false;
 	}
 	return true;
 }

@@ -117,16 +117,20 @@ static uint32_t cq_used(const struct snap_queue_state *cq)
 	return (cq->tail + cq->size - cq->head) % cq->size;
 }
 
+/* As the kernel checks: each slot free and named once, in one pass. */
 static bool slots_free(const struct inproc_host *h, const uint16_t *slots,
 		       unsigned int n)
 {
+	uint64_t seen[SNAP_INFLIGHT_MAX / 64] = { 0 };
+
 	for (unsigned int i = 0; i < n; i++) {
-		if (slots[i] >= SNAP_INFLIGHT_MAX ||
-		    h->state->inflight[slots[i]].flags & SNAP_INFLIGHT_USED)
+		uint16_t s = slots[i];
+
+		if (s >= SNAP_INFLIGHT_MAX ||
+		    h->state->inflight[s].flags & SNAP_INFLIGHT_USED ||
+		    seen[s / 64] & (1ull << (s % 64)))
 			return false;
-		for (unsigned int j = 0; j < i; j++)
-			if (slots[j] == slots[i])
-				return false;
+		seen[s / 64] |= 1ull << (s % 64);
 	}
 	return true;
 }

@@ -547,6 +547,28 @@ static void test_suspend_pauses(void **state)
 	h_free(t);
 }
 
+/* A fetch naming a slot twice, one in use or one past the table takes
+ * nothing, as the kernel refuses it. */
+static void test_fetch_refuses_bad_slots(void **state)
+{
+	struct harness *t = h_new();
+	struct snap_host *h = &t->h->host;
+	const uint16_t twice[3] = { 5, 9, 5 };
+	const uint16_t past[2] = { 5, SNAP_INFLIGHT_MAX };
+	const uint16_t fine[3] = { 5, 9, 700 };
+	unsigned long einval = t->h->einval;
+
+	(void)state;
+	h_io_queue(t, 1, 16);
+	assert_int_equal(h->ops->sq_fetch(h, 1, twice, 3), -EBUSY);
+	assert_int_equal(h->ops->sq_fetch(h, 1, past, 2), -EBUSY);
+	assert_int_equal(t->h->einval, einval + 2);
+	t->h->einval = einval;	/* refused on purpose: h_free() checks for others */
+	/* nothing queued: distinct free slots take nothing, and succeed */
+	assert_true(h->ops->sq_fetch(h, 1, fine, 3) >= 0);
+	h_free(t);
+}
+
 /* A retired engine's late backend completion reaches neither the host's
  * memory nor its CQ nor the function state's counters. */
 static void test_retired_engine_only_releases(void **state)
@@ -742,6 +764,7 @@ int main(void)
 		cmocka_unit_test(test_shutdown_flushes),
 		cmocka_unit_test(test_func_reset),
 		cmocka_unit_test(test_suspend_pauses),
+		cmocka_unit_test(test_fetch_refuses_bad_slots),
 		cmocka_unit_test(test_retired_engine_only_releases),
 		cmocka_unit_test(test_restart_recovers_inflight),
 		cmocka_unit_test(test_restart_keeps_features_and_counters),
