@@ -38,7 +38,7 @@ tap() {	# DESCRIPTION COMMAND...
 	if "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; fi
 }
 
-echo 1..5
+echo 1..7
 host=$tmp/host-dev
 root=$cache/root
 mkdir -p "$host" "$root/dev/shm" "$root/proc"
@@ -61,3 +61,10 @@ unset -f umount
 tap "a root whose mount stays is refused" test "$rc" != 0
 tap "and nothing under that mount is removed" test -f "$host/null"
 umount "$root/dev"
+
+# Only directories under the cache: an empty argument or another path is
+# refused before anything is unmounted or removed.
+(fresh_release "") >/dev/null 2>&1 && rc=0 || rc=$?
+tap "an empty path is refused" test "$rc" != 0
+(fresh_release "$host") >/dev/null 2>&1 && rc=0 || rc=$?
+tap "a path outside the cache is refused and kept" test "$rc" != 0 -a -f "$host/null"

@@ -62,6 +62,15 @@ fresh_release() {
 	local dir m
 
 	dir=$(realpath -m "$1")
+	# Only ever a directory under the cache: never "", / or elsewhere, and
+	# no blank, which /proc/self/mounts would show escaped.
+	case $dir in
+	"$cache"/?*) ;;
+	*) die "refusing to release $dir: not under $cache"; return 1 ;;
+	esac
+	case $dir in
+	*[[:space:]]*) die "refusing to release $dir: a blank in the path"; return 1 ;;
+	esac
 	for m in $(fresh_mounts_under "$dir"); do
 		umount "$m" 2>/dev/null || umount -l "$m" || true
 	done
