@@ -52,6 +52,9 @@ struct snap_emu snap_emu = {
 	.log_level = -1,
 };
 
+/* The KUnit suites, a module of their own in the debug lane, fill its id spaces. */
+EXPORT_SYMBOL_IF_KUNIT(snap_emu);
+
 /* Defaults of SNAP's RPCs where the caller gives none. */
 #define SNAP_DEFAULT_NN			1024
 #define SNAP_DEFAULT_MDTS		7
