@@ -52,11 +52,20 @@ snapadm iostat -c NVMeCtrl0 >/tmp/iostat || fail "iostat"
 cat /tmp/iostat
 awk -v r="$r1" -v w="$w1" '$1 == "NVMeCtrl0" && $2 == r && $3 == w { ok = 1 } END { exit !ok }' \
 	/tmp/iostat || fail "iostat totals differ from the counters"
+# Rates while fio reads: iostat starts once fio's reads are counted (fio
+# takes seconds to start on a slow kernel), and fio runs on past it.
 fio --name=rate --filename="$NVME_NS" --ioengine=libaio --direct=1 --rw=randread \
-	--bs=4k --iodepth=4 --time_based --runtime=4 --output=/tmp/fio.rate &
+	--bs=4k --iodepth=4 --time_based --runtime=60 --output=/tmp/fio.rate &
 fio_pid=$!
+n=0
+while [ "$(snapadm -j nvme_controller_dbg_io_stats_get -c NVMeCtrl0 >/tmp/st.p &&
+	   stat_of /tmp/st.p num_read_ops)" -le "$r1" ] && [ $n -lt 300 ]; do
+	usleep 100000
+	n=$((n + 1))
+done
 snapadm iostat -c NVMeCtrl0 1 2 >/tmp/iostat.rate || fail "iostat 1 2"
-wait $fio_pid
+kill "$fio_pid" 2>/dev/null
+wait $fio_pid 2>/dev/null
 cat /tmp/iostat.rate
 [ "$(grep -c '^NVMeCtrl0 ' /tmp/iostat.rate)" = 2 ] || fail "iostat 1 2 printed no two reports"
 awk '$1 == "NVMeCtrl0" && $2 > 0 { ok = 1 } END { exit !ok }' /tmp/iostat.rate ||
