@@ -45,128 +45,131 @@ const char *snap_nla_string(const struct nlattr *a)
 	return n > 0 && s[n - 1] == '\0' ? s : NULL;
 }
 
-/* One u64/s64/u32 of a policy nest, by its size. */
-static bool policy_value(const unsigned char *data, size_t dlen, bool is_signed,
-			 long long *s, unsigned long long *u)
+/* A TLV of an ack, checked to fit what is left. */
+struct tlv {
+	uint16_t type;
+	const unsigned char *data;
+	size_t len;
+};
+
+/* The next TLV of [*p, *p + *left), or false at the end or a bad one. */
+static bool next_tlv(const unsigned char **p, size_t *left, struct tlv *t)
+{
+	const struct nlattr *a = (const struct nlattr *)*p;
+	size_t alen, step;
+
+	if (*left < sizeof(*a))
+		return false;
+	alen = a->nla_len;
+	if (alen < NLA_HDRLEN || alen > *left)
+		return false;
+	t->type = a->nla_type & NLA_TYPE_MASK;
+	t->data = *p + NLA_HDRLEN;
+	t->len = alen - NLA_HDRLEN;
+	step = NLA_ALIGN(alen);
+	*p += step < *left ? step : *left;
+	*left -= step < *left ? step : *left;
+	return true;
+}
+
+/* A u32 or u64 value (the policy dump uses both), else false. */
+static bool tlv_u64(const struct tlv *t, uint64_t *v)
 {
 	uint32_t v32;
-	uint64_t v64;
 
-	if (dlen == sizeof(v64)) {
-		memcpy(&v64, data, sizeof(v64));
-	} else if (dlen == sizeof(v32)) {
-		memcpy(&v32, data, sizeof(v32));
-		v64 = v32;
-	} else {
-		return false;
+	if (t->len == sizeof(*v)) {
+		memcpy(v, t->data, sizeof(*v));
+		return true;
 	}
-	*u = v64;
-	*s = is_signed ? (long long)(int64_t)v64 : 0;
+	if (t->len != sizeof(v32))
+		return false;
+	memcpy(&v32, t->data, sizeof(v32));
+	*v = v32;
 	return true;
 }
 
 /*
  * NLMSGERR_ATTR_POLICY: the refused attribute's policy as the kernel dumps
- * it (NL_POLICY_TYPE_ATTR_*), told as the range it allows.
+ * it (NL_POLICY_TYPE_ATTR_*), told as the range it allows. Indexes of lo
+ * and hi: unsigned, signed, length.
  */
-static void extack_parse_policy(const unsigned char *p, size_t len, struct extack *ex)
+static void extack_parse_policy(const unsigned char *p, size_t left, struct extack *ex)
 {
-	unsigned long long umin = 0, umax = 0, lmin = 0, lmax = 0;
-	long long smin = 0, smax = 0, ignored_s;
-	unsigned long long ignored_u;
-	bool has_u = false, has_s = false, has_len = false;
+	uint64_t lo[3] = { 0 }, hi[3] = { 0 };
+	bool has[3] = { false };
+	struct tlv t;
 
-	while (len >= sizeof(struct nlattr)) {
-		const struct nlattr *a = (const struct nlattr *)p;
-		size_t alen = a->nla_len, step = NLA_ALIGN(alen);
-		const unsigned char *data = p + NLA_HDRLEN;
-		size_t dlen;
-
-		if (alen < NLA_HDRLEN || alen > len)
-			return;
-		dlen = alen - NLA_HDRLEN;
-		switch (a->nla_type & NLA_TYPE_MASK) {
+	while (next_tlv(&p, &left, &t)) {
+		switch (t.type) {
 		case NL_POLICY_TYPE_ATTR_MIN_VALUE_U:
-			has_u |= policy_value(data, dlen, false, &ignored_s, &umin);
+			has[0] |= tlv_u64(&t, &lo[0]);
 			break;
 		case NL_POLICY_TYPE_ATTR_MAX_VALUE_U:
-			has_u |= policy_value(data, dlen, false, &ignored_s, &umax);
+			has[0] |= tlv_u64(&t, &hi[0]);
 			break;
 		case NL_POLICY_TYPE_ATTR_MIN_VALUE_S:
-			has_s |= policy_value(data, dlen, true, &smin, &ignored_u);
+			has[1] |= tlv_u64(&t, &lo[1]);
 			break;
 		case NL_POLICY_TYPE_ATTR_MAX_VALUE_S:
-			has_s |= policy_value(data, dlen, true, &smax, &ignored_u);
+			has[1] |= tlv_u64(&t, &hi[1]);
 			break;
 		case NL_POLICY_TYPE_ATTR_MIN_LENGTH:
-			has_len |= policy_value(data, dlen, false, &ignored_s, &lmin);
+			has[2] |= tlv_u64(&t, &lo[2]);
 			break;
 		case NL_POLICY_TYPE_ATTR_MAX_LENGTH:
-			has_len |= policy_value(data, dlen, false, &ignored_s, &lmax);
+			has[2] |= tlv_u64(&t, &hi[2]);
 			break;
 		default:
 			break;
 		}
-		if (step >= len)
-			break;
-		p += step;
-		len -= step;
 	}
-	if (has_u)
-		snprintf(ex->allowed, sizeof(ex->allowed), "%llu to %llu", umin, umax);
-	else if (has_s)
-		snprintf(ex->allowed, sizeof(ex->allowed), "%lld to %lld", smin, smax);
-	else if (has_len)
-		snprintf(ex->allowed, sizeof(ex->allowed), "length %llu to %llu", lmin, lmax);
+	if (has[0])
+		snprintf(ex->allowed, sizeof(ex->allowed), "%llu to %llu",
+			 (unsigned long long)lo[0], (unsigned long long)hi[0]);
+	else if (has[1])
+		snprintf(ex->allowed, sizeof(ex->allowed), "%lld to %lld",
+			 (long long)(int64_t)lo[1], (long long)(int64_t)hi[1]);
+	else if (has[2])
+		snprintf(ex->allowed, sizeof(ex->allowed), "length %llu to %llu",
+			 (unsigned long long)lo[2], (unsigned long long)hi[2]);
 }
 
 /* Reads the TLVs that follow the echoed request in an error or DONE. */
-static void extack_parse_tlvs(const unsigned char *p, size_t len,
+static void extack_parse_tlvs(const unsigned char *p, size_t left,
 			      struct extack *ex)
 {
-	while (len >= sizeof(struct nlattr)) {
-		const struct nlattr *a = (const struct nlattr *)p;
-		size_t alen = a->nla_len, step = NLA_ALIGN(alen);
-		const unsigned char *data = p + NLA_HDRLEN;
-		size_t dlen;
+	struct tlv t;
+	uint32_t v;
 
-		if (alen < NLA_HDRLEN || alen > len)
-			return;
-		dlen = alen - NLA_HDRLEN;
-		switch (a->nla_type & NLA_TYPE_MASK) {
+	while (next_tlv(&p, &left, &t)) {
+		switch (t.type) {
 		case NLMSGERR_ATTR_MSG:
-			/* The kernel NUL-terminates it; trust only dlen. */
-			if (dlen) {
-				size_t n = strnlen((const char *)data, dlen);
+			/* The kernel NUL-terminates it; trust only its length. */
+			if (t.len) {
+				size_t n = strnlen((const char *)t.data, t.len);
 
 				if (n >= sizeof(ex->msg))
 					n = sizeof(ex->msg) - 1;
-				memcpy(ex->msg, data, n);
+				memcpy(ex->msg, t.data, n);
 				ex->msg[n] = '\0';
 			}
 			break;
 		case NLMSGERR_ATTR_POLICY:
-			extack_parse_policy(data, dlen, ex);
+			extack_parse_policy(t.data, t.len, ex);
 			break;
 		case NLMSGERR_ATTR_MISS_TYPE:
 		case NLMSGERR_ATTR_OFFS:
-			if (dlen >= sizeof(uint32_t)) {
-				uint32_t v;
-
-				memcpy(&v, data, sizeof(v));
-				if ((a->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_OFFS)
-					ex->bad_offset = (long)v;
-				else
-					ex->miss_type = (int)v;
-			}
+			if (t.len < sizeof(v))
+				break;
+			memcpy(&v, t.data, sizeof(v));
+			if (t.type == NLMSGERR_ATTR_OFFS)
+				ex->bad_offset = (long)v;
+			else
+				ex->miss_type = (int)v;
 			break;
 		default:
 			break;
 		}
-		if (step >= len)
-			return;
-		p += step;
-		len -= step;
 	}
 }
 
