@@ -18,9 +18,14 @@ B := build
 CC ?= gcc
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS ?= -O2 -g
-SNAP_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude/uapi -Iuserspace/lib \
+# Debian's layout by default; PREFIX=/usr/local and DESTDIR work (install).
+PREFIX ?= /usr
+# Backend plugins named without a path are looked for here.
+PLUGINDIR ?= $(PREFIX)/lib/snap/plugins
+SNAP_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude/uapi -Iinclude -Iuserspace/lib \
 	-Iuserspace/snap_service \
-	-DSNAP_VERSION='"$(SNAP_VERSION)"' $(CPPFLAGS) $(CFLAGS)
+	-DSNAP_VERSION='"$(SNAP_VERSION)"' -DSNAP_PLUGIN_DIR='"$(PLUGINDIR)"' \
+	$(CPPFLAGS) $(CFLAGS)
 # Unit tests always run under the sanitizers.
 TEST_CFLAGS := $(SNAP_CFLAGS) -O1 -fsanitize=address,undefined \
 	-fno-omit-frame-pointer -fno-sanitize-recover=all -DSNAP_FAULT_INJECT
@@ -67,8 +72,18 @@ FAULT_SERVICE := $(B)/bin/snap_service-fault
 # What `make install` installs.
 PROGS := $(B)/bin/snapadm $(B)/bin/snap_service
 
+# Backend plugins (include/snap/plugin.h), one folder each under
+# userspace/plugins/; built against the public header alone, as a plugin
+# from outside would be. The unit tests' broken plugins are built the same.
+PLUGINS := $(patsubst userspace/plugins/%/,$(B)/plugins/%.so,\
+	$(sort $(dir $(wildcard userspace/plugins/*/*.c))))
+TEST_PLUGINS := $(patsubst userspace/tests/plugins/%.c,$(B)/tests/plugins/%.so,\
+	$(wildcard userspace/tests/plugins/*.c))
+PLUGIN_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -fPIC -shared $(CPPFLAGS) $(CFLAGS) \
+	$(LDFLAGS)
+
 BINS := $(PROGS) $(FAULT_SERVICE) $(SELFTEST_BINS) \
-	$(BENCH_BINS)
+	$(BENCH_BINS) $(PLUGINS)
 
 # libFuzzer targets (clang); `make fuzz` runs each for FUZZ_RUNS inputs.
 FUZZ_CC ?= clang
@@ -98,14 +113,14 @@ NL_GEN := include/uapi/linux/snap_nl_gen.h kmod/genl-gen.h kmod/genl-gen.c \
 all: modules userspace
 
 # The installed programs alone: what packaging builds (no module, no tests).
-progs: $(PROGS)
+progs: $(PROGS) $(PLUGINS)
 
-# Debian's layout by default; PREFIX=/usr/local and DESTDIR work. Units stay
-# under /lib on Debian 12 (no files moved to /usr before trixie). The module
-# source for DKMS is installed only by the snap-dkms package (make deb).
-# Files under /etc are installed only when absent: they are the admin's.
-PREFIX ?= /usr
+# Units stay under /lib on Debian 12 (no files moved to /usr before
+# trixie). The module source for DKMS is installed only by the snap-dkms
+# package (make deb). Files under /etc are installed only when absent:
+# they are the admin's.
 SBINDIR ?= $(PREFIX)/sbin
+INCLUDEDIR ?= $(PREFIX)/include
 DATADIR ?= $(PREFIX)/share
 MANDIR ?= $(DATADIR)/man
 SYSCONFDIR ?= /etc
@@ -173,7 +188,7 @@ modules: $(NL_GEN)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(TESTHOST) modules
 
-userspace: $(BINS)
+userspace: $(BINS) $(TEST_PLUGINS)
 
 $(B)/obj/%.o: userspace/%.c | $(NL_GEN)
 	@mkdir -p $(dir $@)
@@ -186,6 +201,16 @@ $(B)/fobj/%.o: userspace/%.c | $(NL_GEN)
 $(B)/tobj/%.o: userspace/%.c | $(NL_GEN)
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -MMD -MP -c -o $@ $<
+
+.SECONDEXPANSION:
+$(B)/plugins/%.so: $$(wildcard userspace/plugins/$$*/*.c) include/snap/plugin.h
+	@mkdir -p $(dir $@)
+	$(CC) $(PLUGIN_CFLAGS) -o $@ $(filter %.c,$^)
+
+$(B)/tests/plugins/%.so: userspace/tests/plugins/%.c userspace/tests/plugins/common.h \
+		include/snap/plugin.h
+	@mkdir -p $(dir $@)
+	$(CC) $(PLUGIN_CFLAGS) -o $@ $<
 
 $(B)/bin/snapadm: $(patsubst userspace/%.c,$(B)/obj/%.o,$(SNAPADM_SRCS) $(LIB_SRCS))
 	@mkdir -p $(dir $@)
@@ -233,6 +258,10 @@ $(B)/tests/test_%: $(B)/tobj/tests/test_%.o \
 		$(SERVICE_LIB_SRCS))
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -o $@ $^ -lcmocka $(SNAPADM_LIBS) -luring
+
+# The plugin loader's tests load real plugins, good and broken.
+$(B)/tobj/tests/test_bdev_plugin.o: TEST_CFLAGS += -DSNAP_BUILD_DIR='"$(abspath $(B))"'
+$(B)/tests/test_bdev_plugin: | $(PLUGINS) $(TEST_PLUGINS)
 
 tests: $(TESTS)
 

@@ -102,6 +102,8 @@ int bdev_poll(struct bdev *b)
 		io_done(io, io->status);
 		n++;
 	}
+	if (b->ops->poll)
+		n += b->ops->poll(b);
 	return n;
 }
 

@@ -17,13 +17,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <snap/plugin.h>
+
+/* The plugin ABI's values: a plugin's I/O is the same I/O. */
 enum bdev_op {
-	BDEV_OP_READ,
-	BDEV_OP_WRITE,
-	BDEV_OP_FLUSH,
-	BDEV_OP_WRITE_ZEROES,
-	BDEV_OP_UNMAP,
-	__BDEV_OP_MAX,
+	BDEV_OP_READ = SNAP_BDEV_OP_READ,
+	BDEV_OP_WRITE = SNAP_BDEV_OP_WRITE,
+	BDEV_OP_FLUSH = SNAP_BDEV_OP_FLUSH,
+	BDEV_OP_WRITE_ZEROES = SNAP_BDEV_OP_WRITE_ZEROES,
+	BDEV_OP_UNMAP = SNAP_BDEV_OP_UNMAP,
+	__BDEV_OP_MAX = SNAP_BDEV_OP_COUNT,
 };
 
 struct bdev;
@@ -53,11 +56,14 @@ struct bdev_ops {
 	/* Start io; 0 when done() will be called, or a negative errno when
 	 * it will not be (nothing started). */
 	int (*submit)(struct bdev *b, struct bdev_io *io);
+	/* Completes what the backend has ready (NULL: nothing to poll);
+	 * returns how many. */
+	int (*poll)(struct bdev *b);
 	void (*destroy)(struct bdev *b);
 };
 
-#define BDEV_F_VOLATILE_CACHE	(1u << 0)	/* FLUSH means something */
-#define BDEV_F_UNMAP_ZEROES	(1u << 1)	/* unmapped blocks read 0 */
+#define BDEV_F_VOLATILE_CACHE	SNAP_BDEV_F_VOLATILE_CACHE
+#define BDEV_F_UNMAP_ZEROES	SNAP_BDEV_F_UNMAP_ZEROES
 
 struct bdev {
 	const struct bdev_ops *ops;
@@ -82,7 +88,7 @@ struct bdev {
 /* Submit io (io->done must be set). Returns 0, or a negative errno when
  * the backend refused it outright; then done() is not called. */
 int bdev_submit(struct bdev *b, struct bdev_io *io);
-/* Run queued completions; returns how many. */
+/* Run queued completions and the backend's poll; returns how many. */
 int bdev_poll(struct bdev *b);
 void bdev_destroy(struct bdev *b);
 /* Complete io: inline, or queued for bdev_poll() when b->defer is set. */
