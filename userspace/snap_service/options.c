@@ -16,6 +16,7 @@ enum {
 	OPT_LOG_FILE = 0x100,
 	OPT_INIT_CONF,
 	OPT_NOTIFY,
+	OPT_PLUGIN,
 };
 
 static const struct option long_opts[] = {
@@ -24,6 +25,7 @@ static const struct option long_opts[] = {
 	{ "log-file", required_argument, NULL, OPT_LOG_FILE },
 	{ "init-conf", required_argument, NULL, OPT_INIT_CONF },
 	{ "notify", no_argument, NULL, OPT_NOTIFY },
+	{ "plugin", required_argument, NULL, OPT_PLUGIN },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -33,13 +35,16 @@ void service_opts_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: snap_service [-m CORE_MASK] [-l LEVEL] [--log-file FILE]\n"
-		"                    [--init-conf FILE] [--notify]\n"
+		"                    [--init-conf FILE] [--notify] [--plugin PLUGIN]...\n"
 		"  -m, --core-mask MASK  one I/O thread per set bit (default 0x1)\n"
 		"  -l, --log-level 0-5   0 errors .. 3 info .. 5 trace (default %d)\n"
 		"      --log-file FILE   log there instead of stderr (SNAP_LOG_FILE)\n"
 		"      --init-conf FILE  snapadm commands to run once attached\n"
 		"                        (SNAP_RPC_INIT_CONF)\n"
 		"      --notify          report readiness to systemd (NOTIFY_SOCKET)\n"
+		"      --plugin PLUGIN   load a backend plugin: a path, or a name in\n"
+		"                        " SNAP_PLUGIN_DIR " (also " SNAP_PLUGINS_ENV ",\n"
+		"                        ':' between plugins)\n"
 		"environment: SNAP_MEMPOOL_SIZE_MB staging pool size in MiB (min %d,\n"
 		"default %d, at most the module's mempool_size_mb);\n"
 		"SNAP_EVENTS_RCVBUF_KB netlink events buffer (default 32768)\n",
@@ -92,6 +97,7 @@ static int apply_env(struct service_opts *o, char **env, char *err,
 
 	o->log_file = env_path(env, "SNAP_LOG_FILE");
 	o->init_conf = env_path(env, "SNAP_RPC_INIT_CONF");
+	o->plugins_env = env_path(env, SNAP_PLUGINS_ENV);
 	v = env_get(env, "SNAP_MEMPOOL_SIZE_MB");
 	if (v) {
 		if (parse_u64(v, SERVICE_MEMPOOL_MIN_MB, UINT32_MAX, &mb)) {
@@ -143,6 +149,14 @@ static int apply_opt(struct service_opts *o, int c, const char *arg,
 		return 0;
 	case OPT_NOTIFY:
 		o->notify = true;
+		return 0;
+	case OPT_PLUGIN:
+		if (o->nr_plugins == SNAP_PLUGINS_MAX) {
+			snprintf(err, errlen, "--plugin %s: at most %d plugins", arg,
+				 SNAP_PLUGINS_MAX);
+			return -1;
+		}
+		o->plugins[o->nr_plugins++] = arg;
 		return 0;
 	case 'h':
 		o->help = true;

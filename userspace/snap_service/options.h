@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "plugin_load.h"
+
 /* snap_service's command line, with SNAP's environment variables as defaults. */
 struct service_opts {
 	uint64_t core_mask;		/* -m: one I/O thread per set bit */
@@ -16,6 +18,9 @@ struct service_opts {
 	uint32_t mempool_mb;		/* SNAP_MEMPOOL_SIZE_MB: staging pool used */
 	uint32_t events_rcvbuf_kb;	/* SNAP_EVENTS_RCVBUF_KB; 0: the default */
 	bool notify;			/* --notify: tell systemd (NOTIFY_SOCKET) when up */
+	const char *plugins_env;	/* SNAP_PLUGINS: plugins, ':' between */
+	const char *plugins[SNAP_PLUGINS_MAX];	/* --plugin, in order */
+	unsigned int nr_plugins;
 	bool help;
 	bool version;
 };

@@ -23,11 +23,13 @@
 #include <unistd.h>
 
 #include "bdev/bdev.h"
+#include "bdev/bdev_plugin.h"
 #include "bdev/bdev_uring.h"
 #include "events.h"
 #include "log.h"
 #include "nl.h"
 #include "engine.h"
+#include "plugin_load.h"
 #include "status.h"
 
 #define SVC_LOOP_ENTRIES	512
@@ -740,6 +742,9 @@ static struct bdev *bdev_open(struct service *s, const struct reg_bdev *rb,
 	case SNAP_BDEV_URING:
 		return bdev_uring_create(rb->name, rb->filename ? rb->filename : "",
 					 rb->block_size, err, len);
+	case SNAP_BDEV_PLUGIN:
+		return bdev_plugin_create(rb->name, rb->args ? rb->args : "",
+					  rb->block_size, err, len);
 	default:
 		snprintf(err, len, "this daemon has no backend of this type");
 		return NULL;
@@ -770,6 +775,16 @@ static void ns_report(struct service *s, struct reg_ns *ns)
 				ok ? NULL : "its bdev is not ready"), "a namespace");
 }
 
+static void bdev_realize(struct service *s, struct reg_bdev *rb);
+
+/* Plugin bdevs that stack on one that was not ready yet. */
+static void realize_waiting_plugins(struct service *s)
+{
+	for (struct reg_bdev *rb = s->reg.bdevs; rb; rb = rb->next)
+		if (!rb->priv && rb->type == SNAP_BDEV_PLUGIN)
+			bdev_realize(s, rb);
+}
+
 static void bdev_realize(struct service *s, struct reg_bdev *rb)
 {
 	char err[256] = "";
@@ -794,6 +809,7 @@ static void bdev_realize(struct service *s, struct reg_bdev *rb)
 		if (!strcmp(ns->bdev, rb->name))
 			ns_report(s, ns);
 	sync_ctrls_of_bdev(s, rb->name);
+	realize_waiting_plugins(s);
 }
 
 /*
@@ -1225,6 +1241,39 @@ static int run_init_conf(const char *path)
 	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -EINVAL;
 }
 
+/* What a plugin bdev finds when it stacks on another bdev by name. */
+static struct bdev *ready_bdev(void *arg, const char *name)
+{
+	struct reg_bdev *rb = registry_bdev(&((struct service *)arg)->reg, name);
+
+	return rb ? rb->priv : NULL;
+}
+
+static int load_plugin(const char *spec, void *arg)
+{
+	char why[512];
+
+	(void)arg;
+	/* A bad plugin costs its bdevs only: they report the missing type. */
+	if (bdev_plugin_load(spec, why, sizeof(why)))
+		log_err("%s: not loaded", why);
+	return 0;
+}
+
+static void log_plugin(const char *line)
+{
+	log_notice("%s", line);
+}
+
+static void load_plugins(struct service *s, const struct service_opts *o)
+{
+	snap_plugin_list_each(o->plugins_env, load_plugin, NULL);
+	for (unsigned int i = 0; i < o->nr_plugins; i++)
+		load_plugin(o->plugins[i], NULL);
+	bdev_plugins_describe(log_plugin);
+	bdev_plugins_set_lookup(ready_bdev, s);
+}
+
 int service_start(struct service *s, const struct service_opts *o)
 {
 	char why[256];
@@ -1237,6 +1286,7 @@ int service_start(struct service *s, const struct service_opts *o)
 	ret = block_signals(s);
 	if (ret)
 		return ret;
+	load_plugins(s, o);
 	ret = devsnap_open(&s->ds, NULL, why, sizeof(why));
 	if (ret) {
 		log_err("%s", why);
@@ -1372,6 +1422,43 @@ int service_run(struct service *s)
 	return 0;
 }
 
+/* Destroys the registry's or the doomed bdevs nobody holds (or all). */
+static bool destroy_unheld_bdevs(struct service *s, bool all)
+{
+	struct svc_doomed **pp = &s->doomed, *d;
+	bool any = false;
+
+	for (struct reg_bdev *b = s->reg.bdevs; b; b = b->next) {
+		if (b->priv && (all || !atomic_load(&((struct bdev *)b->priv)->holders))) {
+			bdev_destroy(b->priv);
+			b->priv = NULL;
+			any = true;
+		}
+	}
+	while ((d = *pp)) {
+		if (!all && atomic_load(&d->bdev->holders)) {
+			pp = &d->next;
+			continue;
+		}
+		*pp = d->next;
+		bdev_destroy(d->bdev);
+		free(d);
+		any = true;
+	}
+	return any;
+}
+
+/*
+ * Stacked bdevs (plugins) before the ones they hold: whatever no one holds
+ * goes first, until only what engines left to the process's exit hold.
+ */
+static void destroy_all_bdevs(struct service *s)
+{
+	while (destroy_unheld_bdevs(s, false))
+		;
+	destroy_unheld_bdevs(s, true);
+}
+
 void service_stop(struct service *s)
 {
 	/* Callbacks that still run while draining must not re-arm or read. */
@@ -1413,18 +1500,7 @@ void service_stop(struct service *s)
 			free(c);
 		}
 	}
-	for (struct reg_bdev *b = s->reg.bdevs; b; b = b->next) {
-		if (b->priv)
-			bdev_destroy(b->priv);
-		b->priv = NULL;
-	}
-	while (s->doomed) {
-		struct svc_doomed *d = s->doomed;
-
-		s->doomed = d->next;
-		bdev_destroy(d->bdev);
-		free(d);
-	}
+	destroy_all_bdevs(s);
 	free(s->workers);
 	free(s->shards);
 	registry_free(&s->reg);
@@ -1434,5 +1510,6 @@ void service_stop(struct service *s)
 		devsnap_close(&s->ds);
 	if (s->sigfd >= 0)
 		close(s->sigfd);
+	bdev_plugins_unload();
 	log_notice("detached");
 }

@@ -181,23 +181,22 @@ static int fill_uring(struct snapadm *adm, const struct snapadm_cmd *cmd,
 	return SNAPADM_OK;
 }
 
-struct type_check {
-	bool found;
-	uint8_t type;
-	uint32_t block_size;
-};
-
-static int note_type(uint8_t cmd, struct nlattr **tb, void *arg)
+static int note_bdev(uint8_t cmd, struct nlattr **tb, void *arg)
 {
-	struct type_check *tc = arg;
+	struct bdev_info *bi = arg;
 
 	(void)cmd;
 	if (tb[SNAP_A_BDEV_TYPE]) {
-		tc->found = true;
-		tc->type = nla_get_u8(tb[SNAP_A_BDEV_TYPE]);
+		bi->found = true;
+		bi->type = nla_get_u8(tb[SNAP_A_BDEV_TYPE]);
 	}
 	if (tb[SNAP_A_BLOCK_SIZE])
-		tc->block_size = nla_get_u32(tb[SNAP_A_BLOCK_SIZE]);
+		bi->block_size = nla_get_u32(tb[SNAP_A_BLOCK_SIZE]);
+	if (tb[SNAP_A_NUM_BLOCKS])
+		bi->num_blocks = nla_get_u64(tb[SNAP_A_NUM_BLOCKS]);
+	if (tb[SNAP_A_BDEV_ARGS])
+		snprintf(bi->args, sizeof(bi->args), "%s",
+			 snap_nla_string(tb[SNAP_A_BDEV_ARGS]));
 	return 0;
 }
 
@@ -206,8 +205,15 @@ static int put_name(struct nl_msg *msg, const void *ctx)
 	return nla_put_string(msg, SNAP_A_NAME, ctx);
 }
 
-static int wrong_type(struct snapadm *adm, const char *name, uint8_t is,
-		      unsigned int want)
+int bdev_lookup(struct snapadm *adm, const char *name, struct bdev_info *bi)
+{
+	memset(bi, 0, sizeof(*bi));
+	return nlcmd_request(adm, SNAP_CMD_BDEV_GET, false, put_name, name,
+			     note_bdev, bi);
+}
+
+int bdev_wrong_type(struct snapadm *adm, const char *name, uint8_t is,
+		    unsigned int want)
 {
 	const char *what = bdev_type_name(is);
 
@@ -220,14 +226,13 @@ static int check_bdev_type(struct snapadm *adm, const struct snapadm_cmd *cmd,
 			   const struct parsed_args *a)
 {
 	const char *name = args_get(a, "name")->str;
-	struct type_check tc = { 0 };
+	struct bdev_info tc;
 	int ret;
 
-	ret = nlcmd_request(adm, SNAP_CMD_BDEV_GET, false, put_name, name,
-			    note_type, &tc);
+	ret = bdev_lookup(adm, name, &tc);
 	if (ret || !tc.found || tc.type == cmd->aux)
 		return ret;
-	return wrong_type(adm, name, tc.type, (unsigned int)cmd->aux);
+	return bdev_wrong_type(adm, name, tc.type, (unsigned int)cmd->aux);
 }
 
 /*
@@ -239,19 +244,18 @@ static int fill_null_resize(struct snapadm *adm, const struct snapadm_cmd *cmd,
 {
 	const char *name = args_get(a, "name")->str;
 	const struct arg_val *size = args_get(a, "new_size");
-	struct type_check tc = { 0 };
+	struct bdev_info tc;
 	uint64_t num_blocks;
 	const char *why;
 	int ret;
 
-	ret = nlcmd_request(adm, SNAP_CMD_BDEV_GET, false, put_name, name,
-			    note_type, &tc);
+	ret = bdev_lookup(adm, name, &tc);
 	if (ret)
 		return ret;
 	if (!tc.found || !tc.block_size)
 		return snapadm_fail(adm, "no bdev %s", name);
 	if (tc.type != cmd->aux)
-		return wrong_type(adm, name, tc.type, (unsigned int)cmd->aux);
+		return bdev_wrong_type(adm, name, tc.type, (unsigned int)cmd->aux);
 	if (size_mb_to_blocks(size->str, tc.block_size, &num_blocks, &why))
 		return snapadm_usage_error(adm, "%s (new_size %s MiB, block_size %u)",
 					   why, size->str, tc.block_size);

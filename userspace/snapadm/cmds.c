@@ -5,6 +5,7 @@
 #include <linux/snap.h>
 
 #include "cmds.h"
+#include "plugin.h"
 #include "json.h"
 
 static int run_version(struct snapadm *adm, const struct snapadm_cmd *cmd,
@@ -71,10 +72,18 @@ static const struct snapadm_cmd *const tables[] = {
 	nvme_cmds, vblk_cmds, func_cmds, bdev_cmds, stats_cmds, misc_cmds,
 };
 
+#define NR_TABLES (sizeof(tables) / sizeof(tables[0]))
+
+/* The built-in tables, then the loaded plugins' commands. */
+static const struct snapadm_cmd *table(size_t t)
+{
+	return t < NR_TABLES ? tables[t] : snapadm_plugin_commands();
+}
+
 const struct snapadm_cmd *snapadm_find_command(const char *name)
 {
-	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
-		for (const struct snapadm_cmd *c = tables[t]; c->name; c++)
+	for (size_t t = 0; t <= NR_TABLES; t++)
+		for (const struct snapadm_cmd *c = table(t); c && c->name; c++)
 			if (!strcmp(c->name, name) ||
 			    (c->alias && !strcmp(c->alias, name)))
 				return c;
@@ -83,8 +92,8 @@ const struct snapadm_cmd *snapadm_find_command(const char *name)
 
 void snapadm_list_commands(FILE *out)
 {
-	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
-		for (const struct snapadm_cmd *c = tables[t]; c->name; c++)
+	for (size_t t = 0; t <= NR_TABLES; t++)
+		for (const struct snapadm_cmd *c = table(t); c && c->name; c++)
 			fprintf(out, "  %-36s %s\n", c->name, c->help);
 }
 

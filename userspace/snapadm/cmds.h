@@ -7,6 +7,8 @@
 
 #include <netlink/msg.h>
 
+#include <linux/snap.h>
+
 #include "args.h"
 #include "objects.h"
 #include "snapadm.h"
@@ -65,6 +67,21 @@ int config_run(struct snapadm *adm, const struct snapadm_cmd *cmd,
 /* By name or alias; NULL when unknown. */
 const struct snapadm_cmd *snapadm_find_command(const char *name);
 void snapadm_list_commands(FILE *out);
+
+/* What the module says of one bdev (bdev.c). */
+struct bdev_info {
+	bool found;
+	uint8_t type;		/* enum snap_bdev_type */
+	uint32_t block_size;
+	uint64_t num_blocks;
+	char args[SNAP_PATH_MAX];	/* bdev_args: a plugin bdev's definition */
+};
+
+/* Asks the module for bdev name; 0 (found or not) or a failure status. */
+int bdev_lookup(struct snapadm *adm, const char *name, struct bdev_info *bi);
+/* "NAME is a TYPE bdev, not a WANT bdev"; returns the failure status. */
+int bdev_wrong_type(struct snapadm *adm, const char *name, uint8_t is,
+		    unsigned int want);
 
 /* Runs a netlink command described by its table entry. */
 int nlcmd_run(struct snapadm *adm, const struct snapadm_cmd *cmd,

@@ -9,6 +9,8 @@
 
 #include "batch.h"
 #include "cmds.h"
+#include "plugin.h"
+#include "plugin_load.h"
 #include "snapadm.h"
 
 static void usage(FILE *out)
@@ -18,6 +20,9 @@ static void usage(FILE *out)
 		"       snapadm [-j] -b FILE\n"
 		"  -j, --json        print JSON\n"
 		"  -b, --batch FILE  run the commands of FILE (- for stdin), one a line\n"
+		"  --plugin PLUGIN   add a backend plugin's commands: a path, or a name\n"
+		"                    in " SNAP_PLUGIN_DIR " (also " SNAP_PLUGINS_ENV ",\n"
+		"                    ':' between plugins)\n"
 		"  -h, --help        this text; COMMAND -h describes a command\n"
 		"commands:\n");
 	snapadm_list_commands(out);
@@ -28,6 +33,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "batch", required_argument, NULL, 'b' },
+		{ "plugin", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -36,6 +42,7 @@ int main(int argc, char **argv)
 	int c, ret;
 
 	snapadm_init(&adm);
+	snapadm_plugins_from_env(&adm);
 	opterr = 0;	/* our one-line messages instead of getopt's */
 	/* "+": options after the command name belong to the command. */
 	while ((c = getopt_long(argc, argv, "+jb:h", opts, NULL)) != -1) {
@@ -46,12 +53,19 @@ int main(int argc, char **argv)
 		case 'b':
 			batch = optarg;
 			break;
+		case 'P':
+			ret = snapadm_plugin_load(&adm, optarg);
+			if (ret)
+				return ret;
+			break;
 		case 'h':
 			usage(stdout);
 			return SNAPADM_OK;
 		case '?':
 			if (optopt == 'b')
 				return snapadm_usage_error(&adm, "-b needs a FILE");
+			if (optopt == 'P')
+				return snapadm_usage_error(&adm, "--plugin needs a PLUGIN");
 			return snapadm_usage_error(&adm, "unknown option '%s' (snapadm -h lists them)",
 						   argv[optind - 1]);
 		default:
@@ -65,5 +79,6 @@ int main(int argc, char **argv)
 	ret = batch ? batch_run_file(&adm, batch) :
 		      snapadm_run(&adm, argc - optind, argv + optind);
 	snapadm_release(&adm);
+	snapadm_plugins_release();
 	return ret;
 }
