@@ -133,6 +133,9 @@ install: progs
 		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(MODLOADDIR) $(DESTDIR)$(BASHCOMPDIR) \
 		$(DESTDIR)$(SYSCONFDIR)/default $(DESTDIR)$(SYSCONFDIR)/nvda_snap
 	install -m 755 $(PROGS) $(DESTDIR)$(SBINDIR)/
+	install -d $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(INCLUDEDIR)/snap
+	install -m 644 $(PLUGINS) $(DESTDIR)$(PLUGINDIR)/
+	install -m 644 include/snap/plugin.h $(DESTDIR)$(INCLUDEDIR)/snap/
 	install -m 644 Documentation/man/snap.4 $(DESTDIR)$(MANDIR)/man4/
 	install -m 644 Documentation/man/snapadm.8 Documentation/man/snap_service.8 \
 		$(DESTDIR)$(MANDIR)/man8/

@@ -100,6 +100,15 @@ for b in "$top"/build/bin/*; do
 	cp "$b" "$root/usr/bin/"
 	copy_libs "$root" "$b"
 done
+# Backend plugins where snap_service looks for them by name (PLUGINDIR),
+# and the unit tests' broken ones for the refusal checks.
+mkdir -p "$root/usr/lib/snap/plugins" "$root/usr/lib/snap/test-plugins"
+for p in "$top"/build/plugins/*.so; do
+	[ -f "$p" ] && cp "$p" "$root/usr/lib/snap/plugins/"
+done
+for p in "$top"/build/tests/plugins/*.so; do
+	[ -f "$p" ] && cp "$p" "$root/usr/lib/snap/test-plugins/"
+done
 cp "$kodir"/*.ko "$root/snap/"
 # Not the test host module's source folder: a build may be writing in it.
 mkdir -p "$root/selftests"
