@@ -14,6 +14,8 @@
 
 #include <stdbool.h>
 
+/* Each point is in both engines (NVMe: CQEs and SQEs; virtio-blk: used
+ * entries and chains). */
 enum snap_fault {
 	SNAP_FAULT_POST,	/* "post": completions posted, not yet released */
 	SNAP_FAULT_XFER,	/* "xfer": half of a batch of data moved */

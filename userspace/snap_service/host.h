@@ -30,6 +30,8 @@
 #include <stdint.h>
 #include <linux/snap.h>
 
+#include "fault.h"
+
 #define SNAP_HOST_BUF_MAX	SNAP_POOL_CHUNK_SIZE
 
 /* One contiguous piece of a transfer: SNAP_IOC_DMA's struct snap_dma_seg
@@ -100,5 +102,25 @@ struct snap_host {
 	struct snap_fn_state *state;	/* owned by the implementation */
 	uint32_t func_id;
 };
+
+/*
+ * One SNAP_IOC_DMA for a batch of segments. A daemon built with fault
+ * points may be told to die half way through it (SNAP_FAULT=xfer): both
+ * engines move data through here, so both can be killed mid-transfer.
+ */
+static inline int snap_host_dma_batch(struct snap_host *h, enum snap_dma_dir dir,
+				      const struct snap_host_seg *segs, unsigned int nr)
+{
+	unsigned int half = nr / 2;
+	int ret;
+
+	if (!half || !snap_fault_armed(SNAP_FAULT_XFER))
+		return h->ops->dma(h, dir, segs, nr);
+	ret = h->ops->dma(h, dir, segs, half);
+	if (ret)
+		return ret;
+	snap_fault_point(SNAP_FAULT_XFER);
+	return h->ops->dma(h, dir, segs + half, nr - half);
+}
 
 #endif /* SNAP_HOST_H */

@@ -15,12 +15,14 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sanitizer/lsan_interface.h>
 
 #include <linux/virtio_blk.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
 
 #include "bdev/bdev.h"
+#include "fault.h"
 #include "host_inproc.h"
 #include "virtio/vblk_ctrl.h"
 
@@ -476,6 +478,130 @@ static void test_takeover_reruns_slots(void **state)
 	teardown(t);
 }
 
+/* ---- a daemon dying at each fault point, and its successor ---- */
+
+#define SEG_WRITES	4
+#define SEG_DESCS	4	/* data descriptors per write: 4 DMA segments */
+#define SEG_LEN		512
+
+static jmp_buf died;
+
+static void die(enum snap_fault f)
+{
+	(void)f;
+	longjmp(died, 1);
+}
+
+/* A write whose data is SEG_DESCS descriptors, from descriptor first on. */
+static struct req make_seg_write(struct t *t, uint16_t first, uint64_t sector)
+{
+	struct virtio_blk_outhdr h = { .type = htole32(VIRTIO_BLK_T_OUT),
+				       .sector = htole64(sector) };
+	struct req r = { .vq = 0, .head = first, .data_len = SEG_DESCS * SEG_LEN };
+	uint16_t d = first;
+
+	r.hdr = inproc_mem_alloc(t->h, sizeof(h), 16);
+	memcpy(inproc_mem_ptr(t->h, r.hdr, sizeof(h)), &h, sizeof(h));
+	r.data = inproc_mem_alloc(t->h, r.data_len, 512);
+	r.status = inproc_mem_alloc(t->h, 2, 4) + 1;
+	*(uint8_t *)inproc_mem_ptr(t->h, r.status - 1, 1) = 0xa5;
+	put_desc(t, 0, d, r.hdr, sizeof(h), VRING_DESC_F_NEXT, d + 1);
+	for (unsigned int i = 0; i < SEG_DESCS; i++, d++)
+		put_desc(t, 0, d + 1, r.data + i * SEG_LEN, SEG_LEN, VRING_DESC_F_NEXT, d + 2);
+	put_desc(t, 0, d + 1, r.status, 1, VRING_DESC_F_WRITE, 0);
+	assert_int_equal(inproc_vq_avail(t->h, 0, r.head), 0);
+	return r;
+}
+
+/* The dead engine's successor on the same function state. */
+static void take_over(struct t *t)
+{
+	struct vblk_ctrl *old = t->c;
+
+	t->c = new_engine(t, false);
+	vblk_ctrl_recover(t->c);
+	vblk_ctrl_destroy(old);
+}
+
+/*
+ * SEG_WRITES writes served by an engine that dies at fault point f; the
+ * successor must complete each exactly once, and what the blocks hold
+ * must be what the host wrote, even after the host reused its buffers.
+ */
+static void write_through_death(enum snap_fault f)
+{
+	struct t *t = setup_malloc();
+	unsigned int seen[SEG_WRITES] = { 0 };
+	struct req w[SEG_WRITES], r;
+	unsigned int bufs_before;
+	uint32_t id, len;
+
+	for (unsigned int i = 0; i < SEG_WRITES; i++) {
+		w[i] = make_seg_write(t, (uint16_t)(i * (SEG_DESCS + 2)), i * 8);
+		fill(data_of(t, &w[i]), w[i].data_len, (uint8_t)(0x40 + i));
+	}
+	t->next_desc[0] = SEG_WRITES * (SEG_DESCS + 2);
+	bufs_before = t->h->bufs_out;
+	snap_fault_set_handler(die);
+	snap_fault_arm(f, 1);
+	/* What the dying engine allocates dies with its process: not a leak. */
+	__lsan_disable();
+	if (!setjmp(died)) {
+		inproc_vq_kick(t->h, 0);
+		run(t);
+		fail_msg("fault point %d never hit", f);
+	}
+	__lsan_enable();
+	snap_fault_disarm();
+	snap_fault_set_handler(NULL);
+	take_over(t);
+	/* What the dead engine's abandoned requests held goes with its
+	 * process; the successor holds as much as its predecessor did. */
+	t->h->bufs_out = bufs_before;
+	run(t);
+	while (inproc_vq_reap(t->h, 0, &id, &len) == 1) {
+		unsigned int i = (unsigned int)(id / (SEG_DESCS + 2));
+
+		assert_true(i < SEG_WRITES && id == w[i].head);
+		assert_int_equal(status_of(t, &w[i]), VIRTIO_BLK_S_OK);
+		seen[i]++;
+	}
+	for (unsigned int i = 0; i < SEG_WRITES; i++)
+		assert_int_equal(seen[i], 1);
+	assert_int_equal(t->h->state->vq[0].inflight, 0);
+	/* The host reuses its buffers: nothing of the batch may run again. */
+	for (unsigned int i = 0; i < SEG_WRITES; i++)
+		memset(data_of(t, &w[i]), 0xee, w[i].data_len);
+	run(t);
+	for (unsigned int i = 0; i < SEG_WRITES; i++) {
+		uint8_t want[SEG_DESCS * SEG_LEN];
+
+		fill(want, sizeof(want), (uint8_t)(0x40 + i));
+		r = make_req(t, 0, VIRTIO_BLK_T_IN, i * 8, sizeof(want));
+		assert_int_equal(do_req(t, &r), sizeof(want) + 1);
+		assert_memory_equal(data_of(t, &r), want, sizeof(want));
+	}
+	teardown(t);
+}
+
+static void test_killed_after_posting(void **state)
+{
+	(void)state;
+	write_through_death(SNAP_FAULT_POST);
+}
+
+static void test_killed_in_the_middle_of_a_transfer(void **state)
+{
+	(void)state;
+	write_through_death(SNAP_FAULT_XFER);
+}
+
+static void test_killed_after_fetching(void **state)
+{
+	(void)state;
+	write_through_death(SNAP_FAULT_FETCH);
+}
+
 static void test_no_interrupt_flag_suppresses(void **state)
 {
 	struct t *t = setup_malloc();
@@ -550,6 +676,9 @@ int main(void)
 		cmocka_unit_test(test_completions_overtake_without_in_order),
 		cmocka_unit_test(test_in_order_holds_back_early_finishers),
 		cmocka_unit_test(test_takeover_reruns_slots),
+		cmocka_unit_test(test_killed_after_posting),
+		cmocka_unit_test(test_killed_in_the_middle_of_a_transfer),
+		cmocka_unit_test(test_killed_after_fetching),
 		cmocka_unit_test(test_no_interrupt_flag_suppresses),
 		cmocka_unit_test(test_used_event_suppresses),
 		cmocka_unit_test(test_batch_of_chains_posted_together),

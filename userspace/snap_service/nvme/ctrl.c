@@ -508,23 +508,10 @@ static bool xfer_add_segs(struct nvme_xfer *x, struct nvme_req *r, uint32_t len)
 	return true;
 }
 
-/*
- * One SNAP_IOC_DMA for the whole batch. A daemon built with fault points
- * may be told to die half way through it (SNAP_FAULT=xfer).
- */
+/* One SNAP_IOC_DMA for the whole batch (a fault point in the debug build). */
 static int xfer_move(struct nvme_ctrl *c, struct nvme_xfer *x)
 {
-	unsigned int half = x->nr_segs / 2;
-	int ret;
-
-	if (!half || !snap_fault_armed(SNAP_FAULT_XFER))
-		return c->host->ops->dma(c->host, x->dir, x->segs, x->nr_segs);
-	ret = c->host->ops->dma(c->host, x->dir, x->segs, half);
-	if (ret)
-		return ret;
-	snap_fault_point(SNAP_FAULT_XFER);
-	return c->host->ops->dma(c->host, x->dir, x->segs + half,
-				 x->nr_segs - half);
+	return snap_host_dma_batch(c->host, x->dir, x->segs, x->nr_segs);
 }
 
 /*

@@ -75,7 +75,7 @@ struct xfer_batch {
 static int batch_flush(struct hostmem *m, enum snap_dma_dir dir,
 		       struct xfer_batch *b)
 {
-	int ret = b->nr ? m->h->ops->dma(m->h, dir, b->segs, b->nr) : 0;
+	int ret = b->nr ? snap_host_dma_batch(m->h, dir, b->segs, b->nr) : 0;
 
 	b->nr = 0;
 	return ret;

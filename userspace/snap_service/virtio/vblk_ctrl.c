@@ -254,6 +254,9 @@ static void flush_used(struct vblk_ctrl *c, uint16_t vq)
 		report(c, "virtqueue %u: posting %u used entries: %s", vq,
 		       v->nr_used, strerror(-ret));
 	} else {
+		/* Posted, and the kernel emptied their slots: dying here
+		 * loses nothing and repeats nothing. */
+		snap_fault_point(SNAP_FAULT_POST);
 		for (unsigned int i = 0; i < v->nr_used; i++)
 			c->slot_busy[v->used_slot[i]] = false;
 	}
@@ -635,6 +638,9 @@ static void fetch_vq(struct vblk_ctrl *c, uint16_t vq)
 		}
 		for (int i = 0; i < n; i++)
 			c->slot_busy[slots[i]] = true;
+		/* Fetched into slots, none started: a successor runs them. */
+		if (n)
+			snap_fault_point(SNAP_FAULT_FETCH);
 		for (int i = 0; i < n; i++)
 			start_chain(c, vq, slots[i],
 				    c->h->state->inflight[slots[i]].head);
