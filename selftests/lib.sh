@@ -86,6 +86,34 @@ snap_unbind_virtio_pci() {
 	return 0
 }
 
+# snap_vblk_bind PF: bind virtio-pci to virtio-blk PF PF; $VBLK_DEV is its
+# disk, and VBLK_BDFS collects what snap_vblk_unbind_all unbinds.
+snap_vblk_bind() {
+	_bdf=$(cat $SNAP_SYSFS/functions/SNAPSIM00000VBLKS1D${1}F0/bdf)
+	[ -n "$_bdf" ] || fail "virtio-blk PF $1 has no BDF"
+	# virtio_pci, loaded before snap, probed the function at load.
+	[ -e "/sys/bus/pci/drivers/virtio-pci/$_bdf" ] ||
+		echo "$_bdf" >/sys/bus/pci/drivers/virtio-pci/bind || fail "bind $_bdf"
+	VBLK_BDFS="$VBLK_BDFS $_bdf"
+	_n=0
+	VBLK_DEV=""
+	while [ $_n -lt 100 ] && [ -z "$VBLK_DEV" ]; do
+		VBLK_DEV=$(ls /sys/bus/pci/devices/$_bdf/virtio*/block 2>/dev/null | head -1)
+		[ -n "$VBLK_DEV" ] || usleep 100000
+		_n=$((_n + 1))
+	done
+	[ -n "$VBLK_DEV" ] || { dmesg | tail -20; tail -20 /tmp/svc.log; fail "no disk on $_bdf"; }
+	wait_for /sys/block/$VBLK_DEV/size '^[1-9]' 10 || fail "$VBLK_DEV has no capacity"
+}
+
+snap_vblk_unbind_all() {
+	for _b in $VBLK_BDFS; do
+		[ -e "/sys/bus/pci/drivers/virtio-pci/$_b" ] &&
+			echo "$_b" >/sys/bus/pci/drivers/virtio-pci/unbind
+	done
+	VBLK_BDFS=""
+}
+
 # The generic netlink family must be there once the module is loaded.
 snap_need_family() {
 	snap_nlraw family >/dev/null 2>&1 ||

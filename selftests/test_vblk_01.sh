@@ -12,34 +12,11 @@
 # error in the host log.
 . ./lib.sh
 
-VBLK_BDFS=""
 teardown() {
-	for _b in $VBLK_BDFS; do
-		[ -e "/sys/bus/pci/drivers/virtio-pci/$_b" ] &&
-			echo "$_b" >/sys/bus/pci/drivers/virtio-pci/unbind
-	done
+	snap_vblk_unbind_all
 	snap_nvme_teardown
 }
 trap teardown EXIT
-
-# vblk_bind PF: bind virtio-pci to virtio-blk PF PF; $VBLK_DEV is its disk.
-vblk_bind() {
-	_bdf=$(cat $SNAP_SYSFS/functions/SNAPSIM00000VBLKS1D${1}F0/bdf)
-	[ -n "$_bdf" ] || fail "virtio-blk PF $1 has no BDF"
-	# virtio_pci, loaded before snap, probed the function at load.
-	[ -e "/sys/bus/pci/drivers/virtio-pci/$_bdf" ] ||
-		echo "$_bdf" >/sys/bus/pci/drivers/virtio-pci/bind || fail "bind $_bdf"
-	VBLK_BDFS="$VBLK_BDFS $_bdf"
-	_n=0
-	VBLK_DEV=""
-	while [ $_n -lt 100 ] && [ -z "$VBLK_DEV" ]; do
-		VBLK_DEV=$(ls /sys/bus/pci/devices/$_bdf/virtio*/block 2>/dev/null | head -1)
-		[ -n "$VBLK_DEV" ] || usleep 100000
-		_n=$((_n + 1))
-	done
-	[ -n "$VBLK_DEV" ] || { dmesg | tail -20; tail -20 /tmp/svc.log; fail "no disk on $_bdf"; }
-	wait_for /sys/block/$VBLK_DEV/size '^[1-9]' 10 || fail "$VBLK_DEV has no capacity"
-}
 
 run_fio() {	# NAME ARGS...
 	_name=$1
@@ -75,9 +52,9 @@ snapadm_run virtio_blk_controller_create --pf_id 1 --bdev Uring0 --ctrl VblkCtrl
 	--force_in_order
 snap_nvme_ctrl nqn.2023-05.io.nvda.nvme:0 NVMeCtrl0 0 Malloc1 Null1
 snap_nvme_bind 0
-vblk_bind 0
+snap_vblk_bind 0
 d0=$VBLK_DEV
-vblk_bind 1
+snap_vblk_bind 1
 d1=$VBLK_DEV
 log "virtio-blk disks $d0 and $d1, NVMe $NVME_NS"
 
@@ -128,7 +105,7 @@ log "the bound driver sees the new capacity"
 
 # A read-only device refuses writes at the host.
 snapadm_run virtio_blk_controller_create --pf_id 2 --bdev Null0 --ctrl VblkCtrl2 --read_only
-vblk_bind 2
+snap_vblk_bind 2
 d2=$VBLK_DEV
 [ "$(cat /sys/block/$d2/ro)" = 1 ] || fail "$d2 is not read-only at the host"
 dd if=/dev/zero of=/dev/$d2 bs=4k count=1 oflag=direct 2>/dev/null && fail "write to read-only $d2 succeeded"
