@@ -317,10 +317,11 @@ check-debug: deps
 check-kernels: deps
 	@scripts/check-kernels.sh
 
-# The long kill test: 100 kills of snap_service under verified load on 2
-# controllers and 2 I/O threads (selftests/soak_nvme_kill_01.sh, ~8 min).
+# The long kill tests: 100 kills of snap_service under verified load on 2
+# NVMe controllers and 2 I/O threads, and 50 on 2 virtio-blk controllers
+# (selftests/soak_*_kill_01.sh, ~13 min).
 check-soak: all
-	@scripts/vm/run.sh --name vm-soak --tests soak_nvme_kill_01 \
+	@scripts/vm/run.sh --name vm-soak --tests "soak_nvme_kill_01 soak_vblk_kill_01" \
 		--append snap.timeout=900 --timeout 1200 --tap build/results/soak.tap
 
 # The README's two commands in a fresh Debian 12 root (debootstrap, chroot)

@@ -1,52 +1,118 @@
 # SPDX-License-Identifier: GPL-2.0
 # Killing snap_service under load (sourced after lib.sh): the module and
 # controllers of the data-corruption report, fio with verification on each
-# namespace, daemons killed and replaced while it runs, and the checks that
+# device, daemons killed and replaced while it runs, and the checks that
 # the host saw nothing: fio without a verify error, no duplicate or unknown
 # completion, no controller reset, and no completion the kernel refused
-# (sysfs stale_cqes) for a command that was not in flight.
+# (sysfs stale_cqes) for a command that was not in flight. KILL_MODEL is
+# nvme (the default) or vblk: the same run on virtio-blk controllers.
 
+KILL_MODEL=${KILL_MODEL:-nvme}
 KILL_NQN=nqn.2024-01.org.example:kill
 KILL_MASK=0x1
 KILL_DEVS=""
 KILL_FIO_PIDS=""
+KILL_PAUSES=/tmp/kill.pauses
 
-# kill_setup NCTRL [MASK]: NCTRL controllers C0.. on PFs 0.., each with a
-# 64 MiB malloc namespace and 2 I/O queues, served by snap_service -m MASK.
+# kill_load NDEV: the module with NDEV PFs of KILL_MODEL.
+kill_load() {
+	if [ "$KILL_MODEL" = vblk ]; then
+		modprobe virtio_pci || fail "modprobe virtio_pci"
+		modprobe virtio_blk || fail "modprobe virtio_blk"
+		snap_load internal_cpu_model=1 virtio_blk_emulation_enable=1 \
+			virtio_blk_emulation_num_pf=$1 virtio_blk_emulation_num_msix=8 \
+			mempool_size_mb=256
+		snap_need_family
+		dmesg | grep -q 'virtio functions stay off the bus' &&
+			skip "this kernel cannot trap the virtio registers (no kprobes)"
+	else
+		snap_load internal_cpu_model=1 nvme_emulation_enable=1 nvme_emulation_num_pf=$1 \
+			nvme_emulation_num_msix=8 nvme_emulation_max_queue_depth=10 \
+			mempool_size_mb=256
+		snap_need_family
+	fi
+}
+
+# kill_ctrl I: controller I of KILL_MODEL on PF I over a 64 MiB malloc
+# bdev, 2 I/O queues, bound to the host driver; its disk joins KILL_DEVS.
+kill_ctrl() {
+	snapadm_run bdev_malloc_create 64 4096 -b M$1
+	if [ "$KILL_MODEL" = vblk ]; then
+		snapadm_run virtio_blk_controller_create --pf_id $1 --bdev M$1 --ctrl C$1 \
+			--num_queues 2
+		snap_vblk_bind $1
+		KILL_DEVS="$KILL_DEVS /dev/$VBLK_DEV"
+		return
+	fi
+	snapadm_run nvme_subsystem_create --nqn $KILL_NQN$1
+	snapadm_run nvme_controller_create --nqn $KILL_NQN$1 --pf_id $1 --ctrl C$1 \
+		--num_queues 2 --suspended
+	snapadm_run nvme_namespace_create --nqn $KILL_NQN$1 --bdev_name M$1 --nsid 1
+	snapadm_run nvme_controller_attach_ns --ctrl C$1 --nsid 1
+	snapadm_run nvme_controller_resume --ctrl C$1
+	snap_nvme_bind $1
+	KILL_DEVS="$KILL_DEVS $NVME_NS"
+}
+
+# kill_setup NCTRL [MASK]: NCTRL controllers C0.. on PFs 0.. (kill_ctrl),
+# served by snap_service -m MASK.
 kill_setup() {
 	KILL_MASK=${2:-0x1}
-	snap_load internal_cpu_model=1 nvme_emulation_enable=1 nvme_emulation_num_pf=$1 \
-		nvme_emulation_num_msix=8 nvme_emulation_max_queue_depth=10 mempool_size_mb=256
-	snap_need_family
+	kill_load "$1"
 	snap_svc_start -m "$KILL_MASK"
 	_i=0
 	while [ $_i -lt "$1" ]; do
-		snapadm_run bdev_malloc_create 64 4096 -b M$_i
-		snapadm_run nvme_subsystem_create --nqn $KILL_NQN$_i
-		snapadm_run nvme_controller_create --nqn $KILL_NQN$_i --pf_id $_i --ctrl C$_i \
-			--num_queues 2 --suspended
-		snapadm_run nvme_namespace_create --nqn $KILL_NQN$_i --bdev_name M$_i --nsid 1
-		snapadm_run nvme_controller_attach_ns --ctrl C$_i --nsid 1
-		snapadm_run nvme_controller_resume --ctrl C$_i
-		snap_nvme_bind $_i
-		KILL_DEVS="$KILL_DEVS $NVME_NS"
+		kill_ctrl $_i
 		_i=$((_i + 1))
 	done
+	: >$KILL_PAUSES
 	dmesg -c >/dev/null
 }
 
-# kill_fio RW RUNTIME: fio with crc32c verification on every namespace, in
-# the background, as the report ran it.
+kill_teardown() {
+	snap_vblk_unbind_all
+	snap_nvme_teardown
+}
+
+# kill_fio RW RUNTIME: fio with crc32c verification on every device, in the
+# background, as the report ran it (4 KiB-256 KiB at QD 32). RW "mix" is
+# the issue's load instead: random reads and writes of 4 KiB to 1 MiB at
+# QD 1, 32 and 128 at once, each depth on its own 16 MiB of the device so
+# that each verifies what it wrote.
 kill_fio() {
 	_j=0
 	for _d in $KILL_DEVS; do
-		fio --name=k$_j --filename="$_d" --ioengine=libaio --direct=1 --rw="$1" \
-			--bsrange=4k-256k --iodepth=32 --size=48M --time_based --runtime="$2" \
-			--verify=crc32c --verify_backlog=256 --verify_fatal=1 \
-			>/tmp/fio$_j.log 2>&1 &
+		if [ "$1" = mix ]; then
+			fio --ioengine=libaio --direct=1 --rw=randrw --verify=crc32c \
+				--verify_backlog=256 --verify_fatal=1 --time_based \
+				--runtime="$2" --filename="$_d" \
+				--name=q1 --iodepth=1 --bsrange=4k-1m --offset=0 --size=16M \
+				--name=q32 --iodepth=32 --bsrange=4k-1m --offset=16M --size=16M \
+				--name=q128 --iodepth=128 --bsrange=4k-128k --offset=32M --size=16M \
+				>/tmp/fio$_j.log 2>&1 &
+		else
+			fio --name=k$_j --filename="$_d" --ioengine=libaio --direct=1 --rw="$1" \
+				--bsrange=4k-256k --iodepth=32 --size=48M --time_based \
+				--runtime="$2" --verify=crc32c --verify_backlog=256 \
+				--verify_fatal=1 >/tmp/fio$_j.log 2>&1 &
+		fi
 		KILL_FIO_PIDS="$KILL_FIO_PIDS $!"
 		_j=$((_j + 1))
 	done
+}
+
+# kill_ops: the reads and writes controller C0 completed, as the kernel
+# counts them (they survive the daemon).
+kill_ops() {
+	if [ "$KILL_MODEL" = vblk ]; then
+		snapadm -j virtio_blk_controller_dbg_io_stats_get -c C0 >/tmp/kill.ops 2>/dev/null
+	else
+		snapadm -j nvme_controller_dbg_io_stats_get -c C0 >/tmp/kill.ops 2>/dev/null
+	fi
+	json_norm /tmp/kill.ops | awk '{
+		match($0, /"num_read_ops":[0-9]+/); r = substr($0, RSTART + 15, RLENGTH - 15)
+		match($0, /"num_write_ops":[0-9]+/); w = substr($0, RSTART + 16, RLENGTH - 16)
+		print r + w }'
 }
 
 # kill_restart [ENV...]: the daemon gone (killed or died), a new one attached.
@@ -58,13 +124,30 @@ kill_restart() {
 	snap_svc_start -m "$KILL_MASK"
 }
 
-# kill_loop N: N kills, spread over the run (2 to 4 s apart).
+# kill_pause T0 OPS: seconds from T0 (a kill) until C0 completes I/O again,
+# appended to KILL_PAUSES: what the host's I/O waited.
+kill_pause() {
+	_n=0
+	while [ "$(kill_ops)" -le "$2" ] && [ $_n -lt 300 ]; do
+		usleep 20000
+		_n=$((_n + 1))
+	done
+	elapsed "$1" >>$KILL_PAUSES
+	echo >>$KILL_PAUSES
+}
+
+# kill_loop N: N kills, spread over the run (2 to 4 s apart), each with
+# the I/O pause it caused.
 kill_loop() {
 	_k=1
 	while [ $_k -le "$1" ]; do
 		sleep $((2 + _k % 3))
+		_t0=$(uptime_s)
 		kill -9 "$SVC_PID"
+		wait "$SVC_PID" 2>/dev/null
+		_ops=$(kill_ops)
 		kill_restart
+		kill_pause "$_t0" "$_ops"
 		_k=$((_k + 1))
 	done
 	log "$1 kills of snap_service under load, each replaced"
@@ -78,17 +161,52 @@ kill_check() {
 		_rc=$?
 		if [ $_rc -ne 0 ] || grep -q "verify:\|err= *[1-9]" /tmp/fio$_j.log; then
 			grep -m5 "verify:\|err=\|error" /tmp/fio$_j.log
-			fail "$1: fio on namespace $_j failed (exit $_rc)"
+			fail "$1: fio on device $_j failed (exit $_rc)"
 		fi
-		log "$1: fio $_j: $(grep -m1 -o 'err= *[0-9]*' /tmp/fio$_j.log), $(grep -m1 -o 'IOPS=[^,]*' /tmp/fio$_j.log)"
+		log "$1: fio $_j: $(grep -m1 -o 'err= *[0-9]*' /tmp/fio$_j.log), $(grep -o 'IOPS=[^,]*' /tmp/fio$_j.log | tr '\n' ' ')I/Os $(grep -o 'issued rwts: total=[0-9]*,[0-9]*' /tmp/fio$_j.log |
+			awk -F'[=,]' '{ n += $2 + $3 } END { print n }')"
 		_j=$((_j + 1))
 	done
 	KILL_FIO_PIDS=""
 	_bad=$(dmesg | grep -E "genctr mismatch|invalid id|resetting|timeout|I/O error|Abort|controller is down")
 	[ -z "$_bad" ] || { echo "$_bad" | head -5; fail "$1: the host saw duplicate completions, errors or resets"; }
-	for _f in /sys/class/snap/sim0/functions/*NVMES*; do
+	for _f in /sys/class/snap/sim0/functions/*; do
+		[ -f "$_f/stale_cqes" ] || continue
 		_s=$(cat "$_f/stale_cqes")
 		[ "$_s" = 0 ] || fail "$1: $(basename "$_f"): $_s completions for commands not in flight"
 	done
 	log "$1: no verify error, no duplicate completion, no reset, stale_cqes 0"
+	if [ -s $KILL_PAUSES ]; then
+		log "$1: I/O pause per kill (s): $(sort -n $KILL_PAUSES | awk '
+			{ v[NR] = $1 } END { printf "%d kills, median %.2f, max %.2f",
+			NR, v[int((NR + 1) / 2)], v[NR] }')"
+		: >$KILL_PAUSES
+	fi
+}
+
+# kill_fault POINT: the fault build (snap_service-fault), armed at the
+# point's 400th hit (well into fio's run), under random writes; when it
+# dies there a plain daemon takes over, and the host must see nothing.
+kill_fault() {
+	command -v snap_service-fault >/dev/null || fail "no snap_service-fault in the guest"
+	kill -9 "$SVC_PID"
+	wait "$SVC_PID" 2>/dev/null
+	wait_for /sys/class/snap/sim0/daemon_pid "^0\$" 20 || fail "$1: old daemon still attached"
+	: >/tmp/fault.log
+	SNAP_FAULT=$1@400 SNAP_MEMPOOL_SIZE_MB=64 snap_service-fault -l 4 >>/tmp/fault.log 2>&1 &
+	SVC_PID=$!
+	wait_for /sys/class/snap/sim0/daemon_pid "^$SVC_PID\$" 10 ||
+		fail "$1: snap_service-fault did not attach: $(cat /tmp/fault.log)"
+	kill_fio randwrite 14
+	_n=0
+	while kill -0 "$SVC_PID" 2>/dev/null && [ $_n -lt 100 ]; do
+		sleep 0.1
+		_n=$((_n + 1))
+	done
+	grep -q "fault point $1 hit 400: dying" /tmp/fault.log ||
+		{ cat /tmp/fault.log; fail "$1: the fault point was not hit"; }
+	kill_restart
+	log "$1: snap_service-fault died at the point, $SVC_PID took over"
+	kill_check "$1"
+	dmesg -c >/dev/null
 }

@@ -4,7 +4,7 @@
 . ./lib.sh
 . ./kill_lib.sh
 
-trap snap_nvme_teardown EXIT
+trap kill_teardown EXIT
 
 kill_setup 1
 kill_fio randwrite 45
