@@ -153,6 +153,34 @@ kill_loop() {
 	log "$1 kills of snap_service under load, each replaced"
 }
 
+# kill_upgrade_loop N: N live updates (snap_service --live-update), 2 to 4
+# s apart: each old daemon must exit 0 once the new one attached, and the
+# new one's "serving N ms after asking" (SIGTERM to serving: the longest the
+# host's I/O can have waited) goes to KILL_PAUSES.
+kill_upgrade_loop() {
+	_k=1
+	while [ $_k -le "$1" ]; do
+		sleep $((2 + _k % 3))
+		_old=$SVC_PID
+		: >/tmp/svc.new
+		SNAP_MEMPOOL_SIZE_MB=${SNAP_MEMPOOL_SIZE_MB:-64} snap_service -l 4 \
+			-m "$KILL_MASK" --live-update >>/tmp/svc.new 2>&1 &
+		SVC_PID=$!
+		wait_for /sys/class/snap/sim0/daemon_pid "^$SVC_PID\$" 40 ||
+			fail "live update $_k: the new daemon did not attach: $(cat /tmp/svc.new)"
+		wait "$_old"
+		_rc=$?
+		[ $_rc = 0 ] || fail "live update $_k: the old daemon $_old exited with $_rc"
+		wait_for /tmp/svc.new "live update: serving [0-9]+ ms" 10 ||
+			fail "live update $_k: no take-over line: $(cat /tmp/svc.new)"
+		sed -n 's/.*live update: serving \([0-9]*\) ms.*/\1/p' /tmp/svc.new |
+			awk '{ printf "%.3f\n", $1 / 1000 }' >>$KILL_PAUSES
+		cat /tmp/svc.new >>/tmp/svc.log
+		_k=$((_k + 1))
+	done
+	log "$1 live updates of snap_service under load, each old daemon exited 0"
+}
+
 # kill_check WHAT: every fio ended cleanly, the host saw nothing wrong.
 kill_check() {
 	_j=0
@@ -177,8 +205,8 @@ kill_check() {
 	done
 	log "$1: no verify error, no duplicate completion, no reset, stale_cqes 0"
 	if [ -s $KILL_PAUSES ]; then
-		log "$1: I/O pause per kill (s): $(sort -n $KILL_PAUSES | awk '
-			{ v[NR] = $1 } END { printf "%d kills, median %.2f, max %.2f",
+		log "$1: I/O pause per kill or update (s): $(sort -n $KILL_PAUSES | awk '
+			{ v[NR] = $1 } END { printf "%d of them, median %.2f, max %.2f",
 			NR, v[int((NR + 1) / 2)], v[NR] }')"
 		: >$KILL_PAUSES
 	fi

@@ -20,9 +20,7 @@
 #define DEVSNAP_WANT	(SNAP_F_STATUS_REPORT | SNAP_F_DATAPATH)
 /* Asked for, not required: a module without it has no virtio data path. */
 #define DEVSNAP_MAYBE	SNAP_F_VIRTIO
-#define DEVSNAP_ATTACH_TRIES	50	/* x 100 ms */
-
-static int attach(struct devsnap *ds, char *why, size_t len)
+static int attach(struct devsnap *ds, unsigned int wait_ms, char *why, size_t len)
 {
 	struct snap_ioc_attach at = {
 		.abi_major = SNAP_ABI_MAJOR,
@@ -32,13 +30,14 @@ static int attach(struct devsnap *ds, char *why, size_t len)
 
 	/*
 	 * A killed predecessor stays attached until its io_uring is torn
-	 * down (up to a few hundred ms): give it that long to go.
+	 * down (up to a few hundred ms), one handing over until it drained:
+	 * the host's I/O waits meanwhile, so look again every millisecond.
 	 */
-	for (int i = 0; ioctl(ds->fd, SNAP_IOC_ATTACH, &at) < 0; i++) {
+	for (unsigned int i = 0; ioctl(ds->fd, SNAP_IOC_ATTACH, &at) < 0; i++) {
 		int err = errno;
 
-		if (err == EBUSY && i < DEVSNAP_ATTACH_TRIES) {
-			usleep(100 * 1000);
+		if (err == EBUSY && i < wait_ms) {
+			usleep(1000);
 			continue;
 		}
 		if (err == EBUSY)
@@ -81,7 +80,8 @@ static int map_pool(struct devsnap *ds, char *why, size_t len)
 	return 0;
 }
 
-int devsnap_open(struct devsnap *ds, const char *path, char *why, size_t len)
+int devsnap_open(struct devsnap *ds, const char *path, unsigned int wait_ms,
+		 char *why, size_t len)
 {
 	int ret;
 
@@ -93,13 +93,26 @@ int devsnap_open(struct devsnap *ds, const char *path, char *why, size_t len)
 			 path ? path : DEVSNAP_PATH, strerror(errno));
 		return ret;
 	}
-	ret = attach(ds, why, len);
+	ret = attach(ds, wait_ms, why, len);
 	if (!ret)
 		ret = map_pool(ds, why, len);
 	if (ret) {
 		close(ds->fd);
 		ds->fd = -1;
 	}
+	return ret;
+}
+
+int devsnap_attached_pid(const char *path)
+{
+	struct snap_ioc_info info = { 0 };
+	int fd = open(path ? path : DEVSNAP_PATH, O_RDWR | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = ioctl(fd, SNAP_IOC_INFO, &info) < 0 ? -errno : (int)info.daemon_pid;
+	close(fd);
 	return ret;
 }
 

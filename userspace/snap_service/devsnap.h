@@ -19,11 +19,19 @@ struct devsnap {
 	uint64_t features;
 };
 
+/* How long devsnap_open() waits for a predecessor to let go. */
+#define DEVSNAP_WAIT_KILLED_MS	5000	/* a killed one: its io_uring teardown */
+#define DEVSNAP_WAIT_HANDOVER_MS 30000	/* one draining for a live update */
+
 /*
- * Opens /dev/snap (path NULL: /dev/snap), attaches, and maps the pool.
- * Returns 0 or -errno with the reason in why.
+ * Opens /dev/snap (path NULL: /dev/snap), attaches, and maps the pool;
+ * while another daemon is attached, retries every millisecond for up to
+ * wait_ms. Returns 0 or -errno with the reason in why.
  */
-int devsnap_open(struct devsnap *ds, const char *path, char *why, size_t len);
+int devsnap_open(struct devsnap *ds, const char *path, unsigned int wait_ms,
+		 char *why, size_t len);
+/* The pid of the daemon attached to /dev/snap, 0 when none; -errno. */
+int devsnap_attached_pid(const char *path);
 /*
  * Detaches without closing: the module ends this daemon's pending
  * io_uring waits (-ENOTCONN), which 6.1 could not cancel otherwise.

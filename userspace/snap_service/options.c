@@ -17,6 +17,7 @@ enum {
 	OPT_INIT_CONF,
 	OPT_NOTIFY,
 	OPT_PLUGIN,
+	OPT_LIVE_UPDATE,
 };
 
 static const struct option long_opts[] = {
@@ -26,6 +27,7 @@ static const struct option long_opts[] = {
 	{ "init-conf", required_argument, NULL, OPT_INIT_CONF },
 	{ "notify", no_argument, NULL, OPT_NOTIFY },
 	{ "plugin", required_argument, NULL, OPT_PLUGIN },
+	{ "live-update", no_argument, NULL, OPT_LIVE_UPDATE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -36,6 +38,7 @@ void service_opts_usage(FILE *out)
 	fprintf(out,
 		"usage: snap_service [-m CORE_MASK] [-l LEVEL] [--log-file FILE]\n"
 		"                    [--init-conf FILE] [--notify] [--plugin PLUGIN]...\n"
+		"                    [--live-update]\n"
 		"  -m, --core-mask MASK  one I/O thread per set bit (default 0x1)\n"
 		"  -l, --log-level 0-5   0 errors .. 3 info .. 5 trace (default %d)\n"
 		"      --log-file FILE   log there instead of stderr (SNAP_LOG_FILE)\n"
@@ -45,6 +48,8 @@ void service_opts_usage(FILE *out)
 		"      --plugin PLUGIN   load a backend plugin: a path, or a name in\n"
 		"                        " SNAP_PLUGIN_DIR " (also " SNAP_PLUGINS_ENV ",\n"
 		"                        ':' between plugins)\n"
+		"      --live-update     take over from the running daemon: it drains\n"
+		"                        and exits, this one serves on (no host error)\n"
 		"environment: SNAP_MEMPOOL_SIZE_MB staging pool size in MiB (min %d,\n"
 		"default %d, at most the module's mempool_size_mb);\n"
 		"SNAP_EVENTS_RCVBUF_KB netlink events buffer (default 32768)\n",
@@ -149,6 +154,9 @@ static int apply_opt(struct service_opts *o, int c, const char *arg,
 		return 0;
 	case OPT_NOTIFY:
 		o->notify = true;
+		return 0;
+	case OPT_LIVE_UPDATE:
+		o->live_update = true;
 		return 0;
 	case OPT_PLUGIN:
 		if (o->nr_plugins == SNAP_PLUGINS_MAX) {

@@ -18,6 +18,7 @@ struct service_opts {
 	uint32_t mempool_mb;		/* SNAP_MEMPOOL_SIZE_MB: staging pool used */
 	uint32_t events_rcvbuf_kb;	/* SNAP_EVENTS_RCVBUF_KB; 0: the default */
 	bool notify;			/* --notify: tell systemd (NOTIFY_SOCKET) when up */
+	bool live_update;		/* --live-update: take over from the running one */
 	const char *plugins_env;	/* SNAP_PLUGINS: plugins, ':' between */
 	const char *plugins[SNAP_PLUGINS_MAX];	/* --plugin, in order */
 	unsigned int nr_plugins;

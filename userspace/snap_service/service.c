@@ -20,6 +20,7 @@
 #include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bdev/bdev.h"
@@ -1274,8 +1275,43 @@ static void load_plugins(struct service *s, const struct service_opts *o)
 	bdev_plugins_set_lookup(ready_bdev, s);
 }
 
+/*
+ * Live update: this process is set up as far as it can be without
+ * /dev/snap; the running daemon is asked to stop as SIGTERM stops it
+ * (every engine drains what it fetched, then it detaches), and the attach
+ * below takes over the moment it has let go. Nothing in flight is left
+ * for a take-over to replay, and the host only waits.
+ */
+static int ask_predecessor_to_hand_over(void)
+{
+	int pid = devsnap_attached_pid(NULL);
+
+	if (pid <= 0) {
+		log_notice("live update: no daemon is attached, starting as usual");
+		return 0;
+	}
+	if (pid == getpid())
+		return 0;
+	log_notice("live update: asking daemon %d to hand over", pid);
+	if (kill(pid, SIGTERM)) {
+		log_warn("live update: signalling daemon %d: %s", pid, strerror(errno));
+		return 0;
+	}
+	return pid;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 int service_start(struct service *s, const struct service_opts *o)
 {
+	uint64_t asked_at = 0;
+	int predecessor = 0;
 	char why[256];
 	int ret;
 
@@ -1287,7 +1323,12 @@ int service_start(struct service *s, const struct service_opts *o)
 	if (ret)
 		return ret;
 	load_plugins(s, o);
-	ret = devsnap_open(&s->ds, NULL, why, sizeof(why));
+	if (o->live_update) {
+		asked_at = now_ms();
+		predecessor = ask_predecessor_to_hand_over();
+	}
+	ret = devsnap_open(&s->ds, NULL, o->live_update ? DEVSNAP_WAIT_HANDOVER_MS :
+			   DEVSNAP_WAIT_KILLED_MS, why, sizeof(why));
 	if (ret) {
 		log_err("%s", why);
 		return ret;
@@ -1326,6 +1367,9 @@ int service_start(struct service *s, const struct service_opts *o)
 	realize_all(s);
 	log_notice("attached to /dev/snap: pool %zu MiB, using up to %zu MiB as needed, %u thread(s)",
 		   s->ds.pool_size >> 20, s->pool_used >> 20, s->nr_workers);
+	if (predecessor)
+		log_notice("live update: serving %llu ms after asking daemon %d to hand over",
+			   (unsigned long long)(now_ms() - asked_at), predecessor);
 	if (o->init_conf) {
 		ret = run_init_conf(o->init_conf);
 		if (ret)
