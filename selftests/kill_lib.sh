@@ -124,11 +124,22 @@ kill_restart() {
 	snap_svc_start -m "$KILL_MASK"
 }
 
+# kill_fio_running: some fio of kill_fio still runs.
+kill_fio_running() {
+	for _p in $KILL_FIO_PIDS; do
+		kill -0 "$_p" 2>/dev/null && return 0
+	done
+	return 1
+}
+
 # kill_pause T0 OPS: seconds from T0 (a kill) until C0 completes I/O again,
-# appended to KILL_PAUSES: what the host's I/O waited.
+# appended to KILL_PAUSES: what the host's I/O waited. Not counted when
+# fio has ended meanwhile (a kill after the load), which would measure
+# nothing but this loop.
 kill_pause() {
 	_n=0
 	while [ "$(kill_ops)" -le "$2" ] && [ $_n -lt 300 ]; do
+		kill_fio_running || return 0
 		usleep 20000
 		_n=$((_n + 1))
 	done
