@@ -33,7 +33,7 @@ struct mutex snap_lock = __MUTEX_INITIALIZER(snap_lock);
 EXPORT_SYMBOL_IF_KUNIT(snap_lock);
 
 /*
- * Malloc bdevs by id, for mmap of their contents. mmap runs under the
+ * Bdevs by id, for mmap of their counters and malloc contents. mmap runs under the
  * mmap_lock, and snap_lock is held across copy_to_user (which may take
  * it), so mmap must not take snap_lock: it looks bdevs up here instead,
  * under a lock that never covers a user access. Lock order: snap_lock,
@@ -123,6 +123,7 @@ static void snap_bdev_release(struct kref *ref)
 	ida_free(&snap_emu.bdev_ida, bdev->id);
 	/* A daemon's mapping keeps its own page references. */
 	vfree(bdev->mem);
+	vfree(bdev->stats);
 	kfree(bdev->filename);
 	kfree(bdev->args);
 	kfree(bdev->error);
@@ -262,11 +263,9 @@ int snap_bdev_create(const struct snap_bdev_cfg *cfg, struct snap_bdev **out,
 	if (ret < 0)
 		goto err_free;
 	bdev->id = ret;
-	if (bdev->type == SNAP_BDEV_MALLOC) {
-		ret = xa_insert(&snap_bdev_by_id, bdev->id, bdev, GFP_KERNEL);
-		if (ret)
-			goto err_free_id;
-	}
+	ret = xa_insert(&snap_bdev_by_id, bdev->id, bdev, GFP_KERNEL);
+	if (ret)
+		goto err_free_id;
 
 	list_add_tail(&bdev->node, &snap_emu.bdevs);
 	snap_changed();

@@ -10,7 +10,9 @@
 #include <kunit/test.h>
 #include <linux/mm.h>
 #include <linux/string.h>
+#include <linux/vmalloc.h>
 
+#include "datapath.h"
 #include "snap.h"
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
@@ -336,6 +338,44 @@ static void snap_core_ns_uuid_recreated_locked(struct kunit *test)
 	KUNIT_EXPECT_NE(test, memcmp(second, ns->uuid, sizeof(second)), 0);
 }
 
+/*
+ * bdev-stats-get's view: zeros until the daemon maps the counters, then
+ * each counter it wrote, and reserved fields as 0 whatever the page holds.
+ */
+static void snap_core_bdev_stats_locked(struct kunit *test)
+{
+	struct snap_bdev *bdev = make_bdev_of(test, "kb0", SNAP_BDEV_NULL);
+	struct snap_bdev_stats got, *page;
+
+	if (!bdev)
+		return;
+	memset(&got, 0xff, sizeof(got));
+	snap_dp_bdev_stats(bdev, &got);
+	KUNIT_EXPECT_NULL(test, memchr_inv(&got, 0, sizeof(got)));
+
+	/* What a mapping allocates, and the daemon fills; freed with the bdev. */
+	page = vmalloc_user(sizeof(*page));
+	if (!page)
+		return;
+	page->io.read_ops = 3;
+	page->io.errors = 1;
+	page->min_unmap_lat_ns = 7;
+	page->reserved[ARRAY_SIZE(page->reserved) - 1] = U64_MAX;
+	bdev->stats = page;
+	snap_dp_bdev_stats(bdev, &got);
+	KUNIT_EXPECT_EQ(test, got.io.read_ops, 3ULL);
+	KUNIT_EXPECT_EQ(test, got.io.errors, 1ULL);
+	KUNIT_EXPECT_EQ(test, got.min_unmap_lat_ns, 7ULL);
+	KUNIT_EXPECT_EQ(test, got.reserved[ARRAY_SIZE(got.reserved) - 1], 0ULL);
+}
+
+static void snap_core_bdev_stats(struct kunit *test)
+{
+	mutex_lock(&snap_lock);
+	snap_core_bdev_stats_locked(test);
+	snap_core_cleanup_unlock();
+}
+
 static void snap_core_ns_uuid_recreated(struct kunit *test)
 {
 	mutex_lock(&snap_lock);
@@ -409,6 +449,7 @@ static struct kunit_case snap_core_cases[] = {
 	KUNIT_CASE(snap_core_subsys_rules),
 	KUNIT_CASE(snap_core_object_limits),
 	KUNIT_CASE(snap_core_ns_uuid_recreated),
+	KUNIT_CASE(snap_core_bdev_stats),
 	{}
 };
 

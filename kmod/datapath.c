@@ -37,6 +37,7 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
+#include <kunit/visibility.h>
 
 #include "compat.h"
 #include "datapath.h"
@@ -1003,11 +1004,45 @@ static int snap_dp_mmap_bdev(struct vm_area_struct *vma, u64 off)
 	/* Not snap_lock: we run under the mmap_lock (see core.c). */
 	mutex_lock(&snap_bdev_mem_lock);
 	bdev = xa_load(&snap_bdev_by_id, id);
-	if (bdev && !check_mul_overflow(bdev->num_blocks, (u64)bdev->block_size, &size)) {
+	if (bdev && bdev->type == SNAP_BDEV_MALLOC &&
+	    !check_mul_overflow(bdev->num_blocks, (u64)bdev->block_size, &size)) {
 		if (!bdev->mem)
 			bdev->mem = vmalloc_user(size);
 		ret = bdev->mem ? remap_vmalloc_range(vma, bdev->mem, 0) : -ENOMEM;
 	}
+	mutex_unlock(&snap_bdev_mem_lock);
+	return ret;
+}
+
+/* NULL when out of memory: the mapping fails, a later one tries again. */
+static void snap_dp_bdev_stats_alloc(struct snap_bdev *bdev)
+{
+	struct snap_bdev_stats *stats = vmalloc_user(sizeof(*stats));
+
+	/* Pairs with snap_dp_bdev_stats(): the page is zeroed before seen. */
+	smp_store_release(&bdev->stats, stats);
+}
+
+/*
+ * Any bdev's counters: a page allocated on the first mapping and kept
+ * until the bdev goes, so a new daemon goes on counting where the old one
+ * stopped and a new bdev of the same name starts at 0.
+ */
+static int snap_dp_mmap_bdev_stats(struct vm_area_struct *vma, u64 off)
+{
+	u64 id = div64_u64(off, SNAP_MMAP_BDEV_STATS_STRIDE);
+	struct snap_bdev *bdev;
+	int ret = -EINVAL;
+
+	if (off % SNAP_MMAP_BDEV_STATS_STRIDE || id > U32_MAX ||
+	    !(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	mutex_lock(&snap_bdev_mem_lock);
+	bdev = xa_load(&snap_bdev_by_id, id);
+	if (bdev && !bdev->stats)
+		snap_dp_bdev_stats_alloc(bdev);
+	if (bdev)
+		ret = bdev->stats ? remap_vmalloc_range(vma, bdev->stats, 0) : -ENOMEM;
 	mutex_unlock(&snap_bdev_mem_lock);
 	return ret;
 }
@@ -1028,6 +1063,8 @@ int snap_dp_mmap(struct file *file, struct vm_area_struct *vma)
 		return snap_pool_mmap(vma);
 	if (off >= SNAP_MMAP_BDEV_BASE)
 		return snap_dp_mmap_bdev(vma, off - SNAP_MMAP_BDEV_BASE);
+	if (off >= SNAP_MMAP_BDEV_STATS_BASE)
+		return snap_dp_mmap_bdev_stats(vma, off - SNAP_MMAP_BDEV_STATS_BASE);
 
 	off -= SNAP_MMAP_FN_STATE_BASE;
 	id = div64_u64(off, SNAP_MMAP_FN_STATE_STRIDE);
@@ -1166,24 +1203,42 @@ u32 snap_dp_num_queues(struct snap_func *func)
 }
 
 /*
- * The daemon writes these counters without telling anyone, each in one
+ * The daemon writes its counters without telling anyone, each in one
  * store: each is read whole, and a read may catch a command counted
  * before its bytes, as any counter read does.
  */
+static void snap_dp_read_counters(void *out, const void *counters, size_t bytes)
+{
+	const u64 *from = counters;
+	u64 *to = out;
+	size_t i;
+
+	for (i = 0; i < bytes / sizeof(u64); i++)
+		to[i] = READ_ONCE(from[i]);
+}
+
 void snap_dp_io_stats(struct snap_func *func, struct snap_io_stats *out, u32 n)
 {
 	struct snap_dp_fn *dp = func->dp;
-	const u64 *from;
-	u64 *to = (u64 *)out;
-	size_t i;
 
-	if (!dp)
-		return;
-	from = (const u64 *)dp->state->stats;
-	n = min(n, dp->max_queues);
-	for (i = 0; i < n * sizeof(*out) / sizeof(u64); i++)
-		to[i] = READ_ONCE(from[i]);
+	if (dp)
+		snap_dp_read_counters(out, dp->state->stats,
+				      min(n, dp->max_queues) * sizeof(*out));
 }
+
+/* Zeros until the daemon first maps them; reserved fields stay 0. */
+void snap_dp_bdev_stats(const struct snap_bdev *bdev, struct snap_bdev_stats *out)
+{
+	const struct snap_bdev_stats *stats;
+
+	/* Pairs with snap_dp_mmap_bdev_stats(): the page is zeroed. */
+	stats = smp_load_acquire(&bdev->stats);
+	memset(out, 0, sizeof(*out));
+	if (stats)
+		snap_dp_read_counters(out, stats,
+				      offsetof(struct snap_bdev_stats, reserved));
+}
+EXPORT_SYMBOL_IF_KUNIT(snap_dp_bdev_stats);
 
 void snap_dp_stats_reset(struct snap_func *func)
 {

@@ -77,6 +77,11 @@ void snap_dp_queue_states(struct snap_func *func, struct snap_queue_state *sq,
 			  struct snap_queue_state *cq, u32 n);
 void snap_dp_vq_states(struct snap_func *func, struct snap_vq_state *vq, u32 n);
 
+/* For bdev-stats-get, under snap_lock: the daemon's counters of @bdev. */
+struct snap_bdev;
+struct snap_bdev_stats;
+void snap_dp_bdev_stats(const struct snap_bdev *bdev, struct snap_bdev_stats *out);
+
 /* pool.c */
 int snap_pool_create(void);	/* at first attach; idempotent */
 int snap_pool_grow(u64 off, u64 len);

@@ -239,7 +239,12 @@ const struct nla_policy snap_vblk_ctrl_stats_get_nl_policy[SNAP_A_MAX + 1] = {
 	[SNAP_A_NAME] = { .type = NLA_NUL_STRING, .len = SNAP_NAME_MAX - 1, },
 };
 
-const struct genl_ops snap_nl_ops[30] = {
+/* SNAP_CMD_BDEV_STATS_GET */
+const struct nla_policy snap_bdev_stats_get_nl_policy[SNAP_A_MAX + 1] = {
+	[SNAP_A_NAME] = { .type = NLA_NUL_STRING, .len = SNAP_NAME_MAX - 1, },
+};
+
+const struct genl_ops snap_nl_ops[31] = {
 	{
 		.cmd		= SNAP_CMD_EMU_GET,
 		.doit		= snap_nl_emu_get_doit,
@@ -457,6 +462,15 @@ const struct genl_ops snap_nl_ops[30] = {
 		.maxattr	= SNAP_A_MAX,
 		.flags		= GENL_ADMIN_PERM,
 	},
+	{
+		.cmd		= SNAP_CMD_BDEV_STATS_GET,
+		.doit		= snap_nl_bdev_stats_get_doit,
+		.start		= snap_nl_dump_start,
+		.dumpit		= snap_nl_bdev_stats_get_dumpit,
+		.policy		= snap_bdev_stats_get_nl_policy,
+		.maxattr	= SNAP_A_MAX,
+		.flags		= GENL_ADMIN_PERM,
+	},
 };
 
 const struct genl_multicast_group snap_nl_mcgrps[] = {
@@ -495,4 +509,5 @@ const char *const snap_nl_cmd_names[SNAP_CMD_MAX + 1] = {
 	[SNAP_CMD_EMU_SET] = "emu-set",
 	[SNAP_CMD_NVME_CTRL_STATS_GET] = "nvme-ctrl-stats-get",
 	[SNAP_CMD_VBLK_CTRL_STATS_GET] = "vblk-ctrl-stats-get",
+	[SNAP_CMD_BDEV_STATS_GET] = "bdev-stats-get",
 };

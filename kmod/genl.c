@@ -298,6 +298,20 @@ static int snap_fill_ctrl_stats(struct sk_buff *skb, const void *obj)
 	return 0;
 }
 
+static int snap_fill_bdev_stats(struct sk_buff *skb, const void *obj)
+{
+	const struct snap_bdev *bdev = obj;
+	struct snap_bdev_stats *stats;
+
+	if (nla_put_string(skb, SNAP_A_NAME, bdev->name))
+		return -EMSGSIZE;
+	stats = snap_reserve_array(skb, SNAP_A_BDEV_STATS, 1, sizeof(*stats));
+	if (!stats)
+		return -EMSGSIZE;
+	snap_dp_bdev_stats(bdev, stats);
+	return 0;
+}
+
 static size_t snap_msg_size(snap_fill_t fill, const void *obj)
 {
 	const struct snap_ctrl *ctrl = obj;
@@ -631,6 +645,27 @@ int snap_nl_bdev_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	return snap_dump_done(skb, cb, idx);
 }
 
+int snap_nl_bdev_stats_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct nlattr *name = snap_dump_attrs(cb)[SNAP_A_NAME];
+	struct snap_bdev *bdev;
+	long idx = 0;
+	int ret;
+
+	ret = snap_dump_check(cb);
+	if (ret)
+		return ret;
+	mutex_lock(&snap_lock);
+	list_for_each_entry(bdev, &snap_emu.bdevs, node) {
+		if (name && strcmp(bdev->name, nla_data(name)))
+			continue;
+		if (snap_dump_put(skb, cb, snap_fill_bdev_stats, bdev, &idx))
+			break;
+	}
+	mutex_unlock(&snap_lock);
+	return snap_dump_done(skb, cb, idx);
+}
+
 /* ---- lookups that explain a miss ---- */
 
 static struct snap_bdev *snap_nl_bdev(struct genl_info *info, int attr)
@@ -793,7 +828,7 @@ int snap_nl_bdev_del_doit(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
-int snap_nl_bdev_get_doit(struct sk_buff *skb, struct genl_info *info)
+static int snap_bdev_reply(struct genl_info *info, snap_fill_t fill)
 {
 	struct snap_bdev *bdev;
 	int ret = -ENOENT;
@@ -803,9 +838,19 @@ int snap_nl_bdev_get_doit(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&snap_lock);
 	bdev = snap_nl_bdev(info, SNAP_A_NAME);
 	if (bdev)
-		ret = snap_reply(info, snap_fill_bdev, bdev);
+		ret = snap_reply(info, fill, bdev);
 	mutex_unlock(&snap_lock);
 	return ret;
+}
+
+int snap_nl_bdev_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return snap_bdev_reply(info, snap_fill_bdev);
+}
+
+int snap_nl_bdev_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return snap_bdev_reply(info, snap_fill_bdev_stats);
 }
 
 /*

@@ -24,7 +24,7 @@ extern struct snap_params snap_params;
  * holds a reference on its target.
  */
 extern struct mutex snap_lock;
-/* Malloc bdevs by id for mmap, which must not take snap_lock (core.c). */
+/* Bdevs by id for mmap, which must not take snap_lock (core.c). */
 extern struct mutex snap_bdev_mem_lock;
 extern struct xarray snap_bdev_by_id;
 
@@ -60,6 +60,12 @@ struct snap_bdev {
 	char *error;
 	/* malloc: the contents, allocated when the daemon first maps them */
 	void *mem;
+	/*
+	 * The daemon's I/O counters, allocated (zeroed) when it first maps
+	 * them, under snap_bdev_mem_lock; published with a release store, so
+	 * readers under snap_lock need no lock (snap_dp_bdev_stats).
+	 */
+	struct snap_bdev_stats *stats;
 	/* At most one user: a namespace or a virtio-blk controller. */
 	struct snap_ns *ns;
 	struct snap_ctrl *vblk;

@@ -58,6 +58,7 @@ const struct snap_nl_attr snap_nl_attrs[SNAP_A_MAX + 1] = {
 	[SNAP_A_CQ_STATE] = { "cq-state", SNAP_NL_BINARY, 0 },
 	[SNAP_A_VQ_STATE] = { "vq-state", SNAP_NL_BINARY, 0 },
 	[SNAP_A_LOG_LEVEL] = { "log-level", SNAP_NL_U8, 0 },
+	[SNAP_A_BDEV_STATS] = { "bdev-stats", SNAP_NL_BINARY, 0 },
 };
 
 const struct snap_nl_cmd snap_nl_cmds[SNAP_CMD_MAX + 1] = {
@@ -92,6 +93,7 @@ const struct snap_nl_cmd snap_nl_cmds[SNAP_CMD_MAX + 1] = {
 	[SNAP_CMD_EMU_SET] = { .name = "emu-set", .admin = true, .do_req = true },
 	[SNAP_CMD_NVME_CTRL_STATS_GET] = { .name = "nvme-ctrl-stats-get", .admin = true, .do_req = true },
 	[SNAP_CMD_VBLK_CTRL_STATS_GET] = { .name = "vblk-ctrl-stats-get", .admin = true, .do_req = true },
+	[SNAP_CMD_BDEV_STATS_GET] = { .name = "bdev-stats-get", .admin = true, .do_req = true, .dump = true },
 };
 
 /* What the kernel sends is checked against the types only. */

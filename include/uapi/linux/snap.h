@@ -17,7 +17,7 @@
  * module; minor grows with additions that old daemons may ignore.
  */
 #define SNAP_ABI_MAJOR		2
-#define SNAP_ABI_MINOR		4
+#define SNAP_ABI_MINOR		5
 
 /* ---- generic netlink family ---- */
 
@@ -118,12 +118,20 @@ struct snap_ioc_info {
  * SNAP_MMAP_BDEV(bdev_id): the contents of a malloc bdev (num_blocks *
  *	block_size bytes, zeroed when first mapped), kept by the module until
  *	the bdev is deleted, so a RAM disk survives a daemon restart.
+ * SNAP_MMAP_BDEV_STATS(bdev_id) (ABI 2.5): the struct snap_bdev_stats of
+ *	any bdev, readable and writable, zeroed when first mapped and kept by
+ *	the module until the bdev is deleted.
  */
 #define SNAP_MMAP_POOL			0ULL
 #define SNAP_MMAP_FN_STATE_BASE		(1ULL << 40)
 #define SNAP_MMAP_FN_STATE_STRIDE	(1ULL << 24)
 #define SNAP_MMAP_FN_STATE(func_id) \
 	(SNAP_MMAP_FN_STATE_BASE + (__u64)(func_id) * SNAP_MMAP_FN_STATE_STRIDE)
+
+#define SNAP_MMAP_BDEV_STATS_BASE	(1ULL << 59)
+#define SNAP_MMAP_BDEV_STATS_STRIDE	(1ULL << 24)
+#define SNAP_MMAP_BDEV_STATS(bdev_id) \
+	(SNAP_MMAP_BDEV_STATS_BASE + (__u64)(bdev_id) * SNAP_MMAP_BDEV_STATS_STRIDE)
 
 #define SNAP_MMAP_BDEV_BASE		(1ULL << 60)
 #define SNAP_MMAP_BDEV_STRIDE		(1ULL << 40)
@@ -283,6 +291,37 @@ struct snap_io_stats {
 	__u64 other_ops;
 	__u64 errors;
 	__u64 reserved[5];
+};
+
+/**
+ * struct snap_bdev_stats - I/O counters of one bdev (ABI 2.5)
+ * @io: operations, bytes, summed latencies and errors, as a queue's, of
+ *	the I/O the daemon's bdev layer completed: latency is submission to
+ *	the backend to its completion; @io.other_ops counts Write Zeroes
+ * @unmap_bytes: bytes the unmaps that succeeded covered
+ * @max_read_lat_ns: the longest read; 0 before the first
+ * @min_read_lat_ns: the shortest read; 0 before the first
+ * @max_write_lat_ns: the longest write
+ * @min_write_lat_ns: the shortest write
+ * @max_unmap_lat_ns: the longest unmap
+ * @min_unmap_lat_ns: the shortest unmap
+ * @reserved: 0
+ *
+ * Every daemon thread using the bdev updates these with atomic operations
+ * in the bdev's page (SNAP_MMAP_BDEV_STATS), so the counts outlive the
+ * daemon; the kernel reports them (bdev-stats-get), each counter read
+ * whole, and @reserved as 0.
+ */
+struct snap_bdev_stats {
+	struct snap_io_stats io;
+	__u64 unmap_bytes;
+	__u64 max_read_lat_ns;
+	__u64 min_read_lat_ns;
+	__u64 max_write_lat_ns;
+	__u64 min_write_lat_ns;
+	__u64 max_unmap_lat_ns;
+	__u64 min_unmap_lat_ns;
+	__u64 reserved[9];
 };
 
 #define SNAP_FN_STATE_MAGIC	0x534e4150	/* "SNAP" */

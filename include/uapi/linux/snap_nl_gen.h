@@ -107,6 +107,7 @@ enum snap_cmd {
 	SNAP_CMD_EMU_SET,
 	SNAP_CMD_NVME_CTRL_STATS_GET,
 	SNAP_CMD_VBLK_CTRL_STATS_GET,
+	SNAP_CMD_BDEV_STATS_GET,
 
 	__SNAP_CMD_MAX,
 	SNAP_CMD_MAX = __SNAP_CMD_MAX - 1
@@ -196,6 +197,11 @@ enum snap_attr {
 	 * u8: the daemon's log level; absent until set, the daemon's -l rules
 	 */
 	SNAP_A_LOG_LEVEL,
+	/*
+	 * binary: struct snap_bdev_stats of include/uapi/linux/snap.h: the
+	 * bdev's I/O counters
+	 */
+	SNAP_A_BDEV_STATS,
 
 	__SNAP_A_MAX,
 	SNAP_A_MAX = __SNAP_A_MAX - 1
