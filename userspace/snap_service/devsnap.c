@@ -162,6 +162,19 @@ void *devsnap_map_bdev(struct devsnap *ds, uint32_t bdev_id, size_t len)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+struct snap_bdev_stats *devsnap_map_bdev_stats(struct devsnap *ds, uint32_t bdev_id)
+{
+	void *p = mmap(NULL, sizeof(struct snap_bdev_stats), PROT_READ | PROT_WRITE,
+		       MAP_SHARED, ds->fd, (off_t)SNAP_MMAP_BDEV_STATS(bdev_id));
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void devsnap_unmap_bdev_stats(struct snap_bdev_stats *stats)
+{
+	munmap(stats, sizeof(*stats));
+}
+
 /* ---- struct snap_host ops ---- */
 
 static struct devsnap_host *to_dh(struct snap_host *h)

@@ -51,6 +51,12 @@ int devsnap_pool_grow(struct devsnap *ds, const void *p, size_t len);
 
 /* Maps a malloc bdev's contents held by the module; NULL with errno set. */
 void *devsnap_map_bdev(struct devsnap *ds, uint32_t bdev_id, size_t len);
+/*
+ * Maps any bdev's I/O counters held by the module (ABI 2.5); NULL with
+ * errno set. devsnap_unmap_bdev_stats() lets go of them.
+ */
+struct snap_bdev_stats *devsnap_map_bdev_stats(struct devsnap *ds, uint32_t bdev_id);
+void devsnap_unmap_bdev_stats(struct snap_bdev_stats *stats);
 
 /* The production struct snap_host: one per emulated function. */
 struct devsnap_host {

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Per-queue I/O counters in the function state. Only the queue's own
- * thread writes them; the kernel reads them whenever it is asked, each
- * counter whole, so a reader may see a read counted before its bytes:
- * counters, not a snapshot.
+ * I/O counters in memory the kernel keeps: per queue in the function
+ * state, per bdev in the bdev's page. A bdev's counters are updated by
+ * every thread that uses it, so each update is one atomic operation; the
+ * kernel reads them whenever it is asked, each counter whole, so a reader
+ * may see a read counted before its bytes: counters, not a snapshot.
  */
 #include "iostats.h"
 
@@ -17,39 +18,61 @@ uint64_t io_stats_now(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Whole stores: the kernel may read a counter at any time. */
-static void add(__u64 *counter, uint64_t v)
+void io_stats_add(__u64 *counter, uint64_t v)
 {
-	__atomic_store_n(counter, *counter + v, __ATOMIC_RELAXED);
+	__atomic_fetch_add(counter, v, __ATOMIC_RELAXED);
 }
 
-void io_stats_done(struct snap_io_stats *s, enum io_kind kind, uint64_t bytes,
-		   uint64_t start_ns, bool error)
+void io_stats_max(__u64 *counter, uint64_t v)
+{
+	__u64 cur = __atomic_load_n(counter, __ATOMIC_RELAXED);
+
+	while (v > cur && !__atomic_compare_exchange_n(counter, &cur, v, true,
+						      __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
+void io_stats_min(__u64 *counter, uint64_t v)
+{
+	__u64 cur = __atomic_load_n(counter, __ATOMIC_RELAXED);
+
+	/* 0 is "none yet": a 0 ns latency is recorded as 1. */
+	if (!v)
+		v = 1;
+	while ((!cur || v < cur) &&
+	       !__atomic_compare_exchange_n(counter, &cur, v, true,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
+uint64_t io_stats_done(struct snap_io_stats *s, enum io_kind kind, uint64_t bytes,
+		       uint64_t start_ns, bool error)
 {
 	uint64_t lat = start_ns ? io_stats_now() - start_ns : 0;
 
 	if (error)
-		add(&s->errors, 1);
+		io_stats_add(&s->errors, 1);
 	switch (kind) {
 	case IO_READ:
-		add(&s->read_ops, 1);
-		add(&s->read_bytes, bytes);
-		add(&s->read_lat_ns, lat);
+		io_stats_add(&s->read_ops, 1);
+		io_stats_add(&s->read_bytes, bytes);
+		io_stats_add(&s->read_lat_ns, lat);
 		break;
 	case IO_WRITE:
-		add(&s->write_ops, 1);
-		add(&s->write_bytes, bytes);
-		add(&s->write_lat_ns, lat);
+		io_stats_add(&s->write_ops, 1);
+		io_stats_add(&s->write_bytes, bytes);
+		io_stats_add(&s->write_lat_ns, lat);
 		break;
 	case IO_UNMAP:
-		add(&s->unmap_ops, 1);
-		add(&s->unmap_lat_ns, lat);
+		io_stats_add(&s->unmap_ops, 1);
+		io_stats_add(&s->unmap_lat_ns, lat);
 		break;
 	case IO_FLUSH:
-		add(&s->flush_ops, 1);
+		io_stats_add(&s->flush_ops, 1);
 		break;
 	case IO_OTHER:
-		add(&s->other_ops, 1);
+		io_stats_add(&s->other_ops, 1);
 		break;
 	}
+	return lat;
 }

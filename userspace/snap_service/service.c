@@ -756,6 +756,28 @@ static struct bdev *bdev_open(struct service *s, const struct reg_bdev *rb,
 	return b;
 }
 
+/*
+ * Every backend's I/O is counted by the bdev layer in the module's page,
+ * so the counts survive this process. A module that has none (older than
+ * ABI 2.5) leaves the bdev uncounted, not unserved.
+ */
+static struct bdev *bdev_open_counted(struct service *s, const struct reg_bdev *rb,
+				      char *err, size_t len)
+{
+	struct bdev *b = bdev_open(s, rb, err, len);
+	struct snap_bdev_stats *stats;
+
+	if (!b)
+		return NULL;
+	stats = devsnap_map_bdev_stats(&s->ds, rb->id);
+	if (stats)
+		bdev_set_stats(b, stats, devsnap_unmap_bdev_stats);
+	else
+		log_warn("bdev %s: its I/O is not counted: mapping its counters: %s",
+			 rb->name, strerror(errno));
+	return b;
+}
+
 static void report(struct service *s, struct nl_msg *msg, const char *what)
 {
 	int ret = status_send(s->nl, msg);
@@ -794,7 +816,7 @@ static void bdev_realize(struct service *s, struct reg_bdev *rb)
 
 	if (rb->priv)
 		return;
-	b = bdev_open(s, rb, err, sizeof(err));
+	b = bdev_open_counted(s, rb, err, sizeof(err));
 	if (!b) {
 		log_err("bdev %s: %s", rb->name, err);
 		report(s, status_bdev_msg(s->nl, rb->name, false, err, 0), "a bdev");
@@ -827,7 +849,7 @@ static void bdev_resize(struct service *s, struct reg_bdev *rb)
 
 	if (rb->type != SNAP_BDEV_NULL || old->num_blocks == rb->num_blocks)
 		return;
-	b = bdev_open(s, rb, err, sizeof(err));
+	b = bdev_open_counted(s, rb, err, sizeof(err));
 	if (!b) {
 		log_err("bdev %s: resizing to %llu blocks: %s", rb->name,
 			(unsigned long long)rb->num_blocks, err);

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
-/* What every backend shares: submission checks, deferred completions and
- * error injection. */
+/* What every backend shares: submission checks, deferred completions,
+ * error injection and I/O counters. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "bdev.h"
+#include "iostats.h"
 
 int bdev_init(struct bdev *b, const struct bdev_ops *ops, const char *name,
 	      uint64_t num_blocks, uint32_t block_size)
@@ -56,6 +57,7 @@ int bdev_submit(struct bdev *b, struct bdev_io *io)
 	    io->len)
 		return -EINVAL;
 	io->next = NULL;
+	io->start_ns = b->stats ? io_stats_now() : 0;
 	/* Before the submit: a backend may complete inline. */
 	if (io->tally)
 		(*io->tally)++;
@@ -67,9 +69,59 @@ int bdev_submit(struct bdev *b, struct bdev_io *io)
 	return ret;
 }
 
-/* The submitter gets it back: it is no longer at the backend. */
-static void io_done(struct bdev_io *io, int status)
+static enum io_kind io_kind_of(enum bdev_op op)
 {
+	switch (op) {
+	case BDEV_OP_READ:
+		return IO_READ;
+	case BDEV_OP_WRITE:
+		return IO_WRITE;
+	case BDEV_OP_UNMAP:
+		return IO_UNMAP;
+	case BDEV_OP_FLUSH:
+		return IO_FLUSH;
+	default:
+		return IO_OTHER;	/* write zeroes */
+	}
+}
+
+/* Bytes count for the data an I/O moved, so only for one that succeeded. */
+static void count_io(struct snap_bdev_stats *st, const struct bdev_io *io,
+		     int status)
+{
+	enum io_kind kind = io_kind_of(io->op);
+	bool data = kind == IO_READ || kind == IO_WRITE;
+	uint64_t lat;
+
+	lat = io_stats_done(&st->io, kind, !status && data ? io->len : 0,
+			    io->start_ns, status != 0);
+	if (status)
+		return;
+	switch (kind) {
+	case IO_READ:
+		io_stats_max(&st->max_read_lat_ns, lat);
+		io_stats_min(&st->min_read_lat_ns, lat);
+		break;
+	case IO_WRITE:
+		io_stats_max(&st->max_write_lat_ns, lat);
+		io_stats_min(&st->min_write_lat_ns, lat);
+		break;
+	case IO_UNMAP:
+		io_stats_add(&st->unmap_bytes, io->len);
+		io_stats_max(&st->max_unmap_lat_ns, lat);
+		io_stats_min(&st->min_unmap_lat_ns, lat);
+		break;
+	default:
+		break;
+	}
+}
+
+/* The submitter gets it back: it is no longer at the backend. Counted
+ * first, as done() may reuse io. */
+static void io_done(struct bdev *b, struct bdev_io *io, int status)
+{
+	if (b->stats)
+		count_io(b->stats, io, status);
 	if (io->tally)
 		(*io->tally)--;
 	io->done(io, status);
@@ -87,7 +139,7 @@ void bdev_io_complete(struct bdev *b, struct bdev_io *io, int status)
 		b->done_tail = io;
 		return;
 	}
-	io_done(io, status);
+	io_done(b, io, status);
 }
 
 int bdev_poll(struct bdev *b)
@@ -99,7 +151,7 @@ int bdev_poll(struct bdev *b)
 	b->done_head = b->done_tail = NULL;
 	while ((io = list)) {
 		list = io->next;
-		io_done(io, io->status);
+		io_done(b, io, io->status);
 		n++;
 	}
 	if (b->ops->poll)
@@ -120,12 +172,26 @@ void bdev_inject_error(struct bdev *b, enum bdev_op op, int status,
 	b->inject_count = count;
 }
 
+void bdev_set_stats(struct bdev *b, struct snap_bdev_stats *stats,
+		    void (*release)(struct snap_bdev_stats *stats))
+{
+	b->stats = stats;
+	b->stats_release = release;
+}
+
 void bdev_destroy(struct bdev *b)
 {
+	void (*release)(struct snap_bdev_stats *stats);
+	struct snap_bdev_stats *stats;
+
 	if (!b)
 		return;
 	/* Queued completions still belong to their submitters. */
 	while (b->done_head)
 		bdev_poll(b);
+	stats = b->stats;
+	release = b->stats_release;
 	b->ops->destroy(b);
+	if (release)
+		release(stats);
 }

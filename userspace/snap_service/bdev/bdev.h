@@ -31,6 +31,7 @@ enum bdev_op {
 
 struct bdev;
 struct bdev_io;
+struct snap_bdev_stats;
 
 /* status: 0, or a negative errno (-EIO media/transport, -ENOSPC, ...) */
 typedef void (*bdev_io_done_t)(struct bdev_io *io, int status);
@@ -49,6 +50,7 @@ struct bdev_io {
 	/* private to bdev.c */
 	struct bdev_io *next;
 	int status;
+	uint64_t start_ns;	/* when submitted, for the bdev's counters */
 };
 
 struct bdev_ops {
@@ -83,6 +85,9 @@ struct bdev {
 	/* The daemon's engines that may use it (service.c): it is
 	 * destroyed only once none does. Dropped on any thread. */
 	atomic_uint holders;
+	/* Where its I/O is counted, or NULL; see bdev_set_stats(). */
+	struct snap_bdev_stats *stats;
+	void (*stats_release)(struct snap_bdev_stats *stats);
 };
 
 /* Submit io (io->done must be set). Returns 0, or a negative errno when
@@ -97,6 +102,14 @@ void bdev_io_complete(struct bdev *b, struct bdev_io *io, int status);
 void bdev_set_defer(struct bdev *b, bool defer);
 void bdev_inject_error(struct bdev *b, enum bdev_op op, int status,
 		       unsigned int count);
+/*
+ * Count every I/O of b that completes (through done()) into stats, of
+ * any backend: ops, bytes and latency (submit to completion) by kind, and
+ * errors. Threads sharing b update them atomically. release, unless
+ * NULL, lets go of stats when b is destroyed.
+ */
+void bdev_set_stats(struct bdev *b, struct snap_bdev_stats *stats,
+		    void (*release)(struct snap_bdev_stats *stats));
 /* Common setup: name, geometry; -EINVAL on a bad block size or size. */
 int bdev_init(struct bdev *b, const struct bdev_ops *ops, const char *name,
 	      uint64_t num_blocks, uint32_t block_size);
