@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * snapadm: I/O statistics and queue state of controllers (SNAP's
- * *_dbg_io_stats_get and *_dbg_debug_stats_get) and iostat. The counters
- * live in the kernel's function state (struct snap_io_stats), so they
- * survive a daemon restart.
+ * *_dbg_io_stats_get and *_dbg_debug_stats_get), iostat, and bdevs' I/O
+ * statistics (SPDK's bdev_get_iostat). The counters live in kernel memory
+ * (struct snap_io_stats in the function state, struct snap_bdev_stats per
+ * bdev), so they survive a daemon restart.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -315,12 +316,18 @@ static void iostat_totals(FILE *out, const char *name, const struct snap_io_stat
 		(unsigned long long)t->errors);
 }
 
-static double now_s(void)
+/* CLOCK_MONOTONIC, the clock the daemon measures latencies with. */
+static uint64_t now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static double now_s(void)
+{
+	return (double)now_ns() / 1e9;
 }
 
 /* Every listed controller's totals (those -c names) into sums. */
@@ -416,6 +423,107 @@ out:
 	return ret;
 }
 
+/* ---- bdev_get_iostat ---- */
+
+struct bdev_iostat {
+	char name[SNAP_NAME_MAX];
+	struct snap_bdev_stats st;
+};
+
+struct bdev_iostats {
+	struct bdev_iostat *v;
+	unsigned int n, cap;
+};
+
+static int take_bdev_stats(uint8_t cmd, struct nlattr **tb, void *arg)
+{
+	struct bdev_iostats *l = arg;
+	struct bdev_iostat *e;
+
+	(void)cmd;
+	if (!tb[SNAP_A_NAME] || !snap_nla_string(tb[SNAP_A_NAME]))
+		return 0;
+	if (l->n == l->cap) {
+		unsigned int cap = l->cap ? l->cap * 2 : 16;
+		void *v = realloc(l->v, cap * sizeof(*l->v));
+
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	e = &l->v[l->n++];
+	memset(e, 0, sizeof(*e));
+	snprintf(e->name, sizeof(e->name), "%s", snap_nla_string(tb[SNAP_A_NAME]));
+	copy_array(&e->st, tb[SNAP_A_BDEV_STATS], sizeof(e->st), 1);
+	return 0;
+}
+
+static void latency_json(struct json_writer *w, const char *kind, uint64_t sum,
+			 uint64_t max, uint64_t min)
+{
+	char key[48];
+
+	snprintf(key, sizeof(key), "%s_latency_ticks", kind);
+	json_kv_uint(w, key, sum);
+	snprintf(key, sizeof(key), "max_%s_latency_ticks", kind);
+	json_kv_uint(w, key, max);
+	snprintf(key, sizeof(key), "min_%s_latency_ticks", kind);
+	json_kv_uint(w, key, min);
+}
+
+/* SPDK's names; ticks are ns. SPDK has no flush, write-zeroes or error count. */
+static void bdev_iostat_json(struct json_writer *w, const struct bdev_iostat *e)
+{
+	const struct snap_bdev_stats *s = &e->st;
+
+	json_object_start(w);
+	json_kv_string(w, "name", e->name);
+	json_kv_uint(w, "bytes_read", s->io.read_bytes);
+	json_kv_uint(w, "num_read_ops", s->io.read_ops);
+	json_kv_uint(w, "bytes_written", s->io.write_bytes);
+	json_kv_uint(w, "num_write_ops", s->io.write_ops);
+	json_kv_uint(w, "bytes_unmapped", s->unmap_bytes);
+	json_kv_uint(w, "num_unmap_ops", s->io.unmap_ops);
+	latency_json(w, "read", s->io.read_lat_ns, s->max_read_lat_ns, s->min_read_lat_ns);
+	latency_json(w, "write", s->io.write_lat_ns, s->max_write_lat_ns, s->min_write_lat_ns);
+	latency_json(w, "unmap", s->io.unmap_lat_ns, s->max_unmap_lat_ns, s->min_unmap_lat_ns);
+	json_kv_uint(w, "num_flush_ops", s->io.flush_ops);
+	json_kv_uint(w, "num_write_zeroes_ops", s->io.other_ops);
+	json_kv_uint(w, "io_errors", s->io.errors);
+	json_object_end(w);
+}
+
+/* One bdev (-b, an error when there is none) or all, as SPDK prints them. */
+static int run_bdev_iostat(struct snapadm *adm, const struct snapadm_cmd *cmd,
+			   const struct parsed_args *a)
+{
+	const struct arg_val *name = args_get(a, "name");
+	struct bdev_iostats l = { 0 };
+	struct json_writer w;
+	int ret;
+
+	(void)cmd;
+	ret = nlcmd_request(adm, SNAP_CMD_BDEV_STATS_GET, !name, name ? put_name : NULL,
+			    name ? name->str : NULL, take_bdev_stats, &l);
+	if (ret)
+		goto out;
+	json_init(&w, adm->out);
+	json_object_start(&w);
+	json_kv_uint(&w, "tick_rate", 1000000000);
+	json_kv_uint(&w, "ticks", now_ns());
+	json_key(&w, "bdevs");
+	json_array_start(&w);
+	for (unsigned int i = 0; i < l.n; i++)
+		bdev_iostat_json(&w, &l.v[i]);
+	json_array_end(&w);
+	json_object_end(&w);
+	ret = json_finish(&w) ? SNAPADM_FAILED : SNAPADM_OK;
+out:
+	free(l.v);
+	return ret;
+}
+
 static const struct opt_def ctrl_opts[] = {
 	{ "ctrl", "c", OPT_STR, OPT_NO_ATTR, OPT_REQUIRED, 0, "controller name" },
 	OPT_END,
@@ -423,6 +531,11 @@ static const struct opt_def ctrl_opts[] = {
 
 static const struct opt_def iostat_opts[] = {
 	{ "ctrl", "c", OPT_STR, OPT_NO_ATTR, 0, 0, "only this controller" },
+	OPT_END,
+};
+
+static const struct opt_def bdev_iostat_opts[] = {
+	{ "name", "b", OPT_STR, OPT_NO_ATTR, 0, 0, "only this bdev" },
 	OPT_END,
 };
 
@@ -457,6 +570,11 @@ const struct snapadm_cmd stats_cmds[] = {
 		.name = "iostat",
 		.help = "[-c NAME] [INTERVAL [COUNT]]: I/O rates per controller, like iostat",
 		.opts = iostat_opts, .pos = iostat_pos, .run = run_iostat,
+	},
+	{
+		.name = "bdev_get_iostat",
+		.help = "[-b NAME]: bdevs' I/O counters as SPDK's bdev_get_iostat (ticks are ns)",
+		.opts = bdev_iostat_opts, .run = run_bdev_iostat,
 	},
 	{ .name = NULL },
 };
