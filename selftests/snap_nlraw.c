@@ -1430,6 +1430,10 @@ static void build_bases(void)
 	put_str(r, SNAP_A_NAME, "Malloc0");
 	BASE(SNAP_CMD_BDEV_GET, 0, SNAP_A_NAME, 0);
 
+	r = req_new(SNAP_CMD_BDEV_STATS_GET);
+	put_str(r, SNAP_A_NAME, "Malloc0");
+	BASE(SNAP_CMD_BDEV_STATS_GET, 0, SNAP_A_NAME, 0);
+
 	r = req_new(SNAP_CMD_BDEV_SET);
 	put_str(r, SNAP_A_NAME, "Del0");
 	put_u8(r, SNAP_A_READY, 1);
