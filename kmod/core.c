@@ -627,6 +627,15 @@ static int snap_ns_check_cfg(const struct snap_ns_cfg *cfg,
 		NL_SET_ERR_MSG(extack, "no subsystem with that nqn");
 		return -ENOENT;
 	}
+	/*
+	 * Before the bdev and the subsystem's room, which an existing
+	 * namespace itself takes: a configuration file replayed over the
+	 * objects it made is told the namespace exists (snapadm --exist-ok).
+	 */
+	if (cfg->nsid && snap_ns_find(subsys, cfg->nsid)) {
+		NL_SET_ERR_MSG(extack, "nsid already exists in the subsystem");
+		return -EEXIST;
+	}
 	bdev = snap_bdev_find(cfg->bdev);
 	if (!bdev) {
 		NL_SET_ERR_MSG(extack, "no bdev of that name");
@@ -644,10 +653,6 @@ static int snap_ns_check_cfg(const struct snap_ns_cfg *cfg,
 	if (nsid > subsys->nn) {
 		NL_SET_ERR_MSG(extack, "nsid must be in 1..nn of the subsystem");
 		return -ERANGE;
-	}
-	if (snap_ns_find(subsys, nsid)) {
-		NL_SET_ERR_MSG(extack, "nsid already exists in the subsystem");
-		return -EEXIST;
 	}
 	if (cfg->uuid && snap_uuid_is_null(cfg->uuid)) {
 		NL_SET_ERR_MSG(extack, "uuid must not be all zeroes");
@@ -1331,7 +1336,8 @@ int snap_vblk_ctrl_attach_bdev(struct snap_ctrl *ctrl, const char *name,
 
 	if (ctrl->vblk.bdev) {
 		NL_SET_ERR_MSG(extack, "controller already has a bdev");
-		return -EBUSY;
+		/* as nvme_controller_attach_ns: that very bdev is no conflict */
+		return strcmp(ctrl->vblk.bdev->name, name) ? -EBUSY : -EALREADY;
 	}
 	bdev = snap_bdev_find(name);
 	if (!bdev) {

@@ -129,6 +129,8 @@ static void snap_core_nsid_allocation_locked(struct kunit *test)
 		return;
 	/* nsid unique in its subsystem */
 	KUNIT_EXPECT_EQ(test, make_ns("kb2", 3, &ns), -EEXIST);
+	/* the same namespace again: it exists, though its bdev is in use */
+	KUNIT_EXPECT_EQ(test, make_ns("kb1", 3, &ns), -EEXIST);
 	/* outside 1..nn */
 	KUNIT_EXPECT_EQ(test, make_ns("kb2", 9, &ns), -ERANGE);
 	/* lowest free nsid fills the gap */
@@ -160,6 +162,8 @@ static void snap_core_mnan_limit_locked(struct kunit *test)
 	if (!ok(test, make_ns("kb0", 0, &ns)))
 		return;
 	KUNIT_EXPECT_EQ(test, make_ns("kb1", 0, &ns), -E2BIG);
+	/* the namespace that filled it, again: it exists */
+	KUNIT_EXPECT_EQ(test, make_ns("kb0", 1, &ns), -EEXIST);
 }
 
 static void snap_core_destroy_in_use_locked(struct kunit *test)

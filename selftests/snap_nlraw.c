@@ -1713,6 +1713,8 @@ static void gen_specific(void)
 	add_case(set_u32(from(SNAP_CMD_NS_NEW), SNAP_A_NSID, 0), ERANGE, "nsid=0 (range 1-nn)");
 	add_case(set_u32(from(SNAP_CMD_NS_NEW), SNAP_A_NSID, 9), ERANGE, "nsid=9 above nn=8");
 	add_case(set_u32(from(SNAP_CMD_NS_NEW), SNAP_A_NSID, 1), EEXIST, "nsid 1 taken");
+	r = set_str(set_u32(from(SNAP_CMD_NS_NEW), SNAP_A_NSID, 1), SNAP_A_BDEV_NAME, "Malloc0");
+	add_case(r, EEXIST, "namespace 1 on Malloc0 again (exists before its bdev in use)");
 	add_case(set_str(from(SNAP_CMD_NS_NEW), SNAP_A_NQN, NQNNONE), ENOENT, "no such nqn");
 	add_case(set_str(from(SNAP_CMD_NS_NEW), SNAP_A_BDEV_NAME, "NoSuch"), ENOENT,
 		 "no such bdev");
@@ -1855,7 +1857,10 @@ static void gen_specific(void)
 	r = put_u8(from(SNAP_CMD_VBLK_CTRL_SET), SNAP_A_STATE, 2);
 	add_case(r, ERANGE, "state=2 after valid num-queues and num-msix (none may apply)");
 	r = set_str(from(SNAP_CMD_VBLK_CTRL_ATTACH_BDEV), SNAP_A_NAME, "VblkCtrl0");
-	add_case(r, EXPECT_ANY, "controller already has a bdev");
+	add_case(r, EBUSY, "controller already has another bdev");
+	r = set_str(set_str(from(SNAP_CMD_VBLK_CTRL_ATTACH_BDEV), SNAP_A_NAME, "VblkCtrl0"),
+		    SNAP_A_BDEV_NAME, "Null0");
+	add_case(r, EALREADY, "controller already has that bdev");
 	add_case(set_str(from(SNAP_CMD_VBLK_CTRL_ATTACH_BDEV), SNAP_A_BDEV_NAME, "Malloc0"),
 		 EXPECT_ANY, "bdev used by a namespace");
 	add_case(set_str(from(SNAP_CMD_VBLK_CTRL_ATTACH_BDEV), SNAP_A_BDEV_NAME, "NoSuch"),
