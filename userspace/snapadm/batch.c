@@ -129,7 +129,7 @@ int batch_run(struct snapadm *adm, FILE *f, const char *name)
 		adm->where = where;
 		adm->cmd_name = NULL;
 		/* Any failure stops the file: later lines may depend on it. */
-		if (run_line(adm, line)) {
+		if (snapadm_settle(adm, run_line(adm, line))) {
 			ret = SNAPADM_FAILED;
 			break;
 		}

@@ -38,6 +38,7 @@ int snapadm_fail(struct snapadm *adm, const char *fmt, ...)
 {
 	va_list ap;
 
+	adm->already = false;
 	va_start(ap, fmt);
 	vreport(adm, fmt, ap);
 	va_end(ap);
@@ -48,6 +49,7 @@ int snapadm_usage_error(struct snapadm *adm, const char *fmt, ...)
 {
 	va_list ap;
 
+	adm->already = false;
 	va_start(ap, fmt);
 	vreport(adm, fmt, ap);
 	va_end(ap);
@@ -92,9 +94,9 @@ static void bad_attr_prefix(const struct snapadm *adm, const struct extack *ex,
 	snprintf(buf, len, "%s: ", snap_attr_name(ex->bad_attr, unknown, sizeof(unknown)));
 }
 
-int snapadm_extack_fail(struct snapadm *adm, const struct extack *ex)
+static int extack_report(struct snapadm *adm, const struct extack *ex,
+			 const char *why)
 {
-	const char *why = strerror(ex->error ? ex->error : EIO);
 	char buf[32], prefix[96];
 
 	bad_attr_prefix(adm, ex, prefix, sizeof(prefix));
@@ -108,6 +110,31 @@ int snapadm_extack_fail(struct snapadm *adm, const struct extack *ex)
 				    snap_attr_name(ex->miss_type, buf, sizeof(buf)),
 				    why);
 	return snapadm_fail(adm, "%s%s", prefix, why);
+}
+
+int snapadm_extack_fail(struct snapadm *adm, const struct extack *ex)
+{
+	const char *why = strerror(ex->error ? ex->error : EIO);
+	bool already = adm->exist_ok &&
+		       (ex->error == EEXIST || ex->error == EALREADY);
+	char text[96];
+	int ret;
+
+	if (already) {
+		snprintf(text, sizeof(text), "%s; already there, taken as done", why);
+		why = text;
+	}
+	ret = extack_report(adm, ex, why);
+	adm->already = already;
+	return ret;
+}
+
+int snapadm_settle(struct snapadm *adm, int ret)
+{
+	if (ret == SNAPADM_FAILED && adm->already)
+		ret = SNAPADM_OK;
+	adm->already = false;
+	return ret;
 }
 
 int snapadm_nl(struct snapadm *adm, struct snap_nl **nl)

@@ -20,9 +20,11 @@ static void usage(FILE *out)
 		"       snapadm [-j] -b FILE\n"
 		"  -j, --json        print JSON\n"
 		"  -b, --batch FILE  run the commands of FILE (- for stdin), one a line\n"
-		"  --plugin PLUGIN   add a backend plugin's commands: a path, or a name\n"
-		"                    in " SNAP_PLUGIN_DIR " (also " SNAP_PLUGINS_ENV ",\n"
+		"      --plugin PLUGIN  add a backend plugin's commands: a path, or a\n"
+		"                    name in " SNAP_PLUGIN_DIR " (also " SNAP_PLUGINS_ENV ",\n"
 		"                    ':' between plugins)\n"
+		"      --exist-ok    a refusal because the object or its state is already\n"
+		"                    there (EEXIST, EALREADY) counts as done\n"
 		"  -h, --help        this text; COMMAND -h describes a command\n"
 		"commands:\n");
 	snapadm_list_commands(out);
@@ -34,6 +36,7 @@ int main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "plugin", required_argument, NULL, 'P' },
+		{ "exist-ok", no_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -58,6 +61,9 @@ int main(int argc, char **argv)
 			if (ret)
 				return ret;
 			break;
+		case 'E':
+			adm.exist_ok = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return SNAPADM_OK;
@@ -77,7 +83,7 @@ int main(int argc, char **argv)
 	if (!batch && optind >= argc)
 		return snapadm_usage_error(&adm, "no command (snapadm -h lists them)");
 	ret = batch ? batch_run_file(&adm, batch) :
-		      snapadm_run(&adm, argc - optind, argv + optind);
+		      snapadm_settle(&adm, snapadm_run(&adm, argc - optind, argv + optind));
 	snapadm_release(&adm);
 	snapadm_plugins_release();
 	return ret;

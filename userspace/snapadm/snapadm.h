@@ -22,6 +22,8 @@ struct snapadm {
 	const char *where;	/* "FILE:LINE" while running a batch */
 	const struct parsed_args *args;	/* the command's, to name options */
 	struct snap_nl *nl;	/* opened on first use, shared by a batch */
+	bool exist_ok;		/* --exist-ok: "already there" is no failure */
+	bool already;		/* the last refusal said so (EEXIST, EALREADY) */
 };
 
 void snapadm_init(struct snapadm *adm);
@@ -40,7 +42,12 @@ int snapadm_usage_error(struct snapadm *adm, const char *fmt, ...)
 void snapadm_warn(struct snapadm *adm, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* The last netlink error: "<extack> (<strerror>)" or just strerror. */
+/*
+ * The last netlink error: "<extack> (<strerror>)" or just strerror. Under
+ * --exist-ok a refusal because the object or its state is already there
+ * (EEXIST, EALREADY) says so and sets adm->already; it still fails the
+ * command, so that a command of several requests stops.
+ */
 int snapadm_nl_fail(struct snapadm *adm);
 int snapadm_extack_fail(struct snapadm *adm, const struct extack *ex);
 
@@ -49,5 +56,8 @@ int snapadm_nl(struct snapadm *adm, struct snap_nl **nl);
 
 /* Runs one command line (argv[0] is the command); returns its status. */
 int snapadm_run(struct snapadm *adm, int argc, char **argv);
+
+/* A command's status as --exist-ok counts it: "already there" is done. */
+int snapadm_settle(struct snapadm *adm, int ret);
 
 #endif

@@ -354,6 +354,57 @@ static void test_error_line(void **state)
 	capture_close(&c);
 }
 
+/*
+ * --exist-ok: only "the object or its state is already there" is taken
+ * as done (snapadm_settle), and the line still says what the kernel said.
+ */
+static void test_exist_ok_takes_only_already_there(void **state)
+{
+	struct extack ex = {
+		.error = EEXIST, .msg = "a bdev of that name exists",
+		.miss_type = -1, .bad_offset = -1, .bad_attr = -1,
+	};
+	struct snapadm adm;
+	struct capture c;
+
+	(void)state;
+	capture_open(&c);
+	snapadm_init(&adm);
+	adm.err = c.f;
+	adm.cmd_name = "bdev_malloc_create";
+	adm.where = "init.conf:1";
+
+	/* Without the option, it fails as any refusal. */
+	assert_int_equal(snapadm_settle(&adm, snapadm_extack_fail(&adm, &ex)), SNAPADM_FAILED);
+
+	adm.exist_ok = true;
+	assert_int_equal(snapadm_settle(&adm, snapadm_extack_fail(&adm, &ex)), SNAPADM_OK);
+	ex.error = EALREADY;
+	snprintf(ex.msg, sizeof(ex.msg), "controller is already in that state");
+	assert_int_equal(snapadm_settle(&adm, snapadm_extack_fail(&adm, &ex)), SNAPADM_OK);
+	/* In use by something else is a conflict, not "there". */
+	ex.error = EBUSY;
+	snprintf(ex.msg, sizeof(ex.msg), "bdev is already in use");
+	assert_int_equal(snapadm_settle(&adm, snapadm_extack_fail(&adm, &ex)), SNAPADM_FAILED);
+	/* A later failure of the same command is no "already there". */
+	ex.error = EEXIST;
+	snprintf(ex.msg, sizeof(ex.msg), "a bdev of that name exists");
+	snapadm_extack_fail(&adm, &ex);
+	assert_int_equal(snapadm_settle(&adm, snapadm_fail(&adm, "out of memory")),
+			 SNAPADM_FAILED);
+	assert_string_equal(capture_text(&c),
+		"snapadm: init.conf:1: bdev_malloc_create: a bdev of that name exists (File exists)\n"
+		"snapadm: init.conf:1: bdev_malloc_create: a bdev of that name exists "
+		"(File exists; already there, taken as done)\n"
+		"snapadm: init.conf:1: bdev_malloc_create: controller is already in that state "
+		"(Operation already in progress; already there, taken as done)\n"
+		"snapadm: init.conf:1: bdev_malloc_create: bdev is already in use (Device or resource busy)\n"
+		"snapadm: init.conf:1: bdev_malloc_create: a bdev of that name exists "
+		"(File exists; already there, taken as done)\n"
+		"snapadm: init.conf:1: bdev_malloc_create: out of memory\n");
+	capture_close(&c);
+}
+
 /* A policy refusal names no attribute; the option it came from is added. */
 static void test_error_line_names_the_option(void **state)
 {
@@ -579,6 +630,7 @@ int main(void)
 		cmocka_unit_test(test_attr_names),
 		cmocka_unit_test(test_extack_offset_names_the_attribute),
 		cmocka_unit_test(test_error_line),
+		cmocka_unit_test(test_exist_ok_takes_only_already_there),
 		cmocka_unit_test(test_error_line_names_the_option),
 		cmocka_unit_test(test_bdev_event_text),
 		cmocka_unit_test(test_subsystem_event_json_and_text),
