@@ -140,6 +140,24 @@ int snap_events_receive(struct snap_events *ev)
 	return -EIO;
 }
 
+int snap_events_receive_all(struct snap_events *ev)
+{
+	int ret = 0;
+
+	/* Bounded as a drain is. */
+	for (int i = 0; i < SNAP_EVENTS_DRAIN_MAX; i++) {
+		int err = nl_recvmsgs_default(ev->sk);
+
+		if (err == -NLE_AGAIN)
+			break;
+		if (err == -nl_syserr2nlerr(ENOBUFS))
+			ret = -ENOBUFS;
+		else if (err < 0)
+			return -EIO;
+	}
+	return ret;
+}
+
 void snap_events_drain(struct snap_events *ev)
 {
 	int err;

@@ -29,11 +29,18 @@ void snap_events_close(struct snap_events *ev);
 int snap_events_fd(const struct snap_events *ev);
 
 /*
- * Delivers every queued event. Returns 0; -ENOBUFS when the kernel dropped
- * events because the socket buffer overran (a listener that mirrors state
- * must then reload it); or another -errno.
+ * Delivers the events of the next queued message (a poll loop calls it
+ * again while the descriptor stays readable). Returns 0; -ENOBUFS when the
+ * kernel dropped events because the socket buffer overran (a listener
+ * that mirrors state must then reload it); or another -errno.
  */
 int snap_events_receive(struct snap_events *ev);
+
+/*
+ * Delivers every event queued now, as snap_events_receive returns: for a
+ * listener that must have seen the changes it just caused.
+ */
+int snap_events_receive_all(struct snap_events *ev);
 
 /*
  * Discards every queued event. A listener that lost events calls this

@@ -1236,7 +1236,13 @@ static int block_signals(struct service *s)
 	return s->sigfd < 0 ? -errno : 0;
 }
 
-/* snapadm lives next to snap_service (build/bin, /usr/sbin). */
+/*
+ * snapadm lives next to snap_service (build/bin, /usr/sbin). A line whose
+ * object or state is there already counts as done (--exist-ok): the
+ * module's objects outlive this daemon, so a restarted one replays the
+ * file over what an earlier one made. Any other failure stops the file,
+ * and snapadm's message names its line.
+ */
 static int run_init_conf(const char *path)
 {
 	char self[PATH_MAX], adm[PATH_MAX + 16];
@@ -1255,12 +1261,14 @@ static int run_init_conf(const char *path)
 	if (pid < 0)
 		return -errno;
 	if (!pid) {
-		execl(adm, "snapadm", "-b", path, (char *)NULL);
-		execlp("snapadm", "snapadm", "-b", path, (char *)NULL);
+		execl(adm, "snapadm", "--exist-ok", "-b", path, (char *)NULL);
+		execlp("snapadm", "snapadm", "--exist-ok", "-b", path, (char *)NULL);
 		_exit(127);
 	}
 	if (waitpid(pid, &status, 0) < 0)
 		return -errno;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		return -ENOENT;
 	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -EINVAL;
 }
 
@@ -1330,6 +1338,17 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+static void resync(struct service *s);
+
+/* Everything the kernel announced until now, applied. */
+static void take_queued_events(struct service *s)
+{
+	if (snap_events_receive_all(s->events) == -ENOBUFS)
+		s->resync = true;
+	if (s->resync)
+		resync(s);
+}
+
 int service_start(struct service *s, const struct service_opts *o)
 {
 	uint64_t asked_at = 0;
@@ -1394,8 +1413,21 @@ int service_start(struct service *s, const struct service_opts *o)
 			   (unsigned long long)(now_ms() - asked_at), predecessor);
 	if (o->init_conf) {
 		ret = run_init_conf(o->init_conf);
-		if (ret)
-			log_err("%s: snapadm -b failed", o->init_conf);
+		if (ret == -ENOENT) {
+			log_err("%s: no snapadm beside snap_service or in PATH",
+				o->init_conf);
+			return ret;
+		}
+		if (ret) {
+			log_err("%s: the replay failed (snapadm's message above): not starting",
+				o->init_conf);
+			return ret;
+		}
+		/*
+		 * The replay's objects are served before the caller says
+		 * ready (Type=notify): their events are all queued by now.
+		 */
+		take_queued_events(s);
 	}
 	svc_nl_poll.fd = snap_events_fd(s->events);
 	svc_sig_poll.fd = s->sigfd;
