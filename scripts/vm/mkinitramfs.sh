@@ -6,8 +6,9 @@
 #    (with their dependencies, decompressed); one per kernel release,
 #    rebuilt when that kernel's modules or a package change;
 #  - the project part, rebuilt every time: snap's modules, the project's
-#    binaries and libraries they need, the selftests, /init, and README.md
-#    and Documentation/*.md under /snap/doc (tests run their examples).
+#    binaries and libraries they need, the selftests, /init, the snap
+#    package's files (make install) under /snap/pkg, and README.md and
+#    Documentation/*.md under /snap/doc (tests run their examples).
 #
 # Usage: mkinitramfs.sh OUTPUT KERNEL_RELEASE MODROOT SNAP_KO_DIR
 #   MODROOT is the folder holding lib/modules/<release> ("/" for Debian's).
@@ -110,6 +111,10 @@ for p in "$top"/build/tests/plugins/*.so; do
 	[ -f "$p" ] && cp "$p" "$root/usr/lib/snap/test-plugins/"
 done
 cp "$kodir"/*.ko "$root/snap/"
+# The snap package's files as make install lays them out for it (as
+# debian/rules runs it), under /snap/pkg: tests that install the package
+# copy them to / (test_unit_start_01 runs the unit the build made).
+make -s -C "$top" install DESTDIR="$root/snap/pkg" PREFIX=/usr >/dev/null
 # Not the test host module's source folder: a build may be writing in it.
 mkdir -p "$root/selftests"
 tar -C "$top/selftests" --exclude=./snap_testhost -cf - . | tar -C "$root/selftests" -xf -
