@@ -30,8 +30,11 @@ unit_cleanup() {
 	nvme_unbind
 	unit_stop
 	snap_cleanup
-	# What the package put there goes, as dpkg --purge would take it.
-	(cd $PKG && find . ! -type d) | while IFS= read -r f; do rm -f "/${f#./}"; done
+	# What the package put there goes, as dpkg --purge would take it;
+	# what the image had before (the plugins other tests use) stays.
+	(cd $PKG && find . ! -type d) | while IFS= read -r f; do
+		grep -qxF "$f" /tmp/unit.had 2>/dev/null || rm -f "/${f#./}"
+	done
 	rm -f $MODDIR/snap.ko /etc/modprobe.d/snap.conf $UNIT_NOTIFY
 	[ -n "$MADE_MODPROBE_D" ] && rmdir /etc/modprobe.d
 	depmod
@@ -102,6 +105,9 @@ start_fails() {
 }
 
 # ---- the package, installed ----
+(cd $PKG && find . ! -type d) | while IFS= read -r f; do
+	[ -e "/${f#./}" ] && echo "$f"
+done >/tmp/unit.had
 cp -a $PKG/. / || fail "copying the package's files to /"
 mkdir -p $MODDIR
 cp $SNAP_KO $MODDIR/snap.ko && depmod || fail "installing snap.ko as snap-dkms does"
