@@ -622,6 +622,7 @@ def render_user_h(f):
             '\tbool do_req;\t\t\t/* a request for one object */',
             '\tbool dump;\t\t\t/* a dump request */',
             '\tbool event;\t\t\t/* only ever an event */',
+            '\tconst unsigned short *request;\t/* attributes a request may carry, 0-ended */',
             '};',
             '',
             '/* Indexed by SNAP_A_* and SNAP_CMD_*; name NULL where none. */',
@@ -648,8 +649,10 @@ def render_user_c(f):
                                                          ('do_req', op.has_do),
                                                          ('dump', op.has_dump),
                                                          ('event', op.event)) if v)
+        req = ''.join(f'{a.c_name}, ' for a in op.request)
         out.append(f'\t[{op.c_name}] = {{ .name = "{op.name}"' +
-                   (f', {flags}' if flags else '') + ' },')
+                   (f', {flags}' if flags else '') + ',')
+        out.append(f'\t\t.request = (const unsigned short[]){{ {req}0 }} }},')
     out += ['};', '',
             '/* What the kernel sends is checked against the types only. */',
             f'struct nla_policy snap_policy[{aset.max_name} + 1] = {{']

@@ -33,6 +33,7 @@ struct snap_nl_cmd {
 	bool do_req;			/* a request for one object */
 	bool dump;			/* a dump request */
 	bool event;			/* only ever an event */
+	const unsigned short *request;	/* attributes a request may carry, 0-ended */
 };
 
 /* Indexed by SNAP_A_* and SNAP_CMD_*; name NULL where none. */
