@@ -59,6 +59,10 @@ $(B)/bin/snap_dptest: SELFTEST_LIBS := -luring -lpthread
 # The raw netlink tester knows the family from the tables generated from snap.yaml.
 $(B)/bin/snap_nlraw: SELFTEST_OBJS := $(B)/obj/lib/nl-gen.o
 $(B)/bin/snap_nlraw: $(B)/obj/lib/nl-gen.o
+# The ABI fuzzer sends uring_cmds and composes requests from the same tables.
+$(B)/bin/snap_abifuzz: SELFTEST_OBJS := $(B)/obj/lib/nl-gen.o
+$(B)/bin/snap_abifuzz: SELFTEST_LIBS := -luring
+$(B)/bin/snap_abifuzz: $(B)/obj/lib/nl-gen.o
 # Test-only module the data-path selftests bind as the emulated function's host.
 TESTHOST := selftests/snap_testhost
 
