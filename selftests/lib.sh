@@ -120,6 +120,14 @@ snap_need_family() {
 		fail "no generic netlink family \"snap\" after loading the module"
 }
 
+# kparam NAME: the value of NAME=VALUE on the kernel command line, where
+# the lanes pass parameters to the tests (scripts/check-debug.sh).
+kparam() {
+	for _w in $(cat /proc/cmdline); do
+		case $_w in "$1="*) echo "${_w#*=}" ;; esac
+	done
+}
+
 # Seconds since boot (10 ms resolution), and seconds elapsed since $1.
 uptime_s() {
 	cut -d' ' -f1 /proc/uptime
