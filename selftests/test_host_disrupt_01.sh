@@ -78,8 +78,7 @@ wait_for /sys/bus/pci/devices/$BDF/vendor '0x' 20 || fail "$BDF not found by the
 back "remove and rescan"
 
 # The controller destroyed under the host with I/O in flight (CSTS.CFS).
-# That I/O ends only by the driver's timeout (nvme_remove waits for it
-# too), and with lockdep on, the 6.1 nvme driver's timeout-then-reset path
+# That I/O ends only by the driver's timeout, and with lockdep on, the 6.1 nvme driver's timeout-then-reset path
 # reports its own lock order (timeout_work, shutdown_lock,
 # namespaces_rwsem; no snap frame). Until a destroyed controller fails its
 # outstanding commands itself, the step runs only where lockdep is off.
@@ -88,8 +87,16 @@ if [ -e /proc/lockdep ]; then
 else
 	fio_bg destroy 0
 	snapadm_run nvme_controller_destroy --ctrl C0 --force
-	echo "$BDF" >/sys/bus/pci/drivers/nvme/unbind || fail "unbinding the destroyed controller"
 	fio_end destroy
+	# The driver notices CFS at its next timeout, fails its reset and lets
+	# go by itself (unbinding it meanwhile hangs in nvme_remove's
+	# del_gendisk against that reset, in the stock 6.1 driver).
+	_n=0
+	while [ -e /sys/bus/pci/drivers/nvme/$BDF ]; do
+		[ $_n -lt 1200 ] || fail "the nvme driver kept the destroyed controller"
+		usleep 100000
+		_n=$((_n + 1))
+	done
 	no_splats "controller destroy --force"
 	snapadm nvme_namespace_destroy --nqn $NQN --nsid 1 >/dev/null 2>&1
 	snapadm_run nvme_controller_create --nqn $NQN --pf_id 0 --ctrl C0 --num_queues 2 \
