@@ -87,8 +87,9 @@ step "$i" headers-autoinstall "$apt_get install linux-headers-$kver &&
 	dkms status snap | tee /dev/stderr | grep -q '$kver, .*: installed' &&
 	modinfo -k $kver snap | grep -E '^(filename|version|vermagic|parm):' | head -4"
 note "$n-headers-autoinstall.log" '^snap[,/]|filename:|^vermagic'
-# The file postinst made is the one snapadm config set rewrites.
-step "$i" modules-config "export SNAP_KO=/lib/modules/$kver/updates/dkms/snap.ko
+# The file postinst made is the one snapadm config set rewrites. The
+# module is found as modprobe finds it: DKMS compresses it on 6.12.
+step "$i" modules-config "export SNAP_KO=\$(modinfo -k $kver -n snap)
 	grep -q 'snapadm config set' /etc/modprobe.d/snap.conf &&
 	snapadm config set internal_cpu_model=1 nvme_emulation_enable=1 nvme_emulation_num_pf=1 &&
 	cat /etc/modprobe.d/snap.conf && snapadm config query &&
