@@ -14,6 +14,8 @@ KVER ?= $(eval KVER := $(shell scripts/kver.sh 2>/dev/null))$(KVER)
 KDIR ?= /usr/src/linux-headers-$(KVER)
 KVER_GIVEN := $(if $(filter command line environment%,$(origin KVER)),--given)
 B := build
+# Plain `make` builds everything, whatever rule comes first below.
+.DEFAULT_GOAL := all
 
 CC ?= gcc
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
