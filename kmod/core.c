@@ -1193,6 +1193,21 @@ void snap_ctrl_destroy(struct snap_ctrl *ctrl)
 	list_add_tail(&ctrl->node, &snap_emu.ctrl_gc);
 }
 
+/*
+ * As snap_ctrl_destroy(), and a host driver still bound to the function
+ * loses it at once, as in a surprise removal, instead of finding CSTS.CFS
+ * (virtio: DEVICE_NEEDS_RESET) at its next timeout. The controller holds
+ * its function until snap_unlock().
+ */
+void snap_ctrl_destroy_force(struct snap_ctrl *ctrl)
+{
+	struct snap_func *func = ctrl->func;
+
+	snap_ctrl_destroy(ctrl);
+	if (snap_provider->surprise_remove)
+		snap_provider->surprise_remove(func);
+}
+
 /* Called by the controller's kobject release: drop what it linked to. */
 void snap_ctrl_release_links(struct snap_ctrl *ctrl)
 {

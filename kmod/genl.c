@@ -1164,7 +1164,10 @@ static int snap_ctrl_do(struct genl_info *info, u8 type, int required,
 
 static int snap_ctrl_destroy_action(struct snap_ctrl *ctrl, struct genl_info *info)
 {
-	snap_ctrl_destroy(ctrl);
+	if (info->attrs[SNAP_A_FORCE])
+		snap_ctrl_destroy_force(ctrl);
+	else
+		snap_ctrl_destroy(ctrl);
 	return 0;
 }
 

@@ -44,6 +44,12 @@ struct snap_func;
  *	or -EBUSY, changing nothing, when a host driver uses @func (as
  *	@in_use tells; checked again atomically with the change). Process
  *	context, under snap_lock; may sleep
+ * @surprise_remove: @func's controller was destroyed by force: a host
+ *	driver bound to @func loses it as in a surprise removal (it fails
+ *	what it had outstanding at once instead of at its timeout) and
+ *	@func is then offered to the host's drivers again, with no
+ *	controller. Optional. Process context, under snap_lock; returns
+ *	before the removal is done
  *
  * The provider calls back into the data path (datapath.h) only from
  * process context. A BlueField provider would implement the same table
@@ -62,6 +68,7 @@ struct snap_provider_ops {
 	void (*config_changed)(struct snap_func *func);
 	bool (*in_use)(struct snap_func *func);
 	int (*set_num_msix)(struct snap_func *func, u32 num_msix);
+	void (*surprise_remove)(struct snap_func *func);
 };
 
 extern const struct snap_provider_ops *snap_provider;

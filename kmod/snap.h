@@ -246,6 +246,7 @@ struct snap_ctrl *snap_ctrl_find(const char *name, u8 type);
 int snap_ctrl_create(const struct snap_ctrl_cfg *cfg, struct snap_ctrl **out,
 		     struct netlink_ext_ack *extack);
 void snap_ctrl_destroy(struct snap_ctrl *ctrl);
+void snap_ctrl_destroy_force(struct snap_ctrl *ctrl);
 void snap_ctrl_release_links(struct snap_ctrl *ctrl);
 int snap_ctrl_set_state(struct snap_ctrl *ctrl, u8 state,
 			struct netlink_ext_ack *extack);

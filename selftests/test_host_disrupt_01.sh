@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# The host disrupts an emulated NVMe controller while fio runs on it: a controller reset (fio must see no error), an FLR, PCI remove and rescan, nvme_controller_destroy --force, and the nvme driver's unbind followed by rmmod nvme (fio may see errors but must end); after each the device serves a verified fio again, snap_service is still running, and the kernel logs no WARN, BUG, Oops, KASAN report, lockdep splat or hung task. Meant for the debug lane (KASAN, lockdep, kmemleak) as much as for make check.
+# The host disrupts an emulated NVMe controller while fio runs on it: a controller reset (fio must see no error), an FLR, PCI remove and rescan, nvme_controller_destroy --force (a surprise removal: the driver fails its I/O at once, no timeout, and binds the function again once a controller is back), and the nvme driver's unbind followed by rmmod nvme (fio may see errors but must end); after each the device serves a verified fio again, snap_service is still running, and the kernel logs no WARN, BUG, Oops, KASAN report, lockdep splat or hung task. Meant for the debug lane (KASAN, lockdep, kmemleak) as much as for make check.
 . ./lib.sh
 . ./kill_lib.sh
 
@@ -40,6 +40,16 @@ no_splats() {
 	[ -z "$_s" ] || { echo "$_s" | head -20; fail "$1: the kernel reported a bug"; }
 }
 
+# wait_for_driver SECONDS: nvme is bound to the function.
+wait_for_driver() {
+	_n=$(($1 * 10))
+	while [ ! -e /sys/bus/pci/drivers/nvme/$BDF ]; do
+		[ $_n -gt 0 ] || return 1
+		usleep 100000
+		_n=$((_n - 1))
+	done
+}
+
 # back WHAT: the controller serves verified I/O again and the daemon lives.
 back() {
 	snap_nvme_wait_ns "$BDF" 120 || {
@@ -77,39 +87,32 @@ wait_for /sys/bus/pci/devices/$BDF/vendor '0x' 20 || fail "$BDF not found by the
 [ -e /sys/bus/pci/drivers/nvme/$BDF ] || echo "$BDF" >/sys/bus/pci/drivers/nvme/bind
 back "remove and rescan"
 
-# The controller destroyed under the host with I/O in flight (CSTS.CFS).
-# That I/O ends only by the driver's timeout, and with lockdep on, the 6.1 nvme driver's timeout-then-reset path
-# reports its own lock order (timeout_work, shutdown_lock,
-# namespaces_rwsem; no snap frame). Until a destroyed controller fails its
-# outstanding commands itself, the step runs only where lockdep is off.
-if [ -e /proc/lockdep ]; then
-	log "lockdep is on: no destroy --force under I/O (the stock nvme timeout path's report)"
-else
-	fio_bg destroy 0
-	snapadm_run nvme_controller_destroy --ctrl C0 --force
-	fio_end destroy
-	# The driver notices CFS at its next timeout, fails its reset and lets
-	# go by itself (unbinding it meanwhile hangs in nvme_remove's
-	# del_gendisk against that reset, in the stock 6.1 driver).
-	_n=0
-	while [ -e /sys/bus/pci/drivers/nvme/$BDF ]; do
-		[ $_n -lt 1200 ] || fail "the nvme driver kept the destroyed controller"
-		usleep 100000
-		_n=$((_n + 1))
-	done
-	no_splats "controller destroy --force"
-	snapadm nvme_namespace_destroy --nqn $NQN --nsid 1 >/dev/null 2>&1
-	snapadm_run nvme_controller_create --nqn $NQN --pf_id 0 --ctrl C0 --num_queues 2 \
-		--suspended
-	snapadm_run nvme_namespace_create --nqn $NQN --bdev_name M0 --nsid 1
-	snapadm_run nvme_controller_attach_ns --ctrl C0 --nsid 1
-	snapadm_run nvme_controller_resume --ctrl C0
-	# The sim probes a function whose driver gave up again once its
-	# controller is ready: bind by hand only if that has not happened.
-	sleep 1
-	[ -e /sys/bus/pci/drivers/nvme/$BDF ] || echo "$BDF" >/sys/bus/pci/drivers/nvme/bind
-	back "controller destroy --force"
+# The controller destroyed by force under the host with I/O in flight: the
+# function drops off the bus as in a surprise removal, so the nvme driver
+# fails its outstanding I/O at once (no timeout, hence not the stock 6.1
+# driver's timeout-then-reset path that lockdep reports, and not 6.12's
+# controller kept dead and bound) and the function is found again, with
+# no controller, for the host's drivers.
+_mark=$(dmesg | wc -l)
+fio_bg destroy 0
+snapadm_run nvme_controller_destroy --ctrl C0 --force
+fio_end destroy
+wait_for /sys/bus/pci/devices/$BDF/vendor '0x' 30 || fail "$BDF not back on the bus after the surprise removal"
+dmesg | tail -n +$((_mark + 1)) >/tmp/dmesg.destroy
+grep -q "$BDF: surprise removal" /tmp/dmesg.destroy || fail "no surprise removal of $BDF in the kernel log"
+if grep -E "nvme.*[Tt]imeout" /tmp/dmesg.destroy; then
+	fail "the driver waited for a timeout instead of failing its I/O at the removal"
 fi
+no_splats "controller destroy --force"
+snapadm nvme_namespace_destroy --nqn $NQN --nsid 1 >/dev/null 2>&1
+snapadm_run nvme_controller_create --nqn $NQN --pf_id 0 --ctrl C0 --num_queues 2 \
+	--suspended
+snapadm_run nvme_namespace_create --nqn $NQN --bdev_name M0 --nsid 1
+snapadm_run nvme_controller_attach_ns --ctrl C0 --nsid 1
+snapadm_run nvme_controller_resume --ctrl C0
+# Nobody binds by hand: the function came back to the drivers by itself.
+wait_for_driver 60 || fail "nvme did not bind $BDF again by itself"
+back "controller destroy --force"
 
 # The host driver let go under I/O. rmmod nvme is refused while a disk of
 # it is open (the block device holds the module), so its per-device half,

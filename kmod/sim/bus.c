@@ -191,11 +191,16 @@ static int snap_sim_read(struct pci_bus *bus, unsigned int devfn, int where,
 		return PCIBIOS_DEVICE_NOT_FOUND;
 	}
 	raw_spin_lock_irqsave(&snap_sim->cfg_lock, flags);
-	if (fn->model->cfg_access &&
-	    fn->model->cfg_access(fn, where, size, false, val))
+	if (fn->link_down && where < PCI_COMMAND) {
+		/* what pci_device_is_present() reads of a device gone */
+		*val = ~0U;
 		ret = PCIBIOS_SUCCESSFUL;
-	else
+	} else if (fn->model->cfg_access &&
+		   fn->model->cfg_access(fn, where, size, false, val)) {
+		ret = PCIBIOS_SUCCESSFUL;
+	} else {
 		ret = snap_cfg_read(&fn->cfg, where, size, val);
+	}
 	raw_spin_unlock_irqrestore(&snap_sim->cfg_lock, flags);
 	return ret;
 }
@@ -592,6 +597,86 @@ static void snap_sim_attach_work(struct work_struct *work)
 	pci_dev_put(pdev);
 }
 
+static void snap_sim_set_link(struct snap_sim_fn *fn, bool up)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&fn->sim->cfg_lock, flags);
+	fn->link_down = !up;
+	raw_spin_unlock_irqrestore(&fn->sim->cfg_lock, flags);
+}
+
+/*
+ * The function, and only it, found again after its removal, held from
+ * the drivers as at load: a probe may take CAP.TO and must not hold the
+ * rescan lock. Caller holds the rescan lock.
+ */
+static void snap_sim_replug(struct snap_sim_fn *fn)
+{
+	struct pci_bus *bus = fn->sim->bus;
+	struct pci_dev *pdev;
+
+	pdev = pci_scan_single_device(bus, fn->devfn);
+	if (!pdev) {
+		pr_warn("function %u not found again after its removal\n",
+			fn->func->id);
+		return;
+	}
+	snap_pci_set_override(pdev, snap_sim_hold.name);
+	pci_assign_unassigned_bus_resources(bus);
+	pci_bus_add_device(pdev);
+}
+
+/**
+ * snap_sim_unplug_work() - a surprise removal of a function from its driver
+ * @work: the function's unplug_work
+ *
+ * What pciehp does when a device drops off its link: the pci_dev is
+ * removed while its Vendor ID reads all ones, so the driver's remove
+ * sees the device gone and fails what it has outstanding (the nvme
+ * driver cancels its requests instead of waiting for their timeout and
+ * resetting). Config writes still reach the function while the driver
+ * lets go, so Bus Master Enable and MSI-X end as they do on an unbind.
+ * The function is then found again and offered to the drivers. Nothing
+ * is done when no driver is bound: nothing has to be taken away.
+ */
+static void snap_sim_unplug_work(struct work_struct *work)
+{
+	struct snap_sim_fn *fn = container_of(work, struct snap_sim_fn,
+					      unplug_work);
+	struct pci_dev *pdev;
+
+	pci_lock_rescan_remove();
+	pdev = pci_get_slot(fn->sim->bus, fn->devfn);
+	if (!pdev || !READ_ONCE(pdev->dev.driver)) {
+		pci_dev_put(pdev);
+		pci_unlock_rescan_remove();
+		return;
+	}
+	pci_info(pdev, "surprise removal: its controller was destroyed by force\n");
+	snap_sim_set_link(fn, false);
+	pci_stop_and_remove_bus_device(pdev);
+	pci_dev_put(pdev);
+	snap_sim_set_link(fn, true);
+	snap_sim_replug(fn);
+	pci_unlock_rescan_remove();
+	queue_work(system_long_wq, &fn->attach_work);
+}
+
+/* The provider's surprise_remove op, under snap_lock. */
+static void snap_sim_surprise_remove(struct snap_func *func)
+{
+	struct snap_sim_fn *fn = snap_sim_fn_of(func);
+	unsigned long flags;
+
+	if (!fn || !fn->model->surprise_removal)
+		return;
+	raw_spin_lock_irqsave(&fn->sim->cfg_lock, flags);
+	if (!fn->sim->stopping)
+		queue_work(system_long_wq, &fn->unplug_work);
+	raw_spin_unlock_irqrestore(&fn->sim->cfg_lock, flags);
+}
+
 static int snap_sim_init_fn(struct snap_sim *sim, struct snap_sim_fn *fn,
 			    struct snap_func *func, unsigned int slot)
 {
@@ -619,6 +704,7 @@ static int snap_sim_init_fn(struct snap_sim *sim, struct snap_sim_fn *fn,
 	INIT_WORK(&fn->reset_work, snap_sim_reset_work);
 	INIT_WORK(&fn->probe_work, snap_sim_probe_work);
 	INIT_WORK(&fn->attach_work, snap_sim_attach_work);
+	INIT_WORK(&fn->unplug_work, snap_sim_unplug_work);
 	snap_sim_iommu_init(fn);
 	ret = model->init ? model->init(fn) : 0;
 	if (ret)
@@ -858,7 +944,12 @@ static void snap_sim_stop(void)
 	raw_spin_lock_irqsave(&sim->cfg_lock, flags);
 	sim->stopping = true;
 	raw_spin_unlock_irqrestore(&sim->cfg_lock, flags);
-	/* A probe in progress ends first (by CAP.TO at the latest). */
+	/*
+	 * A removal in progress ends first (it queues attach_work), then a
+	 * probe in progress (by CAP.TO at the latest).
+	 */
+	for (i = 0; i < sim->nr_fns; i++)
+		cancel_work_sync(&sim->fns[i].unplug_work);
 	for (i = 0; i < sim->nr_fns; i++)
 		cancel_work_sync(&sim->fns[i].attach_work);
 	for (i = 0; i < sim->nr_fns; i++)
@@ -893,4 +984,5 @@ const struct snap_provider_ops snap_sim_provider = {
 	.config_changed = snap_sim_config_changed,
 	.in_use = snap_sim_in_use,
 	.set_num_msix = snap_sim_set_num_msix,
+	.surprise_remove = snap_sim_surprise_remove,
 };

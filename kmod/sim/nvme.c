@@ -223,6 +223,7 @@ const struct snap_sim_model snap_sim_nvme_model = {
 	.poll = snap_sim_nvme_poll,
 	.config_changed = snap_sim_nvme_config_changed,
 	.publish = snap_sim_nvme_publish,
+	.surprise_removal = true,
 };
 
 /**

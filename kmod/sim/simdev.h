@@ -51,6 +51,10 @@ struct snap_sim_virtio;
  *	NULL. Under snap_lock
  * @publish: the provider's publish_csts op: the data path's handshake
  *	state as NVMe CSTS bits. Under cfg_lock (and the data path's lock)
+ * @surprise_removal: its host driver lets go of a removed device with I/O
+ *	outstanding (see snap_sim_unplug_work()). Not virtio_blk's: its
+ *	remove waits in del_gendisk for requests nothing completes on a
+ *	device gone (6.1 to 6.12)
  */
 struct snap_sim_model {
 	enum snap_func_type type;
@@ -68,6 +72,7 @@ struct snap_sim_model {
 			   bool write, u32 *val);
 	void (*config_changed)(struct snap_sim_fn *fn);
 	void (*publish)(struct snap_sim_fn *fn, u32 csts);
+	bool surprise_removal;
 };
 
 extern const struct snap_sim_model snap_sim_nvme_model;
@@ -138,6 +143,8 @@ struct snap_sim_iommu {
  *	@reset_work has not yet reset the data path: no DMA, no polling
  * @reset_gen: incremented on each such reset
  * @irq_pending: some vector may have its PBA bit set
+ * @link_down: the host's Vendor ID reads all ones, as for a device gone
+ *	from the link (snap_sim_unplug_work())
  * @msix_gen: incremented each time MSI-X stops (disable, FLR): a message
  *	of an earlier generation is not fired, its irq may be gone
  * @poll_lock: serializes the poller's pass over the function with
@@ -149,6 +156,8 @@ struct snap_sim_iommu {
  * @probe_work: probes the host's drivers again (snap_sim_probe_again())
  * @attach_work: offers the function to the host's drivers once it is on
  *	the bus (see snap_sim_attach_work())
+ * @unplug_work: takes the function from its host driver as a surprise
+ *	removal does, then puts it back on the bus (snap_sim_unplug_work())
  * @pdev_lock: protects @pdev
  * @pdev: the host's pci_dev of this function (a reference), looked up
  *	again once it is unregistered (remove, rescan)
@@ -179,6 +188,7 @@ struct snap_sim_fn {
 	bool reset_pending;
 	u32 reset_gen;
 	bool irq_pending;
+	bool link_down;
 	u32 msix_gen;
 
 	struct mutex poll_lock;		/* poller pass vs reset */
@@ -191,6 +201,7 @@ struct snap_sim_fn {
 	struct work_struct reset_work;
 	struct work_struct probe_work;
 	struct work_struct attach_work;
+	struct work_struct unplug_work;
 
 	struct mutex pdev_lock;		/* protects pdev */
 	struct pci_dev *pdev;
@@ -222,7 +233,8 @@ struct snap_sim_fn {
  * @by_id: function id -> struct snap_sim_fn
  * @poll_task: the poller
  * @trapping: trap.c catches accesses to @window (some model needs it)
- * @stopping: the bus is going: no new probe_work (under @cfg_lock)
+ * @stopping: the bus is going: no new probe_work or unplug_work (under
+ *	@cfg_lock)
  * @poll_kick: set to make the poller pass at once and poll fast again
  * @poll_sleep_us: the poller's current sleep, for wakers to judge by
  * @nr_fns: entries in @fns

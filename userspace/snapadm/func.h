@@ -13,6 +13,9 @@
 #include "cmds.h"
 #include "json.h"
 
+/* How the NVMe and virtio-blk controller commands name their controller. */
+#define CTRL_REQ { "ctrl", "c", OPT_STR, SNAP_A_NAME, OPT_REQUIRED, 0, "controller name" }
+
 /* One emulated PCI function as FUNC_GET reports it. */
 struct func_rec {
 	uint8_t type;		/* enum snap_func_type */

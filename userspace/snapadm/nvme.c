@@ -9,7 +9,6 @@
 #include "func.h"
 
 #define NQN_REQ { "nqn", "s", OPT_STR, SNAP_A_NQN, OPT_REQUIRED, 0, "subsystem NQN" }
-#define CTRL_REQ { "ctrl", "c", OPT_STR, SNAP_A_NAME, OPT_REQUIRED, 0, "controller name" }
 #define NSID_REQ { "nsid", "n", OPT_U32, SNAP_A_NSID, OPT_REQUIRED, 0, "namespace id" }
 #define FORCE { "force", NULL, OPT_FLAG, SNAP_A_FORCE, 0, 0, "destroy even when in use" }
 
@@ -59,7 +58,12 @@ static const struct opt_def controller_create_opts[] = {
 	OPT_END,
 };
 
-static const struct opt_def controller_destroy_opts[] = { CTRL_REQ, FORCE, OPT_END };
+static const struct opt_def controller_destroy_opts[] = {
+	CTRL_REQ,
+	{ "force", NULL, OPT_FLAG, SNAP_A_FORCE, 0, 0,
+	  "a host driver bound to the function loses it at once (surprise removal)" },
+	OPT_END,
+};
 
 static const struct opt_def controller_list_opts[] = {
 	{ "ctrl", "c", OPT_STR, SNAP_A_NAME, 0, 0, "only this controller" },

@@ -5,8 +5,6 @@
 #include "cmds.h"
 #include "func.h"
 
-#define CTRL_REQ { "ctrl", "c", OPT_STR, SNAP_A_NAME, OPT_REQUIRED, 0, "controller name" }
-
 static const struct opt_def create_opts[] = {
 	{ "ctrl", "c", OPT_STR, SNAP_A_NAME, 0, 0, "name (default VblkCtrl<N>)" },
 	{ "pf_id", NULL, OPT_U32, SNAP_A_PF_ID, 0, 0, "PF index" },
@@ -35,7 +33,8 @@ static const struct opt_def create_opts[] = {
 
 static const struct opt_def destroy_opts[] = {
 	CTRL_REQ,
-	{ "force", NULL, OPT_FLAG, SNAP_A_FORCE, 0, 0, "destroy even when in use" },
+	{ "force", NULL, OPT_FLAG, SNAP_A_FORCE, 0, 0,
+	  "accepted; the host's driver finds DEVICE_NEEDS_RESET either way" },
 	OPT_END,
 };
 
