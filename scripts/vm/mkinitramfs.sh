@@ -21,6 +21,9 @@ trap 'rm -rf "$work"' EXIT
 # Kernel modules and programs the selftests use.
 guest_modules=(nvme virtio_pci virtio_blk nvmet nvmet-tcp nvme-tcp null_blk configfs)
 guest_programs=(nvme fio lspci setpci blkdiscard lsblk)
+# More on request, e.g. perf for a profile (scripts/bench-vm, BENCH_PROFILE).
+# shellcheck disable=SC2206
+guest_programs+=(${SNAP_VM_EXTRA_PROGRAMS:-})
 
 copy_libs() {
 	local root=$1 lib

@@ -13,10 +13,12 @@
 #   # BENCH-CP mode phase objects seconds
 #   # BENCH-INFO key value
 #   # BENCH-ERR path text
+#   # BENCH-PERF path job base64(gzip(folded stacks))
 # The host (scripts/bench-vm) decodes and tabulates them.
 # Knobs, from the kernel command line: snapbench.runtime= (s, default 10),
 # snapbench.ramp= (s, 2), snapbench.ioengine= (libaio), snapbench.paths=
-# (emu,vblk,nullblk,tcp,cp,trap), snapbench.scale= (1000), snapbench.jobs= (all).
+# (emu,vblk,nullblk,tcp,cp,trap), snapbench.scale= (1000), snapbench.jobs= (all),
+# snapbench.profile= (jobs to sample with perf on every path; none).
 . ./lib.sh
 
 barg() {
@@ -35,6 +37,7 @@ PATHS=${PATHS:-emu vblk nullblk tcp cp trap}
 SCALE=$(barg scale)
 SCALE=${SCALE:-1000}
 JOBSEL=$(barg jobs | tr ',' ' ')
+PROFILE=$(barg profile | tr ',' ' ')
 # The daemon's I/O thread on CPU 0 (-m 0x1), fio on CPU 1.
 FIO_CPU=1
 SVC_MASK=0x1
@@ -91,12 +94,56 @@ fio_iops() {
 		v = $3; sub(/,$/, "", v); printf "%d", v; exit }' "$1"
 }
 
+# Every CPU sampled with its call chains while one job runs, if that job is
+# in snapbench.profile: TCG has no PMU, so perf samples the cpu-clock.
+PERF_PID=""
+profile_start() {	# JOB
+	case " $PROFILE " in *" $1 "*) ;; *) return 0 ;; esac
+	command -v perf >/dev/null || { blog "no perf in the guest image: $1 not profiled"; return 0; }
+	perf record -a -g -F 499 -o /tmp/perf.data >/tmp/perf.log 2>&1 &
+	PERF_PID=$!
+	sleep 1
+}
+
+# Each sample as one line of folded stacks (comm;outermost;...;innermost),
+# counted: what a flame graph is drawn from, and small enough for the
+# serial port.
+perf_fold() {
+	perf script -i /tmp/perf.data -F comm,ip,sym 2>/dev/null | awk '
+		function flush() {
+			if (comm != "") {
+				s = comm
+				for (i = n; i >= 1; i--)
+					s = s ";" f[i]
+				count[s]++
+			}
+			comm = ""; n = 0
+		}
+		/^[ \t]*$/ { flush(); next }
+		/^[ \t]/ { sym = $2; for (i = 3; i <= NF; i++) sym = sym " " $i
+			sub(/ \(.*\)$/, "", sym); sub(/\+0x[0-9a-f]+$/, "", sym)
+			f[++n] = sym; next }
+		{ flush(); comm = $0; sub(/[ \t]+$/, "", comm); gsub(/ /, "_", comm) }
+		END { flush(); for (s in count) print s, count[s] }'
+}
+
+profile_end() {	# PATH JOB
+	[ -n "$PERF_PID" ] || return 0
+	kill -INT "$PERF_PID"
+	wait "$PERF_PID"
+	PERF_PID=""
+	emit "BENCH-PERF $1 $2 $(perf_fold | gzip -c | base64 -w 0)"
+	blog "$1 $2: profiled ($(grep -o '[0-9]* samples' /tmp/perf.log | head -n 1))"
+	rm -f /tmp/perf.data
+}
+
 run_jobs() {	# PATH DEVICE
 	_path=$1 _dev=$2
 	echo "$JOBS" | while read -r name rw bs qd; do
 		if [ -n "$JOBSEL" ]; then
 			case " $JOBSEL " in *" $name "*) ;; *) continue ;; esac
 		fi
+		profile_start "$name"
 		s0=$(snapshot)
 		fio --name="$name" --filename="$_dev" --ioengine="$IOENGINE" --direct=1 \
 			--rw="$rw" --bs="$bs" --iodepth="$qd" --time_based \
@@ -105,6 +152,7 @@ run_jobs() {	# PATH DEVICE
 			--output=/tmp/fio.json >/tmp/fio.err 2>&1
 		rc=$?
 		s1=$(snapshot)
+		profile_end "$_path" "$name"
 		if [ $rc -ne 0 ]; then
 			emit "BENCH-ERR $_path $name fio exit $rc: $(tr '\n' ' ' </tmp/fio.err | cut -c1-300)"
 			blog "$_path $name: fio failed ($rc)"
