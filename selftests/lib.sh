@@ -465,6 +465,18 @@ snap_nvme_teardown() {
 
 # Unbind what snap_nvme_bind bound and stop the daemon (for cleanups).
 snap_nvme_cleanup() {
+	# A host driver bound with no daemon attached (a test that ended by
+	# stopping it) may have sent a command nothing will serve: its
+	# unbind would then wait for the driver's timeout and reset, whose
+	# path in the stock 6.1 driver makes lockdep report the driver's own
+	# lock order. A daemon serves it and the unbind's queue deletions.
+	if [ -n "$NVME_BDFS" ] && [ -z "$SVC_PID" ] &&
+	   [ "$(cat /sys/class/snap/sim0/daemon_pid 2>/dev/null)" = 0 ]; then
+		SNAP_MEMPOOL_SIZE_MB=${SNAP_MEMPOOL_SIZE_MB:-64} snap_service -l 4 \
+			>>/tmp/svc.log 2>&1 &
+		SVC_PID=$!
+		wait_for /sys/class/snap/sim0/daemon_pid "^$SVC_PID\$" 10
+	fi
 	for _b in $NVME_BDFS; do
 		[ -e "/sys/bus/pci/drivers/nvme/$_b" ] && echo "$_b" >/sys/bus/pci/drivers/nvme/unbind
 	done
