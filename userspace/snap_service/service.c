@@ -25,6 +25,7 @@
 
 #include "bdev/bdev.h"
 #include "bdev/bdev_plugin.h"
+#include "bdev/nvmf.h"
 #include "bdev/bdev_uring.h"
 #include "events.h"
 #include "log.h"
@@ -746,6 +747,9 @@ static struct bdev *bdev_open(struct service *s, const struct reg_bdev *rb,
 	case SNAP_BDEV_PLUGIN:
 		return bdev_plugin_create(rb->name, rb->args ? rb->args : "",
 					  rb->block_size, err, len);
+	case SNAP_BDEV_NVMF:
+		/* Connects here, on the control thread: bounded, see nvmf.h. */
+		return bdev_nvmf_create(rb->name, rb->args ? rb->args : "", err, len);
 	default:
 		snprintf(err, len, "this daemon has no backend of this type");
 		return NULL;
@@ -808,6 +812,18 @@ static void realize_waiting_plugins(struct service *s)
 			bdev_realize(s, rb);
 }
 
+/*
+ * The size the module keeps is counted in its own block size; a backend
+ * that learns its geometry (nvmf: Identify) may use another.
+ */
+static uint64_t module_num_blocks(const struct reg_bdev *rb, const struct bdev *b)
+{
+	if (!rb->block_size || rb->block_size == b->block_size)
+		return b->num_blocks;
+	return b->num_blocks / rb->block_size * b->block_size +
+	       b->num_blocks % rb->block_size * b->block_size / rb->block_size;
+}
+
 static void bdev_realize(struct service *s, struct reg_bdev *rb)
 {
 	char err[256] = "";
@@ -826,7 +842,8 @@ static void bdev_realize(struct service *s, struct reg_bdev *rb)
 	log_info("bdev %s: %llu blocks of %u bytes", rb->name,
 		 (unsigned long long)b->num_blocks, b->block_size);
 	report(s, status_bdev_msg(s->nl, rb->name, true, NULL,
-				  b->num_blocks != rb->num_blocks ? b->num_blocks : 0),
+				  module_num_blocks(rb, b) != rb->num_blocks ?
+				  module_num_blocks(rb, b) : 0),
 	       "a bdev");
 	for (ns = s->reg.namespaces; ns; ns = ns->next)
 		if (!strcmp(ns->bdev, rb->name))

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The nvmf bdev definition: written by snapadm, read by both. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nvmf_def.h"
+
+struct def_field {
+	const char *key;
+	size_t off, size;	/* a string field; size 0: nsid */
+	bool required;
+};
+
+#define STR_FIELD(k, req) { #k, offsetof(struct nvmf_def, k), \
+			    sizeof(((struct nvmf_def *)0)->k), req }
+
+static const struct def_field fields[] = {
+	STR_FIELD(ctrlr, true),
+	STR_FIELD(trtype, true),
+	STR_FIELD(adrfam, true),
+	STR_FIELD(traddr, true),
+	STR_FIELD(trsvcid, true),
+	STR_FIELD(subnqn, true),
+	{ "nsid", 0, 0, true },
+	STR_FIELD(hostnqn, false),
+};
+
+#define NFIELDS (sizeof(fields) / sizeof(fields[0]))
+
+static const struct def_field *field_of(const char *key, size_t klen)
+{
+	for (size_t i = 0; i < NFIELDS; i++)
+		if (strlen(fields[i].key) == klen && !strncmp(fields[i].key, key, klen))
+			return &fields[i];
+	return NULL;
+}
+
+static bool one_of(const char *v, const char *a, const char *b)
+{
+	return !strcmp(v, a) || (b && !strcmp(v, b));
+}
+
+/* What a stored or a new definition must satisfy alike. */
+static int check_def(const struct nvmf_def *d, char *err, size_t errlen)
+{
+	if (!one_of(d->trtype, "tcp", NULL)) {
+		snprintf(err, errlen, "trtype %s: only tcp is supported", d->trtype);
+		return -EINVAL;
+	}
+	if (!one_of(d->adrfam, "ipv4", "ipv6")) {
+		snprintf(err, errlen, "adrfam %s: want ipv4 or ipv6", d->adrfam);
+		return -EINVAL;
+	}
+	if (!d->nsid || d->nsid == UINT32_MAX) {
+		snprintf(err, errlen, "nsid must be 1 to %u", UINT32_MAX - 1);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < NFIELDS; i++) {
+		const char *v = (const char *)d + fields[i].off;
+
+		if (!fields[i].size)
+			continue;
+		if (fields[i].required && !*v) {
+			snprintf(err, errlen, "no %s", fields[i].key);
+			return -EINVAL;
+		}
+		if (strpbrk(v, " \t\n=")) {
+			snprintf(err, errlen, "%s '%s': want one word without '='",
+				 fields[i].key, v);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int set_field(struct nvmf_def *d, const struct def_field *f, const char *v,
+		     size_t vlen, char *err, size_t errlen)
+{
+	char *dst = (char *)d + f->off;
+	char num[16];
+	char *end;
+	unsigned long n;
+
+	if (f->size) {
+		if (vlen >= f->size) {
+			snprintf(err, errlen, "%s is longer than %zu bytes", f->key, f->size - 1);
+			return -EINVAL;
+		}
+		memcpy(dst, v, vlen);
+		dst[vlen] = 0;
+		return 0;
+	}
+	if (!vlen || vlen >= sizeof(num)) {
+		snprintf(err, errlen, "bad nsid");
+		return -EINVAL;
+	}
+	memcpy(num, v, vlen);
+	num[vlen] = 0;
+	errno = 0;
+	n = strtoul(num, &end, 10);
+	if (errno || *end || num[0] == '-' || n > UINT32_MAX) {
+		snprintf(err, errlen, "bad nsid '%s'", num);
+		return -EINVAL;
+	}
+	d->nsid = (uint32_t)n;
+	return 0;
+}
+
+int nvmf_def_parse(const char *s, struct nvmf_def *d, char *err, size_t errlen)
+{
+	memset(d, 0, sizeof(*d));
+	while (*s) {
+		size_t wlen = strcspn(s, " \t\n"), klen;
+		const struct def_field *f;
+		const char *eq;
+		int ret;
+
+		if (!wlen) {
+			s++;
+			continue;
+		}
+		eq = memchr(s, '=', wlen);
+		klen = eq ? (size_t)(eq - s) : wlen;
+		f = eq ? field_of(s, klen) : NULL;
+		if (!f) {
+			snprintf(err, errlen, "unknown word '%.*s'", (int)wlen, s);
+			return -EINVAL;
+		}
+		ret = set_field(d, f, eq + 1, wlen - klen - 1, err, errlen);
+		if (ret)
+			return ret;
+		s += wlen;
+	}
+	return check_def(d, err, errlen);
+}
+
+int nvmf_def_format(const struct nvmf_def *d, char *buf, size_t len, char *err,
+		    size_t errlen)
+{
+	int n, ret = check_def(d, err, errlen);
+
+	if (ret)
+		return ret;
+	n = snprintf(buf, len,
+		     "ctrlr=%s trtype=%s adrfam=%s traddr=%s trsvcid=%s subnqn=%s nsid=%u%s%s",
+		     d->ctrlr, d->trtype, d->adrfam, d->traddr, d->trsvcid, d->subnqn,
+		     d->nsid, d->hostnqn[0] ? " hostnqn=" : "", d->hostnqn);
+	if (n < 0 || (size_t)n >= len) {
+		snprintf(err, errlen, "the definition is longer than %zu bytes", len - 1);
+		return -ENAMETOOLONG;
+	}
+	return 0;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SNAP_NVMF_DEF_H
+#define SNAP_NVMF_DEF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/snap.h>
+
+/*
+ * What an nvmf bdev is, as the module stores it in bdev_args: one
+ * namespace of a remote NVMe-oF controller. snapadm writes it
+ * (bdev_nvme_attach_controller) and reads it back (get_controllers,
+ * detach_controller); snap_service connects by it. Words KEY=VALUE,
+ * blank separated:
+ *
+ *   ctrlr=Nvme0 trtype=tcp adrfam=ipv4 traddr=127.0.0.1 trsvcid=4420
+ *   subnqn=nqn.... nsid=1 [hostnqn=nqn....]
+ *
+ * ctrlr is the name given to attach_controller (the bdev is <ctrlr>n<nsid>).
+ */
+struct nvmf_def {
+	char ctrlr[SNAP_NAME_MAX];
+	char trtype[8];			/* tcp */
+	char adrfam[8];			/* ipv4, ipv6 */
+	char traddr[256];
+	char trsvcid[32];
+	char subnqn[SNAP_NQN_MAX];
+	char hostnqn[SNAP_NQN_MAX];	/* empty: the daemon's default */
+	uint32_t nsid;
+};
+
+/* 0, or -EINVAL with the reason in err. */
+int nvmf_def_parse(const char *s, struct nvmf_def *d, char *err, size_t errlen);
+/* Checks d and writes its definition; 0, or -EINVAL / -ENAMETOOLONG with
+ * the reason in err. */
+int nvmf_def_format(const struct nvmf_def *d, char *buf, size_t len, char *err,
+		    size_t errlen);
+
+#endif

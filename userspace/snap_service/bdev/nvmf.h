@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SNAP_BDEV_NVMF_H
+#define SNAP_BDEV_NVMF_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nvmf_def.h"
+#include "bdev.h"
+
+struct ioloop;
+
+/*
+ * The NVMe-oF initiator: a transport-independent core (bdev_nvmf.c:
+ * Fabrics Connect, Property Get/Set, Identify, command IDs, the bdev) over
+ * one transport per file (nvmf_tcp.c). A bdev is one remote namespace
+ * with an association of its own: an admin queue, used only while it is
+ * opened, and one I/O queue, served by the thread that submits to it.
+ *
+ * Opening is synchronous and bounded (NVMF_SETUP_TIMEOUT_MS a step): the
+ * daemon opens bdevs on its control thread. Once open, the I/O queue runs
+ * on the submitting thread's io_uring and never blocks.
+ */
+
+#define NVMF_SETUP_TIMEOUT_MS	5000
+#define NVMF_IO_QUEUE_DEPTH	128
+#define NVMF_ADMIN_QUEUE_DEPTH	32
+
+struct nvmf_queue;
+struct nvmf_req;
+
+/* A command's end: NVMe status (SCT << 8 | SC, 0 success), or -errno
+ * when the transport lost it; dw0/dw1 of the completion. */
+typedef void (*nvmf_req_done_t)(struct nvmf_req *r, int status, uint32_t dw0,
+				uint32_t dw1);
+
+struct nvmf_req {
+	uint8_t sqe[64];
+	void *data;		/* len bytes moved to (write) or from the target */
+	uint32_t len;
+	bool h2c;		/* data goes host to controller */
+	nvmf_req_done_t done;
+	void *ctx;
+	/* core bookkeeping */
+	uint16_t cid;
+	bool active;
+	struct nvmf_req *next;
+	/* transport bookkeeping (TCP) */
+	uint32_t c2h_got;	/* bytes of C2HData so far */
+	uint32_t h2c_next;	/* next offset to send */
+	uint32_t h2c_end;	/* end of the current R2T */
+	uint16_t ttag;		/* the current R2T's transfer tag */
+	unsigned int tx_refs;	/* PDUs of it not yet sent */
+	bool answered;		/* its completion came; done once tx_refs 0 */
+	int status;
+	uint32_t dw0, dw1;
+};
+
+struct nvmf_transport_ops {
+	const char *name;
+	/* Connects q's transport to the target (blocking, bounded). */
+	int (*connect)(struct nvmf_queue *q, const struct nvmf_def *d, char *err,
+		       size_t errlen);
+	/* Sends r's capsule (its data as the transport sees fit). */
+	int (*send)(struct nvmf_queue *q, struct nvmf_req *r);
+	/* Setup only: blocks until r completed or the timeout passed. */
+	int (*wait)(struct nvmf_queue *q, struct nvmf_req *r, int timeout_ms);
+	/* From now on q runs on l (the calling thread's loop). */
+	int (*start)(struct nvmf_queue *q, struct ioloop *l);
+	/* Lets go of the connection; the transport frees q when nothing of
+	 * it is in flight (at once when not started). Any thread. */
+	void (*close)(struct nvmf_queue *q);
+};
+
+struct nvmf_queue {
+	const struct nvmf_transport_ops *ops;
+	char name[80];		/* for log messages */
+	uint16_t qid;
+	uint16_t depth;
+	struct nvmf_req *reqs;	/* depth of them; cid is the index */
+	struct nvmf_req *free;
+	unsigned int active;
+	uint32_t icd_max;	/* most bytes of data a capsule may carry */
+	bool failed;
+	bool closing;		/* the owner let go: failures are expected */
+	/* The transport's; connect sets it, close frees it. */
+	void *tp;
+	/* Test hook: how to reach the target (NULL: the network). */
+	int (*dial)(void *ctx, const struct nvmf_def *d);
+	void *dial_ctx;
+};
+
+/* The core, for transports. */
+/* The active request of cid, or NULL. */
+struct nvmf_req *nvmf_queue_req(struct nvmf_queue *q, uint16_t cid);
+/* r's command ended: done() runs, r goes back to the free list. */
+void nvmf_req_end(struct nvmf_queue *q, struct nvmf_req *r, int status, uint32_t dw0,
+		  uint32_t dw1);
+/* The connection is gone: every active request ends with -EIO (once the
+ * transport let go of its data). */
+void nvmf_queue_fail(struct nvmf_queue *q, const char *why);
+
+int nvmf_queue_init(struct nvmf_queue *q, const struct nvmf_transport_ops *ops,
+		    uint16_t qid, uint16_t depth, const char *name);
+void nvmf_queue_release(struct nvmf_queue *q);
+struct nvmf_req *nvmf_req_get(struct nvmf_queue *q);
+
+extern const struct nvmf_transport_ops nvmf_tcp_ops;
+/* The TCP receive path on its own (tests): takes n bytes of the stream
+ * from the target; 0, or -errno once the connection failed. */
+int nvmf_tcp_rx_feed(struct nvmf_queue *q, const void *p, size_t n);
+
+/* Test hook for bdev_nvmf_create_with(): reaches the target through dial
+ * (a connected stream socket, or -errno) instead of the network. */
+struct nvmf_dialer {
+	int (*dial)(void *ctx, const struct nvmf_def *d);
+	void *ctx;
+};
+
+/* The bdev over definition args (struct nvmf_def); NULL with the reason
+ * in err. */
+struct bdev *bdev_nvmf_create(const char *name, const char *args, char *err,
+			      size_t errlen);
+struct bdev *bdev_nvmf_create_with(const char *name, const char *args,
+				   const struct nvmf_dialer *dialer, char *err,
+				   size_t errlen);
+
+/* The NVMe-oF parts of the spec this initiator uses. */
+#define NVME_FABRICS_OPC	0x7f
+#define NVMF_FCTYPE_PROP_SET	0x00
+#define NVMF_FCTYPE_CONNECT	0x01
+#define NVMF_FCTYPE_PROP_GET	0x04
+#define NVMF_CONNECT_DISABLE_SQFLOW	0x04
+#define NVME_REG_CAP	0x00
+#define NVME_REG_CC	0x14
+#define NVME_REG_CSTS	0x1c
+
+#endif

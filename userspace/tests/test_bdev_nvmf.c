@@ -1,0 +1,917 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The NVMe/TCP initiator against a small fake target on socketpairs: the
+ * setup (ICReq, Connect, CAP/CC/CSTS, Identify), I/O both ways (in-capsule
+ * writes, R2T/H2CData, C2HData with and without SUCCESS, commands split
+ * by MDTS, more I/O than command IDs), and every kind of malformed PDU the
+ * target can send: each must end the connection, fail the outstanding I/O
+ * with -EIO, and leave the bdev failing new I/O, never hanging or crashing.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../snap_service/bdev/nvmf.h"
+#include "../snap_service/ioloop.h"
+#include "nvmf_def.h"
+
+#define DISK_BLOCKS	2048u
+#define STASH		64	/* the initiator's queue depth (MQES 63) */
+#define PDU_MAX		(72 + 9216)
+#define BS		512u
+#define DEF "ctrlr=T trtype=tcp adrfam=ipv4 traddr=127.0.0.1 trsvcid=4420 " \
+	    "subnqn=nqn.2024-01.io.test:t nsid=1"
+
+/* What the fake target does wrong, on the I/O queue's first read or write. */
+enum fault {
+	FAULT_NONE,
+	FAULT_C2H_BEYOND,	/* C2HData past the command's end */
+	FAULT_C2H_BAD_PLEN,	/* PDU length disagrees with the data length */
+	FAULT_C2H_WRONG_OFFSET,	/* data out of order */
+	FAULT_UNKNOWN_TYPE,
+	FAULT_BAD_HLEN,		/* a CapsuleResp with a 32-byte header */
+	FAULT_DIGEST_FLAG,	/* a header digest nobody negotiated */
+	FAULT_UNKNOWN_CID,	/* a CapsuleResp for no command */
+	FAULT_TERM_REQ,		/* the target gives up (C2HTermReq) */
+	FAULT_CLOSE,		/* the target just closes */
+	FAULT_R2T_BEYOND,	/* an R2T past the write's end */
+	FAULT_SUCCESS_EARLY,	/* SUCCESS on a C2HData that is not the last */
+};
+
+struct target {
+	uint8_t disk[DISK_BLOCKS * BS];
+	/* behaviour */
+	bool success_flag;	/* reads end with C2HData SUCCESS */
+	uint8_t mdts;		/* Identify MDTS */
+	uint32_t icd;		/* in-capsule data bytes it accepts */
+	uint32_t maxh2cdata;
+	uint32_t c2h_chunk;	/* bytes of data per C2HData PDU */
+	bool dribble;		/* sends one byte at a time */
+	enum fault fault;
+	bool refuse_io_queue;	/* the second connection fails */
+	/* observed */
+	uint16_t term_fes;	/* of an H2CTermReq it received */
+	bool term_seen;
+	unsigned int io_cmds;
+	unsigned int r2ts;
+	unsigned int success_pdus;
+	unsigned int max_inflight;
+	bool cc_enabled;
+	/* capsules that came while a write's H2CData was awaited */
+	uint8_t stash[STASH][PDU_MAX];
+	unsigned int stash_head, stash_n;
+	/* connections */
+	int nconn;
+	pthread_t thr[2];
+	bool joined[2];
+	int fd[2];
+	pthread_mutex_t lock;
+};
+
+struct conn_arg {
+	struct target *t;
+	int fd;
+	bool io;
+};
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)v);
+	put16(p + 2, (uint16_t)(v >> 16));
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	put32(p, (uint32_t)v);
+	put32(p + 4, (uint32_t)(v >> 32));
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return get16(p) | (uint32_t)get16(p + 2) << 16;
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	return get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+static bool readn(int fd, void *buf, size_t n)
+{
+	uint8_t *p = buf;
+
+	while (n) {
+		ssize_t r = read(fd, p, n);
+
+		if (r <= 0)
+			return false;
+		p += r;
+		n -= (size_t)r;
+	}
+	return true;
+}
+
+static bool writen(struct target *t, int fd, const void *buf, size_t n)
+{
+	const uint8_t *p = buf;
+
+	while (n) {
+		ssize_t r = send(fd, p, t->dribble && n > 7 ? 7 : n, MSG_NOSIGNAL);
+
+		if (r <= 0)
+			return false;
+		p += r;
+		n -= (size_t)r;
+	}
+	return true;
+}
+
+static void ch(uint8_t *h, uint8_t type, uint8_t flags, uint8_t hlen, uint8_t pdo,
+	       uint32_t plen)
+{
+	h[0] = type;
+	h[1] = flags;
+	h[2] = hlen;
+	h[3] = pdo;
+	put32(h + 4, plen);
+}
+
+static bool send_resp(struct target *t, int fd, uint16_t cid, uint16_t status,
+		      uint64_t result)
+{
+	uint8_t p[24] = { 0 };
+
+	ch(p, 0x05, 0, 24, 0, 24);
+	put64(p + 8, result);
+	put16(p + 8 + 12, cid);
+	put16(p + 8 + 14, (uint16_t)(status << 1));
+	return writen(t, fd, p, sizeof(p));
+}
+
+static bool send_c2h(struct target *t, int fd, uint16_t cid, const uint8_t *data,
+		     uint32_t len)
+{
+	uint32_t chunk = t->c2h_chunk ? t->c2h_chunk : len;
+
+	for (uint32_t off = 0; off < len; off += chunk) {
+		uint32_t n = len - off < chunk ? len - off : chunk;
+		bool last = off + n == len;
+		uint8_t h[24] = { 0 };
+		uint8_t flags = last ? 0x04 : 0;
+
+		if (last && t->success_flag) {
+			flags |= 0x08;
+			t->success_pdus++;
+		}
+		ch(h, 0x07, flags, 24, 24, 24 + n);
+		put16(h + 8, cid);
+		put32(h + 12, off);
+		put32(h + 16, n);
+		if (!writen(t, fd, h, sizeof(h)) || !writen(t, fd, data + off, n))
+			return false;
+	}
+	return t->success_flag ? true : send_resp(t, fd, cid, 0, 0);
+}
+
+static void identify(struct target *t, const uint8_t *sqe, uint8_t *id)
+{
+	memset(id, 0, 4096);
+	if ((get32(sqe + 40) & 0xff) == 1) {
+		id[77] = t->mdts;
+		put16(id + 520, 0x0c);		/* DSM, Write Zeroes */
+		id[525] = 1;			/* volatile write cache */
+		put32(id + 1792, (64 + t->icd) / 16);
+		return;
+	}
+	put64(id, DISK_BLOCKS);
+	put32(id + 128, 9u << 16);		/* LBA format 0: 512 bytes */
+}
+
+/* The faulty answer to an I/O command; false ends the connection. */
+static bool misbehave(struct target *t, int fd, uint16_t cid, uint32_t len)
+{
+	uint8_t h[40] = { 0 };
+
+	switch (t->fault) {
+	case FAULT_C2H_BEYOND:
+		ch(h, 0x07, 0x04, 24, 24, 24 + len + 512);
+		put16(h + 8, cid);
+		put32(h + 16, len + 512);
+		return writen(t, fd, h, 24) && writen(t, fd, t->disk, len + 512);
+	case FAULT_C2H_BAD_PLEN:
+		ch(h, 0x07, 0x04, 24, 24, 24 + 1024);
+		put16(h + 8, cid);
+		put32(h + 16, 512);
+		return writen(t, fd, h, 24) && writen(t, fd, t->disk, 1024);
+	case FAULT_C2H_WRONG_OFFSET:
+		ch(h, 0x07, 0x04, 24, 24, 24 + 512);
+		put16(h + 8, cid);
+		put32(h + 12, 512);
+		put32(h + 16, 512);
+		return writen(t, fd, h, 24) && writen(t, fd, t->disk, 512);
+	case FAULT_UNKNOWN_TYPE:
+		ch(h, 0x0c, 0, 24, 0, 24);
+		return writen(t, fd, h, 24);
+	case FAULT_BAD_HLEN:
+		ch(h, 0x05, 0, 32, 0, 32);
+		put16(h + 8 + 12, cid);
+		return writen(t, fd, h, 32);
+	case FAULT_DIGEST_FLAG:
+		ch(h, 0x05, 0x01, 24, 0, 28);
+		put16(h + 8 + 12, cid);
+		return writen(t, fd, h, 28);
+	case FAULT_UNKNOWN_CID:
+		return send_resp(t, fd, (uint16_t)(cid + 1000), 0, 0);
+	case FAULT_TERM_REQ:
+		ch(h, 0x03, 0, 24, 0, 24);
+		put16(h + 8, 0x02);
+		return writen(t, fd, h, 24);
+	case FAULT_R2T_BEYOND:
+		ch(h, 0x09, 0, 24, 0, 24);
+		put16(h + 8, cid);
+		put32(h + 12, 0);
+		put32(h + 16, len + 512);
+		return writen(t, fd, h, 24);
+	case FAULT_SUCCESS_EARLY:
+		ch(h, 0x07, 0x08, 24, 24, 24 + 512);
+		put16(h + 8, cid);
+		put32(h + 16, 512);
+		return writen(t, fd, h, 24) && writen(t, fd, t->disk, 512);
+	default:	/* FAULT_CLOSE */
+		return false;
+	}
+}
+
+/* The rest of a CapsuleCmd whose first 8 bytes are in pdu. */
+static bool read_capsule_rest(struct target *t, int fd, uint8_t *pdu)
+{
+	uint32_t plen = get32(pdu + 4);
+
+	(void)t;
+	return pdu[0] == 0x04 && pdu[2] == 72 && plen >= 72 && plen <= PDU_MAX &&
+	       readn(fd, pdu + 8, plen - 8);
+}
+
+/*
+ * The initiator may hang up while the faulty PDU is still being written:
+ * what it sent before (its H2CTermReq) is read all the same.
+ */
+static bool fault_once(struct target *t, int fd, uint16_t cid, uint32_t len)
+{
+	enum fault f = t->fault;
+
+	misbehave(t, fd, cid, len);
+	t->fault = FAULT_NONE;
+	return f != FAULT_CLOSE;
+}
+
+/* Takes the H2CData PDUs answering one R2T for [0, len) of the write;
+ * commands pipelined meanwhile wait in the stash. */
+static bool take_h2c(struct target *t, int fd, uint16_t cid, uint8_t *dst, uint32_t len)
+{
+	uint8_t h[24];
+	uint32_t got = 0;
+
+	ch(h, 0x09, 0, 24, 0, 24);
+	memset(h + 8, 0, 16);
+	put16(h + 8, cid);
+	put16(h + 10, (uint16_t)(cid + 7));
+	put32(h + 16, len);
+	t->r2ts++;
+	if (!writen(t, fd, h, 24))
+		return false;
+	while (got < len) {
+		uint32_t datal;
+
+		if (!readn(fd, h, 8))
+			return false;
+		if (h[0] == 0x04) {
+			uint8_t *slot = t->stash[(t->stash_head + t->stash_n) % STASH];
+
+			if (t->stash_n == STASH)
+				return false;
+			memcpy(slot, h, 8);
+			if (!read_capsule_rest(t, fd, slot))
+				return false;
+			t->stash_n++;
+			continue;
+		}
+		if (h[0] != 0x06 || !readn(fd, h + 8, 16) || get16(h + 8) != cid ||
+		    get16(h + 10) != cid + 7 || get32(h + 12) != got)
+			return false;
+		datal = get32(h + 16);
+		if (datal > t->maxh2cdata || got + datal > len ||
+		    !readn(fd, dst + got, datal))
+			return false;
+		got += datal;
+		if (((h[1] & 0x04) != 0) != (got == len))
+			return false;
+	}
+	return true;
+}
+
+static bool io_cmd(struct target *t, int fd, const uint8_t *sqe, uint8_t *icd, uint32_t icd_len)
+{
+	uint16_t cid = get16(sqe + 2);
+	uint64_t slba = get64(sqe + 40);
+	uint32_t nlb = (get32(sqe + 48) & 0xffff) + 1, len = nlb * BS;
+	uint32_t sgl_len = get32(sqe + 32);
+
+	t->io_cmds++;
+	if (sqe[0] != 0x09 && sqe[0] != 0x00 && slba + nlb > DISK_BLOCKS)
+		return send_resp(t, fd, cid, 0x80, 0);
+	switch (sqe[0]) {
+	case 0x02:
+		if (t->fault)
+			return fault_once(t, fd, cid, len);
+		return sgl_len == len && send_c2h(t, fd, cid, t->disk + slba * BS, len);
+	case 0x01:
+		if (t->fault)
+			return fault_once(t, fd, cid, len);
+		if (icd_len) {
+			if (icd_len != len)
+				return false;
+			memcpy(t->disk + slba * BS, icd, len);
+		} else if (!take_h2c(t, fd, cid, t->disk + slba * BS, len)) {
+			return false;
+		}
+		return send_resp(t, fd, cid, 0, 0);
+	case 0x08:
+		memset(t->disk + slba * BS, 0, len);
+		return send_resp(t, fd, cid, 0, 0);
+	case 0x09: {
+		uint32_t n;
+
+		if (icd_len != 16)
+			return false;
+		slba = get64(icd + 8);
+		n = get32(icd + 4);
+		memset(t->disk + slba * BS, 0, (size_t)n * BS);
+		return send_resp(t, fd, cid, 0, 0);
+	}
+	case 0x00:
+		return send_resp(t, fd, cid, 0, 0);
+	default:
+		return send_resp(t, fd, cid, 0x01, 0);
+	}
+}
+
+static bool admin_cmd(struct target *t, int fd, const uint8_t *sqe)
+{
+	uint16_t cid = get16(sqe + 2);
+	uint8_t id[4096];
+
+	if (sqe[0] == 0x7f) {
+		switch (sqe[4]) {
+		case 0x01:	/* Connect */
+			return send_resp(t, fd, cid, 0, 7);
+		case 0x04:	/* Property Get */
+			if (get32(sqe + 44) == 0)	/* CAP: MQES 63, TO 1 */
+				return send_resp(t, fd, cid, 0, 63 | 1ull << 24);
+			return send_resp(t, fd, cid, 0, t->cc_enabled ? 1 : 0);
+		case 0x00:	/* Property Set */
+			t->cc_enabled = get32(sqe + 48) & 1;
+			return send_resp(t, fd, cid, 0, 0);
+		}
+		return false;
+	}
+	if (sqe[0] == 0x06) {
+		identify(t, sqe, id);
+		return send_c2h(t, fd, cid, id, 4096);
+	}
+	return send_resp(t, fd, cid, 0x01, 0);
+}
+
+/* The next command: a stashed one first. 0: the connection ends. */
+static bool next_capsule(struct target *t, int fd, uint8_t *pdu)
+{
+	if (t->stash_n) {
+		memcpy(pdu, t->stash[t->stash_head], PDU_MAX);
+		t->stash_head = (t->stash_head + 1) % STASH;
+		t->stash_n--;
+		return true;
+	}
+	if (!readn(fd, pdu, 8))
+		return false;
+	if (pdu[0] == 0x02) {	/* H2CTermReq */
+		if (get32(pdu + 4) <= PDU_MAX && readn(fd, pdu + 8, get32(pdu + 4) - 8)) {
+			t->term_fes = get16(pdu + 8);
+			t->term_seen = true;
+		}
+		return false;
+	}
+	return read_capsule_rest(t, fd, pdu);
+}
+
+static void *serve(void *arg)
+{
+	struct conn_arg *ca = arg;
+	struct target *t = ca->t;
+	uint8_t *pdu = malloc(PDU_MAX);
+	int fd = ca->fd;
+
+	free(ca);
+	if (!readn(fd, pdu, 128) || pdu[0] != 0x00 || pdu[2] != 128)
+		goto out;
+	memset(pdu, 0, 128);
+	ch(pdu, 0x01, 0, 128, 0, 128);
+	put32(pdu + 12, t->maxh2cdata);
+	if (!writen(t, fd, pdu, 128))
+		goto out;
+	while (next_capsule(t, fd, pdu)) {
+		uint8_t *sqe = pdu + 8;
+		uint32_t dlen = get32(pdu + 4) - 72;
+
+		if (dlen && (pdu[3] != 72 || dlen > t->icd))
+			break;
+		if (!(sqe[1] & 0x40))
+			break;	/* NVMe/TCP commands describe data with SGLs */
+		if (sqe[0] == 0x7f && sqe[4] == 0x01 && get16(sqe + 42) &&
+		    t->refuse_io_queue) {
+			send_resp(t, fd, get16(sqe + 2), 0x182, 0);
+			continue;
+		}
+		if (!(sqe[0] == 0x7f || sqe[0] == 0x06 ? admin_cmd(t, fd, sqe) :
+		      io_cmd(t, fd, sqe, pdu + 72, dlen)))
+			break;
+	}
+out:
+	free(pdu);
+	shutdown(fd, SHUT_RDWR);
+	return NULL;
+}
+
+static int dial(void *ctx, const struct nvmf_def *d)
+{
+	struct target *t = ctx;
+	struct conn_arg *ca;
+	int sv[2];
+
+	(void)d;
+	if (t->nconn == 2 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+		return -ECONNREFUSED;
+	ca = malloc(sizeof(*ca));
+	*ca = (struct conn_arg){ .t = t, .fd = sv[1], .io = t->nconn == 1 };
+	t->fd[t->nconn] = sv[1];
+	if (pthread_create(&t->thr[t->nconn], NULL, serve, ca)) {
+		free(ca);
+		return -ENOMEM;
+	}
+	t->nconn++;
+	return sv[0];
+}
+
+struct fixture {
+	struct target t;
+	struct ioloop loop;
+	struct bdev *b;
+	uint8_t *buf, *back;
+};
+
+static struct bdev *open_bdev(struct fixture *f, char *err, size_t len)
+{
+	struct nvmf_dialer d = { .dial = dial, .ctx = &f->t };
+
+	return bdev_nvmf_create_with("T", DEF, &d, err, len);
+}
+
+static int setup_with(void **state, void (*tune)(struct target *t))
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char err[256] = "";
+
+	f->t.icd = 8192;
+	f->t.maxh2cdata = 16384;
+	if (tune)
+		tune(&f->t);
+	if (ioloop_init(&f->loop, 64))
+		return -1;
+	ioloop_current = &f->loop;
+	f->buf = malloc(1 << 20);
+	f->back = malloc(1 << 20);
+	for (size_t i = 0; i < sizeof(f->t.disk); i++)
+		f->t.disk[i] = (uint8_t)(i * 13 + 5);
+	f->b = open_bdev(f, err, sizeof(err));
+	if (!f->b) {
+		fprintf(stderr, "open: %s\n", err);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static void drain_loop(struct fixture *f)
+{
+	/* The connection lets go once its receive came back. */
+	while (f->loop.inflight)
+		assert_true(ioloop_reap(&f->loop, true) >= 0);
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	bdev_destroy(f->b);
+	drain_loop(f);
+	for (int i = 0; i < f->t.nconn; i++) {
+		if (!f->t.joined[i])
+			pthread_join(f->t.thr[i], NULL);
+		close(f->t.fd[i]);
+	}
+	ioloop_exit(&f->loop);
+	free(f->buf);
+	free(f->back);
+	free(f);
+	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_with(state, NULL);
+}
+
+static void tune_success(struct target *t)
+{
+	t->success_flag = true;
+	t->c2h_chunk = 4096;
+}
+
+static int setup_success(void **state)
+{
+	return setup_with(state, tune_success);
+}
+
+static void tune_small(struct target *t)
+{
+	t->mdts = 1;		/* 8 KiB a command */
+	t->icd = 1024;
+	t->maxh2cdata = 4096;
+	t->dribble = true;
+}
+
+static int setup_small(void **state)
+{
+	return setup_with(state, tune_small);
+}
+
+struct waiter {
+	struct bdev_io io;
+	int status;
+	bool done;
+};
+
+static void on_done(struct bdev_io *io, int status)
+{
+	struct waiter *w = (struct waiter *)io;
+
+	w->status = status;
+	w->done = true;
+}
+
+static void start(struct fixture *f, struct waiter *w, enum bdev_op op, uint64_t block,
+		  uint32_t blocks, void *buf)
+{
+	*w = (struct waiter){
+		.io = { .op = op, .offset = block * BS, .len = (uint64_t)blocks * BS,
+			.buf = buf, .done = on_done },
+	};
+	assert_int_equal(bdev_submit(f->b, &w->io), 0);
+}
+
+static int run(struct fixture *f, enum bdev_op op, uint64_t block, uint32_t blocks,
+	       void *buf)
+{
+	struct waiter w;
+
+	start(f, &w, op, block, blocks, buf);
+	while (!w.done)
+		assert_true(ioloop_reap(&f->loop, true) >= 0);
+	return w.status;
+}
+
+static void fill(uint8_t *p, size_t n, unsigned int seed)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)(i * 31 + seed);
+}
+
+static void test_geometry_from_identify(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(f->b->block_size, BS);
+	assert_int_equal(f->b->num_blocks, DISK_BLOCKS);
+	assert_true(f->b->flags & BDEV_F_VOLATILE_CACHE);
+	assert_true(f->t.cc_enabled);
+}
+
+/* Small writes in the capsule, large ones through R2T and H2CData. */
+static void round_trips(struct fixture *f)
+{
+	static const uint32_t sizes[] = { 1, 8, 16, 17, 128, 256 };
+
+	for (unsigned int i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		uint32_t n = sizes[i];
+
+		fill(f->buf, n * BS, i + 1);
+		assert_int_equal(run(f, BDEV_OP_WRITE, 100 + i, n, f->buf), 0);
+		memset(f->back, 0, n * BS);
+		assert_int_equal(run(f, BDEV_OP_READ, 100 + i, n, f->back), 0);
+		assert_memory_equal(f->back, f->t.disk + (100 + i) * BS, n * BS);
+		assert_memory_equal(f->back, f->buf, n * BS);
+	}
+}
+
+static void test_round_trip(void **state)
+{
+	struct fixture *f = *state;
+
+	round_trips(f);
+	assert_true(f->t.r2ts > 0);		/* 17+ blocks do not fit 8 KiB */
+	assert_int_equal(f->t.success_pdus, 0);
+}
+
+static void test_round_trip_success_flag(void **state)
+{
+	struct fixture *f = *state;
+
+	round_trips(f);
+	assert_true(f->t.success_pdus > 0);
+}
+
+/* MDTS 8 KiB: a 128 KiB I/O is 16 commands; bytes one at a time. */
+static void test_split_by_mdts_and_dribbled(void **state)
+{
+	struct fixture *f = *state;
+	unsigned int before;
+
+	fill(f->buf, 256 * BS, 9);
+	before = f->t.io_cmds;
+	assert_int_equal(run(f, BDEV_OP_WRITE, 300, 256, f->buf), 0);
+	assert_int_equal(f->t.io_cmds - before, 16);
+	assert_int_equal(run(f, BDEV_OP_READ, 300, 256, f->back), 0);
+	assert_memory_equal(f->back, f->buf, 256 * BS);
+}
+
+/* More I/O than the queue has command IDs: the rest wait their turn. */
+static void test_more_io_than_queue_depth(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 200 };
+	struct waiter *w = calloc(N, sizeof(*w));
+	unsigned int done = 0;
+
+	for (unsigned int i = 0; i < N; i++) {
+		fill(f->buf + i * BS, BS, i);
+		start(f, &w[i], BDEV_OP_WRITE, i, 1, f->buf + i * BS);
+	}
+	while (done < N) {
+		assert_true(ioloop_reap(&f->loop, true) >= 0);
+		done = 0;
+		for (unsigned int i = 0; i < N; i++)
+			done += w[i].done;
+	}
+	for (unsigned int i = 0; i < N; i++)
+		assert_int_equal(w[i].status, 0);
+	assert_memory_equal(f->t.disk, f->buf, N * BS);
+	free(w);
+}
+
+static void test_flush_zeroes_unmap(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t zero[4 * BS] = { 0 };
+
+	assert_int_equal(run(f, BDEV_OP_FLUSH, 0, 0, NULL), 0);
+	assert_int_equal(run(f, BDEV_OP_WRITE_ZEROES, 10, 4, NULL), 0);
+	assert_memory_equal(f->t.disk + 10 * BS, zero, sizeof(zero));
+	assert_int_equal(run(f, BDEV_OP_UNMAP, 20, 4, NULL), 0);
+	assert_memory_equal(f->t.disk + 20 * BS, zero, sizeof(zero));
+	assert_int_not_equal(f->t.disk[24 * BS], 0);
+}
+
+/* An NVMe error status is an I/O error, the connection stays. */
+static void test_error_status_keeps_connection(void **state)
+{
+	struct fixture *f = *state;
+	struct waiter w;
+
+	/* Past the end as the target sees it: bdev_submit checks ours, so
+	 * shrink ours for the test. */
+	f->b->num_blocks = DISK_BLOCKS + 8;
+	start(f, &w, BDEV_OP_READ, DISK_BLOCKS, 8, f->buf);
+	while (!w.done)
+		assert_true(ioloop_reap(&f->loop, true) >= 0);
+	assert_int_equal(w.status, -EIO);
+	f->b->num_blocks = DISK_BLOCKS;
+	assert_int_equal(run(f, BDEV_OP_READ, 0, 8, f->buf), 0);
+}
+
+static void expect_fault(void **state, enum fault fault, enum bdev_op op, bool term)
+{
+	struct fixture *f = *state;
+
+	fill(f->buf, 64 * BS, 3);
+	assert_int_equal(run(f, BDEV_OP_READ, 0, 1, f->back), 0);
+	f->t.fault = fault;
+	assert_int_equal(run(f, op, 0, 32, f->buf), -EIO);
+	/* The connection is gone: new I/O fails at once, nothing hangs. */
+	assert_int_equal(run(f, BDEV_OP_READ, 0, 1, f->back), -EIO);
+	assert_int_equal(run(f, BDEV_OP_WRITE, 0, 1, f->buf), -EIO);
+	if (term) {
+		/* The I/O queue's server ends with the H2CTermReq it read. */
+		pthread_join(f->t.thr[1], NULL);
+		f->t.joined[1] = true;
+		assert_true(f->t.term_seen);
+		assert_int_not_equal(f->t.term_fes, 0);
+	}
+}
+
+static void test_c2h_beyond_request(void **state)
+{
+	expect_fault(state, FAULT_C2H_BEYOND, BDEV_OP_READ, true);
+}
+
+static void test_c2h_bad_length(void **state)
+{
+	expect_fault(state, FAULT_C2H_BAD_PLEN, BDEV_OP_READ, true);
+}
+
+static void test_c2h_wrong_offset(void **state)
+{
+	expect_fault(state, FAULT_C2H_WRONG_OFFSET, BDEV_OP_READ, true);
+}
+
+static void test_unknown_pdu_type(void **state)
+{
+	expect_fault(state, FAULT_UNKNOWN_TYPE, BDEV_OP_READ, true);
+}
+
+static void test_bad_header_length(void **state)
+{
+	expect_fault(state, FAULT_BAD_HLEN, BDEV_OP_READ, true);
+}
+
+static void test_digest_not_negotiated(void **state)
+{
+	expect_fault(state, FAULT_DIGEST_FLAG, BDEV_OP_READ, true);
+}
+
+static void test_response_for_unknown_command(void **state)
+{
+	expect_fault(state, FAULT_UNKNOWN_CID, BDEV_OP_READ, true);
+}
+
+static void test_success_before_last_data(void **state)
+{
+	expect_fault(state, FAULT_SUCCESS_EARLY, BDEV_OP_READ, true);
+}
+
+static void test_r2t_beyond_write(void **state)
+{
+	expect_fault(state, FAULT_R2T_BEYOND, BDEV_OP_WRITE, true);
+}
+
+/* The target's own TermReq or a close: no H2CTermReq back. */
+static void test_target_term_req(void **state)
+{
+	expect_fault(state, FAULT_TERM_REQ, BDEV_OP_READ, false);
+}
+
+static void test_target_closes(void **state)
+{
+	expect_fault(state, FAULT_CLOSE, BDEV_OP_WRITE, false);
+}
+
+/* A fault in the middle of many: every one of them ends, with -EIO. */
+static void test_fault_fails_all_outstanding(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 40 };
+	struct waiter w[N];
+	unsigned int done = 0, failed = 0;
+
+	f->t.fault = FAULT_C2H_BEYOND;
+	for (unsigned int i = 0; i < N; i++)
+		start(f, &w[i], i % 2 ? BDEV_OP_READ : BDEV_OP_WRITE, i * 8, 8,
+		      f->buf + i * 8 * BS);
+	while (done < N) {
+		assert_true(ioloop_reap(&f->loop, true) >= 0);
+		done = failed = 0;
+		for (unsigned int i = 0; i < N; i++) {
+			done += w[i].done;
+			failed += w[i].done && w[i].status == -EIO;
+		}
+	}
+	assert_true(failed > 0);
+	for (unsigned int i = 0; i < N; i++)
+		assert_true(w[i].status == 0 || w[i].status == -EIO);
+	assert_int_equal(run(f, BDEV_OP_READ, 0, 1, f->back), -EIO);
+}
+
+static void test_open_refused(void **state)
+{
+	struct target *t = calloc(1, sizeof(*t));
+	struct nvmf_dialer d = { .dial = dial, .ctx = t };
+	char err[256] = "";
+
+	(void)state;
+	t->icd = 8192;
+	t->maxh2cdata = 16384;
+	t->refuse_io_queue = true;
+	assert_null(bdev_nvmf_create_with("T", DEF, &d, err, sizeof(err)));
+	assert_non_null(strstr(err, "Connect of queue 1"));
+	for (int i = 0; i < t->nconn; i++) {
+		pthread_join(t->thr[i], NULL);
+		close(t->fd[i]);
+	}
+	t->nconn = 2;		/* dial refuses from now on */
+	assert_null(bdev_nvmf_create_with("T", DEF, &d, err, sizeof(err)));
+	assert_non_null(strstr(err, "connecting"));
+	assert_null(bdev_nvmf_create_with("T", "ctrlr=T trtype=rdma", &d, err, sizeof(err)));
+	free(t);
+}
+
+static void test_definition(void **state)
+{
+	struct nvmf_def d;
+	char buf[SNAP_PATH_MAX], err[160];
+
+	(void)state;
+	assert_int_equal(nvmf_def_parse(DEF " hostnqn=nqn.h", &d, err, sizeof(err)), 0);
+	assert_string_equal(d.ctrlr, "T");
+	assert_string_equal(d.hostnqn, "nqn.h");
+	assert_int_equal(d.nsid, 1);
+	assert_int_equal(nvmf_def_format(&d, buf, sizeof(buf), err, sizeof(err)), 0);
+	assert_string_equal(buf, DEF " hostnqn=nqn.h");
+	assert_int_equal(nvmf_def_parse(DEF " color=red", &d, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "color=red"));
+	assert_int_equal(nvmf_def_parse("ctrlr=T trtype=tcp", &d, err, sizeof(err)), -EINVAL);
+	assert_int_equal(nvmf_def_parse(DEF " nsid=0", &d, err, sizeof(err)), -EINVAL);
+	assert_int_equal(nvmf_def_parse(DEF " nsid=4294967296", &d, err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(nvmf_def_parse(DEF " nsid=1x", &d, err, sizeof(err)), -EINVAL);
+	assert_int_equal(nvmf_def_parse(DEF " adrfam=ib", &d, err, sizeof(err)), -EINVAL);
+	assert_int_equal(nvmf_def_parse(DEF, &d, err, sizeof(err)), 0);
+	assert_int_equal(nvmf_def_format(&d, buf, 40, err, sizeof(err)), -ENAMETOOLONG);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_geometry_from_identify, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_round_trip_success_flag, setup_success,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_split_by_mdts_and_dribbled, setup_small,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_more_io_than_queue_depth, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flush_zeroes_unmap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_error_status_keeps_connection, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_c2h_beyond_request, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_c2h_bad_length, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_c2h_wrong_offset, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_pdu_type, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_header_length, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_digest_not_negotiated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_response_for_unknown_command, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_success_before_last_data, setup_success,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_r2t_beyond_write, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_target_term_req, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_target_closes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_fails_all_outstanding, setup,
+						teardown),
+		cmocka_unit_test(test_open_refused),
+		cmocka_unit_test(test_definition),
+	};
+
+	/* A broken initiator shows as a hang against the fake target: end
+	 * it as a failure instead. */
+	alarm(120);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
