@@ -54,6 +54,7 @@ struct snapadm_cmd {
 extern const struct snapadm_cmd nvme_cmds[];
 extern const struct snapadm_cmd vblk_cmds[];
 extern const struct snapadm_cmd bdev_cmds[];
+extern const struct snapadm_cmd nvmf_cmds[];
 extern const struct snapadm_cmd func_cmds[];
 extern const struct snapadm_cmd misc_cmds[];
 extern const struct snapadm_cmd stats_cmds[];

@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * snapadm: remote NVMe-oF namespaces as bdevs, with spdk_rpc.py's names
+ * (bdev_nvme_attach_controller -b Nvme0 -t tcp -a 127.0.0.1 -s 4420 -n NQN).
+ * The module stores each namespace as an nvmf bdev <NAME>n<NSID> whose
+ * bdev_args is its definition (userspace/lib/nvmf_def.h); snap_service
+ * connects by it. A controller is the set of nvmf bdevs whose definition
+ * names it.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "json.h"
+#include "nl.h"
+#include "nvmf_def.h"
+
+/* What the module holds of one nvmf bdev. */
+struct nvmf_bdev_info {
+	char name[SNAP_NAME_MAX];
+	struct nvmf_def def;
+	bool ready;
+	char error[SNAP_ERROR_MAX];
+};
+
+struct nvmf_list {
+	struct nvmf_bdev_info *v;
+	size_t n, cap;
+};
+
+static int note_nvmf_bdev(uint8_t cmd, struct nlattr **tb, void *arg)
+{
+	struct nvmf_list *l = arg;
+	struct nvmf_bdev_info *bi;
+	char why[128];
+
+	(void)cmd;
+	if (!tb[SNAP_A_BDEV_TYPE] || nla_get_u8(tb[SNAP_A_BDEV_TYPE]) != SNAP_BDEV_NVMF ||
+	    !tb[SNAP_A_NAME] || !tb[SNAP_A_BDEV_ARGS])
+		return 0;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 8;
+		struct nvmf_bdev_info *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	bi = &l->v[l->n];
+	memset(bi, 0, sizeof(*bi));
+	/* One another tool wrote unreadably is no controller of ours. */
+	if (nvmf_def_parse(snap_nla_string(tb[SNAP_A_BDEV_ARGS]), &bi->def, why, sizeof(why)))
+		return 0;
+	snprintf(bi->name, sizeof(bi->name), "%s", snap_nla_string(tb[SNAP_A_NAME]));
+	bi->ready = tb[SNAP_A_READY] && nla_get_u8(tb[SNAP_A_READY]);
+	if (tb[SNAP_A_ERROR])
+		snprintf(bi->error, sizeof(bi->error), "%s", snap_nla_string(tb[SNAP_A_ERROR]));
+	l->n++;
+	return 0;
+}
+
+static int list_nvmf_bdevs(struct snapadm *adm, struct nvmf_list *l)
+{
+	memset(l, 0, sizeof(*l));
+	return nlcmd_request(adm, SNAP_CMD_BDEV_GET, true, NULL, NULL, note_nvmf_bdev, l);
+}
+
+static bool same_target(const struct nvmf_def *a, const struct nvmf_def *b)
+{
+	return !strcmp(a->trtype, b->trtype) && !strcmp(a->adrfam, b->adrfam) &&
+	       !strcmp(a->traddr, b->traddr) && !strcmp(a->trsvcid, b->trsvcid) &&
+	       !strcmp(a->subnqn, b->subnqn) && !strcmp(a->hostnqn, b->hostnqn);
+}
+
+static void lower(char *dst, size_t len, const char *src)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len && src[i]; i++)
+		dst[i] = (char)(src[i] >= 'A' && src[i] <= 'Z' ? src[i] + 32 : src[i]);
+	dst[i] = 0;
+}
+
+static int def_from_args(struct snapadm *adm, const struct parsed_args *a,
+			 struct nvmf_def *d)
+{
+	const struct arg_val *v;
+
+	memset(d, 0, sizeof(*d));
+	snprintf(d->ctrlr, sizeof(d->ctrlr), "%s", args_get(a, "name")->str);
+	/* SPDK takes TCP and IPv4 in any case. */
+	lower(d->trtype, sizeof(d->trtype), args_get(a, "trtype")->str);
+	v = args_get(a, "adrfam");
+	lower(d->adrfam, sizeof(d->adrfam), v ? v->str : "ipv4");
+	snprintf(d->traddr, sizeof(d->traddr), "%s", args_get(a, "traddr")->str);
+	v = args_get(a, "trsvcid");
+	snprintf(d->trsvcid, sizeof(d->trsvcid), "%s", v ? v->str : "4420");
+	snprintf(d->subnqn, sizeof(d->subnqn), "%s", args_get(a, "subnqn")->str);
+	v = args_get(a, "hostnqn");
+	if (v)
+		snprintf(d->hostnqn, sizeof(d->hostnqn), "%s", v->str);
+	v = args_get(a, "nsid");
+	d->nsid = v ? (uint32_t)v->num : 1;
+	if (strlen(args_get(a, "subnqn")->str) >= sizeof(d->subnqn) ||
+	    (v = args_get(a, "hostnqn"), v && strlen(v->str) >= sizeof(d->hostnqn)))
+		return snapadm_usage_error(adm, "an NQN is at most %d bytes", SNAP_NQN_MAX - 1);
+	if (strlen(args_get(a, "traddr")->str) >= sizeof(d->traddr))
+		return snapadm_usage_error(adm, "--traddr is too long");
+	return SNAPADM_OK;
+}
+
+/* The bdev of the controller's namespace: <NAME>n<NSID>, as SPDK names it. */
+static int bdev_name_of(struct snapadm *adm, const struct nvmf_def *d, char *buf,
+			size_t len)
+{
+	if ((size_t)snprintf(buf, len, "%sn%u", d->ctrlr, d->nsid) >= len)
+		return snapadm_usage_error(adm, "controller name %s is too long for its bdev "
+					   "name %sn%u (%d bytes at most)", d->ctrlr,
+					   d->ctrlr, d->nsid, SNAP_NAME_MAX - 1);
+	return SNAPADM_OK;
+}
+
+static int check_attach(struct snapadm *adm, const struct snapadm_cmd *cmd,
+			const struct parsed_args *a)
+{
+	char def[SNAP_PATH_MAX], why[160], name[SNAP_NAME_MAX];
+	struct nvmf_list l;
+	struct nvmf_def d;
+	int ret;
+
+	(void)cmd;
+	ret = def_from_args(adm, a, &d);
+	if (!ret)
+		ret = bdev_name_of(adm, &d, name, sizeof(name));
+	if (ret)
+		return ret;
+	if (nvmf_def_format(&d, def, sizeof(def), why, sizeof(why)))
+		return snapadm_usage_error(adm, "%s", why);
+	ret = list_nvmf_bdevs(adm, &l);
+	for (size_t i = 0; !ret && i < l.n; i++)
+		if (!strcmp(l.v[i].def.ctrlr, d.ctrlr) && !same_target(&l.v[i].def, &d))
+			ret = snapadm_fail(adm, "controller %s exists with another target "
+					   "(%s at %s:%s)", d.ctrlr, l.v[i].def.subnqn,
+					   l.v[i].def.traddr, l.v[i].def.trsvcid);
+	free(l.v);
+	return ret;
+}
+
+static int fill_attach(struct snapadm *adm, const struct snapadm_cmd *cmd,
+		       const struct parsed_args *a, struct nl_msg *msg)
+{
+	char def[SNAP_PATH_MAX], why[160], name[SNAP_NAME_MAX];
+	struct nvmf_def d;
+	int ret;
+
+	(void)cmd;
+	ret = def_from_args(adm, a, &d);
+	if (!ret)
+		ret = bdev_name_of(adm, &d, name, sizeof(name));
+	if (ret)
+		return ret;
+	if (nvmf_def_format(&d, def, sizeof(def), why, sizeof(why)))
+		return snapadm_usage_error(adm, "%s", why);
+	if (nla_put_string(msg, SNAP_A_NAME, name) < 0 ||
+	    nla_put_u8(msg, SNAP_A_BDEV_TYPE, SNAP_BDEV_NVMF) < 0 ||
+	    nla_put_string(msg, SNAP_A_BDEV_ARGS, def) < 0)
+		return snapadm_fail(adm, "request too large");
+	return SNAPADM_OK;
+}
+
+static int put_name(struct nl_msg *msg, const void *ctx)
+{
+	return nla_put_string(msg, SNAP_A_NAME, ctx);
+}
+
+/* Deletes every namespace bdev of the controller; one in use stops it. */
+static int run_detach(struct snapadm *adm, const struct snapadm_cmd *cmd,
+		      const struct parsed_args *a)
+{
+	const char *ctrlr = args_get(a, "name")->str;
+	struct nvmf_list l;
+	size_t found = 0;
+	int ret;
+
+	(void)cmd;
+	ret = list_nvmf_bdevs(adm, &l);
+	for (size_t i = 0; !ret && i < l.n; i++) {
+		if (strcmp(l.v[i].def.ctrlr, ctrlr))
+			continue;
+		found++;
+		ret = nlcmd_request(adm, SNAP_CMD_BDEV_DEL, false, put_name, l.v[i].name,
+				    NULL, NULL);
+	}
+	free(l.v);
+	if (!ret && !found)
+		ret = snapadm_fail(adm, "no controller %s", ctrlr);
+	if (!ret && adm->json) {
+		struct json_writer w;
+
+		json_init(&w, adm->out);
+		json_bool(&w, true);
+		json_finish(&w);
+	}
+	return ret;
+}
+
+static void print_ctrlr(struct json_writer *w, const struct nvmf_list *l, size_t first)
+{
+	const struct nvmf_def *d = &l->v[first].def;
+
+	json_object_start(w);
+	json_kv_string(w, "name", d->ctrlr);
+	json_key(w, "ctrlrs");
+	json_array_start(w);
+	json_object_start(w);
+	json_key(w, "trid");
+	json_object_start(w);
+	json_kv_string(w, "trtype", d->trtype);
+	json_kv_string(w, "adrfam", d->adrfam);
+	json_kv_string(w, "traddr", d->traddr);
+	json_kv_string(w, "trsvcid", d->trsvcid);
+	json_kv_string(w, "subnqn", d->subnqn);
+	json_object_end(w);
+	json_key(w, "host");
+	json_object_start(w);
+	json_kv_string(w, "nqn", d->hostnqn[0] ? d->hostnqn : "(the daemon's default)");
+	json_object_end(w);
+	json_object_end(w);
+	json_array_end(w);
+	json_key(w, "namespaces");
+	json_array_start(w);
+	for (size_t i = first; i < l->n; i++) {
+		if (strcmp(l->v[i].def.ctrlr, d->ctrlr))
+			continue;
+		json_object_start(w);
+		json_kv_uint(w, "nsid", l->v[i].def.nsid);
+		json_kv_string(w, "bdev", l->v[i].name);
+		json_kv_bool(w, "ready", l->v[i].ready);
+		if (l->v[i].error[0])
+			json_kv_string(w, "error", l->v[i].error);
+		json_object_end(w);
+	}
+	json_array_end(w);
+	json_object_end(w);
+}
+
+static bool seen_before(const struct nvmf_list *l, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (!strcmp(l->v[j].def.ctrlr, l->v[i].def.ctrlr))
+			return true;
+	return false;
+}
+
+static int run_get_controllers(struct snapadm *adm, const struct snapadm_cmd *cmd,
+			       const struct parsed_args *a)
+{
+	const struct arg_val *only = args_get(a, "name");
+	struct json_writer w;
+	struct nvmf_list l;
+	size_t shown = 0;
+	int ret;
+
+	(void)cmd;
+	ret = list_nvmf_bdevs(adm, &l);
+	if (ret)
+		return ret;
+	json_init(&w, adm->out);
+	json_array_start(&w);
+	for (size_t i = 0; i < l.n; i++) {
+		if (seen_before(&l, i) || (only && strcmp(l.v[i].def.ctrlr, only->str)))
+			continue;
+		print_ctrlr(&w, &l, i);
+		shown++;
+	}
+	json_array_end(&w);
+	free(l.v);
+	if (only && !shown) {
+		json_finish(&w);
+		return snapadm_fail(adm, "no controller %s", only->str);
+	}
+	return json_finish(&w) ? snapadm_fail(adm, "writing the output failed") : SNAPADM_OK;
+}
+
+static const struct opt_def attach_opts[] = {
+	{ "name", "b", OPT_STR, OPT_NO_ATTR, OPT_REQUIRED, 0,
+	  "controller name; its namespace is bdev <name>n<nsid>" },
+	{ "trtype", "t", OPT_STR, OPT_NO_ATTR, OPT_REQUIRED, 0, "transport: tcp" },
+	{ "traddr", "a", OPT_STR, OPT_NO_ATTR, OPT_REQUIRED, 0, "target address" },
+	{ "adrfam", "f", OPT_STR, OPT_NO_ATTR, 0, 0, "ipv4 (default) or ipv6" },
+	{ "trsvcid", "s", OPT_STR, OPT_NO_ATTR, 0, 0, "target port (default 4420)" },
+	{ "subnqn", "n", OPT_STR, OPT_NO_ATTR, OPT_REQUIRED, 0, "subsystem NQN" },
+	{ "hostnqn", "q", OPT_STR, OPT_NO_ATTR, 0, 0,
+	  "host NQN (default nqn.2014-08.org.nvmexpress:uuid:<from machine-id>)" },
+	{ "nsid", NULL, OPT_U32, OPT_NO_ATTR, 0, 0, "namespace to attach (default 1)" },
+	{ "hostaddr", "i", OPT_UNSUPPORTED, 0, 0, 0, NULL },
+	{ "hostsvcid", "c", OPT_UNSUPPORTED, 0, 0, 0, NULL },
+	{ "prchk_reftag", "r", OPT_UNSUPPORTED, 0, 0, 0, NULL },
+	{ "prchk_guard", "g", OPT_UNSUPPORTED, 0, 0, 0, NULL },
+	{ "hdgst", "e", OPT_UNSUPPORTED, 0, 0, 0, NULL },
+	{ "ddgst", "d", OPT_UNSUPPORTED, 0, 0, 0, NULL },
+	{ "ctrlr-loss-timeout-sec", "l", OPT_UNSUPPORTED, 0, 0, 0, NULL },
+	{ "reconnect-delay-sec", "o", OPT_UNSUPPORTED, 0, 0, 0, NULL },
+	{ "fast-io-fail-timeout-sec", "u", OPT_UNSUPPORTED, 0, 0, 0, NULL },
+	{ "multipath", "x", OPT_UNSUPPORTED, 0, 0, 0, NULL },
+	OPT_END,
+};
+
+static const struct opt_def detach_pos[] = {
+	{ "name", NULL, OPT_STR, OPT_NO_ATTR, OPT_REQUIRED, 0, "controller name" },
+	OPT_END,
+};
+
+static const struct opt_def get_ctrl_opts[] = {
+	{ "name", "n", OPT_STR, OPT_NO_ATTR, 0, 0, "only this controller" },
+	OPT_END,
+};
+
+const struct snapadm_cmd nvmf_cmds[] = {
+	{
+		.name = "bdev_nvme_attach_controller",
+		.help = "a remote NVMe-oF namespace as bdev <NAME>n1: "
+			"-b NAME -t tcp -a ADDR [-s SVCID] -n SUBNQN",
+		.opts = attach_opts,
+		.action = ACT_CREATE, .nl_cmd = SNAP_CMD_BDEV_NEW,
+		.obj = &obj_bdev, .key_attr = SNAP_A_NAME,
+		.check = check_attach, .fill = fill_attach,
+	},
+	{
+		.name = "bdev_nvme_detach_controller",
+		.help = "delete the bdevs of a remote controller: NAME",
+		.pos = detach_pos,
+		.run = run_detach,
+	},
+	{
+		.name = "bdev_nvme_get_controllers",
+		.help = "list the remote controllers",
+		.opts = get_ctrl_opts,
+		.run = run_get_controllers,
+	},
+	{ .name = NULL },
+};
