@@ -44,6 +44,7 @@ struct reg_bdev {
 	char *args;			/* NULL when none */
 	bool ready;
 	void *priv;			/* the backend instance, the daemon's */
+	bool open_failed;		/* the daemon's: its last open failed */
 };
 
 struct reg_subsys {

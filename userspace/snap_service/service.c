@@ -833,6 +833,7 @@ static void bdev_realize(struct service *s, struct reg_bdev *rb)
 	if (rb->priv)
 		return;
 	b = bdev_open_counted(s, rb, err, sizeof(err));
+	rb->open_failed = !b;
 	if (!b) {
 		log_err("bdev %s: %s", rb->name, err);
 		report(s, status_bdev_msg(s->nl, rb->name, false, err, 0), "a bdev");
@@ -924,6 +925,12 @@ static void ns_changed(struct service *s, struct reg_ns *ns)
 	sync_ctrls_of_ns(s, ns);
 }
 
+/* Connecting again is for a new definition or a new daemon. */
+static bool nvmf_open_failed(const struct reg_bdev *rb)
+{
+	return rb->type == SNAP_BDEV_NVMF && rb->open_failed;
+}
+
 static void on_change(void *arg, enum reg_kind kind, enum reg_change change,
 		      void *obj)
 {
@@ -934,6 +941,10 @@ static void on_change(void *arg, enum reg_kind kind, enum reg_change change,
 	case REG_BDEV:
 		if (change == REG_CHANGED && ((struct reg_bdev *)obj)->priv) {
 			bdev_resize(s, obj);
+		} else if (change == REG_CHANGED && nvmf_open_failed(obj)) {
+			/* Most likely the echo of its own error report: trying
+			 * again would block this thread for the connect's
+			 * timeout, over and over. */
 		} else if (change != REG_REMOVED) {
 			bdev_realize(s, obj);
 		} else if (((struct reg_bdev *)obj)->priv) {
