@@ -1,0 +1,201 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Remote NVMe/TCP namespaces as bdevs: the guest's nvmet-tcp exports a memory-backed null_blk (4 KiB blocks) and a file on 127.0.0.1; bdev_nvme_attach_controller makes Nvme0n1 and (--nsid 2) Nvme0n2 with their size and block size from Identify; an emulated NVMe namespace on Nvme0n1 passes fio verify=crc32c (random 4k-128k, QD 1 and 32) and a marker written through it reads back from null_blk itself; a virtio-blk controller on Nvme0n2 passes fio verify; kill -9 of snap_service under fio: a new daemon reconnects by the module's definition and fio finishes without error; detach_controller refuses while a namespace uses the bdev, then deletes both.
+. ./lib.sh
+
+NQN=nqn.2023-05.io.nvda.nvme:0
+TNQN=nqn.2023-05.io.snap:nvmf-tcp-01
+NVMET=/sys/kernel/config/nvmet
+
+nvmet_down() {
+	[ -d $NVMET ] || return 0
+	rm -f $NVMET/ports/1/subsystems/$TNQN 2>/dev/null
+	[ -d $NVMET/ports/1 ] && rmdir $NVMET/ports/1
+	for _ns in 1 2; do
+		[ -d $NVMET/subsystems/$TNQN/namespaces/$_ns ] || continue
+		echo 0 >$NVMET/subsystems/$TNQN/namespaces/$_ns/enable
+		rmdir $NVMET/subsystems/$TNQN/namespaces/$_ns
+	done
+	[ -d $NVMET/subsystems/$TNQN ] && rmdir $NVMET/subsystems/$TNQN
+	return 0
+}
+
+teardown() {
+	snap_vblk_unbind_all
+	snap_nvme_teardown
+	nvmet_down
+	rmmod null_blk 2>/dev/null
+	return 0
+}
+trap teardown EXIT
+
+run_fio() {	# NAME DEV ARGS...
+	_name=$1 _dev=$2
+	shift 2
+	fio --name="$_name" --filename="$_dev" --ioengine=libaio --direct=1 \
+		--rw=randwrite --bsrange=4k-128k --verify=crc32c --verify_fatal=1 \
+		--output=/tmp/fio.$_name "$@" ||
+		{ cat /tmp/fio.$_name; tail -20 /tmp/svc.log; dmesg | tail; fail "fio $_name"; }
+	grep -q "err= 0" /tmp/fio.$_name || { cat /tmp/fio.$_name; fail "fio $_name: errors"; }
+	log "fio $_name: $(grep -o 'IOPS=[^,]*' /tmp/fio.$_name | tr '\n' ' ')"
+}
+
+bdev_field() {	# NAME FIELD
+	snapadm -j bdev_list -b "$1" >/tmp/bdev.json 2>&1
+	json_param /tmp/bdev.json "$1" "$2"
+}
+
+wait_bdev_ready() {	# NAME
+	_n=100
+	while [ $_n -gt 0 ]; do
+		[ "$(bdev_field "$1" ready)" = true ] && return 0
+		usleep 100000
+		_n=$((_n - 1))
+	done
+	fail "$1 not ready: $(cat /tmp/bdev.json) $(tail -5 /tmp/svc.log)"
+}
+
+# ---- the target: nvmet-tcp on loopback ----
+for m in configfs nvmet nvmet-tcp; do
+	modprobe $m || skip "no $m module in this guest"
+done
+modprobe null_blk nr_devices=1 gb=1 bs=4096 memory_backed=1 ||
+	fail "modprobe null_blk memory_backed=1"
+wait_for /proc/partitions ' nullb0$' 5 || fail "no /dev/nullb0"
+grep -q " /sys/kernel/config configfs" /proc/mounts ||
+	mount -t configfs none /sys/kernel/config || fail "mount configfs"
+ip link set lo up || fail "ip link set lo up"
+truncate -s 64M /tmp/nvmf2.img || fail "truncate /tmp/nvmf2.img"
+s=$NVMET/subsystems/$TNQN
+mkdir $s || fail "mkdir $s"
+echo 1 >$s/attr_allow_any_host
+mkdir $s/namespaces/1 $s/namespaces/2
+echo /dev/nullb0 >$s/namespaces/1/device_path
+echo 1 >$s/namespaces/1/enable || fail "enable nvmet namespace 1"
+echo /tmp/nvmf2.img >$s/namespaces/2/device_path
+echo 1 >$s/namespaces/2/buffered_io
+echo 1 >$s/namespaces/2/enable || fail "enable nvmet namespace 2"
+p=$NVMET/ports/1
+mkdir $p
+echo 127.0.0.1 >$p/addr_traddr
+echo tcp >$p/addr_trtype
+echo 4420 >$p/addr_trsvcid
+echo ipv4 >$p/addr_adrfam
+ln -s $s $p/subsystems/$TNQN || fail "link the subsystem to the port"
+log "nvmet-tcp on 127.0.0.1:4420: $TNQN, nsid 1 /dev/nullb0, nsid 2 /tmp/nvmf2.img"
+
+# ---- the emulation ----
+snap_no_nvme
+modprobe virtio_pci || fail "modprobe virtio_pci"
+modprobe virtio_blk || fail "modprobe virtio_blk"
+snap_load internal_cpu_model=1 nvme_emulation_enable=1 nvme_emulation_num_pf=1 \
+	nvme_emulation_num_msix=4 virtio_blk_emulation_enable=1 \
+	virtio_blk_emulation_num_pf=1 virtio_blk_emulation_num_msix=4 mempool_size_mb=64
+snap_need_family
+vblk=yes
+dmesg | grep -q 'virtio functions stay off the bus' && vblk=""
+snap_svc_start
+
+# SPDK's command; prints the bdev it made.
+out=$(snapadm bdev_nvme_attach_controller -b Nvme0 -t tcp -a 127.0.0.1 -s 4420 -f ipv4 \
+	-n $TNQN 2>&1) || fail "attach_controller: $out"
+[ "$out" = Nvme0n1 ] || fail "attach_controller printed '$out', not Nvme0n1"
+snapadm_run bdev_nvme_attach_controller -b Nvme0 -t tcp -a 127.0.0.1 -s 4420 -n $TNQN \
+	--nsid 2
+out=$(snapadm bdev_nvme_attach_controller -b Nvme0 -t tcp -a 127.0.0.2 -n $TNQN \
+	--nsid 3 2>&1) && fail "a second target under the name Nvme0 was taken"
+echo "$out" | grep -q "controller Nvme0 exists with another target" ||
+	fail "attach to another target: '$out'"
+out=$(snapadm bdev_nvme_attach_controller -b Nvme1 -t tcp -a 127.0.0.1 -n $TNQN --hdgst 2>&1) &&
+	fail "--hdgst was taken"
+echo "$out" | grep -q -- "--hdgst is not supported yet" || fail "--hdgst: '$out'"
+wait_bdev_ready Nvme0n1
+wait_bdev_ready Nvme0n2
+# Nothing listens on 4421: the bdev says why, the daemon tries once.
+snapadm_run bdev_nvme_attach_controller -b Bad -t tcp -a 127.0.0.1 -s 4421 -n $TNQN
+_n=50
+while [ $_n -gt 0 ] && [ -z "$(bdev_field Badn1 error)" ]; do
+	usleep 100000
+	_n=$((_n - 1))
+done
+bdev_field Badn1 error | grep -q "connecting to 127.0.0.1:4421: Connection refused" ||
+	fail "Badn1's error: $(cat /tmp/bdev.json)"
+[ "$(bdev_field Badn1 ready)" = false ] || fail "Badn1 ready: $(cat /tmp/bdev.json)"
+sleep 2
+tries=$(grep -c "bdev Badn1: .*4421" /tmp/svc.log)
+[ "$tries" = 1 ] || fail "the daemon tried Badn1 $tries times: $(grep Badn1 /tmp/svc.log | head)"
+snapadm_run bdev_nvme_detach_controller Bad
+log "Badn1 (no listener): 'connecting to 127.0.0.1:4421: Connection refused', tried once"
+# The module counts in its block size (512); the remote's is 4096.
+blocks=$(bdev_field Nvme0n1 num_blocks)
+[ "$blocks" = $((1024 * 1024 * 1024 / 512)) ] ||
+	fail "Nvme0n1: $blocks blocks of 512, want 1 GiB: $(cat /tmp/bdev.json)"
+[ "$(bdev_field Nvme0n2 num_blocks)" = $((64 * 1024 * 1024 / 512)) ] ||
+	fail "Nvme0n2: not 64 MiB: $(cat /tmp/bdev.json)"
+grep -q "nvmf Nvme0n1: $TNQN nsid 1 at 127.0.0.1:4420 .*262144 blocks of 4096 bytes" \
+	/tmp/svc.log || fail "no Identify geometry in the log: $(grep nvmf /tmp/svc.log)"
+snapadm bdev_nvme_get_controllers >/tmp/ctrls.json || fail "get_controllers"
+[ "$(json_count /tmp/ctrls.json name)" = 1 ] && json_has /tmp/ctrls.json bdev Nvme0n2 &&
+	json_has /tmp/ctrls.json traddr 127.0.0.1 ||
+	fail "get_controllers: $(cat /tmp/ctrls.json)"
+log "Nvme0n1 (1 GiB of 4 KiB blocks) and Nvme0n2 (64 MiB) ready"
+
+snap_nvme_ctrl $NQN NVMeCtrl0 0 Nvme0n1
+snap_nvme_bind 0
+lbs=$(cat /sys/block/${NVME_NS#/dev/}/queue/logical_block_size)
+[ "$lbs" = 4096 ] || fail "$NVME_NS: logical block size $lbs, want the remote's 4096"
+run_fio qd1 "$NVME_NS" --iodepth=1 --size=16M
+run_fio qd32 "$NVME_NS" --iodepth=32 --size=32M --offset=32M
+
+# The data is the target's: a marker through the emulated namespace.
+dd if=/dev/urandom of=/tmp/marker bs=4096 count=8 2>/dev/null
+dd if=/tmp/marker of="$NVME_NS" bs=4096 seek=40000 count=8 oflag=direct 2>/dev/null ||
+	fail "writing the marker"
+dd if=/dev/nullb0 of=/tmp/marker.back bs=4096 skip=40000 count=8 iflag=direct 2>/dev/null ||
+	fail "reading the marker from null_blk"
+cmp -s /tmp/marker /tmp/marker.back || fail "the marker is not on /dev/nullb0"
+log "a marker written through $NVME_NS reads back from /dev/nullb0"
+
+if [ -n "$vblk" ]; then
+	snapadm_run virtio_blk_controller_create --pf_id 0 --bdev Nvme0n2 --ctrl VblkCtrl0 \
+		--num_queues 2
+	snap_vblk_bind 0
+	run_fio vblk "/dev/$VBLK_DEV" --iodepth=16 --size=32M
+else
+	log "virtio-blk part left out: this kernel cannot trap the virtio registers"
+fi
+
+# kill -9 under fio: the module keeps the definitions, a new daemon
+# connects again and takes the queues over.
+fio --name=kill --filename="$NVME_NS" --ioengine=libaio --direct=1 --rw=randwrite \
+	--bsrange=4k-128k --iodepth=32 --size=32M --offset=64M --time_based --runtime=20 \
+	--verify=crc32c --verify_backlog=64 --verify_fatal=1 >/tmp/fio.kill 2>&1 &
+fio_pid=$!
+sleep 5
+kill -9 "$SVC_PID"
+wait "$SVC_PID" 2>/dev/null
+snap_svc_start
+wait "$fio_pid" || { cat /tmp/fio.kill; tail -30 /tmp/svc.log; fail "fio across kill -9"; }
+grep -q "err= 0" /tmp/fio.kill || { cat /tmp/fio.kill; fail "fio across kill -9: errors"; }
+[ "$(grep -c "nvmf Nvme0n1: $TNQN nsid 1" /tmp/svc.log)" -ge 2 ] ||
+	fail "the new daemon did not connect again: $(grep nvmf /tmp/svc.log)"
+log "kill -9 under fio: a new daemon reconnected, $(grep -o 'IOPS=[^,]*' /tmp/fio.kill)"
+[ -n "$vblk" ] && run_fio vblk-after-kill "/dev/$VBLK_DEV" --iodepth=4 --size=8M
+
+# A bdev in use is not deleted; detach takes both once free.
+out=$(snapadm bdev_nvme_detach_controller Nvme0 2>&1) && fail "detach while in use"
+echo "$out" | grep -qi "busy\|in use\|used" || fail "detach while in use: '$out'"
+snap_vblk_unbind_all
+[ -n "$vblk" ] && snapadm_run virtio_blk_controller_destroy --ctrl VblkCtrl0
+snap_nvme_cleanup
+snapadm_run nvme_controller_destroy --ctrl NVMeCtrl0
+snapadm_run nvme_namespace_destroy --nqn $NQN --nsid 1
+snap_svc_start
+snapadm_run bdev_nvme_detach_controller Nvme0
+snapadm -j bdev_list >/tmp/all.json 2>&1
+grep -q Nvme0n /tmp/all.json && fail "bdevs left after detach: $(cat /tmp/all.json)"
+[ "$(snapadm bdev_nvme_get_controllers)" = "[]" ] ||
+	fail "controllers left: $(snapadm bdev_nvme_get_controllers)"
+kill -0 "$SVC_PID" || fail "the daemon died"
+log "detach_controller: refused while in use, then both namespaces gone"
+exit 0
