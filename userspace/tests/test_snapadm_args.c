@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -371,6 +372,68 @@ static void test_options_become_attributes(void **state)
 	nlmsg_free(msg);
 }
 
+/* Runs one command line for its usage error: nothing reaches netlink. */
+static int run_words(const char *const *words, char *err, size_t len)
+{
+	struct snapadm adm;
+	char *buf = NULL, *argv[32];
+	size_t blen = 0;
+	int argc = 0, ret;
+
+	snapadm_init(&adm);
+	adm.err = open_memstream(&buf, &blen);
+	adm.out = adm.err;
+	while (words[argc]) {
+		argv[argc] = (char *)words[argc];
+		argc++;
+	}
+	argv[argc] = NULL;
+	ret = snapadm_run(&adm, argc, argv);
+	fclose(adm.err);
+	snprintf(err, len, "%s", buf ? buf : "");
+	free(buf);
+	snapadm_release(&adm);
+	return ret;
+}
+
+#define RUN(err, ...) run_words((const char *const[]){ __VA_ARGS__, NULL }, err, sizeof(err))
+
+/* What bdev_nvme_attach_controller refuses before asking the module. */
+static void test_nvme_attach_refusals(void **state)
+{
+	struct parse p;
+	char err[512];
+
+	(void)state;
+	PARSE(&p, "bdev_nvme_attach_controller", "-b", "N", "-t", "tcp", "-a", "127.0.0.1",
+	      "-n", "nqn.x", "--hdgst");
+	assert_int_equal(p.ret, -1);
+	assert_string_equal(p.msg, "--hdgst is not supported yet");
+	PARSE(&p, "bdev_nvme_attach_controller", "-b", "N", "-t", "tcp", "-a", "127.0.0.1");
+	assert_int_equal(p.ret, -1);
+	assert_non_null(strstr(p.msg, "subnqn"));
+	PARSE(&p, "bdev_nvme_attach_controller", "-b", "N", "-t", "tcp", "-a", "127.0.0.1",
+	      "-n", "nqn.x", "-s", "4421", "-q", "nqn.h", "--nsid", "3", "-f", "IPv6");
+	assert_int_equal(p.ret, 0);
+
+	assert_int_equal(RUN(err, "bdev_nvme_attach_controller", "-b", "N", "-t", "rdma",
+			     "-a", "10.0.0.1", "-n", "nqn.x"), SNAPADM_USAGE);
+	assert_non_null(strstr(err, "trtype rdma: only tcp is supported"));
+	assert_int_equal(RUN(err, "bdev_nvme_attach_controller", "-b", "N", "-t", "tcp",
+			     "-a", "10.0.0.1", "-n", "nqn.x", "-f", "ib"), SNAPADM_USAGE);
+	assert_non_null(strstr(err, "adrfam ib"));
+	assert_int_equal(RUN(err, "bdev_nvme_attach_controller", "-b", "N", "-t", "tcp",
+			     "-a", "10.0.0.1", "-n", "nqn.x", "--nsid", "0"), SNAPADM_USAGE);
+	assert_non_null(strstr(err, "nsid must be"));
+	assert_int_equal(RUN(err, "bdev_nvme_attach_controller", "-b", "N", "-t", "tcp",
+			     "-a", "10.0.0.1", "-n", "nqn with blank"), SNAPADM_USAGE);
+	assert_non_null(strstr(err, "want one word"));
+	assert_int_equal(RUN(err, "bdev_nvme_attach_controller", "-b",
+			     "A1234567890123456789012345678901234567890123456789012345678901",
+			     "-t", "tcp", "-a", "10.0.0.1", "-n", "nqn.x"), SNAPADM_USAGE);
+	assert_non_null(strstr(err, "too long for its bdev name"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -389,6 +452,7 @@ int main(void)
 		cmocka_unit_test(test_malloc_size),
 		cmocka_unit_test(test_uuid),
 		cmocka_unit_test(test_options_become_attributes),
+		cmocka_unit_test(test_nvme_attach_refusals),
 	};
 
 	return cmocka_run_group_tests_name("snapadm_args", tests, NULL, NULL);
