@@ -68,6 +68,8 @@ struct target {
 	unsigned int success_pdus;
 	unsigned int max_inflight;
 	bool cc_enabled;
+	uint8_t hostid[16];
+	char hostnqn[256];
 	/* capsules that came while a write's H2CData was awaited */
 	uint8_t stash[STASH][PDU_MAX];
 	unsigned int stash_head, stash_n;
@@ -378,7 +380,8 @@ static bool io_cmd(struct target *t, int fd, const uint8_t *sqe, uint8_t *icd, u
 	}
 }
 
-static bool admin_cmd(struct target *t, int fd, const uint8_t *sqe)
+static bool admin_cmd(struct target *t, int fd, const uint8_t *sqe, const uint8_t *data,
+		      uint32_t dlen)
 {
 	uint16_t cid = get16(sqe + 2);
 	uint8_t id[4096];
@@ -386,6 +389,10 @@ static bool admin_cmd(struct target *t, int fd, const uint8_t *sqe)
 	if (sqe[0] == 0x7f) {
 		switch (sqe[4]) {
 		case 0x01:	/* Connect */
+			if (dlen != 1024)
+				return false;
+			memcpy(t->hostid, data, 16);
+			memcpy(t->hostnqn, data + 512, 255);
 			return send_resp(t, fd, cid, 0, 7);
 		case 0x04:	/* Property Get */
 			if (get32(sqe + 44) == 0)	/* CAP: MQES 63, TO 1 */
@@ -453,7 +460,7 @@ static void *serve(void *arg)
 			send_resp(t, fd, get16(sqe + 2), 0x182, 0);
 			continue;
 		}
-		if (!(sqe[0] == 0x7f || sqe[0] == 0x06 ? admin_cmd(t, fd, sqe) :
+		if (!(sqe[0] == 0x7f || sqe[0] == 0x06 ? admin_cmd(t, fd, sqe, pdu + 72, dlen) :
 		      io_cmd(t, fd, sqe, pdu + 72, dlen)))
 			break;
 	}
@@ -625,6 +632,25 @@ static void test_geometry_from_identify(void **state)
 	assert_int_equal(f->b->num_blocks, DISK_BLOCKS);
 	assert_true(f->b->flags & BDEV_F_VOLATILE_CACHE);
 	assert_true(f->t.cc_enabled);
+}
+
+/* The default host NQN is the host ID's UUID, a version 4 one. */
+static void test_host_identity(void **state)
+{
+	struct fixture *f = *state;
+	char want[80];
+	const uint8_t *u = f->t.hostid;
+	unsigned int same = 0;
+
+	for (int i = 1; i < 16; i++)
+		same += u[i] == u[0];
+	assert_true(same < 15);
+	assert_int_equal(u[6] >> 4, 4);
+	assert_int_equal(u[8] >> 6, 2);
+	snprintf(want, sizeof(want), "nqn.2014-08.org.nvmexpress:uuid:%02x%02x%02x%02x-%02x%02x-"
+		 "%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2], u[3], u[4],
+		 u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+	assert_string_equal(f->t.hostnqn, want);
 }
 
 /* Small writes in the capsule, large ones through R2T and H2CData. */
@@ -882,6 +908,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_geometry_from_identify, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_host_identity, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_round_trip_success_flag, setup_success,
 						teardown),

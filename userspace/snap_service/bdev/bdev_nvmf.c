@@ -553,24 +553,28 @@ static const struct bdev_ops nvmf_ops = {
 	.destroy = nvmf_destroy,
 };
 
-/* This machine's identity: the host ID from /etc/machine-id, so a
- * restarted daemon is the same host to the target. */
+/* This machine's identity: the host ID from /etc/machine-id (the host
+ * name without one), so a restarted daemon is the same host to the
+ * target. */
 static void host_ident(const struct nvmf_def *d, struct nvmf_ctrl_ident *id)
 {
-	char mid[64] = "";
+	char seed[80] = "";
 	int fd = open("/etc/machine-id", O_RDONLY | O_CLOEXEC);
-	uint64_t h = 1469598103934665603ull;
+	uint64_t h = 1469598103934665603ull;	/* FNV-1a */
 
 	if (fd >= 0) {
-		ssize_t n = read(fd, mid, sizeof(mid) - 1);
+		ssize_t n = read(fd, seed, sizeof(seed) - 1);
 
-		mid[n > 0 ? n : 0] = 0;
+		seed[n > 0 ? n : 0] = 0;
 		close(fd);
 	}
+	if (!seed[0] && gethostname(seed, sizeof(seed) - 1))
+		seed[0] = 0;
 	for (int i = 0; i < 16; i++) {
-		for (const char *p = mid; *p; p++)
-			h = (h ^ (uint8_t)*p ^ (uint64_t)i) * 1099511628211ull;
-		id->hostid[i] = (uint8_t)(h >> 24);
+		h = (h ^ (uint64_t)i) * 1099511628211ull;
+		for (const char *p = seed; *p; p++)
+			h = (h ^ (uint8_t)*p) * 1099511628211ull;
+		id->hostid[i] = (uint8_t)(h >> 32);
 	}
 	id->hostid[6] = (id->hostid[6] & 0x0f) | 0x40;	/* a version 4 UUID */
 	id->hostid[8] = (id->hostid[8] & 0x3f) | 0x80;
