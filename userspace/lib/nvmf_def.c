@@ -8,14 +8,18 @@
 
 #include "nvmf_def.h"
 
+enum def_kind { DEF_STR, DEF_U32, DEF_BOOL };
+
 struct def_field {
 	const char *key;
-	size_t off, size;	/* a string field; size 0: nsid */
+	enum def_kind kind;
+	size_t off, size;
 	bool required;
 };
 
-#define STR_FIELD(k, req) { #k, offsetof(struct nvmf_def, k), \
-			    sizeof(((struct nvmf_def *)0)->k), req }
+#define FIELD(k, kind, req) { #k, kind, offsetof(struct nvmf_def, k), \
+			      sizeof(((struct nvmf_def *)0)->k), req }
+#define STR_FIELD(k, req) FIELD(k, DEF_STR, req)
 
 static const struct def_field fields[] = {
 	STR_FIELD(ctrlr, true),
@@ -24,8 +28,10 @@ static const struct def_field fields[] = {
 	STR_FIELD(traddr, true),
 	STR_FIELD(trsvcid, true),
 	STR_FIELD(subnqn, true),
-	{ "nsid", 0, 0, true },
+	FIELD(nsid, DEF_U32, true),
 	STR_FIELD(hostnqn, false),
+	FIELD(hdgst, DEF_BOOL, false),
+	FIELD(ddgst, DEF_BOOL, false),
 };
 
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
@@ -61,7 +67,7 @@ static int check_def(const struct nvmf_def *d, char *err, size_t errlen)
 	for (size_t i = 0; i < NFIELDS; i++) {
 		const char *v = (const char *)d + fields[i].off;
 
-		if (!fields[i].size)
+		if (fields[i].kind != DEF_STR)
 			continue;
 		if (fields[i].required && !*v) {
 			snprintf(err, errlen, "no %s", fields[i].key);
@@ -84,7 +90,15 @@ static int set_field(struct nvmf_def *d, const struct def_field *f, const char *
 	char *end;
 	unsigned long n;
 
-	if (f->size) {
+	if (f->kind == DEF_BOOL) {
+		if (vlen != 1 || (v[0] != '0' && v[0] != '1')) {
+			snprintf(err, errlen, "%s wants 0 or 1", f->key);
+			return -EINVAL;
+		}
+		*(bool *)dst = v[0] == '1';
+		return 0;
+	}
+	if (f->kind == DEF_STR) {
 		if (vlen >= f->size) {
 			snprintf(err, errlen, "%s is longer than %zu bytes", f->key, f->size - 1);
 			return -EINVAL;
@@ -94,7 +108,7 @@ static int set_field(struct nvmf_def *d, const struct def_field *f, const char *
 		return 0;
 	}
 	if (!vlen || vlen >= sizeof(num)) {
-		snprintf(err, errlen, "bad nsid");
+		snprintf(err, errlen, "bad %s", f->key);
 		return -EINVAL;
 	}
 	memcpy(num, v, vlen);
@@ -102,10 +116,10 @@ static int set_field(struct nvmf_def *d, const struct def_field *f, const char *
 	errno = 0;
 	n = strtoul(num, &end, 10);
 	if (errno || *end || num[0] == '-' || n > UINT32_MAX) {
-		snprintf(err, errlen, "bad nsid '%s'", num);
+		snprintf(err, errlen, "bad %s '%s'", f->key, num);
 		return -EINVAL;
 	}
-	d->nsid = (uint32_t)n;
+	*(uint32_t *)dst = (uint32_t)n;
 	return 0;
 }
 
@@ -145,9 +159,10 @@ int nvmf_def_format(const struct nvmf_def *d, char *buf, size_t len, char *err,
 	if (ret)
 		return ret;
 	n = snprintf(buf, len,
-		     "ctrlr=%s trtype=%s adrfam=%s traddr=%s trsvcid=%s subnqn=%s nsid=%u%s%s",
+		     "ctrlr=%s trtype=%s adrfam=%s traddr=%s trsvcid=%s subnqn=%s nsid=%u%s%s%s%s",
 		     d->ctrlr, d->trtype, d->adrfam, d->traddr, d->trsvcid, d->subnqn,
-		     d->nsid, d->hostnqn[0] ? " hostnqn=" : "", d->hostnqn);
+		     d->nsid, d->hostnqn[0] ? " hostnqn=" : "", d->hostnqn,
+		     d->hdgst ? " hdgst=1" : "", d->ddgst ? " ddgst=1" : "");
 	if (n < 0 || (size_t)n >= len) {
 		snprintf(err, errlen, "the definition is longer than %zu bytes", len - 1);
 		return -ENAMETOOLONG;

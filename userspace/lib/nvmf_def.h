@@ -2,6 +2,7 @@
 #ifndef SNAP_NVMF_DEF_H
 #define SNAP_NVMF_DEF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,7 +16,7 @@
  * blank separated:
  *
  *   ctrlr=Nvme0 trtype=tcp adrfam=ipv4 traddr=127.0.0.1 trsvcid=4420
- *   subnqn=nqn.... nsid=1 [hostnqn=nqn....]
+ *   subnqn=nqn.... nsid=1 [hostnqn=nqn....] [hdgst=1] [ddgst=1]
  *
  * ctrlr is the name given to attach_controller (the bdev is <ctrlr>n<nsid>).
  */
@@ -28,6 +29,7 @@ struct nvmf_def {
 	char subnqn[SNAP_NQN_MAX];
 	char hostnqn[SNAP_NQN_MAX];	/* empty: the daemon's default */
 	uint32_t nsid;
+	bool hdgst, ddgst;		/* NVMe/TCP header and data digests */
 };
 
 /* 0, or -EINVAL with the reason in err. */

@@ -22,6 +22,7 @@
 
 #include <cmocka.h>
 
+#include "../snap_service/bdev/crc32c.h"
 #include "../snap_service/bdev/nvmf.h"
 #include "../snap_service/ioloop.h"
 #include "nvmf_def.h"
@@ -47,6 +48,8 @@ enum fault {
 	FAULT_CLOSE,		/* the target just closes */
 	FAULT_R2T_BEYOND,	/* an R2T past the write's end */
 	FAULT_SUCCESS_EARLY,	/* SUCCESS on a C2HData that is not the last */
+	FAULT_BAD_HDGST,	/* a CapsuleResp whose header digest is wrong */
+	FAULT_BAD_DDGST,	/* a C2HData whose data digest is wrong */
 };
 
 struct target {
@@ -60,6 +63,10 @@ struct target {
 	bool dribble;		/* sends one byte at a time */
 	enum fault fault;
 	bool refuse_io_queue;	/* the second connection fails */
+	bool refuse_digests;	/* its ICResp enables none */
+	/* digests as the ICReq asked (and the ICResp enabled) */
+	bool hdgst, ddgst;
+	bool digest_error;	/* one of ours was wrong */
 	/* observed */
 	uint16_t term_fes;	/* of an H2CTermReq it received */
 	bool term_seen;
@@ -160,16 +167,42 @@ static void ch(uint8_t *h, uint8_t type, uint8_t flags, uint8_t hlen, uint8_t pd
 	put32(h + 4, plen);
 }
 
-static bool send_resp(struct target *t, int fd, uint16_t cid, uint16_t status,
-		      uint64_t result)
+/* Sends the PDU of header h (type and flags set) and data, with the
+ * digests the connection uses; bad_* spoils one of them. */
+static bool send_pdu(struct target *t, int fd, uint8_t *h, uint8_t hlen,
+		     const uint8_t *data, uint32_t dlen, bool bad_hd, bool bad_dd)
 {
-	uint8_t p[24] = { 0 };
+	uint32_t hd = t->hdgst ? 4 : 0, dd = t->ddgst && dlen ? 4 : 0;
+	uint8_t dg[4];
 
-	ch(p, 0x05, 0, 24, 0, 24);
+	h[1] |= (hd ? 0x01 : 0) | (dd ? 0x02 : 0);
+	h[2] = hlen;
+	h[3] = dlen ? (uint8_t)(hlen + hd) : 0;
+	put32(h + 4, hlen + hd + dlen + dd);
+	if (hd)
+		put32(h + hlen, crc32c(0, h, hlen) ^ bad_hd);
+	if (!writen(t, fd, h, hlen + hd) || (dlen && !writen(t, fd, data, dlen)))
+		return false;
+	put32(dg, crc32c(0, data, dlen) ^ bad_dd);
+	return !dd || writen(t, fd, dg, 4);
+}
+
+static bool send_resp_dg(struct target *t, int fd, uint16_t cid, uint16_t status,
+			 uint64_t result, bool bad_hd)
+{
+	uint8_t p[28] = { 0 };
+
+	p[0] = 0x05;
 	put64(p + 8, result);
 	put16(p + 8 + 12, cid);
 	put16(p + 8 + 14, (uint16_t)(status << 1));
-	return writen(t, fd, p, sizeof(p));
+	return send_pdu(t, fd, p, 24, NULL, 0, bad_hd, false);
+}
+
+static bool send_resp(struct target *t, int fd, uint16_t cid, uint16_t status,
+		      uint64_t result)
+{
+	return send_resp_dg(t, fd, cid, status, result, false);
 }
 
 static bool send_c2h(struct target *t, int fd, uint16_t cid, const uint8_t *data,
@@ -180,18 +213,19 @@ static bool send_c2h(struct target *t, int fd, uint16_t cid, const uint8_t *data
 	for (uint32_t off = 0; off < len; off += chunk) {
 		uint32_t n = len - off < chunk ? len - off : chunk;
 		bool last = off + n == len;
-		uint8_t h[24] = { 0 };
+		uint8_t h[28] = { 0 };
 		uint8_t flags = last ? 0x04 : 0;
 
 		if (last && t->success_flag) {
 			flags |= 0x08;
 			t->success_pdus++;
 		}
-		ch(h, 0x07, flags, 24, 24, 24 + n);
+		h[0] = 0x07;
+		h[1] = flags;
 		put16(h + 8, cid);
 		put32(h + 12, off);
 		put32(h + 16, n);
-		if (!writen(t, fd, h, sizeof(h)) || !writen(t, fd, data + off, n))
+		if (!send_pdu(t, fd, h, 24, data + off, n, false, false))
 			return false;
 	}
 	return t->success_flag ? true : send_resp(t, fd, cid, 0, 0);
@@ -256,6 +290,16 @@ static bool misbehave(struct target *t, int fd, uint16_t cid, uint32_t len)
 		put32(h + 12, 0);
 		put32(h + 16, len + 512);
 		return writen(t, fd, h, 24);
+	case FAULT_BAD_HDGST:
+		return send_resp_dg(t, fd, cid, 0, 0, true);
+	case FAULT_BAD_DDGST: {
+		uint8_t c2h[28] = { 0x07, 0x04 };
+
+		put16(c2h + 8, cid);
+		put32(c2h + 16, len);
+		return send_pdu(t, fd, c2h, 24, t->disk, len, false, true) &&
+		       send_resp(t, fd, cid, 0, 0);
+	}
 	case FAULT_SUCCESS_EARLY:
 		ch(h, 0x07, 0x08, 24, 24, 24 + 512);
 		put16(h + 8, cid);
@@ -264,6 +308,28 @@ static bool misbehave(struct target *t, int fd, uint16_t cid, uint32_t len)
 	default:	/* FAULT_CLOSE */
 		return false;
 	}
+}
+
+/* The digests of a PDU from the initiator (header h, data read): as
+ * negotiated, and right; the data digest is at dgst, or read here. */
+static bool digests_ok(struct target *t, int fd, const uint8_t *h, const uint8_t *data,
+		       uint32_t dlen, const uint8_t *dgst)
+{
+	uint8_t want = (t->hdgst ? 0x01 : 0) | (t->ddgst && dlen ? 0x02 : 0), dg[4];
+
+	if ((h[1] & 0x03) != want)
+		goto bad;
+	if (t->hdgst && get32(h + h[2]) != crc32c(0, h, h[2]))
+		goto bad;
+	if (!(want & 0x02))
+		return true;
+	if (!dgst && readn(fd, dg, 4))
+		dgst = dg;
+	if (dgst && get32(dgst) == crc32c(0, data, dlen))
+		return true;
+bad:
+	t->digest_error = true;
+	return false;
 }
 
 /* The rest of a CapsuleCmd whose first 8 bytes are in pdu. */
@@ -293,16 +359,14 @@ static bool fault_once(struct target *t, int fd, uint16_t cid, uint32_t len)
  * commands pipelined meanwhile wait in the stash. */
 static bool take_h2c(struct target *t, int fd, uint16_t cid, uint8_t *dst, uint32_t len)
 {
-	uint8_t h[24];
-	uint32_t got = 0;
+	uint8_t h[28] = { 0x09 };
+	uint32_t got = 0, hd = t->hdgst ? 4 : 0;
 
-	ch(h, 0x09, 0, 24, 0, 24);
-	memset(h + 8, 0, 16);
 	put16(h + 8, cid);
 	put16(h + 10, (uint16_t)(cid + 7));
 	put32(h + 16, len);
 	t->r2ts++;
-	if (!writen(t, fd, h, 24))
+	if (!send_pdu(t, fd, h, 24, NULL, 0, false, false))
 		return false;
 	while (got < len) {
 		uint32_t datal;
@@ -320,12 +384,14 @@ static bool take_h2c(struct target *t, int fd, uint16_t cid, uint8_t *dst, uint3
 			t->stash_n++;
 			continue;
 		}
-		if (h[0] != 0x06 || !readn(fd, h + 8, 16) || get16(h + 8) != cid ||
+		if (h[0] != 0x06 || !readn(fd, h + 8, 16 + hd) || get16(h + 8) != cid ||
 		    get16(h + 10) != cid + 7 || get32(h + 12) != got)
 			return false;
 		datal = get32(h + 16);
 		if (datal > t->maxh2cdata || got + datal > len ||
 		    !readn(fd, dst + got, datal))
+			return false;
+		if (!digests_ok(t, fd, h, dst + got, datal, NULL))
 			return false;
 		got += datal;
 		if (((h[1] & 0x04) != 0) != (got == len))
@@ -442,16 +508,20 @@ static void *serve(void *arg)
 	free(ca);
 	if (!readn(fd, pdu, 128) || pdu[0] != 0x00 || pdu[2] != 128)
 		goto out;
+	t->hdgst = pdu[11] & 1;
+	t->ddgst = pdu[11] & 2;
 	memset(pdu, 0, 128);
 	ch(pdu, 0x01, 0, 128, 0, 128);
+	if (!t->refuse_digests)
+		pdu[11] = (t->hdgst ? 1 : 0) | (t->ddgst ? 2 : 0);
 	put32(pdu + 12, t->maxh2cdata);
 	if (!writen(t, fd, pdu, 128))
 		goto out;
 	while (next_capsule(t, fd, pdu)) {
-		uint8_t *sqe = pdu + 8;
-		uint32_t dlen = get32(pdu + 4) - 72;
+		uint8_t *sqe = pdu + 8, pdo = pdu[3];
+		uint32_t dlen = pdo ? get32(pdu + 4) - pdo - (pdu[1] & 0x02 ? 4 : 0) : 0;
 
-		if (dlen && (pdu[3] != 72 || dlen > t->icd))
+		if (dlen > t->icd || !digests_ok(t, -1, pdu, pdu + pdo, dlen, pdu + pdo + dlen))
 			break;
 		if (!(sqe[1] & 0x40))
 			break;	/* NVMe/TCP commands describe data with SGLs */
@@ -460,8 +530,8 @@ static void *serve(void *arg)
 			send_resp(t, fd, get16(sqe + 2), 0x182, 0);
 			continue;
 		}
-		if (!(sqe[0] == 0x7f || sqe[0] == 0x06 ? admin_cmd(t, fd, sqe, pdu + 72, dlen) :
-		      io_cmd(t, fd, sqe, pdu + 72, dlen)))
+		if (!(sqe[0] == 0x7f || sqe[0] == 0x06 ? admin_cmd(t, fd, sqe, pdu + pdo, dlen) :
+		      io_cmd(t, fd, sqe, pdu + pdo, dlen)))
 			break;
 	}
 out:
@@ -492,23 +562,32 @@ static int dial(void *ctx, const struct nvmf_def *d)
 
 struct fixture {
 	struct target t;
+	const char *def;
 	struct ioloop loop;
 	struct bdev *b;
 	uint8_t *buf, *back;
 };
 
+/* Data in 4 KiB C2HData PDUs, the last with SUCCESS. */
+static void tune_success_chunks(struct target *t)
+{
+	t->success_flag = true;
+	t->c2h_chunk = 4096;
+}
+
 static struct bdev *open_bdev(struct fixture *f, char *err, size_t len)
 {
 	struct nvmf_dialer d = { .dial = dial, .ctx = &f->t };
 
-	return bdev_nvmf_create_with("T", DEF, &d, err, len);
+	return bdev_nvmf_create_with("T", f->def ? f->def : DEF, &d, err, len);
 }
 
-static int setup_with(void **state, void (*tune)(struct target *t))
+static int setup_def(void **state, void (*tune)(struct target *t), const char *def)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	char err[256] = "";
 
+	f->def = def;
 	f->t.icd = 8192;
 	f->t.maxh2cdata = 16384;
 	if (tune)
@@ -527,6 +606,18 @@ static int setup_with(void **state, void (*tune)(struct target *t))
 	}
 	*state = f;
 	return 0;
+}
+
+static int setup_with(void **state, void (*tune)(struct target *t))
+{
+	return setup_def(state, tune, NULL);
+}
+
+#define DEF_DGST DEF " hdgst=1 ddgst=1"
+
+static int setup_digests(void **state)
+{
+	return setup_def(state, tune_success_chunks, DEF_DGST);
 }
 
 static void drain_loop(struct fixture *f)
@@ -559,15 +650,9 @@ static int setup(void **state)
 	return setup_with(state, NULL);
 }
 
-static void tune_success(struct target *t)
-{
-	t->success_flag = true;
-	t->c2h_chunk = 4096;
-}
-
 static int setup_success(void **state)
 {
-	return setup_with(state, tune_success);
+	return setup_with(state, tune_success_chunks);
 }
 
 static void tune_small(struct target *t)
@@ -880,6 +965,55 @@ static void test_open_refused(void **state)
 	free(t);
 }
 
+/* Header and data digests both ways: the target checks every one. */
+static void test_round_trip_digests(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_true(f->t.hdgst && f->t.ddgst);
+	round_trips(f);
+	assert_true(f->t.r2ts > 0);
+	assert_false(f->t.digest_error);
+}
+
+static void test_bad_header_digest(void **state)
+{
+	expect_fault(state, FAULT_BAD_HDGST, BDEV_OP_READ, true);
+}
+
+static void test_bad_data_digest(void **state)
+{
+	expect_fault(state, FAULT_BAD_DDGST, BDEV_OP_READ, false);
+}
+
+static void test_digests_refused(void **state)
+{
+	struct target *t = calloc(1, sizeof(*t));
+	struct nvmf_dialer d = { .dial = dial, .ctx = t };
+	char err[256] = "";
+
+	(void)state;
+	t->icd = 8192;
+	t->maxh2cdata = 16384;
+	t->refuse_digests = true;
+	assert_null(bdev_nvmf_create_with("T", DEF_DGST, &d, err, sizeof(err)));
+	assert_non_null(strstr(err, "digests 0x0 enabled, 0x3 asked for"));
+	for (int i = 0; i < t->nconn; i++) {
+		pthread_join(t->thr[i], NULL);
+		close(t->fd[i]);
+	}
+	free(t);
+}
+
+static void test_crc32c(void **state)
+{
+	(void)state;
+	/* The check value of CRC-32C, whole and in two pieces. */
+	assert_int_equal(crc32c(0, "123456789", 9), 0xe3069283);
+	assert_int_equal(crc32c(crc32c(0, "1234", 4), "56789", 5), 0xe3069283);
+	assert_int_equal(crc32c(0, "", 0), 0);
+}
+
 static void test_definition(void **state)
 {
 	struct nvmf_def d;
@@ -900,6 +1034,11 @@ static void test_definition(void **state)
 			 -EINVAL);
 	assert_int_equal(nvmf_def_parse(DEF " nsid=1x", &d, err, sizeof(err)), -EINVAL);
 	assert_int_equal(nvmf_def_parse(DEF " adrfam=ib", &d, err, sizeof(err)), -EINVAL);
+	assert_int_equal(nvmf_def_parse(DEF " hdgst=2", &d, err, sizeof(err)), -EINVAL);
+	assert_int_equal(nvmf_def_parse(DEF_DGST, &d, err, sizeof(err)), 0);
+	assert_true(d.hdgst && d.ddgst);
+	assert_int_equal(nvmf_def_format(&d, buf, sizeof(buf), err, sizeof(err)), 0);
+	assert_string_equal(buf, DEF_DGST);
 	assert_int_equal(nvmf_def_parse(DEF, &d, err, sizeof(err)), 0);
 	assert_int_equal(nvmf_def_format(&d, buf, 40, err, sizeof(err)), -ENAMETOOLONG);
 }
@@ -933,6 +1072,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_target_closes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fault_fails_all_outstanding, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_round_trip_digests, setup_digests, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_header_digest, setup_digests, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_data_digest, setup_digests, teardown),
+		cmocka_unit_test(test_digests_refused),
+		cmocka_unit_test(test_crc32c),
 		cmocka_unit_test(test_open_refused),
 		cmocka_unit_test(test_definition),
 	};

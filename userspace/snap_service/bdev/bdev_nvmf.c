@@ -722,10 +722,11 @@ static int open_ctrl(struct nvmf_bdev *nb, const struct nvmf_dialer *dialer, cha
 	if (ret)
 		return ret;
 	log_info("nvmf %s: %s nsid %u at %s:%s (cntlid %u): %llu blocks of %u bytes, "
-		 "queue depth %u, %u blocks a command", nb->b.name, nb->def.subnqn,
+		 "queue depth %u, %u blocks a command%s%s", nb->b.name, nb->def.subnqn,
 		 nb->def.nsid, nb->def.traddr, nb->def.trsvcid, cntlid,
 		 (unsigned long long)nb->b.num_blocks, nb->b.block_size, sqsize,
-		 nb->max_blocks);
+		 nb->max_blocks, nb->def.hdgst ? ", header digests" : "",
+		 nb->def.ddgst ? ", data digests" : "");
 	return 0;
 }
 

@@ -11,8 +11,9 @@
  * logged, an H2CTermReq is sent when the stream is at a PDU boundary, and
  * every outstanding command fails (nvmf_queue_fail()).
  *
- * No header or data digests yet: they are not asked for, and a PDU that
- * carries one anyway is malformed.
+ * Header and data digests (CRC-32C) are asked for in the ICReq when the
+ * definition says so; the target must enable exactly those. A PDU whose
+ * digest flags disagree with that, or whose digest is wrong, is malformed.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -30,6 +31,7 @@
 
 #include "../ioloop.h"
 #include "../log.h"
+#include "crc32c.h"
 #include "nvmf.h"
 
 enum {
@@ -52,6 +54,7 @@ enum {
 /* Fatal Error Status of a TermReq */
 #define FES_INVALID_HEADER	0x01
 #define FES_PDU_SEQUENCE	0x02
+#define FES_HDGST		0x03
 #define FES_OUT_OF_RANGE	0x04
 #define FES_R2T_LIMIT		0x05
 #define FES_UNSUPPORTED		0x06
@@ -61,22 +64,25 @@ enum {
 #define IC_HLEN		128
 #define TERM_MAX_DATA	128
 #define RXBUF_SIZE	(64u << 10)
-#define TX_IOV		64
+#define TX_IOV		96	/* 3 a PDU: header, data, data digest */
+#define DGST_LEN	4u
 
 struct tcp_tx {
 	struct tcp_tx *next;
 	struct nvmf_req *req;	/* whose data it carries; NULL: the connection's */
 	uint8_t hdr[IC_HLEN];
-	uint32_t hlen;
+	uint32_t hlen;		/* bytes of hdr: the header and its digest */
 	const uint8_t *data;
 	uint32_t dlen;
+	uint8_t ddgst[DGST_LEN];
+	uint32_t ddlen;		/* 0, or DGST_LEN with data digests on */
 };
 
 struct tcp_req {
 	struct tcp_tx cmd, h2c;
 };
 
-enum rx_state { RX_CH, RX_PSH, RX_PAD, RX_DATA };
+enum rx_state { RX_CH, RX_PSH, RX_PAD, RX_DATA, RX_DDGST };
 
 struct tcp_conn;
 
@@ -100,11 +106,17 @@ struct tcp_conn {
 	/* receiving */
 	uint8_t *rxbuf;
 	enum rx_state rx;
-	uint8_t hdr[IC_HLEN];
+	uint8_t hdr[IC_HLEN + DGST_LEN];
 	uint32_t hdr_got;
+	uint32_t psh_len;	/* header bytes with the header digest */
 	uint32_t pad_left, data_left;
+	uint32_t data_crc;
+	uint8_t rx_ddgst[DGST_LEN];
+	uint32_t ddgst_got;
 	struct nvmf_req *data_req;
 	uint8_t data_flags;
+	/* digests asked for (and, once icresp, enabled) */
+	bool hdgst, ddgst;
 	/* what the target said in its ICResp */
 	bool icresp;
 	uint8_t cpda;
@@ -211,6 +223,26 @@ static void req_answer(struct tcp_conn *c, struct nvmf_req *r, int status, uint3
 
 static void tx_kick(struct tcp_conn *c);
 
+/*
+ * Completes t, whose header (hlen bytes) and data are set: the digests the
+ * connection uses, the data offset and the PDU length.
+ */
+static void finish_pdu(struct tcp_conn *c, struct tcp_tx *t, uint8_t hlen)
+{
+	uint32_t hd = c->hdgst ? DGST_LEN : 0;
+
+	t->ddlen = c->ddgst && t->dlen ? DGST_LEN : 0;
+	t->hdr[1] |= (hd ? F_HDGST : 0) | (t->ddlen ? F_DDGST : 0);
+	t->hdr[2] = hlen;
+	t->hdr[3] = t->dlen ? (uint8_t)(hlen + hd) : 0;
+	put_le32(t->hdr + 4, hlen + hd + t->dlen + t->ddlen);
+	t->hlen = hlen + hd;
+	if (hd)
+		put_le32(t->hdr + hlen, crc32c(0, t->hdr, hlen));
+	if (t->ddlen)
+		put_le32(t->ddgst, crc32c(0, t->data, t->dlen));
+}
+
 /* The next H2CData PDU of r's current R2T. */
 static void queue_h2c(struct tcp_conn *c, struct nvmf_req *r)
 {
@@ -221,15 +253,15 @@ static void queue_h2c(struct tcp_conn *c, struct nvmf_req *r)
 		len = c->maxh2cdata;
 	memset(t->hdr, 0, SHORT_HLEN);
 	set_ch(t->hdr, PDU_H2C_DATA, r->h2c_next + len == r->h2c_end ? F_DATA_LAST : 0,
-	       SHORT_HLEN, SHORT_HLEN, SHORT_HLEN + len);
+	       SHORT_HLEN, 0, 0);
 	put_le16(t->hdr + 8, r->cid);
 	put_le16(t->hdr + 10, r->ttag);
 	put_le32(t->hdr + 12, r->h2c_next);
 	put_le32(t->hdr + 16, len);
-	t->hlen = SHORT_HLEN;
 	t->req = r;
 	t->data = (const uint8_t *)r->data + r->h2c_next;
 	t->dlen = len;
+	finish_pdu(c, t, SHORT_HLEN);
 	r->h2c_next += len;
 	tx_push(c, t);
 }
@@ -255,7 +287,7 @@ static void tx_consume(struct tcp_conn *c, size_t n)
 {
 	while (n && c->tx_head) {
 		struct tcp_tx *t = c->tx_head;
-		size_t left = t->hlen + t->dlen - c->tx_off;
+		size_t left = t->hlen + t->dlen + t->ddlen - c->tx_off;
 
 		if (n < left) {
 			c->tx_off += (uint32_t)n;
@@ -302,19 +334,19 @@ static size_t tx_build(struct tcp_conn *c, unsigned int *pdus)
 	uint32_t off = c->tx_off;
 
 	*pdus = 0;
-	for (struct tcp_tx *t = c->tx_head; t && n + 2 <= TX_IOV; t = t->next) {
-		if (off < t->hlen) {
-			c->iov[n].iov_base = t->hdr + off;
-			c->iov[n++].iov_len = t->hlen - off;
+	for (struct tcp_tx *t = c->tx_head; t && n + 3 <= TX_IOV; t = t->next) {
+		const uint8_t *seg[3] = { t->hdr, t->data, t->ddgst };
+		uint32_t len[3] = { t->hlen, t->dlen, t->ddlen };
+
+		for (int i = 0; i < 3; i++) {
+			if (off >= len[i]) {
+				off -= len[i];
+				continue;
+			}
+			c->iov[n].iov_base = (void *)(seg[i] + off);
+			c->iov[n++].iov_len = len[i] - off;
 			off = 0;
-		} else {
-			off -= t->hlen;
 		}
-		if (t->dlen) {
-			c->iov[n].iov_base = (void *)(t->data + off);
-			c->iov[n++].iov_len = t->dlen - off;
-		}
-		off = 0;
 		(*pdus)++;
 	}
 	memset(&c->msg, 0, sizeof(c->msg));
@@ -384,6 +416,14 @@ static uint8_t want_hlen(uint8_t type)
 	}
 }
 
+/* The digest flags a PDU of type must carry on this connection. */
+static uint8_t digest_flags(const struct tcp_conn *c, uint8_t type)
+{
+	if (type == PDU_ICRESP || type == PDU_C2H_TERM)
+		return 0;
+	return (c->hdgst ? F_HDGST : 0) | (c->ddgst && type == PDU_C2H_DATA ? F_DDGST : 0);
+}
+
 /* The common header: type, lengths and flags agree. */
 static int check_ch(struct tcp_conn *c)
 {
@@ -400,15 +440,18 @@ static int check_ch(struct tcp_conn *c)
 		return proto_err(c, FES_INVALID_HEADER,
 				 "PDU type 0x%02x: header length %u, want %u", type, hlen,
 				 (unsigned int)want);
-	if (flags & (F_HDGST | F_DDGST))
+	want = digest_flags(c, type);
+	if ((flags & (F_HDGST | F_DDGST)) != want)
 		return proto_err(c, FES_INVALID_HEADER,
-				 "PDU type 0x%02x: digest flags 0x%x, but digests are off",
-				 type, flags & (F_HDGST | F_DDGST));
+				 "PDU type 0x%02x: digest flags 0x%x, want 0x%x", type,
+				 flags & (F_HDGST | F_DDGST), want);
+	c->psh_len = hlen + (flags & F_HDGST ? DGST_LEN : 0);
 	if (type == PDU_C2H_DATA) {
 		uint32_t align = 4u * (c->cpda + 1u);
-		uint32_t want_pdo = c->cpda ? (hlen + align - 1) / align * align : hlen;
+		uint32_t want_pdo = c->cpda ? (c->psh_len + align - 1) / align * align :
+				    c->psh_len;
 
-		if (pdo != want_pdo || plen <= pdo)
+		if (pdo != want_pdo || plen <= pdo + (flags & F_DDGST ? DGST_LEN : 0))
 			return proto_err(c, FES_INVALID_HEADER,
 					 "C2HData: data offset %u, length %u (want offset %u)",
 					 pdo, plen, want_pdo);
@@ -416,7 +459,7 @@ static int check_ch(struct tcp_conn *c)
 		return proto_err(c, FES_INVALID_HEADER, "PDU type 0x%02x: data offset %u",
 				 type, pdo);
 	} else if (type == PDU_C2H_TERM ? plen < hlen || plen > hlen + (uint32_t)TERM_MAX_DATA :
-		   plen != hlen) {
+		   plen != c->psh_len) {
 		return proto_err(c, FES_INVALID_HEADER, "PDU type 0x%02x: length %u",
 				 type, plen);
 	}
@@ -427,13 +470,17 @@ static int check_ch(struct tcp_conn *c)
 static int on_icresp(struct tcp_conn *c)
 {
 	uint32_t maxh2c = get_le32(c->hdr + 12);
+	uint8_t want = (c->hdgst ? 1 : 0) | (c->ddgst ? 2 : 0);
 
 	if (get_le16(c->hdr + 8))
 		return proto_err(c, FES_UNSUPPORTED, "ICResp: PDU format version %u",
 				 get_le16(c->hdr + 8));
-	if (c->hdr[10] > 31 || c->hdr[11])
-		return proto_err(c, FES_INVALID_HEADER, "ICResp: CPDA %u, digests 0x%x",
-				 c->hdr[10], c->hdr[11]);
+	if (c->hdr[10] > 31)
+		return proto_err(c, FES_INVALID_HEADER, "ICResp: CPDA %u", c->hdr[10]);
+	if (c->hdr[11] != want)
+		return proto_err(c, FES_UNSUPPORTED,
+				 "ICResp: digests 0x%x enabled, 0x%x asked for (1 header, 2 data)",
+				 c->hdr[11], want);
 	if (maxh2c < 4096 || maxh2c % 4)
 		return proto_err(c, FES_INVALID_HEADER, "ICResp: MAXH2CDATA %u", maxh2c);
 	c->icresp = true;
@@ -471,7 +518,7 @@ static int on_c2h_data(struct tcp_conn *c)
 	if (!r || r->answered || r->h2c || !r->len)
 		return proto_err(c, FES_INVALID_HEADER,
 				 "C2HData for command %u, which reads nothing", cid);
-	if (!len || plen - pdo != len)
+	if (!len || plen - pdo - (c->ddgst ? DGST_LEN : 0) != len)
 		return proto_err(c, FES_INVALID_HEADER,
 				 "C2HData: %u bytes of data in a %u-byte PDU", len, plen);
 	if (off != r->c2h_got)
@@ -490,7 +537,8 @@ static int on_c2h_data(struct tcp_conn *c)
 	c->data_req = r;
 	c->data_flags = flags;
 	c->data_left = len;
-	c->pad_left = pdo - SHORT_HLEN;
+	c->pad_left = pdo - c->psh_len;
+	c->data_crc = 0;
 	c->rx = c->pad_left ? RX_PAD : RX_DATA;
 	return 0;
 }
@@ -521,9 +569,13 @@ static int on_r2t(struct tcp_conn *c)
 /* The PDU-specific header is in: act on it, or say what is wrong. */
 static int on_header(struct tcp_conn *c)
 {
+	uint8_t hlen = c->hdr[2];
 	int ret;
 
 	c->rx = RX_CH;
+	if (c->psh_len > hlen && get_le32(c->hdr + hlen) != crc32c(0, c->hdr, hlen))
+		return proto_err(c, FES_HDGST, "PDU type 0x%02x: header digest mismatch",
+				 c->hdr[0]);
 	switch (c->hdr[0]) {
 	case PDU_ICRESP:
 		ret = on_icresp(c);
@@ -575,7 +627,7 @@ static int rx_feed(struct tcp_conn *c, const uint8_t *p, size_t n)
 		switch (c->rx) {
 		case RX_CH:
 		case RX_PSH: {
-			uint32_t need = c->rx == RX_CH ? 8 : c->hdr[2];
+			uint32_t need = c->rx == RX_CH ? 8 : c->psh_len;
 
 			take = min_size(need - c->hdr_got, n);
 			memcpy(c->hdr + c->hdr_got, p, take);
@@ -593,17 +645,36 @@ static int rx_feed(struct tcp_conn *c, const uint8_t *p, size_t n)
 			if (!c->pad_left)
 				c->rx = RX_DATA;
 			break;
-		default: {
+		case RX_DATA: {
 			struct nvmf_req *r = c->data_req;
 
 			take = min_size(c->data_left, n);
 			memcpy((uint8_t *)r->data + r->c2h_got, p, take);
+			if (c->ddgst)
+				c->data_crc = crc32c(c->data_crc, p, take);
 			r->c2h_got += (uint32_t)take;
 			c->data_left -= (uint32_t)take;
-			if (!c->data_left)
+			if (c->data_left)
+				break;
+			if (!c->ddgst) {
 				on_data_end(c);
+				break;
+			}
+			c->rx = RX_DDGST;
+			c->ddgst_got = 0;
 			break;
 		}
+		default:
+			take = min_size(DGST_LEN - c->ddgst_got, n);
+			memcpy(c->rx_ddgst + c->ddgst_got, p, take);
+			c->ddgst_got += (uint32_t)take;
+			if (c->ddgst_got < DGST_LEN)
+				break;
+			if (get_le32(c->rx_ddgst) != c->data_crc)
+				return proto_err(c, 0, "C2HData for command %u: data digest mismatch",
+						 c->data_req->cid);
+			on_data_end(c);
+			break;
 		}
 		p += take;
 		n -= take;
@@ -773,8 +844,11 @@ static int tcp_connect(struct nvmf_queue *q, const struct nvmf_def *d, char *err
 		goto err_free;
 	}
 	q->tp = c;
+	c->hdgst = d->hdgst;
+	c->ddgst = d->ddgst;
 	set_ch(c->icreq.hdr, PDU_ICREQ, 0, IC_HLEN, 0, IC_HLEN);
-	/* PFV 0, HPDA 0, no digests, MAXR2T 0 (one R2T at a time) */
+	/* PFV 0, HPDA 0, MAXR2T 0 (one R2T at a time) */
+	c->icreq.hdr[11] = (c->hdgst ? 1 : 0) | (c->ddgst ? 2 : 0);
 	c->icreq.hlen = IC_HLEN;
 	tx_push(c, &c->icreq);
 	ret = sync_flush(c, deadline);
@@ -889,18 +963,17 @@ static int tcp_send(struct nvmf_queue *q, struct nvmf_req *r)
 
 	if (q->failed)
 		return -EIO;
-	set_ch(t->hdr, PDU_CMD, 0, CMD_HLEN, icd ? CMD_HLEN : 0,
-	       CMD_HLEN + (icd ? r->len : 0));
+	set_ch(t->hdr, PDU_CMD, 0, CMD_HLEN, 0, 0);
 	memcpy(sqe, r->sqe, 64);
 	/* One SGL data block: the capsule's own data, or the transport's. */
 	sqe[1] = (uint8_t)((sqe[1] & 0x3f) | 0x40);
 	memset(sqe + 24, 0, 16);
 	put_le32(sqe + 32, r->len);
 	sqe[39] = icd ? 0x01 : 0x5a;
-	t->hlen = CMD_HLEN;
 	t->req = r;
 	t->data = icd ? r->data : NULL;
 	t->dlen = icd ? r->len : 0;
+	finish_pdu(c, t, CMD_HLEN);
 	r->h2c_next = r->h2c_end = 0;
 	tx_push(c, t);
 	if (!c->loop)
