@@ -71,7 +71,8 @@ static bool same_target(const struct nvmf_def *a, const struct nvmf_def *b)
 {
 	return !strcmp(a->trtype, b->trtype) && !strcmp(a->adrfam, b->adrfam) &&
 	       !strcmp(a->traddr, b->traddr) && !strcmp(a->trsvcid, b->trsvcid) &&
-	       !strcmp(a->subnqn, b->subnqn) && !strcmp(a->hostnqn, b->hostnqn);
+	       !strcmp(a->subnqn, b->subnqn) && !strcmp(a->hostnqn, b->hostnqn) &&
+	       a->hdgst == b->hdgst && a->ddgst == b->ddgst;
 }
 
 static void lower(char *dst, size_t len, const char *src)
@@ -103,6 +104,8 @@ static int def_from_args(struct snapadm *adm, const struct parsed_args *a,
 		snprintf(d->hostnqn, sizeof(d->hostnqn), "%s", v->str);
 	v = args_get(a, "nsid");
 	d->nsid = v ? (uint32_t)v->num : 1;
+	d->hdgst = args_has(a, "hdgst");
+	d->ddgst = args_has(a, "ddgst");
 	if (strlen(args_get(a, "subnqn")->str) >= sizeof(d->subnqn) ||
 	    (v = args_get(a, "hostnqn"), v && strlen(v->str) >= sizeof(d->hostnqn)))
 		return snapadm_usage_error(adm, "an NQN is at most %d bytes", SNAP_NQN_MAX - 1);
@@ -223,6 +226,8 @@ static void print_ctrlr(struct json_writer *w, const struct nvmf_list *l, size_t
 	json_kv_string(w, "trsvcid", d->trsvcid);
 	json_kv_string(w, "subnqn", d->subnqn);
 	json_object_end(w);
+	json_kv_bool(w, "hdgst", d->hdgst);
+	json_kv_bool(w, "ddgst", d->ddgst);
 	json_key(w, "host");
 	json_object_start(w);
 	json_kv_string(w, "nqn", d->hostnqn[0] ? d->hostnqn : "(the daemon's default)");
@@ -299,8 +304,8 @@ static const struct opt_def attach_opts[] = {
 	{ "hostsvcid", "c", OPT_UNSUPPORTED, 0, 0, 0, NULL },
 	{ "prchk_reftag", "r", OPT_UNSUPPORTED, 0, 0, 0, NULL },
 	{ "prchk_guard", "g", OPT_UNSUPPORTED, 0, 0, 0, NULL },
-	{ "hdgst", "e", OPT_UNSUPPORTED, 0, 0, 0, NULL },
-	{ "ddgst", "d", OPT_UNSUPPORTED, 0, 0, 0, NULL },
+	{ "hdgst", "e", OPT_FLAG, OPT_NO_ATTR, 0, 0, "NVMe/TCP header digests (CRC-32C)" },
+	{ "ddgst", "d", OPT_FLAG, OPT_NO_ATTR, 0, 0, "NVMe/TCP data digests (CRC-32C)" },
 	{ "ctrlr-loss-timeout-sec", "l", OPT_UNSUPPORTED, 0, 0, 0, NULL },
 	{ "reconnect-delay-sec", "o", OPT_UNSUPPORTED, 0, 0, 0, NULL },
 	{ "fast-io-fail-timeout-sec", "u", OPT_UNSUPPORTED, 0, 0, 0, NULL },

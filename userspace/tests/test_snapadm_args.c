@@ -406,9 +406,13 @@ static void test_nvme_attach_refusals(void **state)
 
 	(void)state;
 	PARSE(&p, "bdev_nvme_attach_controller", "-b", "N", "-t", "tcp", "-a", "127.0.0.1",
-	      "-n", "nqn.x", "--hdgst");
+	      "-n", "nqn.x", "--ctrlr-loss-timeout-sec", "30");
 	assert_int_equal(p.ret, -1);
-	assert_string_equal(p.msg, "--hdgst is not supported yet");
+	assert_string_equal(p.msg, "--ctrlr-loss-timeout-sec is not supported yet");
+	PARSE(&p, "bdev_nvme_attach_controller", "-b", "N", "-t", "tcp", "-a", "127.0.0.1",
+	      "-n", "nqn.x", "-e", "--ddgst");
+	assert_int_equal(p.ret, 0);
+	assert_true(args_has(&p.a, "hdgst") && args_has(&p.a, "ddgst"));
 	PARSE(&p, "bdev_nvme_attach_controller", "-b", "N", "-t", "tcp", "-a", "127.0.0.1");
 	assert_int_equal(p.ret, -1);
 	assert_non_null(strstr(p.msg, "subnqn"));
