@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Remote NVMe/TCP namespaces as bdevs: the guest's nvmet-tcp exports a memory-backed null_blk (4 KiB blocks) and a file on 127.0.0.1; bdev_nvme_attach_controller makes Nvme0n1 and (--nsid 2) Nvme0n2 with their size and block size from Identify; an emulated NVMe namespace on Nvme0n1 passes fio verify=crc32c (random 4k-128k, QD 1 and 32) and a marker written through it reads back from null_blk itself; a virtio-blk controller on Nvme0n2 passes fio verify; kill -9 of snap_service under fio: a new daemon reconnects by the module's definition and fio finishes without error; detach_controller refuses while a namespace uses the bdev, then deletes both.
+# Remote NVMe/TCP namespaces as bdevs: the guest's nvmet-tcp exports a memory-backed null_blk (4 KiB blocks) and a file on 127.0.0.1; bdev_nvme_attach_controller makes Nvme0n1 and (--nsid 2) Nvme0n2 with their size and block size from Identify, and Dgn2 on the file with header and data digests; a target with no listener is reported once; an emulated NVMe namespace on Nvme0n1 passes fio verify=crc32c (random 4k-128k, QD 1 and 32) and a marker written through it reads back from null_blk itself; a virtio-blk controller on Dgn2 passes fio verify; kill -9 of snap_service under fio: a new daemon reconnects by the module's definition and fio finishes without error; detach_controller refuses while a namespace uses the bdev, then deletes both.
 . ./lib.sh
 
 NQN=nqn.2023-05.io.nvda.nvme:0
@@ -106,11 +106,18 @@ out=$(snapadm bdev_nvme_attach_controller -b Nvme0 -t tcp -a 127.0.0.2 -n $TNQN 
 	--nsid 3 2>&1) && fail "a second target under the name Nvme0 was taken"
 echo "$out" | grep -q "controller Nvme0 exists with another target" ||
 	fail "attach to another target: '$out'"
-out=$(snapadm bdev_nvme_attach_controller -b Nvme1 -t tcp -a 127.0.0.1 -n $TNQN --hdgst 2>&1) &&
-	fail "--hdgst was taken"
-echo "$out" | grep -q -- "--hdgst is not supported yet" || fail "--hdgst: '$out'"
+out=$(snapadm bdev_nvme_attach_controller -b Nvme1 -t tcp -a 127.0.0.1 -n $TNQN \
+	--ctrlr-loss-timeout-sec 30 2>&1) && fail "--ctrlr-loss-timeout-sec was taken"
+echo "$out" | grep -q -- "--ctrlr-loss-timeout-sec is not supported yet" ||
+	fail "--ctrlr-loss-timeout-sec: '$out'"
+# The same namespace 2 once more, with header and data digests.
+snapadm_run bdev_nvme_attach_controller -b Dg -t tcp -a 127.0.0.1 -s 4420 -n $TNQN \
+	--nsid 2 --hdgst --ddgst
 wait_bdev_ready Nvme0n1
 wait_bdev_ready Nvme0n2
+wait_bdev_ready Dgn2
+grep -q "nvmf Dgn2: .*, header digests, data digests" /tmp/svc.log ||
+	fail "Dgn2 without digests: $(grep Dgn2 /tmp/svc.log)"
 # Nothing listens on 4421: the bdev says why, the daemon tries once.
 snapadm_run bdev_nvme_attach_controller -b Bad -t tcp -a 127.0.0.1 -s 4421 -n $TNQN
 _n=50
@@ -135,10 +142,11 @@ blocks=$(bdev_field Nvme0n1 num_blocks)
 grep -q "nvmf Nvme0n1: $TNQN nsid 1 at 127.0.0.1:4420 .*262144 blocks of 4096 bytes" \
 	/tmp/svc.log || fail "no Identify geometry in the log: $(grep nvmf /tmp/svc.log)"
 snapadm bdev_nvme_get_controllers >/tmp/ctrls.json || fail "get_controllers"
-[ "$(json_count /tmp/ctrls.json name)" = 1 ] && json_has /tmp/ctrls.json bdev Nvme0n2 &&
+[ "$(json_count /tmp/ctrls.json name)" = 2 ] && json_has /tmp/ctrls.json bdev Nvme0n2 &&
+	json_has /tmp/ctrls.json hdgst true &&
 	json_has /tmp/ctrls.json traddr 127.0.0.1 ||
 	fail "get_controllers: $(cat /tmp/ctrls.json)"
-log "Nvme0n1 (1 GiB of 4 KiB blocks) and Nvme0n2 (64 MiB) ready"
+log "Nvme0n1 (1 GiB of 4 KiB blocks), Nvme0n2 and Dgn2 (64 MiB, digests) ready"
 
 snap_nvme_ctrl $NQN NVMeCtrl0 0 Nvme0n1
 snap_nvme_bind 0
@@ -157,7 +165,7 @@ cmp -s /tmp/marker /tmp/marker.back || fail "the marker is not on /dev/nullb0"
 log "a marker written through $NVME_NS reads back from /dev/nullb0"
 
 if [ -n "$vblk" ]; then
-	snapadm_run virtio_blk_controller_create --pf_id 0 --bdev Nvme0n2 --ctrl VblkCtrl0 \
+	snapadm_run virtio_blk_controller_create --pf_id 0 --bdev Dgn2 --ctrl VblkCtrl0 \
 		--num_queues 2
 	snap_vblk_bind 0
 	run_fio vblk "/dev/$VBLK_DEV" --iodepth=16 --size=32M
@@ -192,8 +200,9 @@ snapadm_run nvme_controller_destroy --ctrl NVMeCtrl0
 snapadm_run nvme_namespace_destroy --nqn $NQN --nsid 1
 snap_svc_start
 snapadm_run bdev_nvme_detach_controller Nvme0
+snapadm_run bdev_nvme_detach_controller Dg
 snapadm -j bdev_list >/tmp/all.json 2>&1
-grep -q Nvme0n /tmp/all.json && fail "bdevs left after detach: $(cat /tmp/all.json)"
+grep -q "Nvme0n\|Dgn2" /tmp/all.json && fail "bdevs left after detach: $(cat /tmp/all.json)"
 [ "$(snapadm bdev_nvme_get_controllers)" = "[]" ] ||
 	fail "controllers left: $(snapadm bdev_nvme_get_controllers)"
 kill -0 "$SVC_PID" || fail "the daemon died"
