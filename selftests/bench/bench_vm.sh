@@ -3,8 +3,9 @@
 # The guest half of scripts/bench-vm (not a selftest: `make check` never
 # runs it, and it judges no number). In one boot, the same fio jobs against
 # the emulated NVMe controller (null and malloc bdevs), the kernel's own
-# NVMe/TCP loopback (nvmet-tcp exporting null_blk on 127.0.0.1) and null_blk
-# itself; then the control plane at scale through snapadm -b.
+# NVMe/TCP loopback (nvmet-tcp exporting null_blk on 127.0.0.1), the
+# emulated NVMe controller on an nvmf bdev of that same target (snap's own
+# NVMe/TCP initiator) and null_blk itself; then the control plane at scale through snapadm -b.
 #
 # Results go to the second serial port as they come, one line each:
 #   # BENCH-LOG text                     progress, for people
@@ -300,7 +301,33 @@ bench_tcp() {
 	run_jobs nvme-tcp $tcp_dev
 	nvme disconnect -n $NQN_TCP >/dev/null 2>&1
 	tcp_dev=""
+	bench_emu_nvmf
 	nvmet_teardown
+}
+
+# The emulated NVMe controller on an nvmf bdev of the target bench_tcp set
+# up: snap_service's NVMe/TCP initiator next to the kernel's.
+bench_emu_nvmf() {
+	snap_load internal_cpu_model=1 nvme_emulation_enable=1 nvme_emulation_num_pf=1 \
+		nvme_emulation_num_msix=4 mempool_size_mb=64
+	snap_need_family
+	bench_svc_start
+	snapadm_run bdev_nvme_attach_controller -b Nvme0 -t tcp -a 127.0.0.1 -s 4420 -n $NQN_TCP
+	_n=100
+	until snapadm -j bdev_list -b Nvme0n1 2>/dev/null | grep -q '"ready": *true'; do
+		_n=$((_n - 1))
+		[ $_n -gt 0 ] || fail "Nvme0n1 not ready: $(tail -3 /tmp/svc.log)"
+		usleep 100000
+	done
+	snap_nvme_ctrl $NQN_EMU NVMeCtrl0 0 Nvme0n1
+	snap_nvme_bind 0
+	blog "emulated NVMe on NVMe/TCP: $NVME_NS on Nvme0n1 ($NQN_TCP at 127.0.0.1:4420)," \
+		"snap_service -m $SVC_MASK (pid $SVC_PID)"
+	run_jobs emu-nvmf "$NVME_NS"
+	grep -iE 'error|warn' /tmp/svc.log | head -n 5 | sed 's/^/svc: /'
+	snap_nvme_cleanup
+	snap_unload
+	SVC_PID=""
 }
 
 # ---- control plane: SCALE bdevs, subsystems, namespaces, a controller
