@@ -50,6 +50,7 @@ enum fault {
 	FAULT_SUCCESS_EARLY,	/* SUCCESS on a C2HData that is not the last */
 	FAULT_BAD_HDGST,	/* a CapsuleResp whose header digest is wrong */
 	FAULT_BAD_DDGST,	/* a C2HData whose data digest is wrong */
+	FAULT_R2T_CLOSE,	/* an R2T, then a close under the H2CData */
 };
 
 struct target {
@@ -300,6 +301,13 @@ static bool misbehave(struct target *t, int fd, uint16_t cid, uint32_t len)
 		return send_pdu(t, fd, c2h, 24, t->disk, len, false, true) &&
 		       send_resp(t, fd, cid, 0, 0);
 	}
+	case FAULT_R2T_CLOSE:
+		ch(h, 0x09, 0, 24, 0, 24);
+		put16(h + 8, cid);
+		put16(h + 10, 1);
+		put32(h + 16, len);
+		writen(t, fd, h, 24);
+		return false;
 	case FAULT_SUCCESS_EARLY:
 		ch(h, 0x07, 0x08, 24, 24, 24 + 512);
 		put16(h + 8, cid);
@@ -352,7 +360,7 @@ static bool fault_once(struct target *t, int fd, uint16_t cid, uint32_t len)
 
 	misbehave(t, fd, cid, len);
 	t->fault = FAULT_NONE;
-	return f != FAULT_CLOSE;
+	return f != FAULT_CLOSE && f != FAULT_R2T_CLOSE;
 }
 
 /* Takes the H2CData PDUs answering one R2T for [0, len) of the write;
@@ -916,6 +924,18 @@ static void test_target_closes(void **state)
 	expect_fault(state, FAULT_CLOSE, BDEV_OP_WRITE, false);
 }
 
+/* Its data is being sent when the target goes: the write still ends. */
+static void test_close_under_h2c_data(void **state)
+{
+	struct fixture *f = *state;
+
+	fill(f->buf, 512 * BS, 5);
+	assert_int_equal(run(f, BDEV_OP_READ, 0, 1, f->back), 0);
+	f->t.fault = FAULT_R2T_CLOSE;
+	assert_int_equal(run(f, BDEV_OP_WRITE, 0, 512, f->buf), -EIO);
+	assert_int_equal(run(f, BDEV_OP_WRITE, 0, 1, f->buf), -EIO);
+}
+
 /* A fault in the middle of many: every one of them ends, with -EIO. */
 static void test_fault_fails_all_outstanding(void **state)
 {
@@ -1072,6 +1092,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_target_closes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fault_fails_all_outstanding, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_close_under_h2c_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_round_trip_digests, setup_digests, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_header_digest, setup_digests, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_data_digest, setup_digests, teardown),
