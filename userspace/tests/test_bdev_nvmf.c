@@ -1032,6 +1032,21 @@ static void test_crc32c(void **state)
 	assert_int_equal(crc32c(0, "123456789", 9), 0xe3069283);
 	assert_int_equal(crc32c(crc32c(0, "1234", 4), "56789", 5), 0xe3069283);
 	assert_int_equal(crc32c(0, "", 0), 0);
+	assert_int_equal(crc32c_table(0, "123456789", 9), 0xe3069283);
+}
+
+/* The CPU's instruction and the table agree, at every length and start. */
+static void test_crc32c_paths_agree(void **state)
+{
+	uint8_t buf[300];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 151 + 7);
+	for (size_t off = 0; off < 9; off++)
+		for (size_t len = 0; len + off <= sizeof(buf); len += 13)
+			assert_int_equal(crc32c(0x1234, buf + off, len),
+					 crc32c_table(0x1234, buf + off, len));
 }
 
 static void test_definition(void **state)
@@ -1098,6 +1113,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_data_digest, setup_digests, teardown),
 		cmocka_unit_test(test_digests_refused),
 		cmocka_unit_test(test_crc32c),
+		cmocka_unit_test(test_crc32c_paths_agree),
 		cmocka_unit_test(test_open_refused),
 		cmocka_unit_test(test_definition),
 	};
