@@ -51,6 +51,7 @@ enum fault {
 	FAULT_BAD_HDGST,	/* a CapsuleResp whose header digest is wrong */
 	FAULT_BAD_DDGST,	/* a C2HData whose data digest is wrong */
 	FAULT_R2T_CLOSE,	/* an R2T, then a close under the H2CData */
+	FAULT_SILENT,		/* no answer at all, the connection kept */
 };
 
 struct target {
@@ -301,6 +302,8 @@ static bool misbehave(struct target *t, int fd, uint16_t cid, uint32_t len)
 		return send_pdu(t, fd, c2h, 24, t->disk, len, false, true) &&
 		       send_resp(t, fd, cid, 0, 0);
 	}
+	case FAULT_SILENT:
+		return true;
 	case FAULT_R2T_CLOSE:
 		ch(h, 0x09, 0, 24, 0, 24);
 		put16(h + 8, cid);
@@ -571,6 +574,7 @@ static int dial(void *ctx, const struct nvmf_def *d)
 struct fixture {
 	struct target t;
 	const char *def;
+	unsigned int io_timeout_ms;
 	struct ioloop loop;
 	struct bdev *b;
 	uint8_t *buf, *back;
@@ -585,7 +589,7 @@ static void tune_success_chunks(struct target *t)
 
 static struct bdev *open_bdev(struct fixture *f, char *err, size_t len)
 {
-	struct nvmf_dialer d = { .dial = dial, .ctx = &f->t };
+	struct nvmf_dialer d = { .dial = dial, .ctx = &f->t, .io_timeout_ms = f->io_timeout_ms };
 
 	return bdev_nvmf_create_with("T", f->def ? f->def : DEF, &d, err, len);
 }
@@ -596,6 +600,8 @@ static int setup_def(void **state, void (*tune)(struct target *t), const char *d
 	char err[256] = "";
 
 	f->def = def;
+	/* Short for the silent target's test; long enough for a busy machine. */
+	f->io_timeout_ms = 2000;
 	f->t.icd = 8192;
 	f->t.maxh2cdata = 16384;
 	if (tune)
@@ -924,6 +930,17 @@ static void test_target_closes(void **state)
 	expect_fault(state, FAULT_CLOSE, BDEV_OP_WRITE, false);
 }
 
+/* A target that stops answering: the command timer ends the connection. */
+static void test_silent_target_times_out(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(run(f, BDEV_OP_READ, 0, 1, f->back), 0);
+	f->t.fault = FAULT_SILENT;
+	assert_int_equal(run(f, BDEV_OP_READ, 0, 8, f->back), -EIO);
+	assert_int_equal(run(f, BDEV_OP_READ, 0, 1, f->back), -EIO);
+}
+
 /* Its data is being sent when the target goes: the write still ends. */
 static void test_close_under_h2c_data(void **state)
 {
@@ -1108,6 +1125,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fault_fails_all_outstanding, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_close_under_h2c_data, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_silent_target_times_out, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_round_trip_digests, setup_digests, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_header_digest, setup_digests, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_data_digest, setup_digests, teardown),

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../ioloop.h"
@@ -29,6 +30,7 @@ int nvmf_queue_init(struct nvmf_queue *q, const struct nvmf_transport_ops *ops,
 	q->qid = qid;
 	q->depth = depth;
 	snprintf(q->name, sizeof(q->name), "%s", name);
+	q->io_timeout_ms = NVMF_IO_TIMEOUT_MS;
 	for (uint16_t i = depth; i-- > 0;) {
 		q->reqs[i].cid = i;
 		q->reqs[i].next = q->free;
@@ -56,6 +58,7 @@ struct nvmf_req *nvmf_req_get(struct nvmf_queue *q)
 	memset(r, 0, sizeof(*r));
 	r->cid = cid;
 	r->active = true;
+	r->start_ms = nvmf_now_ms();
 	r->sqe[2] = (uint8_t)cid;
 	r->sqe[3] = (uint8_t)(cid >> 8);
 	q->active++;
@@ -78,6 +81,29 @@ void nvmf_req_end(struct nvmf_queue *q, struct nvmf_req *r, int status, uint32_t
 	q->free = r;
 	q->active--;
 	r->done(r, status, dw0, dw1);
+}
+
+int64_t nvmf_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct nvmf_req *nvmf_queue_overdue(struct nvmf_queue *q, int64_t now_ms)
+{
+	struct nvmf_req *oldest = NULL;
+
+	for (uint16_t i = 0; i < q->depth; i++) {
+		struct nvmf_req *r = &q->reqs[i];
+
+		if (r->active && (!oldest || r->start_ms < oldest->start_ms))
+			oldest = r;
+	}
+	if (oldest && now_ms - oldest->start_ms >= (int64_t)q->io_timeout_ms)
+		return oldest;
+	return NULL;
 }
 
 void nvmf_queue_fail(struct nvmf_queue *q, const char *why)
@@ -611,6 +637,8 @@ static struct nvmf_queue *queue_connect(const char *bdev, const struct nvmf_def 
 	if (dialer) {
 		q->dial = dialer->dial;
 		q->dial_ctx = dialer->ctx;
+		if (dialer->io_timeout_ms)
+			q->io_timeout_ms = dialer->io_timeout_ms;
 	}
 	if (q->ops->connect(q, d, err, errlen)) {
 		nvmf_queue_release(q);

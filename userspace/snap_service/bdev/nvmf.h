@@ -25,6 +25,8 @@ struct ioloop;
  */
 
 #define NVMF_SETUP_TIMEOUT_MS	5000
+/* A command unanswered this long ends its connection (Linux's io_timeout). */
+#define NVMF_IO_TIMEOUT_MS	30000
 #define NVMF_IO_QUEUE_DEPTH	128
 #define NVMF_ADMIN_QUEUE_DEPTH	32
 
@@ -46,6 +48,7 @@ struct nvmf_req {
 	/* core bookkeeping */
 	uint16_t cid;
 	bool active;
+	int64_t start_ms;	/* when it was taken (nvmf_now_ms()) */
 	struct nvmf_req *next;
 	/* transport bookkeeping (TCP) */
 	uint32_t c2h_got;	/* bytes of C2HData so far */
@@ -83,6 +86,7 @@ struct nvmf_queue {
 	struct nvmf_req *free;
 	unsigned int active;
 	uint32_t icd_max;	/* most bytes of data a capsule may carry */
+	unsigned int io_timeout_ms;	/* see nvmf_queue_overdue() */
 	bool failed;
 	bool closing;		/* the owner let go: failures are expected */
 	/* The transport's; connect sets it, close frees it. */
@@ -101,6 +105,10 @@ void nvmf_req_end(struct nvmf_queue *q, struct nvmf_req *r, int status, uint32_t
 /* The connection is gone: every active request ends with -EIO (once the
  * transport let go of its data). */
 void nvmf_queue_fail(struct nvmf_queue *q, const char *why);
+/* Its oldest active request when older than q->io_timeout_ms, or NULL. */
+struct nvmf_req *nvmf_queue_overdue(struct nvmf_queue *q, int64_t now_ms);
+/* CLOCK_MONOTONIC in milliseconds. */
+int64_t nvmf_now_ms(void);
 
 int nvmf_queue_init(struct nvmf_queue *q, const struct nvmf_transport_ops *ops,
 		    uint16_t qid, uint16_t depth, const char *name);
@@ -117,6 +125,7 @@ int nvmf_tcp_rx_feed(struct nvmf_queue *q, const void *p, size_t n);
 struct nvmf_dialer {
 	int (*dial)(void *ctx, const struct nvmf_def *d);
 	void *ctx;
+	unsigned int io_timeout_ms;	/* 0: NVMF_IO_TIMEOUT_MS */
 };
 
 /* The bdev over definition args (struct nvmf_def); NULL with the reason

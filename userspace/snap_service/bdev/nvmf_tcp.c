@@ -126,7 +126,9 @@ struct tcp_conn {
 	char why[200];
 	/* once started */
 	struct ioloop *loop;
-	struct tcp_op rx_op, tx_op;
+	struct tcp_op rx_op, tx_op, timer_op;
+	struct __kernel_timespec tick;	/* how often commands' age is checked */
+	bool timer_armed;
 	atomic_uint refs;
 	atomic_bool closing;
 };
@@ -699,10 +701,7 @@ int nvmf_tcp_rx_feed(struct nvmf_queue *q, const void *p, size_t n)
 
 static int64_t now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return nvmf_now_ms();
 }
 
 static int poll_until(int fd, short events, int64_t deadline)
@@ -940,15 +939,64 @@ static void arm_recv(struct tcp_conn *c)
 	ioloop_submit(c->loop);
 }
 
+static void arm_timer(struct tcp_conn *c);
+
+/*
+ * While commands are outstanding, their age is checked every tick: one
+ * the target has not answered in io_timeout_ms ends the connection, so a
+ * target that goes silent fails its I/O instead of holding it forever.
+ */
+static void timer_complete(struct ioloop_req *req, int res)
+{
+	struct tcp_conn *c = ((struct tcp_op *)req)->c;
+	struct nvmf_req *r;
+
+	(void)res;
+	c->timer_armed = false;
+	if (!atomic_load(&c->closing) && !c->q->failed &&
+	    (r = nvmf_queue_overdue(c->q, now_ms()))) {
+		snprintf(c->why, sizeof(c->why),
+			 "command %u (opcode 0x%02x) unanswered after %u ms", r->cid,
+			 r->sqe[0], c->q->io_timeout_ms);
+		c->fes = 0;
+		conn_fail(c, c->why);
+	}
+	if (!atomic_load(&c->closing))
+		arm_timer(c);
+	conn_put(c);
+}
+
+static void arm_timer(struct tcp_conn *c)
+{
+	struct io_uring_sqe *sqe;
+
+	if (!c->loop || c->timer_armed || c->q->failed || !c->q->active)
+		return;
+	sqe = ioloop_sqe(c->loop, &c->timer_op.req);
+	if (!sqe) {
+		conn_fail(c, "no io_uring entry for the command timer");
+		return;
+	}
+	io_uring_prep_timeout(sqe, &c->tick, 0, 0);
+	c->timer_armed = true;
+	atomic_fetch_add(&c->refs, 1);
+	ioloop_submit(c->loop);
+}
+
 static int tcp_start(struct nvmf_queue *q, struct ioloop *l)
 {
 	struct tcp_conn *c = conn_of(q);
+	unsigned int tick_ms = q->io_timeout_ms / 4;
 
 	if (q->failed)
 		return -EIO;
 	c->loop = l;
 	c->rx_op = (struct tcp_op){ .req.cb = rx_complete, .c = c };
 	c->tx_op = (struct tcp_op){ .req.cb = tx_complete, .c = c };
+	c->timer_op = (struct tcp_op){ .req.cb = timer_complete, .c = c };
+	tick_ms = tick_ms < 10 ? 10 : tick_ms > 1000 ? 1000 : tick_ms;
+	c->tick.tv_sec = tick_ms / 1000;
+	c->tick.tv_nsec = (long long)(tick_ms % 1000) * 1000000;
 	arm_recv(c);
 	tx_kick(c);
 	return q->failed ? -EIO : 0;
@@ -980,6 +1028,7 @@ static int tcp_send(struct nvmf_queue *q, struct nvmf_req *r)
 		return sync_flush(c, now_ms() + NVMF_SETUP_TIMEOUT_MS) == -ETIMEDOUT ?
 		       -ETIMEDOUT : 0;
 	tx_kick(c);
+	arm_timer(c);
 	return 0;
 }
 
