@@ -8,7 +8,7 @@
 
 #include "nvmf_def.h"
 
-enum def_kind { DEF_STR, DEF_U32, DEF_BOOL };
+enum def_kind { DEF_STR, DEF_U32, DEF_I32, DEF_BOOL };
 
 struct def_field {
 	const char *key;
@@ -32,6 +32,9 @@ static const struct def_field fields[] = {
 	STR_FIELD(hostnqn, false),
 	FIELD(hdgst, DEF_BOOL, false),
 	FIELD(ddgst, DEF_BOOL, false),
+	FIELD(ctrlr_loss_timeout_sec, DEF_I32, false),
+	FIELD(reconnect_delay_sec, DEF_U32, false),
+	FIELD(fast_io_fail_timeout_sec, DEF_U32, false),
 };
 
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
@@ -49,6 +52,33 @@ static bool one_of(const char *v, const char *a, const char *b)
 	return !strcmp(v, a) || (b && !strcmp(v, b));
 }
 
+/* SPDK's rules for the reconnect policy (bdev_nvme), its words. */
+static int check_reconnect(const struct nvmf_def *d, char *err, size_t errlen)
+{
+	int32_t loss = d->ctrlr_loss_timeout_sec;
+	uint32_t delay = d->reconnect_delay_sec, fast = d->fast_io_fail_timeout_sec;
+	const char *why = NULL;
+
+	if (loss < -1)
+		why = "ctrlr_loss_timeout_sec can't be less than -1";
+	else if (!loss && (delay || fast))
+		why = "Both reconnect_delay_sec and fast_io_fail_timeout_sec must be 0 "
+		      "if ctrlr_loss_timeout_sec is 0";
+	else if (loss && !delay)
+		why = "reconnect_delay_sec can't be 0 if ctrlr_loss_timeout_sec is not 0";
+	else if (loss > 0 && delay > (uint32_t)loss)
+		why = "reconnect_delay_sec can't be more than ctrlr_loss_timeout_sec";
+	else if (loss && fast && fast < delay)
+		why = "reconnect_delay_sec can't be more than fast_io_fail_timeout_sec";
+	else if (loss > 0 && fast > (uint32_t)loss)
+		why = "fast_io_fail_timeout_sec can't be more than ctrlr_loss_timeout_sec";
+	if (!why)
+		return 0;
+	snprintf(err, errlen, "%s (ctrlr_loss_timeout_sec %d, reconnect_delay_sec %u, "
+		 "fast_io_fail_timeout_sec %u)", why, loss, delay, fast);
+	return -EINVAL;
+}
+
 /* What a stored or a new definition must satisfy alike. */
 static int check_def(const struct nvmf_def *d, char *err, size_t errlen)
 {
@@ -64,6 +94,8 @@ static int check_def(const struct nvmf_def *d, char *err, size_t errlen)
 		snprintf(err, errlen, "nsid must be 1 to %u", UINT32_MAX - 1);
 		return -EINVAL;
 	}
+	if (check_reconnect(d, err, errlen))
+		return -EINVAL;
 	for (size_t i = 0; i < NFIELDS; i++) {
 		const char *v = (const char *)d + fields[i].off;
 
@@ -113,6 +145,18 @@ static int set_field(struct nvmf_def *d, const struct def_field *f, const char *
 	}
 	memcpy(num, v, vlen);
 	num[vlen] = 0;
+	if (f->kind == DEF_I32) {
+		long l;
+
+		errno = 0;
+		l = strtol(num, &end, 10);
+		if (errno || *end || l < INT32_MIN || l > INT32_MAX) {
+			snprintf(err, errlen, "bad %s '%s'", f->key, num);
+			return -EINVAL;
+		}
+		*(int32_t *)dst = (int32_t)l;
+		return 0;
+	}
 	errno = 0;
 	n = strtoul(num, &end, 10);
 	if (errno || *end || num[0] == '-' || n > UINT32_MAX) {
@@ -154,15 +198,23 @@ int nvmf_def_parse(const char *s, struct nvmf_def *d, char *err, size_t errlen)
 int nvmf_def_format(const struct nvmf_def *d, char *buf, size_t len, char *err,
 		    size_t errlen)
 {
+	char policy[96] = "";
 	int n, ret = check_def(d, err, errlen);
 
 	if (ret)
 		return ret;
+	if (d->ctrlr_loss_timeout_sec)
+		snprintf(policy, sizeof(policy), " ctrlr_loss_timeout_sec=%d reconnect_delay_sec=%u%s",
+			 d->ctrlr_loss_timeout_sec, d->reconnect_delay_sec,
+			 d->fast_io_fail_timeout_sec ? " fast_io_fail_timeout_sec=" : "");
+	if (d->fast_io_fail_timeout_sec)
+		snprintf(policy + strlen(policy), sizeof(policy) - strlen(policy), "%u",
+			 d->fast_io_fail_timeout_sec);
 	n = snprintf(buf, len,
-		     "ctrlr=%s trtype=%s adrfam=%s traddr=%s trsvcid=%s subnqn=%s nsid=%u%s%s%s%s",
+		     "ctrlr=%s trtype=%s adrfam=%s traddr=%s trsvcid=%s subnqn=%s nsid=%u%s%s%s%s%s",
 		     d->ctrlr, d->trtype, d->adrfam, d->traddr, d->trsvcid, d->subnqn,
 		     d->nsid, d->hostnqn[0] ? " hostnqn=" : "", d->hostnqn,
-		     d->hdgst ? " hdgst=1" : "", d->ddgst ? " ddgst=1" : "");
+		     d->hdgst ? " hdgst=1" : "", d->ddgst ? " ddgst=1" : "", policy);
 	if (n < 0 || (size_t)n >= len) {
 		snprintf(err, errlen, "the definition is longer than %zu bytes", len - 1);
 		return -ENAMETOOLONG;

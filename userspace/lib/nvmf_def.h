@@ -17,6 +17,7 @@
  *
  *   ctrlr=Nvme0 trtype=tcp adrfam=ipv4 traddr=127.0.0.1 trsvcid=4420
  *   subnqn=nqn.... nsid=1 [hostnqn=nqn....] [hdgst=1] [ddgst=1]
+ *   [ctrlr_loss_timeout_sec=N reconnect_delay_sec=N [fast_io_fail_timeout_sec=N]]
  *
  * ctrlr is the name given to attach_controller (the bdev is <ctrlr>n<nsid>).
  */
@@ -30,6 +31,10 @@ struct nvmf_def {
 	char hostnqn[SNAP_NQN_MAX];	/* empty: the daemon's default */
 	uint32_t nsid;
 	bool hdgst, ddgst;		/* NVMe/TCP header and data digests */
+	/* SPDK's reconnect policy: -1 forever, 0 no reconnecting */
+	int32_t ctrlr_loss_timeout_sec;
+	uint32_t reconnect_delay_sec;
+	uint32_t fast_io_fail_timeout_sec;	/* 0: I/O waits as long */
 };
 
 /* 0, or -EINVAL with the reason in err. */

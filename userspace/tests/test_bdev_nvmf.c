@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -28,6 +29,7 @@
 #include "nvmf_def.h"
 
 #define DISK_BLOCKS	2048u
+#define MAX_CONN	16
 #define STASH		64	/* the initiator's queue depth (MQES 63) */
 #define PDU_MAX		(72 + 9216)
 #define BS		512u
@@ -83,10 +85,11 @@ struct target {
 	uint8_t stash[STASH][PDU_MAX];
 	unsigned int stash_head, stash_n;
 	/* connections */
-	int nconn;
-	pthread_t thr[2];
-	bool joined[2];
-	int fd[2];
+	int nconn, max_conn;	/* dial refuses past max_conn (0: 2) */
+	atomic_bool down;	/* dial refuses while set */
+	pthread_t thr[MAX_CONN];
+	bool joined[MAX_CONN];
+	int fd[MAX_CONN];
 	pthread_mutex_t lock;
 };
 
@@ -558,10 +561,11 @@ static int dial(void *ctx, const struct nvmf_def *d)
 	int sv[2];
 
 	(void)d;
-	if (t->nconn == 2 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+	if (t->nconn == (t->max_conn ? t->max_conn : 2) || atomic_load(&t->down) ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
 		return -ECONNREFUSED;
 	ca = malloc(sizeof(*ca));
-	*ca = (struct conn_arg){ .t = t, .fd = sv[1], .io = t->nconn == 1 };
+	*ca = (struct conn_arg){ .t = t, .fd = sv[1], .io = t->nconn % 2 };
 	t->fd[t->nconn] = sv[1];
 	if (pthread_create(&t->thr[t->nconn], NULL, serve, ca)) {
 		free(ca);
@@ -1066,6 +1070,107 @@ static void test_crc32c_paths_agree(void **state)
 					 crc32c_table(0x1234, buf + off, len));
 }
 
+/* ---- reconnecting ---- */
+
+#define DEF_RECONN DEF " ctrlr_loss_timeout_sec=10 reconnect_delay_sec=1"
+
+static int setup_reconnect(void **state, const char *def)
+{
+	int ret = setup_def(state, NULL, def);
+
+	if (!ret)
+		((struct fixture *)*state)->t.max_conn = MAX_CONN;
+	return ret;
+}
+
+static int setup_reconn(void **state)
+{
+	return setup_reconnect(state, DEF_RECONN);
+}
+
+static int setup_fast_fail(void **state)
+{
+	return setup_reconnect(state, DEF " ctrlr_loss_timeout_sec=-1 reconnect_delay_sec=1 "
+			       "fast_io_fail_timeout_sec=1");
+}
+
+static int setup_give_up(void **state)
+{
+	return setup_reconnect(state, DEF " ctrlr_loss_timeout_sec=2 reconnect_delay_sec=1");
+}
+
+/* Brings the target back after a while, from another thread. */
+static void *target_back(void *arg)
+{
+	usleep(1500 * 1000);
+	atomic_store(&((struct target *)arg)->down, false);
+	return NULL;
+}
+
+/* The write the lost connection took is done again on the next one. */
+static void test_reconnect_retries_io(void **state)
+{
+	struct fixture *f = *state;
+	pthread_t back;
+
+	assert_int_equal(run(f, BDEV_OP_READ, 0, 1, f->back), 0);
+	fill(f->buf, 64 * BS, 11);
+	atomic_store(&f->t.down, true);
+	f->t.fault = FAULT_CLOSE;
+	assert_int_equal(pthread_create(&back, NULL, target_back, &f->t), 0);
+	assert_int_equal(run(f, BDEV_OP_WRITE, 64, 64, f->buf), 0);
+	pthread_join(back, NULL);
+	assert_memory_equal(f->t.disk + 64 * BS, f->buf, 64 * BS);
+	assert_int_equal(run(f, BDEV_OP_READ, 64, 64, f->back), 0);
+	assert_memory_equal(f->back, f->buf, 64 * BS);
+	assert_true(f->t.nconn >= 4);	/* a second association */
+}
+
+/* Past fast_io_fail_timeout_sec I/O fails; once back, it works again. */
+static void test_reconnect_fast_fail(void **state)
+{
+	struct fixture *f = *state;
+	int ret = -EIO;
+
+	assert_int_equal(run(f, BDEV_OP_READ, 0, 1, f->back), 0);
+	atomic_store(&f->t.down, true);
+	f->t.fault = FAULT_CLOSE;
+	assert_int_equal(run(f, BDEV_OP_READ, 0, 8, f->back), -EIO);
+	assert_int_equal(run(f, BDEV_OP_READ, 0, 1, f->back), -EIO);
+	atomic_store(&f->t.down, false);
+	for (int i = 0; i < 100 && ret; i++) {
+		usleep(100 * 1000);
+		while (ioloop_reap(&f->loop, false) > 0)
+			;
+		ret = run(f, BDEV_OP_READ, 0, 1, f->back);
+	}
+	assert_int_equal(ret, 0);
+}
+
+/* Past ctrlr_loss_timeout_sec the bdev gives up: its I/O fails for good. */
+static void test_reconnect_gives_up(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(run(f, BDEV_OP_READ, 0, 1, f->back), 0);
+	atomic_store(&f->t.down, true);
+	f->t.fault = FAULT_CLOSE;
+	assert_int_equal(run(f, BDEV_OP_WRITE, 0, 8, f->buf), -EIO);
+	atomic_store(&f->t.down, false);
+	assert_int_equal(run(f, BDEV_OP_READ, 0, 1, f->back), -EIO);
+}
+
+/* Destroyed while its thread still tries: nothing leaks, nothing hangs. */
+static void test_destroy_while_reconnecting(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(run(f, BDEV_OP_READ, 0, 1, f->back), 0);
+	atomic_store(&f->t.down, true);
+	f->t.fault = FAULT_CLOSE;
+	assert_int_equal(run(f, BDEV_OP_READ, 0, 8, f->back), -EIO);
+}
+
 static void test_definition(void **state)
 {
 	struct nvmf_def d;
@@ -1087,6 +1192,28 @@ static void test_definition(void **state)
 	assert_int_equal(nvmf_def_parse(DEF " nsid=1x", &d, err, sizeof(err)), -EINVAL);
 	assert_int_equal(nvmf_def_parse(DEF " adrfam=ib", &d, err, sizeof(err)), -EINVAL);
 	assert_int_equal(nvmf_def_parse(DEF " hdgst=2", &d, err, sizeof(err)), -EINVAL);
+	/* SPDK's reconnect rules */
+	assert_int_equal(nvmf_def_parse(DEF " reconnect_delay_sec=1", &d, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "must be 0 if ctrlr_loss_timeout_sec is 0"));
+	assert_int_equal(nvmf_def_parse(DEF " ctrlr_loss_timeout_sec=5", &d, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "reconnect_delay_sec can't be 0"));
+	assert_int_equal(nvmf_def_parse(DEF " ctrlr_loss_timeout_sec=5 reconnect_delay_sec=6",
+					&d, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "can't be more than ctrlr_loss_timeout_sec"));
+	assert_int_equal(nvmf_def_parse(DEF " ctrlr_loss_timeout_sec=-1 reconnect_delay_sec=3 "
+					"fast_io_fail_timeout_sec=2", &d, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "can't be more than fast_io_fail_timeout_sec"));
+	assert_int_equal(nvmf_def_parse(DEF " ctrlr_loss_timeout_sec=5 reconnect_delay_sec=1 "
+					"fast_io_fail_timeout_sec=6", &d, err, sizeof(err)), -EINVAL);
+	assert_int_equal(nvmf_def_parse(DEF " ctrlr_loss_timeout_sec=-2 reconnect_delay_sec=1",
+					&d, err, sizeof(err)), -EINVAL);
+	assert_int_equal(nvmf_def_parse(DEF " ctrlr_loss_timeout_sec=-1 reconnect_delay_sec=1 "
+					"fast_io_fail_timeout_sec=1", &d, err, sizeof(err)), 0);
+	assert_int_equal(nvmf_def_format(&d, buf, sizeof(buf), err, sizeof(err)), 0);
+	assert_string_equal(buf, DEF " ctrlr_loss_timeout_sec=-1 reconnect_delay_sec=1 "
+			    "fast_io_fail_timeout_sec=1");
 	assert_int_equal(nvmf_def_parse(DEF_DGST, &d, err, sizeof(err)), 0);
 	assert_true(d.hdgst && d.ddgst);
 	assert_int_equal(nvmf_def_format(&d, buf, sizeof(buf), err, sizeof(err)), 0);
@@ -1132,6 +1259,11 @@ int main(void)
 		cmocka_unit_test(test_digests_refused),
 		cmocka_unit_test(test_crc32c),
 		cmocka_unit_test(test_crc32c_paths_agree),
+		cmocka_unit_test_setup_teardown(test_reconnect_retries_io, setup_reconn, teardown),
+		cmocka_unit_test_setup_teardown(test_reconnect_fast_fail, setup_fast_fail, teardown),
+		cmocka_unit_test_setup_teardown(test_reconnect_gives_up, setup_give_up, teardown),
+		cmocka_unit_test_setup_teardown(test_destroy_while_reconnecting, setup_fast_fail,
+						teardown),
 		cmocka_unit_test(test_open_refused),
 		cmocka_unit_test(test_definition),
 	};

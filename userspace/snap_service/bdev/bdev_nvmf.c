@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,7 +110,7 @@ struct nvmf_req *nvmf_queue_overdue(struct nvmf_queue *q, int64_t now_ms)
 void nvmf_queue_fail(struct nvmf_queue *q, const char *why)
 {
 	if (!q->failed && !q->closing)
-		log_err("%s: connection lost: %s; its I/O fails", q->name, why);
+		log_err("%s: connection lost: %s", q->name, why);
 	q->failed = true;
 	for (uint16_t i = 0; i < q->depth; i++) {
 		struct nvmf_req *r = &q->reqs[i];
@@ -119,10 +120,10 @@ void nvmf_queue_fail(struct nvmf_queue *q, const char *why)
 		if (r->tx_refs) {
 			/* Its data may still be read by a send in flight. */
 			r->answered = true;
-			r->status = -EIO;
+			r->status = -ECONNRESET;
 			continue;
 		}
-		nvmf_req_end(q, r, -EIO, 0, 0);
+		nvmf_req_end(q, r, -ECONNRESET, 0, 0);
 	}
 }
 
@@ -338,246 +339,27 @@ static int enable_ctrl(struct nvmf_queue *q, uint64_t cap, char *err, size_t err
 	return ret;
 }
 
-/* ---- the bdev ---- */
+/* ---- associations ---- */
 
-struct nvmf_io;
-
-struct nvmf_bdev {
-	struct bdev b;
-	struct nvmf_def def;
+/* One association with the target: what opening it learned. */
+struct nvmf_assoc {
 	struct nvmf_queue *admin, *io;
-	struct ioloop *loop;		/* the I/O queue runs there */
+	uint64_t nsze;
+	uint32_t block_size;
 	uint32_t max_blocks;		/* a command moves at most these */
 	uint32_t io_icd;		/* in-capsule data bytes of an I/O command */
-	bool dsm, write_zeroes;
-	/* I/O waiting for a free command ID, oldest first */
-	struct nvmf_io *wait_head, *wait_tail;
+	uint16_t cntlid, sqsize;
+	bool dsm, write_zeroes, vwc;
 };
 
-/* One bdev I/O: one command, or several when it exceeds max_blocks. */
-struct nvmf_io {
-	struct nvmf_bdev *nb;
-	struct bdev_io *io;
-	uint64_t next;			/* bytes of it issued */
-	unsigned int pending;		/* commands in flight */
-	int status;
-	bool waiting;
-	struct nvmf_io *next_wait;
-	uint8_t dsm[16];		/* UNMAP's range (one command) */
-};
-
-static int nvme_status_errno(int status)
+static void assoc_close(struct nvmf_assoc *a)
 {
-	if (status < 0)
-		return status;
-	/* Generic Command Status, Capacity Exceeded */
-	return status == 0x81 ? -ENOSPC : -EIO;
+	if (a->io)
+		a->io->ops->close(a->io);
+	if (a->admin)
+		a->admin->ops->close(a->admin);
+	a->io = a->admin = NULL;
 }
-
-static void issue_io(struct nvmf_io *x);
-
-static void io_finish(struct nvmf_io *x)
-{
-	struct nvmf_bdev *nb = x->nb;
-	struct bdev_io *io = x->io;
-	int status = x->status;
-
-	free(x);
-	bdev_io_complete(&nb->b, io, status);
-}
-
-static void run_waiting(struct nvmf_bdev *nb)
-{
-	while (nb->wait_head && nb->io->free) {
-		struct nvmf_io *x = nb->wait_head;
-
-		nb->wait_head = x->next_wait;
-		if (!nb->wait_head)
-			nb->wait_tail = NULL;
-		x->waiting = false;
-		issue_io(x);
-	}
-}
-
-static void cmd_done(struct nvmf_req *r, int status, uint32_t dw0, uint32_t dw1)
-{
-	struct nvmf_io *x = r->ctx;
-	struct nvmf_bdev *nb = x->nb;
-
-	(void)dw0;
-	(void)dw1;
-	if (status && !x->status)
-		x->status = nvme_status_errno(status);
-	x->pending--;
-	if (!x->waiting)
-		issue_io(x);	/* the rest of it, or its end */
-	run_waiting(nb);
-}
-
-static void wait_for_cid(struct nvmf_io *x)
-{
-	struct nvmf_bdev *nb = x->nb;
-
-	if (x->waiting)
-		return;
-	x->waiting = true;
-	x->next_wait = NULL;
-	if (nb->wait_tail)
-		nb->wait_tail->next_wait = x;
-	else
-		nb->wait_head = x;
-	nb->wait_tail = x;
-}
-
-/* Fills r with the command for [off, off + len) of x's I/O. */
-static void build_cmd(struct nvmf_io *x, struct nvmf_req *r, uint64_t off, uint64_t len)
-{
-	struct nvmf_bdev *nb = x->nb;
-	struct bdev_io *io = x->io;
-	uint64_t slba = off / nb->b.block_size;
-	uint32_t nlb = (uint32_t)(len / nb->b.block_size);
-
-	put_le32(r->sqe + 4, nb->def.nsid);
-	put_le64(r->sqe + 40, slba);
-	switch (io->op) {
-	case BDEV_OP_READ:
-	case BDEV_OP_WRITE:
-		r->sqe[0] = io->op == BDEV_OP_READ ? 0x02 : 0x01;
-		put_le32(r->sqe + 48, (nlb - 1) | (io->fua ? 1u << 30 : 0));
-		r->data = (uint8_t *)io->buf + (off - io->offset);
-		r->len = (uint32_t)len;
-		r->h2c = io->op == BDEV_OP_WRITE;
-		break;
-	case BDEV_OP_WRITE_ZEROES:
-		r->sqe[0] = 0x08;
-		put_le32(r->sqe + 48, nlb - 1);
-		break;
-	case BDEV_OP_UNMAP:
-		/* Dataset Management, one range, Deallocate */
-		r->sqe[0] = 0x09;
-		memset(r->sqe + 40, 0, 8);
-		put_le32(r->sqe + 44, 1u << 2);
-		memset(x->dsm, 0, sizeof(x->dsm));
-		put_le32(x->dsm + 4, nlb);
-		put_le64(x->dsm + 8, slba);
-		r->data = x->dsm;
-		r->len = sizeof(x->dsm);
-		r->h2c = true;
-		break;
-	default:	/* FLUSH */
-		r->sqe[0] = 0x00;
-		memset(r->sqe + 40, 0, 8);
-		break;
-	}
-}
-
-/* Bytes of x's I/O one command moves at most; all for UNMAP and FLUSH
- * (one command, FLUSH counted as one byte). */
-static uint64_t io_end(const struct bdev_io *io)
-{
-	return io->op == BDEV_OP_FLUSH ? 1 : io->len;
-}
-
-/*
- * Issues the rest of x as free command IDs allow, or puts it in line for
- * more; ends x once nothing of it is in flight or left. The extra count
- * holds x while a command may end inside send().
- */
-static void issue_io(struct nvmf_io *x)
-{
-	struct nvmf_bdev *nb = x->nb;
-	struct bdev_io *io = x->io;
-	uint64_t end = io_end(io), chunk = end;
-
-	if (io->op == BDEV_OP_READ || io->op == BDEV_OP_WRITE ||
-	    io->op == BDEV_OP_WRITE_ZEROES)
-		chunk = (uint64_t)nb->max_blocks * nb->b.block_size;
-	x->pending++;
-	while (x->next < end && !x->status) {
-		uint64_t len = end - x->next < chunk ? end - x->next : chunk;
-		struct nvmf_req *r;
-		int ret;
-
-		if (nb->io->failed) {
-			x->status = -EIO;
-			break;
-		}
-		r = nvmf_req_get(nb->io);
-		if (!r) {
-			wait_for_cid(x);
-			break;
-		}
-		build_cmd(x, r, io->offset + x->next, len);
-		r->done = cmd_done;
-		r->ctx = x;
-		x->next += len;
-		x->pending++;
-		ret = nb->io->ops->send(nb->io, r);
-		if (ret)
-			nvmf_req_end(nb->io, r, ret, 0, 0);	/* not taken */
-	}
-	if (!--x->pending && !x->waiting)
-		io_finish(x);
-}
-
-static int nvmf_submit(struct bdev *b, struct bdev_io *io)
-{
-	struct nvmf_bdev *nb = (struct nvmf_bdev *)b;
-	struct nvmf_io *x;
-
-	if ((io->op == BDEV_OP_UNMAP && !nb->dsm) ||
-	    (io->op == BDEV_OP_WRITE_ZEROES && !nb->write_zeroes))
-		return -EOPNOTSUPP;
-	if (io->op == BDEV_OP_UNMAP &&
-	    io->len / b->block_size > UINT32_MAX)
-		return -EINVAL;
-	if (!nb->loop) {
-		int ret;
-
-		if (!ioloop_current)
-			return -ENXIO;
-		ret = nb->io->ops->start(nb->io, ioloop_current);
-		if (ret)
-			return ret;
-		nb->loop = ioloop_current;
-	} else if (nb->loop != ioloop_current) {
-		/* Its queue's state is the thread's it started on. */
-		return -EXDEV;
-	}
-	/* Nothing to move, nothing to make durable: done. */
-	if ((io->op != BDEV_OP_FLUSH && !io->len) ||
-	    (io->op == BDEV_OP_FLUSH && !(b->flags & BDEV_F_VOLATILE_CACHE))) {
-		bdev_io_complete(b, io, 0);
-		return 0;
-	}
-	x = calloc(1, sizeof(*x));
-	if (!x)
-		return -ENOMEM;
-	x->nb = nb;
-	x->io = io;
-	if (nb->wait_head)
-		wait_for_cid(x);	/* keeps the order */
-	else
-		issue_io(x);
-	return 0;
-}
-
-static void nvmf_destroy(struct bdev *b)
-{
-	struct nvmf_bdev *nb = (struct nvmf_bdev *)b;
-
-	if (nb->io)
-		nb->io->ops->close(nb->io);
-	if (nb->admin)
-		nb->admin->ops->close(nb->admin);
-	free(nb);
-}
-
-static const struct bdev_ops nvmf_ops = {
-	.type = "nvmf",
-	.submit = nvmf_submit,
-	.destroy = nvmf_destroy,
-};
 
 /* This machine's identity: the host ID from /etc/machine-id (the host
  * name without one), so a restarted daemon is the same host to the
@@ -649,132 +431,632 @@ static struct nvmf_queue *queue_connect(const char *bdev, const struct nvmf_def 
 }
 
 /* What Identify says: size, block size, limits, optional commands. */
-static int learn_namespace(struct nvmf_bdev *nb, uint64_t cap, char *err, size_t errlen)
+static int learn_namespace(struct nvmf_assoc *a, const struct nvmf_def *d, uint64_t cap,
+			   char *err, size_t errlen)
 {
 	uint8_t *id = malloc(4096);
-	char name[sizeof(nb->b.name)];
 	unsigned int mdts, lbads;
 	uint32_t lbaf, ioccsz;
 	uint16_t oncs;
-	uint64_t nsze;
-	bool vwc;
 	int ret;
 
 	if (!id) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	ret = identify(nb->admin, 1, 0, id, err, errlen);
+	ret = identify(a->admin, 1, 0, id, err, errlen);
 	if (ret)
 		goto out;
 	mdts = id[77];
 	oncs = get_le16(id + 520);
 	ioccsz = get_le32(id + 1792);
-	vwc = id[525] & 1;
-	nb->dsm = oncs & (1u << 2);
-	nb->write_zeroes = oncs & (1u << 3);
-	nb->max_blocks = 65536;
-	ret = identify(nb->admin, 0, nb->def.nsid, id, err, errlen);
+	a->vwc = id[525] & 1;
+	a->dsm = oncs & (1u << 2);
+	a->write_zeroes = oncs & (1u << 3);
+	ret = identify(a->admin, 0, d->nsid, id, err, errlen);
 	if (ret)
 		goto out;
-	nsze = get_le64(id);
+	a->nsze = get_le64(id);
 	lbaf = get_le32(id + 128 + 4 * (id[26] & 0xf));
 	lbads = (lbaf >> 16) & 0xff;
-	if (!nsze) {
-		snprintf(err, errlen, "namespace %u is not active on %s", nb->def.nsid,
-			 nb->def.subnqn);
+	if (!a->nsze) {
+		snprintf(err, errlen, "namespace %u is not active on %s", d->nsid, d->subnqn);
 		ret = -ENODEV;
 		goto out;
 	}
 	if ((lbaf & 0xffff) || lbads < 9 || lbads > 16) {
 		snprintf(err, errlen, "namespace %u: LBA format with %u bytes of metadata "
-			 "and 2^%u-byte blocks is not supported", nb->def.nsid,
-			 lbaf & 0xffff, lbads);
+			 "and 2^%u-byte blocks is not supported", d->nsid, lbaf & 0xffff,
+			 lbads);
 		ret = -EOPNOTSUPP;
 		goto out;
 	}
-	snprintf(name, sizeof(name), "%s", nb->b.name);
-	if (bdev_init(&nb->b, &nvmf_ops, name, nsze, 1u << lbads)) {
-		snprintf(err, errlen, "namespace %u: %llu blocks of %u bytes is no bdev",
-			 nb->def.nsid, (unsigned long long)nsze, 1u << lbads);
-		ret = -EINVAL;
-		goto out;
-	}
-	nb->b.flags = vwc ? BDEV_F_VOLATILE_CACHE : 0;
+	a->block_size = 1u << lbads;
+	a->max_blocks = 65536;
 	if (mdts) {
 		/* Units of the smallest memory page (CAP.MPSMIN). */
 		uint64_t bytes = (4096ull << ((cap >> 48) & 0xf)) << mdts;
 
-		if (bytes / nb->b.block_size < nb->max_blocks)
-			nb->max_blocks = (uint32_t)(bytes / nb->b.block_size);
+		if (bytes / a->block_size < a->max_blocks)
+			a->max_blocks = (uint32_t)(bytes / a->block_size);
 	}
 	if (ioccsz >= 4)
-		nb->io_icd = ioccsz * 16 - 64;
+		a->io_icd = ioccsz * 16 - 64;
 out:
 	free(id);
 	return ret;
 }
 
-static int open_ctrl(struct nvmf_bdev *nb, const struct nvmf_dialer *dialer, char *err,
-		     size_t errlen)
+/*
+ * A new association: admin queue, controller enabled, the namespace
+ * identified, one I/O queue connected (not started). Blocking, bounded.
+ * On failure nothing of it is left open.
+ */
+static int open_assoc(const char *name, const struct nvmf_def *d,
+		      const struct nvmf_dialer *dialer, struct nvmf_assoc *a, char *err,
+		      size_t errlen)
 {
 	struct nvmf_ctrl_ident id;
 	uint64_t cap;
-	uint16_t cntlid = 0, sqsize;
 	int ret;
 
-	host_ident(&nb->def, &id);
-	nb->admin = queue_connect(nb->b.name, &nb->def, dialer, 0, NVMF_ADMIN_QUEUE_DEPTH,
-				  err, errlen);
-	if (!nb->admin)
+	memset(a, 0, sizeof(*a));
+	host_ident(d, &id);
+	a->admin = queue_connect(name, d, dialer, 0, NVMF_ADMIN_QUEUE_DEPTH, err, errlen);
+	if (!a->admin)
 		return -EIO;
 	/* The admin queue's capsules hold 8 KiB (the NVMe/TCP rule). */
-	nb->admin->icd_max = 8192 - 64;
-	ret = fabrics_connect(nb->admin, &nb->def, &id, NVMF_ADMIN_QUEUE_DEPTH, &cntlid,
-			      err, errlen);
+	a->admin->icd_max = 8192 - 64;
+	ret = fabrics_connect(a->admin, d, &id, NVMF_ADMIN_QUEUE_DEPTH, &a->cntlid, err,
+			      errlen);
 	if (!ret)
-		ret = prop_get(nb->admin, NVME_REG_CAP, true, &cap, err, errlen);
+		ret = prop_get(a->admin, NVME_REG_CAP, true, &cap, err, errlen);
 	if (!ret)
-		ret = enable_ctrl(nb->admin, cap, err, errlen);
+		ret = enable_ctrl(a->admin, cap, err, errlen);
 	if (!ret)
-		ret = learn_namespace(nb, cap, err, errlen);
+		ret = learn_namespace(a, d, cap, err, errlen);
 	if (ret)
-		return ret;
-	sqsize = (uint16_t)((cap & 0xffff) + 1 < NVMF_IO_QUEUE_DEPTH ?
-			    (cap & 0xffff) + 1 : NVMF_IO_QUEUE_DEPTH);
-	nb->io = queue_connect(nb->b.name, &nb->def, dialer, 1, sqsize, err, errlen);
-	if (!nb->io)
-		return -EIO;
-	nb->io->icd_max = nb->io_icd;
-	ret = fabrics_connect(nb->io, &nb->def, &id, sqsize, &cntlid, err, errlen);
+		goto err_close;
+	a->sqsize = (uint16_t)((cap & 0xffff) + 1 < NVMF_IO_QUEUE_DEPTH ?
+			       (cap & 0xffff) + 1 : NVMF_IO_QUEUE_DEPTH);
+	a->io = queue_connect(name, d, dialer, 1, a->sqsize, err, errlen);
+	if (!a->io) {
+		ret = -EIO;
+		goto err_close;
+	}
+	a->io->icd_max = a->io_icd;
+	ret = fabrics_connect(a->io, d, &id, a->sqsize, &a->cntlid, err, errlen);
 	if (ret)
-		return ret;
-	log_info("nvmf %s: %s nsid %u at %s:%s (cntlid %u): %llu blocks of %u bytes, "
-		 "queue depth %u, %u blocks a command%s%s", nb->b.name, nb->def.subnqn,
-		 nb->def.nsid, nb->def.traddr, nb->def.trsvcid, cntlid,
-		 (unsigned long long)nb->b.num_blocks, nb->b.block_size, sqsize,
-		 nb->max_blocks, nb->def.hdgst ? ", header digests" : "",
-		 nb->def.ddgst ? ", data digests" : "");
+		goto err_close;
+	return 0;
+
+err_close:
+	assoc_close(a);
+	return ret;
+}
+
+/* ---- the bdev ---- */
+
+struct nvmf_io;
+
+struct nvmf_bdev {
+	struct bdev b;
+	struct nvmf_def def;
+	struct nvmf_dialer dialer;	/* tests' */
+	bool has_dialer;
+	struct nvmf_assoc as;		/* the I/O thread's */
+	struct ioloop *loop;		/* the I/O queue runs there */
+	/* I/O waiting for a free command ID or a connection, oldest first */
+	struct nvmf_io *wait_head, *wait_tail;
+	/*
+	 * Reconnecting (definition's ctrlr_loss_timeout_sec not 0), on the
+	 * I/O thread: since when the connection is lost (0: it is not),
+	 * whether waiting I/O fails now (fast_io_fail_timeout_sec passed)
+	 * and whether the thread gave up (ctrlr_loss_timeout_sec passed).
+	 */
+	int64_t lost_ms;
+	bool fast_failed, gave_up;
+	struct ioloop_req tick;		/* while lost: looks for the news */
+	struct __kernel_timespec tick_ts;
+	bool tick_armed;
+	/* Shared with the reconnecting thread, under lock. */
+	pthread_mutex_t lock;
+	pthread_t thread;
+	bool thread_on, stop, dead;
+	bool news;			/* the thread is done: */
+	struct nvmf_assoc fresh;	/* a new association, or none (gave up) */
+	/* The bdev's reference, the tick's. */
+	atomic_uint refs;
+};
+
+/* One bdev I/O: one command, or several when it exceeds max_blocks. */
+struct nvmf_io {
+	struct nvmf_bdev *nb;
+	struct bdev_io *io;
+	uint64_t next;			/* bytes of it issued */
+	unsigned int pending;		/* commands in flight */
+	int status;
+	bool waiting;
+	struct nvmf_io *next_wait;
+	uint8_t dsm[16];		/* UNMAP's range (one command) */
+};
+
+#define NVMF_TICK_MS	100
+
+static int nvme_status_errno(int status)
+{
+	if (status < 0)
+		return status;
+	/* Generic Command Status, Capacity Exceeded */
+	return status == 0x81 ? -ENOSPC : -EIO;
+}
+
+static bool reconnects(const struct nvmf_bdev *nb)
+{
+	return nb->def.ctrlr_loss_timeout_sec != 0;
+}
+
+/* I/O that meets a lost connection waits for the next one. */
+static bool io_may_wait(const struct nvmf_bdev *nb)
+{
+	return reconnects(nb) && !nb->gave_up && !nb->fast_failed;
+}
+
+static void nb_put(struct nvmf_bdev *nb)
+{
+	if (atomic_fetch_sub(&nb->refs, 1) != 1)
+		return;
+	pthread_mutex_destroy(&nb->lock);
+	free(nb);
+}
+
+static void issue_io(struct nvmf_io *x);
+static void connection_lost(struct nvmf_bdev *nb);
+
+static void io_finish(struct nvmf_io *x)
+{
+	struct nvmf_bdev *nb = x->nb;
+	struct bdev_io *io = x->io;
+	int status = x->status;
+
+	free(x);
+	bdev_io_complete(&nb->b, io, status);
+}
+
+static void run_waiting(struct nvmf_bdev *nb)
+{
+	if (nb->as.io->failed && io_may_wait(nb))
+		return;		/* until a new connection */
+	while (nb->wait_head && nb->as.io->free) {
+		struct nvmf_io *x = nb->wait_head;
+
+		nb->wait_head = x->next_wait;
+		if (!nb->wait_head)
+			nb->wait_tail = NULL;
+		x->waiting = false;
+		issue_io(x);
+	}
+}
+
+static void wait_for_cid(struct nvmf_io *x)
+{
+	struct nvmf_bdev *nb = x->nb;
+
+	if (x->waiting)
+		return;
+	x->waiting = true;
+	x->next_wait = NULL;
+	if (nb->wait_tail)
+		nb->wait_tail->next_wait = x;
+	else
+		nb->wait_head = x;
+	nb->wait_tail = x;
+}
+
+static void cmd_done(struct nvmf_req *r, int status, uint32_t dw0, uint32_t dw1)
+{
+	struct nvmf_io *x = r->ctx;
+	struct nvmf_bdev *nb = x->nb;
+
+	(void)dw0;
+	(void)dw1;
+	if (status && !x->status)
+		x->status = nvme_status_errno(status);
+	x->pending--;
+	/* Lost with the connection: all of it again on the next one
+	 * (reads and writes of the same data are idempotent). */
+	if (!x->pending && x->status == -ECONNRESET && io_may_wait(nb)) {
+		x->status = 0;
+		x->next = 0;
+		connection_lost(nb);
+		wait_for_cid(x);
+	}
+	if (!x->waiting)
+		issue_io(x);	/* the rest of it, or its end */
+	run_waiting(nb);
+}
+
+/* Fills r with the command for [off, off + len) of x's I/O. */
+static void build_cmd(struct nvmf_io *x, struct nvmf_req *r, uint64_t off, uint64_t len)
+{
+	struct nvmf_bdev *nb = x->nb;
+	struct bdev_io *io = x->io;
+	uint64_t slba = off / nb->b.block_size;
+	uint32_t nlb = (uint32_t)(len / nb->b.block_size);
+
+	put_le32(r->sqe + 4, nb->def.nsid);
+	put_le64(r->sqe + 40, slba);
+	switch (io->op) {
+	case BDEV_OP_READ:
+	case BDEV_OP_WRITE:
+		r->sqe[0] = io->op == BDEV_OP_READ ? 0x02 : 0x01;
+		put_le32(r->sqe + 48, (nlb - 1) | (io->fua ? 1u << 30 : 0));
+		r->data = (uint8_t *)io->buf + (off - io->offset);
+		r->len = (uint32_t)len;
+		r->h2c = io->op == BDEV_OP_WRITE;
+		break;
+	case BDEV_OP_WRITE_ZEROES:
+		r->sqe[0] = 0x08;
+		put_le32(r->sqe + 48, nlb - 1);
+		break;
+	case BDEV_OP_UNMAP:
+		/* Dataset Management, one range, Deallocate */
+		r->sqe[0] = 0x09;
+		memset(r->sqe + 40, 0, 8);
+		put_le32(r->sqe + 44, 1u << 2);
+		memset(x->dsm, 0, sizeof(x->dsm));
+		put_le32(x->dsm + 4, nlb);
+		put_le64(x->dsm + 8, slba);
+		r->data = x->dsm;
+		r->len = sizeof(x->dsm);
+		r->h2c = true;
+		break;
+	default:	/* FLUSH */
+		r->sqe[0] = 0x00;
+		memset(r->sqe + 40, 0, 8);
+		break;
+	}
+}
+
+/* Bytes of x's I/O one command moves at most; all for UNMAP and FLUSH
+ * (one command, FLUSH counted as one byte). */
+static uint64_t io_end(const struct bdev_io *io)
+{
+	return io->op == BDEV_OP_FLUSH ? 1 : io->len;
+}
+
+/*
+ * Issues the rest of x as free command IDs allow, or puts it in line for
+ * more (or for a new connection); ends x once nothing of it is in flight
+ * or left. The extra count holds x while a command may end inside send().
+ */
+static void issue_io(struct nvmf_io *x)
+{
+	struct nvmf_bdev *nb = x->nb;
+	struct bdev_io *io = x->io;
+	uint64_t end = io_end(io), chunk = end;
+
+	if (io->op == BDEV_OP_READ || io->op == BDEV_OP_WRITE ||
+	    io->op == BDEV_OP_WRITE_ZEROES)
+		chunk = (uint64_t)nb->as.max_blocks * nb->b.block_size;
+	x->pending++;
+	while (x->next < end && !x->status) {
+		uint64_t len = end - x->next < chunk ? end - x->next : chunk;
+		struct nvmf_req *r;
+		int ret;
+
+		if (nb->as.io->failed) {
+			if (!io_may_wait(nb)) {
+				x->status = -EIO;
+				break;
+			}
+			connection_lost(nb);
+			if (x->pending == 1) {	/* none of it out: all of it later */
+				x->next = 0;
+				wait_for_cid(x);
+			}
+			break;
+		}
+		r = nvmf_req_get(nb->as.io);
+		if (!r) {
+			wait_for_cid(x);
+			break;
+		}
+		build_cmd(x, r, io->offset + x->next, len);
+		r->done = cmd_done;
+		r->ctx = x;
+		x->next += len;
+		x->pending++;
+		ret = nb->as.io->ops->send(nb->as.io, r);
+		if (ret)
+			nvmf_req_end(nb->as.io, r, ret, 0, 0);	/* not taken */
+	}
+	if (!--x->pending && !x->waiting) {
+		if (x->status == -ECONNRESET)
+			x->status = -EIO;
+		io_finish(x);
+	}
+}
+
+/* ---- reconnecting ---- */
+
+static void *reconnect_thread(void *arg)
+{
+	struct nvmf_bdev *nb = arg;
+	const struct nvmf_def *d = &nb->def;
+	int64_t start = nvmf_now_ms();
+	unsigned int tries = 0;
+	struct nvmf_assoc a = { 0 };
+	char err[256] = "";
+
+	for (;;) {
+		int64_t wake = nvmf_now_ms() + (int64_t)d->reconnect_delay_sec * 1000;
+		bool stop;
+
+		do {
+			usleep(20000);
+			pthread_mutex_lock(&nb->lock);
+			stop = nb->stop;
+			pthread_mutex_unlock(&nb->lock);
+		} while (!stop && nvmf_now_ms() < wake);
+		if (stop)
+			return NULL;
+		if (d->ctrlr_loss_timeout_sec > 0 &&
+		    nvmf_now_ms() - start >= (int64_t)d->ctrlr_loss_timeout_sec * 1000) {
+			log_err("nvmf %s: no connection to %s:%s for %d s (ctrlr_loss_timeout_sec): "
+				"giving up after %u tries: %s", nb->b.name, d->traddr, d->trsvcid,
+				d->ctrlr_loss_timeout_sec, tries, err);
+			memset(&a, 0, sizeof(a));
+			break;
+		}
+		tries++;
+		if (!open_assoc(nb->b.name, d, nb->has_dialer ? &nb->dialer : NULL, &a, err,
+				sizeof(err))) {
+			if (a.nsze == nb->b.num_blocks && a.block_size == nb->b.block_size)
+				break;
+			snprintf(err, sizeof(err), "namespace %u is now %llu blocks of %u bytes",
+				 d->nsid, (unsigned long long)a.nsze, a.block_size);
+			assoc_close(&a);
+		}
+		log_debug("nvmf %s: reconnect try %u: %s", nb->b.name, tries, err);
+	}
+	pthread_mutex_lock(&nb->lock);
+	nb->fresh = a;
+	nb->news = true;
+	pthread_mutex_unlock(&nb->lock);
+	return NULL;
+}
+
+static void arm_tick(struct nvmf_bdev *nb);
+
+/* A new association replaces the lost one; what waited goes on it. */
+static void take_fresh(struct nvmf_bdev *nb, struct nvmf_assoc *fresh)
+{
+	struct nvmf_assoc old = nb->as;
+
+	nb->as = *fresh;
+	assoc_close(&old);
+	if (nb->as.io->ops->start(nb->as.io, nb->loop))
+		log_err("nvmf %s: the new connection failed at once", nb->b.name);
+	log_notice("nvmf %s: reconnected to %s:%s (cntlid %u) after %lld ms", nb->b.name,
+		   nb->def.traddr, nb->def.trsvcid, nb->as.cntlid,
+		   (long long)(nvmf_now_ms() - nb->lost_ms));
+	nb->lost_ms = 0;
+	nb->fast_failed = false;
+}
+
+/* Ends every waiting I/O with -EIO (fast fail, or given up). */
+static void fail_waiting(struct nvmf_bdev *nb)
+{
+	struct nvmf_io *list = nb->wait_head;
+
+	nb->wait_head = nb->wait_tail = NULL;
+	while (list) {
+		struct nvmf_io *x = list;
+
+		list = x->next_wait;
+		x->waiting = false;
+		x->status = -EIO;
+		issue_io(x);	/* ends it once none of it is out */
+	}
+}
+
+/*
+ * Every NVMF_TICK_MS while the connection is lost, on the I/O thread. It
+ * holds the lock throughout, so a destroy on another thread waits for it
+ * (and it does nothing once the bdev is dead).
+ */
+static void tick_done(struct ioloop_req *req, int res)
+{
+	struct nvmf_bdev *nb = (struct nvmf_bdev *)((char *)req -
+						     offsetof(struct nvmf_bdev, tick));
+
+	(void)res;
+	pthread_mutex_lock(&nb->lock);
+	nb->tick_armed = false;
+	if (nb->dead)
+		goto out;
+	if (nb->news) {
+		/* It posted its news last: joining is quick. */
+		pthread_join(nb->thread, NULL);
+		nb->thread_on = false;
+		nb->news = false;
+		if (nb->fresh.io) {
+			take_fresh(nb, &nb->fresh);
+			memset(&nb->fresh, 0, sizeof(nb->fresh));
+			run_waiting(nb);
+		} else {
+			nb->gave_up = true;
+			fail_waiting(nb);
+		}
+	} else if (nb->def.fast_io_fail_timeout_sec && !nb->fast_failed &&
+		   nvmf_now_ms() - nb->lost_ms >=
+		   (int64_t)nb->def.fast_io_fail_timeout_sec * 1000) {
+		log_warn("nvmf %s: still no connection after %u s (fast_io_fail_timeout_sec): "
+			 "its I/O fails until it is back", nb->b.name,
+			 nb->def.fast_io_fail_timeout_sec);
+		nb->fast_failed = true;
+		fail_waiting(nb);
+	}
+	if (nb->lost_ms && !nb->gave_up)
+		arm_tick(nb);
+out:
+	pthread_mutex_unlock(&nb->lock);
+	nb_put(nb);
+}
+
+static void arm_tick(struct nvmf_bdev *nb)
+{
+	struct io_uring_sqe *sqe;
+
+	if (nb->tick_armed)
+		return;
+	sqe = ioloop_sqe(nb->loop, &nb->tick);
+	if (!sqe) {
+		log_err("nvmf %s: no io_uring entry to wait for the reconnect with", nb->b.name);
+		return;
+	}
+	nb->tick.cb = tick_done;
+	nb->tick_ts.tv_sec = 0;
+	nb->tick_ts.tv_nsec = NVMF_TICK_MS * 1000000ll;
+	io_uring_prep_timeout(sqe, &nb->tick_ts, 0, 0);
+	nb->tick_armed = true;
+	atomic_fetch_add(&nb->refs, 1);
+	ioloop_submit(nb->loop);
+}
+
+/* The I/O queue's connection is gone: a thread makes a new one. */
+static void connection_lost(struct nvmf_bdev *nb)
+{
+	if (nb->lost_ms || nb->gave_up)
+		return;
+	nb->lost_ms = nvmf_now_ms();
+	if (nb->def.ctrlr_loss_timeout_sec < 0)
+		log_warn("nvmf %s: connection to %s:%s lost: reconnecting every %u s until "
+			 "it is back", nb->b.name, nb->def.traddr, nb->def.trsvcid,
+			 nb->def.reconnect_delay_sec);
+	else
+		log_warn("nvmf %s: connection to %s:%s lost: reconnecting every %u s for %d s",
+			 nb->b.name, nb->def.traddr, nb->def.trsvcid,
+			 nb->def.reconnect_delay_sec, nb->def.ctrlr_loss_timeout_sec);
+	pthread_mutex_lock(&nb->lock);
+	nb->thread_on = !pthread_create(&nb->thread, NULL, reconnect_thread, nb);
+	pthread_mutex_unlock(&nb->lock);
+	if (!nb->thread_on) {
+		log_err("nvmf %s: no thread to reconnect with: giving up", nb->b.name);
+		nb->gave_up = true;
+		fail_waiting(nb);
+		return;
+	}
+	arm_tick(nb);
+}
+
+/* ---- bdev ops ---- */
+
+static int nvmf_submit(struct bdev *b, struct bdev_io *io)
+{
+	struct nvmf_bdev *nb = (struct nvmf_bdev *)b;
+	struct nvmf_io *x;
+
+	if ((io->op == BDEV_OP_UNMAP && !nb->as.dsm) ||
+	    (io->op == BDEV_OP_WRITE_ZEROES && !nb->as.write_zeroes))
+		return -EOPNOTSUPP;
+	if (io->op == BDEV_OP_UNMAP &&
+	    io->len / b->block_size > UINT32_MAX)
+		return -EINVAL;
+	if (!nb->loop) {
+		if (!ioloop_current)
+			return -ENXIO;
+		nb->loop = ioloop_current;
+		/* A connection already gone shows at issue_io(). */
+		nb->as.io->ops->start(nb->as.io, nb->loop);
+	} else if (nb->loop != ioloop_current) {
+		/* Its queue's state is the thread's it started on. */
+		return -EXDEV;
+	}
+	/* Nothing to move, nothing to make durable: done. */
+	if ((io->op != BDEV_OP_FLUSH && !io->len) ||
+	    (io->op == BDEV_OP_FLUSH && !(b->flags & BDEV_F_VOLATILE_CACHE))) {
+		bdev_io_complete(b, io, 0);
+		return 0;
+	}
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return -ENOMEM;
+	x->nb = nb;
+	x->io = io;
+	if (nb->wait_head)
+		wait_for_cid(x);	/* keeps the order */
+	else
+		issue_io(x);
 	return 0;
 }
+
+/* Any thread; the tick, if armed, lets go of nb on the I/O thread. */
+static void nvmf_destroy(struct bdev *b)
+{
+	struct nvmf_bdev *nb = (struct nvmf_bdev *)b;
+	bool join;
+
+	pthread_mutex_lock(&nb->lock);
+	nb->stop = true;
+	nb->dead = true;
+	join = nb->thread_on;
+	nb->thread_on = false;
+	pthread_mutex_unlock(&nb->lock);
+	if (join)
+		pthread_join(nb->thread, NULL);
+	assoc_close(&nb->fresh);
+	assoc_close(&nb->as);
+	nb_put(nb);
+}
+
+static const struct bdev_ops nvmf_ops = {
+	.type = "nvmf",
+	.submit = nvmf_submit,
+	.destroy = nvmf_destroy,
+};
 
 struct bdev *bdev_nvmf_create_with(const char *name, const char *args,
 				   const struct nvmf_dialer *dialer, char *err,
 				   size_t errlen)
 {
 	struct nvmf_bdev *nb = calloc(1, sizeof(*nb));
+	struct nvmf_def def;
+	char bname[sizeof(nb->b.name)];
 
 	if (!nb) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	snprintf(nb->b.name, sizeof(nb->b.name), "%s", name);
-	if (nvmf_def_parse(args, &nb->def, err, errlen) ||
-	    open_ctrl(nb, dialer, err, errlen)) {
-		nvmf_destroy(&nb->b);
-		return NULL;
+	snprintf(bname, sizeof(bname), "%s", name);
+	if (nvmf_def_parse(args, &def, err, errlen) ||
+	    open_assoc(bname, &def, dialer, &nb->as, err, errlen))
+		goto err_free;
+	if (bdev_init(&nb->b, &nvmf_ops, bname, nb->as.nsze, nb->as.block_size)) {
+		snprintf(err, errlen, "namespace %u: %llu blocks of %u bytes is no bdev",
+			 def.nsid, (unsigned long long)nb->as.nsze, nb->as.block_size);
+		assoc_close(&nb->as);
+		goto err_free;
 	}
+	nb->b.flags = nb->as.vwc ? BDEV_F_VOLATILE_CACHE : 0;
+	nb->def = def;
+	if (dialer) {
+		nb->dialer = *dialer;
+		nb->has_dialer = true;
+	}
+	pthread_mutex_init(&nb->lock, NULL);
+	atomic_init(&nb->refs, 1);
+	log_info("nvmf %s: %s nsid %u at %s:%s (cntlid %u): %llu blocks of %u bytes, "
+		 "queue depth %u, %u blocks a command%s%s", nb->b.name, def.subnqn, def.nsid,
+		 def.traddr, def.trsvcid, nb->as.cntlid, (unsigned long long)nb->b.num_blocks,
+		 nb->b.block_size, nb->as.sqsize, nb->as.max_blocks,
+		 def.hdgst ? ", header digests" : "", def.ddgst ? ", data digests" : "");
 	return &nb->b;
+
+err_free:
+	free(nb);
+	return NULL;
 }
 
 struct bdev *bdev_nvmf_create(const char *name, const char *args, char *err,

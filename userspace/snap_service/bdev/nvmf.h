@@ -102,8 +102,8 @@ struct nvmf_req *nvmf_queue_req(struct nvmf_queue *q, uint16_t cid);
 /* r's command ended: done() runs, r goes back to the free list. */
 void nvmf_req_end(struct nvmf_queue *q, struct nvmf_req *r, int status, uint32_t dw0,
 		  uint32_t dw1);
-/* The connection is gone: every active request ends with -EIO (once the
- * transport let go of its data). */
+/* The connection is gone: every active request ends with -ECONNRESET
+ * (once the transport let go of its data). */
 void nvmf_queue_fail(struct nvmf_queue *q, const char *why);
 /* Its oldest active request when older than q->io_timeout_ms, or NULL. */
 struct nvmf_req *nvmf_queue_overdue(struct nvmf_queue *q, int64_t now_ms);
