@@ -261,8 +261,11 @@ static int option_value(struct cursor *c, const struct opt_def *d,
 		*value = attached;
 		return 0;
 	}
+	/* As argparse: "-1" is a negative number, no option (none is named
+	 * with a digit). */
 	if (c->i + 1 >= c->argc ||
-	    (c->argv[c->i + 1][0] == '-' && c->argv[c->i + 1][1]))
+	    (c->argv[c->i + 1][0] == '-' && c->argv[c->i + 1][1] &&
+	     !(c->argv[c->i + 1][1] >= '0' && c->argv[c->i + 1][1] <= '9')))
 		return msgf(msg, len, "--%s: expected one argument", d->lng);
 	*value = c->argv[++c->i];
 	return 0;

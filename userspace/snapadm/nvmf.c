@@ -72,7 +72,10 @@ static bool same_target(const struct nvmf_def *a, const struct nvmf_def *b)
 	return !strcmp(a->trtype, b->trtype) && !strcmp(a->adrfam, b->adrfam) &&
 	       !strcmp(a->traddr, b->traddr) && !strcmp(a->trsvcid, b->trsvcid) &&
 	       !strcmp(a->subnqn, b->subnqn) && !strcmp(a->hostnqn, b->hostnqn) &&
-	       a->hdgst == b->hdgst && a->ddgst == b->ddgst;
+	       a->hdgst == b->hdgst && a->ddgst == b->ddgst &&
+	       a->ctrlr_loss_timeout_sec == b->ctrlr_loss_timeout_sec &&
+	       a->reconnect_delay_sec == b->reconnect_delay_sec &&
+	       a->fast_io_fail_timeout_sec == b->fast_io_fail_timeout_sec;
 }
 
 static void lower(char *dst, size_t len, const char *src)
@@ -106,6 +109,22 @@ static int def_from_args(struct snapadm *adm, const struct parsed_args *a,
 	d->nsid = v ? (uint32_t)v->num : 1;
 	d->hdgst = args_has(a, "hdgst");
 	d->ddgst = args_has(a, "ddgst");
+	v = args_get(a, "ctrlr-loss-timeout-sec");
+	if (v) {
+		char *end;
+		long l;
+
+		errno = 0;
+		l = strtol(v->str, &end, 10);
+		if (errno || *end || !*v->str || l < INT32_MIN || l > INT32_MAX)
+			return snapadm_usage_error(adm, "--ctrlr-loss-timeout-sec: '%s' is no "
+						   "number of seconds", v->str);
+		d->ctrlr_loss_timeout_sec = (int32_t)l;
+	}
+	v = args_get(a, "reconnect-delay-sec");
+	d->reconnect_delay_sec = v ? (uint32_t)v->num : 0;
+	v = args_get(a, "fast-io-fail-timeout-sec");
+	d->fast_io_fail_timeout_sec = v ? (uint32_t)v->num : 0;
 	if (strlen(args_get(a, "subnqn")->str) >= sizeof(d->subnqn) ||
 	    (v = args_get(a, "hostnqn"), v && strlen(v->str) >= sizeof(d->hostnqn)))
 		return snapadm_usage_error(adm, "an NQN is at most %d bytes", SNAP_NQN_MAX - 1);
@@ -228,6 +247,10 @@ static void print_ctrlr(struct json_writer *w, const struct nvmf_list *l, size_t
 	json_object_end(w);
 	json_kv_bool(w, "hdgst", d->hdgst);
 	json_kv_bool(w, "ddgst", d->ddgst);
+	json_key(w, "ctrlr_loss_timeout_sec");
+	json_int(w, d->ctrlr_loss_timeout_sec);
+	json_kv_uint(w, "reconnect_delay_sec", d->reconnect_delay_sec);
+	json_kv_uint(w, "fast_io_fail_timeout_sec", d->fast_io_fail_timeout_sec);
 	json_key(w, "host");
 	json_object_start(w);
 	json_kv_string(w, "nqn", d->hostnqn[0] ? d->hostnqn : "(the daemon's default)");
@@ -306,9 +329,12 @@ static const struct opt_def attach_opts[] = {
 	{ "prchk_guard", "g", OPT_UNSUPPORTED, 0, 0, 0, NULL },
 	{ "hdgst", "e", OPT_FLAG, OPT_NO_ATTR, 0, 0, "NVMe/TCP header digests (CRC-32C)" },
 	{ "ddgst", "d", OPT_FLAG, OPT_NO_ATTR, 0, 0, "NVMe/TCP data digests (CRC-32C)" },
-	{ "ctrlr-loss-timeout-sec", "l", OPT_UNSUPPORTED, 0, 0, 0, NULL },
-	{ "reconnect-delay-sec", "o", OPT_UNSUPPORTED, 0, 0, 0, NULL },
-	{ "fast-io-fail-timeout-sec", "u", OPT_UNSUPPORTED, 0, 0, 0, NULL },
+	{ "ctrlr-loss-timeout-sec", "l", OPT_STR, OPT_NO_ATTR, 0, 0,
+	  "seconds to keep reconnecting after a lost connection: -1 forever, 0 never (default)" },
+	{ "reconnect-delay-sec", "o", OPT_U32, OPT_NO_ATTR, 0, 0,
+	  "seconds between reconnect attempts (needed with -l)" },
+	{ "fast-io-fail-timeout-sec", "u", OPT_U32, OPT_NO_ATTR, 0, 0,
+	  "seconds after which I/O fails while reconnecting (0: it waits)" },
 	{ "multipath", "x", OPT_UNSUPPORTED, 0, 0, 0, NULL },
 	OPT_END,
 };

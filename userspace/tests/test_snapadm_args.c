@@ -406,13 +406,18 @@ static void test_nvme_attach_refusals(void **state)
 
 	(void)state;
 	PARSE(&p, "bdev_nvme_attach_controller", "-b", "N", "-t", "tcp", "-a", "127.0.0.1",
-	      "-n", "nqn.x", "--ctrlr-loss-timeout-sec", "30");
+	      "-n", "nqn.x", "-x", "failover");
 	assert_int_equal(p.ret, -1);
-	assert_string_equal(p.msg, "--ctrlr-loss-timeout-sec is not supported yet");
+	assert_string_equal(p.msg, "--multipath is not supported yet");
 	PARSE(&p, "bdev_nvme_attach_controller", "-b", "N", "-t", "tcp", "-a", "127.0.0.1",
 	      "-n", "nqn.x", "-e", "--ddgst");
 	assert_int_equal(p.ret, 0);
 	assert_true(args_has(&p.a, "hdgst") && args_has(&p.a, "ddgst"));
+	/* -1 is SPDK's "forever", a value and no option */
+	PARSE(&p, "bdev_nvme_attach_controller", "-b", "N", "-t", "tcp", "-a", "127.0.0.1",
+	      "-n", "nqn.x", "-l", "-1", "-o", "1");
+	assert_int_equal(p.ret, 0);
+	assert_string_equal(args_get(&p.a, "ctrlr-loss-timeout-sec")->str, "-1");
 	PARSE(&p, "bdev_nvme_attach_controller", "-b", "N", "-t", "tcp", "-a", "127.0.0.1");
 	assert_int_equal(p.ret, -1);
 	assert_non_null(strstr(p.msg, "subnqn"));
@@ -436,6 +441,20 @@ static void test_nvme_attach_refusals(void **state)
 			     "A1234567890123456789012345678901234567890123456789012345678901",
 			     "-t", "tcp", "-a", "10.0.0.1", "-n", "nqn.x"), SNAPADM_USAGE);
 	assert_non_null(strstr(err, "too long for its bdev name"));
+	/* SPDK's reconnect rules, with its messages */
+	assert_int_equal(RUN(err, "bdev_nvme_attach_controller", "-b", "N", "-t", "tcp",
+			     "-a", "10.0.0.1", "-n", "nqn.x", "-l", "30"), SNAPADM_USAGE);
+	assert_non_null(strstr(err, "reconnect_delay_sec can't be 0 if ctrlr_loss_timeout_sec"));
+	assert_int_equal(RUN(err, "bdev_nvme_attach_controller", "-b", "N", "-t", "tcp",
+			     "-a", "10.0.0.1", "-n", "nqn.x", "-l", "30", "-o", "5", "-u", "40"),
+			 SNAPADM_USAGE);
+	assert_non_null(strstr(err, "fast_io_fail_timeout_sec can't be more than"));
+	assert_int_equal(RUN(err, "bdev_nvme_attach_controller", "-b", "N", "-t", "tcp",
+			     "-a", "10.0.0.1", "-n", "nqn.x", "-l", "x"), SNAPADM_USAGE);
+	assert_non_null(strstr(err, "no number of seconds"));
+	assert_int_equal(RUN(err, "bdev_nvme_attach_controller", "-b", "N", "-t", "tcp",
+			     "-a", "10.0.0.1", "-n", "nqn.x", "-o", "1"), SNAPADM_USAGE);
+	assert_non_null(strstr(err, "must be 0 if ctrlr_loss_timeout_sec is 0"));
 }
 
 int main(void)
