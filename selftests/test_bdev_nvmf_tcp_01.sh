@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Remote NVMe/TCP namespaces as bdevs: the guest's nvmet-tcp exports a memory-backed null_blk (4 KiB blocks) and a file on 127.0.0.1; bdev_nvme_attach_controller makes Nvme0n1 and (--nsid 2) Nvme0n2 with their size and block size from Identify, and Dgn2 on the file with header and data digests; a target with no listener is reported once; an emulated NVMe namespace on Nvme0n1 passes fio verify=crc32c (random 4k-128k, QD 1 and 32) and a marker written through it reads back from null_blk itself; a virtio-blk controller on Dgn2 passes fio verify; kill -9 of snap_service under fio: a new daemon reconnects by the module's definition and fio finishes without error; detach_controller refuses while a namespace uses the bdev, then deletes both.
+# Remote NVMe/TCP namespaces as bdevs: the guest's nvmet-tcp exports a memory-backed null_blk (4 KiB blocks) and a file on 127.0.0.1; bdev_nvme_attach_controller makes Nvme0n1 and (--nsid 2) Nvme0n2 with their size and block size from Identify, and Dgn2 on the file with header and data digests; a target with no listener is reported once; an emulated NVMe namespace on Nvme0n1 passes fio verify=crc32c (random 4k-128k, QD 1 and 32) and a marker written through it reads back from null_blk itself; a virtio-blk controller on Dgn2 passes fio verify; kill -9 of snap_service under fio: a new daemon reconnects by the module's definition and fio finishes without error; the target goes away for 5 s under fio: Nvme0n1 (-l 30 -o 1) reconnects and fio verify ends without error, Ffn2 (-u 2) fails its I/O and serves again once the target is back; detach_controller refuses while a namespace uses the bdev, then deletes both.
 . ./lib.sh
 
 NQN=nqn.2023-05.io.nvda.nvme:0
@@ -97,11 +97,18 @@ dmesg | grep -q 'virtio functions stay off the bus' && vblk=""
 snap_svc_start
 
 # SPDK's command; prints the bdev it made.
+# Nvme0 reconnects for 30 s; Ff (namespace 2 again) fails I/O after 2 s.
 out=$(snapadm bdev_nvme_attach_controller -b Nvme0 -t tcp -a 127.0.0.1 -s 4420 -f ipv4 \
-	-n $TNQN 2>&1) || fail "attach_controller: $out"
+	-n $TNQN -l 30 -o 1 2>&1) || fail "attach_controller: $out"
 [ "$out" = Nvme0n1 ] || fail "attach_controller printed '$out', not Nvme0n1"
 snapadm_run bdev_nvme_attach_controller -b Nvme0 -t tcp -a 127.0.0.1 -s 4420 -n $TNQN \
-	--nsid 2
+	--nsid 2 -l 30 -o 1
+snapadm_run bdev_nvme_attach_controller -b Ff -t tcp -a 127.0.0.1 -s 4420 -n $TNQN \
+	--nsid 2 --ctrlr-loss-timeout-sec 30 --reconnect-delay-sec 1 --fast-io-fail-timeout-sec 2
+out=$(snapadm bdev_nvme_attach_controller -b Ff2 -t tcp -a 127.0.0.1 -n $TNQN -l 30 -o 5 \
+	-u 2 2>&1) && fail "fast_io_fail_timeout_sec under reconnect_delay_sec was taken"
+echo "$out" | grep -q "reconnect_delay_sec can't be more than fast_io_fail_timeout_sec" ||
+	fail "-l 30 -o 5 -u 2: '$out'"
 out=$(snapadm bdev_nvme_attach_controller -b Nvme0 -t tcp -a 127.0.0.2 -n $TNQN \
 	--nsid 3 2>&1) && fail "a second target under the name Nvme0 was taken"
 echo "$out" | grep -q "controller Nvme0 exists with another target" ||
@@ -112,17 +119,18 @@ echo "$out" | grep -q -- "--ctrlr-loss-timeout-sec is not supported yet" ||
 	fail "--ctrlr-loss-timeout-sec: '$out'"
 wait_bdev_ready Nvme0n1
 wait_bdev_ready Nvme0n2
+wait_bdev_ready Ffn2
 # The same namespace 2 once more, with header and data digests. nvmet-tcp
 # needs crc32c in the crypto API for them (and 6.1's oopses without it).
 modprobe crc32c_generic 2>/dev/null
-vblk_bdev=Nvme0n2 nctrl=1
+vblk_bdev=Nvme0n2 nctrl=2
 if grep -q '^name *: crc32c$' /proc/crypto; then
 	snapadm_run bdev_nvme_attach_controller -b Dg -t tcp -a 127.0.0.1 -s 4420 -n $TNQN \
 		--nsid 2 --hdgst --ddgst
 	wait_bdev_ready Dgn2
 	grep -q "nvmf Dgn2: .*, header digests, data digests" /tmp/svc.log ||
 		fail "Dgn2 without digests: $(grep Dgn2 /tmp/svc.log)"
-	vblk_bdev=Dgn2 nctrl=2
+	vblk_bdev=Dgn2 nctrl=3
 else
 	log "no crc32c in the guest's crypto API: no digests against nvmet-tcp"
 fi
@@ -151,13 +159,20 @@ grep -q "nvmf Nvme0n1: $TNQN nsid 1 at 127.0.0.1:4420 .*262144 blocks of 4096 by
 	/tmp/svc.log || fail "no Identify geometry in the log: $(grep nvmf /tmp/svc.log)"
 snapadm bdev_nvme_get_controllers >/tmp/ctrls.json || fail "get_controllers"
 [ "$(json_count /tmp/ctrls.json name)" = $nctrl ] && json_has /tmp/ctrls.json bdev Nvme0n2 &&
-	{ [ $nctrl = 1 ] || json_has /tmp/ctrls.json hdgst true; } &&
+	{ [ $nctrl = 2 ] || json_has /tmp/ctrls.json hdgst true; } &&
+	json_has /tmp/ctrls.json fast_io_fail_timeout_sec 2 &&
 	json_has /tmp/ctrls.json traddr 127.0.0.1 ||
 	fail "get_controllers: $(cat /tmp/ctrls.json)"
 log "Nvme0n1 (1 GiB of 4 KiB blocks), Nvme0n2 (64 MiB) ready; virtio-blk goes on $vblk_bdev"
 
-snap_nvme_ctrl $NQN NVMeCtrl0 0 Nvme0n1
+snap_nvme_ctrl $NQN NVMeCtrl0 0 Nvme0n1 Ffn2
 snap_nvme_bind 0
+_n=100
+until ff_ns=/dev/$(nvme_ns_dev "$NVME_CTRL" 2) && [ -b "$ff_ns" ]; do
+	_n=$((_n - 1))
+	[ $_n -gt 0 ] || fail "no namespace 2 on $NVME_CTRL"
+	usleep 100000
+done
 lbs=$(cat /sys/block/${NVME_NS#/dev/}/queue/logical_block_size)
 [ "$lbs" = 4096 ] || fail "$NVME_NS: logical block size $lbs, want the remote's 4096"
 run_fio qd1 "$NVME_NS" --iodepth=1 --size=16M
@@ -198,6 +213,40 @@ grep -q "err= 0" /tmp/fio.kill || { cat /tmp/fio.kill; fail "fio across kill -9:
 log "kill -9 under fio: a new daemon reconnected, $(grep -o 'IOPS=[^,]*' /tmp/fio.kill)"
 [ -n "$vblk" ] && run_fio vblk-after-kill "/dev/$VBLK_DEV" --iodepth=4 --size=8M
 
+# The target goes away for 5 s under fio (the port's link to the
+# subsystem removed, then restored): Nvme0n1 reconnects and its fio
+# verify ends without error; Ffn2's I/O fails after 2 s, nothing hangs.
+fio --name=outage --filename="$NVME_NS" --ioengine=libaio --direct=1 --rw=randwrite \
+	--bsrange=4k-128k --iodepth=16 --size=32M --offset=96M --time_based --runtime=15 \
+	--verify=crc32c --verify_backlog=64 --verify_fatal=1 >/tmp/fio.outage 2>&1 &
+fio_pid=$!
+fio --name=fastfail --filename="$ff_ns" --ioengine=libaio --direct=1 --rw=randread \
+	--bs=4k --iodepth=4 --time_based --runtime=15 >/tmp/fio.fastfail 2>&1 &
+ff_pid=$!
+sleep 3
+rm $NVMET/ports/1/subsystems/$TNQN || fail "unlinking the subsystem from the port"
+sleep 5
+ln -s $s $NVMET/ports/1/subsystems/$TNQN || fail "linking the subsystem to the port again"
+wait "$fio_pid" || { cat /tmp/fio.outage; tail -30 /tmp/svc.log; fail "fio across the outage"; }
+grep -q "err= 0" /tmp/fio.outage || { cat /tmp/fio.outage; fail "fio across the outage: errors"; }
+wait "$ff_pid" && { cat /tmp/fio.fastfail; fail "fio on Ffn2 saw no error in the outage"; }
+grep -qi "input/output error" /tmp/fio.fastfail ||
+	{ cat /tmp/fio.fastfail; fail "fio on Ffn2: not an I/O error"; }
+grep -q "nvmf Nvme0n1: reconnected to 127.0.0.1:4420" /tmp/svc.log ||
+	fail "Nvme0n1 did not reconnect: $(grep -i nvmf /tmp/svc.log | tail)"
+grep -q "nvmf Ffn2: still no connection after 2 s (fast_io_fail_timeout_sec)" /tmp/svc.log ||
+	fail "Ffn2 did not fail fast: $(grep -i Ffn2 /tmp/svc.log | tail)"
+log "5 s outage: $(grep -o 'Nvme0n1: reconnected.*' /tmp/svc.log | head -1), fio verify" \
+	"$(grep -o 'IOPS=[^,]*' /tmp/fio.outage | tr '\n' ' ')without error; Ffn2 failed I/O after 2 s"
+# Once back, Ffn2 serves again.
+_n=100
+until dd if="$ff_ns" of=/dev/null bs=4096 count=1 iflag=direct 2>/dev/null; do
+	_n=$((_n - 1))
+	[ $_n -gt 0 ] || fail "Ffn2 does not serve after the outage: $(grep Ffn2 /tmp/svc.log | tail -3)"
+	usleep 100000
+done
+log "Ffn2 serves again after the outage"
+
 # A bdev in use is not deleted; detach takes both once free.
 out=$(snapadm bdev_nvme_detach_controller Nvme0 2>&1) && fail "detach while in use"
 echo "$out" | grep -qi "busy\|in use\|used" || fail "detach while in use: '$out'"
@@ -206,11 +255,13 @@ snap_vblk_unbind_all
 snap_nvme_cleanup
 snapadm_run nvme_controller_destroy --ctrl NVMeCtrl0
 snapadm_run nvme_namespace_destroy --nqn $NQN --nsid 1
+snapadm_run nvme_namespace_destroy --nqn $NQN --nsid 2
 snap_svc_start
 snapadm_run bdev_nvme_detach_controller Nvme0
-[ $nctrl = 1 ] || snapadm_run bdev_nvme_detach_controller Dg
+snapadm_run bdev_nvme_detach_controller Ff
+[ $nctrl = 2 ] || snapadm_run bdev_nvme_detach_controller Dg
 snapadm -j bdev_list >/tmp/all.json 2>&1
-grep -q "Nvme0n\|Dgn2" /tmp/all.json && fail "bdevs left after detach: $(cat /tmp/all.json)"
+grep -q "Nvme0n\|Dgn2\|Ffn2" /tmp/all.json && fail "bdevs left after detach: $(cat /tmp/all.json)"
 [ "$(snapadm bdev_nvme_get_controllers)" = "[]" ] ||
 	fail "controllers left: $(snapadm bdev_nvme_get_controllers)"
 kill -0 "$SVC_PID" || fail "the daemon died"
