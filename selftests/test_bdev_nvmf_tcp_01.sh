@@ -114,9 +114,8 @@ out=$(snapadm bdev_nvme_attach_controller -b Nvme0 -t tcp -a 127.0.0.2 -n $TNQN 
 echo "$out" | grep -q "controller Nvme0 exists with another target" ||
 	fail "attach to another target: '$out'"
 out=$(snapadm bdev_nvme_attach_controller -b Nvme1 -t tcp -a 127.0.0.1 -n $TNQN \
-	--ctrlr-loss-timeout-sec 30 2>&1) && fail "--ctrlr-loss-timeout-sec was taken"
-echo "$out" | grep -q -- "--ctrlr-loss-timeout-sec is not supported yet" ||
-	fail "--ctrlr-loss-timeout-sec: '$out'"
+	-x failover 2>&1) && fail "-x failover was taken"
+echo "$out" | grep -q -- "--multipath is not supported yet" || fail "-x failover: '$out'"
 wait_bdev_ready Nvme0n1
 wait_bdev_ready Nvme0n2
 wait_bdev_ready Ffn2
