@@ -155,9 +155,16 @@ static void bdev_free(struct reg_bdev *b)
 	free(b);
 }
 
+static bool same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
 static int bdev_fill(struct reg_bdev *b, struct nlattr **tb)
 {
 	char *filename, *args;
+	uint8_t type;
+	uint32_t block_size;
 
 	if (dup_str(tb[SNAP_A_FILENAME], &filename))
 		return -ENOMEM;
@@ -165,14 +172,20 @@ static int bdev_fill(struct reg_bdev *b, struct nlattr **tb)
 		free(filename);
 		return -ENOMEM;
 	}
+	type = get_u8(tb[SNAP_A_BDEV_TYPE], b->type);
+	block_size = get_u32(tb[SNAP_A_BLOCK_SIZE], 0);
+	/* Only another definition is worth opening again after a failure. */
+	if (type != b->type || block_size != b->block_size ||
+	    !same_str(filename, b->filename) || !same_str(args, b->args))
+		b->open_failed = false;
 	free(b->filename);
 	free(b->args);
 	b->filename = filename;
 	b->args = args;
 	b->id = get_u32(tb[SNAP_A_ID], b->id);
-	b->type = get_u8(tb[SNAP_A_BDEV_TYPE], b->type);
+	b->type = type;
 	b->num_blocks = tb[SNAP_A_NUM_BLOCKS] ? nla_get_u64(tb[SNAP_A_NUM_BLOCKS]) : 0;
-	b->block_size = get_u32(tb[SNAP_A_BLOCK_SIZE], 0);
+	b->block_size = block_size;
 	b->ready = get_u8(tb[SNAP_A_READY], 0);
 	return 0;
 }

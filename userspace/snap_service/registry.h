@@ -44,7 +44,8 @@ struct reg_bdev {
 	char *args;			/* NULL when none */
 	bool ready;
 	void *priv;			/* the backend instance, the daemon's */
-	bool open_failed;		/* the daemon's: its last open failed */
+	bool open_failed;		/* the daemon's: its last open failed;
+					 * cleared when the definition changes */
 };
 
 struct reg_subsys {

@@ -925,12 +925,6 @@ static void ns_changed(struct service *s, struct reg_ns *ns)
 	sync_ctrls_of_ns(s, ns);
 }
 
-/* Connecting again is for a new definition or a new daemon. */
-static bool nvmf_open_failed(const struct reg_bdev *rb)
-{
-	return rb->type == SNAP_BDEV_NVMF && rb->open_failed;
-}
-
 static void on_change(void *arg, enum reg_kind kind, enum reg_change change,
 		      void *obj)
 {
@@ -941,10 +935,15 @@ static void on_change(void *arg, enum reg_kind kind, enum reg_change change,
 	case REG_BDEV:
 		if (change == REG_CHANGED && ((struct reg_bdev *)obj)->priv) {
 			bdev_resize(s, obj);
-		} else if (change == REG_CHANGED && nvmf_open_failed(obj)) {
-			/* Most likely the echo of its own error report: trying
-			 * again would block this thread for the connect's
-			 * timeout, over and over. */
+		} else if (change == REG_CHANGED &&
+			   ((struct reg_bdev *)obj)->open_failed) {
+			/*
+			 * The same definition again, most likely the echo of
+			 * its own error report: opening it again would fail
+			 * again, at once for a missing file (a busy loop) or
+			 * after an nvmf connect's timeout. A new definition or
+			 * a new daemon tries again.
+			 */
 		} else if (change != REG_REMOVED) {
 			bdev_realize(s, obj);
 		} else if (((struct reg_bdev *)obj)->priv) {

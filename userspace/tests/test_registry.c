@@ -118,6 +118,40 @@ static void test_bdev_add_change_remove(void **state)
 	registry_free(&r);
 }
 
+/*
+ * A bdev the daemon failed to open stays failed through status reports
+ * (its own error coming back): only another definition is tried again.
+ */
+static void test_failed_open_waits_for_a_new_definition(void **state)
+{
+	struct seen seen = { 0 };
+	struct registry r;
+	struct reg_bdev *b;
+	struct nl_msg *msg;
+
+	(void)state;
+	registry_init(&r, record, &seen);
+	assert_int_equal(apply(&r, SNAP_CMD_BDEV_NEW, bdev_msg("u0", 256, false, "/no/file")), 0);
+	b = registry_bdev(&r, "u0");
+	b->open_failed = true;
+
+	msg = bdev_msg("u0", 256, false, "/no/file");
+	nla_put_string(msg, SNAP_A_ERROR, "/no/file: No such file or directory");
+	assert_int_equal(apply(&r, SNAP_CMD_BDEV_SET, msg), 0);
+	assert_int_equal(seen.change, REG_CHANGED);
+	assert_true(b->open_failed);
+
+	assert_int_equal(apply(&r, SNAP_CMD_BDEV_SET, bdev_msg("u0", 256, false, "/dev/vdb")), 0);
+	assert_false(b->open_failed);
+
+	b->open_failed = true;
+	msg = bdev_msg("u0", 256, false, "/dev/vdb");
+	nla_put_string(msg, SNAP_A_BDEV_ARGS, "k=v");
+	assert_int_equal(apply(&r, SNAP_CMD_BDEV_SET, msg), 0);
+	assert_false(b->open_failed);
+	registry_free(&r);
+}
+
 static void test_missing_key_refused(void **state)
 {
 	struct nl_msg *msg = nlmsg_alloc();
@@ -352,6 +386,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bdev_add_change_remove),
+		cmocka_unit_test(test_failed_open_waits_for_a_new_definition),
 		cmocka_unit_test(test_missing_key_refused),
 		cmocka_unit_test(test_ns_attach_detach),
 		cmocka_unit_test(test_ctrl_state_and_type),
