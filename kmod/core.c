@@ -1196,8 +1196,8 @@ void snap_ctrl_destroy(struct snap_ctrl *ctrl)
 /*
  * As snap_ctrl_destroy(), and a host driver still bound to the function
  * loses it at once, as in a surprise removal, instead of finding CSTS.CFS
- * (virtio: DEVICE_NEEDS_RESET) at its next timeout. The controller holds
- * its function until snap_unlock().
+ * at its next timeout, where the provider can do that for the function's
+ * model. The controller holds its function until snap_unlock().
  */
 void snap_ctrl_destroy_force(struct snap_ctrl *ctrl)
 {
