@@ -144,22 +144,40 @@ static int bdev_name_of(struct snapadm *adm, const struct nvmf_def *d, char *buf
 	return SNAPADM_OK;
 }
 
+/*
+ * What an attach defines, for the check and for the request alike: the
+ * definition from the options, the bdev's name (NAME n NSID) and the
+ * bdev_args text (SNAP_PATH_MAX bytes).
+ */
+static int attach_definition(struct snapadm *adm, const struct parsed_args *a,
+			     struct nvmf_def *d, char name[SNAP_NAME_MAX],
+			     char def[SNAP_PATH_MAX])
+{
+	char why[160];
+	int ret;
+
+	ret = def_from_args(adm, a, d);
+	if (!ret)
+		ret = bdev_name_of(adm, d, name, SNAP_NAME_MAX);
+	if (ret)
+		return ret;
+	if (nvmf_def_format(d, def, SNAP_PATH_MAX, why, sizeof(why)))
+		return snapadm_usage_error(adm, "%s", why);
+	return SNAPADM_OK;
+}
+
 static int check_attach(struct snapadm *adm, const struct snapadm_cmd *cmd,
 			const struct parsed_args *a)
 {
-	char def[SNAP_PATH_MAX], why[160], name[SNAP_NAME_MAX];
+	char def[SNAP_PATH_MAX], name[SNAP_NAME_MAX];
 	struct nvmf_list l;
 	struct nvmf_def d;
 	int ret;
 
 	(void)cmd;
-	ret = def_from_args(adm, a, &d);
-	if (!ret)
-		ret = bdev_name_of(adm, &d, name, sizeof(name));
+	ret = attach_definition(adm, a, &d, name, def);
 	if (ret)
 		return ret;
-	if (nvmf_def_format(&d, def, sizeof(def), why, sizeof(why)))
-		return snapadm_usage_error(adm, "%s", why);
 	ret = list_nvmf_bdevs(adm, &l);
 	for (size_t i = 0; !ret && i < l.n; i++)
 		if (!strcmp(l.v[i].def.ctrlr, d.ctrlr) && !same_target(&l.v[i].def, &d))
@@ -173,18 +191,14 @@ static int check_attach(struct snapadm *adm, const struct snapadm_cmd *cmd,
 static int fill_attach(struct snapadm *adm, const struct snapadm_cmd *cmd,
 		       const struct parsed_args *a, struct nl_msg *msg)
 {
-	char def[SNAP_PATH_MAX], why[160], name[SNAP_NAME_MAX];
+	char def[SNAP_PATH_MAX], name[SNAP_NAME_MAX];
 	struct nvmf_def d;
 	int ret;
 
 	(void)cmd;
-	ret = def_from_args(adm, a, &d);
-	if (!ret)
-		ret = bdev_name_of(adm, &d, name, sizeof(name));
+	ret = attach_definition(adm, a, &d, name, def);
 	if (ret)
 		return ret;
-	if (nvmf_def_format(&d, def, sizeof(def), why, sizeof(why)))
-		return snapadm_usage_error(adm, "%s", why);
 	if (nla_put_string(msg, SNAP_A_NAME, name) < 0 ||
 	    nla_put_u8(msg, SNAP_A_BDEV_TYPE, SNAP_BDEV_NVMF) < 0 ||
 	    nla_put_string(msg, SNAP_A_BDEV_ARGS, def) < 0)
