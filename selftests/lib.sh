@@ -407,6 +407,18 @@ nvme_ns_dev() {
 	return 1
 }
 
+# nvme_ns_wait CTRL NSID: nvme_ns_dev, waiting up to 10 s: the driver
+# adds namespaces one by one after the first, and 6.12's in parallel, so
+# a bind that saw namespace 1 may not have the others yet.
+nvme_ns_wait() {
+	_w=100
+	until nvme_ns_dev "$1" "$2"; do
+		[ $_w -gt 0 ] || return 1
+		usleep 100000
+		_w=$((_w - 1))
+	done
+}
+
 # snap_nvme_bind PF: bind the stock nvme driver to NVMe PF PF and wait for
 # its namespace 1; NVME_CTRL (nvme0) and NVME_NS (/dev/nvme0n1) tell which.
 snap_nvme_bind() {

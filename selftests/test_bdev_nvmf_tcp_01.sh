@@ -166,12 +166,7 @@ log "Nvme0n1 (1 GiB of 4 KiB blocks), Nvme0n2 (64 MiB) ready; virtio-blk goes on
 
 snap_nvme_ctrl $NQN NVMeCtrl0 0 Nvme0n1 Ffn2
 snap_nvme_bind 0
-_n=100
-until ff_ns=/dev/$(nvme_ns_dev "$NVME_CTRL" 2) && [ -b "$ff_ns" ]; do
-	_n=$((_n - 1))
-	[ $_n -gt 0 ] || fail "no namespace 2 on $NVME_CTRL"
-	usleep 100000
-done
+ff_ns=/dev/$(nvme_ns_wait "$NVME_CTRL" 2) || fail "no namespace 2 on $NVME_CTRL"
 lbs=$(cat /sys/block/${NVME_NS#/dev/}/queue/logical_block_size)
 [ "$lbs" = 4096 ] || fail "$NVME_NS: logical block size $lbs, want the remote's 4096"
 run_fio qd1 "$NVME_NS" --iodepth=1 --size=16M

@@ -13,13 +13,7 @@ snapadm_run bdev_malloc_create 32 4096 -b Malloc0
 snapadm_run bdev_null_create Null0 64 4096
 snap_nvme_ctrl $SUBNQN NVMeCtrl0 0 Malloc0 Null0
 snap_nvme_bind 0
-# snap_nvme_bind waits for namespace 1 only; the driver may scan 2 later.
-n=0
-until NULL_NS=/dev/$(nvme_ns_dev "$NVME_CTRL" 2) && [ -b "$NULL_NS" ]; do
-	[ $n -lt 100 ] || fail "no namespace 2 (Null0) after 10 s"
-	usleep 100000
-	n=$((n + 1))
-done
+NULL_NS=/dev/$(nvme_ns_wait "$NVME_CTRL" 2) || fail "no namespace 2 (Null0) after 10 s"
 
 stat_of() {	# stat_of FILE FIELD: FIELD of the first bdev in FILE
 	json_norm "$1" | grep -o "\"$2\":[0-9]*" | head -1 | cut -d: -f2

@@ -18,9 +18,8 @@ snap_nvme_bind 0
 c0=$NVME_CTRL
 snap_nvme_bind 1
 c1=$NVME_CTRL
-c0n1=$(nvme_ns_dev $c0 1) c0n2=$(nvme_ns_dev $c0 2) c0n3=$(nvme_ns_dev $c0 3)
-c1n1=$(nvme_ns_dev $c1 1)
-[ -n "$c0n3" ] && [ -b /dev/$c0n3 ] || fail "no third namespace on $c0"
+c0n1=$(nvme_ns_dev $c0 1) c1n1=$(nvme_ns_dev $c1 1)
+c0n2=$(nvme_ns_wait $c0 2) && c0n3=$(nvme_ns_wait $c0 3) || fail "no third namespace on $c0"
 log "controllers $c0 (3 namespaces) and $c1 up"
 nvme list
 

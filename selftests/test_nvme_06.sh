@@ -20,9 +20,8 @@ snapadm_run bdev_uring_create /tmp/small/disk.img Full0 4096
 snapadm_run bdev_malloc_create 8 4096 -b Malloc0
 snap_nvme_ctrl nqn.2023-05.io.nvda.nvme:0 NVMeCtrl0 0 Full0 Malloc0
 snap_nvme_bind 0
-full=/dev/$(nvme_ns_dev $NVME_CTRL 1)
-good=/dev/$(nvme_ns_dev $NVME_CTRL 2)
-[ -b "$good" ] || fail "no namespace 2 on $NVME_CTRL"
+full=$NVME_NS
+good=/dev/$(nvme_ns_wait $NVME_CTRL 2) || fail "no namespace 2 on $NVME_CTRL"
 
 t0=$(uptime_s)
 fio --name=full --filename="$full" --ioengine=libaio --direct=1 --rw=write --bs=64k \
