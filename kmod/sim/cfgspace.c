@@ -3,11 +3,13 @@
  * Configuration space of the sim provider's emulated functions: a type 0
  * header with one 64-bit memory BAR and a capability chain of Power
  * Management, MSI-X, PCI Express (endpoint), VPD and the device model's
- * vendor-specific capabilities (virtio-pci's structures); no extended
- * capabilities. Each register is bytes plus masks of the bits the host
- * may write and the bits it clears by writing 1, so accesses of every
- * size share one path. The few registers with side effects (PMCSR,
- * Device Control, the VPD address) are handled around the masked write.
+ * vendor-specific capabilities (virtio-pci's structures); a PF with VFs
+ * has an SR-IOV extended capability, the only extended one, and its VFs
+ * a header whose IDs and BAR0 are the PF's to give. Each register is
+ * bytes plus masks of the bits the host may write and the bits it clears
+ * by writing 1, so accesses of every size share one path. The few
+ * registers with side effects (PMCSR, Device Control, the VPD address)
+ * are handled around the masked write.
  *
  * Also the MSI-X rules for the vector table and PBA the function keeps
  * in BAR0.
@@ -33,6 +35,16 @@
 #define SNAP_CFG_CAP_EXP_SIZE	0x3c	/* v2 endpoint, slot 2 registers too */
 #define SNAP_CFG_CAP_VPD	0xa0
 #define SNAP_CFG_CAP_VENDOR	(SNAP_CFG_CAP_VPD + PCI_CAP_VPD_SIZEOF)
+
+/* The first extended capability must be at the start of extended space. */
+#define SNAP_CFG_ECAP_SRIOV	PCI_CFG_SPACE_SIZE
+#define SNAP_CFG_SRIOV_CTRL_WMASK (PCI_SRIOV_CTRL_VFE | PCI_SRIOV_CTRL_MSE | \
+				   PCI_SRIOV_CTRL_ARI)
+/*
+ * 4 KiB pages only: VF BARs are sized for them, and the sim runs on
+ * x86, whose kernel asks for no other.
+ */
+#define SNAP_CFG_SRIOV_PGSIZE	1
 
 /* Bit 7 of the header type; pci_regs.h names it only from 6.5 on. */
 #define SNAP_CFG_HEADER_MFD	0x80
@@ -132,14 +144,31 @@ static void snap_cfg_add_cap(struct snap_cfg *cfg, unsigned int *link,
 	*link = off + PCI_CAP_LIST_NEXT;
 }
 
+/*
+ * A 64-bit memory BAR of BAR0's size at @off: the bits below the size
+ * read 0, which is how the host sizes it.
+ */
+static void snap_cfg_build_bar0(struct snap_cfg *cfg, unsigned int off)
+{
+	u64 bar_mask = ~(cfg->bar0_size - 1) & ~SNAP_CFG_BAR_FLAGS;
+
+	snap_put32(cfg->data, off,
+		   PCI_BASE_ADDRESS_SPACE_MEMORY | PCI_BASE_ADDRESS_MEM_TYPE_64);
+	snap_put32(cfg->wmask, off, lower_32_bits(bar_mask));
+	snap_put32(cfg->wmask, off + 4, upper_32_bits(bar_mask));
+}
+
 static void snap_cfg_build_header(struct snap_cfg *cfg)
 {
 	const struct snap_cfg_desc *desc = &cfg->desc;
-	u64 bar_mask = ~(cfg->bar0_size - 1) & ~SNAP_CFG_BAR_FLAGS;
+	u16 command_wmask = SNAP_CFG_COMMAND_WMASK;
 
-	snap_put16(cfg->data, PCI_VENDOR_ID, desc->vendor);
-	snap_put16(cfg->data, PCI_DEVICE_ID, desc->device);
-	snap_put16(cfg->wmask, PCI_COMMAND, SNAP_CFG_COMMAND_WMASK);
+	/* A VF's IDs read all ones: a bus scan must not find it. */
+	snap_put16(cfg->data, PCI_VENDOR_ID, desc->vf ? 0xffff : desc->vendor);
+	snap_put16(cfg->data, PCI_DEVICE_ID, desc->vf ? 0xffff : desc->device);
+	if (desc->vf)
+		command_wmask &= ~PCI_COMMAND_MEMORY;
+	snap_put16(cfg->wmask, PCI_COMMAND, command_wmask);
 	snap_put16(cfg->data, PCI_STATUS, PCI_STATUS_CAP_LIST);
 	snap_put16(cfg->w1cmask, PCI_STATUS, SNAP_CFG_STATUS_W1C);
 	snap_put32(cfg->data, PCI_CLASS_REVISION,
@@ -148,11 +177,9 @@ static void snap_cfg_build_header(struct snap_cfg *cfg)
 	cfg->data[PCI_HEADER_TYPE] = PCI_HEADER_TYPE_NORMAL |
 				     (desc->multi_function ? SNAP_CFG_HEADER_MFD : 0);
 
-	/* The bits below the size read 0: that is how the host sizes it. */
-	snap_put32(cfg->data, PCI_BASE_ADDRESS_0,
-		   PCI_BASE_ADDRESS_SPACE_MEMORY | PCI_BASE_ADDRESS_MEM_TYPE_64);
-	snap_put32(cfg->wmask, PCI_BASE_ADDRESS_0, lower_32_bits(bar_mask));
-	snap_put32(cfg->wmask, PCI_BASE_ADDRESS_1, upper_32_bits(bar_mask));
+	/* A VF's BARs are read-only zero: its PF's VF BAR0 maps them. */
+	if (!desc->vf)
+		snap_cfg_build_bar0(cfg, PCI_BASE_ADDRESS_0);
 
 	snap_put16(cfg->data, PCI_SUBSYSTEM_VENDOR_ID, desc->subsys_vendor);
 	snap_put16(cfg->data, PCI_SUBSYSTEM_ID, desc->subsys_device);
@@ -192,6 +219,30 @@ static void snap_cfg_build_exp(struct snap_cfg *cfg, unsigned int off)
 	snap_put16(cfg->data, off + PCI_EXP_LNKSTA, SNAP_CFG_LNKSTA);
 	snap_put32(cfg->data, off + PCI_EXP_LNKCAP2, SNAP_CFG_LNKCAP2);
 	snap_put16(cfg->data, off + PCI_EXP_LNKCTL2, PCI_EXP_LNKCTL2_TLS_8_0GT);
+}
+
+/*
+ * SR-IOV 1.1 as PCIe r5.0 section 9.3.3 has it: VF Enable, VF Memory
+ * Space Enable and ARI Capable Hierarchy writable, NumVFs writable, the
+ * VFs at a fixed offset and stride whatever NumVFs is, no VF migration.
+ */
+static void snap_cfg_build_sriov(struct snap_cfg *cfg, unsigned int off)
+{
+	const struct snap_cfg_desc *desc = &cfg->desc;
+
+	snap_put32(cfg->data, off, PCI_EXT_CAP_ID_SRIOV | 1 << 16);
+	snap_put16(cfg->wmask, off + PCI_SRIOV_CTRL, SNAP_CFG_SRIOV_CTRL_WMASK);
+	snap_put16(cfg->data, off + PCI_SRIOV_INITIAL_VF, desc->total_vfs);
+	snap_put16(cfg->data, off + PCI_SRIOV_TOTAL_VF, desc->total_vfs);
+	snap_put16(cfg->wmask, off + PCI_SRIOV_NUM_VF, 0xffff);
+	cfg->data[off + PCI_SRIOV_FUNC_LINK] = desc->pf_devfn;
+	snap_put16(cfg->data, off + PCI_SRIOV_VF_OFFSET, desc->vf_offset);
+	snap_put16(cfg->data, off + PCI_SRIOV_VF_STRIDE, 1);
+	snap_put16(cfg->data, off + PCI_SRIOV_VF_DID, desc->vf_device);
+	snap_put32(cfg->data, off + PCI_SRIOV_SUP_PGSIZE, SNAP_CFG_SRIOV_PGSIZE);
+	snap_put32(cfg->data, off + PCI_SRIOV_SYS_PGSIZE, SNAP_CFG_SRIOV_PGSIZE);
+	snap_put32(cfg->wmask, off + PCI_SRIOV_SYS_PGSIZE, SNAP_CFG_SRIOV_PGSIZE);
+	snap_cfg_build_bar0(cfg, off + PCI_SRIOV_BAR);
 }
 
 static void snap_cfg_build_vpd_cap(struct snap_cfg *cfg, unsigned int off)
@@ -333,8 +384,9 @@ static bool snap_cfg_msix_fits(const struct snap_cfg_desc *desc)
  *
  * Return: 0, or -EINVAL when BAR0 is not a power of two of at least
  * 16 KiB or cannot hold the MSI-X table and PBA of max_msix vectors
- * (or max_msix is below num_msix), or the vendor
- * capabilities do not fit config space. On error @cfg is all
+ * (or max_msix is below num_msix), the vendor
+ * capabilities do not fit config space, or VFs are asked of a VF or
+ * with a First VF Offset of 0. On error @cfg is all
  * zero, which the PCI core reads as no function (Vendor ID 0).
  */
 int snap_cfg_init(struct snap_cfg *cfg, const struct snap_cfg_desc *desc)
@@ -348,6 +400,9 @@ int snap_cfg_init(struct snap_cfg *cfg, const struct snap_cfg_desc *desc)
 	if (!is_power_of_2(desc->bar0_size) ||
 	    desc->bar0_size < SNAP_CFG_BAR0_MIN || !snap_cfg_msix_fits(desc) ||
 	    !snap_cfg_vcaps_fit(desc))
+		return -EINVAL;
+	/* VFs have no VFs; a PF's first VF is not the PF itself. */
+	if (desc->total_vfs && (desc->vf || !desc->vf_offset))
 		return -EINVAL;
 
 	cfg->desc = *desc;
@@ -392,6 +447,8 @@ void snap_cfg_reset(struct snap_cfg *cfg)
 	snap_cfg_add_cap(cfg, &link, SNAP_CFG_CAP_VPD, PCI_CAP_ID_VPD);
 	snap_cfg_build_vpd_cap(cfg, SNAP_CFG_CAP_VPD);
 	snap_cfg_build_vcaps(cfg, &link);
+	if (cfg->desc.total_vfs)
+		snap_cfg_build_sriov(cfg, SNAP_CFG_ECAP_SRIOV);
 }
 EXPORT_SYMBOL_IF_KUNIT(snap_cfg_reset);
 
@@ -680,6 +737,78 @@ bool snap_cfg_flr_requested(const struct snap_cfg *cfg)
 	return cfg->flr_requested;
 }
 EXPORT_SYMBOL_IF_KUNIT(snap_cfg_flr_requested);
+
+/**
+ * snap_cfg_sriov_offset() - where the SR-IOV capability lives
+ * @cfg: the function's state
+ *
+ * Return: its offset in config space, or 0 for a function without VFs.
+ */
+unsigned int snap_cfg_sriov_offset(const struct snap_cfg *cfg)
+{
+	return cfg->desc.total_vfs ? SNAP_CFG_ECAP_SRIOV : 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(snap_cfg_sriov_offset);
+
+static u16 snap_cfg_sriov_ctrl(const struct snap_cfg *cfg)
+{
+	unsigned int off = snap_cfg_sriov_offset(cfg);
+
+	return off ? snap_cfg_get16(cfg, off + PCI_SRIOV_CTRL) : 0;
+}
+
+/**
+ * snap_cfg_num_vfs() - the VFs of a PF that exist
+ * @cfg: the PF's state
+ *
+ * Return: NumVFs while VF Enable is set (at most TotalVFs, whatever the
+ * host wrote); 0 while it is clear or for a function without VFs.
+ */
+u16 snap_cfg_num_vfs(const struct snap_cfg *cfg)
+{
+	unsigned int off = snap_cfg_sriov_offset(cfg);
+
+	if (!(snap_cfg_sriov_ctrl(cfg) & PCI_SRIOV_CTRL_VFE))
+		return 0;
+	return min(snap_cfg_get16(cfg, off + PCI_SRIOV_NUM_VF),
+		   cfg->desc.total_vfs);
+}
+EXPORT_SYMBOL_IF_KUNIT(snap_cfg_num_vfs);
+
+/**
+ * snap_cfg_vf_mem_enabled() - whether a PF's VFs decode memory
+ * @cfg: the PF's state
+ *
+ * Return: VF Enable and VF Memory Space Enable are both set; the VF BAR0
+ * holds an address only while they are.
+ */
+bool snap_cfg_vf_mem_enabled(const struct snap_cfg *cfg)
+{
+	u16 both = PCI_SRIOV_CTRL_VFE | PCI_SRIOV_CTRL_MSE;
+
+	return (snap_cfg_sriov_ctrl(cfg) & both) == both;
+}
+EXPORT_SYMBOL_IF_KUNIT(snap_cfg_vf_mem_enabled);
+
+/**
+ * snap_cfg_vf_bar0() - the address the host programmed into VF BAR0
+ * @cfg: the PF's state
+ *
+ * Return: VF BAR0 as one 64-bit address, flag bits masked: VF n's BAR0
+ * is at n times BAR0's size above it. 0 for a function without VFs.
+ */
+u64 snap_cfg_vf_bar0(const struct snap_cfg *cfg)
+{
+	unsigned int off = snap_cfg_sriov_offset(cfg);
+	u64 lo, hi;
+
+	if (!off)
+		return 0;
+	lo = snap_cfg_get32(cfg, off + PCI_SRIOV_BAR);
+	hi = snap_cfg_get32(cfg, off + PCI_SRIOV_BAR + 4);
+	return (hi << 32 | lo) & ~SNAP_CFG_BAR_FLAGS;
+}
+EXPORT_SYMBOL_IF_KUNIT(snap_cfg_vf_bar0);
 
 /*
  * The host writes table entries whenever it likes: read each dword once

@@ -60,6 +60,17 @@ struct snap_cfg_vcap {
  * @product: VPD product name (the ID string); NULL for an empty one
  * @vuid: VPD read-only field SN; NULL for an empty one
  * @vcaps: vendor-specific capabilities, linked after VPD in this order
+ * @vf: a Virtual Function: Vendor and Device ID read 0xffff, BAR0 and
+ *	Memory Space Enable are read-only zero (its PF's SR-IOV capability
+ *	places and enables the BARs of all its VFs)
+ * @total_vfs: a PF with VFs: an SR-IOV extended capability with TotalVFs
+ *	and InitialVFs of @total_vfs and a 64-bit VF BAR0 of @bar0_size per
+ *	VF; 0 for none
+ * @vf_offset: First VF Offset: routing ID of the first VF minus the PF's;
+ *	VF Stride is 1
+ * @vf_device: VF Device ID
+ * @pf_devfn: a PF's own devfn, its Function Dependency Link (no
+ *	dependency: the kernel takes the field as a devfn)
  *
  * The strings are copied into the VPD image; they need not outlive
  * snap_cfg_init().
@@ -80,6 +91,11 @@ struct snap_cfg_desc {
 	const char *product;
 	const char *vuid;
 	struct snap_cfg_vcap vcaps[SNAP_CFG_VCAPS_MAX];
+	bool vf;
+	u16 total_vfs;
+	u16 vf_offset;
+	u16 vf_device;
+	u8 pf_devfn;
 };
 
 /**
@@ -123,6 +139,10 @@ u64 snap_cfg_bar0(const struct snap_cfg *cfg);
 bool snap_cfg_msix_enabled(const struct snap_cfg *cfg);
 bool snap_cfg_msix_on(const struct snap_cfg *cfg);
 bool snap_cfg_flr_requested(const struct snap_cfg *cfg);
+unsigned int snap_cfg_sriov_offset(const struct snap_cfg *cfg);
+u16 snap_cfg_num_vfs(const struct snap_cfg *cfg);
+bool snap_cfg_vf_mem_enabled(const struct snap_cfg *cfg);
+u64 snap_cfg_vf_bar0(const struct snap_cfg *cfg);
 
 /**
  * struct snap_msix_msg - the memory write that signals an MSI-X vector

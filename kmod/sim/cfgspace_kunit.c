@@ -1068,6 +1068,121 @@ static void snap_cfgspace_msix_resize(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, snap_cfg_set_num_msix(cfg, 8), 0);
 }
 
+/* A PF with 4 VFs right after it, as the sim lays out PF 0. */
+static const struct snap_cfg_desc *snap_test_pf_desc(struct snap_cfg_desc *desc)
+{
+	*desc = snap_test_desc;
+	desc->total_vfs = 4;
+	desc->vf_offset = 48;
+	desc->vf_device = 0x6002;
+	desc->pf_devfn = 8;
+	return desc;
+}
+
+static void snap_cfgspace_sriov_cap(struct kunit *test)
+{
+	struct snap_cfg_desc desc;
+	struct snap_cfg *cfg = snap_test_cfg(test, snap_test_pf_desc(&desc));
+	unsigned int off = PCI_CFG_SPACE_SIZE;
+
+	KUNIT_EXPECT_EQ(test, snap_cfg_sriov_offset(cfg), off);
+	/* The only extended capability: ID 0x10, version 1, no next. */
+	KUNIT_EXPECT_EQ(test, rd(test, cfg, off, 4), 0x00010010U);
+	KUNIT_EXPECT_EQ(test, rd(test, cfg, off + PCI_SRIOV_INITIAL_VF, 2), 4U);
+	KUNIT_EXPECT_EQ(test, rd(test, cfg, off + PCI_SRIOV_TOTAL_VF, 2), 4U);
+	KUNIT_EXPECT_EQ(test, rd(test, cfg, off + PCI_SRIOV_FUNC_LINK, 1), 8U);
+	KUNIT_EXPECT_EQ(test, rd(test, cfg, off + PCI_SRIOV_VF_OFFSET, 2), 48U);
+	KUNIT_EXPECT_EQ(test, rd(test, cfg, off + PCI_SRIOV_VF_STRIDE, 2), 1U);
+	KUNIT_EXPECT_EQ(test, rd(test, cfg, off + PCI_SRIOV_VF_DID, 2), 0x6002U);
+	KUNIT_EXPECT_EQ(test, rd(test, cfg, off + PCI_SRIOV_SUP_PGSIZE, 4), 1U);
+	KUNIT_EXPECT_EQ(test, rd(test, cfg, off + PCI_SRIOV_SYS_PGSIZE, 4), 1U);
+	/* Read-only fields stay what they are. */
+	wr(test, cfg, off + PCI_SRIOV_TOTAL_VF, 2, 9);
+	wr(test, cfg, off + PCI_SRIOV_VF_OFFSET, 4, 0x00050007);
+	KUNIT_EXPECT_EQ(test, rd(test, cfg, off + PCI_SRIOV_TOTAL_VF, 2), 4U);
+	KUNIT_EXPECT_EQ(test, rd(test, cfg, off + PCI_SRIOV_VF_OFFSET, 4),
+			0x00010030U);
+	/* VF BAR0 sizes like BAR0: a 16 KiB 64-bit memory BAR per VF. */
+	wr(test, cfg, off + PCI_SRIOV_BAR, 4, ~0U);
+	wr(test, cfg, off + PCI_SRIOV_BAR + 4, 4, ~0U);
+	KUNIT_EXPECT_EQ(test, rd(test, cfg, off + PCI_SRIOV_BAR, 4), 0xffffc004U);
+	KUNIT_EXPECT_EQ(test, rd(test, cfg, off + PCI_SRIOV_BAR + 4, 4), ~0U);
+	wr(test, cfg, off + PCI_SRIOV_BAR, 4, 0xfe010000);
+	wr(test, cfg, off + PCI_SRIOV_BAR + 4, 4, 0x1);
+	KUNIT_EXPECT_EQ(test, snap_cfg_vf_bar0(cfg), 0x1fe010000ULL);
+	/* Without VFs: no capability, extended space reads 0. */
+	cfg = snap_test_cfg(test, &snap_test_desc);
+	KUNIT_EXPECT_EQ(test, snap_cfg_sriov_offset(cfg), 0U);
+	KUNIT_EXPECT_EQ(test, rd(test, cfg, off, 4), 0U);
+	KUNIT_EXPECT_EQ(test, snap_cfg_num_vfs(cfg), 0);
+	KUNIT_EXPECT_EQ(test, snap_cfg_vf_bar0(cfg), 0ULL);
+}
+
+static void snap_cfgspace_sriov_enable(struct kunit *test)
+{
+	struct snap_cfg_desc desc;
+	struct snap_cfg *cfg = snap_test_cfg(test, snap_test_pf_desc(&desc));
+	unsigned int ctrl = PCI_CFG_SPACE_SIZE + PCI_SRIOV_CTRL;
+	unsigned int num = PCI_CFG_SPACE_SIZE + PCI_SRIOV_NUM_VF;
+
+	wr(test, cfg, num, 2, 3);
+	KUNIT_EXPECT_EQ(test, snap_cfg_num_vfs(cfg), 0);
+	/* VF Migration bits stay 0: no migration. */
+	wr(test, cfg, ctrl, 2, 0xffff);
+	KUNIT_EXPECT_EQ(test, rd(test, cfg, ctrl, 2),
+			(u32)(PCI_SRIOV_CTRL_VFE | PCI_SRIOV_CTRL_MSE |
+			      PCI_SRIOV_CTRL_ARI));
+	KUNIT_EXPECT_EQ(test, snap_cfg_num_vfs(cfg), 3);
+	KUNIT_EXPECT_TRUE(test, snap_cfg_vf_mem_enabled(cfg));
+	/* More than TotalVFs: the VFs there are. */
+	wr(test, cfg, num, 2, 200);
+	KUNIT_EXPECT_EQ(test, snap_cfg_num_vfs(cfg), 4);
+	wr(test, cfg, ctrl, 2, PCI_SRIOV_CTRL_VFE);
+	KUNIT_EXPECT_FALSE(test, snap_cfg_vf_mem_enabled(cfg));
+	wr(test, cfg, ctrl, 2, PCI_SRIOV_CTRL_MSE);
+	KUNIT_EXPECT_FALSE(test, snap_cfg_vf_mem_enabled(cfg));
+	KUNIT_EXPECT_EQ(test, snap_cfg_num_vfs(cfg), 0);
+	/* An FLR of the PF clears VF Enable: its VFs are gone. */
+	wr(test, cfg, ctrl, 2, PCI_SRIOV_CTRL_VFE | PCI_SRIOV_CTRL_MSE);
+	KUNIT_EXPECT_EQ(test, snap_cfg_num_vfs(cfg), 4);
+	snap_cfg_reset(cfg);
+	KUNIT_EXPECT_EQ(test, snap_cfg_num_vfs(cfg), 0);
+	KUNIT_EXPECT_FALSE(test, snap_cfg_vf_mem_enabled(cfg));
+	KUNIT_EXPECT_EQ(test, rd(test, cfg, PCI_CFG_SPACE_SIZE, 4), 0x00010010U);
+}
+
+static void snap_cfgspace_vf_header(struct kunit *test)
+{
+	struct snap_cfg_desc desc = snap_test_desc;
+	struct snap_cfg *cfg;
+
+	desc.vf = true;
+	cfg = snap_test_cfg(test, &desc);
+	/* IDs all ones; class, subsystem and capabilities as a PF's. */
+	KUNIT_EXPECT_EQ(test, rd(test, cfg, PCI_VENDOR_ID, 4), ~0U);
+	KUNIT_EXPECT_EQ(test, rd(test, cfg, PCI_CLASS_REVISION, 4), 0x010802a5U);
+	KUNIT_EXPECT_EQ(test, rd(test, cfg, PCI_SUBSYSTEM_VENDOR_ID, 4),
+			0x005115b3U);
+	KUNIT_EXPECT_NE(test, find_cap(test, cfg, PCI_CAP_ID_MSIX), 0U);
+	KUNIT_EXPECT_NE(test, find_cap(test, cfg, PCI_CAP_ID_EXP), 0U);
+	/* BAR0 and Memory Space Enable are read-only zero. */
+	wr(test, cfg, PCI_BASE_ADDRESS_0, 4, ~0U);
+	wr(test, cfg, PCI_BASE_ADDRESS_1, 4, ~0U);
+	KUNIT_EXPECT_EQ(test, rd(test, cfg, PCI_BASE_ADDRESS_0, 4), 0U);
+	KUNIT_EXPECT_EQ(test, rd(test, cfg, PCI_BASE_ADDRESS_1, 4), 0U);
+	wr(test, cfg, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	KUNIT_EXPECT_FALSE(test, snap_cfg_mem_enabled(cfg));
+	KUNIT_EXPECT_TRUE(test, snap_cfg_bus_master(cfg));
+	KUNIT_EXPECT_EQ(test, snap_cfg_sriov_offset(cfg), 0U);
+	/* A VF of VFs, or VFs at offset 0, is refused. */
+	desc.total_vfs = 2;
+	desc.vf_offset = 1;
+	KUNIT_EXPECT_EQ(test, snap_cfg_init(cfg, &desc), -EINVAL);
+	desc.vf = false;
+	desc.vf_offset = 0;
+	KUNIT_EXPECT_EQ(test, snap_cfg_init(cfg, &desc), -EINVAL);
+}
+
 static struct kunit_case snap_cfgspace_cases[] = {
 	KUNIT_CASE(snap_cfgspace_header_ids_ro),
 	KUNIT_CASE(snap_cfgspace_command_mask),
@@ -1092,6 +1207,9 @@ static struct kunit_case snap_cfgspace_cases[] = {
 	KUNIT_CASE(snap_cfgspace_msix_table),
 	KUNIT_CASE(snap_cfgspace_msix_decision),
 	KUNIT_CASE(snap_cfgspace_msix_pending_gates),
+	KUNIT_CASE(snap_cfgspace_sriov_cap),
+	KUNIT_CASE(snap_cfgspace_sriov_enable),
+	KUNIT_CASE(snap_cfgspace_vf_header),
 	{}
 };
 
