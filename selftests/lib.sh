@@ -153,6 +153,16 @@ wait_for() {
 	return 1
 }
 
+# wait_for_path PATH [SECONDS]: until PATH exists (default 10 s).
+wait_for_path() {
+	_n=$(( ${2:-10} * 10 ))
+	until [ -e "$1" ]; do
+		[ "$_n" -gt 0 ] || return 1
+		usleep 100000
+		_n=$((_n - 1))
+	done
+}
+
 # snapadm_has COMMAND...: snapadm exists and knows the command(s).
 snapadm_has() {
 	command -v snapadm >/dev/null 2>&1 || return 1

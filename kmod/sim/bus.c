@@ -9,6 +9,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": sim: " fmt
 
+#include <linux/delay.h>
 #include <linux/io-64-nonatomic-lo-hi.h>
 #include <linux/ioport.h>
 #include <linux/pci.h>
@@ -63,6 +64,26 @@ static void __iomem *snap_sim_window_ptr(struct snap_sim *sim, u64 addr,
 	return sim->regs + (addr - sim->window.start);
 }
 
+/*
+ * BAR0's address: a PF's own, a VF's its slice of the PF's VF BAR0.
+ * Under cfg_lock.
+ */
+static u64 snap_sim_bar0_addr(struct snap_sim_fn *fn)
+{
+	if (!fn->pf)
+		return snap_cfg_bar0(&fn->cfg);
+	return snap_cfg_vf_bar0(&fn->pf->cfg) +
+	       (u64)fn->vf_index * fn->cfg.bar0_size;
+}
+
+/* Whether BAR0 decodes: a VF's follows its PF's VF Memory Space Enable. */
+static bool snap_sim_decodes(struct snap_sim_fn *fn)
+{
+	if (!fn->pf)
+		return snap_cfg_mem_enabled(&fn->cfg);
+	return fn->present && snap_cfg_vf_mem_enabled(&fn->pf->cfg);
+}
+
 /**
  * snap_sim_bar0() - where the function's registers are
  * @fn: the function; caller holds the bus's cfg_lock
@@ -74,7 +95,7 @@ static void __iomem *snap_sim_window_ptr(struct snap_sim *sim, u64 addr,
  */
 void __iomem *snap_sim_bar0(struct snap_sim_fn *fn)
 {
-	if (!fn->regs_addr || snap_cfg_bar0(&fn->cfg) != fn->regs_addr)
+	if (!fn->regs_addr || snap_sim_bar0_addr(fn) != fn->regs_addr)
 		return NULL;
 	return snap_sim_window_ptr(fn->sim, fn->regs_addr, fn->cfg.bar0_size);
 }
@@ -114,7 +135,7 @@ static void snap_sim_regs_reset(struct snap_sim_fn *fn)
  */
 static void snap_sim_regs_decode_on(struct snap_sim_fn *fn)
 {
-	u64 addr = snap_cfg_bar0(&fn->cfg);
+	u64 addr = snap_sim_bar0_addr(fn);
 	void __iomem *bar;
 	bool moved;
 
@@ -140,7 +161,7 @@ static void snap_sim_regs_decode_on(struct snap_sim_fn *fn)
  */
 static bool snap_sim_cmd_update(struct snap_sim_fn *fn, bool msix_was)
 {
-	bool mem = snap_cfg_mem_enabled(&fn->cfg);
+	bool mem = snap_sim_decodes(fn);
 	bool master = snap_cfg_bus_master(&fn->cfg);
 	bool kick;
 
@@ -155,18 +176,18 @@ static bool snap_sim_cmd_update(struct snap_sim_fn *fn, bool msix_was)
 	return kick;
 }
 
+/* VFs on buses above 0 come with buses of their own, with our ops. */
 static struct snap_sim_fn *snap_sim_fn(struct pci_bus *bus, unsigned int devfn)
 {
 	struct snap_sim *sim = snap_sim;
-	unsigned int i;
+	struct snap_sim_fn *fn;
 
-	if (!sim || bus->number)
+	if (!sim)
 		return NULL;
-	for (i = 0; i < sim->nr_fns; i++)
-		if (sim->fns[i].devfn == devfn &&
-		    (!sim->fns[i].model->trap || sim->trapping))
-			return &sim->fns[i];
-	return NULL;
+	fn = xa_load(&sim->by_rid, bus->number << 8 | devfn);
+	if (fn && fn->model->trap && !sim->trapping)
+		return NULL;
+	return fn;
 }
 
 /* The function a pci_dev of the sim bus is, in any context; or NULL. */
@@ -174,8 +195,63 @@ struct snap_sim_fn *snap_sim_fn_of_pdev(struct pci_dev *pdev)
 {
 	struct snap_sim *sim = READ_ONCE(snap_sim);
 
-	return sim && pdev->bus == sim->bus ? snap_sim_fn(pdev->bus, pdev->devfn) :
-	       NULL;
+	if (!sim || pci_domain_nr(pdev->bus) != sim->sysdata.domain)
+		return NULL;
+	return snap_sim_fn(pdev->bus, pdev->devfn);
+}
+
+/*
+ * An FLR, or a VF its PF disabled: registers, MSI-X table and config
+ * space to their reset state, the data path reset from a work item.
+ * Under cfg_lock.
+ */
+static void snap_sim_fn_reset(struct snap_sim_fn *fn)
+{
+	void __iomem *bar = snap_sim_bar0(fn);
+
+	if (bar)
+		snap_sim_msix_reset(fn, bar);
+	snap_sim_regs_reset(fn);
+	snap_cfg_reset(&fn->cfg);
+}
+
+/*
+ * After a config write to a PF with VFs: VF Enable or NumVFs may have
+ * changed (an FLR of the PF clears VF Enable). A VF that goes away is
+ * reset as by an FLR, and every VF's memory decode follows VF Memory
+ * Space Enable. Under cfg_lock. Returns whether the poller should look;
+ * *@stopped is set when some VF had MSI-X on, for the caller to wait out
+ * its handlers once cfg_lock is dropped.
+ */
+static bool snap_sim_vfs_update(struct snap_sim_fn *pf, bool *stopped)
+{
+	u16 num = snap_cfg_num_vfs(&pf->cfg);
+	struct snap_sim_fn *vf;
+	bool kick = false, msix;
+	u16 i;
+
+	for (i = 0; i < pf->nr_vfs; i++) {
+		vf = &pf->vfs[i];
+		msix = snap_cfg_msix_enabled(&vf->cfg);
+		if (vf->present && i >= num) {
+			if (snap_cfg_msix_on(&vf->cfg)) {
+				snap_sim_irq_stopped(vf);
+				*stopped = true;
+			}
+			snap_sim_fn_reset(vf);
+		}
+		vf->present = i < num;
+		kick |= snap_sim_cmd_update(vf, msix);
+	}
+	return kick;
+}
+
+static void snap_sim_vfs_wait_fired(struct snap_sim_fn *pf)
+{
+	u16 i;
+
+	for (i = 0; i < pf->nr_vfs; i++)
+		snap_sim_irq_wait_fired(&pf->vfs[i]);
 }
 
 /* Config accesses may come from any context: no sleeping. */
@@ -191,7 +267,11 @@ static int snap_sim_read(struct pci_bus *bus, unsigned int devfn, int where,
 		return PCIBIOS_DEVICE_NOT_FOUND;
 	}
 	raw_spin_lock_irqsave(&snap_sim->cfg_lock, flags);
-	if (fn->link_down && where < PCI_COMMAND) {
+	if (!fn->present) {
+		/* a VF its PF has not enabled */
+		*val = ~0U;
+		ret = PCIBIOS_DEVICE_NOT_FOUND;
+	} else if (fn->link_down && where < PCI_COMMAND) {
 		/* what pci_device_is_present() reads of a device gone */
 		*val = ~0U;
 		ret = PCIBIOS_SUCCESSFUL;
@@ -209,14 +289,17 @@ static int snap_sim_write(struct pci_bus *bus, unsigned int devfn, int where,
 			  int size, u32 val)
 {
 	struct snap_sim_fn *fn = snap_sim_fn(bus, devfn);
-	void __iomem *bar;
+	bool msix, msix_on, kick, stopped, vfs_stopped = false;
 	unsigned long flags;
-	bool msix, msix_on, kick, stopped;
 	int ret;
 
 	if (!fn)
 		return PCIBIOS_DEVICE_NOT_FOUND;
 	raw_spin_lock_irqsave(&snap_sim->cfg_lock, flags);
+	if (!fn->present) {
+		raw_spin_unlock_irqrestore(&snap_sim->cfg_lock, flags);
+		return PCIBIOS_DEVICE_NOT_FOUND;
+	}
 	if (fn->model->cfg_access &&
 	    fn->model->cfg_access(fn, where, size, true, &val)) {
 		raw_spin_unlock_irqrestore(&snap_sim->cfg_lock, flags);
@@ -226,14 +309,11 @@ static int snap_sim_write(struct pci_bus *bus, unsigned int devfn, int where,
 	msix_on = snap_cfg_msix_on(&fn->cfg);
 	ret = snap_cfg_write(&fn->cfg, where, size, val);
 	kick = snap_cfg_flr_requested(&fn->cfg);
-	if (kick) {
-		bar = snap_sim_bar0(fn);
-		if (bar)
-			snap_sim_msix_reset(fn, bar);
-		snap_sim_regs_reset(fn);
-		snap_cfg_reset(&fn->cfg);
-	}
+	if (kick)
+		snap_sim_fn_reset(fn);
 	kick |= snap_sim_cmd_update(fn, msix);
+	if (fn->nr_vfs)
+		kick |= snap_sim_vfs_update(fn, &vfs_stopped);
 	/* The host frees its vectors next: nothing raised before may fire. */
 	stopped = msix_on && !snap_cfg_msix_on(&fn->cfg);
 	if (stopped)
@@ -241,6 +321,8 @@ static int snap_sim_write(struct pci_bus *bus, unsigned int devfn, int where,
 	raw_spin_unlock_irqrestore(&snap_sim->cfg_lock, flags);
 	if (stopped)
 		snap_sim_irq_wait_fired(fn);
+	if (vfs_stopped)
+		snap_sim_vfs_wait_fired(fn);
 	if (kick)
 		snap_sim_poll_kick(snap_sim);
 	return ret;
@@ -519,9 +601,10 @@ static void snap_sim_release_window(struct snap_sim *sim)
 		pci_dev_put(sim->ivshmem);
 }
 
+/* Static PFs and their VFs are on the bus; hot-plugged PFs are not yet. */
 static const struct snap_sim_model *snap_sim_model_of(struct snap_func *func)
 {
-	if (func->kind != SNAP_FUNC_STATIC_PF)
+	if (func->kind != SNAP_FUNC_STATIC_PF && func->kind != SNAP_FUNC_VF)
 		return NULL;
 	switch (func->type) {
 	case SNAP_FUNC_NVME:
@@ -563,8 +646,24 @@ static void snap_sim_release_drivers(struct snap_sim *sim)
 {
 	unsigned int i;
 
+	/* VFs come later, when the host enables them. */
 	for (i = 0; i < sim->nr_fns; i++)
-		queue_work(system_long_wq, &sim->fns[i].attach_work);
+		if (!sim->fns[i].pf)
+			queue_work(system_long_wq, &sim->fns[i].attach_work);
+}
+
+/*
+ * A VF's attach_work is queued as its pci_dev is registered, before
+ * pci_iov_add_virtfn() lets drivers match it: attaching earlier would
+ * find no driver. Seconds at most; after that the attach goes ahead
+ * (and finds none, as a VF without autoprobe does).
+ */
+static void snap_sim_wait_added(struct pci_dev *pdev)
+{
+	int tries = 1000;
+
+	while (!READ_ONCE(pdev->match_driver) && tries--)
+		usleep_range(1000, 2000);
 }
 
 /**
@@ -583,9 +682,11 @@ static void snap_sim_attach_work(struct work_struct *work)
 	bool held;
 	int ret;
 
-	pdev = pci_get_domain_bus_and_slot(fn->sim->sysdata.domain, 0, fn->devfn);
+	pdev = pci_get_domain_bus_and_slot(fn->sim->sysdata.domain, fn->busnr,
+					   fn->devfn);
 	if (!pdev)
 		return;
+	snap_sim_wait_added(pdev);
 	device_lock(&pdev->dev);
 	held = snap_pci_override_is(pdev, &snap_sim_hold);
 	device_unlock(&pdev->dev);
@@ -627,6 +728,30 @@ static void snap_sim_replug(struct snap_sim_fn *fn)
 	pci_bus_add_device(pdev);
 }
 
+/*
+ * The kernel frees a PF's SR-IOV state when its pci_dev goes and insists
+ * that no VF is left then (BUG_ON in sriov_release()); the nvme and
+ * virtio-pci drivers leave VFs enabled when they unbind. So before the
+ * sim removes a PF it disables the VFs the host enabled, which removes
+ * them as `echo 0 > sriov_numvfs` would. Not under the rescan lock:
+ * newer kernels take it there themselves.
+ */
+static void snap_sim_disable_vfs(struct snap_sim_fn *pf)
+{
+	struct pci_dev *pdev;
+
+	if (!pf->nr_vfs)
+		return;
+	pdev = pci_get_domain_bus_and_slot(pf->sim->sysdata.domain, pf->busnr,
+					   pf->devfn);
+	if (pdev && pci_num_vf(pdev)) {
+		pci_info(pdev, "disabling its %d VFs: the function goes\n",
+			 pci_num_vf(pdev));
+		pci_disable_sriov(pdev);
+	}
+	pci_dev_put(pdev);
+}
+
 /**
  * snap_sim_unplug_work() - a surprise removal of a function from its driver
  * @work: the function's unplug_work
@@ -646,6 +771,7 @@ static void snap_sim_unplug_work(struct work_struct *work)
 					      unplug_work);
 	struct pci_dev *pdev;
 
+	snap_sim_disable_vfs(fn);
 	pci_lock_rescan_remove();
 	pdev = pci_get_slot(fn->sim->bus, fn->devfn);
 	if (!pdev || !READ_ONCE(pdev->dev.driver)) {
@@ -669,7 +795,12 @@ static void snap_sim_surprise_remove(struct snap_func *func)
 	struct snap_sim_fn *fn = snap_sim_fn_of(func);
 	unsigned long flags;
 
-	if (!fn || !fn->model->surprise_removal)
+	/*
+	 * A VF cannot be found again by a scan once removed, and the
+	 * kernel's presence check of a VF reads its PF: a VF's host driver
+	 * finds its controller failed instead.
+	 */
+	if (!fn || !fn->model->surprise_removal || fn->pf)
 		return;
 	raw_spin_lock_irqsave(&fn->sim->cfg_lock, flags);
 	if (!fn->sim->stopping)
@@ -677,9 +808,15 @@ static void snap_sim_surprise_remove(struct snap_func *func)
 	raw_spin_unlock_irqrestore(&fn->sim->cfg_lock, flags);
 }
 
-static int snap_sim_init_fn(struct snap_sim *sim, struct snap_sim_fn *fn,
-			    struct snap_func *func, unsigned int slot)
+/* The routing ID (bus << 8 | devfn) a function answers config cycles at. */
+static unsigned int snap_sim_rid(const struct snap_sim_fn *fn)
 {
+	return fn->busnr << 8 | fn->devfn;
+}
+
+static int snap_sim_init_fn(struct snap_sim *sim, struct snap_sim_fn *fn)
+{
+	struct snap_func *func = fn->func;
 	const struct snap_sim_model *model = snap_sim_model_of(func);
 	struct snap_cfg_desc desc = {
 		.num_msix = func->num_msix,
@@ -687,16 +824,22 @@ static int snap_sim_init_fn(struct snap_sim *sim, struct snap_sim_fn *fn,
 		.msix_table_offset = model->msix_table,
 		.msix_pba_offset = model->msix_pba,
 		.vuid = func->vuid,
+		.vf = fn->pf,
+		.total_vfs = fn->nr_vfs,
+		.pf_devfn = fn->devfn,
 	};
 	int ret;
 
 	fn->sim = sim;
-	fn->func = func;
 	fn->model = model;
-	fn->devfn = PCI_DEVFN(slot, 0);
 	fn->num_msix = func->num_msix;
 	fn->max_msix = func->max_msix;
+	fn->present = !fn->pf;
 	model->describe(fn, &desc);
+	if (fn->nr_vfs) {
+		desc.vf_offset = snap_sim_rid(fn->vfs) - snap_sim_rid(fn);
+		desc.vf_device = desc.device;
+	}
 	ret = snap_cfg_init(&fn->cfg, &desc);
 	if (ret)
 		return ret;
@@ -715,8 +858,13 @@ static int snap_sim_init_fn(struct snap_sim *sim, struct snap_sim_fn *fn,
 	ret = xa_insert(&sim->by_id, func->id, fn, GFP_KERNEL);
 	if (ret)
 		goto err_irq_exit;
+	ret = xa_insert(&sim->by_rid, snap_sim_rid(fn), fn, GFP_KERNEL);
+	if (ret)
+		goto err_erase_id;
 	return 0;
 
+err_erase_id:
+	xa_erase(&sim->by_id, func->id);
 err_irq_exit:
 	snap_sim_irq_exit(fn);
 err_model_exit:
@@ -727,6 +875,7 @@ err_model_exit:
 
 static void snap_sim_exit_fn(struct snap_sim *sim, struct snap_sim_fn *fn)
 {
+	xa_erase(&sim->by_rid, snap_sim_rid(fn));
 	xa_erase(&sim->by_id, fn->func->id);
 	snap_sim_irq_exit(fn);
 	snap_sim_iommu_exit(fn);
@@ -734,37 +883,107 @@ static void snap_sim_exit_fn(struct snap_sim *sim, struct snap_sim_fn *fn)
 		fn->model->exit(fn);
 }
 
-/* Static PFs of every model get a slot each on bus 0 of the new domain. */
-static unsigned int snap_sim_count_fns(void)
+/*
+ * A VF's MSI-X table must fit below the PBA in BAR0, as a PF's does; the
+ * VF parameters allow more vectors (4095) than that.
+ */
+static bool snap_sim_vf_fits(struct snap_func *vf)
 {
-	struct snap_func *func;
-	unsigned int n = 0;
+	const struct snap_sim_model *model = snap_sim_model_of(vf);
+
+	return vf->max_msix <= (model->msix_pba - model->msix_table) /
+			       PCI_MSIX_ENTRY_SIZE;
+}
+
+static void snap_sim_warn_vfs_unfit(struct snap_func *vf)
+{
+	const struct snap_sim_model *model = snap_sim_model_of(vf);
+
+	pr_warn("%s PF %u: %s_emulation_num_vf_msix=%u is more than a VF's BAR0 holds (%u): its VFs stay off the bus\n",
+		vf->type == SNAP_FUNC_NVME ? "NVMe" : "virtio-blk", vf->pf_id,
+		vf->type == SNAP_FUNC_NVME ? "nvme" : "virtio_blk", vf->max_msix,
+		(model->msix_pba - model->msix_table) / PCI_MSIX_ENTRY_SIZE);
+}
+
+/**
+ * snap_sim_place() - where each function answers on the bus
+ * @sim: the bus to fill in, or NULL to count only
+ *
+ * Static PFs get slots 0, 1, ... of bus 0, function 0 each. After the
+ * last PF's slot come the VFs of the first PF, then those of the next,
+ * one routing ID each (VF Stride 1), onto buses 1, 2, ... once bus 0 is
+ * full: a PF's First VF Offset is where its first VF landed. With every
+ * parameter at its maximum that is 34 buses, well inside one domain.
+ *
+ * Return: the number of functions on the bus.
+ */
+static unsigned int snap_sim_place(struct snap_sim *sim)
+{
+	struct snap_sim_fn *fn, *pf_fn = NULL;
+	struct snap_func *func, *pf = NULL;
+	unsigned int n = 0, slot = 0, rid;
 
 	list_for_each_entry(func, &snap_emu.funcs, node)
-		if (snap_sim_model_of(func))
+		if (func->kind == SNAP_FUNC_STATIC_PF && snap_sim_model_of(func))
+			slot++;
+	rid = PCI_DEVFN(slot, 0);
+	slot = 0;
+	list_for_each_entry(func, &snap_emu.funcs, node) {
+		if (!snap_sim_model_of(func))
+			continue;
+		if (func->kind == SNAP_FUNC_STATIC_PF) {
+			pf = func;
+			if (sim) {
+				pf_fn = &sim->fns[n];
+				pf_fn->func = func;
+				pf_fn->devfn = PCI_DEVFN(slot, 0);
+			}
+			slot++;
 			n++;
+			continue;
+		}
+		/* The registry lists each PF's VFs right after it. */
+		if (!pf || pf->type != func->type || pf->pf_id != func->pf_id)
+			continue;
+		if (!snap_sim_vf_fits(func)) {
+			if (sim && func->vf_id == 0)
+				snap_sim_warn_vfs_unfit(func);
+			continue;
+		}
+		if (sim) {
+			fn = &sim->fns[n];
+			fn->func = func;
+			fn->pf = pf_fn;
+			fn->vf_index = pf_fn->nr_vfs;
+			fn->busnr = rid >> 8;
+			fn->devfn = rid & 0xff;
+			if (!pf_fn->nr_vfs)
+				pf_fn->vfs = fn;
+			pf_fn->nr_vfs++;
+			sim->busnr.end = fn->busnr;
+		}
+		rid++;
+		n++;
+	}
 	return n;
 }
 
 static int snap_sim_init_fns(struct snap_sim *sim)
 {
-	struct snap_func *func;
-	unsigned int slot = 0;
+	unsigned int i;
 	int ret;
 
-	list_for_each_entry(func, &snap_emu.funcs, node) {
-		if (!snap_sim_model_of(func))
-			continue;
-		ret = snap_sim_init_fn(sim, &sim->fns[slot], func, slot);
+	snap_sim_place(sim);
+	for (i = 0; i < sim->nr_fns; i++) {
+		ret = snap_sim_init_fn(sim, &sim->fns[i]);
 		if (ret)
 			goto err_exit_fns;
-		slot++;
 	}
 	return 0;
 
 err_exit_fns:
-	while (slot--)
-		snap_sim_exit_fn(sim, &sim->fns[slot]);
+	while (i--)
+		snap_sim_exit_fn(sim, &sim->fns[i]);
 	return ret;
 }
 
@@ -780,12 +999,22 @@ static void snap_sim_record_bdfs(struct snap_sim *sim)
 {
 	struct pci_dev *pdev;
 	struct snap_sim_fn *fn;
+	unsigned int i;
 
 	mutex_lock(&snap_lock);
 	list_for_each_entry(pdev, &sim->bus->devices, bus_list) {
 		fn = snap_sim_fn(sim->bus, pdev->devfn);
 		if (fn)
 			strscpy(fn->func->pci_bdf, pci_name(pdev), sizeof(fn->func->pci_bdf));
+	}
+	/* A VF's is where it answers once its PF enables it. */
+	for (i = 0; i < sim->nr_fns; i++) {
+		fn = &sim->fns[i];
+		if (fn->pf)
+			snprintf(fn->func->pci_bdf, sizeof(fn->func->pci_bdf),
+				 "%04x:%02x:%02x.%d", sim->sysdata.domain,
+				 fn->busnr, PCI_SLOT(fn->devfn),
+				 PCI_FUNC(fn->devfn));
 	}
 	mutex_unlock(&snap_lock);
 }
@@ -794,9 +1023,8 @@ static int snap_sim_add_bus(struct snap_sim *sim)
 {
 	LIST_HEAD(resources);
 
+	/* Bus 0 and the buses snap_sim_place() put VFs on. */
 	sim->busnr.name = "snap sim bus";
-	sim->busnr.start = 0;
-	sim->busnr.end = 0;
 	sim->busnr.flags = IORESOURCE_BUS;
 	pci_add_resource(&resources, &sim->busnr);
 	pci_add_resource(&resources, &sim->window);
@@ -823,16 +1051,33 @@ static int snap_sim_add_bus(struct snap_sim *sim)
 }
 
 /*
- * Every pci_dev the sim bus gets (the first scan, or a rescan after a
- * remove) is behind the sim's IOMMU before any driver can bind to it.
+ * Every pci_dev the sim bus gets (the first scan, a rescan after a
+ * remove, a VF its PF enabled) is behind the sim's IOMMU before any
+ * driver can bind to it. A VF is held from the drivers and offered to
+ * them from a work item, as the PFs are at load: with nothing serving it
+ * yet the nvme driver's probe waits CAP.TO, and the host's write to
+ * sriov_numvfs would wait that long for each VF.
  */
 static int snap_sim_bus_notify(struct notifier_block *nb, unsigned long action,
 			       void *data)
 {
 	struct pci_dev *pdev = to_pci_dev(data);
+	struct snap_sim_fn *fn;
+	unsigned long flags;
 
-	if (action == BUS_NOTIFY_ADD_DEVICE && snap_sim_fn_of_pdev(pdev))
-		snap_sim_iommu_attach(pdev);
+	if (action != BUS_NOTIFY_ADD_DEVICE)
+		return NOTIFY_DONE;
+	fn = snap_sim_fn_of_pdev(pdev);
+	if (!fn)
+		return NOTIFY_DONE;
+	snap_sim_iommu_attach(pdev);
+	if (!fn->pf)
+		return NOTIFY_DONE;
+	snap_pci_set_override(pdev, snap_sim_hold.name);
+	raw_spin_lock_irqsave(&fn->sim->cfg_lock, flags);
+	if (!fn->sim->stopping)
+		queue_work(system_long_wq, &fn->attach_work);
+	raw_spin_unlock_irqrestore(&fn->sim->cfg_lock, flags);
 	return NOTIFY_DONE;
 }
 
@@ -842,7 +1087,7 @@ static struct notifier_block snap_sim_bus_nb = {
 
 static int snap_sim_start(void)
 {
-	unsigned int nr = snap_sim_count_fns();
+	unsigned int nr = snap_sim_place(NULL);
 	struct snap_sim *sim;
 	int ret;
 
@@ -851,7 +1096,8 @@ static int snap_sim_start(void)
 	ret = snap_sim_iommu_setup();
 	if (ret)
 		return ret;
-	sim = kzalloc(struct_size(sim, fns, nr), GFP_KERNEL);
+	/* Thousands of VFs may take megabytes. */
+	sim = kvzalloc(struct_size(sim, fns, nr), GFP_KERNEL);
 	if (!sim) {
 		ret = -ENOMEM;
 		goto err_iommu_teardown;
@@ -859,6 +1105,7 @@ static int snap_sim_start(void)
 	sim->nr_fns = nr;
 	raw_spin_lock_init(&sim->cfg_lock);
 	xa_init(&sim->by_id);
+	xa_init(&sim->by_rid);
 	ret = snap_sim_init_fns(sim);
 	if (ret)
 		goto err_free;
@@ -869,7 +1116,7 @@ static int snap_sim_start(void)
 		pr_warn("no BAR memory (no ivshmem-plain device, no sim_mem_size): %u function(s) not on a PCI bus\n",
 			nr);
 		snap_sim_exit_fns(sim);
-		kfree(sim);
+		kvfree(sim);
 		snap_sim_iommu_teardown();
 		return 0;
 	}
@@ -921,7 +1168,7 @@ err_release_window:
 err_exit_fns:
 	snap_sim_exit_fns(sim);
 err_free:
-	kfree(sim);
+	kvfree(sim);
 err_iommu_teardown:
 	snap_sim_iommu_teardown();
 	return ret;
@@ -954,6 +1201,8 @@ static void snap_sim_stop(void)
 		cancel_work_sync(&sim->fns[i].attach_work);
 	for (i = 0; i < sim->nr_fns; i++)
 		cancel_work_sync(&sim->fns[i].probe_work);
+	for (i = 0; i < sim->nr_fns; i++)
+		snap_sim_disable_vfs(&sim->fns[i]);
 	pci_lock_rescan_remove();
 	pci_stop_root_bus(sim->bus);
 	pci_remove_root_bus(sim->bus);
@@ -968,7 +1217,7 @@ static void snap_sim_stop(void)
 	snap_sim = NULL;
 	iounmap(sim->regs);
 	snap_sim_release_window(sim);
-	kfree(sim);
+	kvfree(sim);
 	snap_sim_iommu_teardown();
 }
 

@@ -127,8 +127,8 @@ struct pci_dev *snap_sim_pdev(struct snap_sim_fn *fn)
 		pdev = NULL;
 	}
 	if (!pdev)
-		pdev = pci_get_domain_bus_and_slot(fn->sim->sysdata.domain, 0,
-						   fn->devfn);
+		pdev = pci_get_domain_bus_and_slot(fn->sim->sysdata.domain,
+						   fn->busnr, fn->devfn);
 	fn->pdev = pdev;
 	return pdev;
 }

@@ -125,7 +125,12 @@ struct snap_sim_iommu {
  * struct snap_sim_fn - one emulated function on the sim bus
  * @sim: the bus it is on
  * @func: the registry's function
- * @devfn: its slot and function number
+ * @busnr: the bus it answers on: 0 for a PF, 0 or above for a VF
+ * @devfn: its slot and function number on that bus
+ * @pf: a VF's PF; NULL for a PF
+ * @vf_index: a VF's index among its PF's VFs (VF n+1 of the SR-IOV spec)
+ * @vfs: a PF's VFs, @nr_vfs of them, consecutive in the bus's @fns
+ * @nr_vfs: TotalVFs of a PF; 0 for none (and for a VF)
  * @num_msix: vectors in its MSI-X table (the host's Table Size); changes
  *	only under @sim->cfg_lock, while no host driver uses the function
  *	(snap_sim_set_num_msix())
@@ -137,7 +142,10 @@ struct snap_sim_iommu {
  * @regs_addr: bus address of BAR0 where the registers were last set up;
  *	0 before the first decode enable. Registers are used only while
  *	BAR0 still holds this address
- * @mem: Memory Space Enable as of the last config write
+ * @present: a PF, or a VF its PF has enabled (index below NumVFs with
+ *	VF Enable set): it answers config accesses
+ * @mem: the function decodes memory as of the last config write: Memory
+ *	Space Enable, or for a VF its PF's VF Memory Space Enable
  * @master: Bus Master Enable as of the last config write
  * @reset_pending: an FLR or Bus Master Enable 1->0 reset the registers and
  *	@reset_work has not yet reset the data path: no DMA, no polling
@@ -176,13 +184,19 @@ struct snap_sim_iommu {
 struct snap_sim_fn {
 	struct snap_sim *sim;
 	struct snap_func *func;
+	u8 busnr;
 	unsigned int devfn;
+	struct snap_sim_fn *pf;
+	u16 vf_index;
+	struct snap_sim_fn *vfs;
+	u16 nr_vfs;
 	u16 num_msix;
 	u16 max_msix;
 	const struct snap_sim_model *model;
 
 	struct snap_cfg cfg;
 	u64 regs_addr;
+	bool present;
 	bool mem;
 	bool master;
 	bool reset_pending;
@@ -228,9 +242,10 @@ struct snap_sim_fn {
  *	write-back mapping made first makes the driver's ioremap fail on a
  *	PAT conflict). One mapping for the whole window, made at start, so
  *	a BAR the host moves needs no remapping from atomic context
- * @busnr: the bus number range
+ * @busnr: the bus number range: bus 0 and the buses its VFs need
  * @bus: the root bus
  * @by_id: function id -> struct snap_sim_fn
+ * @by_rid: routing ID (bus << 8 | devfn) -> struct snap_sim_fn
  * @poll_task: the poller
  * @trapping: trap.c catches accesses to @window (some model needs it)
  * @stopping: the bus is going: no new probe_work or unplug_work (under
@@ -249,6 +264,7 @@ struct snap_sim {
 	struct resource busnr;
 	struct pci_bus *bus;
 	struct xarray by_id;
+	struct xarray by_rid;
 	struct task_struct *poll_task;
 	bool trapping;
 	bool stopping;
