@@ -243,13 +243,13 @@ static void snap_virtio_blk_put(u8 *blk, size_t off, u64 val, size_t len)
 			    sizeof_field(struct virtio_blk_config, field))
 
 /*
- * What @func's controller makes the device offer. Under snap_lock; with
+ * What @fn's controller makes the device offer. Under snap_lock; with
  * no controller the device offers the bare minimum and is not usable.
  */
-static void snap_virtio_dev_cfg(struct snap_func *func,
+static void snap_virtio_dev_cfg(struct snap_sim_fn *fn,
 				struct snap_virtio_dev_cfg *dc)
 {
-	struct snap_ctrl *ctrl = func->ctrl;
+	struct snap_ctrl *ctrl = fn->func->ctrl;
 	struct snap_bdev *bdev = ctrl ? ctrl->vblk.bdev : NULL;
 	u32 block_size = bdev ? bdev->block_size : SNAP_VBLK_SECTOR_SIZE;
 	u64 sectors = bdev ? bdev->num_blocks * (block_size >> SNAP_VBLK_SECTOR_SHIFT) : 0;
@@ -264,6 +264,9 @@ static void snap_virtio_dev_cfg(struct snap_func *func,
 		return;
 
 	dc->features = SNAP_VBLK_FEATURES;
+	/* virtio-pci enables VFs only on a device that offers this. */
+	if (fn->nr_vfs)
+		dc->features |= BIT_ULL(VIRTIO_F_SR_IOV);
 	if (ctrl->vblk.read_only)
 		dc->features |= BIT_ULL(VIRTIO_BLK_F_RO);
 	if (ctrl->vblk.indirect_desc)
@@ -326,7 +329,7 @@ static int snap_sim_virtio_init(struct snap_sim_fn *fn)
 		return -ENOMEM;
 	v->fn = fn;
 	mutex_lock(&snap_lock);
-	snap_virtio_dev_cfg(fn->func, &v->cur);
+	snap_virtio_dev_cfg(fn, &v->cur);
 	mutex_unlock(&snap_lock);
 	snap_virtio_reset(v);
 	fn->virtio = v;
@@ -701,7 +704,7 @@ static void snap_sim_virtio_config_changed(struct snap_sim_fn *fn)
 
 	bool notify = false, reprobe;
 
-	snap_virtio_dev_cfg(fn->func, &dc);
+	snap_virtio_dev_cfg(fn, &dc);
 	raw_spin_lock_irqsave(&sim->cfg_lock, flags);
 	reprobe = dc.usable && !v->cur.usable &&
 		  v->status & VIRTIO_CONFIG_S_FAILED;
