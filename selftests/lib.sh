@@ -410,8 +410,12 @@ snap_nvme_ctrl() {
 # nvme_ns_dev CTRL NSID: the block device (nvme0n2) of namespace NSID of
 # controller CTRL. The driver names namespaces in the order it finds
 # them, and 6.12's scans them in parallel: nvme0n2 need not be nsid 2.
+# With native multipath (every Debian kernel) they are named after their
+# subsystem: a second controller of a subsystem (a VF's) has nvme0n2 as
+# well, so look among the controller's children.
 nvme_ns_dev() {
-	for _d in /sys/block/$1n*; do
+	for _d in /sys/class/nvme/$1/nvme*n*; do
+		[ -e "/sys/block/${_d##*/}" ] || continue
 		[ "$(cat "$_d/nsid" 2>/dev/null)" = "$2" ] && { echo "${_d##*/}"; return 0; }
 	done
 	return 1

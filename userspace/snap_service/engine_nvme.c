@@ -39,6 +39,12 @@ static void *nvme_config(const struct svc_engine_ctx *x, char *why, size_t len)
 	}
 	nvme_ctrl_cfg_default(cfg);
 	cfg->cntlid = (uint16_t)rc->cntlid;
+	/*
+	 * Set once a subsystem has a second controller, not before: the
+	 * stock host's native multipath then takes over the naming of a
+	 * subsystem's namespaces, which a lone controller has no use for.
+	 */
+	cfg->multi_ctrl = registry_subsys_ctrls(x->reg, rc->nqn) > 1;
 	cfg->vid = SNAP_PCI_VENDOR;
 	snprintf(cfg->sn, sizeof(cfg->sn), "%s", sub->serial);
 	snprintf(cfg->mn, sizeof(cfg->mn), "%s", sub->model);

@@ -83,6 +83,16 @@ struct reg_subsys *registry_subsys(const struct registry *r, const char *nqn)
 	return NULL;
 }
 
+unsigned int registry_subsys_ctrls(const struct registry *r, const char *nqn)
+{
+	const struct reg_ctrl *c;
+	unsigned int n = 0;
+
+	for_each_reg(c, r->ctrls)
+		n += c->type == SNAP_FUNC_NVME && !strcmp(c->nqn, nqn);
+	return n;
+}
+
 struct reg_ns *registry_ns(const struct registry *r, const char *nqn,
 			   uint32_t nsid)
 {

@@ -148,6 +148,8 @@ void registry_prune(struct registry *r, const struct registry *fresh);
 
 struct reg_bdev *registry_bdev(const struct registry *r, const char *name);
 struct reg_subsys *registry_subsys(const struct registry *r, const char *nqn);
+/* NVMe controllers in the subsystem of that NQN. */
+unsigned int registry_subsys_ctrls(const struct registry *r, const char *nqn);
 struct reg_ns *registry_ns(const struct registry *r, const char *nqn,
 			   uint32_t nsid);
 struct reg_ctrl *registry_ctrl(const struct registry *r, const char *name);

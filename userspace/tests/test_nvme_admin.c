@@ -28,6 +28,25 @@ static void test_identify_ctrl(void **state)
 	assert_int_equal(id->sgls & 3, 2);
 	assert_string_equal(id->subnqn, t->cfg.subnqn);
 	assert_int_equal(id->cntrltype, 1);
+	assert_int_equal(id->cmic, 0);
+}
+
+/* A controller of a subsystem with others says so, or the host refuses it. */
+static void test_identify_ctrl_multi(void **state)
+{
+	struct nvme_ctrl_cfg cfg;
+	struct nvme_id_ctrl *id;
+	struct harness *t;
+
+	(void)state;
+	nvme_ctrl_cfg_default(&cfg);
+	cfg.mqes = H_MQES;
+	cfg.num_msix = H_MSIX;
+	cfg.multi_ctrl = true;
+	t = h_new_cfg(&cfg);
+	assert_int_equal(h_identify(t, NVME_CNS_CTRL, 0, 0, (void **)&id), 0);
+	assert_int_equal(id->cmic, NVME_CTRL_CMIC_MCTRS);
+	h_free(t);
 }
 
 static void test_identify_ns(void **state)
@@ -603,6 +622,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, h_setup, h_teardown)
 		T(test_identify_ctrl),
+		cmocka_unit_test(test_identify_ctrl_multi),
 		T(test_identify_ns),
 		T(test_identify_ns_inactive_and_invalid),
 		T(test_identify_active_list),

@@ -209,11 +209,12 @@ static void test_ns_attach_detach(void **state)
 	registry_free(&r);
 }
 
-static struct nl_msg *ctrl_msg(const char *name, uint8_t state, bool vf)
+static struct nl_msg *ctrl_msg_id(uint32_t id, const char *name, uint8_t state,
+				  bool vf)
 {
 	struct nl_msg *msg = nlmsg_alloc();
 
-	nla_put_u32(msg, SNAP_A_ID, 2);
+	nla_put_u32(msg, SNAP_A_ID, id);
 	nla_put_string(msg, SNAP_A_NAME, name);
 	nla_put_string(msg, SNAP_A_VUID, "SNAPSIM00000NVMES1D0F0");
 	nla_put_u32(msg, SNAP_A_PF_ID, 1);
@@ -225,6 +226,29 @@ static struct nl_msg *ctrl_msg(const char *name, uint8_t state, bool vf)
 	nla_put_string(msg, SNAP_A_NQN, "nqn.a");
 	nla_put_u8(msg, SNAP_A_MDTS, 5);
 	return msg;
+}
+
+static struct nl_msg *ctrl_msg(const char *name, uint8_t state, bool vf)
+{
+	return ctrl_msg_id(2, name, state, vf);
+}
+
+/* What CMIC.MCTRS is set by: the NVMe controllers of one NQN. */
+static void test_subsys_ctrls(void **state)
+{
+	struct registry r;
+
+	(void)state;
+	registry_init(&r, NULL, NULL);
+	assert_int_equal(registry_subsys_ctrls(&r, "nqn.a"), 0);
+	assert_int_equal(apply(&r, SNAP_CMD_NVME_CTRL_NEW,
+			       ctrl_msg_id(2, "NVMeCtrl0", SNAP_CTRL_RUNNING, false)), 0);
+	assert_int_equal(registry_subsys_ctrls(&r, "nqn.a"), 1);
+	assert_int_equal(apply(&r, SNAP_CMD_NVME_CTRL_NEW,
+			       ctrl_msg_id(3, "VfCtrl0", SNAP_CTRL_RUNNING, true)), 0);
+	assert_int_equal(registry_subsys_ctrls(&r, "nqn.a"), 2);
+	assert_int_equal(registry_subsys_ctrls(&r, "nqn.b"), 0);
+	registry_free(&r);
 }
 
 static void test_ctrl_state_and_type(void **state)
@@ -390,6 +414,7 @@ int main(void)
 		cmocka_unit_test(test_missing_key_refused),
 		cmocka_unit_test(test_ns_attach_detach),
 		cmocka_unit_test(test_ctrl_state_and_type),
+		cmocka_unit_test(test_subsys_ctrls),
 		cmocka_unit_test(test_order_is_kept),
 		cmocka_unit_test(test_prune_after_lost_events),
 	};

@@ -35,6 +35,9 @@ static void fill_id_ctrl(const struct nvme_ctrl *c, struct nvme_id_ctrl *id)
 	id->ieee[2] = 0x00;
 	id->mdts = c->cfg.mdts;
 	id->cntlid = c->cfg.cntlid;
+	/* The host refuses a second controller of a subsystem without it. */
+	if (c->cfg.multi_ctrl)
+		id->cmic = NVME_CTRL_CMIC_MCTRS;
 	id->ver = NVME_VER_1_4;
 	id->oaes = NVME_CTRL_OAES_NS_ATTR;
 	id->cntrltype = NVME_CTRL_CNTRLTYPE_IO;

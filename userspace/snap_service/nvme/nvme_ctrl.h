@@ -28,6 +28,7 @@ struct nvme_ctrl_cfg {
 	uint16_t num_msix;	/* the function's MSI-X vectors */
 	uint8_t mdts;		/* log2 of max transfer in 4 KiB pages, 1-SNAP_NVME_MDTS_MAX */
 	uint16_t mqes;		/* CAP.MQES: max queue entries, 0's based */
+	bool multi_ctrl;	/* CMIC.MCTRS: its subsystem has other controllers */
 };
 
 #define NVME_AERL		3	/* 4 outstanding AERs */

@@ -312,6 +312,7 @@ static_assert(__builtin_offsetof(struct nvme_id_ctrl, psd) == 2048, "psd");
 #define NVME_CTRL_SGLS_DWORD	(2u << 0)	/* SGLs, dword granularity */
 #define NVME_CTRL_SGLS_BIT_BUCKET (1u << 16)
 #define NVME_CTRL_CNTRLTYPE_IO	1
+#define NVME_CTRL_CMIC_MCTRS	(1u << 1)	/* may contain 2+ controllers */
 
 struct nvme_lbaf {
 	uint16_t ms;
