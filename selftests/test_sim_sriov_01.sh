@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# SR-IOV on an NVMe PF through the host's own path: its SR-IOV capability offers nvme_emulation_num_vf VFs; `echo 4 > sriov_numvfs` makes four VFs the stock nvme driver binds once their controllers exist (created before and after the enable), fio verify passes on a VF namespace, emulation_function_list shows each VF's BDF, `echo 0` under I/O removes them with no hang or oops, sriov_drivers_autoprobe=0 leaves new VFs unbound, and the module unloads with VFs still enabled.
+# SR-IOV on an NVMe PF through the host's own path: its SR-IOV capability offers nvme_emulation_num_vf VFs; `echo 4 > sriov_numvfs` makes four VFs the stock nvme driver binds once their controllers exist (created before and after the enable), fio verify passes on a VF namespace, emulation_function_list shows each VF's BDF, `echo 0` under I/O removes them with no hang or oops, sriov_drivers_autoprobe=0 leaves new VFs unbound until bound through driver_override, and the module unloads with VFs still enabled.
 . ./lib.sh
 
 NQN=nqn.2023-05.io.nvda.nvme:0
@@ -92,7 +92,7 @@ t0=$(uptime_s)
 echo 0 >$pfdir/sriov_numvfs || fail "echo 0 > sriov_numvfs"
 log "echo 0 under fio on $ns returned after $(elapsed "$t0") s"
 wait $fpid
-log "fio on the disabled VF: $(grep -o 'err=[^,:]*' /tmp/fio.busy | head -1)"
+log "fio on the disabled VF: $(grep -o 'error=[^)]*' /tmp/fio.busy | head -1)"
 [ -e "/sys/bus/pci/devices/$VF0" ] && fail "VF $VF0 still there after echo 0"
 [ "$(ls /sys/class/nvme | wc -l)" = 1 ] || fail "$(ls /sys/class/nvme | wc -l) nvme controllers after echo 0"
 dmesg | grep -E "BUG|WARNING|Oops|timeout" && fail "the kernel complained (above)"
@@ -107,6 +107,8 @@ for i in 0 1; do
 	[ -e "/sys/bus/pci/devices/$vf/driver" ] &&
 		fail "VF $vf bound to $(basename "$(readlink /sys/bus/pci/devices/$vf/driver)") without autoprobe"
 done
+# Without autoprobe the kernel probes a VF only for its driver_override.
+echo nvme >/sys/bus/pci/devices/$VF0/driver_override
 echo "$VF0" >/sys/bus/pci/drivers/nvme/bind || fail "binding $VF0 by hand"
 wait_for_path "/sys/bus/pci/devices/$VF0/nvme" 60 || fail "nvme did not bind $VF0 by hand"
 log "autoprobe off: two VFs unbound until bound by hand"
