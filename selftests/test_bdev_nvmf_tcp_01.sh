@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Remote NVMe/TCP namespaces as bdevs: the guest's nvmet-tcp exports a memory-backed null_blk (4 KiB blocks) and a file on 127.0.0.1; bdev_nvme_attach_controller makes Nvme0n1 and (--nsid 2) Nvme0n2 with their size and block size from Identify, and Dgn2 on the file with header and data digests; a target with no listener is reported once; an emulated NVMe namespace on Nvme0n1 passes fio verify=crc32c (random 4k-128k, QD 1 and 32) and a marker written through it reads back from null_blk itself; a virtio-blk controller on Dgn2 passes fio verify; kill -9 of snap_service under fio: a new daemon reconnects by the module's definition and fio finishes without error; the target goes away for 5 s under fio: Nvme0n1 (-l 30 -o 1) reconnects and fio verify ends without error, Ffn2 (-u 2) fails its I/O and serves again once the target is back; detach_controller refuses while a namespace uses the bdev, then deletes both.
+# Remote NVMe/TCP namespaces as bdevs: the guest's nvmet-tcp exports a memory-backed null_blk (4 KiB blocks) and a file on 127.0.0.1; bdev_nvme_attach_controller makes Nvme0n1 and (--nsid 2) Nvme0n2 with their size and block size from Identify, and Dgn2 on the file with header and data digests; a target with no listener is reported once; an emulated NVMe namespace on Nvme0n1 passes fio verify=crc32c (random 4k-128k, QD 1 and 32) and a marker written through it reads back from null_blk itself; a virtio-blk controller on Dgn2 passes fio verify; kill -9 of snap_service under fio: a new daemon reconnects by the module's definition and fio finishes without error; Nvme0 (-k 4000) stays connected while idle for 6 s by its Keep Alives; the target goes away for 5 s under fio: Nvme0n1 (-l 30 -o 1) reconnects and fio verify ends without error, idle Nvme0n2 notices and reconnects too, Ffn2 (-u 2) fails its I/O and serves again once the target is back; detach_controller refuses while a namespace uses the bdev, then deletes both.
 . ./lib.sh
 
 NQN=nqn.2023-05.io.nvda.nvme:0
@@ -97,12 +97,13 @@ dmesg | grep -q 'virtio functions stay off the bus' && vblk=""
 snap_svc_start
 
 # SPDK's command; prints the bdev it made.
-# Nvme0 reconnects for 30 s; Ff (namespace 2 again) fails I/O after 2 s.
+# Nvme0 reconnects for 30 s, with a keep-alive timeout of 4 s; Ff
+# (namespace 2 again) fails I/O after 2 s.
 out=$(snapadm bdev_nvme_attach_controller -b Nvme0 -t tcp -a 127.0.0.1 -s 4420 -f ipv4 \
-	-n $TNQN -l 30 -o 1 2>&1) || fail "attach_controller: $out"
+	-n $TNQN -l 30 -o 1 -k 4000 2>&1) || fail "attach_controller: $out"
 [ "$out" = Nvme0n1 ] || fail "attach_controller printed '$out', not Nvme0n1"
 snapadm_run bdev_nvme_attach_controller -b Nvme0 -t tcp -a 127.0.0.1 -s 4420 -n $TNQN \
-	--nsid 2 -l 30 -o 1
+	--nsid 2 -l 30 -o 1 --keep-alive-timeout-ms 4000
 snapadm_run bdev_nvme_attach_controller -b Ff -t tcp -a 127.0.0.1 -s 4420 -n $TNQN \
 	--nsid 2 --ctrlr-loss-timeout-sec 30 --reconnect-delay-sec 1 --fast-io-fail-timeout-sec 2
 out=$(snapadm bdev_nvme_attach_controller -b Ff2 -t tcp -a 127.0.0.1 -n $TNQN -l 30 -o 5 \
@@ -156,6 +157,16 @@ blocks=$(bdev_field Nvme0n1 num_blocks)
 	fail "Nvme0n2: not 64 MiB: $(cat /tmp/bdev.json)"
 grep -q "nvmf Nvme0n1: $TNQN nsid 1 at 127.0.0.1:4420 .*262144 blocks of 4096 bytes" \
 	/tmp/svc.log || fail "no Identify geometry in the log: $(grep nvmf /tmp/svc.log)"
+# KATO 4 s, and no I/O yet: only the Keep Alives keep nvmet from ending
+# Nvme0's associations.
+grep -q "nvmf Nvme0n1: .*KATO 4000 ms" /tmp/svc.log ||
+	fail "Nvme0n1 without KATO 4000: $(grep Nvme0n1 /tmp/svc.log)"
+sleep 6
+grep -q "Nvme0n[12]: connection .* lost\|Nvme0n[12] queue .* lost" /tmp/svc.log &&
+	fail "Nvme0 lost its idle connection: $(grep Nvme0n /tmp/svc.log | tail -5)"
+dmesg | grep -q "keep-alive timer .* expired" &&
+	fail "nvmet's keep-alive timer expired: $(dmesg | grep keep-alive | tail -3)"
+log "Nvme0 idle for 6 s with KATO 4 s: its Keep Alives keep it connected"
 snapadm bdev_nvme_get_controllers >/tmp/ctrls.json || fail "get_controllers"
 [ "$(json_count /tmp/ctrls.json name)" = $nctrl ] && json_has /tmp/ctrls.json bdev Nvme0n2 &&
 	{ [ $nctrl = 2 ] || json_has /tmp/ctrls.json hdgst true; } &&
@@ -231,6 +242,10 @@ grep -q "nvmf Nvme0n1: reconnected to 127.0.0.1:4420" /tmp/svc.log ||
 	fail "Nvme0n1 did not reconnect: $(grep -i nvmf /tmp/svc.log | tail)"
 grep -q "nvmf Ffn2: still no connection after 2 s (fast_io_fail_timeout_sec)" /tmp/svc.log ||
 	fail "Ffn2 did not fail fast: $(grep -i Ffn2 /tmp/svc.log | tail)"
+# Nvme0n2 had no I/O in the outage (virtio-blk was idle): it saw its
+# connection end and reconnected all the same.
+grep -q "nvmf Nvme0n2: reconnected to 127.0.0.1:4420" /tmp/svc.log ||
+	fail "idle Nvme0n2 did not reconnect: $(grep -i Nvme0n2 /tmp/svc.log | tail)"
 log "5 s outage: $(grep -o 'Nvme0n1: reconnected.*' /tmp/svc.log | head -1), fio verify" \
 	"$(grep -o 'IOPS=[^,]*' /tmp/fio.outage | tr '\n' ' ')without error; Ffn2 failed I/O after 2 s"
 # Once back, Ffn2 serves again.

@@ -35,6 +35,7 @@ static const struct def_field fields[] = {
 	FIELD(ctrlr_loss_timeout_sec, DEF_I32, false),
 	FIELD(reconnect_delay_sec, DEF_U32, false),
 	FIELD(fast_io_fail_timeout_sec, DEF_U32, false),
+	FIELD(keep_alive_timeout_ms, DEF_U32, false),
 };
 
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
@@ -170,6 +171,7 @@ static int set_field(struct nvmf_def *d, const struct def_field *f, const char *
 int nvmf_def_parse(const char *s, struct nvmf_def *d, char *err, size_t errlen)
 {
 	memset(d, 0, sizeof(*d));
+	d->keep_alive_timeout_ms = NVMF_DEF_KATO_MS;
 	while (*s) {
 		size_t wlen = strcspn(s, " \t\n"), klen;
 		const struct def_field *f;
@@ -198,7 +200,7 @@ int nvmf_def_parse(const char *s, struct nvmf_def *d, char *err, size_t errlen)
 int nvmf_def_format(const struct nvmf_def *d, char *buf, size_t len, char *err,
 		    size_t errlen)
 {
-	char policy[96] = "";
+	char policy[96] = "", kato[40] = "";
 	int n, ret = check_def(d, err, errlen);
 
 	if (ret)
@@ -210,11 +212,13 @@ int nvmf_def_format(const struct nvmf_def *d, char *buf, size_t len, char *err,
 	if (d->fast_io_fail_timeout_sec)
 		snprintf(policy + strlen(policy), sizeof(policy) - strlen(policy), "%u",
 			 d->fast_io_fail_timeout_sec);
+	if (d->keep_alive_timeout_ms != NVMF_DEF_KATO_MS)
+		snprintf(kato, sizeof(kato), " keep_alive_timeout_ms=%u", d->keep_alive_timeout_ms);
 	n = snprintf(buf, len,
-		     "ctrlr=%s trtype=%s adrfam=%s traddr=%s trsvcid=%s subnqn=%s nsid=%u%s%s%s%s%s",
+		     "ctrlr=%s trtype=%s adrfam=%s traddr=%s trsvcid=%s subnqn=%s nsid=%u%s%s%s%s%s%s",
 		     d->ctrlr, d->trtype, d->adrfam, d->traddr, d->trsvcid, d->subnqn,
 		     d->nsid, d->hostnqn[0] ? " hostnqn=" : "", d->hostnqn,
-		     d->hdgst ? " hdgst=1" : "", d->ddgst ? " ddgst=1" : "", policy);
+		     d->hdgst ? " hdgst=1" : "", d->ddgst ? " ddgst=1" : "", policy, kato);
 	if (n < 0 || (size_t)n >= len) {
 		snprintf(err, errlen, "the definition is longer than %zu bytes", len - 1);
 		return -ENAMETOOLONG;

@@ -18,6 +18,7 @@
  *   ctrlr=Nvme0 trtype=tcp adrfam=ipv4 traddr=127.0.0.1 trsvcid=4420
  *   subnqn=nqn.... nsid=1 [hostnqn=nqn....] [hdgst=1] [ddgst=1]
  *   [ctrlr_loss_timeout_sec=N reconnect_delay_sec=N [fast_io_fail_timeout_sec=N]]
+ *   [keep_alive_timeout_ms=N]
  *
  * ctrlr is the name given to attach_controller (the bdev is <ctrlr>n<nsid>).
  */
@@ -35,7 +36,12 @@ struct nvmf_def {
 	int32_t ctrlr_loss_timeout_sec;
 	uint32_t reconnect_delay_sec;
 	uint32_t fast_io_fail_timeout_sec;	/* 0: I/O waits as long */
+	/* KATO of the association (0: no keep-alive); absent: the default */
+	uint32_t keep_alive_timeout_ms;
 };
+
+/* SPDK's default keep_alive_timeout_ms. */
+#define NVMF_DEF_KATO_MS	10000u
 
 /* 0, or -EINVAL with the reason in err. */
 int nvmf_def_parse(const char *s, struct nvmf_def *d, char *err, size_t errlen);

@@ -75,7 +75,8 @@ static bool same_target(const struct nvmf_def *a, const struct nvmf_def *b)
 	       a->hdgst == b->hdgst && a->ddgst == b->ddgst &&
 	       a->ctrlr_loss_timeout_sec == b->ctrlr_loss_timeout_sec &&
 	       a->reconnect_delay_sec == b->reconnect_delay_sec &&
-	       a->fast_io_fail_timeout_sec == b->fast_io_fail_timeout_sec;
+	       a->fast_io_fail_timeout_sec == b->fast_io_fail_timeout_sec &&
+	       a->keep_alive_timeout_ms == b->keep_alive_timeout_ms;
 }
 
 static void lower(char *dst, size_t len, const char *src)
@@ -125,6 +126,8 @@ static int def_from_args(struct snapadm *adm, const struct parsed_args *a,
 	d->reconnect_delay_sec = v ? (uint32_t)v->num : 0;
 	v = args_get(a, "fast-io-fail-timeout-sec");
 	d->fast_io_fail_timeout_sec = v ? (uint32_t)v->num : 0;
+	v = args_get(a, "keep-alive-timeout-ms");
+	d->keep_alive_timeout_ms = v ? (uint32_t)v->num : NVMF_DEF_KATO_MS;
 	if (strlen(args_get(a, "subnqn")->str) >= sizeof(d->subnqn) ||
 	    (v = args_get(a, "hostnqn"), v && strlen(v->str) >= sizeof(d->hostnqn)))
 		return snapadm_usage_error(adm, "an NQN is at most %d bytes", SNAP_NQN_MAX - 1);
@@ -265,6 +268,7 @@ static void print_ctrlr(struct json_writer *w, const struct nvmf_list *l, size_t
 	json_int(w, d->ctrlr_loss_timeout_sec);
 	json_kv_uint(w, "reconnect_delay_sec", d->reconnect_delay_sec);
 	json_kv_uint(w, "fast_io_fail_timeout_sec", d->fast_io_fail_timeout_sec);
+	json_kv_uint(w, "keep_alive_timeout_ms", d->keep_alive_timeout_ms);
 	json_key(w, "host");
 	json_object_start(w);
 	json_kv_string(w, "nqn", d->hostnqn[0] ? d->hostnqn : "(the daemon's default)");
@@ -349,6 +353,8 @@ static const struct opt_def attach_opts[] = {
 	  "seconds between reconnect attempts (needed with -l)" },
 	{ "fast-io-fail-timeout-sec", "u", OPT_U32, OPT_NO_ATTR, 0, 0,
 	  "seconds after which I/O fails while reconnecting (0: it waits)" },
+	{ "keep-alive-timeout-ms", "k", OPT_U32, OPT_NO_ATTR, 0, 0,
+	  "keep-alive timeout of the association in ms (default 10000; 0: no keep-alive)" },
 	{ "multipath", "x", OPT_UNSUPPORTED, 0, 0, 0, NULL },
 	OPT_END,
 };

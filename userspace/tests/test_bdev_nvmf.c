@@ -79,6 +79,9 @@ struct target {
 	unsigned int success_pdus;
 	unsigned int max_inflight;
 	bool cc_enabled;
+	uint32_t kato;		/* of the admin queue's Connect */
+	atomic_uint keep_alives;
+	atomic_uint ka_ignore;	/* Keep Alives left unanswered */
 	uint8_t hostid[16];
 	char hostnqn[256];
 	/* capsules that came while a write's H2CData was awaited */
@@ -473,6 +476,8 @@ static bool admin_cmd(struct target *t, int fd, const uint8_t *sqe, const uint8_
 				return false;
 			memcpy(t->hostid, data, 16);
 			memcpy(t->hostnqn, data + 512, 255);
+			if (!get16(sqe + 42))
+				t->kato = get32(sqe + 48);
 			return send_resp(t, fd, cid, 0, 7);
 		case 0x04:	/* Property Get */
 			if (get32(sqe + 44) == 0)	/* CAP: MQES 63, TO 1 */
@@ -487,6 +492,14 @@ static bool admin_cmd(struct target *t, int fd, const uint8_t *sqe, const uint8_
 	if (sqe[0] == 0x06) {
 		identify(t, sqe, id);
 		return send_c2h(t, fd, cid, id, 4096);
+	}
+	if (sqe[0] == 0x18) {	/* Keep Alive */
+		atomic_fetch_add(&t->keep_alives, 1);
+		if (atomic_load(&t->ka_ignore)) {
+			atomic_fetch_sub(&t->ka_ignore, 1);
+			return true;
+		}
+		return send_resp(t, fd, cid, 0, 0);
 	}
 	return send_resp(t, fd, cid, 0x01, 0);
 }
@@ -544,7 +557,7 @@ static void *serve(void *arg)
 			send_resp(t, fd, get16(sqe + 2), 0x182, 0);
 			continue;
 		}
-		if (!(sqe[0] == 0x7f || sqe[0] == 0x06 ? admin_cmd(t, fd, sqe, pdu + pdo, dlen) :
+		if (!(sqe[0] == 0x7f || sqe[0] == 0x06 || sqe[0] == 0x18 ? admin_cmd(t, fd, sqe, pdu + pdo, dlen) :
 		      io_cmd(t, fd, sqe, pdu + pdo, dlen)))
 			break;
 	}
@@ -649,7 +662,8 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	bdev_destroy(f->b);
+	if (f->b)
+		bdev_destroy(f->b);
 	drain_loop(f);
 	for (int i = 0; i < f->t.nconn; i++) {
 		if (!f->t.joined[i])
@@ -657,6 +671,7 @@ static int teardown(void **state)
 		close(f->t.fd[i]);
 	}
 	ioloop_exit(&f->loop);
+	ioloop_current = NULL;
 	free(f->buf);
 	free(f->back);
 	free(f);
@@ -735,6 +750,7 @@ static void test_geometry_from_identify(void **state)
 	assert_int_equal(f->b->num_blocks, DISK_BLOCKS);
 	assert_true(f->b->flags & BDEV_F_VOLATILE_CACHE);
 	assert_true(f->t.cc_enabled);
+	assert_int_equal(f->t.kato, 10000);	/* SPDK's default */
 }
 
 /* The default host NQN is the host ID's UUID, a version 4 one. */
@@ -1171,6 +1187,125 @@ static void test_destroy_while_reconnecting(void **state)
 	assert_int_equal(run(f, BDEV_OP_READ, 0, 8, f->back), -EIO);
 }
 
+/* ---- keep-alive and idle connections ---- */
+
+#define KATO_MS		400
+#define DEF_KA		DEF " keep_alive_timeout_ms=400"
+
+static int nconn_of(struct target *t)
+{
+	return __atomic_load_n(&t->nconn, __ATOMIC_ACQUIRE);
+}
+
+/* Runs the loop, no I/O, for ms or until the target saw n connections. */
+static void idle(struct fixture *f, unsigned int ms, int n)
+{
+	int64_t end = nvmf_now_ms() + ms;
+
+	while (nvmf_now_ms() < end && !(n && nconn_of(&f->t) >= n))
+		assert_true(ioloop_reap(&f->loop, true) >= 0);
+}
+
+static int setup_ka(void **state)
+{
+	return setup_def(state, NULL, DEF_KA);
+}
+
+/* Connect carries KATO; an idle bdev sends Keep Alive every KATO/2. */
+static void test_keep_alive_when_idle(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(f->t.kato, KATO_MS);
+	idle(f, 4 * KATO_MS, 0);
+	assert_true(atomic_load(&f->t.keep_alives) >= 3);
+	assert_int_equal(run(f, BDEV_OP_READ, 0, 1, f->back), 0);
+	assert_int_equal(f->t.nconn, 2);
+}
+
+static void tune_ka_ignored(struct target *t)
+{
+	atomic_store(&t->ka_ignore, 1);
+}
+
+static int setup_ka_ignored(void **state)
+{
+	int ret = setup_def(state, tune_ka_ignored,
+			    DEF " ctrlr_loss_timeout_sec=10 reconnect_delay_sec=1 "
+			    "keep_alive_timeout_ms=400");
+
+	if (!ret)
+		((struct fixture *)*state)->t.max_conn = MAX_CONN;
+	return ret;
+}
+
+/* A Keep Alive unanswered for KATO ends the association: reconnected. */
+static void test_keep_alive_unanswered_reconnects(void **state)
+{
+	struct fixture *f = *state;
+
+	idle(f, 8000, 4);
+	assert_true(nconn_of(&f->t) >= 4);
+	assert_int_equal(run(f, BDEV_OP_READ, 0, 8, f->back), 0);
+	assert_memory_equal(f->back, f->t.disk, 8 * BS);
+}
+
+static int setup_close_idle(void **state)
+{
+	return setup_reconnect(state, DEF_RECONN " keep_alive_timeout_ms=0");
+}
+
+/* The target closes an idle I/O queue: seen, reconnected, without I/O. */
+static void test_peer_close_when_idle(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(f->t.kato, 0);
+	idle(f, 200, 0);
+	shutdown(f->t.fd[1], SHUT_RDWR);
+	idle(f, 8000, 4);
+	assert_true(nconn_of(&f->t) >= 4);
+	assert_int_equal(atomic_load(&f->t.keep_alives), 0);
+	assert_int_equal(run(f, BDEV_OP_READ, 0, 8, f->back), 0);
+}
+
+/*
+ * Opened on one thread (whose loop watches it), used first by another:
+ * the queues move there on a new association; a third thread is refused.
+ */
+static void test_first_io_moves_to_its_thread(void **state)
+{
+	struct fixture *f = *state;
+	struct ioloop other;
+	struct waiter w;
+
+	assert_int_equal(ioloop_init(&other, 64), 0);
+	f->t.max_conn = 4;
+	idle(f, 100, 0);
+	fill(f->buf, 16 * BS, 21);
+	ioloop_current = &other;
+	start(f, &w, BDEV_OP_WRITE, 32, 16, f->buf);
+	while (!w.done) {
+		ioloop_reap(&f->loop, false);	/* the old association goes */
+		assert_true(ioloop_reap(&other, true) >= 0);
+	}
+	assert_int_equal(w.status, 0);
+	assert_memory_equal(f->t.disk + 32 * BS, f->buf, 16 * BS);
+	assert_int_equal(nconn_of(&f->t), 4);
+	/* Its queues are the other thread's now. */
+	ioloop_current = &f->loop;
+	w = (struct waiter){ .io = { .op = BDEV_OP_READ, .len = BS, .buf = f->back,
+				     .done = on_done } };
+	assert_int_equal(bdev_submit(f->b, &w.io), -EXDEV);
+	ioloop_current = &other;
+	bdev_destroy(f->b);
+	f->b = NULL;
+	while (other.inflight)
+		assert_true(ioloop_reap(&other, true) >= 0);
+	ioloop_exit(&other);
+	ioloop_current = &f->loop;
+}
+
 static void test_definition(void **state)
 {
 	struct nvmf_def d;
@@ -1219,7 +1354,12 @@ static void test_definition(void **state)
 	assert_int_equal(nvmf_def_format(&d, buf, sizeof(buf), err, sizeof(err)), 0);
 	assert_string_equal(buf, DEF_DGST);
 	assert_int_equal(nvmf_def_parse(DEF, &d, err, sizeof(err)), 0);
+	assert_int_equal(d.keep_alive_timeout_ms, 10000);
 	assert_int_equal(nvmf_def_format(&d, buf, 40, err, sizeof(err)), -ENAMETOOLONG);
+	assert_int_equal(nvmf_def_parse(DEF " keep_alive_timeout_ms=0", &d, err, sizeof(err)), 0);
+	assert_int_equal(d.keep_alive_timeout_ms, 0);
+	assert_int_equal(nvmf_def_format(&d, buf, sizeof(buf), err, sizeof(err)), 0);
+	assert_string_equal(buf, DEF " keep_alive_timeout_ms=0");
 }
 
 int main(void)
@@ -1265,6 +1405,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_destroy_while_reconnecting, setup_fast_fail,
 						teardown),
 		cmocka_unit_test(test_open_refused),
+		cmocka_unit_test_setup_teardown(test_keep_alive_when_idle, setup_ka, teardown),
+		cmocka_unit_test_setup_teardown(test_keep_alive_unanswered_reconnects,
+						setup_ka_ignored, teardown),
+		cmocka_unit_test_setup_teardown(test_peer_close_when_idle, setup_close_idle,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_first_io_moves_to_its_thread, setup, teardown),
 		cmocka_unit_test(test_definition),
 	};
 

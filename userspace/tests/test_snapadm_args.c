@@ -418,6 +418,15 @@ static void test_nvme_attach_refusals(void **state)
 	      "-n", "nqn.x", "-l", "-1", "-o", "1");
 	assert_int_equal(p.ret, 0);
 	assert_string_equal(args_get(&p.a, "ctrlr-loss-timeout-sec")->str, "-1");
+	/* SPDK's keep-alive option; 0 turns it off */
+	PARSE(&p, "bdev_nvme_attach_controller", "-b", "N", "-t", "tcp", "-a", "127.0.0.1",
+	      "-n", "nqn.x", "-k", "0");
+	assert_int_equal(p.ret, 0);
+	assert_int_equal(args_get(&p.a, "keep-alive-timeout-ms")->num, 0);
+	PARSE(&p, "bdev_nvme_attach_controller", "-b", "N", "-t", "tcp", "-a", "127.0.0.1",
+	      "-n", "nqn.x", "--keep-alive-timeout-ms", "2500");
+	assert_int_equal(p.ret, 0);
+	assert_int_equal(args_get(&p.a, "keep-alive-timeout-ms")->num, 2500);
 	PARSE(&p, "bdev_nvme_attach_controller", "-b", "N", "-t", "tcp", "-a", "127.0.0.1");
 	assert_int_equal(p.ret, -1);
 	assert_non_null(strstr(p.msg, "subnqn"));

@@ -242,9 +242,12 @@ static int fabrics_connect(struct nvmf_queue *q, const struct nvmf_def *d,
 	put_le16(r->sqe + 42, q->qid);
 	put_le16(r->sqe + 44, sqsize - 1);
 	/* SQ flow control off: the target may complete reads with their
-	 * last C2HData PDU. Keep alive 0: this association has no admin
-	 * traffic once open (and no keep-alive yet). */
+	 * last C2HData PDU. KATO: the target ends an association that sent
+	 * no Keep Alive for that long, which the admin queue sends every
+	 * KATO/2 (0: neither side keeps it alive). */
 	r->sqe[46] = q->qid ? NVMF_CONNECT_DISABLE_SQFLOW : 0;
+	if (!q->qid)
+		put_le32(r->sqe + 48, d->keep_alive_timeout_ms);
 	memcpy(data, id->hostid, 16);
 	put_le16(data + 16, q->qid ? *cntlid : 0xffff);
 	memcpy(data + 256, d->subnqn, strnlen(d->subnqn, 255));
@@ -507,6 +510,9 @@ static int open_assoc(const char *name, const struct nvmf_def *d,
 		return -EIO;
 	/* The admin queue's capsules hold 8 KiB (the NVMe/TCP rule). */
 	a->admin->icd_max = 8192 - 64;
+	/* A Keep Alive unanswered for KATO: the target has let go of us. */
+	if (d->keep_alive_timeout_ms)
+		a->admin->io_timeout_ms = d->keep_alive_timeout_ms;
 	ret = fabrics_connect(a->admin, d, &id, NVMF_ADMIN_QUEUE_DEPTH, &a->cntlid, err,
 			      errlen);
 	if (!ret)
@@ -538,6 +544,15 @@ err_close:
 /* ---- the bdev ---- */
 
 struct nvmf_io;
+struct nvmf_bdev;
+
+/* One arming of the bdev's timer, on the loop it was armed on. */
+struct nvmf_tick {
+	struct ioloop_req req;		/* first: the loop hands it back */
+	struct __kernel_timespec ts;
+	struct nvmf_bdev *nb;
+	struct ioloop *loop;
+};
 
 struct nvmf_bdev {
 	struct bdev b;
@@ -545,7 +560,7 @@ struct nvmf_bdev {
 	struct nvmf_dialer dialer;	/* tests' */
 	bool has_dialer;
 	struct nvmf_assoc as;		/* the I/O thread's */
-	struct ioloop *loop;		/* the I/O queue runs there */
+	struct ioloop *loop;		/* both queues run there */
 	/* I/O waiting for a free command ID or a connection, oldest first */
 	struct nvmf_io *wait_head, *wait_tail;
 	/*
@@ -556,16 +571,26 @@ struct nvmf_bdev {
 	 */
 	int64_t lost_ms;
 	bool fast_failed, gave_up;
-	struct ioloop_req tick;		/* while lost: looks for the news */
-	struct __kernel_timespec tick_ts;
-	bool tick_armed;
+	/*
+	 * Once on its loop and until it gives up: while lost, looks for the
+	 * news every NVMF_TICK_MS; while connected, looks at the queues and
+	 * sends the Keep Alive every watch_ms(). NULL: none armed on loop.
+	 */
+	struct nvmf_tick *tick;
+	struct ioloop_req tick_cancel;	/* destroy's, on the loop's thread */
+	/* No I/O came yet: the first may move the queues to its thread. */
+	atomic_bool had_io;
+	bool moving;			/* the new association is for that */
+	/* Keep-alive, on the I/O thread */
+	int64_t ka_sent_ms;
+	bool ka_out;			/* one is unanswered */
 	/* Shared with the reconnecting thread, under lock. */
 	pthread_mutex_t lock;
 	pthread_t thread;
 	bool thread_on, stop, dead;
 	bool news;			/* the thread is done: */
 	struct nvmf_assoc fresh;	/* a new association, or none (gave up) */
-	/* The bdev's reference, the tick's. */
+	/* The bdev's reference, the tick's, the Keep Alive's. */
 	atomic_uint refs;
 };
 
@@ -599,7 +624,13 @@ static bool reconnects(const struct nvmf_bdev *nb)
 /* I/O that meets a lost connection waits for the next one. */
 static bool io_may_wait(const struct nvmf_bdev *nb)
 {
-	return reconnects(nb) && !nb->gave_up && !nb->fast_failed;
+	return (reconnects(nb) || nb->moving) && !nb->gave_up && !nb->fast_failed;
+}
+
+/* No I/O queue to send on: lost, moving, or its connection failed. */
+static bool assoc_down(const struct nvmf_bdev *nb)
+{
+	return nb->lost_ms || !nb->as.io || nb->as.io->failed;
 }
 
 static void nb_put(struct nvmf_bdev *nb)
@@ -625,9 +656,9 @@ static void io_finish(struct nvmf_io *x)
 
 static void run_waiting(struct nvmf_bdev *nb)
 {
-	if (nb->as.io->failed && io_may_wait(nb))
+	if (assoc_down(nb) && io_may_wait(nb))
 		return;		/* until a new connection */
-	while (nb->wait_head && nb->as.io->free) {
+	while (nb->wait_head && (assoc_down(nb) || nb->as.io->free)) {
 		struct nvmf_io *x = nb->wait_head;
 
 		nb->wait_head = x->next_wait;
@@ -745,7 +776,7 @@ static void issue_io(struct nvmf_io *x)
 		struct nvmf_req *r;
 		int ret;
 
-		if (nb->as.io->failed) {
+		if (assoc_down(nb)) {
 			if (!io_may_wait(nb)) {
 				x->status = -EIO;
 				break;
@@ -788,9 +819,15 @@ static void *reconnect_thread(void *arg)
 	unsigned int tries = 0;
 	struct nvmf_assoc a = { 0 };
 	char err[256] = "";
+	bool moving;
 
+	pthread_mutex_lock(&nb->lock);
+	moving = nb->moving;
+	pthread_mutex_unlock(&nb->lock);
 	for (;;) {
-		int64_t wake = nvmf_now_ms() + (int64_t)d->reconnect_delay_sec * 1000;
+		/* A move tries at once; a bdev without the policy only once. */
+		int64_t wake = moving && !tries ? 0 :
+			       nvmf_now_ms() + (int64_t)d->reconnect_delay_sec * 1000;
 		bool stop;
 
 		do {
@@ -801,6 +838,12 @@ static void *reconnect_thread(void *arg)
 		} while (!stop && nvmf_now_ms() < wake);
 		if (stop)
 			return NULL;
+		if (tries && !d->ctrlr_loss_timeout_sec) {
+			log_err("nvmf %s: no new association for the thread of its first I/O: %s",
+				nb->b.name, err);
+			memset(&a, 0, sizeof(a));
+			break;
+		}
 		if (d->ctrlr_loss_timeout_sec > 0 &&
 		    nvmf_now_ms() - start >= (int64_t)d->ctrlr_loss_timeout_sec * 1000) {
 			log_err("nvmf %s: no connection to %s:%s for %d s (ctrlr_loss_timeout_sec): "
@@ -829,6 +872,18 @@ static void *reconnect_thread(void *arg)
 
 static void arm_tick(struct nvmf_bdev *nb);
 
+/* Both queues of nb->as go on nb->loop; a failure shows at the next tick. */
+static int start_assoc(struct nvmf_bdev *nb)
+{
+	int ret = nb->as.io->ops->start(nb->as.io, nb->loop);
+
+	if (nb->as.admin->ops->start(nb->as.admin, nb->loop))
+		ret = -EIO;
+	nb->ka_out = false;
+	nb->ka_sent_ms = nvmf_now_ms();
+	return ret;
+}
+
 /* A new association replaces the lost one; what waited goes on it. */
 static void take_fresh(struct nvmf_bdev *nb, struct nvmf_assoc *fresh)
 {
@@ -836,12 +891,18 @@ static void take_fresh(struct nvmf_bdev *nb, struct nvmf_assoc *fresh)
 
 	nb->as = *fresh;
 	assoc_close(&old);
-	if (nb->as.io->ops->start(nb->as.io, nb->loop))
+	if (start_assoc(nb))
 		log_err("nvmf %s: the new connection failed at once", nb->b.name);
-	log_notice("nvmf %s: reconnected to %s:%s (cntlid %u) after %lld ms", nb->b.name,
-		   nb->def.traddr, nb->def.trsvcid, nb->as.cntlid,
-		   (long long)(nvmf_now_ms() - nb->lost_ms));
+	if (nb->moving)
+		log_info("nvmf %s: a new association (cntlid %u) on the thread of its first "
+			 "I/O after %lld ms", nb->b.name, nb->as.cntlid,
+			 (long long)(nvmf_now_ms() - nb->lost_ms));
+	else
+		log_notice("nvmf %s: reconnected to %s:%s (cntlid %u) after %lld ms",
+			   nb->b.name, nb->def.traddr, nb->def.trsvcid, nb->as.cntlid,
+			   (long long)(nvmf_now_ms() - nb->lost_ms));
 	nb->lost_ms = 0;
+	nb->moving = false;
 	nb->fast_failed = false;
 }
 
@@ -861,22 +922,126 @@ static void fail_waiting(struct nvmf_bdev *nb)
 	}
 }
 
+/* How often a connected bdev looks: twice per KATO at least. */
+static unsigned int watch_ms(const struct nvmf_bdev *nb)
+{
+	unsigned int half = nb->def.keep_alive_timeout_ms / 2;
+
+	if (!half || half > NVMF_WATCH_MAX_MS)
+		return NVMF_WATCH_MAX_MS;
+	return half < 10 ? 10 : half;
+}
+
+static bool on_admin_queue(const struct nvmf_bdev *nb, const struct nvmf_req *r)
+{
+	const struct nvmf_queue *q = nb->as.admin;
+
+	return q && r >= q->reqs && r < q->reqs + q->depth;
+}
+
+/* A Keep Alive's end; a failed connection shows at the next tick. */
+static void ka_done(struct nvmf_req *r, int status, uint32_t dw0, uint32_t dw1)
+{
+	struct nvmf_bdev *nb = r->ctx;
+
+	(void)dw0;
+	(void)dw1;
+	pthread_mutex_lock(&nb->lock);
+	if (!nb->dead && on_admin_queue(nb, r)) {
+		nb->ka_out = false;
+		if (status > 0 && !nb->as.admin->failed) {
+			char why[64];
+
+			snprintf(why, sizeof(why), "Keep Alive failed: NVMe status 0x%03x",
+				 status);
+			nb->as.admin->ops->abort(nb->as.admin, why);
+		}
+	}
+	pthread_mutex_unlock(&nb->lock);
+	nb_put(nb);
+}
+
+static void send_keep_alive(struct nvmf_bdev *nb)
+{
+	struct nvmf_queue *q = nb->as.admin;
+	struct nvmf_req *r = nvmf_req_get(q);
+	int ret;
+
+	if (!r)
+		return;
+	r->sqe[0] = NVME_ADMIN_KEEP_ALIVE;
+	r->done = ka_done;
+	r->ctx = nb;
+	nb->ka_out = true;
+	nb->ka_sent_ms = nvmf_now_ms();
+	atomic_fetch_add(&nb->refs, 1);
+	ret = q->ops->send(q, r);
+	if (ret)
+		nvmf_req_end(q, r, ret, 0, 0);	/* not taken */
+}
+
 /*
- * Every NVMF_TICK_MS while the connection is lost, on the I/O thread. It
- * holds the lock throughout, so a destroy on another thread waits for it
- * (and it does nothing once the bdev is dead).
+ * A queue of the association failed (the target closed it, an error, a
+ * Keep Alive or a command unanswered): the other one goes too, and the
+ * loss follows the reconnect policy, whether I/O was out or not.
+ */
+static void assoc_lost(struct nvmf_bdev *nb)
+{
+	struct nvmf_assoc *a = &nb->as;
+
+	if (!a->io->failed)
+		a->io->ops->abort(a->io, "the admin queue's connection is gone");
+	if (!a->admin->failed)
+		a->admin->ops->abort(a->admin, "the I/O queue's connection is gone");
+	if (reconnects(nb)) {
+		connection_lost(nb);
+		return;
+	}
+	log_err("nvmf %s: connection to %s:%s lost; without ctrlr_loss_timeout_sec its "
+		"I/O fails from now on", nb->b.name, nb->def.traddr, nb->def.trsvcid);
+	nb->gave_up = true;
+}
+
+/* Connected: a queue that failed, even idle, or a Keep Alive due. */
+static void watch_assoc(struct nvmf_bdev *nb)
+{
+	unsigned int half = nb->def.keep_alive_timeout_ms / 2;
+
+	if (nb->gave_up)
+		return;
+	if (nb->as.io->failed || nb->as.admin->failed) {
+		assoc_lost(nb);
+		return;
+	}
+	if (half && !nb->ka_out &&
+	    nvmf_now_ms() - nb->ka_sent_ms + watch_ms(nb) / 2 >= (int64_t)half)
+		send_keep_alive(nb);
+}
+
+/*
+ * The bdev's timer, on the I/O thread: connected, watch_assoc(); lost,
+ * the reconnecting thread's news and the fast fail. It holds the lock
+ * throughout, so a destroy on another thread waits for it (and it does
+ * nothing once the bdev is dead). The lock is recursive: what it calls
+ * may end commands whose callbacks take it again.
  */
 static void tick_done(struct ioloop_req *req, int res)
 {
-	struct nvmf_bdev *nb = (struct nvmf_bdev *)((char *)req -
-						     offsetof(struct nvmf_bdev, tick));
+	struct nvmf_tick *t = (struct nvmf_tick *)req;
+	struct nvmf_bdev *nb = t->nb;
+	bool stale;
 
 	(void)res;
 	pthread_mutex_lock(&nb->lock);
-	nb->tick_armed = false;
-	if (nb->dead)
+	stale = t->loop != nb->loop;	/* armed before a move */
+	if (nb->tick == t)
+		nb->tick = NULL;
+	free(t);
+	if (nb->dead || stale)
 		goto out;
-	if (nb->news) {
+	if (!nb->lost_ms) {
+		watch_assoc(nb);
+	} else if (nb->news) {
 		/* It posted its news last: joining is quick. */
 		pthread_join(nb->thread, NULL);
 		nb->thread_on = false;
@@ -898,7 +1063,7 @@ static void tick_done(struct ioloop_req *req, int res)
 		nb->fast_failed = true;
 		fail_waiting(nb);
 	}
-	if (nb->lost_ms && !nb->gave_up)
+	if (!nb->gave_up)
 		arm_tick(nb);
 out:
 	pthread_mutex_unlock(&nb->lock);
@@ -907,20 +1072,27 @@ out:
 
 static void arm_tick(struct nvmf_bdev *nb)
 {
-	struct io_uring_sqe *sqe;
+	struct io_uring_sqe *sqe = NULL;
+	unsigned int ms = nb->lost_ms ? NVMF_TICK_MS : watch_ms(nb);
+	struct nvmf_tick *t;
 
-	if (nb->tick_armed)
+	if (nb->tick)
 		return;
-	sqe = ioloop_sqe(nb->loop, &nb->tick);
+	t = calloc(1, sizeof(*t));
+	if (t)
+		sqe = ioloop_sqe(nb->loop, &t->req);
 	if (!sqe) {
-		log_err("nvmf %s: no io_uring entry to wait for the reconnect with", nb->b.name);
+		free(t);
+		log_err("nvmf %s: no timer: it no longer watches its connection", nb->b.name);
 		return;
 	}
-	nb->tick.cb = tick_done;
-	nb->tick_ts.tv_sec = 0;
-	nb->tick_ts.tv_nsec = NVMF_TICK_MS * 1000000ll;
-	io_uring_prep_timeout(sqe, &nb->tick_ts, 0, 0);
-	nb->tick_armed = true;
+	t->nb = nb;
+	t->loop = nb->loop;
+	t->req.cb = tick_done;
+	t->ts.tv_sec = ms / 1000;
+	t->ts.tv_nsec = (long long)(ms % 1000) * 1000000ll;
+	io_uring_prep_timeout(sqe, &t->ts, 0, 0);
+	nb->tick = t;
 	atomic_fetch_add(&nb->refs, 1);
 	ioloop_submit(nb->loop);
 }
@@ -951,7 +1123,73 @@ static void connection_lost(struct nvmf_bdev *nb)
 	arm_tick(nb);
 }
 
+/*
+ * The first I/O comes from another thread than the one that opened the
+ * bdev. A queue's state is its thread's, so the association is made anew
+ * for this one, at once and the way a reconnect does, and the I/O waits
+ * for it; the old one is let go. Only before any I/O: later, I/O from a
+ * second thread is refused. -EXDEV when it cannot move now.
+ */
+static int move_to(struct nvmf_bdev *nb, struct ioloop *l)
+{
+	struct nvmf_assoc old;
+
+	pthread_mutex_lock(&nb->lock);
+	if (nb->lost_ms || nb->gave_up) {
+		pthread_mutex_unlock(&nb->lock);
+		return -EXDEV;		/* its thread is reconnecting it */
+	}
+	old = nb->as;
+	nb->as.io = nb->as.admin = NULL;
+	nb->loop = l;
+	nb->tick = NULL;		/* the old thread's is stale */
+	nb->moving = true;
+	nb->lost_ms = nvmf_now_ms();
+	log_info("nvmf %s: its first I/O comes from another thread: a new association there",
+		 nb->b.name);
+	nb->thread_on = !pthread_create(&nb->thread, NULL, reconnect_thread, nb);
+	if (nb->thread_on) {
+		arm_tick(nb);
+	} else {
+		log_err("nvmf %s: no thread to connect with: its I/O fails", nb->b.name);
+		nb->gave_up = true;
+	}
+	pthread_mutex_unlock(&nb->lock);
+	assoc_close(&old);
+	return 0;
+}
+
 /* ---- bdev ops ---- */
+
+/* From now on nb's queues and timer run on l (the calling thread's). */
+static void bind_loop(struct nvmf_bdev *nb, struct ioloop *l)
+{
+	nb->loop = l;
+	start_assoc(nb);
+	arm_tick(nb);
+}
+
+static void tick_cancelled(struct ioloop_req *req, int res)
+{
+	(void)res;
+	nb_put((struct nvmf_bdev *)((char *)req - offsetof(struct nvmf_bdev, tick_cancel)));
+}
+
+/* On the loop's thread the timer goes at once, not at its next tick. */
+static void cancel_tick(struct nvmf_bdev *nb)
+{
+	struct io_uring_sqe *sqe;
+
+	if (!nb->tick || nb->loop != ioloop_current)
+		return;
+	sqe = ioloop_sqe(nb->loop, &nb->tick_cancel);
+	if (!sqe)
+		return;
+	nb->tick_cancel.cb = tick_cancelled;
+	io_uring_prep_timeout_remove(sqe, (uint64_t)(uintptr_t)&nb->tick->req, 0);
+	atomic_fetch_add(&nb->refs, 1);
+	ioloop_submit(nb->loop);
+}
 
 static int nvmf_submit(struct bdev *b, struct bdev_io *io)
 {
@@ -967,13 +1205,15 @@ static int nvmf_submit(struct bdev *b, struct bdev_io *io)
 	if (!nb->loop) {
 		if (!ioloop_current)
 			return -ENXIO;
-		nb->loop = ioloop_current;
 		/* A connection already gone shows at issue_io(). */
-		nb->as.io->ops->start(nb->as.io, nb->loop);
+		bind_loop(nb, ioloop_current);
 	} else if (nb->loop != ioloop_current) {
-		/* Its queue's state is the thread's it started on. */
-		return -EXDEV;
+		/* Its queues' state is the thread's they run on. */
+		if (atomic_load(&nb->had_io) || move_to(nb, ioloop_current))
+			return -EXDEV;
 	}
+	if (!atomic_load(&nb->had_io))
+		atomic_store(&nb->had_io, true);
 	/* Nothing to move, nothing to make durable: done. */
 	if ((io->op != BDEV_OP_FLUSH && !io->len) ||
 	    (io->op == BDEV_OP_FLUSH && !(b->flags & BDEV_F_VOLATILE_CACHE))) {
@@ -1003,6 +1243,7 @@ static void nvmf_destroy(struct bdev *b)
 	nb->dead = true;
 	join = nb->thread_on;
 	nb->thread_on = false;
+	cancel_tick(nb);
 	pthread_mutex_unlock(&nb->lock);
 	if (join)
 		pthread_join(nb->thread, NULL);
@@ -1016,6 +1257,16 @@ static const struct bdev_ops nvmf_ops = {
 	.submit = nvmf_submit,
 	.destroy = nvmf_destroy,
 };
+
+static void init_lock(pthread_mutex_t *lock)
+{
+	pthread_mutexattr_t attr;
+
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(lock, &attr);
+	pthread_mutexattr_destroy(&attr);
+}
 
 struct bdev *bdev_nvmf_create_with(const char *name, const char *args,
 				   const struct nvmf_dialer *dialer, char *err,
@@ -1045,13 +1296,17 @@ struct bdev *bdev_nvmf_create_with(const char *name, const char *args,
 		nb->dialer = *dialer;
 		nb->has_dialer = true;
 	}
-	pthread_mutex_init(&nb->lock, NULL);
+	init_lock(&nb->lock);
 	atomic_init(&nb->refs, 1);
+	atomic_init(&nb->had_io, false);
 	log_info("nvmf %s: %s nsid %u at %s:%s (cntlid %u): %llu blocks of %u bytes, "
-		 "queue depth %u, %u blocks a command%s%s", nb->b.name, def.subnqn, def.nsid,
+		 "queue depth %u, %u blocks a command, KATO %u ms%s%s", nb->b.name, def.subnqn, def.nsid,
 		 def.traddr, def.trsvcid, nb->as.cntlid, (unsigned long long)nb->b.num_blocks,
-		 nb->b.block_size, nb->as.sqsize, nb->as.max_blocks,
+		 nb->b.block_size, nb->as.sqsize, nb->as.max_blocks, def.keep_alive_timeout_ms,
 		 def.hdgst ? ", header digests" : "", def.ddgst ? ", data digests" : "");
+	/* Watched from now on, idle or not (the daemon's control thread). */
+	if (ioloop_current)
+		bind_loop(nb, ioloop_current);
 	return &nb->b;
 
 err_free:

@@ -28,6 +28,8 @@ struct ioloop;
 /* A command unanswered this long ends its connection (Linux's io_timeout). */
 #define NVMF_IO_TIMEOUT_MS	30000
 #define NVMF_IO_QUEUE_DEPTH	128
+/* A connected bdev looks at its association at least this often. */
+#define NVMF_WATCH_MAX_MS	1000
 #define NVMF_ADMIN_QUEUE_DEPTH	32
 
 struct nvmf_queue;
@@ -72,6 +74,9 @@ struct nvmf_transport_ops {
 	int (*wait)(struct nvmf_queue *q, struct nvmf_req *r, int timeout_ms);
 	/* From now on q runs on l (the calling thread's loop). */
 	int (*start)(struct nvmf_queue *q, struct ioloop *l);
+	/* Ends q's connection now, its commands with -ECONNRESET; on q's
+	 * thread once started. */
+	void (*abort)(struct nvmf_queue *q, const char *why);
 	/* Lets go of the connection; the transport frees q when nothing of
 	 * it is in flight (at once when not started). Any thread. */
 	void (*close)(struct nvmf_queue *q);
@@ -145,5 +150,6 @@ struct bdev *bdev_nvmf_create_with(const char *name, const char *args,
 #define NVME_REG_CAP	0x00
 #define NVME_REG_CC	0x14
 #define NVME_REG_CSTS	0x1c
+#define NVME_ADMIN_KEEP_ALIVE	0x18
 
 #endif

@@ -1032,6 +1032,14 @@ static int tcp_send(struct nvmf_queue *q, struct nvmf_req *r)
 	return 0;
 }
 
+static void tcp_abort(struct nvmf_queue *q, const char *why)
+{
+	struct tcp_conn *c = conn_of(q);
+
+	c->fes = 0;	/* not the target's fault: no H2CTermReq */
+	conn_fail(c, why);
+}
+
 static void tcp_close(struct nvmf_queue *q)
 {
 	struct tcp_conn *c = conn_of(q);
@@ -1053,5 +1061,6 @@ const struct nvmf_transport_ops nvmf_tcp_ops = {
 	.send = tcp_send,
 	.wait = tcp_wait,
 	.start = tcp_start,
+	.abort = tcp_abort,
 	.close = tcp_close,
 };
