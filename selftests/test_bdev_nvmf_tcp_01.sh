@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Remote NVMe/TCP namespaces as bdevs: the guest's nvmet-tcp exports a memory-backed null_blk (4 KiB blocks) and a file on 127.0.0.1; bdev_nvme_attach_controller makes Nvme0n1 and (--nsid 2) Nvme0n2 with their size and block size from Identify, and Dgn2 on the file with header and data digests; a target with no listener is reported once; an emulated NVMe namespace on Nvme0n1 passes fio verify=crc32c (random 4k-128k, QD 1 and 32) and a marker written through it reads back from null_blk itself; a virtio-blk controller on Dgn2 passes fio verify; kill -9 of snap_service under fio: a new daemon reconnects by the module's definition and fio finishes without error; Nvme0 (-k 4000) stays connected while idle for 6 s by its Keep Alives; the target goes away for 5 s under fio: Nvme0n1 (-l 30 -o 1) reconnects and fio verify ends without error, idle Nvme0n2 notices and reconnects too, Ffn2 (-u 2) fails its I/O and serves again once the target is back; detach_controller refuses while a namespace uses the bdev, then deletes both.
+# Remote NVMe/TCP namespaces as bdevs: the guest's nvmet-tcp exports a memory-backed null_blk (4 KiB blocks) and a file on 127.0.0.1; bdev_nvme_attach_controller makes Nvme0n1 and (--nsid 2) Nvme0n2 with their size and block size from Identify, and Dgn2 on the file with header and data digests; an attach to a port nobody listens on fails with the reason and leaves no bdev, with or without a reconnect policy; an emulated NVMe namespace on Nvme0n1 passes fio verify=crc32c (random 4k-128k, QD 1 and 32) and a marker written through it reads back from null_blk itself; a virtio-blk controller on Dgn2 passes fio verify; kill -9 of snap_service under fio: a new daemon reconnects by the module's definition and fio finishes without error; Nvme0 (-k 4000) stays connected while idle for 6 s by its Keep Alives; the target goes away for 5 s under fio: Nvme0n1 (-l 30 -o 1) reconnects and fio verify ends without error, idle Nvme0n2 notices and reconnects too, Ffn2 (-u 2) fails its I/O and serves again once the target is back; a daemon started while the target is down reports Nvme0n1 not ready with the reason, tries it once a second and serves it once the target is back (fio verify); detach_controller refuses while a namespace uses the bdev, then deletes both.
 . ./lib.sh
 
 NQN=nqn.2023-05.io.nvda.nvme:0
@@ -134,21 +134,26 @@ if grep -q '^name *: crc32c$' /proc/crypto; then
 else
 	log "no crc32c in the guest's crypto API: no digests against nvmet-tcp"
 fi
-# Nothing listens on 4421: the bdev says why, the daemon tries once.
-snapadm_run bdev_nvme_attach_controller -b Bad -t tcp -a 127.0.0.1 -s 4421 -n $TNQN
-_n=50
-while [ $_n -gt 0 ] && [ -z "$(bdev_field Badn1 error)" ]; do
-	usleep 100000
-	_n=$((_n - 1))
+# Nothing listens on 4421: as SPDK's, the attach fails with the reason
+# and leaves no bdev, with a reconnect policy (-l -1) or without; the
+# daemon tried once and stops trying.
+for _b in Bad Bad2; do
+	_pol=""
+	[ $_b = Bad2 ] && _pol="-l -1 -o 1"
+	# shellcheck disable=SC2086
+	out=$(snapadm bdev_nvme_attach_controller -b $_b -t tcp -a 127.0.0.1 -s 4421 -n $TNQN \
+		$_pol 2>&1) && fail "attach $_b to a port nobody listens on: '$out'"
+	echo "$out" | grep -q "${_b}n1: connecting to 127.0.0.1:4421: Connection refused" ||
+		fail "attach $_b to 4421: '$out'"
 done
-bdev_field Badn1 error | grep -q "connecting to 127.0.0.1:4421: Connection refused" ||
-	fail "Badn1's error: $(cat /tmp/bdev.json)"
-[ "$(bdev_field Badn1 ready)" = false ] || fail "Badn1 ready: $(cat /tmp/bdev.json)"
+snapadm -j bdev_list >/tmp/all.json 2>&1
+grep -q "Badn1\|Bad2n1" /tmp/all.json && fail "a failed attach left its bdev: $(cat /tmp/all.json)"
 sleep 2
 tries=$(grep -c "bdev Badn1: .*4421" /tmp/svc.log)
 [ "$tries" = 1 ] || fail "the daemon tried Badn1 $tries times: $(grep Badn1 /tmp/svc.log | head)"
-snapadm_run bdev_nvme_detach_controller Bad
-log "Badn1 (no listener): 'connecting to 127.0.0.1:4421: Connection refused', tried once"
+grep -q "nvmf Bad2n1: try [0-9]" /tmp/svc.log &&
+	fail "the daemon kept trying the deleted Bad2n1: $(grep Bad2n1 /tmp/svc.log | tail -3)"
+log "attach to 4421 (no listener): '$(echo "$out" | tail -1)', no bdev left, tried once"
 # The module counts in its block size (512); the remote's is 4096.
 blocks=$(bdev_field Nvme0n1 num_blocks)
 [ "$blocks" = $((1024 * 1024 * 1024 / 512)) ] ||
@@ -256,6 +261,35 @@ until dd if="$ff_ns" of=/dev/null bs=4096 count=1 iflag=direct 2>/dev/null; do
 	usleep 100000
 done
 log "Ffn2 serves again after the outage"
+
+# The target is down when a daemon starts: Nvme0n1 (-l 30 -o 1) is
+# reported not ready with the reason and tried once a second (not on
+# each status report); once the target is back it is ready by itself,
+# and fio verify passes through the emulated namespace.
+kill "$SVC_PID"
+wait "$SVC_PID" 2>/dev/null
+rm $NVMET/ports/1/subsystems/$TNQN || fail "unlinking the subsystem from the port"
+snap_svc_start
+_n=100
+while [ $_n -gt 0 ] && [ -z "$(bdev_field Nvme0n1 error)" ]; do
+	usleep 100000
+	_n=$((_n - 1))
+done
+why=$(bdev_field Nvme0n1 error)
+[ -n "$why" ] && [ "$(bdev_field Nvme0n1 ready)" = false ] ||
+	fail "Nvme0n1 with the target down: $(cat /tmp/bdev.json)"
+grep -q "nvmf Nvme0n1: trying to open it every 1 s for 30 s" /tmp/svc.log ||
+	fail "Nvme0n1 is not tried again: $(grep Nvme0n1 /tmp/svc.log | tail -5)"
+t0=$(grep -c "nvmf Nvme0n1: try [0-9]" /tmp/svc.log)
+sleep 3
+tries=$(($(grep -c "nvmf Nvme0n1: try [0-9]" /tmp/svc.log) - t0))
+[ $tries -ge 1 ] && [ $tries -le 4 ] ||
+	fail "Nvme0n1 tried $tries times in 3 s: $(grep 'Nvme0n1: try' /tmp/svc.log | tail -5)"
+ln -s $s $NVMET/ports/1/subsystems/$TNQN || fail "linking the subsystem to the port again"
+wait_bdev_ready Nvme0n1
+run_fio after-restart "$NVME_NS" --iodepth=16 --size=16M --offset=128M
+log "target down at the daemon's start: Nvme0n1 not ready ('$why'), $tries tries in 3 s," \
+	"ready once it is back, fio verify clean"
 
 # A bdev in use is not deleted; detach takes both once free.
 out=$(snapadm bdev_nvme_detach_controller Nvme0 2>&1) && fail "detach while in use"

@@ -46,6 +46,8 @@ struct reg_bdev {
 	void *priv;			/* the backend instance, the daemon's */
 	bool open_failed;		/* the daemon's: its last open failed;
 					 * cleared when the definition changes */
+	void *opening;			/* the daemon's: opened again in the
+					 * background (nvmf), or NULL */
 };
 
 struct reg_subsys {

@@ -58,7 +58,8 @@ struct svc_poll {
 	bool armed;
 };
 
-/* Wakes the loop while a detach is retried or a bdev waits to go. */
+/* Wakes the loop while a detach is retried, a bdev waits to go or an nvmf
+ * bdev is opened in the background. */
 struct svc_timer {
 	struct ioloop_req req;
 	struct __kernel_timespec ts;
@@ -765,10 +766,9 @@ static struct bdev *bdev_open(struct service *s, const struct reg_bdev *rb,
  * so the counts survive this process. A module that has none (older than
  * ABI 2.5) leaves the bdev uncounted, not unserved.
  */
-static struct bdev *bdev_open_counted(struct service *s, const struct reg_bdev *rb,
-				      char *err, size_t len)
+static struct bdev *bdev_counted(struct service *s, const struct reg_bdev *rb,
+				 struct bdev *b)
 {
-	struct bdev *b = bdev_open(s, rb, err, len);
 	struct snap_bdev_stats *stats;
 
 	if (!b)
@@ -824,15 +824,68 @@ static uint64_t module_num_blocks(const struct reg_bdev *rb, const struct bdev *
 	       b->num_blocks % rb->block_size * b->block_size / rb->block_size;
 }
 
+static void bdev_realized(struct service *s, struct reg_bdev *rb, struct bdev *b,
+			  const char *err);
+
+/*
+ * An nvmf bdev whose first open failed is opened again in the background
+ * under its reconnect policy (not on each status report: see on_change()).
+ */
+static void bdev_opening(struct service *s, struct reg_bdev *rb, const char *err)
+{
+	if (rb->type != SNAP_BDEV_NVMF)
+		return;
+	rb->opening = bdev_nvmf_open_retry(rb->name, rb->args ? rb->args : "", NULL, err);
+	if (rb->opening)
+		s->nr_opening++;
+}
+
+static void bdev_stop_opening(struct service *s, struct reg_bdev *rb)
+{
+	if (!rb->opening)
+		return;
+	bdev_nvmf_open_cancel(rb->opening);
+	rb->opening = NULL;
+	s->nr_opening--;
+}
+
+/* The background opens that ended: their bdevs, or why they gave up. */
+static void poll_opening(struct service *s)
+{
+	for (struct reg_bdev *rb = s->reg.bdevs; rb && s->nr_opening; rb = rb->next) {
+		struct bdev *b = NULL;
+		char err[512] = "";
+
+		if (!rb->opening || !bdev_nvmf_open_poll(rb->opening, &b, err, sizeof(err)))
+			continue;
+		rb->opening = NULL;
+		s->nr_opening--;
+		bdev_realized(s, rb, bdev_counted(s, rb, b), err);
+	}
+}
+
 static void bdev_realize(struct service *s, struct reg_bdev *rb)
 {
-	char err[256] = "";
+	char err[512] = "";
 	struct bdev *b;
-	struct reg_ns *ns;
 
 	if (rb->priv)
 		return;
-	b = bdev_open_counted(s, rb, err, sizeof(err));
+	if (rb->opening && rb->open_failed)
+		return;		/* still trying this definition */
+	bdev_stop_opening(s, rb);	/* a new definition starts anew */
+	b = bdev_counted(s, rb, bdev_open(s, rb, err, sizeof(err)));
+	if (!b)
+		bdev_opening(s, rb, err);
+	bdev_realized(s, rb, b, err);
+}
+
+/* rb's open ended: b, or NULL and why. */
+static void bdev_realized(struct service *s, struct reg_bdev *rb, struct bdev *b,
+			  const char *err)
+{
+	struct reg_ns *ns;
+
 	rb->open_failed = !b;
 	if (!b) {
 		log_err("bdev %s: %s", rb->name, err);
@@ -867,7 +920,7 @@ static void bdev_resize(struct service *s, struct reg_bdev *rb)
 
 	if (rb->type != SNAP_BDEV_NULL || old->num_blocks == rb->num_blocks)
 		return;
-	b = bdev_open_counted(s, rb, err, sizeof(err));
+	b = bdev_counted(s, rb, bdev_open(s, rb, err, sizeof(err)));
 	if (!b) {
 		log_err("bdev %s: resizing to %llu blocks: %s", rb->name,
 			(unsigned long long)rb->num_blocks, err);
@@ -933,6 +986,8 @@ static void on_change(void *arg, enum reg_kind kind, enum reg_change change,
 
 	switch (kind) {
 	case REG_BDEV:
+		if (change == REG_REMOVED)
+			bdev_stop_opening(s, obj);
 		if (change == REG_CHANGED && ((struct reg_bdev *)obj)->priv) {
 			bdev_resize(s, obj);
 		} else if (change == REG_CHANGED &&
@@ -942,7 +997,8 @@ static void on_change(void *arg, enum reg_kind kind, enum reg_change change,
 			 * its own error report: opening it again would fail
 			 * again, at once for a missing file (a busy loop) or
 			 * after an nvmf connect's timeout. A new definition or
-			 * a new daemon tries again.
+			 * a new daemon tries again; an nvmf bdev with a
+			 * reconnect policy also does, in the background.
 			 */
 		} else if (change != REG_REMOVED) {
 			bdev_realize(s, obj);
@@ -1502,7 +1558,7 @@ static void arm_retry_timer(struct service *s)
 	struct svc_timer *t = &svc_retry_timer;
 	struct io_uring_sqe *sqe;
 
-	if (t->armed || (!s->detach_pending && !s->doomed))
+	if (t->armed || (!s->detach_pending && !s->doomed && !s->nr_opening))
 		return;
 	t->req.cb = on_retry_timer;
 	t->ts = (struct __kernel_timespec){ .tv_sec = SVC_RETRY_S };
@@ -1513,9 +1569,11 @@ static void arm_retry_timer(struct service *s)
 	t->armed = true;
 }
 
-/* Refused detaches again, and bdevs that waited for their engines. */
+/* Refused detaches again, bdevs that waited for their engines, nvmf
+ * bdevs opened in the background. */
 static void retry_pending(struct service *s)
 {
+	poll_opening(s);
 	if (s->detach_pending && !svc_retry_timer.armed) {
 		s->detach_pending = false;
 		sync_all_ctrls(s);
@@ -1579,6 +1637,8 @@ static bool destroy_unheld_bdevs(struct service *s, bool all)
  */
 static void destroy_all_bdevs(struct service *s)
 {
+	for (struct reg_bdev *b = s->reg.bdevs; b; b = b->next)
+		bdev_stop_opening(s, b);
 	while (destroy_unheld_bdevs(s, false))
 		;
 	destroy_unheld_bdevs(s, true);

@@ -88,6 +88,7 @@ struct service {
 	struct svc_parked *parked;
 	struct svc_doomed *doomed;	/* destroyed once no engine holds them */
 	bool detach_pending;		/* an engine refused to let a bdev go */
+	unsigned int nr_opening;	/* bdevs opened in the background */
 	uint32_t max_queue_size;	/* the module's NVMe queue size limit */
 	bool resync;			/* events were lost: reload the mirror */
 	bool nl_pending;		/* netlink events to read, at top level */

@@ -197,6 +197,9 @@ static int note_bdev(uint8_t cmd, struct nlattr **tb, void *arg)
 	if (tb[SNAP_A_BDEV_ARGS])
 		snprintf(bi->args, sizeof(bi->args), "%s",
 			 snap_nla_string(tb[SNAP_A_BDEV_ARGS]));
+	bi->ready = tb[SNAP_A_READY] && nla_get_u8(tb[SNAP_A_READY]);
+	if (tb[SNAP_A_ERROR])
+		snprintf(bi->error, sizeof(bi->error), "%s", snap_nla_string(tb[SNAP_A_ERROR]));
 	return 0;
 }
 

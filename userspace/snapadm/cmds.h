@@ -76,6 +76,8 @@ struct bdev_info {
 	uint32_t block_size;
 	uint64_t num_blocks;
 	char args[SNAP_PATH_MAX];	/* bdev_args: a plugin bdev's definition */
+	bool ready;			/* the daemon opened it */
+	char error[SNAP_ERROR_MAX];	/* or why it could not */
 };
 
 /* Asks the module for bdev name; 0 (found or not) or a failure status. */

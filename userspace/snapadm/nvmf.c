@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmds.h"
 #include "json.h"
@@ -169,15 +170,14 @@ static int attach_definition(struct snapadm *adm, const struct parsed_args *a,
 	return SNAPADM_OK;
 }
 
-static int check_attach(struct snapadm *adm, const struct snapadm_cmd *cmd,
-			const struct parsed_args *a)
+/* The options make a definition, for no other target under that name. */
+static int check_attach(struct snapadm *adm, const struct parsed_args *a)
 {
 	char def[SNAP_PATH_MAX], name[SNAP_NAME_MAX];
 	struct nvmf_list l;
 	struct nvmf_def d;
 	int ret;
 
-	(void)cmd;
 	ret = attach_definition(adm, a, &d, name, def);
 	if (ret)
 		return ret;
@@ -191,27 +191,120 @@ static int check_attach(struct snapadm *adm, const struct snapadm_cmd *cmd,
 	return ret;
 }
 
-static int fill_attach(struct snapadm *adm, const struct snapadm_cmd *cmd,
-		       const struct parsed_args *a, struct nl_msg *msg)
-{
-	char def[SNAP_PATH_MAX], name[SNAP_NAME_MAX];
-	struct nvmf_def d;
-	int ret;
+struct new_bdev {
+	const char *name, *def;
+};
 
-	(void)cmd;
-	ret = attach_definition(adm, a, &d, name, def);
-	if (ret)
-		return ret;
-	if (nla_put_string(msg, SNAP_A_NAME, name) < 0 ||
-	    nla_put_u8(msg, SNAP_A_BDEV_TYPE, SNAP_BDEV_NVMF) < 0 ||
-	    nla_put_string(msg, SNAP_A_BDEV_ARGS, def) < 0)
-		return snapadm_fail(adm, "request too large");
-	return SNAPADM_OK;
+static int put_new_bdev(struct nl_msg *msg, const void *ctx)
+{
+	const struct new_bdev *nb = ctx;
+
+	if (nla_put_string(msg, SNAP_A_NAME, nb->name) < 0 ||
+	    nla_put_u8(msg, SNAP_A_BDEV_TYPE, SNAP_BDEV_NVMF) < 0)
+		return -1;
+	return nla_put_string(msg, SNAP_A_BDEV_ARGS, nb->def);
 }
 
 static int put_name(struct nl_msg *msg, const void *ctx)
 {
 	return nla_put_string(msg, SNAP_A_NAME, ctx);
+}
+
+/* The daemon's first open of a new bdev: 45 s covers its bounded steps. */
+#define ATTACH_WAIT_S	60
+
+struct daemon_info {
+	bool attached;
+	uint32_t pid;
+};
+
+static int note_daemon(uint8_t cmd, struct nlattr **tb, void *arg)
+{
+	struct daemon_info *di = arg;
+
+	(void)cmd;
+	di->attached = tb[SNAP_A_DAEMON_ATTACHED] && nla_get_u8(tb[SNAP_A_DAEMON_ATTACHED]);
+	di->pid = tb[SNAP_A_DAEMON_PID] ? nla_get_u32(tb[SNAP_A_DAEMON_PID]) : 0;
+	return 0;
+}
+
+/*
+ * As SPDK's, the attach fails when the first connection cannot be made:
+ * it waits for the daemon to open the bdev it defined, and takes the
+ * bdev back when the daemon reports why it could not. Without a daemon
+ * the definition stays for the one that starts; the daemon's own replay
+ * of its init config (our parent) cannot be waited for.
+ */
+static int wait_connected(struct snapadm *adm, const char *name, const char *ctrlr)
+{
+	struct daemon_info di = { 0 };
+	struct bdev_info bi;
+	int ret;
+
+	ret = nlcmd_request(adm, SNAP_CMD_EMU_GET, false, NULL, NULL, note_daemon, &di);
+	if (ret || !di.attached || di.pid == (uint32_t)getppid())
+		return ret;
+	for (int waited = 0; waited < ATTACH_WAIT_S * 10; waited++) {
+		ret = bdev_lookup(adm, name, &bi);
+		if (ret)
+			return ret;
+		if (!bi.found)
+			return snapadm_fail(adm, "%s was deleted meanwhile", name);
+		if (bi.ready)
+			return SNAPADM_OK;
+		if (bi.error[0]) {
+			ret = nlcmd_request(adm, SNAP_CMD_BDEV_DEL, false, put_name, name, NULL,
+					    NULL);
+			return ret ? ret : snapadm_fail(adm, "%s: %s", name, bi.error);
+		}
+		usleep(100 * 1000);
+	}
+	return snapadm_fail(adm, "%s: the daemon did not open it in %d s; it stays defined "
+			    "(bdev_nvme_detach_controller %s deletes it)", name, ATTACH_WAIT_S,
+			    ctrlr);
+}
+
+static void print_names(struct snapadm *adm, char (*names)[SNAP_NAME_MAX], int n)
+{
+	struct json_writer w;
+
+	if (!adm->json) {
+		for (int i = 0; i < n; i++)
+			fprintf(adm->out, "%s\n", names[i]);
+		return;
+	}
+	json_init(&w, adm->out);
+	json_array_start(&w);
+	for (int i = 0; i < n; i++)
+		json_string(&w, names[i]);
+	json_array_end(&w);
+	json_finish(&w);
+}
+
+/*
+ * SPDK's attach: the bdev NAMEn<nsid>, opened by the daemon before the
+ * command returns. Prints its name.
+ */
+static int run_attach(struct snapadm *adm, const struct snapadm_cmd *cmd,
+		      const struct parsed_args *a)
+{
+	char def[SNAP_PATH_MAX], names[1][SNAP_NAME_MAX];
+	struct new_bdev nb = { .name = names[0], .def = def };
+	struct nvmf_def d;
+	int ret;
+
+	(void)cmd;
+	ret = check_attach(adm, a);
+	if (!ret)
+		ret = attach_definition(adm, a, &d, names[0], def);
+	if (!ret)
+		ret = nlcmd_request(adm, SNAP_CMD_BDEV_NEW, false, put_new_bdev, &nb, NULL,
+				    NULL);
+	if (!ret)
+		ret = wait_connected(adm, names[0], d.ctrlr);
+	if (!ret)
+		print_names(adm, names, 1);
+	return ret;
 }
 
 /* Deletes every namespace bdev of the controller; one in use stops it. */
@@ -375,9 +468,7 @@ const struct snapadm_cmd nvmf_cmds[] = {
 		.help = "a remote NVMe-oF namespace as bdev <NAME>n1: "
 			"-b NAME -t tcp -a ADDR [-s SVCID] -n SUBNQN",
 		.opts = attach_opts,
-		.action = ACT_CREATE, .nl_cmd = SNAP_CMD_BDEV_NEW,
-		.obj = &obj_bdev, .key_attr = SNAP_A_NAME,
-		.check = check_attach, .fill = fill_attach,
+		.run = run_attach,
 	},
 	{
 		.name = "bdev_nvme_detach_controller",

@@ -90,6 +90,7 @@ struct target {
 	/* connections */
 	int nconn, max_conn;	/* dial refuses past max_conn (0: 2) */
 	atomic_bool down;	/* dial refuses while set */
+	atomic_uint refused;	/* dials refused while down */
 	pthread_t thr[MAX_CONN];
 	bool joined[MAX_CONN];
 	int fd[MAX_CONN];
@@ -574,6 +575,8 @@ static int dial(void *ctx, const struct nvmf_def *d)
 	int sv[2];
 
 	(void)d;
+	if (atomic_load(&t->down))
+		atomic_fetch_add(&t->refused, 1);
 	if (t->nconn == (t->max_conn ? t->max_conn : 2) || atomic_load(&t->down) ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
 		return -ECONNREFUSED;
@@ -1306,6 +1309,99 @@ static void test_first_io_moves_to_its_thread(void **state)
 	ioloop_current = &f->loop;
 }
 
+/* ---- a first open that failed, tried again ---- */
+
+#define DEF_FOREVER DEF " ctrlr_loss_timeout_sec=-1 reconnect_delay_sec=1"
+
+/* A fixture whose target is down: no bdev yet. */
+static int setup_target_down(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	f->t.icd = 8192;
+	f->t.maxh2cdata = 16384;
+	f->t.max_conn = MAX_CONN;
+	atomic_store(&f->t.down, true);
+	if (ioloop_init(&f->loop, 64))
+		return -1;
+	ioloop_current = &f->loop;
+	f->buf = malloc(1 << 20);
+	f->back = malloc(1 << 20);
+	*state = f;
+	return 0;
+}
+
+static struct nvmf_opener *open_retry(struct fixture *f, const char *def, char *err,
+				      size_t len)
+{
+	struct nvmf_dialer d = { .dial = dial, .ctx = &f->t };
+
+	assert_null(bdev_nvmf_create_with("T", def, &d, err, len));
+	assert_non_null(strstr(err, "connecting"));
+	return bdev_nvmf_open_retry("T", def, &d, err);
+}
+
+/* Polls o every 100 ms for up to ms: its result. */
+static int poll_open(struct nvmf_opener *o, struct bdev **b, char *err, size_t len,
+		     unsigned int ms)
+{
+	int ret = 0;
+
+	for (unsigned int waited = 0; !ret && waited < ms; waited += 100) {
+		usleep(100 * 1000);
+		ret = bdev_nvmf_open_poll(o, b, err, len);
+	}
+	return ret;
+}
+
+/* Target down at the open: tried once a delay, open once it answers. */
+static void test_open_tried_until_target_answers(void **state)
+{
+	struct fixture *f = *state;
+	struct nvmf_opener *o;
+	char err[512];
+
+	o = open_retry(f, DEF_FOREVER, err, sizeof(err));
+	assert_non_null(o);
+	assert_int_equal(poll_open(o, &f->b, err, sizeof(err), 2500), 0);
+	/* One try a second, not one a poll: the first open and two more. */
+	assert_true(atomic_load(&f->t.refused) <= 4);
+	atomic_store(&f->t.down, false);
+	assert_int_equal(poll_open(o, &f->b, err, sizeof(err), 10000), 1);
+	assert_non_null(f->b);
+	assert_int_equal(f->b->num_blocks, DISK_BLOCKS);
+	fill(f->buf, 8 * BS, 4);
+	assert_int_equal(run(f, BDEV_OP_WRITE, 8, 8, f->buf), 0);
+	assert_memory_equal(f->t.disk + 8 * BS, f->buf, 8 * BS);
+}
+
+/* Past ctrlr_loss_timeout_sec it gives up, and says so. */
+static void test_open_tries_give_up(void **state)
+{
+	struct fixture *f = *state;
+	struct nvmf_opener *o;
+	struct bdev *b = NULL;
+	char err[512];
+
+	o = open_retry(f, DEF " ctrlr_loss_timeout_sec=2 reconnect_delay_sec=1", err,
+		       sizeof(err));
+	assert_non_null(o);
+	assert_int_equal(poll_open(o, &b, err, sizeof(err), 10000), -ETIMEDOUT);
+	assert_null(b);
+	assert_non_null(strstr(err, "(ctrlr_loss_timeout_sec): giving up after"));
+}
+
+/* Without a reconnect policy nothing is tried again; a cancel stops it. */
+static void test_open_retry_policy_and_cancel(void **state)
+{
+	struct fixture *f = *state;
+	char err[512];
+
+	assert_null(open_retry(f, DEF, err, sizeof(err)));
+	bdev_nvmf_open_cancel(open_retry(f, DEF_FOREVER, err, sizeof(err)));
+	usleep(200 * 1000);	/* its thread sees the stop and lets go */
+}
+
 static void test_definition(void **state)
 {
 	struct nvmf_def d;
@@ -1411,6 +1507,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_peer_close_when_idle, setup_close_idle,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_first_io_moves_to_its_thread, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_tried_until_target_answers,
+						setup_target_down, teardown),
+		cmocka_unit_test_setup_teardown(test_open_tries_give_up, setup_target_down,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_open_retry_policy_and_cancel,
+						setup_target_down, teardown),
 		cmocka_unit_test(test_definition),
 	};
 

@@ -811,58 +811,104 @@ static void issue_io(struct nvmf_io *x)
 
 /* ---- reconnecting ---- */
 
-static void *reconnect_thread(void *arg)
+/* What a thread trying for a new association goes by. */
+struct assoc_retry {
+	const char *name;
+	const struct nvmf_def *d;
+	const struct nvmf_dialer *dialer;	/* NULL: the network */
+	pthread_mutex_t *lock;		/* guards *stop and err */
+	const bool *stop;
+	bool at_once;			/* the first try without the delay */
+	uint64_t nsze;			/* the geometry it must have; 0: any */
+	uint32_t block_size;
+	char *err;			/* the last failure, or NULL */
+	size_t errlen;
+};
+
+static void retry_note(struct assoc_retry *r, const char *why)
 {
-	struct nvmf_bdev *nb = arg;
-	const struct nvmf_def *d = &nb->def;
+	if (!r->err)
+		return;
+	pthread_mutex_lock(r->lock);
+	snprintf(r->err, r->errlen, "%s", why);
+	pthread_mutex_unlock(r->lock);
+}
+
+/*
+ * Tries for a new association every reconnect_delay_sec, on a thread of
+ * its own (each try blocks, bounded): 0 with it in *a; -ETIMEDOUT once
+ * ctrlr_loss_timeout_sec passed, or after one try when that is 0 (logged,
+ * the reason in r->err); -EINTR once *r->stop.
+ */
+static int retry_assoc(struct assoc_retry *r, struct nvmf_assoc *a)
+{
+	const struct nvmf_def *d = r->d;
 	int64_t start = nvmf_now_ms();
 	unsigned int tries = 0;
-	struct nvmf_assoc a = { 0 };
-	char err[256] = "";
-	bool moving;
+	char err[256] = "", why[640];
 
-	pthread_mutex_lock(&nb->lock);
-	moving = nb->moving;
-	pthread_mutex_unlock(&nb->lock);
 	for (;;) {
-		/* A move tries at once; a bdev without the policy only once. */
-		int64_t wake = moving && !tries ? 0 :
+		int64_t wake = r->at_once && !tries ? 0 :
 			       nvmf_now_ms() + (int64_t)d->reconnect_delay_sec * 1000;
 		bool stop;
 
 		do {
 			usleep(20000);
-			pthread_mutex_lock(&nb->lock);
-			stop = nb->stop;
-			pthread_mutex_unlock(&nb->lock);
+			pthread_mutex_lock(r->lock);
+			stop = *r->stop;
+			pthread_mutex_unlock(r->lock);
 		} while (!stop && nvmf_now_ms() < wake);
 		if (stop)
-			return NULL;
+			return -EINTR;
 		if (tries && !d->ctrlr_loss_timeout_sec) {
-			log_err("nvmf %s: no new association for the thread of its first I/O: %s",
-				nb->b.name, err);
-			memset(&a, 0, sizeof(a));
+			snprintf(why, sizeof(why), "no connection to %s:%s: %s", d->traddr,
+				 d->trsvcid, err);
 			break;
 		}
 		if (d->ctrlr_loss_timeout_sec > 0 &&
 		    nvmf_now_ms() - start >= (int64_t)d->ctrlr_loss_timeout_sec * 1000) {
-			log_err("nvmf %s: no connection to %s:%s for %d s (ctrlr_loss_timeout_sec): "
-				"giving up after %u tries: %s", nb->b.name, d->traddr, d->trsvcid,
-				d->ctrlr_loss_timeout_sec, tries, err);
-			memset(&a, 0, sizeof(a));
+			snprintf(why, sizeof(why), "no connection to %s:%s for %d s "
+				 "(ctrlr_loss_timeout_sec): giving up after %u tries: %s",
+				 d->traddr, d->trsvcid, d->ctrlr_loss_timeout_sec, tries, err);
 			break;
 		}
 		tries++;
-		if (!open_assoc(nb->b.name, d, nb->has_dialer ? &nb->dialer : NULL, &a, err,
-				sizeof(err))) {
-			if (a.nsze == nb->b.num_blocks && a.block_size == nb->b.block_size)
-				break;
+		if (!open_assoc(r->name, d, r->dialer, a, err, sizeof(err))) {
+			if (!r->nsze || (a->nsze == r->nsze && a->block_size == r->block_size))
+				return 0;
 			snprintf(err, sizeof(err), "namespace %u is now %llu blocks of %u bytes",
-				 d->nsid, (unsigned long long)a.nsze, a.block_size);
-			assoc_close(&a);
+				 d->nsid, (unsigned long long)a->nsze, a->block_size);
+			assoc_close(a);
 		}
-		log_debug("nvmf %s: reconnect try %u: %s", nb->b.name, tries, err);
+		log_debug("nvmf %s: try %u: %s", r->name, tries, err);
+		retry_note(r, err);
 	}
+	log_err("nvmf %s: %s", r->name, why);
+	retry_note(r, why);
+	memset(a, 0, sizeof(*a));
+	return -ETIMEDOUT;
+}
+
+static void *reconnect_thread(void *arg)
+{
+	struct nvmf_bdev *nb = arg;
+	struct nvmf_assoc a = { 0 };
+	struct assoc_retry r = {
+		.name = nb->b.name,
+		.d = &nb->def,
+		.dialer = nb->has_dialer ? &nb->dialer : NULL,
+		.lock = &nb->lock,
+		.stop = &nb->stop,
+		.nsze = nb->b.num_blocks,
+		.block_size = nb->b.block_size,
+	};
+
+	/* A move tries at once. */
+	pthread_mutex_lock(&nb->lock);
+	r.at_once = nb->moving;
+	pthread_mutex_unlock(&nb->lock);
+	if (retry_assoc(&r, &a) == -EINTR)
+		return NULL;
 	pthread_mutex_lock(&nb->lock);
 	nb->fresh = a;
 	nb->news = true;
@@ -1268,27 +1314,26 @@ static void init_lock(pthread_mutex_t *lock)
 	pthread_mutexattr_destroy(&attr);
 }
 
-struct bdev *bdev_nvmf_create_with(const char *name, const char *args,
-				   const struct nvmf_dialer *dialer, char *err,
-				   size_t errlen)
+/* The bdev over association a (it takes it over, or closes it). */
+static struct bdev *bdev_of_assoc(const char *name, const struct nvmf_def *d,
+				  const struct nvmf_dialer *dialer, struct nvmf_assoc *a,
+				  char *err, size_t errlen)
 {
 	struct nvmf_bdev *nb = calloc(1, sizeof(*nb));
-	struct nvmf_def def;
-	char bname[sizeof(nb->b.name)];
+	const struct nvmf_def def = *d;
 
 	if (!nb) {
 		snprintf(err, errlen, "out of memory");
+		assoc_close(a);
 		return NULL;
 	}
-	snprintf(bname, sizeof(bname), "%s", name);
-	if (nvmf_def_parse(args, &def, err, errlen) ||
-	    open_assoc(bname, &def, dialer, &nb->as, err, errlen))
-		goto err_free;
-	if (bdev_init(&nb->b, &nvmf_ops, bname, nb->as.nsze, nb->as.block_size)) {
+	nb->as = *a;
+	if (bdev_init(&nb->b, &nvmf_ops, name, nb->as.nsze, nb->as.block_size)) {
 		snprintf(err, errlen, "namespace %u: %llu blocks of %u bytes is no bdev",
 			 def.nsid, (unsigned long long)nb->as.nsze, nb->as.block_size);
 		assoc_close(&nb->as);
-		goto err_free;
+		free(nb);
+		return NULL;
 	}
 	nb->b.flags = nb->as.vwc ? BDEV_F_VOLATILE_CACHE : 0;
 	nb->def = def;
@@ -1308,10 +1353,136 @@ struct bdev *bdev_nvmf_create_with(const char *name, const char *args,
 	if (ioloop_current)
 		bind_loop(nb, ioloop_current);
 	return &nb->b;
+}
 
-err_free:
-	free(nb);
+struct bdev *bdev_nvmf_create_with(const char *name, const char *args,
+				   const struct nvmf_dialer *dialer, char *err,
+				   size_t errlen)
+{
+	struct nvmf_assoc a;
+	struct nvmf_def def;
+	char bname[sizeof(((struct bdev *)0)->name)];
+
+	snprintf(bname, sizeof(bname), "%s", name);
+	if (nvmf_def_parse(args, &def, err, errlen) ||
+	    open_assoc(bname, &def, dialer, &a, err, errlen))
+		return NULL;
+	return bdev_of_assoc(bname, &def, dialer, &a, err, errlen);
+}
+
+/* ---- a first open that failed, tried again ---- */
+
+struct nvmf_opener {
+	char name[sizeof(((struct bdev *)0)->name)];
+	struct nvmf_def def;
+	struct nvmf_dialer dialer;
+	bool has_dialer;
+	pthread_mutex_t lock;
+	bool stop;		/* its owner let go */
+	bool done;
+	int ret;		/* done: 0 with as, or -ETIMEDOUT */
+	struct nvmf_assoc as;
+	char err[256];		/* the last failure */
+	atomic_uint refs;	/* the owner's, the thread's */
+};
+
+static void opener_put(struct nvmf_opener *o)
+{
+	if (atomic_fetch_sub(&o->refs, 1) != 1)
+		return;
+	assoc_close(&o->as);	/* made after its owner let go */
+	pthread_mutex_destroy(&o->lock);
+	free(o);
+}
+
+static void *opener_thread(void *arg)
+{
+	struct nvmf_opener *o = arg;
+	struct nvmf_assoc a = { 0 };
+	struct assoc_retry r = {
+		.name = o->name,
+		.d = &o->def,
+		.dialer = o->has_dialer ? &o->dialer : NULL,
+		.lock = &o->lock,
+		.stop = &o->stop,
+		.err = o->err,
+		.errlen = sizeof(o->err),
+	};
+	int ret = retry_assoc(&r, &a);
+
+	pthread_mutex_lock(&o->lock);
+	o->as = a;
+	o->ret = ret;
+	o->done = true;
+	pthread_mutex_unlock(&o->lock);
+	opener_put(o);
 	return NULL;
+}
+
+struct nvmf_opener *bdev_nvmf_open_retry(const char *name, const char *args,
+					 const struct nvmf_dialer *dialer, const char *err)
+{
+	struct nvmf_opener *o;
+	pthread_t thread;
+	char why[160];
+
+	o = calloc(1, sizeof(*o));
+	if (!o)
+		return NULL;
+	if (nvmf_def_parse(args, &o->def, why, sizeof(why)) || !o->def.ctrlr_loss_timeout_sec) {
+		free(o);
+		return NULL;
+	}
+	snprintf(o->name, sizeof(o->name), "%s", name);
+	snprintf(o->err, sizeof(o->err), "%s", err);
+	if (dialer) {
+		o->dialer = *dialer;
+		o->has_dialer = true;
+	}
+	init_lock(&o->lock);
+	atomic_init(&o->refs, 2);
+	if (pthread_create(&thread, NULL, opener_thread, o)) {
+		pthread_mutex_destroy(&o->lock);
+		free(o);
+		return NULL;
+	}
+	pthread_detach(thread);
+	if (o->def.ctrlr_loss_timeout_sec < 0)
+		log_notice("nvmf %s: trying to open it every %u s until it works", name,
+			   o->def.reconnect_delay_sec);
+	else
+		log_notice("nvmf %s: trying to open it every %u s for %d s", name,
+			   o->def.reconnect_delay_sec, o->def.ctrlr_loss_timeout_sec);
+	return o;
+}
+
+int bdev_nvmf_open_poll(struct nvmf_opener *o, struct bdev **b, char *err, size_t errlen)
+{
+	struct nvmf_assoc a;
+	int ret;
+
+	pthread_mutex_lock(&o->lock);
+	if (!o->done) {
+		pthread_mutex_unlock(&o->lock);
+		return 0;
+	}
+	a = o->as;
+	memset(&o->as, 0, sizeof(o->as));
+	ret = o->ret;
+	snprintf(err, errlen, "%s", o->err);
+	pthread_mutex_unlock(&o->lock);
+	*b = ret ? NULL : bdev_of_assoc(o->name, &o->def, o->has_dialer ? &o->dialer : NULL,
+				       &a, err, errlen);
+	opener_put(o);
+	return *b ? 1 : ret ? ret : -EIO;
+}
+
+void bdev_nvmf_open_cancel(struct nvmf_opener *o)
+{
+	pthread_mutex_lock(&o->lock);
+	o->stop = true;
+	pthread_mutex_unlock(&o->lock);
+	opener_put(o);
 }
 
 struct bdev *bdev_nvmf_create(const char *name, const char *args, char *err,

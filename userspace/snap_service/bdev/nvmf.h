@@ -141,6 +141,25 @@ struct bdev *bdev_nvmf_create_with(const char *name, const char *args,
 				   const struct nvmf_dialer *dialer, char *err,
 				   size_t errlen);
 
+/*
+ * A bdev whose first open failed (err), opened again in the background
+ * under its definition's reconnect policy: a try every
+ * reconnect_delay_sec, for ctrlr_loss_timeout_sec (-1: until it works).
+ * NULL when the policy does not reconnect.
+ */
+struct nvmf_opener;
+struct nvmf_opener *bdev_nvmf_open_retry(const char *name, const char *args,
+					 const struct nvmf_dialer *dialer, const char *err);
+/*
+ * On the thread the bdev is to be watched from (it binds there, as
+ * bdev_nvmf_create() does): 0 while it is trying; 1 with *b once open;
+ * -errno with the reason in err when it gave up. Any result but 0 frees
+ * the opener.
+ */
+int bdev_nvmf_open_poll(struct nvmf_opener *o, struct bdev **b, char *err, size_t errlen);
+/* Stops and frees it without waiting for a try under way. */
+void bdev_nvmf_open_cancel(struct nvmf_opener *o);
+
 /* The NVMe-oF parts of the spec this initiator uses. */
 #define NVME_FABRICS_OPC	0x7f
 #define NVMF_FCTYPE_PROP_SET	0x00
