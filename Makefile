@@ -42,6 +42,10 @@ SNAPADM_SRCS := $(wildcard userspace/snapadm/*.c)
 # Everything of snapadm but main() is also linked into its unit tests.
 SNAPADM_LIB_SRCS := $(filter-out userspace/snapadm/snapadm.c,$(SNAPADM_SRCS))
 SNAPADM_LIBS := $(NL_LIBS) -lkmod
+# bdev_nvme_attach_controller lists a target's namespaces with the daemon's
+# NVMe-oF initiator (its unit tests link all of the daemon anyway).
+SNAPADM_NVMF_SRCS := $(addprefix userspace/snap_service/,ioloop.c log.c iostats.c \
+	bdev/bdev.c bdev/bdev_nvmf.c bdev/nvmf_tcp.c bdev/crc32c.c)
 # The daemon: everything but its main() is also linked into the unit tests.
 SERVICE_SRCS := $(wildcard userspace/snap_service/*.c userspace/snap_service/*/*.c)
 SERVICE_LIB_SRCS := $(filter-out userspace/snap_service/snap_service.c,$(SERVICE_SRCS))
@@ -221,9 +225,10 @@ $(B)/tests/plugins/%.so: userspace/tests/plugins/%.c userspace/tests/plugins/com
 	@mkdir -p $(dir $@)
 	$(CC) $(PLUGIN_CFLAGS) -o $@ $<
 
-$(B)/bin/snapadm: $(patsubst userspace/%.c,$(B)/obj/%.o,$(SNAPADM_SRCS) $(LIB_SRCS))
+$(B)/bin/snapadm: $(patsubst userspace/%.c,$(B)/obj/%.o,$(SNAPADM_SRCS) $(LIB_SRCS) \
+		  $(SNAPADM_NVMF_SRCS))
 	@mkdir -p $(dir $@)
-	$(CC) $(SNAP_CFLAGS) $(LDFLAGS) -o $@ $^ $(SNAPADM_LIBS)
+	$(CC) $(SNAP_CFLAGS) $(LDFLAGS) -o $@ $^ $(SNAPADM_LIBS) -luring -lpthread
 
 $(B)/bin/snap_service: $(patsubst userspace/%.c,$(B)/obj/%.o,$(SERVICE_SRCS) $(LIB_SRCS))
 	@mkdir -p $(dir $@)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Remote NVMe/TCP namespaces as bdevs: the guest's nvmet-tcp exports a memory-backed null_blk (4 KiB blocks) and a file on 127.0.0.1; bdev_nvme_attach_controller makes Nvme0n1 and (--nsid 2) Nvme0n2 with their size and block size from Identify, and Dgn2 on the file with header and data digests; an attach to a port nobody listens on fails with the reason and leaves no bdev, with or without a reconnect policy; an emulated NVMe namespace on Nvme0n1 passes fio verify=crc32c (random 4k-128k, QD 1 and 32) and a marker written through it reads back from null_blk itself; a virtio-blk controller on Dgn2 passes fio verify; kill -9 of snap_service under fio: a new daemon reconnects by the module's definition and fio finishes without error; Nvme0 (-k 4000) stays connected while idle for 6 s by its Keep Alives; the target goes away for 5 s under fio: Nvme0n1 (-l 30 -o 1) reconnects and fio verify ends without error, idle Nvme0n2 notices and reconnects too, Ffn2 (-u 2) fails its I/O and serves again once the target is back; a daemon started while the target is down reports Nvme0n1 not ready with the reason, tries it once a second and serves it once the target is back (fio verify); detach_controller refuses while a namespace uses the bdev, then deletes both.
+# Remote NVMe/TCP namespaces as bdevs: the guest's nvmet-tcp exports a memory-backed null_blk (4 KiB blocks) and a file on 127.0.0.1; bdev_nvme_attach_controller without --nsid makes Nvme0n1 and Nvme0n2, one bdev per active namespace, with their size and block size from Identify, and Dgn2 on the file with header and data digests; an attach to a port nobody listens on fails with the reason and leaves no bdev, with or without a reconnect policy; an emulated NVMe namespace on Nvme0n1 passes fio verify=crc32c (random 4k-128k, QD 1 and 32) and a marker written through it reads back from null_blk itself; a virtio-blk controller on Dgn2 passes fio verify; kill -9 of snap_service under fio: a new daemon reconnects by the module's definition and fio finishes without error; Nvme0 (-k 4000) stays connected while idle for 6 s by its Keep Alives; the target goes away for 5 s under fio: Nvme0n1 (-l 30 -o 1) reconnects and fio verify ends without error, idle Nvme0n2 notices and reconnects too, Ffn2 (-u 2) fails its I/O and serves again once the target is back; a daemon started while the target is down reports Nvme0n1 not ready with the reason, tries it once a second and serves it once the target is back (fio verify); detach_controller refuses while a namespace uses the bdev, then deletes both.
 . ./lib.sh
 
 NQN=nqn.2023-05.io.nvda.nvme:0
@@ -96,14 +96,13 @@ vblk=yes
 dmesg | grep -q 'virtio functions stay off the bus' && vblk=""
 snap_svc_start
 
-# SPDK's command; prints the bdev it made.
+# SPDK's command: every active namespace, and prints the bdevs it made.
 # Nvme0 reconnects for 30 s, with a keep-alive timeout of 4 s; Ff
 # (namespace 2 again) fails I/O after 2 s.
 out=$(snapadm bdev_nvme_attach_controller -b Nvme0 -t tcp -a 127.0.0.1 -s 4420 -f ipv4 \
 	-n $TNQN -l 30 -o 1 -k 4000 2>&1) || fail "attach_controller: $out"
-[ "$out" = Nvme0n1 ] || fail "attach_controller printed '$out', not Nvme0n1"
-snapadm_run bdev_nvme_attach_controller -b Nvme0 -t tcp -a 127.0.0.1 -s 4420 -n $TNQN \
-	--nsid 2 -l 30 -o 1 --keep-alive-timeout-ms 4000
+[ "$(echo $out)" = "Nvme0n1 Nvme0n2" ] ||
+	fail "attach_controller printed '$out', not Nvme0n1 and Nvme0n2"
 snapadm_run bdev_nvme_attach_controller -b Ff -t tcp -a 127.0.0.1 -s 4420 -n $TNQN \
 	--nsid 2 --ctrlr-loss-timeout-sec 30 --reconnect-delay-sec 1 --fast-io-fail-timeout-sec 2
 out=$(snapadm bdev_nvme_attach_controller -b Ff2 -t tcp -a 127.0.0.1 -n $TNQN -l 30 -o 5 \
@@ -136,18 +135,23 @@ else
 fi
 # Nothing listens on 4421: as SPDK's, the attach fails with the reason
 # and leaves no bdev, with a reconnect policy (-l -1) or without; the
-# daemon tried once and stops trying.
+# daemon tried once and stops trying. Without --nsid, listing the
+# namespaces fails first.
 for _b in Bad Bad2; do
 	_pol=""
 	[ $_b = Bad2 ] && _pol="-l -1 -o 1"
 	# shellcheck disable=SC2086
 	out=$(snapadm bdev_nvme_attach_controller -b $_b -t tcp -a 127.0.0.1 -s 4421 -n $TNQN \
-		$_pol 2>&1) && fail "attach $_b to a port nobody listens on: '$out'"
+		--nsid 1 $_pol 2>&1) && fail "attach $_b to a port nobody listens on: '$out'"
 	echo "$out" | grep -q "${_b}n1: connecting to 127.0.0.1:4421: Connection refused" ||
 		fail "attach $_b to 4421: '$out'"
 done
+out=$(snapadm bdev_nvme_attach_controller -b Bad3 -t tcp -a 127.0.0.1 -s 4421 -n $TNQN 2>&1) &&
+	fail "attach Bad3 to a port nobody listens on: '$out'"
+echo "$out" | grep -q "connecting to 127.0.0.1:4421: Connection refused" ||
+	fail "attach Bad3 (every namespace) to 4421: '$out'"
 snapadm -j bdev_list >/tmp/all.json 2>&1
-grep -q "Badn1\|Bad2n1" /tmp/all.json && fail "a failed attach left its bdev: $(cat /tmp/all.json)"
+grep -q "Badn1\|Bad2n1\|Bad3" /tmp/all.json && fail "a failed attach left its bdev: $(cat /tmp/all.json)"
 sleep 2
 tries=$(grep -c "bdev Badn1: .*4421" /tmp/svc.log)
 [ "$tries" = 1 ] || fail "the daemon tried Badn1 $tries times: $(grep Badn1 /tmp/svc.log | head)"

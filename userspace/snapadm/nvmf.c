@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bdev/nvmf.h"
 #include "cmds.h"
 #include "json.h"
 #include "nl.h"
@@ -170,23 +171,29 @@ static int attach_definition(struct snapadm *adm, const struct parsed_args *a,
 	return SNAPADM_OK;
 }
 
-/* The options make a definition, for no other target under that name. */
-static int check_attach(struct snapadm *adm, const struct parsed_args *a)
+/* The options make a definition, for no other target under that name;
+ * *exists: the controller has namespaces already. */
+static int check_attach(struct snapadm *adm, const struct parsed_args *a, bool *exists)
 {
 	char def[SNAP_PATH_MAX], name[SNAP_NAME_MAX];
 	struct nvmf_list l;
 	struct nvmf_def d;
 	int ret;
 
+	*exists = false;
 	ret = attach_definition(adm, a, &d, name, def);
 	if (ret)
 		return ret;
 	ret = list_nvmf_bdevs(adm, &l);
-	for (size_t i = 0; !ret && i < l.n; i++)
-		if (!strcmp(l.v[i].def.ctrlr, d.ctrlr) && !same_target(&l.v[i].def, &d))
+	for (size_t i = 0; !ret && i < l.n; i++) {
+		if (strcmp(l.v[i].def.ctrlr, d.ctrlr))
+			continue;
+		*exists = true;
+		if (!same_target(&l.v[i].def, &d))
 			ret = snapadm_fail(adm, "controller %s exists with another target "
 					   "(%s at %s:%s)", d.ctrlr, l.v[i].def.subnqn,
 					   l.v[i].def.traddr, l.v[i].def.trsvcid);
+	}
 	free(l.v);
 	return ret;
 }
@@ -264,6 +271,30 @@ static int wait_connected(struct snapadm *adm, const char *name, const char *ctr
 			    ctrlr);
 }
 
+/* Most namespaces one attach takes (SPDK's default max_bdevs is 128). */
+#define ATTACH_MAX_NS	1024
+
+/* The namespaces to attach, in *n: --nsid, or every active one the
+ * target lists. A status. */
+static int attach_nsids(struct snapadm *adm, const struct parsed_args *a,
+			const struct nvmf_def *d, uint32_t *nsids, int *n)
+{
+	char why[256];
+
+	if (args_get(a, "nsid")) {
+		nsids[0] = d->nsid;
+		*n = 1;
+		return SNAPADM_OK;
+	}
+	*n = nvmf_active_namespaces(d, NULL, nsids, ATTACH_MAX_NS, why, sizeof(why));
+	if (*n < 0)
+		return snapadm_fail(adm, "%s", why);
+	if (!*n)
+		return snapadm_fail(adm, "%s at %s:%s has no active namespace", d->subnqn,
+				    d->traddr, d->trsvcid);
+	return SNAPADM_OK;
+}
+
 static void print_names(struct snapadm *adm, char (*names)[SNAP_NAME_MAX], int n)
 {
 	struct json_writer w;
@@ -282,28 +313,58 @@ static void print_names(struct snapadm *adm, char (*names)[SNAP_NAME_MAX], int n
 }
 
 /*
- * SPDK's attach: the bdev NAMEn<nsid>, opened by the daemon before the
- * command returns. Prints its name.
+ * SPDK's attach: a bdev NAMEn<nsid> for --nsid, or for every active
+ * namespace the target lists, each opened by the daemon before the
+ * command returns; all of them or none. Prints their names.
  */
 static int run_attach(struct snapadm *adm, const struct snapadm_cmd *cmd,
 		      const struct parsed_args *a)
 {
-	char def[SNAP_PATH_MAX], names[1][SNAP_NAME_MAX];
-	struct new_bdev nb = { .name = names[0], .def = def };
+	uint32_t *nsids = calloc(ATTACH_MAX_NS, sizeof(*nsids));
+	char (*names)[SNAP_NAME_MAX] = NULL;
+	char def[SNAP_PATH_MAX];
+	bool exists = false;
 	struct nvmf_def d;
-	int ret;
+	int n = 0, i, ret;
 
 	(void)cmd;
-	ret = check_attach(adm, a);
+	ret = nsids ? check_attach(adm, a, &exists) : snapadm_fail(adm, "out of memory");
 	if (!ret)
-		ret = attach_definition(adm, a, &d, names[0], def);
+		ret = def_from_args(adm, a, &d);
+	/* Every namespace again: a replay's (--exist-ok) is done already. */
+	if (!ret && exists && !args_get(a, "nsid")) {
+		free(nsids);
+		if (adm->exist_ok)
+			return SNAPADM_OK;
+		return snapadm_fail(adm, "controller %s exists (--nsid N adds a namespace to it)",
+				    d.ctrlr);
+	}
 	if (!ret)
-		ret = nlcmd_request(adm, SNAP_CMD_BDEV_NEW, false, put_new_bdev, &nb, NULL,
-				    NULL);
+		ret = attach_nsids(adm, a, &d, nsids, &n);
+	if (!ret && !(names = calloc(n > 0 ? (size_t)n : 1, sizeof(*names))))
+		ret = snapadm_fail(adm, "out of memory");
+	for (i = 0; i < n && !ret; i++) {
+		struct new_bdev nb = { .name = names[i], .def = def };
+		char why[160];
+
+		d.nsid = nsids[i];
+		ret = bdev_name_of(adm, &d, names[i], SNAP_NAME_MAX);
+		if (!ret && nvmf_def_format(&d, def, sizeof(def), why, sizeof(why)))
+			ret = snapadm_usage_error(adm, "%s", why);
+		if (!ret)
+			ret = nlcmd_request(adm, SNAP_CMD_BDEV_NEW, false, put_new_bdev, &nb,
+					    NULL, NULL);
+		if (!ret)
+			ret = wait_connected(adm, names[i], d.ctrlr);
+	}
+	/* All or none: what this attach made before the one that failed
+	 * goes (wait_connected() took that one back). */
+	for (int j = 0; ret && j < i - 1; j++)
+		nlcmd_request(adm, SNAP_CMD_BDEV_DEL, false, put_name, names[j], NULL, NULL);
 	if (!ret)
-		ret = wait_connected(adm, names[0], d.ctrlr);
-	if (!ret)
-		print_names(adm, names, 1);
+		print_names(adm, names, n);
+	free(names);
+	free(nsids);
 	return ret;
 }
 
@@ -433,7 +494,8 @@ static const struct opt_def attach_opts[] = {
 	{ "subnqn", "n", OPT_STR, OPT_NO_ATTR, OPT_REQUIRED, 0, "subsystem NQN" },
 	{ "hostnqn", "q", OPT_STR, OPT_NO_ATTR, 0, 0,
 	  "host NQN (default nqn.2014-08.org.nvmexpress:uuid:<from machine-id>)" },
-	{ "nsid", NULL, OPT_U32, OPT_NO_ATTR, 0, 0, "namespace to attach (default 1)" },
+	{ "nsid", NULL, OPT_U32, OPT_NO_ATTR, 0, 0,
+	  "namespace to attach (default: every active one)" },
 	{ "hostaddr", "i", OPT_UNSUPPORTED, 0, 0, 0, NULL },
 	{ "hostsvcid", "c", OPT_UNSUPPORTED, 0, 0, 0, NULL },
 	{ "prchk_reftag", "r", OPT_UNSUPPORTED, 0, 0, 0, NULL },
@@ -465,8 +527,8 @@ static const struct opt_def get_ctrl_opts[] = {
 const struct snapadm_cmd nvmf_cmds[] = {
 	{
 		.name = "bdev_nvme_attach_controller",
-		.help = "a remote NVMe-oF namespace as bdev <NAME>n1: "
-			"-b NAME -t tcp -a ADDR [-s SVCID] -n SUBNQN",
+		.help = "a remote NVMe-oF controller's namespaces as bdevs <NAME>n<NSID>: "
+			"-b NAME -t tcp -a ADDR [-s SVCID] -n SUBNQN [--nsid N]",
 		.opts = attach_opts,
 		.run = run_attach,
 	},

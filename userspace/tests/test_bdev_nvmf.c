@@ -79,6 +79,7 @@ struct target {
 	unsigned int success_pdus;
 	unsigned int max_inflight;
 	bool cc_enabled;
+	uint32_t active[8];	/* Identify's active namespace list (0: {1}) */
 	uint32_t kato;		/* of the admin queue's Connect */
 	atomic_uint keep_alives;
 	atomic_uint ka_ignore;	/* Keep Alives left unanswered */
@@ -243,6 +244,16 @@ static bool send_c2h(struct target *t, int fd, uint16_t cid, const uint8_t *data
 static void identify(struct target *t, const uint8_t *sqe, uint8_t *id)
 {
 	memset(id, 0, 4096);
+	if ((get32(sqe + 40) & 0xff) == 2) {	/* active NSIDs above sqe's */
+		unsigned int n = 0;
+
+		for (unsigned int i = 0; i < 8; i++)
+			if (t->active[i] > get32(sqe + 4))
+				put32(id + 4 * n++, t->active[i]);
+		if (!t->active[0] && !get32(sqe + 4))
+			put32(id, 1);
+		return;
+	}
 	if ((get32(sqe + 40) & 0xff) == 1) {
 		id[77] = t->mdts;
 		put16(id + 520, 0x0c);		/* DSM, Write Zeroes */
@@ -1402,6 +1413,39 @@ static void test_open_retry_policy_and_cancel(void **state)
 	usleep(200 * 1000);	/* its thread sees the stop and lets go */
 }
 
+/* The subsystem's active namespaces, from Identify, as attach lists them. */
+static void test_active_namespaces(void **state)
+{
+	struct target *t = calloc(1, sizeof(*t));
+	struct nvmf_dialer d = { .dial = dial, .ctx = t };
+	uint32_t nsids[4];
+	struct nvmf_def def;
+	char err[256] = "";
+
+	(void)state;
+	t->icd = 8192;
+	t->maxh2cdata = 16384;
+	t->max_conn = MAX_CONN;
+	t->active[0] = 1;
+	t->active[1] = 2;
+	t->active[2] = 5;
+	assert_int_equal(nvmf_def_parse(DEF, &def, err, sizeof(err)), 0);
+	assert_int_equal(nvmf_active_namespaces(&def, &d, nsids, 4, err, sizeof(err)), 3);
+	assert_int_equal(nsids[0], 1);
+	assert_int_equal(nsids[1], 2);
+	assert_int_equal(nsids[2], 5);
+	assert_true(t->cc_enabled);
+	assert_int_equal(nvmf_active_namespaces(&def, &d, nsids, 2, err, sizeof(err)), 2);
+	atomic_store(&t->down, true);
+	assert_true(nvmf_active_namespaces(&def, &d, nsids, 4, err, sizeof(err)) < 0);
+	assert_non_null(strstr(err, "connecting"));
+	for (int i = 0; i < t->nconn; i++) {
+		pthread_join(t->thr[i], NULL);
+		close(t->fd[i]);
+	}
+	free(t);
+}
+
 static void test_definition(void **state)
 {
 	struct nvmf_def d;
@@ -1513,6 +1557,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_open_retry_policy_and_cancel,
 						setup_target_down, teardown),
+		cmocka_unit_test(test_active_namespaces),
 		cmocka_unit_test(test_definition),
 	};
 

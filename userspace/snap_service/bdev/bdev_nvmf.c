@@ -495,16 +495,14 @@ out:
  * identified, one I/O queue connected (not started). Blocking, bounded.
  * On failure nothing of it is left open.
  */
-static int open_assoc(const char *name, const struct nvmf_def *d,
-		      const struct nvmf_dialer *dialer, struct nvmf_assoc *a, char *err,
-		      size_t errlen)
+/* The admin queue of a new association, the controller enabled. */
+static int open_admin(const char *name, const struct nvmf_def *d,
+		      const struct nvmf_dialer *dialer, struct nvmf_assoc *a,
+		      const struct nvmf_ctrl_ident *id, uint64_t *cap, char *err, size_t errlen)
 {
-	struct nvmf_ctrl_ident id;
-	uint64_t cap;
 	int ret;
 
 	memset(a, 0, sizeof(*a));
-	host_ident(d, &id);
 	a->admin = queue_connect(name, d, dialer, 0, NVMF_ADMIN_QUEUE_DEPTH, err, errlen);
 	if (!a->admin)
 		return -EIO;
@@ -513,14 +511,67 @@ static int open_assoc(const char *name, const struct nvmf_def *d,
 	/* A Keep Alive unanswered for KATO: the target has let go of us. */
 	if (d->keep_alive_timeout_ms)
 		a->admin->io_timeout_ms = d->keep_alive_timeout_ms;
-	ret = fabrics_connect(a->admin, d, &id, NVMF_ADMIN_QUEUE_DEPTH, &a->cntlid, err,
+	ret = fabrics_connect(a->admin, d, id, NVMF_ADMIN_QUEUE_DEPTH, &a->cntlid, err,
 			      errlen);
 	if (!ret)
-		ret = prop_get(a->admin, NVME_REG_CAP, true, &cap, err, errlen);
+		ret = prop_get(a->admin, NVME_REG_CAP, true, cap, err, errlen);
 	if (!ret)
-		ret = enable_ctrl(a->admin, cap, err, errlen);
-	if (!ret)
-		ret = learn_namespace(a, d, cap, err, errlen);
+		ret = enable_ctrl(a->admin, *cap, err, errlen);
+	if (ret)
+		assoc_close(a);
+	return ret;
+}
+
+int nvmf_active_namespaces(const struct nvmf_def *d, const struct nvmf_dialer *dialer,
+			   uint32_t *nsids, size_t max, char *err, size_t errlen)
+{
+	struct nvmf_ctrl_ident id;
+	struct nvmf_assoc a;
+	uint8_t *list = malloc(4096);
+	uint32_t after = 0;
+	size_t n = 0;
+	uint64_t cap;
+	int ret;
+
+	if (!list) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	host_ident(d, &id);
+	ret = open_admin(d->ctrlr, d, dialer, &a, &id, &cap, err, errlen);
+	if (ret)
+		goto out;
+	/* Identify CNS 02h: up to 1024 active NSIDs above "after", ascending. */
+	while (n < max) {
+		unsigned int i;
+
+		ret = identify(a.admin, 2, after, list, err, errlen);
+		if (ret)
+			break;
+		for (i = 0; i < 1024 && n < max && get_le32(list + 4 * i); i++)
+			nsids[n++] = after = get_le32(list + 4 * i);
+		if (i < 1024)
+			break;
+	}
+	assoc_close(&a);
+out:
+	free(list);
+	return ret ? ret : (int)n;
+}
+
+static int open_assoc(const char *name, const struct nvmf_def *d,
+		      const struct nvmf_dialer *dialer, struct nvmf_assoc *a, char *err,
+		      size_t errlen)
+{
+	struct nvmf_ctrl_ident id;
+	uint64_t cap;
+	int ret;
+
+	host_ident(d, &id);
+	ret = open_admin(name, d, dialer, a, &id, &cap, err, errlen);
+	if (ret)
+		return ret;
+	ret = learn_namespace(a, d, cap, err, errlen);
 	if (ret)
 		goto err_close;
 	a->sqsize = (uint16_t)((cap & 0xffff) + 1 < NVMF_IO_QUEUE_DEPTH ?

@@ -160,6 +160,14 @@ int bdev_nvmf_open_poll(struct nvmf_opener *o, struct bdev **b, char *err, size_
 /* Stops and frees it without waiting for a try under way. */
 void bdev_nvmf_open_cancel(struct nvmf_opener *o);
 
+/*
+ * The active namespaces of d's subsystem (d's nsid is not used), ascending,
+ * at most max: how many, or -errno with the reason in err. Connects an
+ * admin queue for it: blocking, bounded (NVMF_SETUP_TIMEOUT_MS a step).
+ */
+int nvmf_active_namespaces(const struct nvmf_def *d, const struct nvmf_dialer *dialer,
+			   uint32_t *nsids, size_t max, char *err, size_t errlen);
+
 /* The NVMe-oF parts of the spec this initiator uses. */
 #define NVME_FABRICS_OPC	0x7f
 #define NVMF_FCTYPE_PROP_SET	0x00
