@@ -473,6 +473,39 @@ snap_fio_verify() {
 	log "fio verify on $1: $(grep -o 'IOPS=[^,]*' "/tmp/fio.$2" | tr '\n' ' ')"
 }
 
+# ---- SR-IOV helpers (test_sim_sriov_*) ----
+
+# snap_sriov_start TYPE NUM_VF VF_MSIX: the module with one PF of TYPE
+# (nvme or virtio_blk, 4 MSI-X vectors) carrying NUM_VF VFs of VF_MSIX
+# vectors each, and snap_service attached; pair with
+# "trap snap_sriov_teardown EXIT".
+snap_sriov_start() {
+	snap_load internal_cpu_model=1 sriov_en=1 ${1}_emulation_enable=1 \
+		${1}_emulation_num_pf=1 ${1}_emulation_num_msix=4 \
+		${1}_emulation_num_vf=$2 ${1}_emulation_num_vf_msix=$3 mempool_size_mb=64
+	snap_need_family
+	snap_svc_start
+}
+
+# snap_sriov_pf VUID TOTAL: SRIOV_PF, the sysfs folder of the PF with that
+# VUID, whose VFs snap_sriov_teardown disables; fails unless it offers
+# TOTAL VFs.
+snap_sriov_pf() {
+	_bdf=$(sysfs_read $SNAP_SYSFS/functions/$1/bdf)
+	SRIOV_PF=/sys/bus/pci/devices/$_bdf
+	[ "$(sysfs_read $SRIOV_PF/sriov_totalvfs)" = "$2" ] ||
+		fail "$_bdf: sriov_totalvfs reads $(sysfs_read $SRIOV_PF/sriov_totalvfs), want $2"
+}
+
+# The VFs go first, while the daemon still serves their controllers'
+# shutdown; then what snap_nvme_teardown and snap_vblk_unbind_all undo.
+snap_sriov_teardown() {
+	[ -n "$SRIOV_PF" ] && echo 0 >"$SRIOV_PF/sriov_numvfs" 2>/dev/null
+	SRIOV_PF=""
+	snap_vblk_unbind_all
+	snap_nvme_teardown
+}
+
 # snap_nvme_start PFS [SVC_ARGS...]: the module with PFS NVMe PFs of 4 MSI-X
 # vectors and a 64 MiB pool, and snap_service SVC_ARGS attached; pair with
 # "trap snap_nvme_teardown EXIT".

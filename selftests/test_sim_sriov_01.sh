@@ -4,28 +4,14 @@
 . ./lib.sh
 
 NQN=nqn.2023-05.io.nvda.nvme:0
-pfdir=""
-cleanup() {
-	# VFs go while the daemon still serves their controllers' shutdown.
-	[ -n "$pfdir" ] && echo 0 >"$pfdir/sriov_numvfs" 2>/dev/null
-	snap_nvme_cleanup
-	snap_cleanup
-}
-trap cleanup EXIT
-
-snap_load internal_cpu_model=1 nvme_emulation_enable=1 nvme_emulation_num_pf=1 \
-	nvme_emulation_num_msix=4 sriov_en=1 nvme_emulation_num_vf=4 \
-	nvme_emulation_num_vf_msix=2 mempool_size_mb=64
-snap_need_family
-snap_svc_start
+trap snap_sriov_teardown EXIT
+snap_sriov_start nvme 4 2
 
 snapadm_run bdev_malloc_create 8 4096 -b Malloc0
 snap_nvme_ctrl $NQN NVMeCtrl0 0 Malloc0
 snap_nvme_bind 0
-pf=$(sysfs_read /sys/class/snap/sim0/functions/SNAPSIM00000NVMES1D0F0/bdf)
-pfdir=/sys/bus/pci/devices/$pf
-[ "$(sysfs_read $pfdir/sriov_totalvfs)" = 4 ] ||
-	fail "$pf: sriov_totalvfs reads $(sysfs_read $pfdir/sriov_totalvfs), want 4"
+snap_sriov_pf SNAPSIM00000NVMES1D0F0 4
+pf=${SRIOV_PF##*/}
 lspci -s "$pf" -vvv 2>/dev/null | grep -A3 "Single Root I/O Virtualization" | sed 's/^/# /'
 
 # VF n's controller: before the enable for VFs 0 and 1, after it for 2 and 3.
@@ -42,9 +28,9 @@ vf_ctrl 0
 vf_ctrl 1
 
 t0=$(uptime_s)
-echo 4 >$pfdir/sriov_numvfs || fail "echo 4 > $pfdir/sriov_numvfs"
+echo 4 >$SRIOV_PF/sriov_numvfs || fail "echo 4 > $SRIOV_PF/sriov_numvfs"
 log "echo 4 > sriov_numvfs returned after $(elapsed "$t0") s"
-[ "$(cat $pfdir/sriov_numvfs)" = 4 ] || fail "sriov_numvfs reads $(cat $pfdir/sriov_numvfs)"
+[ "$(cat $SRIOV_PF/sriov_numvfs)" = 4 ] || fail "sriov_numvfs reads $(cat $SRIOV_PF/sriov_numvfs)"
 vf_ctrl 2
 vf_ctrl 3
 
@@ -52,7 +38,7 @@ vf_ctrl 3
 snapadm -j emulation_function_list --all >/tmp/funcs.json ||
 	fail "emulation_function_list: $(cat /tmp/funcs.json)"
 for i in 0 1 2 3; do
-	vf=$(basename "$(readlink $pfdir/virtfn$i)")
+	vf=$(basename "$(readlink $SRIOV_PF/virtfn$i)")
 	[ -n "$vf" ] || fail "no virtfn$i under $pf"
 	json_has /tmp/funcs.json pci_bdf "$vf" ||
 		fail "emulation_function_list has no VF at $vf: $(cat /tmp/funcs.json)"
@@ -78,7 +64,7 @@ snap_fio_verify "/dev/$ns" vf2
 # VF config space: IDs all ones, the PF's class.
 [ "$(od -An -tx4 -N4 /sys/bus/pci/devices/$VF0/config | tr -d ' ')" = ffffffff ] ||
 	fail "VF $VF0 Vendor/Device ID do not read all ones"
-[ "$(cat /sys/bus/pci/devices/$VF0/class)" = "$(cat $pfdir/class)" ] ||
+[ "$(cat /sys/bus/pci/devices/$VF0/class)" = "$(cat $SRIOV_PF/class)" ] ||
 	fail "VF class $(cat /sys/bus/pci/devices/$VF0/class) differs from the PF's"
 
 # VFs disabled under I/O: their drivers let go, nothing hangs or oopses.
@@ -89,7 +75,7 @@ fio --name=busy --filename="/dev/$ns" --ioengine=libaio --direct=1 --rw=randwrit
 fpid=$!
 sleep 3
 t0=$(uptime_s)
-echo 0 >$pfdir/sriov_numvfs || fail "echo 0 > sriov_numvfs"
+echo 0 >$SRIOV_PF/sriov_numvfs || fail "echo 0 > sriov_numvfs"
 log "echo 0 under fio on $ns returned after $(elapsed "$t0") s"
 wait $fpid
 log "fio on the disabled VF: $(grep -o 'error=[^)]*' /tmp/fio.busy | head -1)"
@@ -99,11 +85,11 @@ dmesg | grep -E "BUG|WARNING|Oops|timeout" && fail "the kernel complained (above
 log "echo 0 removed the four VFs"
 
 # sriov_drivers_autoprobe=0 (SNAP's advice at scale): VFs come unbound.
-echo 0 >$pfdir/sriov_drivers_autoprobe
-echo 2 >$pfdir/sriov_numvfs || fail "echo 2 > sriov_numvfs without autoprobe"
+echo 0 >$SRIOV_PF/sriov_drivers_autoprobe
+echo 2 >$SRIOV_PF/sriov_numvfs || fail "echo 2 > sriov_numvfs without autoprobe"
 sleep 2
 for i in 0 1; do
-	vf=$(basename "$(readlink $pfdir/virtfn$i)")
+	vf=$(basename "$(readlink $SRIOV_PF/virtfn$i)")
 	[ -e "/sys/bus/pci/devices/$vf/driver" ] &&
 		fail "VF $vf bound to $(basename "$(readlink /sys/bus/pci/devices/$vf/driver)") without autoprobe"
 done
@@ -115,7 +101,7 @@ log "autoprobe off: two VFs unbound until bound by hand"
 
 # Unload with the VFs still enabled: the sim disables them first.
 echo "$VF0" >/sys/bus/pci/drivers/nvme/unbind
-pfdir=""
+SRIOV_PF=""
 snap_nvme_cleanup
 snap_unload
 dmesg | grep -q "disabling its 2 VFs" || fail "no 'disabling its 2 VFs' at unload"

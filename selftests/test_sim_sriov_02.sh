@@ -3,23 +3,12 @@
 # SR-IOV on a virtio-blk PF: the PF offers VIRTIO_F_SR_IOV, so virtio-pci lets the host write sriov_numvfs; `echo 2` makes two VFs that virtio-pci and virtio_blk bind, one controller created before the enable and one after it, fio verify passes on a VF disk, and `echo 0` removes them.
 . ./lib.sh
 
-pfdir=""
-teardown() {
-	[ -n "$pfdir" ] && echo 0 >"$pfdir/sriov_numvfs" 2>/dev/null
-	snap_vblk_unbind_all
-	snap_nvme_teardown
-}
-trap teardown EXIT
-
+trap snap_sriov_teardown EXIT
 modprobe virtio_pci || fail "modprobe virtio_pci"
 modprobe virtio_blk || fail "modprobe virtio_blk"
-snap_load internal_cpu_model=1 virtio_blk_emulation_enable=1 \
-	virtio_blk_emulation_num_pf=1 virtio_blk_emulation_num_msix=4 sriov_en=1 \
-	virtio_blk_emulation_num_vf=2 virtio_blk_emulation_num_vf_msix=2 mempool_size_mb=64
-snap_need_family
+snap_sriov_start virtio_blk 2 2
 dmesg | grep -q 'virtio functions stay off the bus' &&
 	skip "this kernel cannot trap the virtio registers (no kprobes)"
-snap_svc_start
 
 snapadm_run bdev_malloc_create 8 4096 -b Malloc0
 snapadm_run bdev_malloc_create 8 4096 -b VfMalloc0
@@ -28,18 +17,16 @@ snapadm_run virtio_blk_controller_create --pf_id 0 --bdev Malloc0 --ctrl VblkCtr
 snapadm_run virtio_blk_controller_create --pf_id 0 --vf_id 0 --bdev VfMalloc0 \
 	--ctrl VblkVf0 --vblk_id VFSERIAL0
 snap_vblk_bind 0
-pf=$(cat $SNAP_SYSFS/functions/SNAPSIM00000VBLKS1D0F0/bdf)
-pfdir=/sys/bus/pci/devices/$pf
-[ "$(sysfs_read $pfdir/sriov_totalvfs)" = 2 ] ||
-	fail "$pf: sriov_totalvfs reads $(sysfs_read $pfdir/sriov_totalvfs), want 2"
+snap_sriov_pf SNAPSIM00000VBLKS1D0F0 2
+pf=${SRIOV_PF##*/}
 
-echo 2 >$pfdir/sriov_numvfs || { dmesg | tail; fail "echo 2 > $pfdir/sriov_numvfs"; }
+echo 2 >$SRIOV_PF/sriov_numvfs || { dmesg | tail; fail "echo 2 > $SRIOV_PF/sriov_numvfs"; }
 snapadm_run virtio_blk_controller_create --pf_id 0 --vf_id 1 --bdev VfMalloc1 \
 	--ctrl VblkVf1 --vblk_id VFSERIAL1
 
 # vf_disk N: the disk virtio_blk made of VF N, waiting up to 60 s.
 vf_disk() {
-	_vf=$(basename "$(readlink $pfdir/virtfn$1)")
+	_vf=$(basename "$(readlink $SRIOV_PF/virtfn$1)")
 	[ -n "$_vf" ] || fail "no virtfn$1 under $pf"
 	_n=600
 	until _d=$(ls /sys/bus/pci/devices/$_vf/virtio*/block 2>/dev/null) && [ -n "$_d" ]; do
@@ -58,9 +45,9 @@ d1=$(vf_disk 1) || exit $KSFT_FAIL
 log "VF disks $d0 (controller before the enable) and $d1 (after it)"
 snap_fio_verify /dev/$d1 vblkvf1
 
-echo 0 >$pfdir/sriov_numvfs || fail "echo 0 > sriov_numvfs"
+echo 0 >$SRIOV_PF/sriov_numvfs || fail "echo 0 > sriov_numvfs"
 [ -e /sys/block/$d0 ] && fail "$d0 still there after echo 0"
 [ -e /sys/block/$d1 ] && fail "$d1 still there after echo 0"
-pfdir=""
+SRIOV_PF=""
 log "echo 0 removed both VFs and their disks"
 exit $KSFT_PASS
