@@ -2,86 +2,19 @@
 # SPDX-License-Identifier: GPL-2.0
 # Remote NVMe/TCP namespaces as bdevs: the guest's nvmet-tcp exports a memory-backed null_blk (4 KiB blocks) and a file on 127.0.0.1; bdev_nvme_attach_controller without --nsid makes Nvme0n1 and Nvme0n2, one bdev per active namespace, with their size and block size from Identify, and Dgn2 on the file with header and data digests; an attach to a port nobody listens on fails with the reason and leaves no bdev, with or without a reconnect policy; an emulated NVMe namespace on Nvme0n1 passes fio verify=crc32c (random 4k-128k, QD 1 and 32) and a marker written through it reads back from null_blk itself; a virtio-blk controller on Dgn2 passes fio verify; kill -9 of snap_service under fio: a new daemon reconnects by the module's definition and fio finishes without error; Nvme0 (-k 4000) stays connected while idle for 6 s by its Keep Alives; the target goes away for 5 s under fio: Nvme0n1 (-l 30 -o 1) reconnects and fio verify ends without error, idle Nvme0n2 notices and reconnects too, Ffn2 (-u 2) fails its I/O and serves again once the target is back; a daemon started while the target is down reports Nvme0n1 not ready with the reason, tries it once a second and serves it once the target is back (fio verify); detach_controller refuses while a namespace uses the bdev, then deletes both.
 . ./lib.sh
+. ./nvmf_lib.sh
 
 NQN=nqn.2023-05.io.nvda.nvme:0
 TNQN=nqn.2023-05.io.snap:nvmf-tcp-01
-NVMET=/sys/kernel/config/nvmet
-
-nvmet_down() {
-	[ -d $NVMET ] || return 0
-	rm -f $NVMET/ports/1/subsystems/$TNQN 2>/dev/null
-	[ -d $NVMET/ports/1 ] && rmdir $NVMET/ports/1
-	for _ns in 1 2; do
-		[ -d $NVMET/subsystems/$TNQN/namespaces/$_ns ] || continue
-		echo 0 >$NVMET/subsystems/$TNQN/namespaces/$_ns/enable
-		rmdir $NVMET/subsystems/$TNQN/namespaces/$_ns
-	done
-	[ -d $NVMET/subsystems/$TNQN ] && rmdir $NVMET/subsystems/$TNQN
-	return 0
-}
-
 teardown() {
 	snap_vblk_unbind_all
 	snap_nvme_teardown
-	nvmet_down
-	rmmod null_blk 2>/dev/null
-	return 0
+	nvmet_down $TNQN
 }
 trap teardown EXIT
 
-run_fio() {	# NAME DEV ARGS...
-	_name=$1 _dev=$2
-	shift 2
-	fio --name="$_name" --filename="$_dev" --ioengine=libaio --direct=1 \
-		--rw=randwrite --bsrange=4k-128k --verify=crc32c --verify_fatal=1 \
-		--output=/tmp/fio.$_name "$@" ||
-		{ cat /tmp/fio.$_name; tail -20 /tmp/svc.log; dmesg | tail; fail "fio $_name"; }
-	grep -q "err= 0" /tmp/fio.$_name || { cat /tmp/fio.$_name; fail "fio $_name: errors"; }
-	log "fio $_name: $(grep -o 'IOPS=[^,]*' /tmp/fio.$_name | tr '\n' ' ')"
-}
-
-bdev_field() {	# NAME FIELD
-	snapadm -j bdev_list -b "$1" >/tmp/bdev.json 2>&1
-	json_param /tmp/bdev.json "$1" "$2"
-}
-
-wait_bdev_ready() {	# NAME
-	_n=100
-	while [ $_n -gt 0 ]; do
-		[ "$(bdev_field "$1" ready)" = true ] && return 0
-		usleep 100000
-		_n=$((_n - 1))
-	done
-	fail "$1 not ready: $(cat /tmp/bdev.json) $(tail -5 /tmp/svc.log)"
-}
-
 # ---- the target: nvmet-tcp on loopback ----
-for m in configfs nvmet nvmet-tcp; do
-	modprobe $m || skip "no $m module in this guest"
-done
-modprobe null_blk nr_devices=1 gb=1 bs=4096 memory_backed=1 ||
-	fail "modprobe null_blk memory_backed=1"
-wait_for /proc/partitions ' nullb0$' 5 || fail "no /dev/nullb0"
-grep -q " /sys/kernel/config configfs" /proc/mounts ||
-	mount -t configfs none /sys/kernel/config || fail "mount configfs"
-ip link set lo up || fail "ip link set lo up"
-truncate -s 64M /tmp/nvmf2.img || fail "truncate /tmp/nvmf2.img"
-s=$NVMET/subsystems/$TNQN
-mkdir $s || fail "mkdir $s"
-echo 1 >$s/attr_allow_any_host
-mkdir $s/namespaces/1 $s/namespaces/2
-echo /dev/nullb0 >$s/namespaces/1/device_path
-echo 1 >$s/namespaces/1/enable || fail "enable nvmet namespace 1"
-echo /tmp/nvmf2.img >$s/namespaces/2/device_path
-echo 1 >$s/namespaces/2/buffered_io
-echo 1 >$s/namespaces/2/enable || fail "enable nvmet namespace 2"
-p=$NVMET/ports/1
-mkdir $p
-echo 127.0.0.1 >$p/addr_traddr
-echo tcp >$p/addr_trtype
-echo 4420 >$p/addr_trsvcid
-echo ipv4 >$p/addr_adrfam
-ln -s $s $p/subsystems/$TNQN || fail "link the subsystem to the port"
+nvmet_up $TNQN 4096 /tmp/nvmf2.img
 log "nvmet-tcp on 127.0.0.1:4420: $TNQN, nsid 1 /dev/nullb0, nsid 2 /tmp/nvmf2.img"
 
 # ---- the emulation ----
@@ -240,7 +173,7 @@ ff_pid=$!
 sleep 3
 rm $NVMET/ports/1/subsystems/$TNQN || fail "unlinking the subsystem from the port"
 sleep 5
-ln -s $s $NVMET/ports/1/subsystems/$TNQN || fail "linking the subsystem to the port again"
+ln -s $NVMET/subsystems/$TNQN $NVMET/ports/1/subsystems/$TNQN || fail "linking the subsystem to the port again"
 wait "$fio_pid" || { cat /tmp/fio.outage; tail -30 /tmp/svc.log; fail "fio across the outage"; }
 grep -q "err= 0" /tmp/fio.outage || { cat /tmp/fio.outage; fail "fio across the outage: errors"; }
 wait "$ff_pid" && { cat /tmp/fio.fastfail; fail "fio on Ffn2 saw no error in the outage"; }
@@ -289,7 +222,7 @@ sleep 3
 tries=$(($(grep -c "nvmf Nvme0n1: try [0-9]" /tmp/svc.log) - t0))
 [ $tries -ge 1 ] && [ $tries -le 4 ] ||
 	fail "Nvme0n1 tried $tries times in 3 s: $(grep 'Nvme0n1: try' /tmp/svc.log | tail -5)"
-ln -s $s $NVMET/ports/1/subsystems/$TNQN || fail "linking the subsystem to the port again"
+ln -s $NVMET/subsystems/$TNQN $NVMET/ports/1/subsystems/$TNQN || fail "linking the subsystem to the port again"
 wait_bdev_ready Nvme0n1
 run_fio after-restart "$NVME_NS" --iodepth=16 --size=16M --offset=128M
 log "target down at the daemon's start: Nvme0n1 not ready ('$why'), $tries tries in 3 s," \

@@ -1,0 +1,85 @@
+# SPDX-License-Identifier: GPL-2.0
+# An NVMe/TCP target for the nvmf tests (sourced after lib.sh): the
+# guest's nvmet-tcp on 127.0.0.1:4420 exporting a memory-backed null_blk,
+# and helpers to watch the bdevs snap_service makes of it.
+
+NVMET=/sys/kernel/config/nvmet
+
+# nvmet_up NQN BLOCK_SIZE [FILE]: subsystem NQN (any host) on port 1,
+# namespace 1 a 1 GiB memory-backed /dev/nullb0 of BLOCK_SIZE-byte blocks,
+# namespace 2 a 64 MiB FILE when given. Skips the test without nvmet.
+nvmet_up() {
+	for _m in configfs nvmet nvmet-tcp; do
+		modprobe $_m || skip "no $_m module in this guest"
+	done
+	modprobe null_blk nr_devices=1 gb=1 bs="$2" memory_backed=1 ||
+		fail "modprobe null_blk memory_backed=1"
+	wait_for /proc/partitions ' nullb0$' 5 || fail "no /dev/nullb0"
+	grep -q " /sys/kernel/config configfs" /proc/mounts ||
+		mount -t configfs none /sys/kernel/config || fail "mount configfs"
+	ip link set lo up || fail "ip link set lo up"
+	_s=$NVMET/subsystems/$1
+	mkdir $_s || fail "mkdir $_s"
+	echo 1 >$_s/attr_allow_any_host
+	mkdir $_s/namespaces/1
+	echo /dev/nullb0 >$_s/namespaces/1/device_path
+	echo 1 >$_s/namespaces/1/enable || fail "enable nvmet namespace 1"
+	if [ -n "$3" ]; then
+		truncate -s 64M "$3" || fail "truncate $3"
+		mkdir $_s/namespaces/2
+		echo "$3" >$_s/namespaces/2/device_path
+		echo 1 >$_s/namespaces/2/buffered_io
+		echo 1 >$_s/namespaces/2/enable || fail "enable nvmet namespace 2"
+	fi
+	_p=$NVMET/ports/1
+	mkdir $_p
+	echo 127.0.0.1 >$_p/addr_traddr
+	echo tcp >$_p/addr_trtype
+	echo 4420 >$_p/addr_trsvcid
+	echo ipv4 >$_p/addr_adrfam
+	ln -s $_s $_p/subsystems/$1 || fail "link the subsystem to the port"
+}
+
+# nvmet_down NQN: undo nvmet_up (for cleanups).
+nvmet_down() {
+	if [ -d $NVMET ]; then
+		rm -f $NVMET/ports/1/subsystems/$1 2>/dev/null
+		[ -d $NVMET/ports/1 ] && rmdir $NVMET/ports/1
+		for _ns in 1 2; do
+			[ -d $NVMET/subsystems/$1/namespaces/$_ns ] || continue
+			echo 0 >$NVMET/subsystems/$1/namespaces/$_ns/enable
+			rmdir $NVMET/subsystems/$1/namespaces/$_ns
+		done
+		[ -d $NVMET/subsystems/$1 ] && rmdir $NVMET/subsystems/$1
+	fi
+	rmmod null_blk 2>/dev/null
+	return 0
+}
+
+bdev_field() {	# NAME FIELD
+	snapadm -j bdev_list -b "$1" >/tmp/bdev.json 2>&1
+	json_param /tmp/bdev.json "$1" "$2"
+}
+
+wait_bdev_ready() {	# NAME
+	_n=100
+	while [ $_n -gt 0 ]; do
+		[ "$(bdev_field "$1" ready)" = true ] && return 0
+		usleep 100000
+		_n=$((_n - 1))
+	done
+	fail "$1 not ready: $(cat /tmp/bdev.json) $(tail -5 /tmp/svc.log)"
+}
+
+# run_fio NAME DEV ARGS...: random writes of 4k-128k with verify=crc32c
+# (ARGS may set other sizes: fio takes the last value of an option).
+run_fio() {
+	_name=$1 _dev=$2
+	shift 2
+	fio --name="$_name" --filename="$_dev" --ioengine=libaio --direct=1 \
+		--rw=randwrite --bsrange=4k-128k --verify=crc32c --verify_fatal=1 \
+		--output=/tmp/fio.$_name "$@" ||
+		{ cat /tmp/fio.$_name; tail -20 /tmp/svc.log; dmesg | tail; fail "fio $_name"; }
+	grep -q "err= 0" /tmp/fio.$_name || { cat /tmp/fio.$_name; fail "fio $_name: errors"; }
+	log "fio $_name: $(grep -o 'IOPS=[^,]*' /tmp/fio.$_name | tr '\n' ' ')"
+}
