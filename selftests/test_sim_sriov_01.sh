@@ -1,10 +1,15 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# SR-IOV on an NVMe PF through the host's own path: its SR-IOV capability offers nvme_emulation_num_vf VFs; `echo 4 > sriov_numvfs` makes four VFs the stock nvme driver binds once their controllers exist (created before and after the enable), fio verify passes on a VF namespace, emulation_function_list shows each VF's BDF, `echo 0` under I/O removes them with no hang or oops, sriov_drivers_autoprobe=0 leaves new VFs unbound until bound through driver_override, and the module unloads with VFs still enabled.
+# SR-IOV on an NVMe PF through the host's own path: its SR-IOV capability offers nvme_emulation_num_vf VFs; `echo 4 > sriov_numvfs` makes four VFs the stock nvme driver binds once their controllers exist (created before and after the enable), fio verify passes on a VF namespace, emulation_function_list shows each VF's BDF, a VF controller destroyed by force under its bound driver fails the driver's next I/O with no hang or oops, `echo 0` under I/O removes them with no hang or oops, sriov_drivers_autoprobe=0 leaves new VFs unbound until bound through driver_override, and the module unloads with VFs still enabled.
 . ./lib.sh
 
 NQN=nqn.2023-05.io.nvda.nvme:0
-trap snap_sriov_teardown EXIT
+io_timeout=$(cat /sys/module/nvme_core/parameters/io_timeout 2>/dev/null)
+teardown() {
+	snap_sriov_teardown
+	[ -n "$io_timeout" ] && echo "$io_timeout" >/sys/module/nvme_core/parameters/io_timeout
+}
+trap teardown EXIT
 snap_sriov_start nvme 4 2
 
 snapadm_run bdev_malloc_create 8 4096 -b Malloc0
@@ -27,6 +32,9 @@ vf_ctrl() {
 vf_ctrl 0
 vf_ctrl 1
 
+# The VFs' drivers (their queues are made with it) time a failed
+# controller's I/O out after 5 s, not 30; teardown restores it.
+echo 5 >/sys/module/nvme_core/parameters/io_timeout
 t0=$(uptime_s)
 echo 4 >$SRIOV_PF/sriov_numvfs || fail "echo 4 > $SRIOV_PF/sriov_numvfs"
 log "echo 4 > sriov_numvfs returned after $(elapsed "$t0") s"
@@ -60,6 +68,22 @@ log "five NVMe controllers (the PF and four VFs) $(elapsed "$t0") s after the la
 c=$(ls "/sys/bus/pci/devices/$VF2/nvme")
 ns=$(nvme_ns_wait "$c" 4) || fail "no namespace 4 on $c (VF 2)"
 snap_fio_verify "/dev/$ns" vf2
+
+# A VF controller destroyed by force under its bound driver (a crash in
+# SNAP): not a surprise removal as a PF's (the kernel checks a VF's
+# presence on its PF), so the driver finds it failed at its next I/O,
+# which fails after the I/O timeout and the reset's wait for CSTS.RDY
+# (CAP.TO, 30 s); nothing hangs or oopses, and the other VFs serve on.
+dmesg -c >/dev/null
+c3=$(ls "/sys/bus/pci/devices/$VF3/nvme")
+ns3=$(nvme_ns_wait "$c3" 5) || fail "no namespace 5 on $c3 (VF 3)"
+snapadm_run nvme_controller_destroy --ctrl VfCtrl3 --force
+t0=$(uptime_s)
+dd if="/dev/$ns3" of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null &&
+	fail "a read from $ns3 succeeded after its controller was destroyed"
+log "a read from $ns3 after the forced destroy failed after $(elapsed "$t0") s"
+dmesg | grep -E "BUG|WARNING|Oops" && fail "the kernel complained (above)"
+snap_fio_verify "/dev/$ns" vf2-after
 
 # VF config space: IDs all ones, the PF's class.
 [ "$(od -An -tx4 -N4 /sys/bus/pci/devices/$VF0/config | tr -d ' ')" = ffffffff ] ||
