@@ -2,6 +2,8 @@
 """Count test points over TAP files and print the one summary line of
 `make check`: "N passed, N failed, N skipped". A file whose plan and count
 disagree had a crash mid-run: the missing points count as failed.
+Each failed point is named above the summary, so the last lines of a long
+log (all a CI page may show) say what failed.
 Exit 1 when anything failed or nothing ran."""
 import re
 import sys
@@ -25,6 +27,7 @@ def count(path):
                 continue
             if m.group(1):
                 failed += 1
+                print(f"{path}: not ok{m.group(2)}", file=sys.stderr)
             elif re.search(r"#\s*SKIP", m.group(2), re.I):
                 skipped += 1
             else:

@@ -14,7 +14,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 
 tests="" shell=0 kernel="" release="" modroot=/ kodir=$top/kmod ivshmem=1
-limit=${SNAP_VM_TIMEOUT:-1500} tapout="" append="" name=vm
+limit=${SNAP_VM_TIMEOUT:-2400} tapout="" append="" name=vm
 while [ $# -gt 0 ]; do
 	case $1 in
 	--tests) tests=$2; shift ;;
@@ -87,11 +87,15 @@ fail() {
 	echo "vm: console log kept in $console" >&2
 	exit 1
 }
-[ $rc -eq 124 ] || [ $rc -eq 137 ] && fail "guest did not finish within ${limit} s"
+# The test the guest was in when it stopped, from its "started" line.
+running=$(sed -n 's/\r$//; s/^# snap-vm: \([^ ]*\) started$/\1/p' "$tap" | tail -n 1)
+if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+	fail "guest did not finish within ${limit} s${running:+ (in $running)}"
+fi
 bad=$(grep -naE 'WARNING:|BUG:|Oops|Kernel panic|general protection fault|soft lockup|hard LOCKUP|blocked for more than|KASAN|UBSAN|unreferenced object|possible recursive locking|circular locking|inconsistent lock state|suspicious RCU usage|sleeping function called|Call Trace' "$console" | head -n 20 || true)
 [ -z "$bad" ] || { echo "$bad" >&2; fail "the kernel reported a problem"; }
 exitline=$(grep -a '^# SNAP-VM-EXIT' "$tap" | tr -d '\r' || true)
-[ -n "$exitline" ] || fail "guest stopped before the selftests finished (qemu exit $rc)"
+[ -n "$exitline" ] || fail "guest stopped before the selftests finished (qemu exit $rc${running:+, in $running})"
 printf 'vm: wall clock %.1f s (qemu %.1f s)\n' "$(echo "$t2 - $t0" | bc)" "$(echo "$t2 - $t1" | bc)"
 failed=${exitline##* }
 [ "$failed" = 0 ] || { echo "vm: $failed selftest(s) failed; console log in $console" >&2; exit 1; }
