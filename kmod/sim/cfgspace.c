@@ -26,10 +26,10 @@
 #include <kunit/visibility.h>
 
 #include "../compat.h"
+#include "cfgregs.h"
 #include "cfgspace.h"
 
-/* Where each capability lives; the chain links them in this order. */
-#define SNAP_CFG_CAP_PM		0x40
+/* Where each capability after PM lives; the chain links them in order. */
 #define SNAP_CFG_CAP_MSIX	0x50
 #define SNAP_CFG_CAP_EXP	0x60
 #define SNAP_CFG_CAP_EXP_SIZE	0x3c	/* v2 endpoint, slot 2 registers too */
@@ -53,19 +53,6 @@
 #define SNAP_CFG_BAR0_MIN	SZ_16K
 #define SNAP_CFG_BAR_FLAGS	0xfULL
 
-/* No I/O BAR, and no special cycles, MWI, VGA snooping or stepping. */
-#define SNAP_CFG_COMMAND_WMASK	(PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | \
-				 PCI_COMMAND_PARITY | PCI_COMMAND_SERR | \
-				 PCI_COMMAND_INTX_DISABLE)
-
-/* The error bits of STATUS; the rest of it is read-only. */
-#define SNAP_CFG_STATUS_W1C	(PCI_STATUS_PARITY | \
-				 PCI_STATUS_SIG_TARGET_ABORT | \
-				 PCI_STATUS_REC_TARGET_ABORT | \
-				 PCI_STATUS_REC_MASTER_ABORT | \
-				 PCI_STATUS_SIG_SYSTEM_ERROR | \
-				 PCI_STATUS_DETECTED_PARITY)
-
 /*
  * PM 1.2 with D0 and D3hot only, no PME. No_Soft_Reset is true: nothing
  * here loses state on D3hot -> D0, so the kernel need not restore it.
@@ -73,76 +60,11 @@
 #define SNAP_CFG_PM_PMC		3
 #define SNAP_CFG_PM_D3HOT	3
 
-/*
- * Device Capabilities: 256-byte payloads, 8-bit tags, role-based error
- * reporting (required since PCIe 1.1) and FLR.
- */
-#define SNAP_CFG_DEVCAP		(1 | PCI_EXP_DEVCAP_EXT_TAG | \
-				 PCI_EXP_DEVCAP_RBER | PCI_EXP_DEVCAP_FLR)
-
-/*
- * Device Control. Initiate FLR is not writable: it reads 0 and its
- * write is noticed in snap_cfg_side_effects().
- */
-#define SNAP_CFG_DEVCTL_WMASK	(PCI_EXP_DEVCTL_CERE | PCI_EXP_DEVCTL_NFERE | \
-				 PCI_EXP_DEVCTL_FERE | PCI_EXP_DEVCTL_URRE | \
-				 PCI_EXP_DEVCTL_RELAX_EN | \
-				 PCI_EXP_DEVCTL_PAYLOAD | \
-				 PCI_EXP_DEVCTL_EXT_TAG | \
-				 PCI_EXP_DEVCTL_NOSNOOP_EN | \
-				 PCI_EXP_DEVCTL_READRQ)
-/* The spec's defaults: relaxed ordering and no snoop on, 512-byte reads. */
-#define SNAP_CFG_DEVCTL		(PCI_EXP_DEVCTL_RELAX_EN | \
-				 PCI_EXP_DEVCTL_NOSNOOP_EN | \
-				 PCI_EXP_DEVCTL_READRQ_512B)
-#define SNAP_CFG_DEVSTA_W1C	(PCI_EXP_DEVSTA_CED | PCI_EXP_DEVSTA_NFED | \
-				 PCI_EXP_DEVSTA_FED | PCI_EXP_DEVSTA_URD)
-
-/*
- * An x1 link at 8 GT/s, trained. Link Status must match Link
- * Capabilities, or the kernel reports the link as downtrained.
- */
-#define SNAP_CFG_LNKCAP		(PCI_EXP_LNKCAP_SLS_8_0GB | 0x10)
-#define SNAP_CFG_LNKSTA		(PCI_EXP_LNKSTA_CLS_8_0GB | \
-				 PCI_EXP_LNKSTA_NLW_X1)
 #define SNAP_CFG_LNKCTL_WMASK	(PCI_EXP_LNKCTL_RCB | PCI_EXP_LNKCTL_CCC | \
 				 PCI_EXP_LNKCTL_ES)
-#define SNAP_CFG_LNKCAP2	(PCI_EXP_LNKCAP2_SLS_2_5GB | \
-				 PCI_EXP_LNKCAP2_SLS_5_0GB | \
-				 PCI_EXP_LNKCAP2_SLS_8_0GB)
 
 /* The small resource End tag: item name 0xf, length 0. */
 #define SNAP_VPD_END		0x78
-
-static void snap_put16(u8 *regs, unsigned int off, u16 val)
-{
-	put_unaligned_le16(val, regs + off);
-}
-
-static void snap_put32(u8 *regs, unsigned int off, u32 val)
-{
-	put_unaligned_le32(val, regs + off);
-}
-
-static u16 snap_cfg_get16(const struct snap_cfg *cfg, unsigned int off)
-{
-	return get_unaligned_le16(cfg->data + off);
-}
-
-static u32 snap_cfg_get32(const struct snap_cfg *cfg, unsigned int off)
-{
-	return get_unaligned_le32(cfg->data + off);
-}
-
-/* Links a capability at @off after the one whose next pointer is *@link. */
-static void snap_cfg_add_cap(struct snap_cfg *cfg, unsigned int *link,
-			     unsigned int off, u8 id)
-{
-	cfg->data[*link] = off;
-	cfg->data[off] = id;
-	cfg->data[off + PCI_CAP_LIST_NEXT] = 0;
-	*link = off + PCI_CAP_LIST_NEXT;
-}
 
 /*
  * A 64-bit memory BAR of BAR0's size at @off: the bits below the size
@@ -187,7 +109,7 @@ static void snap_cfg_build_header(struct snap_cfg *cfg)
 	cfg->wmask[PCI_INTERRUPT_LINE] = 0xff;
 }
 
-static void snap_cfg_build_pm(struct snap_cfg *cfg, unsigned int off)
+void snap_cfg_build_pm(struct snap_cfg *cfg, unsigned int off)
 {
 	snap_put16(cfg->data, off + PCI_PM_PMC, SNAP_CFG_PM_PMC);
 	snap_put16(cfg->data, off + PCI_PM_CTRL, PCI_PM_CTRL_NO_SOFT_RESET);
@@ -206,20 +128,37 @@ static void snap_cfg_build_msix(struct snap_cfg *cfg, unsigned int off)
 	snap_put32(cfg->data, off + PCI_MSIX_PBA, desc->msix_pba_offset);
 }
 
-static void snap_cfg_build_exp(struct snap_cfg *cfg, unsigned int off)
+/**
+ * snap_cfg_build_exp() - a PCI Express capability (v2)
+ * @cfg: the function or port
+ * @off: where it lives
+ * @exp: what differs between an endpoint's and a port's
+ *
+ * Both have 256-byte payloads, the spec's Device Control defaults, and an
+ * x1 link at 8 GT/s.
+ */
+void snap_cfg_build_exp(struct snap_cfg *cfg, unsigned int off,
+			const struct snap_cfg_exp *exp)
 {
 	snap_put16(cfg->data, off + PCI_EXP_FLAGS,
-		   2 | PCI_EXP_TYPE_ENDPOINT << 4);
-	snap_put32(cfg->data, off + PCI_EXP_DEVCAP, SNAP_CFG_DEVCAP);
+		   2 | exp->type << 4 | exp->flags);
+	snap_put32(cfg->data, off + PCI_EXP_DEVCAP, exp->devcap);
 	snap_put16(cfg->data, off + PCI_EXP_DEVCTL, SNAP_CFG_DEVCTL);
 	snap_put16(cfg->wmask, off + PCI_EXP_DEVCTL, SNAP_CFG_DEVCTL_WMASK);
 	snap_put16(cfg->w1cmask, off + PCI_EXP_DEVSTA, SNAP_CFG_DEVSTA_W1C);
-	snap_put32(cfg->data, off + PCI_EXP_LNKCAP, SNAP_CFG_LNKCAP);
-	snap_put16(cfg->wmask, off + PCI_EXP_LNKCTL, SNAP_CFG_LNKCTL_WMASK);
-	snap_put16(cfg->data, off + PCI_EXP_LNKSTA, SNAP_CFG_LNKSTA);
+	snap_put32(cfg->data, off + PCI_EXP_LNKCAP, SNAP_CFG_LNKCAP | exp->lnkcap);
+	snap_put16(cfg->wmask, off + PCI_EXP_LNKCTL, exp->lnkctl_wmask);
+	snap_put16(cfg->data, off + PCI_EXP_LNKSTA, SNAP_CFG_LNKSTA | exp->lnksta);
 	snap_put32(cfg->data, off + PCI_EXP_LNKCAP2, SNAP_CFG_LNKCAP2);
 	snap_put16(cfg->data, off + PCI_EXP_LNKCTL2, PCI_EXP_LNKCTL2_TLS_8_0GT);
 }
+
+/* An endpoint's: FLR, and Read Completion Boundary to set. */
+static const struct snap_cfg_exp snap_cfg_endpoint_exp = {
+	.type = PCI_EXP_TYPE_ENDPOINT,
+	.devcap = SNAP_CFG_DEVCAP | PCI_EXP_DEVCAP_FLR,
+	.lnkctl_wmask = SNAP_CFG_LNKCTL_WMASK,
+};
 
 /*
  * SR-IOV 1.1 as PCIe r5.0 section 9.3.3 has it: VF Enable, VF Memory
@@ -434,6 +373,10 @@ void snap_cfg_reset(struct snap_cfg *cfg)
 	memset(cfg->wmask, 0, sizeof(cfg->wmask));
 	memset(cfg->w1cmask, 0, sizeof(cfg->w1cmask));
 	cfg->flr_requested = false;
+	if (cfg->kind != SNAP_CFG_ENDPOINT) {
+		snap_port_cfg_build(cfg);
+		return;
+	}
 
 	snap_cfg_build_header(cfg);
 	snap_cfg_add_cap(cfg, &link, SNAP_CFG_CAP_PM, PCI_CAP_ID_PM);
@@ -443,7 +386,7 @@ void snap_cfg_reset(struct snap_cfg *cfg)
 		snap_cfg_build_msix(cfg, SNAP_CFG_CAP_MSIX);
 	}
 	snap_cfg_add_cap(cfg, &link, SNAP_CFG_CAP_EXP, PCI_CAP_ID_EXP);
-	snap_cfg_build_exp(cfg, SNAP_CFG_CAP_EXP);
+	snap_cfg_build_exp(cfg, SNAP_CFG_CAP_EXP, &snap_cfg_endpoint_exp);
 	snap_cfg_add_cap(cfg, &link, SNAP_CFG_CAP_VPD, PCI_CAP_ID_VPD);
 	snap_cfg_build_vpd_cap(cfg, SNAP_CFG_CAP_VPD);
 	snap_cfg_build_vcaps(cfg, &link);
@@ -590,7 +533,8 @@ int snap_cfg_write(struct snap_cfg *cfg, unsigned int where, int size,
 		c = cfg->w1cmask[off];
 		cfg->data[off] = ((cfg->data[off] & ~w) | (b & w)) & ~(b & c);
 	}
-	snap_cfg_side_effects(cfg, where, size, val);
+	if (cfg->kind == SNAP_CFG_ENDPOINT)
+		snap_cfg_side_effects(cfg, where, size, val);
 	return PCIBIOS_SUCCESSFUL;
 }
 EXPORT_SYMBOL_IF_KUNIT(snap_cfg_write);

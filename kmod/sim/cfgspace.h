@@ -99,6 +99,36 @@ struct snap_cfg_desc {
 };
 
 /**
+ * enum snap_cfg_kind - what a struct snap_cfg is the config space of
+ * @SNAP_CFG_ENDPOINT: an emulated function (snap_cfg_init())
+ * @SNAP_CFG_UPSTREAM_PORT: the emulated switch's upstream port
+ *	(snap_port_cfg_init())
+ * @SNAP_CFG_DOWNSTREAM_PORT: one of its downstream ports
+ */
+enum snap_cfg_kind {
+	SNAP_CFG_ENDPOINT,
+	SNAP_CFG_UPSTREAM_PORT,
+	SNAP_CFG_DOWNSTREAM_PORT,
+};
+
+/**
+ * struct snap_port_desc - what a port of the emulated PCIe switch is like
+ * @kind: SNAP_CFG_UPSTREAM_PORT or SNAP_CFG_DOWNSTREAM_PORT
+ * @vendor: Vendor ID
+ * @device: Device ID
+ * @port_nr: Port Number in Link Capabilities
+ * @slot_nr: a downstream port with a hot-plug slot: its Physical Slot
+ *	Number, 1 to 8191; 0 for none (the port of the static PFs)
+ */
+struct snap_port_desc {
+	enum snap_cfg_kind kind;
+	u16 vendor;
+	u16 device;
+	u8 port_nr;
+	u16 slot_nr;
+};
+
+/**
  * struct snap_cfg - configuration space state of one function
  * @data: the registers as the host reads them, little endian
  * @wmask: bits the host may write
@@ -109,6 +139,11 @@ struct snap_cfg_desc {
  * @vpd: the VPD image served through the VPD capability
  * @vpd_len: bytes of @vpd in use; reads beyond them return 0
  * @flr_requested: the host wrote Initiate Function Level Reset
+ * @kind: endpoint or switch port; @desc is an endpoint's, @port a port's
+ * @port: a port's identity, kept for resets
+ * @present: a slot's: an adapter is in it (Presence Detect State)
+ * @irq_cond: a slot's: its hot-plug interrupt condition as last
+ *	evaluated by snap_port_irq_edge()
  *
  * Over 12 KiB: allocate it, do not put it on the stack.
  */
@@ -121,6 +156,10 @@ struct snap_cfg {
 	u8 vpd[SNAP_CFG_VPD_SIZE];
 	unsigned int vpd_len;
 	bool flr_requested;
+	enum snap_cfg_kind kind;
+	struct snap_port_desc port;
+	bool present;
+	bool irq_cond;
 };
 
 int snap_cfg_init(struct snap_cfg *cfg, const struct snap_cfg_desc *desc);
@@ -143,6 +182,16 @@ unsigned int snap_cfg_sriov_offset(const struct snap_cfg *cfg);
 u16 snap_cfg_num_vfs(const struct snap_cfg *cfg);
 bool snap_cfg_vf_mem_enabled(const struct snap_cfg *cfg);
 u64 snap_cfg_vf_bar0(const struct snap_cfg *cfg);
+
+int snap_port_cfg_init(struct snap_cfg *cfg, const struct snap_port_desc *desc);
+u8 snap_port_secondary(const struct snap_cfg *cfg);
+u8 snap_port_subordinate(const struct snap_cfg *cfg);
+bool snap_port_link_up(const struct snap_cfg *cfg);
+void snap_port_set_present(struct snap_cfg *cfg, bool present);
+void snap_port_press_button(struct snap_cfg *cfg);
+bool snap_port_slot_in_use(const struct snap_cfg *cfg);
+bool snap_port_msi_on(const struct snap_cfg *cfg);
+bool snap_port_irq_edge(struct snap_cfg *cfg);
 
 /**
  * struct snap_msix_msg - the memory write that signals an MSI-X vector

@@ -6,6 +6,7 @@
 #include <linux/string.h>
 
 #include "../compat.h"
+#include "cfg_kunit.h"
 #include "cfgspace.h"
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
@@ -36,38 +37,6 @@ static struct snap_cfg *snap_test_cfg(struct kunit *test,
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, cfg);
 	KUNIT_ASSERT_EQ(test, snap_cfg_init(cfg, desc), 0);
 	return cfg;
-}
-
-static u32 rd(struct kunit *test, const struct snap_cfg *cfg,
-	      unsigned int where, int size)
-{
-	u32 val = 0xdeadbeef;
-
-	KUNIT_EXPECT_EQ(test, snap_cfg_read(cfg, where, size, &val),
-			PCIBIOS_SUCCESSFUL);
-	return val;
-}
-
-static void wr(struct kunit *test, struct snap_cfg *cfg, unsigned int where,
-	       int size, u32 val)
-{
-	KUNIT_EXPECT_EQ(test, snap_cfg_write(cfg, where, size, val),
-			PCIBIOS_SUCCESSFUL);
-}
-
-/* Walks the chain as the PCI core does; 0 when @id is not on it. */
-static unsigned int find_cap(struct kunit *test, const struct snap_cfg *cfg,
-			     u8 id)
-{
-	unsigned int pos = rd(test, cfg, PCI_CAPABILITY_LIST, 1);
-	int ttl = 48;
-
-	while (pos && ttl--) {
-		if (rd(test, cfg, pos, 1) == id)
-			return pos;
-		pos = rd(test, cfg, pos + PCI_CAP_LIST_NEXT, 1);
-	}
-	return 0;
 }
 
 static void snap_cfgspace_header_ids_ro(struct kunit *test)
