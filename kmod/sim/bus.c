@@ -176,15 +176,22 @@ static bool snap_sim_cmd_update(struct snap_sim_fn *fn, bool msix_was)
 	return kick;
 }
 
-/* VFs on buses above 0 come with buses of their own, with our ops. */
-static struct snap_sim_fn *snap_sim_fn(struct pci_bus *bus, unsigned int devfn)
+/*
+ * The function that answers config cycles at a routing ID: below the
+ * switch as its bridges forward, else at the ID it was placed at (VFs on
+ * buses above 0 come with buses of their own, with our ops). Caller
+ * holds cfg_lock.
+ */
+static struct snap_sim_fn *snap_sim_fn_at(struct snap_sim *sim, u8 busnr,
+					  unsigned int devfn)
 {
-	struct snap_sim *sim = snap_sim;
 	struct snap_sim_fn *fn;
 
-	if (!sim)
-		return NULL;
-	fn = xa_load(&sim->by_rid, bus->number << 8 | devfn);
+	lockdep_assert_held(&sim->cfg_lock);
+	if (sim->nr_ports)
+		fn = snap_sim_switch_fn_at(sim, busnr, devfn);
+	else
+		fn = xa_load(&sim->by_rid, busnr << 8 | devfn);
 	if (fn && fn->model->trap && !sim->trapping)
 		return NULL;
 	return fn;
@@ -194,10 +201,30 @@ static struct snap_sim_fn *snap_sim_fn(struct pci_bus *bus, unsigned int devfn)
 struct snap_sim_fn *snap_sim_fn_of_pdev(struct pci_dev *pdev)
 {
 	struct snap_sim *sim = READ_ONCE(snap_sim);
+	struct snap_sim_fn *fn;
+	unsigned long flags;
 
 	if (!sim || pci_domain_nr(pdev->bus) != sim->sysdata.domain)
 		return NULL;
-	return snap_sim_fn(pdev->bus, pdev->devfn);
+	raw_spin_lock_irqsave(&sim->cfg_lock, flags);
+	fn = snap_sim_fn_at(sim, pdev->bus->number, pdev->devfn);
+	raw_spin_unlock_irqrestore(&sim->cfg_lock, flags);
+	return fn;
+}
+
+/**
+ * snap_sim_get_pdev() - look up the host's pci_dev of a function
+ * @fn: the function
+ *
+ * Process context.
+ *
+ * Return: the pci_dev, with a reference; NULL when the host has none at
+ * the function's routing ID.
+ */
+struct pci_dev *snap_sim_get_pdev(struct snap_sim_fn *fn)
+{
+	return pci_get_domain_bus_and_slot(fn->sim->sysdata.domain,
+					   snap_sim_fn_bus(fn), fn->devfn);
 }
 
 /*
@@ -258,17 +285,19 @@ static void snap_sim_vfs_wait_fired(struct snap_sim_fn *pf)
 static int snap_sim_read(struct pci_bus *bus, unsigned int devfn, int where,
 			 int size, u32 *val)
 {
-	struct snap_sim_fn *fn = snap_sim_fn(bus, devfn);
+	struct snap_sim *sim = snap_sim;
+	struct snap_sim_port *port;
+	struct snap_sim_fn *fn;
 	unsigned long flags;
 	int ret;
 
-	if (!fn) {
-		*val = ~0U;
-		return PCIBIOS_DEVICE_NOT_FOUND;
-	}
-	raw_spin_lock_irqsave(&snap_sim->cfg_lock, flags);
-	if (!fn->present) {
-		/* a VF its PF has not enabled */
+	raw_spin_lock_irqsave(&sim->cfg_lock, flags);
+	port = snap_sim_switch_port_at(sim, bus->number, devfn);
+	fn = port ? NULL : snap_sim_fn_at(sim, bus->number, devfn);
+	if (port) {
+		ret = snap_sim_port_read(port, where, size, val);
+	} else if (!fn || !fn->present) {
+		/* nothing there, or a VF its PF has not enabled */
 		*val = ~0U;
 		ret = PCIBIOS_DEVICE_NOT_FOUND;
 	} else if (fn->link_down && where < PCI_COMMAND) {
@@ -281,28 +310,46 @@ static int snap_sim_read(struct pci_bus *bus, unsigned int devfn, int where,
 	} else {
 		ret = snap_cfg_read(&fn->cfg, where, size, val);
 	}
-	raw_spin_unlock_irqrestore(&snap_sim->cfg_lock, flags);
+	raw_spin_unlock_irqrestore(&sim->cfg_lock, flags);
+	return ret;
+}
+
+/* A config write to a switch port, with cfg_lock held; drops it. */
+static int snap_sim_write_port(struct snap_sim_port *port, int where,
+			       int size, u32 val, unsigned long flags)
+{
+	bool stopped;
+	int ret;
+
+	ret = snap_sim_port_write(port, where, size, val, &stopped);
+	raw_spin_unlock_irqrestore(&port->sim->cfg_lock, flags);
+	if (stopped)
+		snap_sim_port_wait_fired(port);
 	return ret;
 }
 
 static int snap_sim_write(struct pci_bus *bus, unsigned int devfn, int where,
 			  int size, u32 val)
 {
-	struct snap_sim_fn *fn = snap_sim_fn(bus, devfn);
 	bool msix, msix_on, kick, stopped, vfs_stopped = false;
+	struct snap_sim *sim = snap_sim;
+	struct snap_sim_port *port;
+	struct snap_sim_fn *fn;
 	unsigned long flags;
 	int ret;
 
-	if (!fn)
-		return PCIBIOS_DEVICE_NOT_FOUND;
-	raw_spin_lock_irqsave(&snap_sim->cfg_lock, flags);
-	if (!fn->present) {
-		raw_spin_unlock_irqrestore(&snap_sim->cfg_lock, flags);
+	raw_spin_lock_irqsave(&sim->cfg_lock, flags);
+	port = snap_sim_switch_port_at(sim, bus->number, devfn);
+	if (port)
+		return snap_sim_write_port(port, where, size, val, flags);
+	fn = snap_sim_fn_at(sim, bus->number, devfn);
+	if (!fn || !fn->present) {
+		raw_spin_unlock_irqrestore(&sim->cfg_lock, flags);
 		return PCIBIOS_DEVICE_NOT_FOUND;
 	}
 	if (fn->model->cfg_access &&
 	    fn->model->cfg_access(fn, where, size, true, &val)) {
-		raw_spin_unlock_irqrestore(&snap_sim->cfg_lock, flags);
+		raw_spin_unlock_irqrestore(&sim->cfg_lock, flags);
 		return PCIBIOS_SUCCESSFUL;
 	}
 	msix = snap_cfg_msix_enabled(&fn->cfg);
@@ -318,13 +365,13 @@ static int snap_sim_write(struct pci_bus *bus, unsigned int devfn, int where,
 	stopped = msix_on && !snap_cfg_msix_on(&fn->cfg);
 	if (stopped)
 		snap_sim_irq_stopped(fn);
-	raw_spin_unlock_irqrestore(&snap_sim->cfg_lock, flags);
+	raw_spin_unlock_irqrestore(&sim->cfg_lock, flags);
 	if (stopped)
 		snap_sim_irq_wait_fired(fn);
 	if (vfs_stopped)
 		snap_sim_vfs_wait_fired(fn);
 	if (kick)
-		snap_sim_poll_kick(snap_sim);
+		snap_sim_poll_kick(sim);
 	return ret;
 }
 
@@ -634,11 +681,16 @@ static const struct device_driver snap_sim_hold = {
 static void snap_sim_hold_drivers(struct snap_sim *sim)
 {
 	struct pci_dev *pdev;
+	unsigned int i;
 
-	/* Without the memory for it a function is probed at once, as before. */
-	list_for_each_entry(pdev, &sim->bus->devices, bus_list)
-		if (snap_sim_fn(sim->bus, pdev->devfn))
+	for (i = 0; i < sim->nr_fns; i++) {
+		if (sim->fns[i].pf)
+			continue;
+		pdev = snap_sim_get_pdev(&sim->fns[i]);
+		if (pdev)
 			snap_pci_set_override(pdev, snap_sim_hold.name);
+		pci_dev_put(pdev);
+	}
 }
 
 /* After pci_bus_add_devices(); the probes run outside the rescan lock. */
@@ -682,8 +734,7 @@ static void snap_sim_attach_work(struct work_struct *work)
 	bool held;
 	int ret;
 
-	pdev = pci_get_domain_bus_and_slot(fn->sim->sysdata.domain, fn->busnr,
-					   fn->devfn);
+	pdev = snap_sim_get_pdev(fn);
 	if (!pdev)
 		return;
 	snap_sim_wait_added(pdev);
@@ -708,13 +759,12 @@ static void snap_sim_set_link(struct snap_sim_fn *fn, bool up)
 }
 
 /*
- * The function, and only it, found again after its removal, held from
- * the drivers as at load: a probe may take CAP.TO and must not hold the
- * rescan lock. Caller holds the rescan lock.
+ * The function, and only it, found again on @bus after its removal, held
+ * from the drivers as at load: a probe may take CAP.TO and must not hold
+ * the rescan lock. Caller holds the rescan lock.
  */
-static void snap_sim_replug(struct snap_sim_fn *fn)
+static void snap_sim_replug(struct snap_sim_fn *fn, struct pci_bus *bus)
 {
-	struct pci_bus *bus = fn->sim->bus;
 	struct pci_dev *pdev;
 
 	pdev = pci_scan_single_device(bus, fn->devfn);
@@ -742,8 +792,7 @@ static void snap_sim_disable_vfs(struct snap_sim_fn *pf)
 
 	if (!pf->nr_vfs)
 		return;
-	pdev = pci_get_domain_bus_and_slot(pf->sim->sysdata.domain, pf->busnr,
-					   pf->devfn);
+	pdev = snap_sim_get_pdev(pf);
 	if (pdev && pci_num_vf(pdev)) {
 		pci_info(pdev, "disabling its %d VFs: the function goes\n",
 			 pci_num_vf(pdev));
@@ -770,10 +819,11 @@ static void snap_sim_unplug_work(struct work_struct *work)
 	struct snap_sim_fn *fn = container_of(work, struct snap_sim_fn,
 					      unplug_work);
 	struct pci_dev *pdev;
+	struct pci_bus *bus;
 
 	snap_sim_disable_vfs(fn);
 	pci_lock_rescan_remove();
-	pdev = pci_get_slot(fn->sim->bus, fn->devfn);
+	pdev = snap_sim_get_pdev(fn);
 	if (!pdev || !READ_ONCE(pdev->dev.driver)) {
 		pci_dev_put(pdev);
 		pci_unlock_rescan_remove();
@@ -781,10 +831,12 @@ static void snap_sim_unplug_work(struct work_struct *work)
 	}
 	pci_info(pdev, "surprise removal: its controller was destroyed by force\n");
 	snap_sim_set_link(fn, false);
+	/* The bus stays: a bus goes only with the bridge above it. */
+	bus = pdev->bus;
 	pci_stop_and_remove_bus_device(pdev);
 	pci_dev_put(pdev);
 	snap_sim_set_link(fn, true);
-	snap_sim_replug(fn);
+	snap_sim_replug(fn, bus);
 	pci_unlock_rescan_remove();
 	queue_work(system_long_wq, &fn->attach_work);
 }
@@ -827,6 +879,7 @@ static int snap_sim_init_fn(struct snap_sim *sim, struct snap_sim_fn *fn)
 		.vf = fn->pf,
 		.total_vfs = fn->nr_vfs,
 		.pf_devfn = fn->devfn,
+		.multi_function = sim->multi_function && !fn->pf,
 	};
 	int ret;
 
@@ -915,10 +968,16 @@ static void snap_sim_warn_vfs_unfit(struct snap_func *vf)
  * full: a PF's First VF Offset is where its first VF landed. With every
  * parameter at its maximum that is 34 buses, well inside one domain.
  *
+ * Below the switch's port for them, the static PFs are functions 0, 1,
+ * ... of device 0 instead (the bus below a downstream port has device 0
+ * only; the parameters allow six static PFs), and the routing IDs count
+ * from the port's secondary bus.
+ *
  * Return: the number of functions on the bus.
  */
 static unsigned int snap_sim_place(struct snap_sim *sim)
 {
+	struct snap_sim_port *port = sim ? snap_sim_switch_static_port(sim) : NULL;
 	struct snap_sim_fn *fn, *pf_fn = NULL;
 	struct snap_func *func, *pf = NULL;
 	unsigned int n = 0, slot = 0, rid;
@@ -926,7 +985,9 @@ static unsigned int snap_sim_place(struct snap_sim *sim)
 	list_for_each_entry(func, &snap_emu.funcs, node)
 		if (func->kind == SNAP_FUNC_STATIC_PF && snap_sim_model_of(func))
 			slot++;
-	rid = PCI_DEVFN(slot, 0);
+	rid = port ? slot : PCI_DEVFN(slot, 0);
+	if (sim)
+		sim->multi_function = port && slot > 1;
 	slot = 0;
 	list_for_each_entry(func, &snap_emu.funcs, node) {
 		if (!snap_sim_model_of(func))
@@ -936,7 +997,8 @@ static unsigned int snap_sim_place(struct snap_sim *sim)
 			if (sim) {
 				pf_fn = &sim->fns[n];
 				pf_fn->func = func;
-				pf_fn->devfn = PCI_DEVFN(slot, 0);
+				pf_fn->port = port;
+				pf_fn->devfn = port ? slot : PCI_DEVFN(slot, 0);
 			}
 			slot++;
 			n++;
@@ -954,6 +1016,7 @@ static unsigned int snap_sim_place(struct snap_sim *sim)
 			fn = &sim->fns[n];
 			fn->func = func;
 			fn->pf = pf_fn;
+			fn->port = port;
 			fn->vf_index = pf_fn->nr_vfs;
 			fn->busnr = rid >> 8;
 			fn->devfn = rid & 0xff;
@@ -1002,19 +1065,21 @@ static void snap_sim_record_bdfs(struct snap_sim *sim)
 	unsigned int i;
 
 	mutex_lock(&snap_lock);
-	list_for_each_entry(pdev, &sim->bus->devices, bus_list) {
-		fn = snap_sim_fn(sim->bus, pdev->devfn);
-		if (fn)
-			strscpy(fn->func->pci_bdf, pci_name(pdev), sizeof(fn->func->pci_bdf));
-	}
-	/* A VF's is where it answers once its PF enables it. */
 	for (i = 0; i < sim->nr_fns; i++) {
 		fn = &sim->fns[i];
-		if (fn->pf)
+		/* A VF's is where it answers once its PF enables it. */
+		if (fn->pf) {
 			snprintf(fn->func->pci_bdf, sizeof(fn->func->pci_bdf),
 				 "%04x:%02x:%02x.%d", sim->sysdata.domain,
-				 fn->busnr, PCI_SLOT(fn->devfn),
+				 snap_sim_fn_bus(fn), PCI_SLOT(fn->devfn),
 				 PCI_FUNC(fn->devfn));
+			continue;
+		}
+		pdev = snap_sim_get_pdev(fn);
+		if (pdev)
+			strscpy(fn->func->pci_bdf, pci_name(pdev),
+				sizeof(fn->func->pci_bdf));
+		pci_dev_put(pdev);
 	}
 	mutex_unlock(&snap_lock);
 }
@@ -1023,7 +1088,12 @@ static int snap_sim_add_bus(struct snap_sim *sim)
 {
 	LIST_HEAD(resources);
 
-	/* Bus 0 and the buses snap_sim_place() put VFs on. */
+	/*
+	 * Bus 0 and the buses snap_sim_place() put VFs on; the whole
+	 * domain's for a switch, whose bridges the host numbers.
+	 */
+	if (sim->nr_ports)
+		sim->busnr.end = 0xff;
 	sim->busnr.name = "snap sim bus";
 	sim->busnr.flags = IORESOURCE_BUS;
 	pci_add_resource(&resources, &sim->busnr);
@@ -1106,9 +1176,12 @@ static int snap_sim_start(void)
 	raw_spin_lock_init(&sim->cfg_lock);
 	xa_init(&sim->by_id);
 	xa_init(&sim->by_rid);
-	ret = snap_sim_init_fns(sim);
+	ret = snap_sim_switch_init(sim);
 	if (ret)
 		goto err_free;
+	ret = snap_sim_init_fns(sim);
+	if (ret)
+		goto err_switch_exit;
 
 	ret = snap_sim_claim_window(sim);
 	if (ret == -ENODEV) {
@@ -1116,6 +1189,7 @@ static int snap_sim_start(void)
 		pr_warn("no BAR memory (no ivshmem-plain device, no sim_mem_size): %u function(s) not on a PCI bus\n",
 			nr);
 		snap_sim_exit_fns(sim);
+		snap_sim_switch_exit(sim);
 		kvfree(sim);
 		snap_sim_iommu_teardown();
 		return 0;
@@ -1150,8 +1224,9 @@ static int snap_sim_start(void)
 	ret = snap_sim_add_bus(sim);
 	if (ret)
 		goto err_unregister_notifier;
-	pr_info("%u function(s) on PCI domain %04x, BAR window %pR\n", nr,
-		sim->sysdata.domain, &sim->window);
+	pr_info("%u function(s) on PCI domain %04x, BAR window %pR%s\n", nr,
+		sim->sysdata.domain, &sim->window,
+		sim->nr_ports ? ", behind a switch" : "");
 	return 0;
 
 err_unregister_notifier:
@@ -1167,6 +1242,8 @@ err_release_window:
 	snap_sim_release_window(sim);
 err_exit_fns:
 	snap_sim_exit_fns(sim);
+err_switch_exit:
+	snap_sim_switch_exit(sim);
 err_free:
 	kvfree(sim);
 err_iommu_teardown:
@@ -1214,6 +1291,7 @@ static void snap_sim_stop(void)
 		snap_sim_trap_stop();
 	snap_sim_poll_stop(sim);
 	snap_sim_exit_fns(sim);
+	snap_sim_switch_exit(sim);
 	snap_sim = NULL;
 	iounmap(sim->regs);
 	snap_sim_release_window(sim);

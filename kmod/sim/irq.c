@@ -127,8 +127,7 @@ struct pci_dev *snap_sim_pdev(struct snap_sim_fn *fn)
 		pdev = NULL;
 	}
 	if (!pdev)
-		pdev = pci_get_domain_bus_and_slot(fn->sim->sysdata.domain,
-						   fn->busnr, fn->devfn);
+		pdev = snap_sim_get_pdev(fn);
 	fn->pdev = pdev;
 	return pdev;
 }

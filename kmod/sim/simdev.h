@@ -125,8 +125,10 @@ struct snap_sim_iommu {
  * struct snap_sim_fn - one emulated function on the sim bus
  * @sim: the bus it is on
  * @func: the registry's function
- * @busnr: the bus it answers on: 0 for a PF, 0 or above for a VF
+ * @busnr: the bus it answers on: 0 for a PF, 0 or above for a VF; below
+ *	the switch, counted from @port's secondary bus (snap_sim_fn_bus())
  * @devfn: its slot and function number on that bus
+ * @port: the switch port it is below; NULL for a bus without switch
  * @pf: a VF's PF; NULL for a PF
  * @vf_index: a VF's index among its PF's VFs (VF n+1 of the SR-IOV spec)
  * @vfs: a PF's VFs, @nr_vfs of them, consecutive in the bus's @fns
@@ -186,6 +188,7 @@ struct snap_sim_fn {
 	struct snap_func *func;
 	u8 busnr;
 	unsigned int devfn;
+	struct snap_sim_port *port;
 	struct snap_sim_fn *pf;
 	u16 vf_index;
 	struct snap_sim_fn *vfs;
@@ -230,6 +233,36 @@ struct snap_sim_fn {
 };
 
 /**
+ * struct snap_sim_port - a port of the emulated PCIe switch (switch.c)
+ * @sim: the bus it is on
+ * @index: 0 for the upstream port; n for the downstream port at device
+ *	n - 1 of the switch's internal bus (1 keeps the static PFs)
+ * @cfg: its config space; under @sim->cfg_lock, as are the fields down to
+ *	@fire_gen
+ * @fn: a slot's function while one is plugged, else NULL
+ * @msi_gen: incremented each time the host turns MSI off
+ * @raised_gen: @msi_gen when the message @event_work is to send was due
+ * @virq: the Linux irq behind the port's MSI, as @event_work found it
+ * @fire_gen: the generation of the message @irq_work is to send
+ * @event_work: looks up @virq in process context, queues @irq_work
+ * @irq_work: runs the port's interrupt handler in hard-irq context
+ * @irq_firing: handlers @irq_work is running
+ */
+struct snap_sim_port {
+	struct snap_sim *sim;
+	unsigned int index;
+	struct snap_cfg cfg;
+	struct snap_sim_fn *fn;
+	u32 msi_gen;
+	u32 raised_gen;
+	int virq;
+	u32 fire_gen;
+	struct work_struct event_work;
+	struct irq_work irq_work;
+	atomic_t irq_firing;
+};
+
+/**
  * struct snap_sim - the sim bus
  * @sysdata: x86 reads the PCI domain from here
  * @cfg_lock: serializes config space, BAR0 register publication and the
@@ -252,6 +285,10 @@ struct snap_sim_fn {
  *	@cfg_lock)
  * @poll_kick: set to make the poller pass at once and poll fast again
  * @poll_sleep_us: the poller's current sleep, for wakers to judge by
+ * @multi_function: the static PFs are functions of one device (below
+ *	the switch, when there are several)
+ * @nr_ports: entries in @ports; 0 for a bus without switch
+ * @ports: the switch's upstream port, then its downstream ports
  * @nr_fns: entries in @fns
  * @fns: the functions
  */
@@ -270,12 +307,16 @@ struct snap_sim {
 	bool stopping;
 	atomic_t poll_kick;
 	unsigned int poll_sleep_us;
+	bool multi_function;
+	unsigned int nr_ports;
+	struct snap_sim_port *ports;
 	unsigned int nr_fns;
 	struct snap_sim_fn fns[];
 };
 
 struct snap_sim_fn *snap_sim_fn_of(struct snap_func *func);
 struct snap_sim_fn *snap_sim_fn_of_pdev(struct pci_dev *pdev);
+struct pci_dev *snap_sim_get_pdev(struct snap_sim_fn *fn);
 void __iomem *snap_sim_bar0(struct snap_sim_fn *fn);
 void snap_sim_probe_again(struct snap_sim_fn *fn);
 
@@ -295,6 +336,21 @@ void snap_sim_reset_work(struct work_struct *work);
 
 /* nvme.c */
 void snap_sim_queues_changed(struct snap_func *func);
+
+/* switch.c */
+int snap_sim_switch_init(struct snap_sim *sim);
+void snap_sim_switch_exit(struct snap_sim *sim);
+struct snap_sim_port *snap_sim_switch_static_port(struct snap_sim *sim);
+struct snap_sim_port *snap_sim_switch_port_at(struct snap_sim *sim, u8 busnr,
+					      unsigned int devfn);
+struct snap_sim_fn *snap_sim_switch_fn_at(struct snap_sim *sim, u8 busnr,
+					  unsigned int devfn);
+u8 snap_sim_fn_bus(struct snap_sim_fn *fn);
+int snap_sim_port_read(struct snap_sim_port *port, int where, int size,
+		       u32 *val);
+int snap_sim_port_write(struct snap_sim_port *port, int where, int size,
+			u32 val, bool *stopped);
+void snap_sim_port_wait_fired(struct snap_sim_port *port);
 
 /* irq.c */
 struct pci_dev *snap_sim_pdev(struct snap_sim_fn *fn);
