@@ -59,10 +59,12 @@ layer fuzz make -s fuzz
 layer kunit scripts/kunit.sh "$res/kunit.tap"
 layer vm scripts/vm/run.sh --tap "$res/vm.tap" ${SNAP_VM_TESTS:+--tests "$SNAP_VM_TESTS"}
 # The sim provider's other source of BAR memory: reserved RAM, no ivshmem,
-# as on a real machine; the quick start's real-machine steps end to end.
+# as on a real machine; the quick start's real-machine steps end to end;
+# the emulated switch with the host parameters SNAP's appendix names for
+# hot-plug (the host renumbering every bus, a smaller hot-plug window).
 layer vm-memmap scripts/vm/run.sh --name vm-memmap --no-ivshmem \
-	--append 'memmap=64M$0x70000000 pci=no_e820' \
-	--tests "test_sim_02 test_docs_quickstart_01" \
+	--append 'memmap=64M$0x70000000 pci=no_e820,assign-busses,hpmemsize=1M' \
+	--tests "test_sim_02 test_docs_quickstart_01 test_sim_switch_01" \
 	--tap "$res/vm-memmap.tap"
 
 python3 scripts/tap-summary.py "$res"/*.tap || status=1

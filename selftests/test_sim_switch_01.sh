@@ -1,12 +1,16 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# The emulated PCIe switch (pci_switch_emulation_enable=1, 4 ports): the host finds an upstream port (15b3:197b) at 00:00.0 of the sim's domain and four downstream ports (15b3:2024) below it, numbers their buses itself, and binds pcieport to all five; pciehp registers the three hot-plug ports as slots 1-3 (empty, with MSI on), the first port has none. The static NVMe and virtio-blk PFs are functions 0 and 1 of one device below the first port, where the stock drivers bind them and fio verify passes on each; the NVMe PF's VFs appear below that port too; the module unloads with all of it bound; with 32 ports there are 31 slots and the PF still passes fio verify.
+# The emulated PCIe switch (pci_switch_emulation_enable=1, 4 ports): the host finds an upstream port (15b3:197b) at 00:00.0 of the sim's domain and four downstream ports (15b3:2024) below it, numbers their buses itself, and binds pcieport to all five; pciehp registers the three hot-plug ports as slots 1-3 (empty, with MSI on), the first port has none. The static NVMe and virtio-blk PFs are functions 0 and 1 of one device below the first port, where the stock drivers bind them and fio verify passes on each; the NVMe PF's VFs appear below that port too; the module unloads with all of it bound; with 32 ports there are 31 slots and the PF still passes fio verify. Booted with pci=hpmemsize=1M (make check's second guest) each hot-plug port's window is 1 MiB.
 . ./lib.sh
 
 trap '[ -n "$pf_dir" ] && echo 0 >"$pf_dir/sriov_numvfs"; snap_vblk_unbind_all; snap_nvme_teardown' EXIT
 modprobe virtio_pci || fail "modprobe virtio_pci"
 modprobe virtio_blk || fail "modprobe virtio_blk"
-snap_load internal_cpu_model=1 sriov_en=1 nvme_emulation_enable=1 \
+# make check's second guest has reserved RAM instead of ivshmem.
+mem=""
+grep -q 'memmap=64M\$0x70000000' /proc/cmdline &&
+	mem="sim_mem_start=0x70000000 sim_mem_size=0x4000000"
+snap_load $mem internal_cpu_model=1 sriov_en=1 nvme_emulation_enable=1 \
 	nvme_emulation_num_pf=1 nvme_emulation_num_msix=4 nvme_emulation_num_vf=2 \
 	nvme_emulation_num_vf_msix=2 virtio_blk_emulation_enable=1 \
 	virtio_blk_emulation_num_pf=1 virtio_blk_emulation_num_msix=4 \
@@ -63,6 +67,13 @@ for p in $ports; do
 	[ "$(sysfs_read $slot/adapter)" = 0 ] || fail "slot $n: adapter $(sysfs_read $slot/adapter) while empty"
 	ls $dev/$p/msi_irqs/* >/dev/null 2>&1 || fail "port $p has no MSI on"
 	ls $dev | grep -q "^$sec:" && fail "a device on empty slot $n's bus $sec"
+	# The window the kernel reserves for a hot-plug bridge: hpmemsize.
+	win=$(sed -n 15p $dev/$p/resource)
+	size=$(( $(echo "$win" | cut -d' ' -f2) - $(echo "$win" | cut -d' ' -f1) + 1 ))
+	[ $n = 1 ] && log "slot 1's memory window: $((size >> 10)) KiB"
+	case " $(cat /proc/cmdline) " in
+	*hpmemsize=1M*) [ $size = 1048576 ] || fail "slot $n's window is $size bytes with hpmemsize=1M" ;;
+	esac
 done
 for s in /sys/bus/pci/slots/*; do
 	[ "$(sysfs_read $s/address)" = "$below:00" ] && fail "the static PFs' port has slot ${s##*/}"
@@ -102,7 +113,7 @@ rmmod snap || fail "rmmod snap with the switch bound"
 
 # The most ports the parameter allows: 31 slots, and the PF, its BAR
 # assigned from the same window, still serves.
-snap_load internal_cpu_model=1 nvme_emulation_enable=1 nvme_emulation_num_pf=1 \
+snap_load $mem internal_cpu_model=1 nvme_emulation_enable=1 nvme_emulation_num_pf=1 \
 	nvme_emulation_num_msix=4 pci_switch_emulation_enable=1 \
 	pci_switch_emulation_num_port=32 mempool_size_mb=64
 snap_need_family
