@@ -7,8 +7,17 @@ NVMET=/sys/kernel/config/nvmet
 
 # nvmet_up NQN BLOCK_SIZE [FILE]: subsystem NQN (any host) on port 1,
 # namespace 1 a 1 GiB memory-backed /dev/nullb0 of BLOCK_SIZE-byte blocks,
-# namespace 2 a 64 MiB FILE when given. Skips the test without nvmet.
+# namespace 2 a 64 MiB FILE when given. Skips the test without nvmet, and
+# under lockdep: the kernel's nvmet-tcp target reports its own lock order
+# there (a queue's io_work flushes nvmet-wq while installing a queue, and
+# a queue's release_work on nvmet-wq cancels io_work), as soon as one
+# connection goes while another is set up, which every daemon kill and
+# reconnect here does. The report is upstream's and long standing
+# (blktests nvme/005 meets it too); lockdep switches itself off after it,
+# so the debug lane's later tests would run unchecked.
 nvmet_up() {
+	[ -e /proc/lockdep ] &&
+		skip "under lockdep the kernel's nvmet-tcp target reports its own lock order (nvmet-wq vs queue io_work), not snap's"
 	for _m in configfs nvmet nvmet-tcp; do
 		modprobe $_m || skip "no $_m module in this guest"
 	done

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# The emulated PCIe switch (pci_switch_emulation_enable=1, 4 ports): the host finds an upstream port (15b3:197b) at 00:00.0 of the sim's domain and four downstream ports (15b3:2024) below it, numbers their buses itself, and binds pcieport to all five; pciehp registers the three hot-plug ports as slots 1-3 (empty, with MSI on), the first port has none. The static NVMe and virtio-blk PFs are functions 0 and 1 of one device below the first port, where the stock drivers bind them and fio verify passes on each; the NVMe PF's VFs appear below that port too; the module unloads with all of it bound; with 32 ports there are 31 slots and the PF still passes fio verify. Booted with pci=hpmemsize=1M (make check's second guest) each hot-plug port's window is 1 MiB.
+# The emulated PCIe switch (pci_switch_emulation_enable=1, 4 ports): the host finds an upstream port (15b3:197b) at 00:00.0 of the sim's domain and four downstream ports (15b3:2024) below it, numbers their buses itself, and binds pcieport to all five; pciehp registers the three hot-plug ports as slots 1-3 (empty, with MSI on), the first port has none. The static NVMe and virtio-blk PFs are functions 0 and 1 of one device below the first port, where the stock drivers bind them and fio verify passes on each; the NVMe PF's VFs appear below that port too; the module unloads with all of it bound; 256 VFs of the NVMe PF reach a second bus below the first port (VF 255 at the BDF sysfs names); with 32 ports there are 31 slots and the PF still passes fio verify. Booted with pci=hpmemsize=1M (make check's second guest) each hot-plug port's window is 1 MiB.
 . ./lib.sh
 
 trap '[ -n "$pf_dir" ] && echo 0 >"$pf_dir/sriov_numvfs"; snap_vblk_unbind_all; snap_nvme_teardown' EXIT
@@ -11,7 +11,7 @@ mem=""
 grep -q 'memmap=64M\$0x70000000' /proc/cmdline &&
 	mem="sim_mem_start=0x70000000 sim_mem_size=0x4000000"
 snap_load $mem internal_cpu_model=1 sriov_en=1 nvme_emulation_enable=1 \
-	nvme_emulation_num_pf=1 nvme_emulation_num_msix=4 nvme_emulation_num_vf=2 \
+	nvme_emulation_num_pf=1 nvme_emulation_num_msix=4 nvme_emulation_num_vf=256 \
 	nvme_emulation_num_vf_msix=2 virtio_blk_emulation_enable=1 \
 	virtio_blk_emulation_num_pf=1 virtio_blk_emulation_num_msix=4 \
 	pci_switch_emulation_enable=1 pci_switch_emulation_num_port=4 mempool_size_mb=64
@@ -90,21 +90,26 @@ snap_fio_verify "$NVME_NS" switch-nvme
 snap_vblk_bind 0
 snap_fio_verify "/dev/$VBLK_DEV" switch-vblk
 
-# SR-IOV below the switch: the VFs follow the PFs' functions.
+# SR-IOV below the switch: the VFs follow the PFs' functions, 256 of
+# them onto a second bus below the first port, routed there as well.
 pf_dir=$dev/$nvme_bdf
+next=$(printf '%s:%02x' "${below%:*}" $((0x${below#*:} + 1)))
 echo 0 >$pf_dir/sriov_drivers_autoprobe
-echo 2 >$pf_dir/sriov_numvfs || { dmesg | tail; fail "echo 2 > sriov_numvfs"; }
-for i in 0 1; do
+echo 256 >$pf_dir/sriov_numvfs || { dmesg | tail; fail "echo 256 > sriov_numvfs"; }
+for i in 0 253 254 255; do
 	vf=$(basename "$(readlink $pf_dir/virtfn$i)")
-	case $vf in
-	$below:*) ;;
-	*) fail "VF $i at '$vf', not below $first (bus $below)" ;;
-	esac
 	[ "$(sysfs_read $dev/$vf/class)" = 0x010802 ] || fail "VF $i ($vf) class $(sysfs_read $dev/$vf/class)"
+	[ "$(sysfs_read $SNAP_SYSFS/functions/SNAPSIM00000NVMES1D0F$((i + 1))/bdf)" = "$vf" ] ||
+		fail "VF $i: the host has it at $vf, sysfs says $(sysfs_read $SNAP_SYSFS/functions/SNAPSIM00000NVMES1D0F$((i + 1))/bdf)"
 done
+[ "$vf" = "$next:00.1" ] || fail "VF 255 at '$vf', want $next:00.1"
+case $(basename "$(readlink $pf_dir/virtfn0)") in
+$below:*) ;;
+*) fail "VF 0 at '$(basename "$(readlink $pf_dir/virtfn0)")', not on bus $below" ;;
+esac
 echo 0 >$pf_dir/sriov_numvfs || fail "echo 0 > sriov_numvfs"
 pf_dir=""
-log "VFs below the switch: created and removed"
+log "256 VFs below the switch, the last at $vf"
 
 snap_vblk_unbind_all
 snap_nvme_cleanup

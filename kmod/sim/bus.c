@@ -176,6 +176,13 @@ static bool snap_sim_cmd_update(struct snap_sim_fn *fn, bool msix_was)
 	return kick;
 }
 
+/* A function whose registers trap answers only while the trap is on. */
+static struct snap_sim_fn *snap_sim_fn_answering(struct snap_sim *sim,
+						 struct snap_sim_fn *fn)
+{
+	return fn && fn->model->trap && !sim->trapping ? NULL : fn;
+}
+
 /*
  * The function that answers config cycles at a routing ID: below the
  * switch as its bridges forward, else at the ID it was placed at (VFs on
@@ -185,27 +192,28 @@ static bool snap_sim_cmd_update(struct snap_sim_fn *fn, bool msix_was)
 static struct snap_sim_fn *snap_sim_fn_at(struct snap_sim *sim, u8 busnr,
 					  unsigned int devfn)
 {
-	struct snap_sim_fn *fn;
-
 	lockdep_assert_held(&sim->cfg_lock);
 	if (sim->nr_ports)
-		fn = snap_sim_switch_fn_at(sim, busnr, devfn);
-	else
-		fn = xa_load(&sim->by_rid, busnr << 8 | devfn);
-	if (fn && fn->model->trap && !sim->trapping)
-		return NULL;
-	return fn;
+		return snap_sim_fn_answering(sim, snap_sim_switch_fn_at(sim, busnr, devfn));
+	return snap_sim_fn_answering(sim, xa_load(&sim->by_rid, busnr << 8 | devfn));
 }
 
-/* The function a pci_dev of the sim bus is, in any context; or NULL. */
+/*
+ * The function a pci_dev of the sim bus is, in any context; or NULL.
+ * The DMA mapping ops ask on every I/O: without a switch, where nothing
+ * the host writes moves a function, that takes no lock.
+ */
 struct snap_sim_fn *snap_sim_fn_of_pdev(struct pci_dev *pdev)
 {
 	struct snap_sim *sim = READ_ONCE(snap_sim);
+	unsigned int rid = pdev->bus->number << 8 | pdev->devfn;
 	struct snap_sim_fn *fn;
 	unsigned long flags;
 
 	if (!sim || pci_domain_nr(pdev->bus) != sim->sysdata.domain)
 		return NULL;
+	if (!sim->nr_ports)
+		return snap_sim_fn_answering(sim, xa_load(&sim->by_rid, rid));
 	raw_spin_lock_irqsave(&sim->cfg_lock, flags);
 	fn = snap_sim_fn_at(sim, pdev->bus->number, pdev->devfn);
 	raw_spin_unlock_irqrestore(&sim->cfg_lock, flags);
