@@ -619,10 +619,17 @@ static size_t min_size(size_t a, size_t b)
 	return a < b ? a : b;
 }
 
-/* Takes n more bytes of the stream; 0, or -errno with c->why set. */
+/*
+ * Takes n more bytes of the stream; 0, or -errno with c->why set.
+ * Nothing once the queue failed, here or from elsewhere (an abort, the
+ * timer, a send, even one a completion made in this very call): its
+ * requests ended with the connection, and bytes received with or after
+ * that are theirs no more. Copied on, a C2HData would write into an I/O
+ * buffer its owner has back, and end its request a second time.
+ */
 static int rx_feed(struct tcp_conn *c, const uint8_t *p, size_t n)
 {
-	while (n) {
+	while (n && !c->q->failed) {
 		size_t take;
 		int ret;
 
