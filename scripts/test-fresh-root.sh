@@ -38,7 +38,7 @@ tap() {	# DESCRIPTION COMMAND...
 	if "$@"; then echo "ok $n - $d"; else echo "not ok $n - $d"; fi
 }
 
-echo 1..7
+echo 1..9
 host=$tmp/host-dev
 root=$cache/root
 mkdir -p "$host" "$root/dev/shm" "$root/proc"
@@ -68,3 +68,15 @@ umount "$root/dev"
 tap "an empty path is refused" test "$rc" != 0
 (fresh_release "$host") >/dev/null 2>&1 && rc=0 || rc=$?
 tap "a path outside the cache is refused and kept" test "$rc" != 0 -a -f "$host/null"
+
+# The minbase tarball is made once: what debootstrap wrote must be in it
+# (it was removed before the tar), and what it left mounted must not.
+debootstrap() {
+	mkdir -p "$3/etc" "$3/proc" && echo bookworm >"$3/etc/debian_version" &&
+		mount -t tmpfs tmpfs "$3/proc"
+}
+(fresh_make_tarball) >/dev/null 2>&1
+unset -f debootstrap
+tap "the minbase tarball holds what debootstrap made" \
+	sh -c "tar -tf '$(fresh_tarball)' | grep -qx './etc/debian_version'"
+tap "and no mount of its build is left" test -z "$(fresh_mounts_under "$cache")"

@@ -45,7 +45,8 @@ fresh_make_tarball() {
 	debootstrap --variant=minbase bookworm "$tmp" "$(fresh_mirror)" \
 		>"$logs/debootstrap.log" 2>&1 ||
 		die "debootstrap failed; see $logs/debootstrap.log"
-	fresh_release "$tmp"
+	# What debootstrap left mounted goes before the tar, the files stay.
+	fresh_unmount "$tmp" || return 1
 	tar -C "$tmp" -cf "$tarball.new" . && mv "$tarball.new" "$tarball"
 	fresh_release "$tmp"
 }
@@ -56,9 +57,9 @@ fresh_mounts_under() {
 		sort -r
 }
 
-# fresh_release DIR: every mount under DIR undone, then DIR removed without
-# leaving its filesystem. Refuses (and keeps DIR) when a mount stays.
-fresh_release() {
+# fresh_unmount DIR: every mount under DIR undone. Fails (1) when one
+# stays, or for a DIR outside the cache.
+fresh_unmount() {
 	local dir m
 
 	dir=$(realpath -m "$1")
@@ -75,10 +76,16 @@ fresh_release() {
 		umount "$m" 2>/dev/null || umount -l "$m" || true
 	done
 	if [ -n "$(fresh_mounts_under "$dir")" ]; then
-		die "$dir still has mounts; not removing it: $(fresh_mounts_under "$dir" | tr '\n' ' ')"
+		die "$dir still has mounts: $(fresh_mounts_under "$dir" | tr '\n' ' ')"
 		return 1
 	fi
-	rm -rf --one-file-system "$dir"
+}
+
+# fresh_release DIR: fresh_unmount, then DIR removed without leaving its
+# filesystem. Refuses (and keeps DIR) when a mount stays.
+fresh_release() {
+	fresh_unmount "$1" || return 1
+	rm -rf --one-file-system "$(realpath -m "$1")"
 }
 
 fresh_release_all() {
