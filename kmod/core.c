@@ -49,6 +49,7 @@ struct snap_emu snap_emu = {
 	.subsystems = LIST_HEAD_INIT(snap_emu.subsystems),
 	.bdevs = LIST_HEAD_INIT(snap_emu.bdevs),
 	.ctrl_gc = LIST_HEAD_INIT(snap_emu.ctrl_gc),
+	.func_gc = LIST_HEAD_INIT(snap_emu.func_gc),
 	.log_level = -1,
 };
 
@@ -71,23 +72,32 @@ EXPORT_SYMBOL_IF_KUNIT(snap_emu);
 #define SNAP_BDEV_MAX_BLOCK_SIZE	65536
 
 /*
- * Dropping snap_lock also removes the sysfs folders of controllers that
- * went away meanwhile: removing them under the lock could deadlock with a
- * sysfs read of that very folder, which takes the lock.
+ * Dropping snap_lock also removes the sysfs folders of controllers and
+ * functions that went away meanwhile: removing them under the lock could
+ * deadlock with a sysfs read of that very folder, which takes the lock.
  */
 void snap_unlock(void)
 {
 	struct snap_ctrl *ctrl, *tmp;
+	struct snap_func *func, *ftmp;
+	LIST_HEAD(funcs);
 	LIST_HEAD(gc);
 
 	list_splice_init(&snap_emu.ctrl_gc, &gc);
+	list_splice_init(&snap_emu.func_gc, &funcs);
 	mutex_unlock(&snap_lock);
 
+	/* A dead controller holds its function: controllers go first. */
 	list_for_each_entry_safe(ctrl, tmp, &gc, node) {
 		list_del(&ctrl->node);
 		kobject_del(&ctrl->kobj);
 		kobject_put(&ctrl->kobj);
 		cond_resched();
+	}
+	list_for_each_entry_safe(func, ftmp, &funcs, node) {
+		list_del(&func->node);
+		kobject_del(&func->kobj);
+		kobject_put(&func->kobj);
 	}
 }
 EXPORT_SYMBOL_IF_KUNIT(snap_unlock);
@@ -821,7 +831,7 @@ struct snap_func *snap_func_lookup(u8 type, const struct snap_func_ref *ref,
 }
 
 static int snap_func_add(u8 type, u8 kind, u32 pf_id, s32 vf_id, u32 num_msix,
-			 u32 max_msix)
+			 u32 max_msix, struct snap_func **out)
 {
 	struct snap_func *func;
 	int ret;
@@ -857,7 +867,21 @@ static int snap_func_add(u8 type, u8 kind, u32 pf_id, s32 vf_id, u32 num_msix,
 	}
 	list_add_tail(&func->node, &snap_emu.funcs);
 	snap_emu.num_funcs++;
+	if (out)
+		*out = func;
 	return 0;
+}
+
+/*
+ * Off the registry at once; the sysfs folder goes at snap_unlock(), and
+ * the function itself with its last reference (a dead controller's).
+ */
+static void snap_func_remove(struct snap_func *func)
+{
+	list_del(&func->node);
+	snap_emu.num_funcs--;
+	snap_dp_func_exit(func);
+	list_add_tail(&func->node, &snap_emu.func_gc);
 }
 
 /*
@@ -878,19 +902,239 @@ static int snap_funcs_create(u8 type, u32 num_pf, u32 num_vf, u32 pf_msix,
 
 	for (pf = 0; pf < num_pf; pf++) {
 		ret = snap_func_add(type, SNAP_FUNC_STATIC_PF, pf, -1, pf_msix,
-				    pf_msix);
+				    pf_msix, NULL);
 		if (ret)
 			return ret;
 		for (vf = 0; vf < num_vf; vf++) {
 			cond_resched();
 			ret = snap_func_add(type, SNAP_FUNC_VF, pf, vf, vf_msix,
-					    vf_msix);
+					    vf_msix, NULL);
 			if (ret)
 				return ret;
 		}
 	}
 	return 0;
 }
+
+/**
+ * snap_func_bdf() - where the host sees a function now
+ * @func: the function
+ * @buf: gets its BDF, or "" while the host has none
+ * @len: size of @buf
+ *
+ * A hot-plug PF's is the host's while its device exists. Under snap_lock.
+ */
+void snap_func_bdf(const struct snap_func *func, char *buf, size_t len)
+{
+	struct snap_hotplug_info info;
+
+	if (func->kind != SNAP_FUNC_HOTPLUG_PF) {
+		strscpy(buf, func->pci_bdf, len);
+		return;
+	}
+	snap_provider->hotplug_info(func, &info);
+	strscpy(buf, info.pci_bdf, len);
+}
+
+/* ---- hot-plug PFs ---- */
+
+static u32 snap_static_pfs(u8 type)
+{
+	return type == SNAP_FUNC_NVME ? snap_params.nvme_emulation_num_pf :
+	       snap_params.virtio_blk_emulation_num_pf;
+}
+
+static u32 snap_type_num_msix(u8 type)
+{
+	return snap_params_num_msix(type == SNAP_FUNC_NVME ?
+				    snap_params.nvme_emulation_num_msix :
+				    snap_params.virtio_blk_emulation_num_msix);
+}
+
+static bool snap_pf_id_in(const struct list_head *funcs, u8 type, u32 pf_id)
+{
+	struct snap_func *func;
+
+	list_for_each_entry(func, funcs, node)
+		if (func->type == type && func->pf_id == pf_id && func->vf_id < 0)
+			return true;
+	return false;
+}
+
+/* A function gone keeps its number until its sysfs folder, named after it, goes. */
+static bool snap_pf_id_taken(u8 type, u32 pf_id)
+{
+	return snap_pf_id_in(&snap_emu.funcs, type, pf_id) ||
+	       snap_pf_id_in(&snap_emu.func_gc, type, pf_id);
+}
+
+/* Hot-plug PFs are numbered after the static PFs of their type, as in SNAP. */
+static int snap_hotplug_pf_id(u8 type, struct netlink_ext_ack *extack)
+{
+	u32 pf_id;
+
+	for (pf_id = snap_static_pfs(type); pf_id <= SNAP_PF_ID_MAX; pf_id++)
+		if (!snap_pf_id_taken(type, pf_id))
+			return pf_id;
+	NL_SET_ERR_MSG(extack, "no PF number is free for another hot-plug PF");
+	return -ENOSPC;
+}
+
+/**
+ * snap_hotplug_pf_create() - a hot-plug PF on a free port of the switch
+ * @cfg: its type, MSI-X vectors (0: the type's parameter) and whether it
+ *	goes into its slot at once
+ * @out: the function
+ * @extack: why not
+ *
+ * Return: 0, -EOPNOTSUPP without a switch, -ENOSPC when every port is
+ * taken, or another negative errno.
+ */
+int snap_hotplug_pf_create(const struct snap_hotplug_cfg *cfg,
+			   struct snap_func **out, struct netlink_ext_ack *extack)
+{
+	u32 num_msix = cfg->num_msix ?: snap_type_num_msix(cfg->type);
+	struct snap_func *func;
+	int pf_id, ret;
+
+	lockdep_assert_held(&snap_lock);
+	if (!snap_params_hotplug_pfs(&snap_params) || !snap_provider->hotplug_add) {
+		NL_SET_ERR_MSG(extack, "hot-plug PFs need the switch (pci_switch_emulation_*)");
+		return -EOPNOTSUPP;
+	}
+	pf_id = snap_hotplug_pf_id(cfg->type, extack);
+	if (pf_id < 0)
+		return pf_id;
+	ret = snap_func_add(cfg->type, SNAP_FUNC_HOTPLUG_PF, pf_id, -1,
+			    num_msix, num_msix, &func);
+	if (ret)
+		return ret;
+	ret = snap_provider->hotplug_add(func, extack);
+	if (ret)
+		goto err_remove;
+	if (cfg->plug) {
+		ret = snap_provider->hotplug_set(func, SNAP_HOTPLUG_PLUGGED, extack);
+		if (ret)
+			goto err_provider_remove;
+	}
+	snap_changed();
+	snap_notify_func(SNAP_CMD_FUNC_NEW, func);
+	*out = func;
+	return 0;
+
+err_provider_remove:
+	snap_dp_func_retire(func);
+	snap_provider->hotplug_remove(func);
+err_remove:
+	snap_func_remove(func);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(snap_hotplug_pf_create);
+
+/*
+ * The host must have let the function go, unless @force: then a host
+ * that still has it loses it as in a surprise removal.
+ */
+static int snap_hotplug_pf_may_go(struct snap_func *func, bool force,
+				  struct netlink_ext_ack *extack)
+{
+	struct snap_hotplug_info info;
+
+	if (func->ctrl && !force) {
+		NL_SET_ERR_MSG(extack, "the function has a controller: destroy it, or force");
+		return -EBUSY;
+	}
+	snap_provider->hotplug_info(func, &info);
+	if (force) {
+		/*
+		 * virtio_blk's remove waits in del_gendisk for requests that
+		 * nothing completes on a device gone (6.1 to 6.12): the host
+		 * would hang.
+		 */
+		if (func->type == SNAP_FUNC_VIRTIO_BLK && snap_provider->in_use(func)) {
+			NL_SET_ERR_MSG(extack, "virtio driver bound (it would hang): hot-unplug");
+			return -EBUSY;
+		}
+		return 0;
+	}
+	if (info.state == SNAP_HOTPLUG_PLUGGED) {
+		NL_SET_ERR_MSG(extack, "the function is plugged: request its unplug, or force");
+		return -EBUSY;
+	}
+	if (info.state == SNAP_HOTPLUG_UNPLUG_REQUESTED) {
+		NL_SET_ERR_MSG(extack, "the host has not released the function: wait, or force");
+		return -EBUSY;
+	}
+	return 0;
+}
+
+/**
+ * snap_hotplug_pf_destroy() - take a hot-plug PF out of its slot and away
+ * @func: a hot-plug PF
+ * @force: also destroy its controller, and take it from a host that
+ *	still has it
+ * @extack: why not
+ *
+ * No daemon operation on the function runs once its data path retires,
+ * and no provider path once the provider removed it; its sysfs folder
+ * goes at snap_unlock().
+ *
+ * Return: 0, -EINVAL for another kind of function, -EBUSY while in use.
+ */
+int snap_hotplug_pf_destroy(struct snap_func *func, bool force,
+			    struct netlink_ext_ack *extack)
+{
+	int ret;
+
+	lockdep_assert_held(&snap_lock);
+	if (func->kind != SNAP_FUNC_HOTPLUG_PF) {
+		NL_SET_ERR_MSG(extack, "only hot-plug PFs come and go: static PFs and VFs stay");
+		return -EINVAL;
+	}
+	ret = snap_hotplug_pf_may_go(func, force, extack);
+	if (ret)
+		return ret;
+	if (func->ctrl)
+		snap_ctrl_destroy(func->ctrl);
+	snap_dp_func_retire(func);
+	snap_provider->hotplug_remove(func);
+	snap_changed();
+	snap_notify_func(SNAP_CMD_FUNC_DEL, func);
+	snap_func_remove(func);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(snap_hotplug_pf_destroy);
+
+/**
+ * snap_hotplug_pf_set() - plug a hot-plug PF, or ask the host to let it go
+ * @func: the function
+ * @state: %SNAP_HOTPLUG_PLUGGED or %SNAP_HOTPLUG_UNPLUG_REQUESTED
+ * @extack: why not
+ *
+ * Return: 0 or a negative errno.
+ */
+int snap_hotplug_pf_set(struct snap_func *func, u8 state,
+			struct netlink_ext_ack *extack)
+{
+	int ret;
+
+	lockdep_assert_held(&snap_lock);
+	if (func->kind != SNAP_FUNC_HOTPLUG_PF) {
+		NL_SET_ERR_MSG(extack, "only hot-plug PFs are plugged and unplugged");
+		return -EINVAL;
+	}
+	if (state != SNAP_HOTPLUG_PLUGGED && state != SNAP_HOTPLUG_UNPLUG_REQUESTED) {
+		NL_SET_ERR_MSG(extack, "a function can be plugged or its unplug requested");
+		return -EINVAL;
+	}
+	ret = snap_provider->hotplug_set(func, state, extack);
+	if (ret)
+		return ret;
+	snap_changed();
+	snap_notify_func(SNAP_CMD_FUNC_SET, func);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(snap_hotplug_pf_set);
 
 /* ---- controllers ---- */
 
@@ -915,6 +1159,7 @@ struct snap_ctrl *snap_ctrl_find(const char *name, u8 type)
 			return ctrl;
 	return NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(snap_ctrl_find);
 
 static bool snap_ctrl_name_taken(const char *name)
 {
@@ -1141,6 +1386,7 @@ int snap_ctrl_create(const struct snap_ctrl_cfg *cfg, struct snap_ctrl **out,
 	*out = ctrl;
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(snap_ctrl_create);
 
 static void snap_vblk_unlink_bdev(struct snap_ctrl *ctrl)
 {

@@ -13,6 +13,7 @@
 #include <linux/vmalloc.h>
 
 #include "datapath.h"
+#include "provider.h"
 #include "snap.h"
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
@@ -443,6 +444,233 @@ static void snap_core_object_limits(struct kunit *test)
 	snap_core_cleanup_unlock();
 }
 
+/*
+ * ---- hot-plug PFs ----
+ *
+ * A provider with three slots stands in for the real one, whose other
+ * ops it keeps, and the parameters turn the switch on while a case runs.
+ * Its host lets a function go as soon as the unplug is requested.
+ */
+#define KT_SLOTS	3
+
+static struct {
+	const struct snap_provider_ops *real;
+	struct snap_provider_ops ops;
+	struct snap_params params;
+	u32 slot_func[KT_SLOTS];	/* function id, 0: free */
+	u8 state[KT_SLOTS];
+	unsigned int removed;
+} kt_hp;
+
+/* The slot of function @id (0: a free slot), or -1. */
+static int kt_slot_of(u32 id)
+{
+	int i;
+
+	for (i = 0; i < KT_SLOTS; i++)
+		if (kt_hp.slot_func[i] == id)
+			return i;
+	return -1;
+}
+
+static int kt_slot(const struct snap_func *func)
+{
+	return kt_slot_of(func->id);
+}
+
+static int kt_hotplug_add(struct snap_func *func, struct netlink_ext_ack *extack)
+{
+	int i = kt_slot_of(0);
+
+	if (i < 0)
+		return -ENOSPC;
+	kt_hp.slot_func[i] = func->id;
+	kt_hp.state[i] = SNAP_HOTPLUG_UNPLUGGED;
+	return 0;
+}
+
+static int kt_hotplug_set(struct snap_func *func, u8 state,
+			  struct netlink_ext_ack *extack)
+{
+	kt_hp.state[kt_slot(func)] = state == SNAP_HOTPLUG_PLUGGED ?
+				     SNAP_HOTPLUG_PLUGGED : SNAP_HOTPLUG_RELEASED;
+	return 0;
+}
+
+static void kt_hotplug_info(const struct snap_func *func,
+			    struct snap_hotplug_info *info)
+{
+	int i = kt_slot(func);
+
+	memset(info, 0, sizeof(*info));
+	if (i >= 0) {
+		info->state = kt_hp.state[i];
+		info->port = i + 2;
+	}
+}
+
+static void kt_hotplug_remove(struct snap_func *func)
+{
+	kt_hp.slot_func[kt_slot(func)] = 0;
+	kt_hp.removed++;
+}
+
+static void kt_hp_begin(void)
+{
+	memset(kt_hp.slot_func, 0, sizeof(kt_hp.slot_func));
+	kt_hp.removed = 0;
+	kt_hp.real = snap_provider;
+	kt_hp.ops = *kt_hp.real;
+	kt_hp.ops.hotplug_add = kt_hotplug_add;
+	kt_hp.ops.hotplug_set = kt_hotplug_set;
+	kt_hp.ops.hotplug_info = kt_hotplug_info;
+	kt_hp.ops.hotplug_remove = kt_hotplug_remove;
+	kt_hp.params = snap_params;
+	snap_params.pci_switch_emulation_enable = 1;
+	snap_params.pci_switch_emulation_num_port = KT_SLOTS + 1;
+	WRITE_ONCE(snap_provider, &kt_hp.ops);
+}
+
+/* Whatever hot-plug PF a case left goes, then the real provider is back. */
+static void kt_hp_end(void)
+{
+	struct snap_func *func, *tmp;
+
+	list_for_each_entry_safe(func, tmp, &snap_emu.funcs, node)
+		if (func->kind == SNAP_FUNC_HOTPLUG_PF)
+			snap_hotplug_pf_destroy(func, true, NULL);
+	WRITE_ONCE(snap_provider, kt_hp.real);
+	snap_params = kt_hp.params;
+}
+
+static struct snap_func *kt_hp_new(struct kunit *test, u8 type, bool plug)
+{
+	struct snap_hotplug_cfg cfg = { .type = type, .plug = plug };
+	struct snap_func *func = NULL;
+
+	KUNIT_EXPECT_EQ(test, snap_hotplug_pf_create(&cfg, &func, NULL), 0);
+	return func;
+}
+
+static u32 kt_static_pfs(u8 type)
+{
+	return type == SNAP_FUNC_NVME ? snap_params.nvme_emulation_num_pf :
+	       snap_params.virtio_blk_emulation_num_pf;
+}
+
+static void snap_core_hotplug_numbers_locked(struct kunit *test)
+{
+	u32 nvme0 = kt_static_pfs(SNAP_FUNC_NVME);
+	struct snap_hotplug_cfg cfg = { .type = SNAP_FUNC_NVME };
+	struct snap_func *a, *b, *c, *v, *func = NULL;
+	u32 funcs = snap_emu.num_funcs, b_pf;
+
+	/* Without the switch, no hot-plug PF. */
+	KUNIT_EXPECT_EQ(test, snap_hotplug_pf_create(&cfg, &func, NULL), -EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, snap_emu.num_funcs, funcs);
+
+	kt_hp_begin();
+	a = kt_hp_new(test, SNAP_FUNC_NVME, true);
+	b = kt_hp_new(test, SNAP_FUNC_NVME, false);
+	c = kt_hp_new(test, SNAP_FUNC_NVME, false);
+	if (!a || !b || !c)
+		return;
+	/* Numbered after the static PFs of the type, as in SNAP. */
+	KUNIT_EXPECT_EQ(test, a->pf_id, nvme0);
+	KUNIT_EXPECT_EQ(test, b->pf_id, nvme0 + 1);
+	KUNIT_EXPECT_EQ(test, c->pf_id, nvme0 + 2);
+	KUNIT_EXPECT_EQ(test, a->kind, SNAP_FUNC_HOTPLUG_PF);
+	KUNIT_EXPECT_EQ(test, a->vf_id, -1);
+	KUNIT_EXPECT_EQ(test, kt_hp.state[kt_slot(a)], SNAP_HOTPLUG_PLUGGED);
+	KUNIT_EXPECT_EQ(test, kt_hp.state[kt_slot(b)], SNAP_HOTPLUG_UNPLUGGED);
+	KUNIT_EXPECT_EQ(test, snap_emu.num_funcs, funcs + 3);
+
+	/* A fourth finds no slot and leaves nothing behind. */
+	KUNIT_EXPECT_EQ(test, snap_hotplug_pf_create(&cfg, &func, NULL), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, snap_emu.num_funcs, funcs + 3);
+
+	/* The lowest free number is taken again; each type counts its own. */
+	b_pf = b->pf_id;
+	KUNIT_EXPECT_EQ(test, snap_hotplug_pf_destroy(b, false, NULL), 0);
+	KUNIT_EXPECT_EQ(test, kt_hp.removed, 1U);
+	v = kt_hp_new(test, SNAP_FUNC_VIRTIO_BLK, false);
+	if (v)
+		KUNIT_EXPECT_EQ(test, v->pf_id, kt_static_pfs(SNAP_FUNC_VIRTIO_BLK));
+	if (v)
+		KUNIT_EXPECT_EQ(test, snap_hotplug_pf_destroy(v, false, NULL), 0);
+	/*
+	 * Not before the folder named after it is gone, at snap_unlock(), nor
+	 * the number of the refused fourth.
+	 */
+	b = kt_hp_new(test, SNAP_FUNC_NVME, false);
+	if (b)
+		KUNIT_EXPECT_EQ(test, b->pf_id, nvme0 + 4);
+	snap_unlock();
+	mutex_lock(&snap_lock);
+	KUNIT_EXPECT_EQ(test, snap_hotplug_pf_destroy(b, false, NULL), 0);
+	b = kt_hp_new(test, SNAP_FUNC_NVME, false);
+	if (b)
+		KUNIT_EXPECT_EQ(test, b->pf_id, b_pf);
+}
+
+static void snap_core_hotplug_refusals_locked(struct kunit *test)
+{
+	struct snap_ctrl_cfg ccfg = {
+		.name = "KtHpCtrl", .type = SNAP_FUNC_NVME, .nqn = TEST_NQN,
+	};
+	struct snap_ctrl *ctrl = NULL;
+	struct snap_func *func, *hp;
+
+	/* Static PFs and VFs stay while the module is loaded. */
+	list_for_each_entry(func, &snap_emu.funcs, node) {
+		KUNIT_EXPECT_EQ(test, snap_hotplug_pf_destroy(func, true, NULL), -EINVAL);
+		KUNIT_EXPECT_EQ(test, snap_hotplug_pf_set(func, SNAP_HOTPLUG_PLUGGED, NULL),
+				-EINVAL);
+		break;
+	}
+
+	kt_hp_begin();
+	hp = kt_hp_new(test, SNAP_FUNC_NVME, true);
+	if (!hp || !make_subsys(test, 0, 0))
+		return;
+	/* Only plugging and the unplug request are asked for. */
+	KUNIT_EXPECT_EQ(test, snap_hotplug_pf_set(hp, SNAP_HOTPLUG_UNPLUGGED, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, snap_hotplug_pf_set(hp, SNAP_HOTPLUG_RELEASED, NULL), -EINVAL);
+	/* Plugged: the host has it. */
+	KUNIT_EXPECT_EQ(test, snap_hotplug_pf_destroy(hp, false, NULL), -EBUSY);
+
+	ccfg.func.vuid = hp->vuid;
+	if (!ok(test, snap_ctrl_create(&ccfg, &ctrl, NULL)))
+		return;
+	KUNIT_EXPECT_EQ(test, snap_hotplug_pf_set(hp, SNAP_HOTPLUG_UNPLUG_REQUESTED, NULL), 0);
+	KUNIT_EXPECT_EQ(test, kt_hp.state[kt_slot(hp)], SNAP_HOTPLUG_RELEASED);
+	/* Released, but its controller is still there. */
+	KUNIT_EXPECT_EQ(test, snap_hotplug_pf_destroy(hp, false, NULL), -EBUSY);
+	KUNIT_EXPECT_PTR_EQ(test, snap_ctrl_find("KtHpCtrl", SNAP_FUNC_NVME), ctrl);
+	/* Force takes the controller with it. */
+	KUNIT_EXPECT_EQ(test, snap_hotplug_pf_destroy(hp, true, NULL), 0);
+	KUNIT_EXPECT_NULL(test, snap_ctrl_find("KtHpCtrl", SNAP_FUNC_NVME));
+	KUNIT_EXPECT_EQ(test, kt_hp.removed, 1U);
+}
+
+static void snap_core_hotplug_numbers(struct kunit *test)
+{
+	mutex_lock(&snap_lock);
+	snap_core_hotplug_numbers_locked(test);
+	if (snap_provider == &kt_hp.ops)
+		kt_hp_end();
+	snap_core_cleanup_unlock();
+}
+
+static void snap_core_hotplug_refusals(struct kunit *test)
+{
+	mutex_lock(&snap_lock);
+	snap_core_hotplug_refusals_locked(test);
+	if (snap_provider == &kt_hp.ops)
+		kt_hp_end();
+	snap_core_cleanup_unlock();
+}
+
 static struct kunit_case snap_core_cases[] = {
 	KUNIT_CASE(snap_core_bdev_rules),
 	KUNIT_CASE(snap_core_nsid_allocation),
@@ -454,6 +682,8 @@ static struct kunit_case snap_core_cases[] = {
 	KUNIT_CASE(snap_core_object_limits),
 	KUNIT_CASE(snap_core_ns_uuid_recreated),
 	KUNIT_CASE(snap_core_bdev_stats),
+	KUNIT_CASE(snap_core_hotplug_numbers),
+	KUNIT_CASE(snap_core_hotplug_refusals),
 	{}
 };
 

@@ -69,6 +69,13 @@ static struct {
 	struct delayed_work monitor;
 } snap_dp;
 
+/*
+ * Operations of the attached daemon run in a read section of this, so
+ * that snap_dp_drain() can wait for those of a daemon that is gone, and
+ * snap_dp_func_retire() for those that may hold a function going away.
+ */
+DEFINE_STATIC_SRCU(snap_dp_ops_srcu);
+
 static inline struct snap_dp_uwait **snap_dp_pdu(struct io_uring_cmd *cmd)
 {
 	BUILD_BUG_ON(sizeof(struct snap_dp_uwait *) > sizeof(cmd->pdu));
@@ -430,8 +437,15 @@ bool snap_dp_zero(const void *p, size_t len)
 	return !memchr_inv(p, 0, len);
 }
 
+/*
+ * In a read section of snap_dp_ops_srcu: a hot-plug PF's state is freed
+ * once it is off the index and the read sections that could see it are
+ * over (snap_dp_func_retire()).
+ */
 struct snap_dp_fn *snap_dp_fn_get(u32 func_id)
 {
+	RCU_LOCKDEP_WARN(!srcu_read_lock_held(&snap_dp_ops_srcu),
+			 "function looked up outside snap_dp_ops_srcu");
 	return xa_load(&snap_dp.fns, func_id);
 }
 
@@ -715,12 +729,6 @@ static long snap_dp_pool_grow(void __user *argp)
 		return -EINVAL;
 	return snap_pool_grow(req.offset, req.len);
 }
-
-/*
- * Operations of the attached daemon run in a read section of this, so
- * that snap_dp_drain() can wait for those of a daemon that is gone.
- */
-DEFINE_STATIC_SRCU(snap_dp_ops_srcu);
 
 static long snap_dp_op(unsigned int cmd, void __user *argp)
 {
@@ -1051,6 +1059,7 @@ int snap_dp_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	u64 off = (u64)vma->vm_pgoff << PAGE_SHIFT;
 	struct snap_dp_fn *dp;
+	int idx, ret;
 	u64 id;
 
 	if (!snap_dp_is_daemon(file))
@@ -1070,11 +1079,14 @@ int snap_dp_mmap(struct file *file, struct vm_area_struct *vma)
 	id = div64_u64(off, SNAP_MMAP_FN_STATE_STRIDE);
 	if (off % SNAP_MMAP_FN_STATE_STRIDE || id > U32_MAX)
 		return -EINVAL;
-	dp = snap_dp_fn_get(id);
-	if (!dp || !(vma->vm_flags & VM_SHARED))
+	if (!(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
+	idx = srcu_read_lock(&snap_dp_ops_srcu);
+	dp = snap_dp_fn_get(id);
 	/* Also checks that the mapping is no longer than the state. */
-	return remap_vmalloc_range(vma, dp->state, 0);
+	ret = dp ? remap_vmalloc_range(vma, dp->state, 0) : -EINVAL;
+	srcu_read_unlock(&snap_dp_ops_srcu, idx);
+	return ret;
 }
 
 /*
@@ -1159,7 +1171,29 @@ err_free_dp:
 	return ret;
 }
 
-/* At unload, or when adding the function failed: no daemon is attached. */
+/**
+ * snap_dp_func_retire() - no daemon operation reaches a function any more
+ * @func: a function going away; its controller is gone
+ *
+ * Daemon operations (ioctl, uring_cmd, mmap) find the function by id in
+ * an SRCU read section: once it is off the index and they are over, none
+ * holds it, and a later one fails as for an id that never existed. The
+ * provider may still call in (snap_dp_doorbell() and the like) until it
+ * forgot the function. Under snap_lock, which no daemon operation takes.
+ */
+void snap_dp_func_retire(struct snap_func *func)
+{
+	if (!func->dp)
+		return;
+	xa_erase(&snap_dp.fns, func->id);
+	synchronize_srcu(&snap_dp_ops_srcu);
+}
+
+/*
+ * At unload, when adding the function failed, or after
+ * snap_dp_func_retire() and the provider forgot it: nothing uses it. The
+ * state pages a daemon still maps stay until it unmaps them.
+ */
 void snap_dp_func_exit(struct snap_func *func)
 {
 	struct snap_dp_fn *dp = func->dp;

@@ -12,12 +12,15 @@ struct vm_area_struct;
 /*
  * The daemon's side of /dev/snap (datapath.c) and the DMA pool (pool.c).
  * Per-function state (struct snap_dp_fn, hung off snap_func->dp) lives as
- * long as the function, i.e. until unload, so it survives the daemon.
+ * long as the function, so it survives the daemon: until unload, or for a
+ * hot-plug PF until it is destroyed (snap_dp_func_retire(), then the
+ * provider forgets it, then snap_dp_func_exit()).
  */
 
 int snap_dp_init(void);
 void snap_dp_exit(void);
 int snap_dp_func_init(struct snap_func *func);
+void snap_dp_func_retire(struct snap_func *func);
 void snap_dp_func_exit(struct snap_func *func);
 
 /* cdev.c hands these over; @file must be the attached daemon's. */

@@ -32,7 +32,7 @@ const struct nla_policy snap_emu_get_nl_policy[SNAP_A_MAX + 1] = {
 /* SNAP_CMD_FUNC_GET */
 const struct nla_policy snap_func_get_nl_policy[SNAP_A_MAX + 1] = {
 	[SNAP_A_FUNC_TYPE] = NLA_POLICY_MAX(NLA_U8, SNAP_FUNC_TYPE_MAX),
-	[SNAP_A_PF_ID] = NLA_POLICY_MAX(NLA_U32, 3),
+	[SNAP_A_PF_ID] = NLA_POLICY_MAX(NLA_U32, SNAP_PF_ID_MAX),
 	[SNAP_A_VF_ID] = NLA_POLICY_MAX(NLA_U32, 1999),
 	[SNAP_A_VUID] = { .type = NLA_NUL_STRING, .len = SNAP_VUID_MAX - 1, },
 };
@@ -99,7 +99,7 @@ const struct nla_policy snap_ns_set_nl_policy[SNAP_A_MAX + 1] = {
 const struct nla_policy snap_nvme_ctrl_new_nl_policy[SNAP_A_MAX + 1] = {
 	[SNAP_A_NAME] = { .type = NLA_NUL_STRING, .len = SNAP_NAME_MAX - 1, },
 	[SNAP_A_NQN] = { .type = NLA_NUL_STRING, .len = SNAP_NQN_MAX - 1, },
-	[SNAP_A_PF_ID] = NLA_POLICY_MAX(NLA_U32, 3),
+	[SNAP_A_PF_ID] = NLA_POLICY_MAX(NLA_U32, SNAP_PF_ID_MAX),
 	[SNAP_A_VF_ID] = NLA_POLICY_MAX(NLA_U32, 1999),
 	[SNAP_A_VUID] = { .type = NLA_NUL_STRING, .len = SNAP_VUID_MAX - 1, },
 	[SNAP_A_NUM_QUEUES] = NLA_POLICY_RANGE(NLA_U32, 1, 4095),
@@ -141,7 +141,7 @@ const struct nla_policy snap_nvme_ctrl_detach_ns_nl_policy[SNAP_A_MAX + 1] = {
 /* SNAP_CMD_VBLK_CTRL_NEW */
 const struct nla_policy snap_vblk_ctrl_new_nl_policy[SNAP_A_MAX + 1] = {
 	[SNAP_A_NAME] = { .type = NLA_NUL_STRING, .len = SNAP_NAME_MAX - 1, },
-	[SNAP_A_PF_ID] = NLA_POLICY_MAX(NLA_U32, 3),
+	[SNAP_A_PF_ID] = NLA_POLICY_MAX(NLA_U32, SNAP_PF_ID_MAX),
 	[SNAP_A_VF_ID] = NLA_POLICY_MAX(NLA_U32, 1999),
 	[SNAP_A_VUID] = { .type = NLA_NUL_STRING, .len = SNAP_VUID_MAX - 1, },
 	[SNAP_A_BDEV_NAME] = { .type = NLA_NUL_STRING, .len = SNAP_NAME_MAX - 1, },
@@ -244,7 +244,30 @@ const struct nla_policy snap_bdev_stats_get_nl_policy[SNAP_A_MAX + 1] = {
 	[SNAP_A_NAME] = { .type = NLA_NUL_STRING, .len = SNAP_NAME_MAX - 1, },
 };
 
-const struct genl_ops snap_nl_ops[31] = {
+/* SNAP_CMD_FUNC_NEW */
+const struct nla_policy snap_func_new_nl_policy[SNAP_A_MAX + 1] = {
+	[SNAP_A_FUNC_TYPE] = NLA_POLICY_MAX(NLA_U8, SNAP_FUNC_TYPE_MAX),
+	[SNAP_A_NUM_MSIX] = NLA_POLICY_RANGE(NLA_U32, 1, 4095),
+	[SNAP_A_HOTPLUG_STATE] = NLA_POLICY_MAX(NLA_U8, SNAP_HOTPLUG_STATE_MAX),
+};
+
+/* SNAP_CMD_FUNC_DEL */
+const struct nla_policy snap_func_del_nl_policy[SNAP_A_MAX + 1] = {
+	[SNAP_A_FUNC_TYPE] = NLA_POLICY_MAX(NLA_U8, SNAP_FUNC_TYPE_MAX),
+	[SNAP_A_PF_ID] = NLA_POLICY_MAX(NLA_U32, SNAP_PF_ID_MAX),
+	[SNAP_A_VUID] = { .type = NLA_NUL_STRING, .len = SNAP_VUID_MAX - 1, },
+	[SNAP_A_FORCE] = { .type = NLA_FLAG, },
+};
+
+/* SNAP_CMD_FUNC_SET */
+const struct nla_policy snap_func_set_nl_policy[SNAP_A_MAX + 1] = {
+	[SNAP_A_FUNC_TYPE] = NLA_POLICY_MAX(NLA_U8, SNAP_FUNC_TYPE_MAX),
+	[SNAP_A_PF_ID] = NLA_POLICY_MAX(NLA_U32, SNAP_PF_ID_MAX),
+	[SNAP_A_VUID] = { .type = NLA_NUL_STRING, .len = SNAP_VUID_MAX - 1, },
+	[SNAP_A_HOTPLUG_STATE] = NLA_POLICY_MAX(NLA_U8, SNAP_HOTPLUG_STATE_MAX),
+};
+
+const struct genl_ops snap_nl_ops[34] = {
 	{
 		.cmd		= SNAP_CMD_EMU_GET,
 		.doit		= snap_nl_emu_get_doit,
@@ -471,6 +494,27 @@ const struct genl_ops snap_nl_ops[31] = {
 		.maxattr	= SNAP_A_MAX,
 		.flags		= GENL_ADMIN_PERM,
 	},
+	{
+		.cmd		= SNAP_CMD_FUNC_NEW,
+		.doit		= snap_nl_func_new_doit,
+		.policy		= snap_func_new_nl_policy,
+		.maxattr	= SNAP_A_MAX,
+		.flags		= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd		= SNAP_CMD_FUNC_DEL,
+		.doit		= snap_nl_func_del_doit,
+		.policy		= snap_func_del_nl_policy,
+		.maxattr	= SNAP_A_MAX,
+		.flags		= GENL_ADMIN_PERM,
+	},
+	{
+		.cmd		= SNAP_CMD_FUNC_SET,
+		.doit		= snap_nl_func_set_doit,
+		.policy		= snap_func_set_nl_policy,
+		.maxattr	= SNAP_A_MAX,
+		.flags		= GENL_ADMIN_PERM,
+	},
 };
 
 const struct genl_multicast_group snap_nl_mcgrps[] = {
@@ -510,4 +554,7 @@ const char *const snap_nl_cmd_names[SNAP_CMD_MAX + 1] = {
 	[SNAP_CMD_NVME_CTRL_STATS_GET] = "nvme-ctrl-stats-get",
 	[SNAP_CMD_VBLK_CTRL_STATS_GET] = "vblk-ctrl-stats-get",
 	[SNAP_CMD_BDEV_STATS_GET] = "bdev-stats-get",
+	[SNAP_CMD_FUNC_NEW] = "func-new",
+	[SNAP_CMD_FUNC_DEL] = "func-del",
+	[SNAP_CMD_FUNC_SET] = "func-set",
 };

@@ -40,6 +40,9 @@ extern const struct nla_policy snap_emu_set_nl_policy[SNAP_A_MAX + 1];
 extern const struct nla_policy snap_nvme_ctrl_stats_get_nl_policy[SNAP_A_MAX + 1];
 extern const struct nla_policy snap_vblk_ctrl_stats_get_nl_policy[SNAP_A_MAX + 1];
 extern const struct nla_policy snap_bdev_stats_get_nl_policy[SNAP_A_MAX + 1];
+extern const struct nla_policy snap_func_new_nl_policy[SNAP_A_MAX + 1];
+extern const struct nla_policy snap_func_del_nl_policy[SNAP_A_MAX + 1];
+extern const struct nla_policy snap_func_set_nl_policy[SNAP_A_MAX + 1];
 
 /* The handlers of kmod/genl.c. */
 int snap_nl_dump_start(struct netlink_callback *cb);
@@ -82,13 +85,16 @@ int snap_nl_nvme_ctrl_stats_get_doit(struct sk_buff *skb, struct genl_info *info
 int snap_nl_vblk_ctrl_stats_get_doit(struct sk_buff *skb, struct genl_info *info);
 int snap_nl_bdev_stats_get_doit(struct sk_buff *skb, struct genl_info *info);
 int snap_nl_bdev_stats_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
+int snap_nl_func_new_doit(struct sk_buff *skb, struct genl_info *info);
+int snap_nl_func_del_doit(struct sk_buff *skb, struct genl_info *info);
+int snap_nl_func_set_doit(struct sk_buff *skb, struct genl_info *info);
 
 /* Indexes of snap_nl_mcgrps: the group argument of genlmsg_multicast(). */
 enum {
 	SNAP_NLGRP_EVENTS,
 };
 
-extern const struct genl_ops snap_nl_ops[31];
+extern const struct genl_ops snap_nl_ops[34];
 extern const struct genl_multicast_group snap_nl_mcgrps[1];
 /* The spec's command names, for the kernel log. */
 extern const char *const snap_nl_cmd_names[SNAP_CMD_MAX + 1];

@@ -15,6 +15,7 @@
 #include "compat.h"
 #include "datapath.h"
 #include "genl-gen.h"
+#include "provider.h"
 #include "rules.h"
 #include "snap.h"
 
@@ -77,12 +78,26 @@ static int snap_fill_emu(struct sk_buff *skb, const void *unused)
 
 static int snap_fill_func_ids(struct sk_buff *skb, const struct snap_func *func)
 {
+	char bdf[sizeof(func->pci_bdf)];
+
+	snap_func_bdf(func, bdf, sizeof(bdf));
 	if (nla_put_string(skb, SNAP_A_VUID, func->vuid) ||
-	    snap_put_str(skb, SNAP_A_PCI_BDF, func->pci_bdf) ||
+	    snap_put_str(skb, SNAP_A_PCI_BDF, bdf) ||
 	    nla_put_u32(skb, SNAP_A_PF_ID, func->pf_id) ||
 	    (func->vf_id >= 0 && nla_put_u32(skb, SNAP_A_VF_ID, func->vf_id)) ||
 	    nla_put_u32(skb, SNAP_A_VHCA_ID, func->id) ||
 	    nla_put_u32(skb, SNAP_A_NUM_MSIX, func->num_msix))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int snap_fill_hotplug(struct sk_buff *skb, const struct snap_func *func)
+{
+	struct snap_hotplug_info info;
+
+	snap_provider->hotplug_info(func, &info);
+	if (nla_put_u8(skb, SNAP_A_HOTPLUG_STATE, info.state) ||
+	    nla_put_u32(skb, SNAP_A_PORT, info.port))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -97,7 +112,7 @@ static int snap_fill_func(struct sk_buff *skb, const void *obj)
 	    snap_fill_func_ids(skb, func) ||
 	    (func->ctrl && nla_put_string(skb, SNAP_A_CTRL_NAME, func->ctrl->name)))
 		return -EMSGSIZE;
-	return 0;
+	return func->kind == SNAP_FUNC_HOTPLUG_PF ? snap_fill_hotplug(skb, func) : 0;
 }
 
 static int snap_fill_nsids(struct sk_buff *skb, const struct snap_subsys *subsys,
@@ -392,6 +407,11 @@ void snap_notify_ns(u8 cmd, const struct snap_ns *ns)
 void snap_notify_ctrl(u8 cmd, const struct snap_ctrl *ctrl)
 {
 	snap_notify(cmd, snap_fill_ctrl, ctrl);
+}
+
+void snap_notify_func(u8 cmd, const struct snap_func *func)
+{
+	snap_notify(cmd, snap_fill_func, func);
 }
 
 struct snap_daemon_event {
@@ -758,30 +778,101 @@ int snap_nl_emu_set_doit(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
-int snap_nl_func_get_doit(struct sk_buff *skb, struct genl_info *info)
+/*
+ * The function a request names: by vuid (of either type unless func-type
+ * says), or by func-type, pf-id and vf-id. Under snap_lock; an ERR_PTR
+ * with the reason in extack when none.
+ */
+static struct snap_func *snap_nl_func(struct genl_info *info)
 {
 	struct snap_func_ref ref = { .vuid = snap_str(info, SNAP_A_VUID) };
 	struct snap_func *func;
 	u8 type = SNAP_FUNC_NVME;
-	int ret;
 
 	ref.has_pf = snap_get_u32(info, SNAP_A_PF_ID, &ref.pf_id);
 	ref.has_vf = snap_get_u32(info, SNAP_A_VF_ID, &ref.vf_id);
 	if (info->attrs[SNAP_A_FUNC_TYPE])
 		type = nla_get_u8(info->attrs[SNAP_A_FUNC_TYPE]);
 	else if (!ref.vuid && snap_missing(info, SNAP_A_FUNC_TYPE))
-		return -EINVAL;
+		return ERR_PTR(-EINVAL);
 
-	mutex_lock(&snap_lock);
-	func = snap_func_lookup(ref.vuid && !info->attrs[SNAP_A_FUNC_TYPE] ?
-				SNAP_FUNC_NVME : type, &ref, info->extack);
+	func = snap_func_lookup(type, &ref, info->extack);
 	/* A vuid alone names a function of either type. */
 	if (IS_ERR(func) && ref.vuid && !info->attrs[SNAP_A_FUNC_TYPE]) {
 		info->extack->_msg = NULL;
 		func = snap_func_lookup(SNAP_FUNC_VIRTIO_BLK, &ref, info->extack);
 	}
+	return func;
+}
+
+int snap_nl_func_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct snap_func *func;
+	int ret;
+
+	mutex_lock(&snap_lock);
+	func = snap_nl_func(info);
 	ret = IS_ERR(func) ? PTR_ERR(func) : snap_reply(info, snap_fill_func, func);
 	mutex_unlock(&snap_lock);
+	return ret;
+}
+
+int snap_nl_func_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct snap_hotplug_cfg cfg = {};
+	struct snap_func *func;
+	u8 state;
+	int ret;
+
+	if (snap_missing(info, SNAP_A_FUNC_TYPE))
+		return -EINVAL;
+	cfg.type = nla_get_u8(info->attrs[SNAP_A_FUNC_TYPE]);
+	snap_get_u32(info, SNAP_A_NUM_MSIX, &cfg.num_msix);
+	if (info->attrs[SNAP_A_HOTPLUG_STATE]) {
+		state = nla_get_u8(info->attrs[SNAP_A_HOTPLUG_STATE]);
+		if (state != SNAP_HOTPLUG_PLUGGED && state != SNAP_HOTPLUG_UNPLUGGED) {
+			NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[SNAP_A_HOTPLUG_STATE],
+					    "a new function is plugged or unplugged");
+			return -EINVAL;
+		}
+		cfg.plug = state == SNAP_HOTPLUG_PLUGGED;
+	}
+	mutex_lock(&snap_lock);
+	ret = snap_hotplug_pf_create(&cfg, &func, info->extack);
+	if (!ret)
+		ret = snap_reply(info, snap_fill_func, func);
+	snap_unlock();
+	return ret;
+}
+
+int snap_nl_func_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct snap_func *func;
+	int ret;
+
+	mutex_lock(&snap_lock);
+	func = snap_nl_func(info);
+	ret = IS_ERR(func) ? PTR_ERR(func) :
+	      snap_hotplug_pf_destroy(func, info->attrs[SNAP_A_FORCE], info->extack);
+	snap_unlock();
+	return ret;
+}
+
+int snap_nl_func_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct snap_func *func;
+	int ret;
+
+	if (snap_missing(info, SNAP_A_HOTPLUG_STATE))
+		return -EINVAL;
+	mutex_lock(&snap_lock);
+	func = snap_nl_func(info);
+	ret = IS_ERR(func) ? PTR_ERR(func) :
+	      snap_hotplug_pf_set(func, nla_get_u8(info->attrs[SNAP_A_HOTPLUG_STATE]),
+				  info->extack);
+	if (!ret)
+		ret = snap_reply(info, snap_fill_func, func);
+	snap_unlock();
 	return ret;
 }
 

@@ -9,12 +9,15 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/stringify.h>
+#include <kunit/visibility.h>
 
 #include "datapath.h"
 #include "snap.h"
 #include "provider.h"
 
 struct snap_params snap_params = SNAP_PARAMS_DEFAULT_INIT;
+/* The hot-plug cases turn the switch on for a while (core_kunit.c). */
+EXPORT_SYMBOL_IF_KUNIT(snap_params);
 
 /*
  * Each firmware parameter of the SNAP appendix, lower case, read-only.

@@ -7,6 +7,8 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/errno.h>
+#include <linux/export.h>
+#include <kunit/visibility.h>
 
 #include "provider.h"
 #include "sim/sim.h"
@@ -77,3 +79,5 @@ const struct snap_provider_ops *snap_provider = &snap_sim_provider;
 #else
 const struct snap_provider_ops *snap_provider = &snap_none_provider;
 #endif
+/* The hot-plug cases stand in a provider of their own (core_kunit.c). */
+EXPORT_SYMBOL_IF_KUNIT(snap_provider);

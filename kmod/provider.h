@@ -5,7 +5,15 @@
 #include <linux/types.h>
 #include <linux/snap.h>
 
+struct netlink_ext_ack;
 struct snap_func;
+
+/* Where a hot-plug PF is (struct snap_provider_ops.hotplug_info). */
+struct snap_hotplug_info {
+	u8 state;			/* enum snap_hotplug_state */
+	u32 port;
+	char pci_bdf[16];		/* the host's, while it has the device */
+};
 
 /**
  * struct snap_provider_ops - what puts emulated functions in front of a host
@@ -50,6 +58,20 @@ struct snap_func;
  *	@func is then offered to the host's drivers again, with no
  *	controller. Optional. Process context, under snap_lock; returns
  *	before the removal is done
+ * @hotplug_add: @func, a hot-plug PF just created, takes a free slot and
+ *	stays out of it. Returns 0, or -ENOSPC when every slot is taken, with
+ *	the reason in @extack. Optional: without it there are no hot-plug
+ *	PFs. Process context, under snap_lock
+ * @hotplug_set: put @func into its slot (%SNAP_HOTPLUG_PLUGGED: the
+ *	host's hot-plug driver finds it), or press the slot's attention
+ *	button (%SNAP_HOTPLUG_UNPLUG_REQUESTED: the host lets it go). Returns
+ *	0, or -EBUSY with the reason in @extack when the slot is not in a
+ *	state for it. Process context, under snap_lock
+ * @hotplug_info: where @func is now. Process context, under snap_lock
+ * @hotplug_remove: take @func out of its slot (a host that still has it
+ *	loses it as in a surprise removal) and forget it: no provider path
+ *	touches @func or its data path once this returns. Process context,
+ *	under snap_lock; may sleep until the host removed the device
  *
  * The provider calls back into the data path (datapath.h) only from
  * process context. A BlueField provider would implement the same table
@@ -69,6 +91,12 @@ struct snap_provider_ops {
 	bool (*in_use)(struct snap_func *func);
 	int (*set_num_msix)(struct snap_func *func, u32 num_msix);
 	void (*surprise_remove)(struct snap_func *func);
+	int (*hotplug_add)(struct snap_func *func, struct netlink_ext_ack *extack);
+	int (*hotplug_set)(struct snap_func *func, u8 state,
+			   struct netlink_ext_ack *extack);
+	void (*hotplug_info)(const struct snap_func *func,
+			     struct snap_hotplug_info *info);
+	void (*hotplug_remove)(struct snap_func *func);
 };
 
 extern const struct snap_provider_ops *snap_provider;

@@ -139,8 +139,9 @@ struct snap_emu {
 	struct list_head ctrls;
 	struct list_head subsystems;
 	struct list_head bdevs;
-	/* Controllers whose sysfs folders go once snap_lock is dropped. */
+	/* Controllers and functions whose sysfs folders go once snap_lock is dropped. */
 	struct list_head ctrl_gc;
+	struct list_head func_gc;
 	u32 num_funcs;
 	struct ida func_ida, ctrl_ida, subsys_ida, ns_ida, bdev_ida;
 	u64 generation;
@@ -242,6 +243,21 @@ int snap_ns_set_status(struct snap_ns *ns, const u8 *ready, const char *error,
 struct snap_func *snap_func_lookup(u8 type, const struct snap_func_ref *ref,
 				   struct netlink_ext_ack *extack);
 
+void snap_func_bdf(const struct snap_func *func, char *buf, size_t len);
+
+struct snap_hotplug_cfg {
+	u8 type;
+	u32 num_msix;			/* 0: the type's parameter */
+	bool plug;			/* into its slot at once */
+};
+
+int snap_hotplug_pf_create(const struct snap_hotplug_cfg *cfg,
+			   struct snap_func **out, struct netlink_ext_ack *extack);
+int snap_hotplug_pf_destroy(struct snap_func *func, bool force,
+			    struct netlink_ext_ack *extack);
+int snap_hotplug_pf_set(struct snap_func *func, u8 state,
+			struct netlink_ext_ack *extack);
+
 struct snap_ctrl *snap_ctrl_find(const char *name, u8 type);
 int snap_ctrl_create(const struct snap_ctrl_cfg *cfg, struct snap_ctrl **out,
 		     struct netlink_ext_ack *extack);
@@ -278,6 +294,7 @@ void snap_notify_bdev(u8 cmd, const struct snap_bdev *bdev);
 void snap_notify_subsys(u8 cmd, const struct snap_subsys *subsys);
 void snap_notify_ns(u8 cmd, const struct snap_ns *ns);
 void snap_notify_ctrl(u8 cmd, const struct snap_ctrl *ctrl);
+void snap_notify_func(u8 cmd, const struct snap_func *func);
 void snap_notify_daemon(bool attached, pid_t pid);
 
 /* cdev.c */

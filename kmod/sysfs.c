@@ -136,10 +136,12 @@ static ssize_t controller_show(struct kobject *kobj,
 static ssize_t bdf_show(struct kobject *kobj, struct kobj_attribute *attr,
 			char *buf)
 {
+	char bdf[sizeof(to_func(kobj)->pci_bdf)];
 	ssize_t len;
 
 	mutex_lock(&snap_lock);
-	len = sysfs_emit(buf, "%s\n", to_func(kobj)->pci_bdf);
+	snap_func_bdf(to_func(kobj), bdf, sizeof(bdf));
+	len = sysfs_emit(buf, "%s\n", bdf);
 	mutex_unlock(&snap_lock);
 	return len;
 }

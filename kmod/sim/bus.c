@@ -43,6 +43,12 @@ MODULE_PARM_DESC(sim_mem_size, "Size of that range in bytes; 0 = do not use one 
 
 static struct snap_sim *snap_sim;
 
+/* The bus while the provider runs, else NULL. */
+struct snap_sim *snap_sim_bus(void)
+{
+	return READ_ONCE(snap_sim);
+}
+
 /* Provider ops are called only between start and stop: snap_sim is set. */
 /*
  * NULL once the provider stopped: at unload the registry destroys its
@@ -240,7 +246,7 @@ struct pci_dev *snap_sim_get_pdev(struct snap_sim_fn *fn)
  * space to their reset state, the data path reset from a work item.
  * Under cfg_lock.
  */
-static void snap_sim_fn_reset(struct snap_sim_fn *fn)
+void snap_sim_fn_reset(struct snap_sim_fn *fn)
 {
 	void __iomem *bar = snap_sim_bar0(fn);
 
@@ -403,7 +409,8 @@ static bool snap_sim_trap(phys_addr_t addr, unsigned int size, bool write,
 	raw_spin_lock_irqsave(&sim->cfg_lock, flags);
 	for (i = 0; i < sim->nr_fns && !handled; i++) {
 		fn = &sim->fns[i];
-		if (!fn->model->trap || !snap_sim_bar0(fn) || addr < fn->regs_addr)
+		if (!fn->model || !fn->model->trap || !snap_sim_bar0(fn) ||
+		    addr < fn->regs_addr)
 			continue;
 		off = addr - fn->regs_addr;
 		if (off >= fn->model->msix_table)
@@ -420,12 +427,13 @@ static bool snap_sim_trap(phys_addr_t addr, unsigned int size, bool write,
 	return handled;
 }
 
+/* A slot may take a virtio function, whose registers trap, at any time. */
 static bool snap_sim_needs_trap(struct snap_sim *sim)
 {
 	unsigned int i;
 
 	for (i = 0; i < sim->nr_fns; i++)
-		if (sim->fns[i].model->trap)
+		if (snap_sim_fn_in_slot(&sim->fns[i]) || sim->fns[i].model->trap)
 			return true;
 	return false;
 }
@@ -656,11 +664,8 @@ static void snap_sim_release_window(struct snap_sim *sim)
 		pci_dev_put(sim->ivshmem);
 }
 
-/* Static PFs and their VFs are on the bus; hot-plugged PFs are not yet. */
-static const struct snap_sim_model *snap_sim_model_of(struct snap_func *func)
+const struct snap_sim_model *snap_sim_model_of(struct snap_func *func)
 {
-	if (func->kind != SNAP_FUNC_STATIC_PF && func->kind != SNAP_FUNC_VF)
-		return NULL;
 	switch (func->type) {
 	case SNAP_FUNC_NVME:
 		return &snap_sim_nvme_model;
@@ -692,7 +697,7 @@ static void snap_sim_hold_drivers(struct snap_sim *sim)
 	unsigned int i;
 
 	for (i = 0; i < sim->nr_fns; i++) {
-		if (sim->fns[i].pf)
+		if (sim->fns[i].pf || !sim->fns[i].func)
 			continue;
 		pdev = snap_sim_get_pdev(&sim->fns[i]);
 		if (pdev)
@@ -706,9 +711,9 @@ static void snap_sim_release_drivers(struct snap_sim *sim)
 {
 	unsigned int i;
 
-	/* VFs come later, when the host enables them. */
+	/* VFs come later, when the host enables them; slots when plugged. */
 	for (i = 0; i < sim->nr_fns; i++)
-		if (!sim->fns[i].pf)
+		if (!sim->fns[i].pf && !snap_sim_fn_in_slot(&sim->fns[i]))
 			queue_work(system_long_wq, &sim->fns[i].attach_work);
 }
 
@@ -874,7 +879,36 @@ static unsigned int snap_sim_rid(const struct snap_sim_fn *fn)
 	return fn->busnr << 8 | fn->devfn;
 }
 
-static int snap_sim_init_fn(struct snap_sim *sim, struct snap_sim_fn *fn)
+/**
+ * snap_sim_prepare_fn() - what a function's place on the bus keeps
+ * @sim: the bus
+ * @fn: a place in @sim->fns, zeroed
+ *
+ * Locks and work items outlive the functions that come and go in a slot:
+ * the poller and the bus's stop take them whether or not one is there.
+ */
+static void snap_sim_prepare_fn(struct snap_sim *sim, struct snap_sim_fn *fn)
+{
+	fn->sim = sim;
+	mutex_init(&fn->poll_lock);
+	mutex_init(&fn->pdev_lock);
+	INIT_WORK(&fn->reset_work, snap_sim_reset_work);
+	INIT_WORK(&fn->probe_work, snap_sim_probe_work);
+	INIT_WORK(&fn->attach_work, snap_sim_attach_work);
+	INIT_WORK(&fn->unplug_work, snap_sim_unplug_work);
+}
+
+/**
+ * snap_sim_init_fn() - set up a function at its place
+ * @sim: the bus
+ * @fn: prepared, with @fn->func and where it answers set
+ *
+ * A slot's function is not present until plugged, and is routed by its
+ * port rather than by routing ID.
+ *
+ * Return: 0 or a negative errno.
+ */
+int snap_sim_init_fn(struct snap_sim *sim, struct snap_sim_fn *fn)
 {
 	struct snap_func *func = fn->func;
 	const struct snap_sim_model *model = snap_sim_model_of(func);
@@ -891,11 +925,10 @@ static int snap_sim_init_fn(struct snap_sim *sim, struct snap_sim_fn *fn)
 	};
 	int ret;
 
-	fn->sim = sim;
 	fn->model = model;
 	fn->num_msix = func->num_msix;
 	fn->max_msix = func->max_msix;
-	fn->present = !fn->pf;
+	fn->present = !fn->pf && !snap_sim_fn_in_slot(fn);
 	model->describe(fn, &desc);
 	if (fn->nr_vfs) {
 		desc.vf_offset = snap_sim_rid(fn->vfs) - snap_sim_rid(fn);
@@ -904,11 +937,6 @@ static int snap_sim_init_fn(struct snap_sim *sim, struct snap_sim_fn *fn)
 	ret = snap_cfg_init(&fn->cfg, &desc);
 	if (ret)
 		return ret;
-	mutex_init(&fn->poll_lock);
-	INIT_WORK(&fn->reset_work, snap_sim_reset_work);
-	INIT_WORK(&fn->probe_work, snap_sim_probe_work);
-	INIT_WORK(&fn->attach_work, snap_sim_attach_work);
-	INIT_WORK(&fn->unplug_work, snap_sim_unplug_work);
 	snap_sim_iommu_init(fn);
 	ret = model->init ? model->init(fn) : 0;
 	if (ret)
@@ -919,6 +947,8 @@ static int snap_sim_init_fn(struct snap_sim *sim, struct snap_sim_fn *fn)
 	ret = xa_insert(&sim->by_id, func->id, fn, GFP_KERNEL);
 	if (ret)
 		goto err_irq_exit;
+	if (snap_sim_fn_in_slot(fn))
+		return 0;
 	ret = xa_insert(&sim->by_rid, snap_sim_rid(fn), fn, GFP_KERNEL);
 	if (ret)
 		goto err_erase_id;
@@ -934,9 +964,11 @@ err_model_exit:
 	return ret;
 }
 
-static void snap_sim_exit_fn(struct snap_sim *sim, struct snap_sim_fn *fn)
+/* Undoes snap_sim_init_fn(): nothing uses @fn any more. */
+void snap_sim_exit_fn(struct snap_sim *sim, struct snap_sim_fn *fn)
 {
-	xa_erase(&sim->by_rid, snap_sim_rid(fn));
+	if (!snap_sim_fn_in_slot(fn))
+		xa_erase(&sim->by_rid, snap_sim_rid(fn));
 	xa_erase(&sim->by_id, fn->func->id);
 	snap_sim_irq_exit(fn);
 	snap_sim_iommu_exit(fn);
@@ -998,7 +1030,7 @@ static unsigned int snap_sim_place(struct snap_sim *sim)
 		sim->multi_function = port && slot > 1;
 	slot = 0;
 	list_for_each_entry(func, &snap_emu.funcs, node) {
-		if (!snap_sim_model_of(func))
+		if (!snap_sim_model_of(func) || func->kind == SNAP_FUNC_HOTPLUG_PF)
 			continue;
 		if (func->kind == SNAP_FUNC_STATIC_PF) {
 			pf = func;
@@ -1044,8 +1076,13 @@ static int snap_sim_init_fns(struct snap_sim *sim)
 	unsigned int i;
 	int ret;
 
+	for (i = 0; i < sim->nr_fns; i++)
+		snap_sim_prepare_fn(sim, &sim->fns[i]);
 	snap_sim_place(sim);
+	snap_sim_switch_place_slots(sim);
 	for (i = 0; i < sim->nr_fns; i++) {
+		if (!sim->fns[i].func)
+			continue;
 		ret = snap_sim_init_fn(sim, &sim->fns[i]);
 		if (ret)
 			goto err_exit_fns;
@@ -1054,16 +1091,19 @@ static int snap_sim_init_fns(struct snap_sim *sim)
 
 err_exit_fns:
 	while (i--)
-		snap_sim_exit_fn(sim, &sim->fns[i]);
+		if (sim->fns[i].func)
+			snap_sim_exit_fn(sim, &sim->fns[i]);
 	return ret;
 }
 
+/* With the bus gone: the static functions, and what slots still hold. */
 static void snap_sim_exit_fns(struct snap_sim *sim)
 {
 	unsigned int i;
 
 	for (i = 0; i < sim->nr_fns; i++)
-		snap_sim_exit_fn(sim, &sim->fns[i]);
+		if (sim->fns[i].func)
+			snap_sim_exit_fn(sim, &sim->fns[i]);
 }
 
 static void snap_sim_record_bdfs(struct snap_sim *sim)
@@ -1075,6 +1115,9 @@ static void snap_sim_record_bdfs(struct snap_sim *sim)
 	mutex_lock(&snap_lock);
 	for (i = 0; i < sim->nr_fns; i++) {
 		fn = &sim->fns[i];
+		/* A slot's is looked up while plugged (snap_sim_hotplug_info()). */
+		if (snap_sim_fn_in_slot(fn))
+			continue;
 		/* A VF's is where it answers once its PF enables it. */
 		if (fn->pf) {
 			snprintf(fn->func->pci_bdf, sizeof(fn->func->pci_bdf),
@@ -1149,7 +1192,7 @@ static int snap_sim_bus_notify(struct notifier_block *nb, unsigned long action,
 	if (!fn)
 		return NOTIFY_DONE;
 	snap_sim_iommu_attach(pdev);
-	if (!fn->pf)
+	if (!fn->pf && !snap_sim_fn_in_slot(fn))
 		return NOTIFY_DONE;
 	snap_pci_set_override(pdev, snap_sim_hold.name);
 	raw_spin_lock_irqsave(&fn->sim->cfg_lock, flags);
@@ -1165,7 +1208,7 @@ static struct notifier_block snap_sim_bus_nb = {
 
 static int snap_sim_start(void)
 {
-	unsigned int nr = snap_sim_place(NULL);
+	unsigned int nr = snap_sim_place(NULL) + snap_params_hotplug_pfs(&snap_params);
 	struct snap_sim *sim;
 	int ret;
 
@@ -1320,4 +1363,8 @@ const struct snap_provider_ops snap_sim_provider = {
 	.in_use = snap_sim_in_use,
 	.set_num_msix = snap_sim_set_num_msix,
 	.surprise_remove = snap_sim_surprise_remove,
+	.hotplug_add = snap_sim_hotplug_add,
+	.hotplug_set = snap_sim_hotplug_set,
+	.hotplug_info = snap_sim_hotplug_info,
+	.hotplug_remove = snap_sim_hotplug_remove,
 };

@@ -278,7 +278,6 @@ int snap_sim_irq_init(struct snap_sim_fn *fn)
 {
 	unsigned int n = max_t(unsigned int, fn->max_msix, 1);
 
-	mutex_init(&fn->pdev_lock);
 	raw_spin_lock_init(&fn->irq_lock);
 	fn->irq_work = IRQ_WORK_INIT_HARD(snap_sim_irq_fire);
 	fn->irq_fire = bitmap_zalloc(n, GFP_KERNEL);

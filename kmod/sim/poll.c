@@ -97,6 +97,11 @@ static bool snap_sim_poll_fn(struct snap_sim_fn *fn, bool *live)
 	u32 gen;
 
 	mutex_lock(&fn->poll_lock);
+	/* A slot without function (hotplug.c changes that under poll_lock). */
+	if (!fn->model) {
+		mutex_unlock(&fn->poll_lock);
+		return false;
+	}
 	raw_spin_lock_irqsave(&sim->cfg_lock, flags);
 	if (fn->mem && fn->master && !fn->reset_pending)
 		bar = snap_sim_bar0(fn);

@@ -239,7 +239,12 @@ struct snap_sim_fn {
  *	n - 1 of the switch's internal bus (1 keeps the static PFs)
  * @cfg: its config space; under @sim->cfg_lock, as are the fields down to
  *	@fire_gen
- * @fn: a slot's function while one is plugged, else NULL
+ * @slot: a slot's place in @sim->fns for the function it takes; NULL for
+ *	a port without slot
+ * @fn: @slot while a hot-plug PF has it (from its creation to its
+ *	removal, plugged or not), else NULL
+ * @unplug_requested: the attention button was pressed since the function
+ *	was last plugged
  * @msi_gen: incremented each time the host turns MSI off
  * @raised_gen: @msi_gen when the message @event_work is to send was due
  * @virq: the Linux irq behind the port's MSI, as @event_work found it
@@ -252,7 +257,9 @@ struct snap_sim_port {
 	struct snap_sim *sim;
 	unsigned int index;
 	struct snap_cfg cfg;
+	struct snap_sim_fn *slot;
 	struct snap_sim_fn *fn;
+	bool unplug_requested;
 	u32 msi_gen;
 	u32 raised_gen;
 	int virq;
@@ -290,7 +297,8 @@ struct snap_sim_port {
  * @nr_ports: entries in @ports; 0 for a bus without switch
  * @ports: the switch's upstream port, then its downstream ports
  * @nr_fns: entries in @fns
- * @fns: the functions
+ * @fns: the functions: static PFs and their VFs, then one place per slot
+ *	of the switch (snap_sim_fn_in_slot()), whose function comes and goes
  */
 struct snap_sim {
 	struct pci_sysdata sysdata;
@@ -314,7 +322,21 @@ struct snap_sim {
 	struct snap_sim_fn fns[];
 };
 
+/* Index in sim->ports of the downstream port that keeps the static PFs. */
+#define SNAP_SWITCH_STATIC_PORT		1
+
+/* A slot's place, for a hot-plug PF; its @func is NULL while it has none. */
+static inline bool snap_sim_fn_in_slot(const struct snap_sim_fn *fn)
+{
+	return fn->port && fn->port->index > SNAP_SWITCH_STATIC_PORT;
+}
+
+struct snap_sim *snap_sim_bus(void);
 struct snap_sim_fn *snap_sim_fn_of(struct snap_func *func);
+const struct snap_sim_model *snap_sim_model_of(struct snap_func *func);
+int snap_sim_init_fn(struct snap_sim *sim, struct snap_sim_fn *fn);
+void snap_sim_exit_fn(struct snap_sim *sim, struct snap_sim_fn *fn);
+void snap_sim_fn_reset(struct snap_sim_fn *fn);
 struct snap_sim_fn *snap_sim_fn_of_pdev(struct pci_dev *pdev);
 struct pci_dev *snap_sim_get_pdev(struct snap_sim_fn *fn);
 void __iomem *snap_sim_bar0(struct snap_sim_fn *fn);
@@ -351,6 +373,16 @@ int snap_sim_port_read(struct snap_sim_port *port, int where, int size,
 int snap_sim_port_write(struct snap_sim_port *port, int where, int size,
 			u32 val, bool *stopped);
 void snap_sim_port_wait_fired(struct snap_sim_port *port);
+void snap_sim_port_notify(struct snap_sim_port *port);
+void snap_sim_switch_place_slots(struct snap_sim *sim);
+
+/* hotplug.c: the provider's hot-plug ops */
+int snap_sim_hotplug_add(struct snap_func *func, struct netlink_ext_ack *extack);
+int snap_sim_hotplug_set(struct snap_func *func, u8 state,
+			 struct netlink_ext_ack *extack);
+void snap_sim_hotplug_info(const struct snap_func *func,
+			   struct snap_hotplug_info *info);
+void snap_sim_hotplug_remove(struct snap_func *func);
 
 /* irq.c */
 struct pci_dev *snap_sim_pdev(struct snap_sim_fn *fn);

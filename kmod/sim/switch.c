@@ -35,9 +35,6 @@
 #define SNAP_SWITCH_UP_DEVICE		0x197b
 #define SNAP_SWITCH_DOWN_DEVICE		0x2024
 
-/* Index in sim->ports of the downstream port that keeps the static PFs. */
-#define SNAP_SWITCH_STATIC_PORT		1
-
 static bool snap_sim_port_has_slot(const struct snap_sim_port *port)
 {
 	return port->index > SNAP_SWITCH_STATIC_PORT;
@@ -199,7 +196,7 @@ static void snap_sim_port_irq_fire(struct irq_work *work)
 }
 
 /* After a slot event or a host write, under cfg_lock: send if due. */
-static void snap_sim_port_notify(struct snap_sim_port *port)
+void snap_sim_port_notify(struct snap_sim_port *port)
 {
 	lockdep_assert_held(&port->sim->cfg_lock);
 	if (!snap_port_irq_edge(&port->cfg) || port->sim->stopping)
@@ -319,6 +316,26 @@ err_free:
 	sim->ports = NULL;
 	sim->nr_ports = 0;
 	return ret;
+}
+
+/**
+ * snap_sim_switch_place_slots() - give each slot its place in sim->fns
+ * @sim: the bus; its last snap_params_hotplug_pfs() functions are for
+ *	the slots, prepared and empty
+ *
+ * A slot's function is device 0 of its port's secondary bus.
+ */
+void snap_sim_switch_place_slots(struct snap_sim *sim)
+{
+	struct snap_sim_fn *fn = &sim->fns[sim->nr_fns];
+	unsigned int i = sim->nr_ports;
+
+	while (i-- > 0 && snap_sim_port_has_slot(&sim->ports[i])) {
+		fn--;
+		fn->port = &sim->ports[i];
+		fn->devfn = PCI_DEVFN(0, 0);
+		sim->ports[i].slot = fn;
+	}
 }
 
 /**

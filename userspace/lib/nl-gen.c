@@ -59,6 +59,8 @@ const struct snap_nl_attr snap_nl_attrs[SNAP_A_MAX + 1] = {
 	[SNAP_A_VQ_STATE] = { "vq-state", SNAP_NL_BINARY, 0 },
 	[SNAP_A_LOG_LEVEL] = { "log-level", SNAP_NL_U8, 0 },
 	[SNAP_A_BDEV_STATS] = { "bdev-stats", SNAP_NL_BINARY, 0 },
+	[SNAP_A_HOTPLUG_STATE] = { "hotplug-state", SNAP_NL_U8, 0 },
+	[SNAP_A_PORT] = { "port", SNAP_NL_U32, 0 },
 };
 
 const struct snap_nl_cmd snap_nl_cmds[SNAP_CMD_MAX + 1] = {
@@ -126,6 +128,12 @@ const struct snap_nl_cmd snap_nl_cmds[SNAP_CMD_MAX + 1] = {
 		.request = (const unsigned short[]){ SNAP_A_NAME, 0 } },
 	[SNAP_CMD_BDEV_STATS_GET] = { .name = "bdev-stats-get", .admin = true, .do_req = true, .dump = true,
 		.request = (const unsigned short[]){ SNAP_A_NAME, 0 } },
+	[SNAP_CMD_FUNC_NEW] = { .name = "func-new", .admin = true, .do_req = true,
+		.request = (const unsigned short[]){ SNAP_A_FUNC_TYPE, SNAP_A_NUM_MSIX, SNAP_A_HOTPLUG_STATE, 0 } },
+	[SNAP_CMD_FUNC_DEL] = { .name = "func-del", .admin = true, .do_req = true,
+		.request = (const unsigned short[]){ SNAP_A_FUNC_TYPE, SNAP_A_PF_ID, SNAP_A_VUID, SNAP_A_FORCE, 0 } },
+	[SNAP_CMD_FUNC_SET] = { .name = "func-set", .admin = true, .do_req = true,
+		.request = (const unsigned short[]){ SNAP_A_FUNC_TYPE, SNAP_A_PF_ID, SNAP_A_VUID, SNAP_A_HOTPLUG_STATE, 0 } },
 };
 
 /* What the kernel sends is checked against the types only. */
@@ -179,4 +187,6 @@ struct nla_policy snap_policy[SNAP_A_MAX + 1] = {
 	[SNAP_A_INDIRECT_DESC] = { .type = NLA_FLAG },
 	[SNAP_A_FORCE_IN_ORDER] = { .type = NLA_FLAG },
 	[SNAP_A_LOG_LEVEL] = { .type = NLA_U8 },
+	[SNAP_A_HOTPLUG_STATE] = { .type = NLA_U8 },
+	[SNAP_A_PORT] = { .type = NLA_U32 },
 };

@@ -36,6 +36,11 @@
  * controller serves
  */
 #define SNAP_NVME_NN_MAX	4096
+/*
+ * PF numbers of a type: 4 static PFs at most (kmod/params.c), then up to 31
+ * hot-plug PFs, one per free port of the emulated switch
+ */
+#define SNAP_PF_ID_MAX	34
 
 enum snap_func_type {
 	SNAP_FUNC_NVME,
@@ -52,6 +57,26 @@ enum snap_func_kind {
 
 	__SNAP_FUNC_KIND_MAX,
 	SNAP_FUNC_KIND_MAX = __SNAP_FUNC_KIND_MAX - 1
+};
+
+/* where a hot-plug PF is, as the host sees its slot */
+enum snap_hotplug_state {
+	/* not in its slot (created and not plugged yet) */
+	SNAP_HOTPLUG_UNPLUGGED,
+	SNAP_HOTPLUG_PLUGGED,		/* in its slot; the host may use it */
+	/*
+	 * the slot's attention button was pressed; the host still has the
+	 * function
+	 */
+	SNAP_HOTPLUG_UNPLUG_REQUESTED,
+	/*
+	 * the host let the function go after the request and powered the slot
+	 * off; it is still in the slot
+	 */
+	SNAP_HOTPLUG_RELEASED,
+
+	__SNAP_HOTPLUG_STATE_MAX,
+	SNAP_HOTPLUG_STATE_MAX = __SNAP_HOTPLUG_STATE_MAX - 1
 };
 
 enum snap_ctrl_state {
@@ -108,6 +133,9 @@ enum snap_cmd {
 	SNAP_CMD_NVME_CTRL_STATS_GET,
 	SNAP_CMD_VBLK_CTRL_STATS_GET,
 	SNAP_CMD_BDEV_STATS_GET,
+	SNAP_CMD_FUNC_NEW,
+	SNAP_CMD_FUNC_DEL,
+	SNAP_CMD_FUNC_SET,
 
 	__SNAP_CMD_MAX,
 	SNAP_CMD_MAX = __SNAP_CMD_MAX - 1
@@ -124,8 +152,7 @@ enum snap_attr {
 	SNAP_A_FORCE,			/* flag: destroy even when in use */
 	SNAP_A_FUNC_TYPE,		/* u8: enum snap_func_type */
 	SNAP_A_FUNC_KIND,		/* u8: enum snap_func_kind */
-	/* u32: 4 PFs of a type at most (kmod/params.c) */
-	SNAP_A_PF_ID,
+	SNAP_A_PF_ID,			/* u32 */
 	/* u32: absent for a PF; 2000 VFs at most (kmod/params.c) */
 	SNAP_A_VF_ID,
 	SNAP_A_VUID,			/* string */
@@ -202,6 +229,17 @@ enum snap_attr {
 	 * bdev's I/O counters
 	 */
 	SNAP_A_BDEV_STATS,
+	/*
+	 * u8: enum snap_hotplug_state: a hot-plug PF's state; in func-new and
+	 * func-set the state asked for: plugged puts it in its slot,
+	 * unplug-requested presses the slot's attention button
+	 */
+	SNAP_A_HOTPLUG_STATE,
+	/*
+	 * u32: a hot-plug PF's downstream port of the emulated switch (1 keeps
+	 * the static PFs); the host's slot number is port - 1
+	 */
+	SNAP_A_PORT,
 
 	__SNAP_A_MAX,
 	SNAP_A_MAX = __SNAP_A_MAX - 1
