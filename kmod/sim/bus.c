@@ -903,7 +903,8 @@ static void snap_sim_prepare_fn(struct snap_sim *sim, struct snap_sim_fn *fn)
  * @sim: the bus
  * @fn: prepared, with @fn->func and where it answers set
  *
- * A slot's function is not present until plugged, and is routed by its
+ * Under snap_lock (the model reads the function's controller). A slot's
+ * function is not present until plugged, and is routed by its
  * port rather than by routing ID.
  *
  * Return: 0 or a negative errno.
@@ -1080,6 +1081,7 @@ static int snap_sim_init_fns(struct snap_sim *sim)
 		snap_sim_prepare_fn(sim, &sim->fns[i]);
 	snap_sim_place(sim);
 	snap_sim_switch_place_slots(sim);
+	mutex_lock(&snap_lock);
 	for (i = 0; i < sim->nr_fns; i++) {
 		if (!sim->fns[i].func)
 			continue;
@@ -1087,12 +1089,14 @@ static int snap_sim_init_fns(struct snap_sim *sim)
 		if (ret)
 			goto err_exit_fns;
 	}
+	mutex_unlock(&snap_lock);
 	return 0;
 
 err_exit_fns:
 	while (i--)
 		if (sim->fns[i].func)
 			snap_sim_exit_fn(sim, &sim->fns[i]);
+	mutex_unlock(&snap_lock);
 	return ret;
 }
 

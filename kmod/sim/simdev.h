@@ -30,7 +30,8 @@ struct snap_sim_virtio;
  * @msix_pba: offset of the MSI-X PBA in BAR0; the registers below
  *	@msix_table are the model's, zeroed when BAR0 moves
  * @describe: fill in identity, BAR0 size and vendor capabilities
- * @init: set up the model's state of @fn (process context), or NULL
+ * @init: set up the model's state of @fn (process context, under
+ *	snap_lock: it reads the function's controller), or NULL
  * @exit: undo @init, or NULL
  * @decode_on: memory decode turned on: make BAR0 hold what the host must
  *	read at once (NULL: registers that trap hold nothing). Under cfg_lock

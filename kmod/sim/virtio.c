@@ -328,9 +328,8 @@ static int snap_sim_virtio_init(struct snap_sim_fn *fn)
 	if (!v)
 		return -ENOMEM;
 	v->fn = fn;
-	mutex_lock(&snap_lock);
+	lockdep_assert_held(&snap_lock);
 	snap_virtio_dev_cfg(fn, &v->cur);
-	mutex_unlock(&snap_lock);
 	snap_virtio_reset(v);
 	fn->virtio = v;
 	return 0;
