@@ -124,6 +124,16 @@ struct reg_func *registry_func(const struct registry *r, uint32_t id)
 	return NULL;
 }
 
+struct reg_func *registry_func_vuid(const struct registry *r, const char *vuid)
+{
+	struct reg_func *f;
+
+	for_each_reg(f, r->funcs)
+		if (!strcmp(f->vuid, vuid))
+			return f;
+	return NULL;
+}
+
 /*
  * Unlinks obj from a singly linked list whose nodes start with their
  * next pointer (every reg_* struct does).
@@ -154,6 +164,18 @@ static void push_node(void *head, void *obj)
 		pp = &(*pp)->next;
 	n->next = NULL;
 	*pp = n;
+}
+
+/*
+ * Unlinks obj, tells the consumers and frees it: for the kinds that own
+ * no memory beside themselves (all but bdevs).
+ */
+static void drop_node(struct registry *r, void *head, enum reg_kind kind,
+		      void *obj)
+{
+	unlink_node(head, obj);
+	notify(r, kind, REG_REMOVED, obj);
+	free(obj);
 }
 
 /* ---- bdevs ---- */
@@ -251,9 +273,7 @@ static int apply_subsys(struct registry *r, bool del, struct nlattr **tb)
 	if (del) {
 		if (!s)
 			return 0;
-		unlink_node(&r->subsystems, s);
-		notify(r, REG_SUBSYS, REG_REMOVED, s);
-		free(s);
+		drop_node(r, &r->subsystems, REG_SUBSYS, s);
 		return 0;
 	}
 	if (!s) {
@@ -289,9 +309,7 @@ static int apply_ns(struct registry *r, bool del, struct nlattr **tb)
 	if (del) {
 		if (!ns)
 			return 0;
-		unlink_node(&r->namespaces, ns);
-		notify(r, REG_NS, REG_REMOVED, ns);
-		free(ns);
+		drop_node(r, &r->namespaces, REG_NS, ns);
 		return 0;
 	}
 	if (!ns) {
@@ -351,9 +369,7 @@ static int apply_ctrl(struct registry *r, uint8_t type, bool del,
 	if (del) {
 		if (!c)
 			return 0;
-		unlink_node(&r->ctrls, c);
-		notify(r, REG_CTRL, REG_REMOVED, c);
-		free(c);
+		drop_node(r, &r->ctrls, REG_CTRL, c);
 		return 0;
 	}
 	if (!c) {
@@ -369,9 +385,39 @@ static int apply_ctrl(struct registry *r, uint8_t type, bool del,
 	return 0;
 }
 
-/* ---- functions (never created or destroyed while loaded) ---- */
+/* ---- functions (hot-plug PFs come and go, the others stay) ---- */
 
-static int apply_func(struct registry *r, struct nlattr **tb)
+static void func_fill(struct reg_func *f, struct nlattr **tb)
+{
+	f->type = get_u8(tb[SNAP_A_FUNC_TYPE], 0);
+	f->kind = get_u8(tb[SNAP_A_FUNC_KIND], 0);
+	f->pf_id = get_u32(tb[SNAP_A_PF_ID], 0);
+	f->vf_id = tb[SNAP_A_VF_ID] ? (int32_t)nla_get_u32(tb[SNAP_A_VF_ID]) : -1;
+	copy_str(f->vuid, sizeof(f->vuid), tb[SNAP_A_VUID]);
+	f->num_msix = get_u32(tb[SNAP_A_NUM_MSIX], 0);
+	copy_str(f->bdf, sizeof(f->bdf), tb[SNAP_A_PCI_BDF]);
+	copy_str(f->ctrl, sizeof(f->ctrl), tb[SNAP_A_CTRL_NAME]);
+	f->hotplug_state = get_u8(tb[SNAP_A_HOTPLUG_STATE], SNAP_HOTPLUG_UNPLUGGED);
+	f->port = get_u32(tb[SNAP_A_PORT], 0);
+}
+
+/*
+ * The kernel deletes a function's controller first (CTRL_DEL comes
+ * before FUNC_DEL): a mirrored controller still on it is one whose event
+ * was lost, and must not outlive the function its engine maps.
+ */
+static void drop_ctrls_of(struct registry *r, const char *vuid)
+{
+	struct reg_ctrl *c = r->ctrls, *next;
+
+	for (; c; c = next) {
+		next = c->next;
+		if (!strcmp(c->vuid, vuid))
+			drop_node(r, &r->ctrls, REG_CTRL, c);
+	}
+}
+
+static int apply_func(struct registry *r, bool del, struct nlattr **tb)
 {
 	struct reg_func *f;
 	bool added = false;
@@ -381,6 +427,13 @@ static int apply_func(struct registry *r, struct nlattr **tb)
 		return -EINVAL;
 	id = nla_get_u32(tb[SNAP_A_ID]);
 	f = registry_func(r, id);
+	if (del) {
+		if (!f)
+			return 0;
+		drop_ctrls_of(r, f->vuid);
+		drop_node(r, &r->funcs, REG_FUNC, f);
+		return 0;
+	}
 	if (!f) {
 		f = calloc(1, sizeof(*f));
 		if (!f)
@@ -389,14 +442,7 @@ static int apply_func(struct registry *r, struct nlattr **tb)
 		push_node(&r->funcs, f);
 		added = true;
 	}
-	f->type = get_u8(tb[SNAP_A_FUNC_TYPE], 0);
-	f->kind = get_u8(tb[SNAP_A_FUNC_KIND], 0);
-	f->pf_id = get_u32(tb[SNAP_A_PF_ID], 0);
-	f->vf_id = tb[SNAP_A_VF_ID] ? (int32_t)nla_get_u32(tb[SNAP_A_VF_ID]) : -1;
-	copy_str(f->vuid, sizeof(f->vuid), tb[SNAP_A_VUID]);
-	f->num_msix = get_u32(tb[SNAP_A_NUM_MSIX], 0);
-	copy_str(f->bdf, sizeof(f->bdf), tb[SNAP_A_PCI_BDF]);
-	copy_str(f->ctrl, sizeof(f->ctrl), tb[SNAP_A_CTRL_NAME]);
+	func_fill(f, tb);
 	notify(r, REG_FUNC, added ? REG_ADDED : REG_CHANGED, f);
 	return 0;
 }
@@ -438,8 +484,12 @@ int registry_apply(struct registry *r, uint8_t cmd, struct nlattr **tb)
 		return apply_ctrl(r, SNAP_FUNC_VIRTIO_BLK, false, tb);
 	case SNAP_CMD_VBLK_CTRL_DEL:
 		return apply_ctrl(r, SNAP_FUNC_VIRTIO_BLK, true, tb);
+	case SNAP_CMD_FUNC_NEW:
 	case SNAP_CMD_FUNC_GET:
-		return apply_func(r, tb);
+	case SNAP_CMD_FUNC_SET:
+		return apply_func(r, false, tb);
+	case SNAP_CMD_FUNC_DEL:
+		return apply_func(r, true, tb);
 	default:
 		/* EMU_GET, DAEMON_NTF: nothing to mirror. */
 		return 0;
@@ -493,6 +543,25 @@ static bool ctrl_replaced(const struct reg_ctrl *was, const struct reg_ctrl *now
 	       strcmp(was->nqn, now->nqn);
 }
 
+/* A hot-plug PF deleted and created again may get the same id and VUID. */
+static bool func_replaced(const struct reg_func *was, const struct reg_func *now)
+{
+	return was->type != now->type || was->kind != now->kind ||
+	       strcmp(was->vuid, now->vuid) || was->port != now->port;
+}
+
+/* Whether the mirrored function of that VUID is gone from @fresh. */
+static bool func_went(const struct registry *r, const struct registry *fresh,
+		      const char *vuid)
+{
+	const struct reg_func *was = registry_func_vuid(r, vuid), *now;
+
+	if (!was)
+		return false;
+	now = registry_func(fresh, was->id);
+	return !now || func_replaced(was, now);
+}
+
 static void prune_ctrls(struct registry *r, const struct registry *fresh)
 {
 	struct reg_ctrl *c = r->ctrls, *next, *now;
@@ -500,11 +569,10 @@ static void prune_ctrls(struct registry *r, const struct registry *fresh)
 	for (; c; c = next) {
 		next = c->next;
 		now = registry_ctrl(fresh, c->name);
-		if (now && !ctrl_replaced(c, now))
+		/* Its engine maps the function's state: it goes with it. */
+		if (now && !ctrl_replaced(c, now) && !func_went(r, fresh, c->vuid))
 			continue;
-		unlink_node(&r->ctrls, c);
-		notify(r, REG_CTRL, REG_REMOVED, c);
-		free(c);
+		drop_node(r, &r->ctrls, REG_CTRL, c);
 	}
 }
 
@@ -517,9 +585,7 @@ static void prune_namespaces(struct registry *r, const struct registry *fresh)
 		now = registry_ns(fresh, ns->nqn, ns->nsid);
 		if (now && !ns_replaced(ns, now))
 			continue;
-		unlink_node(&r->namespaces, ns);
-		notify(r, REG_NS, REG_REMOVED, ns);
-		free(ns);
+		drop_node(r, &r->namespaces, REG_NS, ns);
 	}
 }
 
@@ -531,9 +597,7 @@ static void prune_subsystems(struct registry *r, const struct registry *fresh)
 		next = s->next;
 		if (registry_subsys(fresh, s->nqn))
 			continue;
-		unlink_node(&r->subsystems, s);
-		notify(r, REG_SUBSYS, REG_REMOVED, s);
-		free(s);
+		drop_node(r, &r->subsystems, REG_SUBSYS, s);
 	}
 }
 
@@ -552,6 +616,19 @@ static void prune_bdevs(struct registry *r, const struct registry *fresh)
 	}
 }
 
+static void prune_funcs(struct registry *r, const struct registry *fresh)
+{
+	struct reg_func *f = r->funcs, *next, *now;
+
+	for (; f; f = next) {
+		next = f->next;
+		now = registry_func(fresh, f->id);
+		if (now && !func_replaced(f, now))
+			continue;
+		drop_node(r, &r->funcs, REG_FUNC, f);
+	}
+}
+
 void registry_prune(struct registry *r, const struct registry *fresh)
 {
 	/* Users before what they use, as the kernel deletes them. */
@@ -559,6 +636,7 @@ void registry_prune(struct registry *r, const struct registry *fresh)
 	prune_namespaces(r, fresh);
 	prune_subsystems(r, fresh);
 	prune_bdevs(r, fresh);
+	prune_funcs(r, fresh);
 }
 
 int registry_load(struct registry *r, struct snap_nl *nl)

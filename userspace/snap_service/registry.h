@@ -7,7 +7,9 @@
  * truth: the mirror is filled by dumps at start and kept current by the
  * "events" multicast group, so a restarted daemon rebuilds it the same way.
  * Objects are keyed as the kernel keys them: bdevs and controllers by name,
- * subsystems by NQN, namespaces by (NQN, nsid), functions by id.
+ * subsystems by NQN, namespaces by (NQN, nsid), functions by id. Static
+ * PFs and VFs stay while the module is loaded; hot-plug PFs come and go
+ * (FUNC_NEW, FUNC_DEL).
  */
 
 #include <stdbool.h>
@@ -106,13 +108,18 @@ struct reg_func {
 	int32_t vf_id;
 	char vuid[SNAP_VUID_MAX];
 	uint32_t num_msix;
-	char bdf[16];
+	char bdf[16];			/* "" while the host has none */
 	char ctrl[SNAP_NAME_MAX];	/* "" when none */
+	/* Hot-plug PFs only (kind SNAP_FUNC_HOTPLUG_PF), else 0. */
+	uint8_t hotplug_state;		/* enum snap_hotplug_state */
+	uint32_t port;			/* the switch's downstream port */
 };
 
 /*
  * Told of every change after the mirror applied it; for REG_REMOVED the
- * object is freed once the callback returns.
+ * object is freed once the callback returns. A function goes after the
+ * controllers that name it (REG_CTRL REG_REMOVED first), as the kernel
+ * deletes them.
  */
 typedef void (*reg_notify_fn)(void *arg, enum reg_kind kind,
 			      enum reg_change change, void *obj);
@@ -141,10 +148,11 @@ int registry_apply(struct registry *r, uint8_t cmd, struct nlattr **tb);
 int registry_load(struct registry *r, struct snap_nl *nl);
 /*
  * After events were lost: removes, with REG_REMOVED notifications
- * (controllers and namespaces before subsystems and bdevs), every object
- * that @fresh (a dump just loaded) no longer has, or has under the same
- * key as another object (re-created with other parameters), so that a
- * reload then adds it anew. Functions never go.
+ * (controllers and namespaces before subsystems, bdevs and functions),
+ * every object that @fresh (a dump just loaded) no longer has, or has
+ * under the same key as another object (re-created with other
+ * parameters), so that a reload then adds it anew; a controller goes with
+ * its function.
  */
 void registry_prune(struct registry *r, const struct registry *fresh);
 
@@ -156,5 +164,6 @@ struct reg_ns *registry_ns(const struct registry *r, const char *nqn,
 			   uint32_t nsid);
 struct reg_ctrl *registry_ctrl(const struct registry *r, const char *name);
 struct reg_func *registry_func(const struct registry *r, uint32_t id);
+struct reg_func *registry_func_vuid(const struct registry *r, const char *vuid);
 
 #endif

@@ -92,16 +92,6 @@ static struct svc_ctrl *ctrl_by_func(struct service *s, uint32_t func_id)
 	return NULL;
 }
 
-static struct reg_func *func_by_vuid(struct service *s, const char *vuid)
-{
-	struct reg_func *f;
-
-	for (f = s->reg.funcs; f; f = f->next)
-		if (!strcmp(f->vuid, vuid))
-			return f;
-	return NULL;
-}
-
 /*
  * On c's worker: runs its loop and mail (the events that unblock a full
  * CQ arrive there) without taking new commands, until pred(c) or about
@@ -491,22 +481,35 @@ static void sync_ctrls_of_bdev(struct service *s, const char *name)
 	}
 }
 
-static void replay_parked(struct service *s, struct svc_ctrl *c)
+/* Unlinks the events parked for a function, in the order they came. */
+static struct svc_parked *take_parked(struct service *s, uint32_t func_id)
 {
-	struct svc_parked **pp = &s->parked;
-	unsigned int n = 0;
+	struct svc_parked **pp = &s->parked, *taken = NULL, **tail = &taken;
 
 	while (*pp) {
 		struct svc_parked *p = *pp;
 
-		if (p->ev.func_id != c->func_id) {
+		if (p->ev.func_id != func_id) {
 			pp = &p->next;
 			continue;
 		}
 		*pp = p->next;
+		p->next = NULL;
+		*tail = p;
+		tail = &p->next;
+	}
+	return taken;
+}
+
+static void replay_parked(struct service *s, struct svc_ctrl *c)
+{
+	struct svc_parked *p = take_parked(s, c->func_id), *next;
+	unsigned int n = 0;
+
+	for (; p; p = next, n++) {
+		next = p->next;
 		worker_post_event(c->w, &p->ev);
 		free(p);
-		n++;
 	}
 	if (n)
 		log_info("%s: replayed %u event(s) that came before it", c->reg->name, n);
@@ -587,7 +590,7 @@ int svc_ctrl_stop(struct svc_ctrl *c)
 static void ctrl_create(struct service *s, struct reg_ctrl *rc)
 {
 	const struct svc_engine_ops *ops = svc_engine_find(rc->type);
-	struct reg_func *f = func_by_vuid(s, rc->vuid);
+	struct reg_func *f = registry_func_vuid(&s->reg, rc->vuid);
 	struct ctrl_work cw = { 0 };
 	char why[SNAP_ERROR_MAX];
 	struct svc_ctrl *c;
@@ -657,6 +660,35 @@ static void ctrl_destroy(struct service *s, struct svc_ctrl *c)
 	log_info("%s: no longer served", name);
 	free(c->attached);
 	free(c);
+}
+
+/*
+ * A function came (a hot-plug PF's FUNC_NEW) or went (FUNC_DEL). Its
+ * controller, and with it the engine's mapping of the function's state,
+ * went before it: the kernel deletes the controller first, and the mirror
+ * drops one whose event was lost. Left are the events parked for it,
+ * which a later function given its id must not get. A function that came
+ * may be the one a controller was refused for ("its function is
+ * unknown"), when a dump saw the controller before the function's event.
+ */
+static void func_changed(struct service *s, enum reg_change change,
+			 const struct reg_func *f)
+{
+	struct svc_parked *p, *next;
+
+	if (change == REG_ADDED) {
+		for (struct reg_ctrl *rc = s->reg.ctrls; rc; rc = rc->next)
+			if (!strcmp(rc->vuid, f->vuid))
+				ctrl_create(s, rc);
+		return;
+	}
+	if (change != REG_REMOVED)
+		return;
+	for (p = take_parked(s, f->id); p; p = next) {
+		next = p->next;
+		free(p);
+	}
+	log_info("function %u (%s) is gone", f->id, f->vuid);
 }
 
 /* Its state (suspend / resume) or its bdev (virtio-blk attach / detach). */
@@ -1023,6 +1055,9 @@ static void on_change(void *arg, enum reg_kind kind, enum reg_change change,
 			ctrl_create(s, obj);
 		else if (change == REG_CHANGED)
 			ctrl_changed(s, obj);
+		break;
+	case REG_FUNC:
+		func_changed(s, change, obj);
 		break;
 	default:
 		break;

@@ -38,8 +38,19 @@ static void record(void *arg, enum reg_kind kind, enum reg_change change,
 		strcpy(s->name, ((struct reg_bdev *)obj)->name);
 	else if (kind == REG_CTRL)
 		strcpy(s->name, ((struct reg_ctrl *)obj)->name);
+	else if (kind == REG_FUNC)
+		strcpy(s->name, ((struct reg_func *)obj)->vuid);
 	else
 		s->name[0] = '\0';
+}
+
+/* The last notification was the count-th, of that kind and change. */
+static void expect_seen(const struct seen *s, int count, enum reg_kind kind,
+			enum reg_change change)
+{
+	assert_int_equal(s->count, count);
+	assert_int_equal(s->kind, kind);
+	assert_int_equal(s->change, change);
 }
 
 /* Builds the attributes in msg, parses them into tb with snap_policy. */
@@ -340,7 +351,7 @@ static struct nl_msg *vblk_msg(const char *name, const char *vuid, const char *b
 
 struct removals {
 	int n;
-	char what[8][SNAP_NAME_MAX + 8];
+	char what[8][SNAP_VUID_MAX + 8];
 };
 
 static void note_removal(void *arg, enum reg_kind kind, enum reg_change change, void *obj)
@@ -348,7 +359,8 @@ static void note_removal(void *arg, enum reg_kind kind, enum reg_change change, 
 	struct removals *rm = arg;
 	static const char *const kinds[] = { "bdev", "subsys", "ns", "ctrl", "func" };
 	const char *name = kind == REG_BDEV ? ((struct reg_bdev *)obj)->name :
-			   kind == REG_CTRL ? ((struct reg_ctrl *)obj)->name : "";
+			   kind == REG_CTRL ? ((struct reg_ctrl *)obj)->name :
+			   kind == REG_FUNC ? ((struct reg_func *)obj)->vuid : "";
 
 	assert_int_equal(change, REG_REMOVED);
 	assert_true(rm->n < 8);
@@ -406,6 +418,154 @@ static void test_prune_after_lost_events(void **state)
 	registry_free(&fresh);
 }
 
+/* A hot-plug PF as the kernel announces it; bdf NULL while the host has none. */
+static struct nl_msg *hp_func_msg(uint32_t id, const char *vuid, uint8_t state,
+				  uint32_t port, const char *bdf)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+
+	assert_non_null(msg);
+	nla_put_u32(msg, SNAP_A_ID, id);
+	nla_put_u8(msg, SNAP_A_FUNC_TYPE, SNAP_FUNC_NVME);
+	nla_put_u8(msg, SNAP_A_FUNC_KIND, SNAP_FUNC_HOTPLUG_PF);
+	nla_put_u32(msg, SNAP_A_PF_ID, 1);
+	nla_put_string(msg, SNAP_A_VUID, vuid);
+	nla_put_u32(msg, SNAP_A_VHCA_ID, id);
+	nla_put_u32(msg, SNAP_A_NUM_MSIX, 4);
+	if (bdf)
+		nla_put_string(msg, SNAP_A_PCI_BDF, bdf);
+	nla_put_u8(msg, SNAP_A_HOTPLUG_STATE, state);
+	nla_put_u32(msg, SNAP_A_PORT, port);
+	return msg;
+}
+
+#define HP_VUID "SNAPSIM00000NVMES1D1F0"
+
+/*
+ * Hot-plug PFs come (FUNC_NEW), change as the host takes and lets go of
+ * them (FUNC_SET), and go (FUNC_DEL): the mirror follows, and its
+ * consumers are told each time.
+ */
+static void test_func_add_change_remove(void **state)
+{
+	struct seen seen = { 0 };
+	struct registry r;
+	struct reg_func *f;
+
+	(void)state;
+	registry_init(&r, record, &seen);
+	assert_int_equal(apply(&r, SNAP_CMD_FUNC_NEW,
+			       hp_func_msg(5, HP_VUID, SNAP_HOTPLUG_PLUGGED, 2, NULL)), 0);
+	expect_seen(&seen, 1, REG_FUNC, REG_ADDED);
+	f = registry_func(&r, 5);
+	assert_non_null(f);
+	assert_ptr_equal(registry_func_vuid(&r, HP_VUID), f);
+	assert_int_equal(f->kind, SNAP_FUNC_HOTPLUG_PF);
+	assert_int_equal(f->pf_id, 1);
+	assert_int_equal(f->vf_id, -1);
+	assert_int_equal(f->num_msix, 4);
+	assert_int_equal(f->hotplug_state, SNAP_HOTPLUG_PLUGGED);
+	assert_int_equal(f->port, 2);
+	assert_string_equal(f->bdf, "");
+
+	/* The host added it, then let it go after an unplug request. */
+	assert_int_equal(apply(&r, SNAP_CMD_FUNC_SET,
+			       hp_func_msg(5, HP_VUID, SNAP_HOTPLUG_PLUGGED, 2, "0000:03:00.0")), 0);
+	expect_seen(&seen, 2, REG_FUNC, REG_CHANGED);
+	assert_ptr_equal(registry_func(&r, 5), f);
+	assert_string_equal(f->bdf, "0000:03:00.0");
+	assert_int_equal(apply(&r, SNAP_CMD_FUNC_SET,
+			       hp_func_msg(5, HP_VUID, SNAP_HOTPLUG_RELEASED, 2, NULL)), 0);
+	expect_seen(&seen, 3, REG_FUNC, REG_CHANGED);
+	assert_string_equal(f->bdf, "");
+	assert_int_equal(f->hotplug_state, SNAP_HOTPLUG_RELEASED);
+
+	assert_int_equal(apply(&r, SNAP_CMD_FUNC_DEL,
+			       hp_func_msg(5, HP_VUID, SNAP_HOTPLUG_RELEASED, 2, NULL)), 0);
+	expect_seen(&seen, 4, REG_FUNC, REG_REMOVED);
+	assert_string_equal(seen.name, HP_VUID);
+	assert_null(registry_func(&r, 5));
+	assert_null(registry_func_vuid(&r, HP_VUID));
+	assert_null(r.funcs);
+
+	/* Gone already: nothing to say. */
+	assert_int_equal(apply(&r, SNAP_CMD_FUNC_DEL,
+			       hp_func_msg(5, HP_VUID, SNAP_HOTPLUG_RELEASED, 2, NULL)), 0);
+	assert_int_equal(seen.count, 4);
+	registry_free(&r);
+}
+
+/*
+ * A controller still mirrored on a function that goes (its CTRL_DEL was
+ * lost) goes first: its engine maps the function's state.
+ */
+static void test_func_del_takes_its_controller(void **state)
+{
+	struct removals rm = { 0 };
+	struct registry r;
+
+	(void)state;
+	registry_init(&r, NULL, NULL);
+	apply(&r, SNAP_CMD_FUNC_NEW, hp_func_msg(5, HP_VUID, SNAP_HOTPLUG_PLUGGED, 2, NULL));
+	apply(&r, SNAP_CMD_FUNC_NEW, hp_func_msg(6, "SNAPSIM00000NVMES1D2F0",
+						 SNAP_HOTPLUG_PLUGGED, 3, NULL));
+	apply(&r, SNAP_CMD_VBLK_CTRL_NEW, vblk_msg("Vblk0", HP_VUID, ""));
+	apply(&r, SNAP_CMD_VBLK_CTRL_NEW, vblk_msg("Vblk1", "SNAPSIM00000NVMES1D2F0", ""));
+	r.notify = note_removal;
+	r.notify_arg = &rm;
+	assert_int_equal(apply(&r, SNAP_CMD_FUNC_DEL,
+			       hp_func_msg(5, HP_VUID, SNAP_HOTPLUG_PLUGGED, 2, NULL)), 0);
+	assert_int_equal(rm.n, 2);
+	assert_string_equal(rm.what[0], "ctrl Vblk0");
+	assert_string_equal(rm.what[1], "func " HP_VUID);
+	assert_null(registry_ctrl(&r, "Vblk0"));
+	assert_non_null(registry_ctrl(&r, "Vblk1"));
+	assert_non_null(registry_func(&r, 6));
+	registry_free(&r);
+}
+
+/*
+ * Lost events: a hot-plug PF the kernel no longer has goes, and so does
+ * one deleted and created again under the same id and VUID on another
+ * port, each after the controller on it; static functions stay.
+ */
+static void test_prune_hotplug_functions(void **state)
+{
+	struct removals rm = { 0 };
+	struct registry r, fresh;
+
+	(void)state;
+	registry_init(&r, NULL, NULL);
+	registry_init(&fresh, NULL, NULL);
+	apply(&r, SNAP_CMD_FUNC_GET, hp_func_msg(5, HP_VUID, SNAP_HOTPLUG_PLUGGED, 2, NULL));
+	apply(&r, SNAP_CMD_FUNC_GET, hp_func_msg(6, "SNAPSIM00000NVMES1D2F0",
+						 SNAP_HOTPLUG_PLUGGED, 3, NULL));
+	apply(&r, SNAP_CMD_FUNC_GET, hp_func_msg(7, "SNAPSIM00000NVMES1D3F0",
+						 SNAP_HOTPLUG_PLUGGED, 4, NULL));
+	apply(&r, SNAP_CMD_VBLK_CTRL_GET, vblk_msg("Vblk0", HP_VUID, ""));
+	apply(&r, SNAP_CMD_VBLK_CTRL_GET, vblk_msg("Vblk1", "SNAPSIM00000NVMES1D3F0", ""));
+	/* 5 was deleted, its id and VUID taken again on port 4; 6 deleted. */
+	apply(&fresh, SNAP_CMD_FUNC_GET, hp_func_msg(5, HP_VUID, SNAP_HOTPLUG_UNPLUGGED, 4, NULL));
+	apply(&fresh, SNAP_CMD_FUNC_GET, hp_func_msg(7, "SNAPSIM00000NVMES1D3F0",
+						     SNAP_HOTPLUG_RELEASED, 4, NULL));
+	apply(&fresh, SNAP_CMD_VBLK_CTRL_GET, vblk_msg("Vblk0", HP_VUID, ""));
+	apply(&fresh, SNAP_CMD_VBLK_CTRL_GET, vblk_msg("Vblk1", "SNAPSIM00000NVMES1D3F0", ""));
+
+	r.notify = note_removal;
+	r.notify_arg = &rm;
+	registry_prune(&r, &fresh);
+	assert_int_equal(rm.n, 3);
+	assert_string_equal(rm.what[0], "ctrl Vblk0");
+	assert_string_equal(rm.what[1], "func " HP_VUID);
+	assert_string_equal(rm.what[2], "func SNAPSIM00000NVMES1D2F0");
+	assert_null(registry_func(&r, 5));
+	assert_null(registry_func(&r, 6));
+	assert_non_null(registry_func(&r, 7));
+	assert_non_null(registry_ctrl(&r, "Vblk1"));
+	registry_free(&r);
+	registry_free(&fresh);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -417,6 +577,9 @@ int main(void)
 		cmocka_unit_test(test_subsys_ctrls),
 		cmocka_unit_test(test_order_is_kept),
 		cmocka_unit_test(test_prune_after_lost_events),
+		cmocka_unit_test(test_func_add_change_remove),
+		cmocka_unit_test(test_func_del_takes_its_controller),
+		cmocka_unit_test(test_prune_hotplug_functions),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
