@@ -271,7 +271,15 @@ $(B)/tests/test_%: $(B)/tobj/tests/test_%.o \
 		$(patsubst userspace/%.c,$(B)/tobj/%.o,$(LIB_SRCS) $(SNAPADM_LIB_SRCS) \
 		$(SERVICE_LIB_SRCS))
 	@mkdir -p $(dir $@)
-	$(CC) $(TEST_CFLAGS) -o $@ $^ -lcmocka $(SNAPADM_LIBS) -luring
+	$(CC) $(TEST_CFLAGS) $(TEST_LDFLAGS) -o $@ $^ -lcmocka $(SNAPADM_LIBS) -luring
+
+# snapadm's hot-plug commands run against a stand-in kernel: the test
+# replaces the netlink client, and the sleep between polls, at link time.
+comma := ,
+HOTPLUG_TEST_WRAPS := snap_nl_open snap_nl_close snap_nl_request snap_nl_transact \
+	snap_nl_last_error usleep
+$(B)/tests/test_snapadm_hotplug: TEST_LDFLAGS := \
+	$(foreach f,$(HOTPLUG_TEST_WRAPS),-Wl$(comma)--wrap=$(f))
 
 # The plugin loader's tests load real plugins, good and broken.
 $(B)/tobj/tests/test_bdev_plugin.o: TEST_CFLAGS += -DSNAP_BUILD_DIR='"$(abspath $(B))"'

@@ -69,7 +69,8 @@ const struct snapadm_cmd misc_cmds[] = {
 };
 
 static const struct snapadm_cmd *const tables[] = {
-	nvme_cmds, vblk_cmds, func_cmds, bdev_cmds, nvmf_cmds, stats_cmds, misc_cmds,
+	nvme_cmds, vblk_cmds, func_cmds, hotplug_cmds, bdev_cmds, nvmf_cmds, stats_cmds,
+	misc_cmds,
 };
 
 #define NR_TABLES (sizeof(tables) / sizeof(tables[0]))

@@ -20,6 +20,8 @@ enum nl_action {
 	ACT_CHANGE,	/* doit; prints nothing, or the object (-j) */
 	ACT_DESTROY,	/* doit; prints nothing, or true (-j) */
 	ACT_LIST,	/* dump (doit when `single` is given); a JSON array */
+	ACT_REPLY,	/* doit; prints the reply as a JSON object, -j or not
+			 * (SNAP's RPC answers these with an object) */
 };
 
 struct snapadm_cmd;
@@ -56,6 +58,7 @@ extern const struct snapadm_cmd vblk_cmds[];
 extern const struct snapadm_cmd bdev_cmds[];
 extern const struct snapadm_cmd nvmf_cmds[];
 extern const struct snapadm_cmd func_cmds[];
+extern const struct snapadm_cmd hotplug_cmds[];
 extern const struct snapadm_cmd misc_cmds[];
 extern const struct snapadm_cmd stats_cmds[];
 

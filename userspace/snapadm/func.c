@@ -49,6 +49,11 @@ int func_list_add(struct func_list *l, struct nlattr **tb)
 	copy_string(r->vuid, sizeof(r->vuid), tb[SNAP_A_VUID]);
 	copy_string(r->pci_bdf, sizeof(r->pci_bdf), tb[SNAP_A_PCI_BDF]);
 	copy_string(r->ctrl, sizeof(r->ctrl), tb[SNAP_A_CTRL_NAME]);
+	r->has_hotplug = tb[SNAP_A_HOTPLUG_STATE] && tb[SNAP_A_PORT];
+	if (r->has_hotplug) {
+		r->hotplug_state = nla_get_u8(tb[SNAP_A_HOTPLUG_STATE]);
+		r->port = nla_get_u32(tb[SNAP_A_PORT]);
+	}
 	return 0;
 }
 
@@ -78,6 +83,18 @@ static void func_common_json(struct json_writer *w, const struct func_rec *r)
 		json_kv_uint(w, "num_msix", r->num_msix);
 }
 
+/* Where a hot-plug PF is: its switch port and its slot's state. */
+static void hotplug_json(struct json_writer *w, const struct func_rec *r)
+{
+	const char *state = hotplug_state_name(r->hotplug_state);
+
+	json_kv_uint(w, "port", r->port);
+	if (state)
+		json_kv_string(w, "hotplug_state", state);
+	else
+		json_kv_uint(w, "hotplug_state", r->hotplug_state);
+}
+
 static void pf_json(struct json_writer *w, const struct func_list *l,
 		    const struct func_rec *pf, bool all)
 {
@@ -89,6 +106,8 @@ static void pf_json(struct json_writer *w, const struct func_list *l,
 
 	json_object_start(w);
 	json_kv_bool(w, "hotplugged", pf->kind == SNAP_FUNC_HOTPLUG_PF);
+	if (pf->has_hotplug)
+		hotplug_json(w, pf);
 	if (type)
 		json_kv_string(w, "emulation_type", type);
 	else
@@ -123,7 +142,7 @@ void func_list_json(struct json_writer *w, const struct func_list *l, bool all)
 	json_array_end(w);
 }
 
-static int collect_function(uint8_t cmd, struct nlattr **tb, void *arg)
+int func_collect(uint8_t cmd, struct nlattr **tb, void *arg)
 {
 	(void)cmd;
 	return func_list_add(arg, tb);
@@ -139,7 +158,7 @@ static int run_function_list(struct snapadm *adm,
 
 	(void)cmd;
 	ret = nlcmd_request(adm, SNAP_CMD_FUNC_GET, true, NULL, NULL,
-			    collect_function, &l);
+			    func_collect, &l);
 	if (!ret) {
 		json_init(&w, adm->out);
 		func_list_json(&w, &l, args_has(a, "all"));
@@ -147,6 +166,17 @@ static int run_function_list(struct snapadm *adm,
 	}
 	func_list_free(&l);
 	return ret;
+}
+
+static int put_vuid(struct nl_msg *msg, const void *ctx)
+{
+	return nla_put_string(msg, SNAP_A_VUID, ctx);
+}
+
+int func_get_vuid(struct snapadm *adm, const char *vuid, struct func_list *l)
+{
+	return nlcmd_request(adm, SNAP_CMD_FUNC_GET, false, put_vuid, vuid,
+			     func_collect, l);
 }
 
 static int put_func_type(struct nl_msg *msg, const void *ctx)
@@ -178,7 +208,7 @@ int func_fill_by_vhca_id(struct snapadm *adm, const struct snapadm_cmd *cmd,
 	if (!vhca)
 		return SNAPADM_OK;
 	ret = nlcmd_request(adm, SNAP_CMD_FUNC_GET, true, put_func_type, &type,
-			    collect_function, &l);
+			    func_collect, &l);
 	for (size_t i = 0; !ret && i < l.n; i++)
 		if (l.recs[i].type == type && l.recs[i].has_vhca_id &&
 		    l.recs[i].vhca_id == vhca->num) {

@@ -28,8 +28,12 @@ struct func_rec {
 	bool has_vhca_id;
 	bool has_num_msix;
 	char vuid[SNAP_VUID_MAX];
-	char pci_bdf[SNAP_NAME_MAX];
+	char pci_bdf[SNAP_NAME_MAX];	/* "" while the host has none */
 	char ctrl[SNAP_NAME_MAX];
+	/* A hot-plug PF's slot: the kernel sends them for those only. */
+	bool has_hotplug;
+	uint8_t hotplug_state;		/* enum snap_hotplug_state */
+	uint32_t port;			/* the switch's downstream port */
 };
 
 struct func_list {
@@ -41,6 +45,11 @@ struct func_list {
 /* Appends the function described by tb; returns 0 or -ENOMEM. */
 int func_list_add(struct func_list *l, struct nlattr **tb);
 void func_list_free(struct func_list *l);
+
+/* nlcmd_request()'s callback: each function into the func_list arg. */
+int func_collect(uint8_t cmd, struct nlattr **tb, void *arg);
+/* Adds the function of that VUID to l (FUNC_GET); returns a status. */
+int func_get_vuid(struct snapadm *adm, const char *vuid, struct func_list *l);
 
 /*
  * emulation_function_list's JSON: every PF with its VFs nested under it

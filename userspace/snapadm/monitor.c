@@ -27,6 +27,9 @@ struct event_kind {
 static const struct event_kind event_kinds[] = {
 	{ SNAP_CMD_EMU_GET, &obj_emu, "GET" },
 	{ SNAP_CMD_FUNC_GET, &obj_function, "GET" },
+	{ SNAP_CMD_FUNC_NEW, &obj_function, "NEW" },
+	{ SNAP_CMD_FUNC_DEL, &obj_function, "DEL" },
+	{ SNAP_CMD_FUNC_SET, &obj_function, "SET" },
 	{ SNAP_CMD_SUBSYS_NEW, &obj_subsystem, "NEW" },
 	{ SNAP_CMD_SUBSYS_DEL, &obj_subsystem, "DEL" },
 	{ SNAP_CMD_SUBSYS_SET, &obj_subsystem, "SET" },

@@ -120,9 +120,10 @@ static int print_object(uint8_t nl_cmd, struct nlattr **tb, void *arg)
 		break;
 	case ACT_CREATE:
 	case ACT_CHANGE:
+	case ACT_REPLY:
 		if (p->printed)
 			return 0;
-		if (p->adm->json) {
+		if (p->adm->json || cmd->action == ACT_REPLY) {
 			json_init(&p->w, p->adm->out);
 			obj_json(&p->w, cmd->obj, tb);
 			json_finish(&p->w);
@@ -173,6 +174,7 @@ static void finish_output(struct printer *p)
 		/* fall through */
 	case ACT_CHANGE:
 	case ACT_DESTROY:
+	case ACT_REPLY:
 		if (!p->printed && p->adm->json) {
 			json_init(&p->w, p->adm->out);
 			json_bool(&p->w, true);

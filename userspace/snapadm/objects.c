@@ -117,6 +117,8 @@ const struct obj_desc obj_function = {
 		{ "vuid", SNAP_A_VUID, FMT_STR },
 		{ "num_msix", SNAP_A_NUM_MSIX, FMT_U32 },
 		{ "ctrl_id", SNAP_A_CTRL_NAME, FMT_STR },
+		{ "hotplug_state", SNAP_A_HOTPLUG_STATE, FMT_HOTPLUG_STATE },
+		{ "port", SNAP_A_PORT, FMT_U32 },
 		{ NULL, 0, 0 },
 	},
 };
@@ -194,6 +196,19 @@ const char *func_kind_name(unsigned int kind)
 	return enum_name(names, sizeof(names) / sizeof(names[0]), kind);
 }
 
+/* Where a hot-plug PF is, as emulation_function_list and the monitor say it. */
+const char *hotplug_state_name(unsigned int state)
+{
+	static const char *const names[] = {
+		[SNAP_HOTPLUG_UNPLUGGED] = "unplugged",
+		[SNAP_HOTPLUG_PLUGGED] = "plugged",
+		[SNAP_HOTPLUG_UNPLUG_REQUESTED] = "unplug_requested",
+		[SNAP_HOTPLUG_RELEASED] = "released",
+	};
+
+	return enum_name(names, sizeof(names) / sizeof(names[0]), state);
+}
+
 static const char *enum_text(enum field_fmt fmt, unsigned int v)
 {
 	switch (fmt) {
@@ -201,6 +216,7 @@ static const char *enum_text(enum field_fmt fmt, unsigned int v)
 	case FMT_BDEV_TYPE: return bdev_type_name(v);
 	case FMT_FUNC_TYPE: return func_type_name(v);
 	case FMT_FUNC_KIND: return func_kind_name(v);
+	case FMT_HOTPLUG_STATE: return hotplug_state_name(v);
 	default: return NULL;
 	}
 }
@@ -271,6 +287,7 @@ static void json_value(struct json_writer *w, const struct field *f,
 	case FMT_BDEV_TYPE:
 	case FMT_FUNC_TYPE:
 	case FMT_FUNC_KIND:
+	case FMT_HOTPLUG_STATE:
 		s = enum_text(f->fmt, nla_get_u8(a));
 		if (s)
 			json_string(w, s);
@@ -414,6 +431,7 @@ static void text_value(FILE *out, const struct field *f, struct nlattr *a)
 	case FMT_BDEV_TYPE:
 	case FMT_FUNC_TYPE:
 	case FMT_FUNC_KIND:
+	case FMT_HOTPLUG_STATE:
 		s = enum_text(f->fmt, nla_get_u8(a));
 		if (s)
 			fputs(s, out);

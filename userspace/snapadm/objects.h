@@ -26,6 +26,7 @@ enum field_fmt {
 	FMT_BDEV_TYPE,	/* enum snap_bdev_type */
 	FMT_FUNC_TYPE,	/* enum snap_func_type: NVME / VBLK */
 	FMT_FUNC_KIND,	/* enum snap_func_kind */
+	FMT_HOTPLUG_STATE,	/* enum snap_hotplug_state */
 	FMT_NSIDS,	/* nest of nsid: [1, 2] */
 	FMT_CTRLS,	/* nest of ctrl-name: ["NVMeCtrl1"] */
 	FMT_STR_LIST,	/* one string, shown as a list of zero or one */
@@ -64,5 +65,6 @@ const char *bdev_type_name(unsigned int type);
 const char *ctrl_state_name(unsigned int state);
 const char *func_type_name(unsigned int type);
 const char *func_kind_name(unsigned int kind);
+const char *hotplug_state_name(unsigned int state);
 
 #endif

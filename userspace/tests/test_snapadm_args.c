@@ -372,6 +372,53 @@ static void test_options_become_attributes(void **state)
 	nlmsg_free(msg);
 }
 
+/* The words are refused with that message, before any request. */
+#define REFUSED(p, why, ...) do {					\
+		PARSE(p, __VA_ARGS__);					\
+		assert_int_equal((p)->ret, -1);				\
+		assert_string_equal((p)->msg, why);			\
+	} while (0)
+
+/* SNAP's hot-plug commands: what each takes, and what it refuses. */
+static void test_hotplug_commands(void **state)
+{
+	static const char need_vuid[] = "the following arguments are required: --vuid";
+	struct nlattr *tb[SNAP_A_MAX + 1];
+	struct nl_msg *msg;
+	struct parse p;
+
+	(void)state;
+	PARSE(&p, "nvme_emulation_device_attach", "--num_msix", "8");
+	msg = options_to_attrs(&p, tb);
+	assert_int_equal(nla_get_u32(tb[SNAP_A_NUM_MSIX]), 8);
+	nlmsg_free(msg);
+	REFUSED(&p, "--num_msix: invalid number 'many'",
+		"virtio_blk_function_create", "--num_msix", "many");
+	REFUSED(&p, "unrecognized argument: --vuid", "virtio_blk_function_create", "--vuid", "X");
+
+	/* The function by VUID; --force only where SNAP has it. */
+	REFUSED(&p, need_vuid, "emulation_device_detach", "--force");
+	PARSE(&p, "emulation_device_detach", "--vuid", "SNAPSIM00000NVMES1D1F0", "--force");
+	msg = options_to_attrs(&p, tb);
+	assert_string_equal(nla_get_string(tb[SNAP_A_VUID]), "SNAPSIM00000NVMES1D1F0");
+	assert_non_null(tb[SNAP_A_FORCE]);
+	nlmsg_free(msg);
+	REFUSED(&p, "unrecognized argument: --force",
+		"virtio_blk_function_destroy", "--vuid", "V", "--force");
+	REFUSED(&p, need_vuid, "emulation_device_detach_prepare");
+
+	/* By controller; --wait_for_done puts nothing, the command waits. */
+	REFUSED(&p, "the following arguments are required: --ctrl",
+		"virtio_blk_controller_hotplug", "--wait_for_done");
+	PARSE(&p, "virtio_blk_controller_hotunplug", "-c", "VblkCtrl1", "--wait-for-done");
+	msg = options_to_attrs(&p, tb);
+	assert_true(args_has(&p.a, "wait_for_done"));
+	assert_null(tb[SNAP_A_HOTPLUG_STATE]);
+	nlmsg_free(msg);
+	REFUSED(&p, "--wait_for_done: ignored explicit argument '1'",
+		"virtio_blk_controller_hotplug", "-c", "VblkCtrl1", "--wait_for_done=1");
+}
+
 /* Runs one command line for its usage error: nothing reaches netlink. */
 static int run_words(const char *const *words, char *err, size_t len)
 {
@@ -485,6 +532,7 @@ int main(void)
 		cmocka_unit_test(test_uuid),
 		cmocka_unit_test(test_options_become_attributes),
 		cmocka_unit_test(test_nvme_attach_refusals),
+		cmocka_unit_test(test_hotplug_commands),
 	};
 
 	return cmocka_run_group_tests_name("snapadm_args", tests, NULL, NULL);

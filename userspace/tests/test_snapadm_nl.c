@@ -613,6 +613,8 @@ static void test_enum_names(void **state)
 	assert_string_equal(ctrl_state_name(SNAP_CTRL_SUSPENDED), "suspended");
 	assert_string_equal(func_type_name(SNAP_FUNC_VIRTIO_BLK), "VBLK");
 	assert_string_equal(func_kind_name(SNAP_FUNC_HOTPLUG_PF), "hotplug_pf");
+	assert_string_equal(hotplug_state_name(SNAP_HOTPLUG_UNPLUG_REQUESTED), "unplug_requested");
+	assert_null(hotplug_state_name(SNAP_HOTPLUG_STATE_MAX + 1));
 	assert_null(bdev_type_name(SNAP_BDEV_TYPE_MAX + 1));
 }
 
