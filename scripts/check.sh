@@ -64,7 +64,7 @@ layer vm scripts/vm/run.sh --tap "$res/vm.tap" ${SNAP_VM_TESTS:+--tests "$SNAP_V
 # hot-plug (the host renumbering every bus, a smaller hot-plug window).
 layer vm-memmap scripts/vm/run.sh --name vm-memmap --no-ivshmem \
 	--append 'memmap=64M$0x70000000 pci=no_e820,assign-busses,hpmemsize=1M' \
-	--tests "test_sim_02 test_docs_quickstart_01 test_sim_switch_01" \
+	--tests "test_sim_02 test_docs_quickstart_01 test_sim_switch_01 test_sim_hotplug_01" \
 	--tap "$res/vm-memmap.tap"
 
 python3 scripts/tap-summary.py "$res"/*.tap || status=1

@@ -25,6 +25,15 @@ snap_loaded() {
 	grep -q '^snap ' /proc/modules
 }
 
+# snap_sim_mem: the sim's BAR memory parameters for this guest: the RAM
+# make check's second guest reserves (memmap=64M$0x70000000, no ivshmem),
+# or nothing where an ivshmem-plain device provides it.
+snap_sim_mem() {
+	grep -q 'memmap=64M\$0x70000000' /proc/cmdline &&
+		echo "sim_mem_start=0x70000000 sim_mem_size=0x4000000"
+	return 0
+}
+
 snap_load() {
 	insmod $SNAP_KO "$@" || fail "insmod snap.ko $*"
 	[ -z "$SNAP_UNBIND_NVME" ] || snap_unbind_builtin_nvme
@@ -471,6 +480,34 @@ snap_fio_verify() {
 		{ cat "/tmp/fio.$2"; tail -20 /tmp/svc.log; fail "fio verify on $1"; }
 	grep -q "err= 0" "/tmp/fio.$2" || { cat "/tmp/fio.$2"; fail "fio reported errors on $1"; }
 	log "fio verify on $1: $(grep -o 'IOPS=[^,]*' "/tmp/fio.$2" | tr '\n' ' ')"
+}
+
+# ---- hot-plug helpers (test_sim_hotplug_*) ----
+
+# json_str TEXT NAME, json_num TEXT NAME: a field of snapadm's JSON output.
+json_str() {
+	echo "$1" | sed -n "s/.*\"$2\": *\"\([^\"]*\)\".*/\1/p" | head -1
+}
+
+json_num() {
+	echo "$1" | sed -n "s/.*\"$2\": *\([0-9]*\).*/\1/p" | head -1
+}
+
+# hp_attr VUID ATTR: an attribute of function VUID as func-get returns it
+# (hotplug-state: 0 unplugged, 1 plugged, 2 unplug requested, 3 released;
+# port; pci-bdf while the host has the device).
+hp_attr() {
+	snap_nlraw req func-get vuid="$1" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$2=//p" | head -1
+}
+
+# hp_wait VUID ATTR ERE SECONDS: until hp_attr VUID ATTR matches ERE.
+hp_wait() {
+	_n=$(($4 * 10))
+	until hp_attr "$1" "$2" | grep -qE -- "$3"; do
+		[ $_n -gt 0 ] || return 1
+		usleep 100000
+		_n=$((_n - 1))
+	done
 }
 
 # ---- SR-IOV helpers (test_sim_sriov_*) ----

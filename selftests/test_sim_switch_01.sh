@@ -6,10 +6,7 @@
 trap '[ -n "$pf_dir" ] && echo 0 >"$pf_dir/sriov_numvfs"; snap_vblk_unbind_all; snap_nvme_teardown' EXIT
 modprobe virtio_pci || fail "modprobe virtio_pci"
 modprobe virtio_blk || fail "modprobe virtio_blk"
-# make check's second guest has reserved RAM instead of ivshmem.
-mem=""
-grep -q 'memmap=64M\$0x70000000' /proc/cmdline &&
-	mem="sim_mem_start=0x70000000 sim_mem_size=0x4000000"
+mem=$(snap_sim_mem)
 snap_load $mem internal_cpu_model=1 sriov_en=1 nvme_emulation_enable=1 \
 	nvme_emulation_num_pf=1 nvme_emulation_num_msix=4 nvme_emulation_num_vf=256 \
 	nvme_emulation_num_vf_msix=2 virtio_blk_emulation_enable=1 \
