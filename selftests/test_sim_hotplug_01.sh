@@ -55,8 +55,10 @@ log "$nvme_vuid at $nvme_bdf (slot 1): $NVME_CTRL"
 snap_fio_verify "$NVME_NS" hp-nvme
 
 hp_refused 'has a controller' emulation_device_detach --vuid "$nvme_vuid"
-snapadm emulation_function_list -a | grep -q '"hotplugged": *true' ||
-	fail "emulation_function_list -a shows no hot-plugged PF: $(snapadm emulation_function_list -a)"
+snapadm emulation_function_list -a >/tmp/hp.list || fail "emulation_function_list -a"
+grep -q '"hotplugged": *true' /tmp/hp.list && grep -q '"port": *2' /tmp/hp.list &&
+	grep -q '"hotplug_state": *"plugged"' /tmp/hp.list ||
+	fail "emulation_function_list -a does not show the hot-plugged PF: $(cat /tmp/hp.list)"
 
 # ---- a hot-plugged PF survives the daemon ----
 kill -9 "$SVC_PID"
