@@ -1167,10 +1167,17 @@ static int snap_sim_add_bus(struct snap_sim *sim)
 	}
 	pci_scan_child_bus(sim->bus);
 	pci_assign_unassigned_bus_resources(sim->bus);
-	snap_sim_record_bdfs(sim);
 	snap_sim_hold_drivers(sim);
-	pci_bus_add_devices(sim->bus);
 	pci_unlock_rescan_remove();
+	/*
+	 * Outside the rescan lock, as vmd adds its domain: pciehp's probe of
+	 * the switch's ports takes their reset_lock, which pciehp's irq
+	 * thread holds while it takes the rescan lock; and a hot-plug PF's
+	 * removal takes the rescan lock under snap_lock, which recording the
+	 * BDFs takes.
+	 */
+	snap_sim_record_bdfs(sim);
+	pci_bus_add_devices(sim->bus);
 	snap_sim_release_drivers(sim);
 	return 0;
 }
