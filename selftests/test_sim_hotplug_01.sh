@@ -3,7 +3,8 @@
 # Hot-plug PFs behind the emulated switch (4 ports: 3 slots), SNAP's two-step commands end to end on the stock host drivers. NVMe: nvme_emulation_device_attach puts a PF in slot 1, pciehp adds it and the nvme driver binds it with no rescan or bind by hand; once its controller serves, fio verify passes; emulation_device_detach is refused while the host has it; detach_prepare presses the slot's button, the host lets it go, and detach removes it. virtio-blk: virtio_blk_function_create (not plugged), a controller on its vuid, virtio_blk_controller_hotplug --wait_for_done brings it to the host's virtio_blk (fio verify), hotunplug --wait_for_done takes it away, a second hotplug brings it back, then controller and function go. A fourth hot-plug PF with three slots is refused with a message; a static PF cannot be detached; a hot-plugged PF survives a daemon killed and restarted (fio verify after); the module unloads with a hot-plugged PF bound.
 . ./lib.sh
 
-trap 'snap_vblk_unbind_all; snap_nvme_teardown' EXIT
+trap 'snap_vblk_unbind_all; snap_nvme_teardown; snap_hotplug_lockdep_on' EXIT
+snap_hotplug_lockdep_off
 modprobe virtio_pci || fail "modprobe virtio_pci"
 modprobe virtio_blk || fail "modprobe virtio_blk"
 modprobe nvme 2>/dev/null

@@ -3,7 +3,8 @@
 # Hot-plug and unplug cycles, NVMe and virtio-blk PFs in turn, each brought to the host, bound by its stock driver and then taken away in order (detach_prepare or hotunplug, the host releases it, controller and function destroyed), while fio runs on the static NVMe PF beside them: the static PF sees no I/O error and every cycle leaves nothing behind (functions, controllers, host devices). make check runs 10 cycles; the debug lane 200 (snap.hp_cycles), where kmemleak, KASAN and lockdep watch them.
 . ./lib.sh
 
-trap 'kill $fio_pid 2>/dev/null; snap_vblk_unbind_all; snap_nvme_teardown' EXIT
+trap 'kill $fio_pid 2>/dev/null; snap_vblk_unbind_all; snap_nvme_teardown; snap_hotplug_lockdep_on' EXIT
+snap_hotplug_lockdep_off
 modprobe virtio_pci || fail "modprobe virtio_pci"
 modprobe virtio_blk || fail "modprobe virtio_blk"
 modprobe nvme 2>/dev/null
