@@ -28,6 +28,9 @@ PKGS=(
 	gnuplot-nox
 	# test VM and what runs inside it
 	qemu-system-x86 busybox-static fio nvme-cli pciutils
+	# ip and rdma in the guest (dummy netdev, soft-RoCE link): only a
+	# Recommends of rdma-core
+	iproute2
 	# userspace libraries
 	liburing-dev libnl-3-dev libnl-genl-3-dev libmnl-dev libkmod-dev
 	rdma-core libibverbs-dev librdmacm-dev libcmocka-dev

@@ -21,8 +21,13 @@ trap 'rm -rf "$work"' EXIT
 # Kernel modules and programs the selftests use.
 # crc32c_generic: nvmet-tcp's digests (6.1's nvmet-tcp oopses on a queue
 # that asked for digests when the crypto API has no crc32c).
-guest_modules=(nvme virtio_pci virtio_blk nvmet nvmet-tcp nvme-tcp null_blk configfs crc32c_generic)
-guest_programs=(nvme fio lspci setpci blkdiscard lsblk)
+# rdma_rxe (soft-RoCE; crc32_generic its ICRC), rdma_ucm and ib_uverbs:
+# NVMe/RDMA in one guest,
+# the daemon's initiator (rdma-core) against nvmet-rdma; dummy: a netdev
+# for rxe to sit on; ip and rdma from iproute2 to set them up.
+guest_modules=(nvme virtio_pci virtio_blk nvmet nvmet-tcp nvme-tcp null_blk configfs crc32c_generic
+	rdma_rxe crc32_generic rdma_ucm ib_uverbs nvmet-rdma nvme-rdma dummy)
+guest_programs=(nvme fio lspci setpci blkdiscard lsblk ip rdma)
 # More on request, e.g. perf for a profile (scripts/bench-vm, BENCH_PROFILE).
 # shellcheck disable=SC2206
 guest_programs+=(${SNAP_VM_EXTRA_PROGRAMS:-})
@@ -33,6 +38,20 @@ copy_libs() {
 		[ -e "$root$lib" ] && continue
 		mkdir -p "$root$(dirname "$lib")"
 		cp -L "$lib" "$root$lib"
+	done
+}
+
+# copy_verbs_provider ROOT NAME: rdma-core's user-space driver NAME.
+copy_verbs_provider() {
+	local root=$1 so
+	[ -f "/etc/libibverbs.d/$2.driver" ] || return 0
+	mkdir -p "$root/etc/libibverbs.d"
+	cp "/etc/libibverbs.d/$2.driver" "$root/etc/libibverbs.d/"
+	for so in /usr/lib/*/libibverbs/lib"$2"-rdmav*.so; do
+		[ -f "$so" ] || continue
+		mkdir -p "$root$(dirname "$so")"
+		cp -L "$so" "$root$so"
+		copy_libs "$root" "$so"
 	done
 }
 
@@ -52,6 +71,9 @@ build_base() {
 		cp -L "$f" "$root$f"
 		copy_libs "$root" "$f"
 	done
+	# libibverbs loads its device's provider by the name in
+	# /etc/libibverbs.d: soft-RoCE's, for the RDMA tests.
+	copy_verbs_provider "$root" rxe
 	# lspci names devices from this table.
 	mkdir -p "$root/usr/share/misc"
 	cp -L /usr/share/misc/pci.ids "$root/usr/share/misc/" 2>/dev/null || true
