@@ -36,6 +36,7 @@ static const struct def_field fields[] = {
 	FIELD(reconnect_delay_sec, DEF_U32, false),
 	FIELD(fast_io_fail_timeout_sec, DEF_U32, false),
 	FIELD(keep_alive_timeout_ms, DEF_U32, false),
+	FIELD(rdma_srq_size, DEF_U32, false),
 };
 
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
@@ -83,8 +84,23 @@ static int check_reconnect(const struct nvmf_def *d, char *err, size_t errlen)
 /* What a stored or a new definition must satisfy alike. */
 static int check_def(const struct nvmf_def *d, char *err, size_t errlen)
 {
-	if (!one_of(d->trtype, "tcp", NULL)) {
-		snprintf(err, errlen, "trtype %s: only tcp is supported", d->trtype);
+	bool rdma = !strcmp(d->trtype, "rdma");
+
+	if (!one_of(d->trtype, "tcp", "rdma")) {
+		snprintf(err, errlen, "trtype %s: want tcp or rdma", d->trtype);
+		return -EINVAL;
+	}
+	if (rdma && (d->hdgst || d->ddgst)) {
+		snprintf(err, errlen, "header and data digests are NVMe/TCP's, not rdma's");
+		return -EINVAL;
+	}
+	if (d->rdma_srq_size > NVMF_RDMA_SRQ_MAX) {
+		snprintf(err, errlen, "rdma_srq_size %u: at most %u (0 turns the SRQ off)",
+			 d->rdma_srq_size, NVMF_RDMA_SRQ_MAX);
+		return -EINVAL;
+	}
+	if (!rdma && d->rdma_srq_size) {
+		snprintf(err, errlen, "rdma_srq_size is for trtype rdma");
 		return -EINVAL;
 	}
 	if (!one_of(d->adrfam, "ipv4", "ipv6")) {
@@ -200,7 +216,7 @@ int nvmf_def_parse(const char *s, struct nvmf_def *d, char *err, size_t errlen)
 int nvmf_def_format(const struct nvmf_def *d, char *buf, size_t len, char *err,
 		    size_t errlen)
 {
-	char policy[96] = "", kato[40] = "";
+	char policy[96] = "", kato[40] = "", srq[32] = "";
 	int n, ret = check_def(d, err, errlen);
 
 	if (ret)
@@ -214,11 +230,13 @@ int nvmf_def_format(const struct nvmf_def *d, char *buf, size_t len, char *err,
 			 d->fast_io_fail_timeout_sec);
 	if (d->keep_alive_timeout_ms != NVMF_DEF_KATO_MS)
 		snprintf(kato, sizeof(kato), " keep_alive_timeout_ms=%u", d->keep_alive_timeout_ms);
+	if (d->rdma_srq_size)
+		snprintf(srq, sizeof(srq), " rdma_srq_size=%u", d->rdma_srq_size);
 	n = snprintf(buf, len,
-		     "ctrlr=%s trtype=%s adrfam=%s traddr=%s trsvcid=%s subnqn=%s nsid=%u%s%s%s%s%s%s",
+		     "ctrlr=%s trtype=%s adrfam=%s traddr=%s trsvcid=%s subnqn=%s nsid=%u%s%s%s%s%s%s%s",
 		     d->ctrlr, d->trtype, d->adrfam, d->traddr, d->trsvcid, d->subnqn,
 		     d->nsid, d->hostnqn[0] ? " hostnqn=" : "", d->hostnqn,
-		     d->hdgst ? " hdgst=1" : "", d->ddgst ? " ddgst=1" : "", policy, kato);
+		     d->hdgst ? " hdgst=1" : "", d->ddgst ? " ddgst=1" : "", policy, kato, srq);
 	if (n < 0 || (size_t)n >= len) {
 		snprintf(err, errlen, "the definition is longer than %zu bytes", len - 1);
 		return -ENAMETOOLONG;

@@ -1446,6 +1446,38 @@ static void test_active_namespaces(void **state)
 	free(t);
 }
 
+#define DEF_RDMA "ctrlr=R trtype=rdma adrfam=ipv4 traddr=10.0.0.1 trsvcid=4420 " \
+		 "subnqn=nqn.2024-01.io.test:t nsid=1"
+
+/* NVMe/RDMA definitions: the SRQ size and its limit, no digests. */
+static void test_rdma_definition(void **state)
+{
+	struct nvmf_def d;
+	char buf[SNAP_PATH_MAX], err[160];
+
+	(void)state;
+	assert_int_equal(nvmf_def_parse(DEF_RDMA " rdma_srq_size=4096", &d, err, sizeof(err)), 0);
+	assert_string_equal(d.trtype, "rdma");
+	assert_int_equal(d.rdma_srq_size, 4096);
+	assert_int_equal(nvmf_def_format(&d, buf, sizeof(buf), err, sizeof(err)), 0);
+	assert_string_equal(buf, DEF_RDMA " rdma_srq_size=4096");
+	assert_int_equal(nvmf_def_parse(DEF_RDMA, &d, err, sizeof(err)), 0);
+	assert_int_equal(d.rdma_srq_size, 0);
+	assert_int_equal(nvmf_def_format(&d, buf, sizeof(buf), err, sizeof(err)), 0);
+	assert_string_equal(buf, DEF_RDMA);
+	assert_int_equal(nvmf_def_parse(DEF_RDMA " rdma_srq_size=32767", &d, err, sizeof(err)), 0);
+	assert_int_equal(nvmf_def_parse(DEF_RDMA " rdma_srq_size=32768", &d, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "rdma_srq_size 32768: at most 32767"));
+	assert_int_equal(nvmf_def_parse(DEF_RDMA " hdgst=1", &d, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "digests are NVMe/TCP's"));
+	assert_int_equal(nvmf_def_parse(DEF " rdma_srq_size=4096", &d, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "rdma_srq_size is for trtype rdma"));
+	assert_int_equal(nvmf_def_parse("ctrlr=R trtype=fc adrfam=ipv4 traddr=a trsvcid=1 "
+					"subnqn=n nsid=1", &d, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "trtype fc: want tcp or rdma"));
+}
+
 static void test_definition(void **state)
 {
 	struct nvmf_def d;
@@ -1559,6 +1591,7 @@ int main(void)
 						setup_target_down, teardown),
 		cmocka_unit_test(test_active_namespaces),
 		cmocka_unit_test(test_definition),
+		cmocka_unit_test(test_rdma_definition),
 	};
 
 	/* A broken initiator shows as a hang against the fake target: end

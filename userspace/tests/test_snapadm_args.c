@@ -481,9 +481,12 @@ static void test_nvme_attach_refusals(void **state)
 	      "-n", "nqn.x", "-s", "4421", "-q", "nqn.h", "--nsid", "3", "-f", "IPv6");
 	assert_int_equal(p.ret, 0);
 
-	assert_int_equal(RUN(err, "bdev_nvme_attach_controller", "-b", "N", "-t", "rdma",
+	assert_int_equal(RUN(err, "bdev_nvme_attach_controller", "-b", "N", "-t", "fc",
 			     "-a", "10.0.0.1", "-n", "nqn.x"), SNAPADM_USAGE);
-	assert_non_null(strstr(err, "trtype rdma: only tcp is supported"));
+	assert_non_null(strstr(err, "trtype fc: want tcp or rdma"));
+	assert_int_equal(RUN(err, "bdev_nvme_attach_controller", "-b", "N", "-t", "rdma",
+			     "-a", "10.0.0.1", "-n", "nqn.x", "--ddgst"), SNAPADM_USAGE);
+	assert_non_null(strstr(err, "digests are NVMe/TCP's, not rdma's"));
 	assert_int_equal(RUN(err, "bdev_nvme_attach_controller", "-b", "N", "-t", "tcp",
 			     "-a", "10.0.0.1", "-n", "nqn.x", "-f", "ib"), SNAPADM_USAGE);
 	assert_non_null(strstr(err, "adrfam ib"));
