@@ -45,7 +45,9 @@ SNAPADM_LIBS := $(NL_LIBS) -lkmod
 # bdev_nvme_attach_controller lists a target's namespaces with the daemon's
 # NVMe-oF initiator (its unit tests link all of the daemon anyway).
 SNAPADM_NVMF_SRCS := $(addprefix userspace/snap_service/,ioloop.c log.c iostats.c \
-	bdev/bdev.c bdev/bdev_nvmf.c bdev/nvmf_tcp.c bdev/crc32c.c)
+	bdev/bdev.c bdev/bdev_nvmf.c bdev/nvmf_tcp.c bdev/nvmf_rdma.c bdev/crc32c.c)
+# The NVMe/RDMA initiator's rdma-core.
+RDMA_LIBS := -lrdmacm -libverbs
 # The daemon: everything but its main() is also linked into the unit tests.
 SERVICE_SRCS := $(wildcard userspace/snap_service/*.c userspace/snap_service/*/*.c)
 SERVICE_LIB_SRCS := $(filter-out userspace/snap_service/snap_service.c,$(SERVICE_SRCS))
@@ -228,15 +230,15 @@ $(B)/tests/plugins/%.so: userspace/tests/plugins/%.c userspace/tests/plugins/com
 $(B)/bin/snapadm: $(patsubst userspace/%.c,$(B)/obj/%.o,$(SNAPADM_SRCS) $(LIB_SRCS) \
 		  $(SNAPADM_NVMF_SRCS))
 	@mkdir -p $(dir $@)
-	$(CC) $(SNAP_CFLAGS) $(LDFLAGS) -o $@ $^ $(SNAPADM_LIBS) -luring -lpthread
+	$(CC) $(SNAP_CFLAGS) $(LDFLAGS) -o $@ $^ $(SNAPADM_LIBS) $(RDMA_LIBS) -luring -lpthread
 
 $(B)/bin/snap_service: $(patsubst userspace/%.c,$(B)/obj/%.o,$(SERVICE_SRCS) $(LIB_SRCS))
 	@mkdir -p $(dir $@)
-	$(CC) $(SNAP_CFLAGS) $(LDFLAGS) -o $@ $^ $(NL_LIBS) -luring
+	$(CC) $(SNAP_CFLAGS) $(LDFLAGS) -o $@ $^ $(NL_LIBS) $(RDMA_LIBS) -luring
 
 $(FAULT_SERVICE): $(patsubst userspace/%.c,$(B)/fobj/%.o,$(SERVICE_SRCS) $(LIB_SRCS))
 	@mkdir -p $(dir $@)
-	$(CC) $(SNAP_CFLAGS) -o $@ $^ $(NL_LIBS) -luring
+	$(CC) $(SNAP_CFLAGS) -o $@ $^ $(NL_LIBS) $(RDMA_LIBS) -luring
 
 $(B)/bin/%: selftests/%.c | $(NL_GEN)
 	@mkdir -p $(dir $@)
@@ -271,7 +273,7 @@ $(B)/tests/test_%: $(B)/tobj/tests/test_%.o \
 		$(patsubst userspace/%.c,$(B)/tobj/%.o,$(LIB_SRCS) $(SNAPADM_LIB_SRCS) \
 		$(SERVICE_LIB_SRCS))
 	@mkdir -p $(dir $@)
-	$(CC) $(TEST_CFLAGS) $(TEST_LDFLAGS) -o $@ $^ -lcmocka $(SNAPADM_LIBS) -luring
+	$(CC) $(TEST_CFLAGS) $(TEST_LDFLAGS) -o $@ $^ -lcmocka $(SNAPADM_LIBS) $(RDMA_LIBS) -luring
 
 # snapadm's hot-plug commands run against a stand-in kernel: the test
 # replaces the netlink client, and the sleep between polls, at link time.

@@ -414,7 +414,8 @@ static struct nvmf_queue *queue_connect(const char *bdev, const struct nvmf_def 
 		return NULL;
 	}
 	snprintf(name, sizeof(name), "nvmf %s queue %u", bdev, qid);
-	if (nvmf_queue_init(q, &nvmf_tcp_ops, qid, depth, name)) {
+	if (nvmf_queue_init(q, strcmp(d->trtype, "rdma") ? &nvmf_tcp_ops : &nvmf_rdma_ops, qid,
+			    depth, name)) {
 		free(q);
 		snprintf(err, errlen, "out of memory");
 		return NULL;

@@ -15,7 +15,7 @@ struct ioloop;
 /*
  * The NVMe-oF initiator: a transport-independent core (bdev_nvmf.c:
  * Fabrics Connect, Property Get/Set, Identify, command IDs, the bdev) over
- * one transport per file (nvmf_tcp.c). A bdev is one remote namespace
+ * one transport per file (nvmf_tcp.c, nvmf_rdma.c). A bdev is one remote namespace
  * with an association of its own: an admin queue, used only while it is
  * opened, and one I/O queue, served by the thread that submits to it.
  *
@@ -52,7 +52,7 @@ struct nvmf_req {
 	bool active;
 	int64_t start_ms;	/* when it was taken (nvmf_now_ms()) */
 	struct nvmf_req *next;
-	/* transport bookkeeping (TCP) */
+	/* transport bookkeeping (TCP; RDMA uses tx_refs and answered) */
 	uint32_t c2h_got;	/* bytes of C2HData so far */
 	uint32_t h2c_next;	/* next offset to send */
 	uint32_t h2c_end;	/* end of the current R2T */
@@ -121,6 +121,7 @@ void nvmf_queue_release(struct nvmf_queue *q);
 struct nvmf_req *nvmf_req_get(struct nvmf_queue *q);
 
 extern const struct nvmf_transport_ops nvmf_tcp_ops;
+extern const struct nvmf_transport_ops nvmf_rdma_ops;
 /* The TCP receive path on its own (tests): takes n bytes of the stream
  * from the target; 0, or -errno once the connection failed. */
 int nvmf_tcp_rx_feed(struct nvmf_queue *q, const void *p, size_t n);
