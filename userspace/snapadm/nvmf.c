@@ -8,8 +8,10 @@
  * names it.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bdev/nvmf.h"
@@ -90,6 +92,41 @@ static void lower(char *dst, size_t len, const char *src)
 	dst[i] = 0;
 }
 
+/*
+ * bdev_nvme_set_options: SPDK keeps them in its process for the
+ * controllers attached after; here they are kept until reboot in a file
+ * (SNAP_NVME_OPTIONS overrides where) that bdev_nvme_attach_controller
+ * reads, and each definition it writes carries them, so the daemon, and
+ * a restarted one, connects by what was set at its attach.
+ */
+#define NVME_OPTIONS_FILE "/run/snap/bdev_nvme_options"
+
+static const char *nvme_options_path(void)
+{
+	const char *p = getenv("SNAP_NVME_OPTIONS");
+
+	return p && *p ? p : NVME_OPTIONS_FILE;
+}
+
+/* The stored rdma_srq_size: 0 when none was set. */
+static int load_rdma_srq_size(struct snapadm *adm, uint32_t *size)
+{
+	FILE *f = fopen(nvme_options_path(), "r");
+	unsigned int v;
+	int n;
+
+	*size = 0;
+	if (!f)
+		return errno == ENOENT ? SNAPADM_OK :
+		       snapadm_fail(adm, "%s: %s", nvme_options_path(), strerror(errno));
+	n = fscanf(f, "rdma_srq_size=%u", &v);
+	fclose(f);
+	if (n != 1 || v > NVMF_RDMA_SRQ_MAX)
+		return snapadm_fail(adm, "%s: no valid rdma_srq_size in it", nvme_options_path());
+	*size = v;
+	return SNAPADM_OK;
+}
+
 static int def_from_args(struct snapadm *adm, const struct parsed_args *a,
 			 struct nvmf_def *d)
 {
@@ -130,6 +167,8 @@ static int def_from_args(struct snapadm *adm, const struct parsed_args *a,
 	d->fast_io_fail_timeout_sec = v ? (uint32_t)v->num : 0;
 	v = args_get(a, "keep-alive-timeout-ms");
 	d->keep_alive_timeout_ms = v ? (uint32_t)v->num : NVMF_DEF_KATO_MS;
+	if (!strcmp(d->trtype, "rdma") && load_rdma_srq_size(adm, &d->rdma_srq_size))
+		return SNAPADM_FAILED;
 	if (strlen(args_get(a, "subnqn")->str) >= sizeof(d->subnqn) ||
 	    (v = args_get(a, "hostnqn"), v && strlen(v->str) >= sizeof(d->hostnqn)))
 		return snapadm_usage_error(adm, "an NQN is at most %d bytes", SNAP_NQN_MAX - 1);
@@ -423,6 +462,8 @@ static void print_ctrlr(struct json_writer *w, const struct nvmf_list *l, size_t
 	json_kv_uint(w, "reconnect_delay_sec", d->reconnect_delay_sec);
 	json_kv_uint(w, "fast_io_fail_timeout_sec", d->fast_io_fail_timeout_sec);
 	json_kv_uint(w, "keep_alive_timeout_ms", d->keep_alive_timeout_ms);
+	if (!strcmp(d->trtype, "rdma"))
+		json_kv_uint(w, "rdma_srq_size", d->rdma_srq_size);
 	json_key(w, "host");
 	json_object_start(w);
 	json_kv_string(w, "nqn", d->hostnqn[0] ? d->hostnqn : "(the daemon's default)");
@@ -487,7 +528,7 @@ static int run_get_controllers(struct snapadm *adm, const struct snapadm_cmd *cm
 static const struct opt_def attach_opts[] = {
 	{ "name", "b", OPT_STR, OPT_NO_ATTR, OPT_REQUIRED, 0,
 	  "controller name; its namespace is bdev <name>n<nsid>" },
-	{ "trtype", "t", OPT_STR, OPT_NO_ATTR, OPT_REQUIRED, 0, "transport: tcp" },
+	{ "trtype", "t", OPT_STR, OPT_NO_ATTR, OPT_REQUIRED, 0, "transport: tcp or rdma" },
 	{ "traddr", "a", OPT_STR, OPT_NO_ATTR, OPT_REQUIRED, 0, "target address" },
 	{ "adrfam", "f", OPT_STR, OPT_NO_ATTR, 0, 0, "ipv4 (default) or ipv6" },
 	{ "trsvcid", "s", OPT_STR, OPT_NO_ATTR, 0, 0, "target port (default 4420)" },
@@ -514,6 +555,50 @@ static const struct opt_def attach_opts[] = {
 	OPT_END,
 };
 
+static int run_set_options(struct snapadm *adm, const struct snapadm_cmd *cmd,
+			   const struct parsed_args *a)
+{
+	const struct arg_val *v = args_get(a, "rdma-srq-size");
+	const char *path = nvme_options_path();
+	char dir[4096], *slash;
+	FILE *f;
+
+	(void)cmd;
+	if (!v)
+		return snapadm_usage_error(adm, "no option given (--rdma-srq-size N)");
+	if (v->num > NVMF_RDMA_SRQ_MAX)
+		return snapadm_usage_error(adm, "--rdma-srq-size %llu: at most %u (0 turns the "
+					   "shared receive queue off; %u or more recommended)",
+					   (unsigned long long)v->num, NVMF_RDMA_SRQ_MAX,
+					   NVMF_RDMA_SRQ_RECOMMENDED);
+	if (v->num && v->num < NVMF_RDMA_SRQ_RECOMMENDED)
+		fprintf(adm->err, "snapadm: --rdma-srq-size %llu is below the recommended %u: "
+			"the target may often find no receive buffer ready (RNR)\n",
+			(unsigned long long)v->num, NVMF_RDMA_SRQ_RECOMMENDED);
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = 0;
+		if (mkdir(dir, 0755) && errno != EEXIST)
+			return snapadm_fail(adm, "%s: %s", dir, strerror(errno));
+	}
+	f = fopen(path, "w");
+	if (!f)
+		return snapadm_fail(adm, "%s: %s", path, strerror(errno));
+	fprintf(f, "rdma_srq_size=%llu\n", (unsigned long long)v->num);
+	if (fclose(f))
+		return snapadm_fail(adm, "%s: %s", path, strerror(errno));
+	return SNAPADM_OK;
+}
+
+static const struct opt_def set_options_opts[] = {
+	{ "rdma-srq-size", NULL, OPT_U32, OPT_NO_ATTR, 0, 0,
+	  "receive buffers of the NVMe/RDMA shared receive queue, for controllers attached "
+	  "from now on (0: none, each queue posts its own; at most 32767, 4096 or more "
+	  "recommended)" },
+	OPT_END,
+};
+
 static const struct opt_def detach_pos[] = {
 	{ "name", NULL, OPT_STR, OPT_NO_ATTR, OPT_REQUIRED, 0, "controller name" },
 	OPT_END,
@@ -528,7 +613,7 @@ const struct snapadm_cmd nvmf_cmds[] = {
 	{
 		.name = "bdev_nvme_attach_controller",
 		.help = "a remote NVMe-oF controller's namespaces as bdevs <NAME>n<NSID>: "
-			"-b NAME -t tcp -a ADDR [-s SVCID] -n SUBNQN [--nsid N]",
+			"-b NAME -t tcp|rdma -a ADDR [-s SVCID] -n SUBNQN [--nsid N]",
 		.opts = attach_opts,
 		.run = run_attach,
 	},
@@ -543,6 +628,13 @@ const struct snapadm_cmd nvmf_cmds[] = {
 		.help = "list the remote controllers",
 		.opts = get_ctrl_opts,
 		.run = run_get_controllers,
+	},
+	{
+		.name = "bdev_nvme_set_options",
+		.help = "options of the NVMe-oF controllers attached from now on: "
+			"--rdma-srq-size N",
+		.opts = set_options_opts,
+		.run = run_set_options,
 	},
 	{ .name = NULL },
 };

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <netlink/attr.h>
@@ -445,6 +446,37 @@ static int run_words(const char *const *words, char *err, size_t len)
 
 #define RUN(err, ...) run_words((const char *const[]){ __VA_ARGS__, NULL }, err, sizeof(err))
 
+/* bdev_nvme_set_options: SNAP's limits, kept for the attaches after it. */
+static void test_nvme_set_options(void **state)
+{
+	char path[] = "/tmp/snapadm-nvme-options-XXXXXX", err[512], buf[64] = "";
+	int fd = mkstemp(path);
+	FILE *f;
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(path);
+	setenv("SNAP_NVME_OPTIONS", path, 1);
+	assert_int_equal(RUN(err, "bdev_nvme_set_options", "--rdma-srq-size", "32768"),
+			 SNAPADM_USAGE);
+	assert_non_null(strstr(err, "--rdma-srq-size 32768: at most 32767"));
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(RUN(err, "bdev_nvme_set_options"), SNAPADM_USAGE);
+	assert_non_null(strstr(err, "no option given"));
+	assert_int_equal(RUN(err, "bdev_nvme_set_options", "--rdma-srq-size", "1024"), SNAPADM_OK);
+	assert_non_null(strstr(err, "below the recommended 4096"));
+	assert_int_equal(RUN(err, "bdev_nvme_set_options", "--rdma-srq-size", "4096"), SNAPADM_OK);
+	assert_string_equal(err, "");
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	assert_string_equal(buf, "rdma_srq_size=4096\n");
+	unlink(path);
+	unsetenv("SNAP_NVME_OPTIONS");
+}
+
 /* What bdev_nvme_attach_controller refuses before asking the module. */
 static void test_nvme_attach_refusals(void **state)
 {
@@ -535,6 +567,7 @@ int main(void)
 		cmocka_unit_test(test_uuid),
 		cmocka_unit_test(test_options_become_attributes),
 		cmocka_unit_test(test_nvme_attach_refusals),
+		cmocka_unit_test(test_nvme_set_options),
 		cmocka_unit_test(test_hotplug_commands),
 	};
 
