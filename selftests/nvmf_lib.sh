@@ -1,9 +1,39 @@
 # SPDX-License-Identifier: GPL-2.0
-# An NVMe/TCP target for the nvmf tests (sourced after lib.sh): the
-# guest's nvmet-tcp on 127.0.0.1:4420 exporting a memory-backed null_blk,
-# and helpers to watch the bdevs snap_service makes of it.
+# An NVMe-oF target for the nvmf tests (sourced after lib.sh): the
+# guest's nvmet-tcp on 127.0.0.1:4420 (or nvmet-rdma over soft-RoCE,
+# rxe_up) exporting a memory-backed null_blk, and helpers to watch the
+# bdevs snap_service makes of it.
 
 NVMET=/sys/kernel/config/nvmet
+
+# The target's transport and address: NVMe/TCP on loopback unless a test
+# sets them (rxe_up does for NVMe/RDMA).
+NVMET_TRTYPE=${NVMET_TRTYPE:-tcp}
+NVMET_TRADDR=${NVMET_TRADDR:-127.0.0.1}
+
+# rxe_up: soft-RoCE for NVMe/RDMA in one guest: rxe0 on a dummy netdev
+# with 10.77.0.1/24; rxe loops traffic to its own address back inside
+# itself. Sets the target to nvmet-rdma there. Skips the test when the
+# guest cannot.
+rxe_up() {
+	for _m in crc32_generic rdma_rxe rdma_ucm ib_uverbs dummy; do
+		modprobe $_m || skip "no $_m module in this guest"
+	done
+	command -v rdma >/dev/null || skip "no rdma tool (iproute2) in this guest"
+	ip link show dummy0 >/dev/null 2>&1 || ip link add dummy0 type dummy ||
+		fail "ip link add dummy0"
+	ip addr add 10.77.0.1/24 dev dummy0 || fail "an address for dummy0"
+	ip link set dummy0 up || fail "ip link set dummy0 up"
+	rdma link add rxe0 type rxe netdev dummy0 || fail "rdma link add rxe0 on dummy0"
+	NVMET_TRTYPE=rdma NVMET_TRADDR=10.77.0.1
+}
+
+# rxe_down: undo rxe_up (for cleanups).
+rxe_down() {
+	rdma link delete rxe0 2>/dev/null
+	ip link delete dummy0 2>/dev/null
+	return 0
+}
 
 # nvmet_up NQN BLOCK_SIZE [FILE]: subsystem NQN (any host) on port 1,
 # namespace 1 a 1 GiB memory-backed /dev/nullb0 of BLOCK_SIZE-byte blocks,
@@ -18,7 +48,7 @@ NVMET=/sys/kernel/config/nvmet
 nvmet_up() {
 	[ -e /proc/lockdep ] &&
 		skip "under lockdep the kernel's nvmet-tcp target reports its own lock order (nvmet-wq vs queue io_work), not snap's"
-	for _m in configfs nvmet nvmet-tcp; do
+	for _m in configfs nvmet nvmet-$NVMET_TRTYPE; do
 		modprobe $_m || skip "no $_m module in this guest"
 	done
 	modprobe null_blk nr_devices=1 gb=1 bs="$2" memory_backed=1 ||
@@ -42,8 +72,8 @@ nvmet_up() {
 	fi
 	_p=$NVMET/ports/1
 	mkdir $_p
-	echo 127.0.0.1 >$_p/addr_traddr
-	echo tcp >$_p/addr_trtype
+	echo $NVMET_TRADDR >$_p/addr_traddr
+	echo $NVMET_TRTYPE >$_p/addr_trtype
 	echo 4420 >$_p/addr_trsvcid
 	echo ipv4 >$_p/addr_adrfam
 	ln -s $_s $_p/subsystems/$1 || fail "link the subsystem to the port"
