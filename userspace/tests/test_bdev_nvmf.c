@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -54,6 +55,7 @@ enum fault {
 	FAULT_BAD_DDGST,	/* a C2HData whose data digest is wrong */
 	FAULT_R2T_CLOSE,	/* an R2T, then a close under the H2CData */
 	FAULT_SILENT,		/* no answer at all, the connection kept */
+	FAULT_C2H_PAUSE,	/* a C2HData header; its data once resume is set */
 };
 
 struct target {
@@ -83,6 +85,7 @@ struct target {
 	uint32_t kato;		/* of the admin queue's Connect */
 	atomic_uint keep_alives;
 	atomic_uint ka_ignore;	/* Keep Alives left unanswered */
+	atomic_bool paused, resume;	/* FAULT_C2H_PAUSE */
 	uint8_t hostid[16];
 	char hostnqn[256];
 	/* capsules that came while a write's H2CData was awaited */
@@ -322,6 +325,16 @@ static bool misbehave(struct target *t, int fd, uint16_t cid, uint32_t len)
 	}
 	case FAULT_SILENT:
 		return true;
+	case FAULT_C2H_PAUSE:
+		ch(h, 0x07, 0x0c, 24, 24, 24 + len);	/* LAST_PDU | SUCCESS */
+		put16(h + 8, cid);
+		put32(h + 16, len);
+		if (!writen(t, fd, h, 24))
+			return false;
+		atomic_store(&t->paused, true);
+		while (!atomic_load(&t->resume))
+			usleep(1000);
+		return writen(t, fd, t->disk, len);
 	case FAULT_R2T_CLOSE:
 		ch(h, 0x09, 0, 24, 0, 24);
 		put16(h + 8, cid);
@@ -1013,6 +1026,98 @@ static void test_fault_fails_all_outstanding(void **state)
 	assert_int_equal(run(f, BDEV_OP_READ, 0, 1, f->back), -EIO);
 }
 
+static void count_end(struct nvmf_req *r, int status, uint32_t dw0, uint32_t dw1)
+{
+	int *ends = r->ctx;
+
+	(void)dw0;
+	(void)dw1;
+	ends[0]++;
+	ends[1] = status;
+}
+
+/* Bytes waiting in the socket fd (FIONREAD). */
+static int unread(int fd)
+{
+	int n = -1;
+
+	assert_int_equal(ioctl(fd, FIONREAD, &n), 0);
+	return n;
+}
+
+/*
+ * The queue fails (an abort, the timer, a send) in the batch that also
+ * reaps a receive: that receive's bytes are nobody's. Here a read's
+ * C2HData header has come, then its data with SUCCESS reaches the ring,
+ * then the queue is aborted, then the batch is reaped. Fed to the parser,
+ * the data would be copied into the buffer the read's owner has back,
+ * and SUCCESS would end the read a second time (the crash of stop 27).
+ */
+static void test_data_reaped_after_failure_is_dropped(void **state)
+{
+	struct target *t = calloc(1, sizeof(*t));
+	struct nvmf_queue *q = malloc(sizeof(*q));
+	uint8_t buf[8 * BS];
+	int ends[2] = { 0, 0 }, fd;
+	struct ioloop loop;
+	struct nvmf_req *r;
+	struct nvmf_def d;
+	char err[256];
+
+	(void)state;
+	assert_non_null(t);
+	t->fault = FAULT_C2H_PAUSE;
+	t->icd = 8192;
+	t->maxh2cdata = 16384;
+	t->max_conn = 1;
+	for (size_t i = 0; i < sizeof(t->disk); i++)
+		t->disk[i] = (uint8_t)(i * 13 + 5);
+	assert_int_equal(ioloop_init(&loop, 16), 0);
+	assert_int_equal(nvmf_def_parse(DEF, &d, err, sizeof(err)), 0);
+	assert_int_equal(nvmf_queue_init(q, &nvmf_tcp_ops, 1, 4, "race"), 0);
+	q->dial = dial;
+	q->dial_ctx = t;
+	assert_int_equal(q->ops->connect(q, &d, err, sizeof(err)), 0);
+	assert_int_equal(q->ops->start(q, &loop), 0);
+	r = nvmf_req_get(q);
+	r->sqe[0] = 0x02;
+	put32(r->sqe + 4, 1);
+	put32(r->sqe + 48, 7);		/* 8 blocks from LBA 0 */
+	r->data = buf;
+	r->len = sizeof(buf);
+	r->done = count_end;
+	r->ctx = ends;
+	memset(buf, 0x55, sizeof(buf));
+	assert_int_equal(q->ops->send(q, r), 0);
+	/* The header is in and parsed: nothing unread, nothing unreaped. */
+	fd = t->fd[0];
+	while (!atomic_load(&t->paused))
+		ioloop_reap(&loop, false);
+	do {
+		usleep(1000);
+		ioloop_reap(&loop, false);
+	} while (unread(fd) || io_uring_cq_ready(&loop.ring));
+	assert_int_equal(ends[0], 0);
+	/* The data with SUCCESS: received, its completion not yet reaped. */
+	atomic_store(&t->resume, true);
+	do
+		usleep(1000);
+	while (!io_uring_cq_ready(&loop.ring));
+	q->ops->abort(q, "aborted by the test");
+	assert_int_equal(ends[0], 1);
+	assert_int_equal(ends[1], -ECONNRESET);
+	while (loop.inflight)
+		assert_true(ioloop_reap(&loop, true) >= 0);
+	assert_int_equal(ends[0], 1);
+	for (size_t i = 0; i < sizeof(buf); i++)
+		assert_int_equal(buf[i], 0x55);
+	q->ops->close(q);
+	pthread_join(t->thr[0], NULL);
+	close(t->fd[0]);
+	ioloop_exit(&loop);
+	free(t);
+}
+
 static void test_open_refused(void **state)
 {
 	struct target *t = calloc(1, sizeof(*t));
@@ -1592,6 +1697,7 @@ int main(void)
 		cmocka_unit_test(test_active_namespaces),
 		cmocka_unit_test(test_definition),
 		cmocka_unit_test(test_rdma_definition),
+		cmocka_unit_test(test_data_reaped_after_failure_is_dropped),
 	};
 
 	/* A broken initiator shows as a hang against the fake target: end
