@@ -1388,18 +1388,29 @@ static void test_peer_close_when_idle(void **state)
 	assert_int_equal(run(f, BDEV_OP_READ, 0, 8, f->back), 0);
 }
 
+/* Runs both loops until w is done. */
+static void run_two(struct ioloop *a, struct ioloop *b, struct waiter *w)
+{
+	while (!w->done) {
+		ioloop_reap(a, false);
+		usleep(1000);
+		ioloop_reap(b, false);
+	}
+}
+
 /*
  * Opened on one thread (whose loop watches it), used first by another:
- * the queues move there on a new association; a third thread is refused.
+ * the queues move there on a new association. A third thread then gets
+ * a lane of its own (another association), and both keep working.
  */
 static void test_first_io_moves_to_its_thread(void **state)
 {
 	struct fixture *f = *state;
 	struct ioloop other;
-	struct waiter w;
+	struct waiter w, w2;
 
 	assert_int_equal(ioloop_init(&other, 64), 0);
-	f->t.max_conn = 4;
+	f->t.max_conn = 6;
 	idle(f, 100, 0);
 	fill(f->buf, 16 * BS, 21);
 	ioloop_current = &other;
@@ -1411,12 +1422,24 @@ static void test_first_io_moves_to_its_thread(void **state)
 	assert_int_equal(w.status, 0);
 	assert_memory_equal(f->t.disk + 32 * BS, f->buf, 16 * BS);
 	assert_int_equal(nconn_of(&f->t), 4);
-	/* Its queues are the other thread's now. */
+	/* The first thread again: a lane of its own, its I/O waits for it. */
 	ioloop_current = &f->loop;
-	w = (struct waiter){ .io = { .op = BDEV_OP_READ, .len = BS, .buf = f->back,
-				     .done = on_done } };
-	assert_int_equal(bdev_submit(f->b, &w.io), -EXDEV);
+	start(f, &w, BDEV_OP_READ, 32, 16, f->back);
+	run_two(&f->loop, &other, &w);
+	assert_int_equal(w.status, 0);
+	assert_memory_equal(f->back, f->buf, 16 * BS);
+	assert_int_equal(nconn_of(&f->t), 6);
+	/* Both lanes serve at once, each on its thread. */
+	fill(f->buf, 8 * BS, 33);
+	start(f, &w, BDEV_OP_WRITE, 100, 8, f->buf);
 	ioloop_current = &other;
+	start(f, &w2, BDEV_OP_READ, 32, 1, f->back);
+	run_two(&f->loop, &other, &w);
+	run_two(&f->loop, &other, &w2);
+	assert_int_equal(w.status, 0);
+	assert_int_equal(w2.status, 0);
+	assert_memory_equal(f->t.disk + 100 * BS, f->buf, 8 * BS);
+	assert_int_equal(nconn_of(&f->t), 6);
 	bdev_destroy(f->b);
 	f->b = NULL;
 	while (other.inflight)

@@ -606,8 +606,15 @@ struct nvmf_tick {
 	struct ioloop *loop;
 };
 
+/*
+ * One lane of an nvmf bdev: an association of its own (admin queue, one
+ * I/O queue), its reconnect policy and its timer, all on the loop of the
+ * one thread that submits to it. Its b holds the name and geometry; I/O
+ * completes on owner, the bdev the daemon holds (struct nvmf_front).
+ */
 struct nvmf_bdev {
 	struct bdev b;
+	struct bdev *owner;
 	struct nvmf_def def;
 	struct nvmf_dialer dialer;	/* tests' */
 	bool has_dialer;
@@ -703,7 +710,7 @@ static void io_finish(struct nvmf_io *x)
 	int status = x->status;
 
 	free(x);
-	bdev_io_complete(&nb->b, io, status);
+	bdev_io_complete(nb->owner, io, status);
 }
 
 static void run_waiting(struct nvmf_bdev *nb)
@@ -1289,17 +1296,12 @@ static void cancel_tick(struct nvmf_bdev *nb)
 	ioloop_submit(nb->loop);
 }
 
+/* On the one thread that submits to lane nb (nvmf_front_submit()). */
 static int nvmf_submit(struct bdev *b, struct bdev_io *io)
 {
 	struct nvmf_bdev *nb = (struct nvmf_bdev *)b;
 	struct nvmf_io *x;
 
-	if ((io->op == BDEV_OP_UNMAP && !nb->as.dsm) ||
-	    (io->op == BDEV_OP_WRITE_ZEROES && !nb->as.write_zeroes))
-		return -EOPNOTSUPP;
-	if (io->op == BDEV_OP_UNMAP &&
-	    io->len / b->block_size > UINT32_MAX)
-		return -EINVAL;
 	if (!nb->loop) {
 		if (!ioloop_current)
 			return -ENXIO;
@@ -1315,7 +1317,7 @@ static int nvmf_submit(struct bdev *b, struct bdev_io *io)
 	/* Nothing to move, nothing to make durable: done. */
 	if ((io->op != BDEV_OP_FLUSH && !io->len) ||
 	    (io->op == BDEV_OP_FLUSH && !(b->flags & BDEV_F_VOLATILE_CACHE))) {
-		bdev_io_complete(b, io, 0);
+		bdev_io_complete(nb->owner, io, 0);
 		return 0;
 	}
 	x = calloc(1, sizeof(*x));
@@ -1350,10 +1352,129 @@ static void nvmf_destroy(struct bdev *b)
 	nb_put(nb);
 }
 
-static const struct bdev_ops nvmf_ops = {
+/* A lane's; only its front calls them. */
+static const struct bdev_ops nvmf_lane_ops = {
 	.type = "nvmf",
 	.submit = nvmf_submit,
 	.destroy = nvmf_destroy,
+};
+
+/* ---- one lane per thread ---- */
+
+#define NVMF_MAX_LANES	64
+
+/*
+ * The bdev the daemon holds: a lane per thread that submits to it, so
+ * every thread has an I/O queue of its own to the target (SPDK's I/O
+ * qpair per poll group), whatever controllers on whatever cores share
+ * the namespace. The first lane is the association the open made; it
+ * goes to the first thread to submit. Each later thread gets a lane made
+ * for it the way a reconnect makes one, its first I/O waiting for it.
+ */
+struct nvmf_front {
+	struct bdev b;
+	bool dsm, write_zeroes;		/* what the target supports */
+	pthread_mutex_t lock;		/* the table */
+	unsigned int nlanes;
+	struct nvmf_bdev *lanes[NVMF_MAX_LANES];
+	struct ioloop *lane_loop[NVMF_MAX_LANES];	/* NULL: not taken yet */
+};
+
+static void init_lock(pthread_mutex_t *lock);
+
+/* A lane for the calling thread's loop l, its association on the way. */
+static struct nvmf_bdev *lane_new(struct nvmf_front *f, struct ioloop *l)
+{
+	const struct nvmf_bdev *first = f->lanes[0];
+	struct nvmf_bdev *nb = calloc(1, sizeof(*nb));
+
+	if (!nb || bdev_init(&nb->b, &nvmf_lane_ops, first->b.name, first->b.num_blocks,
+			     first->b.block_size)) {
+		free(nb);
+		return NULL;
+	}
+	nb->b.flags = first->b.flags;
+	nb->owner = &f->b;
+	nb->def = first->def;
+	nb->dialer = first->dialer;
+	nb->has_dialer = first->has_dialer;
+	init_lock(&nb->lock);
+	atomic_init(&nb->refs, 1);
+	atomic_init(&nb->had_io, true);
+	nb->loop = l;
+	nb->moving = true;
+	nb->lost_ms = nvmf_now_ms();
+	log_info("nvmf %s: I/O from another thread: a lane of its own there", nb->b.name);
+	pthread_mutex_lock(&nb->lock);
+	nb->thread_on = !pthread_create(&nb->thread, NULL, reconnect_thread, nb);
+	pthread_mutex_unlock(&nb->lock);
+	if (nb->thread_on) {
+		arm_tick(nb);
+	} else {
+		log_err("nvmf %s: no thread to connect with: its I/O fails", nb->b.name);
+		nb->gave_up = true;
+	}
+	return nb;
+}
+
+/* The calling thread's lane: the first free one, or a new one. */
+static struct nvmf_bdev *lane_of(struct nvmf_front *f, struct ioloop *l)
+{
+	struct nvmf_bdev *nb = NULL;
+	unsigned int i;
+
+	pthread_mutex_lock(&f->lock);
+	for (i = 0; i < f->nlanes && f->lane_loop[i] != l; i++)
+		;
+	if (i < f->nlanes) {
+		nb = f->lanes[i];
+	} else if (!f->lane_loop[0]) {
+		f->lane_loop[0] = l;
+		nb = f->lanes[0];
+	} else if (f->nlanes < NVMF_MAX_LANES) {
+		nb = lane_new(f, l);
+		if (nb) {
+			f->lanes[f->nlanes] = nb;
+			f->lane_loop[f->nlanes++] = l;
+		}
+	}
+	pthread_mutex_unlock(&f->lock);
+	return nb;
+}
+
+static int nvmf_front_submit(struct bdev *b, struct bdev_io *io)
+{
+	struct nvmf_front *f = (struct nvmf_front *)b;
+	struct nvmf_bdev *nb;
+
+	if ((io->op == BDEV_OP_UNMAP && !f->dsm) ||
+	    (io->op == BDEV_OP_WRITE_ZEROES && !f->write_zeroes))
+		return -EOPNOTSUPP;
+	if (io->op == BDEV_OP_UNMAP && io->len / b->block_size > UINT32_MAX)
+		return -EINVAL;
+	if (!ioloop_current)
+		return -ENXIO;
+	nb = lane_of(f, ioloop_current);
+	if (!nb)
+		return -ENOMEM;
+	return nvmf_submit(&nb->b, io);
+}
+
+/* Any thread, no I/O in flight: every lane goes. */
+static void nvmf_front_destroy(struct bdev *b)
+{
+	struct nvmf_front *f = (struct nvmf_front *)b;
+
+	for (unsigned int i = 0; i < f->nlanes; i++)
+		nvmf_destroy(&f->lanes[i]->b);
+	pthread_mutex_destroy(&f->lock);
+	free(f);
+}
+
+static const struct bdev_ops nvmf_ops = {
+	.type = "nvmf",
+	.submit = nvmf_front_submit,
+	.destroy = nvmf_front_destroy,
 };
 
 static void init_lock(pthread_mutex_t *lock)
@@ -1371,23 +1492,28 @@ static struct bdev *bdev_of_assoc(const char *name, const struct nvmf_def *d,
 				  const struct nvmf_dialer *dialer, struct nvmf_assoc *a,
 				  char *err, size_t errlen)
 {
+	struct nvmf_front *f = calloc(1, sizeof(*f));
 	struct nvmf_bdev *nb = calloc(1, sizeof(*nb));
 	const struct nvmf_def def = *d;
 
-	if (!nb) {
+	if (!f || !nb) {
 		snprintf(err, errlen, "out of memory");
-		assoc_close(a);
-		return NULL;
+		goto err_free;
 	}
 	nb->as = *a;
-	if (bdev_init(&nb->b, &nvmf_ops, name, nb->as.nsze, nb->as.block_size)) {
+	if (bdev_init(&f->b, &nvmf_ops, name, a->nsze, a->block_size) ||
+	    bdev_init(&nb->b, &nvmf_lane_ops, name, a->nsze, a->block_size)) {
 		snprintf(err, errlen, "namespace %u: %llu blocks of %u bytes is no bdev",
-			 def.nsid, (unsigned long long)nb->as.nsze, nb->as.block_size);
-		assoc_close(&nb->as);
-		free(nb);
-		return NULL;
+			 def.nsid, (unsigned long long)a->nsze, a->block_size);
+		goto err_free;
 	}
-	nb->b.flags = nb->as.vwc ? BDEV_F_VOLATILE_CACHE : 0;
+	f->b.flags = nb->b.flags = a->vwc ? BDEV_F_VOLATILE_CACHE : 0;
+	f->dsm = a->dsm;
+	f->write_zeroes = a->write_zeroes;
+	init_lock(&f->lock);
+	f->lanes[0] = nb;
+	f->nlanes = 1;
+	nb->owner = &f->b;
 	nb->def = def;
 	if (dialer) {
 		nb->dialer = *dialer;
@@ -1404,7 +1530,13 @@ static struct bdev *bdev_of_assoc(const char *name, const struct nvmf_def *d,
 	/* Watched from now on, idle or not (the daemon's control thread). */
 	if (ioloop_current)
 		bind_loop(nb, ioloop_current);
-	return &nb->b;
+	return &f->b;
+
+err_free:
+	assoc_close(a);
+	free(nb);
+	free(f);
+	return NULL;
 }
 
 struct bdev *bdev_nvmf_create_with(const char *name, const char *args,
