@@ -224,27 +224,30 @@ kill_check() {
 }
 
 # kill_fault POINT: the fault build (snap_service-fault), armed at the
-# point's KILL_FAULT_AT-th hit (400 by default: well into fio's run), under
-# random writes; when it dies there a plain daemon takes over, and the
-# host must see nothing. It is given until fio's end to get there.
+# point's KILL_FAULT_AT-th hit (100 by default: into fio's run, and
+# within it on the debug kernel too), under random writes; when it dies
+# there a plain daemon takes over, and the host must see nothing. It has
+# until fio ends to get there.
 kill_fault() {
 	command -v snap_service-fault >/dev/null || fail "no snap_service-fault in the guest"
 	kill -9 "$SVC_PID"
 	wait "$SVC_PID" 2>/dev/null
 	wait_for /sys/class/snap/sim0/daemon_pid "^0\$" 20 || fail "$1: old daemon still attached"
 	: >/tmp/fault.log
-	SNAP_FAULT=$1@${KILL_FAULT_AT:-400} SNAP_MEMPOOL_SIZE_MB=64 snap_service-fault -l 4 >>/tmp/fault.log 2>&1 &
+	SNAP_FAULT=$1@${KILL_FAULT_AT:-100} SNAP_MEMPOOL_SIZE_MB=64 snap_service-fault -l 4 >>/tmp/fault.log 2>&1 &
 	SVC_PID=$!
 	wait_for /sys/class/snap/sim0/daemon_pid "^$SVC_PID\$" 10 ||
 		fail "$1: snap_service-fault did not attach: $(cat /tmp/fault.log)"
 	kill_fio randwrite 14
-	_n=0
-	while kill -0 "$SVC_PID" 2>/dev/null && [ $_n -lt 150 ]; do
+	# Until it dies, or the load is over: a slow guest (the debug
+	# kernel beside another) takes longer to reach the hit, not less
+	# load.
+	while kill -0 "$SVC_PID" 2>/dev/null && kill_fio_running; do
 		sleep 0.1
-		_n=$((_n + 1))
 	done
-	grep -q "fault point $1 hit ${KILL_FAULT_AT:-400}: dying" /tmp/fault.log ||
-		{ cat /tmp/fault.log; fail "$1: the fault point was not hit"; }
+	sleep 1
+	grep -q "fault point $1 hit ${KILL_FAULT_AT:-100}: dying" /tmp/fault.log ||
+		{ cat /tmp/fault.log; fail "$1: the fault point was not hit in fio's 14 s"; }
 	kill_restart
 	log "$1: snap_service-fault died at the point, $SVC_PID took over"
 	kill_check "$1"
