@@ -122,3 +122,47 @@ run_fio() {
 	grep -q "err= 0" /tmp/fio.$_name || { cat /tmp/fio.$_name; fail "fio $_name: errors"; }
 	log "fio $_name: $(grep -o 'IOPS=[^,]*' /tmp/fio.$_name | tr '\n' ' ')"
 }
+
+# fio_bg NAME DEV OFFSET RUNTIME QD [ARGS...]: time-based random writes of
+# 4k-128k over 32 MiB from OFFSET with verify=crc32c, in the background
+# (ARGS may change sizes: fio takes the last value); its pid in FIO_BG.
+fio_bg() {
+	_name=$1 _dev=$2 _off=$3 _rt=$4 _qd=$5
+	shift 5
+	fio --name="$_name" --filename="$_dev" --ioengine=libaio --direct=1 --rw=randwrite \
+		--bsrange=4k-128k --iodepth="$_qd" --size=32M --offset="$_off" --time_based \
+		--runtime="$_rt" --verify=crc32c --verify_backlog=64 --verify_fatal=1 "$@" \
+		>/tmp/fio.$_name 2>&1 &
+	FIO_BG=$!
+}
+
+# fio_bg_ok NAME PID WHAT: that fio_bg run ended without error.
+fio_bg_ok() {
+	wait "$2" || { cat /tmp/fio.$1; tail -30 /tmp/svc.log; fail "fio $3"; }
+	grep -q "err= 0" /tmp/fio.$1 || { cat /tmp/fio.$1; fail "fio $3: errors"; }
+}
+
+# fio_bg_reads NAME DEV: 15 s of 4k random reads at QD 4 in the
+# background, for a bdev whose I/O is to fail; its pid in FIO_BG.
+fio_bg_reads() {
+	fio --name="$1" --filename="$2" --ioengine=libaio --direct=1 --rw=randread \
+		--bs=4k --iodepth=4 --time_based --runtime=15 >/tmp/fio.$1 2>&1 &
+	FIO_BG=$!
+}
+
+# fio_bg_failed NAME PID WHAT: that fio_bg_reads run saw I/O errors (the
+# nvme driver reports the engine's read error as ENODATA, media).
+fio_bg_failed() {
+	wait "$2" && { cat /tmp/fio.$1; fail "fio on $3 saw no error in the outage"; }
+	grep -q "err=[1-9]" /tmp/fio.$1 || { cat /tmp/fio.$1; fail "fio on $3: no I/O error"; }
+}
+
+# target_outage NQN: 3 s in, the subsystem leaves port 1 for 5 s (the
+# target goes away for the host, its namespaces stay), then comes back.
+target_outage() {
+	sleep 3
+	rm $NVMET/ports/1/subsystems/$1 || fail "unlinking the subsystem from the port"
+	sleep 5
+	ln -s $NVMET/subsystems/$1 $NVMET/ports/1/subsystems/$1 ||
+		fail "linking the subsystem to the port again"
+}

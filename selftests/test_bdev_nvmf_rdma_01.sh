@@ -112,29 +112,16 @@ snapadm -b /tmp/detach.batch >/tmp/detach.out 2>&1 || fail "detaching: $(tail -3
 run_fio srq-after-detach "$rs_ns" --bsrange=4k-64k --iodepth=16 --size=8M --offset=256M
 
 # ---- the target goes away for 5 s under fio ----
-fio --name=outage --filename="$NVME_NS" --ioengine=libaio --direct=1 --rw=randwrite \
-	--bsrange=4k-128k --iodepth=16 --size=32M --offset=300M --time_based --runtime=15 \
-	--verify=crc32c --verify_backlog=64 --verify_fatal=1 >/tmp/fio.outage 2>&1 &
-fio_pid=$!
-fio --name=outage-srq --filename="$rs_ns" --ioengine=libaio --direct=1 --rw=randwrite \
-	--bsrange=4k-128k --iodepth=16 --size=32M --offset=400M --time_based --runtime=15 \
-	--verify=crc32c --verify_backlog=64 --verify_fatal=1 >/tmp/fio.outage-srq 2>&1 &
-srq_pid=$!
-fio --name=fastfail --filename="$rf_ns" --ioengine=libaio --direct=1 --rw=randread \
-	--bs=4k --iodepth=4 --time_based --runtime=15 >/tmp/fio.fastfail 2>&1 &
-ff_pid=$!
-sleep 3
-rm $NVMET/ports/1/subsystems/$TNQN || fail "unlinking the subsystem from the port"
-sleep 5
-ln -s $NVMET/subsystems/$TNQN $NVMET/ports/1/subsystems/$TNQN ||
-	fail "linking the subsystem to the port again"
-wait "$fio_pid" || { cat /tmp/fio.outage; tail -30 /tmp/svc.log; fail "fio on Rqn1 across the outage"; }
-grep -q "err= 0" /tmp/fio.outage || { cat /tmp/fio.outage; fail "fio on Rqn1 across the outage: errors"; }
-wait "$srq_pid" || { cat /tmp/fio.outage-srq; tail -30 /tmp/svc.log; fail "fio on Rsn1 across the outage"; }
-grep -q "err= 0" /tmp/fio.outage-srq ||
-	{ cat /tmp/fio.outage-srq; fail "fio on Rsn1 across the outage: errors"; }
-wait "$ff_pid" && { cat /tmp/fio.fastfail; fail "fio on Rfn1 saw no error in the outage"; }
-grep -q "err=[1-9]" /tmp/fio.fastfail || { cat /tmp/fio.fastfail; fail "fio on Rfn1: no I/O error"; }
+fio_bg outage "$NVME_NS" 300M 15 16
+fio_pid=$FIO_BG
+fio_bg outage-srq "$rs_ns" 400M 15 16
+srq_pid=$FIO_BG
+fio_bg_reads fastfail "$rf_ns"
+ff_pid=$FIO_BG
+target_outage $TNQN
+fio_bg_ok outage "$fio_pid" "on Rqn1 across the outage"
+fio_bg_ok outage-srq "$srq_pid" "on Rsn1 across the outage"
+fio_bg_failed fastfail "$ff_pid" Rfn1
 for _b in Rqn1 Rsn1; do
 	grep -q "nvmf $_b: reconnected to $ADDR:4420" /tmp/svc.log ||
 		fail "$_b did not reconnect: $(grep -i "$_b" /tmp/svc.log | tail)"
@@ -151,16 +138,13 @@ done
 log "Rfn1 serves again after the outage"
 
 # ---- kill -9 under fio ----
-fio --name=kill --filename="$rs_ns" --ioengine=libaio --direct=1 --rw=randwrite \
-	--bsrange=4k-128k --iodepth=32 --size=32M --offset=500M --time_based --runtime=15 \
-	--verify=crc32c --verify_backlog=64 --verify_fatal=1 >/tmp/fio.kill 2>&1 &
-fio_pid=$!
+fio_bg kill "$rs_ns" 500M 15 32
+fio_pid=$FIO_BG
 sleep 4
 kill -9 "$SVC_PID"
 wait "$SVC_PID" 2>/dev/null
 snap_svc_start
-wait "$fio_pid" || { cat /tmp/fio.kill; tail -30 /tmp/svc.log; fail "fio across kill -9"; }
-grep -q "err= 0" /tmp/fio.kill || { cat /tmp/fio.kill; fail "fio across kill -9: errors"; }
+fio_bg_ok kill "$fio_pid" "across kill -9"
 [ "$(grep -c "nvmf Rsn1 queue 1: NVMe/RDMA on rxe0, on its shared" /tmp/svc.log)" -ge 3 ] ||
 	fail "the new daemon did not connect Rsn1 again: $(grep 'Rsn1 queue' /tmp/svc.log)"
 log "kill -9 under fio on Rsn1: a new daemon reconnected, $(grep -o 'IOPS=[^,]*' /tmp/fio.kill)"

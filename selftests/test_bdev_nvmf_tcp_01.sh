@@ -145,16 +145,13 @@ fi
 
 # kill -9 under fio: the module keeps the definitions, a new daemon
 # connects again and takes the queues over.
-fio --name=kill --filename="$NVME_NS" --ioengine=libaio --direct=1 --rw=randwrite \
-	--bsrange=4k-128k --iodepth=32 --size=32M --offset=64M --time_based --runtime=20 \
-	--verify=crc32c --verify_backlog=64 --verify_fatal=1 >/tmp/fio.kill 2>&1 &
-fio_pid=$!
+fio_bg kill "$NVME_NS" 64M 20 32
+fio_pid=$FIO_BG
 sleep 5
 kill -9 "$SVC_PID"
 wait "$SVC_PID" 2>/dev/null
 snap_svc_start
-wait "$fio_pid" || { cat /tmp/fio.kill; tail -30 /tmp/svc.log; fail "fio across kill -9"; }
-grep -q "err= 0" /tmp/fio.kill || { cat /tmp/fio.kill; fail "fio across kill -9: errors"; }
+fio_bg_ok kill "$fio_pid" "across kill -9"
 [ "$(grep -c "nvmf Nvme0n1: $TNQN nsid 1" /tmp/svc.log)" -ge 2 ] ||
 	fail "the new daemon did not connect again: $(grep nvmf /tmp/svc.log)"
 log "kill -9 under fio: a new daemon reconnected, $(grep -o 'IOPS=[^,]*' /tmp/fio.kill)"
@@ -163,23 +160,13 @@ log "kill -9 under fio: a new daemon reconnected, $(grep -o 'IOPS=[^,]*' /tmp/fi
 # The target goes away for 5 s under fio (the port's link to the
 # subsystem removed, then restored): Nvme0n1 reconnects and its fio
 # verify ends without error; Ffn2's I/O fails after 2 s, nothing hangs.
-fio --name=outage --filename="$NVME_NS" --ioengine=libaio --direct=1 --rw=randwrite \
-	--bsrange=4k-128k --iodepth=16 --size=32M --offset=96M --time_based --runtime=15 \
-	--verify=crc32c --verify_backlog=64 --verify_fatal=1 >/tmp/fio.outage 2>&1 &
-fio_pid=$!
-fio --name=fastfail --filename="$ff_ns" --ioengine=libaio --direct=1 --rw=randread \
-	--bs=4k --iodepth=4 --time_based --runtime=15 >/tmp/fio.fastfail 2>&1 &
-ff_pid=$!
-sleep 3
-rm $NVMET/ports/1/subsystems/$TNQN || fail "unlinking the subsystem from the port"
-sleep 5
-ln -s $NVMET/subsystems/$TNQN $NVMET/ports/1/subsystems/$TNQN || fail "linking the subsystem to the port again"
-wait "$fio_pid" || { cat /tmp/fio.outage; tail -30 /tmp/svc.log; fail "fio across the outage"; }
-grep -q "err= 0" /tmp/fio.outage || { cat /tmp/fio.outage; fail "fio across the outage: errors"; }
-wait "$ff_pid" && { cat /tmp/fio.fastfail; fail "fio on Ffn2 saw no error in the outage"; }
-# The engine's read error status: the nvme driver says ENODATA (media).
-grep -q "err=[1-9]" /tmp/fio.fastfail ||
-	{ cat /tmp/fio.fastfail; fail "fio on Ffn2: no I/O error"; }
+fio_bg outage "$NVME_NS" 96M 15 16
+fio_pid=$FIO_BG
+fio_bg_reads fastfail "$ff_ns"
+ff_pid=$FIO_BG
+target_outage $TNQN
+fio_bg_ok outage "$fio_pid" "across the outage"
+fio_bg_failed fastfail "$ff_pid" Ffn2
 grep -q "nvmf Nvme0n1: reconnected to 127.0.0.1:4420" /tmp/svc.log ||
 	fail "Nvme0n1 did not reconnect: $(grep -i nvmf /tmp/svc.log | tail)"
 grep -q "nvmf Ffn2: still no connection after 2 s (fast_io_fail_timeout_sec)" /tmp/svc.log ||

@@ -27,10 +27,8 @@ run_fio wide-qd1 "$NVME_NS" --bsrange=512-1m --iodepth=1 --size=16M
 run_fio wide-qd128 "$NVME_NS" --bsrange=512-1m --iodepth=128 --size=128M --offset=64M
 
 # Three kills under one fio verify; each new daemon connects again.
-fio --name=kills --filename="$NVME_NS" --ioengine=libaio --direct=1 --rw=randwrite \
-	--bsrange=512-256k --iodepth=32 --size=64M --offset=256M --time_based --runtime=24 \
-	--verify=crc32c --verify_backlog=64 --verify_fatal=1 >/tmp/fio.kills 2>&1 &
-fio_pid=$!
+fio_bg kills "$NVME_NS" 256M 24 32 --bsrange=512-256k --size=64M
+fio_pid=$FIO_BG
 for k in 1 2 3; do
 	sleep 5
 	kill -9 "$SVC_PID"
@@ -38,8 +36,7 @@ for k in 1 2 3; do
 	snap_svc_start
 	wait_bdev_ready Remn1
 done
-wait "$fio_pid" || { cat /tmp/fio.kills; tail -30 /tmp/svc.log; fail "fio across three kill -9"; }
-grep -q "err= 0" /tmp/fio.kills || { cat /tmp/fio.kills; fail "fio across three kill -9: errors"; }
+fio_bg_ok kills "$fio_pid" "across three kill -9"
 n=$(grep -c "nvmf Remn1: $TNQN nsid 1" /tmp/svc.log)
 [ "$n" -ge 4 ] || fail "Remn1 connected $n times, want 4 (first daemon and three more)"
 dmesg | grep -q "nvme nvme0: \(resetting\|I/O .*timeout\)" && fail "the host timed out or reset"
