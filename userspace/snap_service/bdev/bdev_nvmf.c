@@ -107,6 +107,25 @@ struct nvmf_req *nvmf_queue_overdue(struct nvmf_queue *q, int64_t now_ms)
 	return NULL;
 }
 
+bool nvmf_queue_timed_out(struct nvmf_queue *q, char *why, size_t len)
+{
+	struct nvmf_req *r = nvmf_queue_overdue(q, nvmf_now_ms());
+
+	if (r)
+		snprintf(why, len, "command %u (opcode 0x%02x) unanswered after %u ms", r->cid,
+			 r->sqe[0], q->io_timeout_ms);
+	return r;
+}
+
+void nvmf_queue_tick(const struct nvmf_queue *q, struct __kernel_timespec *ts)
+{
+	unsigned int ms = q->io_timeout_ms / 4;
+
+	ms = ms < 10 ? 10 : ms > 1000 ? 1000 : ms;
+	ts->tv_sec = ms / 1000;
+	ts->tv_nsec = (long long)(ms % 1000) * 1000000;
+}
+
 void nvmf_queue_fail(struct nvmf_queue *q, const char *why)
 {
 	if (!q->failed && !q->closing)
@@ -128,39 +147,6 @@ void nvmf_queue_fail(struct nvmf_queue *q, const char *why)
 }
 
 /* ---- commands ---- */
-
-static void put_le16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	put_le16(p, (uint16_t)v);
-	put_le16(p + 2, (uint16_t)(v >> 16));
-}
-
-static void put_le64(uint8_t *p, uint64_t v)
-{
-	put_le32(p, (uint32_t)v);
-	put_le32(p + 4, (uint32_t)(v >> 32));
-}
-
-static uint16_t get_le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t get_le32(const uint8_t *p)
-{
-	return get_le16(p) | (uint32_t)get_le16(p + 2) << 16;
-}
-
-static uint64_t get_le64(const uint8_t *p)
-{
-	return get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
-}
 
 struct sync_result {
 	bool done;

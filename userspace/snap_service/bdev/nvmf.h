@@ -7,8 +7,44 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <linux/time_types.h>
+
 #include "nvmf_def.h"
 #include "bdev.h"
+
+/* The wire is little endian, whatever the CPU. */
+static inline void put_le16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static inline void put_le32(uint8_t *p, uint32_t v)
+{
+	put_le16(p, (uint16_t)v);
+	put_le16(p + 2, (uint16_t)(v >> 16));
+}
+
+static inline void put_le64(uint8_t *p, uint64_t v)
+{
+	put_le32(p, (uint32_t)v);
+	put_le32(p + 4, (uint32_t)(v >> 32));
+}
+
+static inline uint16_t get_le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static inline uint32_t get_le32(const uint8_t *p)
+{
+	return get_le16(p) | (uint32_t)get_le16(p + 2) << 16;
+}
+
+static inline uint64_t get_le64(const uint8_t *p)
+{
+	return get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
+}
 
 struct ioloop;
 
@@ -112,6 +148,11 @@ void nvmf_req_end(struct nvmf_queue *q, struct nvmf_req *r, int status, uint32_t
 void nvmf_queue_fail(struct nvmf_queue *q, const char *why);
 /* Its oldest active request when older than q->io_timeout_ms, or NULL. */
 struct nvmf_req *nvmf_queue_overdue(struct nvmf_queue *q, int64_t now_ms);
+/* A request overdue now: true, and why in why. */
+bool nvmf_queue_timed_out(struct nvmf_queue *q, char *why, size_t len);
+/* How often a started queue looks for overdue requests: a quarter of
+ * io_timeout_ms, 10 ms to 1 s. */
+void nvmf_queue_tick(const struct nvmf_queue *q, struct __kernel_timespec *ts);
 /* CLOCK_MONOTONIC in milliseconds. */
 int64_t nvmf_now_ms(void);
 

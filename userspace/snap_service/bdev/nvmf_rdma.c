@@ -116,35 +116,6 @@ static pthread_mutex_t devs_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct rdma_dev *devs;
 static struct rdma_srq *srqs;
 
-static void put_le16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put_le64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint16_t get_le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t get_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
 static struct rdma_conn *conn_of(struct nvmf_queue *q)
 {
 	return q->tp;
@@ -916,15 +887,11 @@ static void arm_timer(struct rdma_conn *c);
 static void timer_done(struct ioloop_req *req, int res)
 {
 	struct rdma_conn *c = ((struct rdma_op *)req)->c;
-	struct nvmf_req *r;
 
 	(void)res;
 	c->timer_armed = false;
 	if (!c->stopping && !c->q->failed &&
-	    (r = nvmf_queue_overdue(c->q, nvmf_now_ms()))) {
-		snprintf(c->why, sizeof(c->why),
-			 "command %u (opcode 0x%02x) unanswered after %u ms", r->cid,
-			 r->sqe[0], c->q->io_timeout_ms);
+	    nvmf_queue_timed_out(c->q, c->why, sizeof(c->why))) {
 		conn_fail(c, c->why);
 	}
 	arm_timer(c);
@@ -951,7 +918,6 @@ static void arm_timer(struct rdma_conn *c)
 static int rdma_start(struct nvmf_queue *q, struct ioloop *l)
 {
 	struct rdma_conn *c = conn_of(q);
-	unsigned int tick_ms = q->io_timeout_ms / 4;
 	struct io_uring_sqe *sqe;
 
 	if (q->failed)
@@ -965,9 +931,7 @@ static int rdma_start(struct nvmf_queue *q, struct ioloop *l)
 	c->kick_op = (struct rdma_op){ .req.cb = kicked, .c = c };
 	c->timer_op = (struct rdma_op){ .req.cb = timer_done, .c = c };
 	c->cancel_op = (struct rdma_op){ .req.cb = cancel_done, .c = c };
-	tick_ms = tick_ms < 10 ? 10 : tick_ms > 1000 ? 1000 : tick_ms;
-	c->tick.tv_sec = tick_ms / 1000;
-	c->tick.tv_nsec = (long long)(tick_ms % 1000) * 1000000;
+	nvmf_queue_tick(q, &c->tick);
 	/* The kick's wait ends once: on close(). */
 	sqe = ioloop_sqe(l, &c->kick_op.req);
 	if (!sqe)

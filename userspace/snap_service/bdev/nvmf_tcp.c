@@ -133,28 +133,6 @@ struct tcp_conn {
 	atomic_bool closing;
 };
 
-static void put_le16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	put_le16(p, (uint16_t)v);
-	put_le16(p + 2, (uint16_t)(v >> 16));
-}
-
-static uint16_t get_le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t get_le32(const uint8_t *p)
-{
-	return get_le16(p) | (uint32_t)get_le16(p + 2) << 16;
-}
-
 static void set_ch(uint8_t *h, uint8_t type, uint8_t flags, uint8_t hlen, uint8_t pdo,
 		   uint32_t plen)
 {
@@ -956,15 +934,11 @@ static void arm_timer(struct tcp_conn *c);
 static void timer_complete(struct ioloop_req *req, int res)
 {
 	struct tcp_conn *c = ((struct tcp_op *)req)->c;
-	struct nvmf_req *r;
 
 	(void)res;
 	c->timer_armed = false;
 	if (!atomic_load(&c->closing) && !c->q->failed &&
-	    (r = nvmf_queue_overdue(c->q, now_ms()))) {
-		snprintf(c->why, sizeof(c->why),
-			 "command %u (opcode 0x%02x) unanswered after %u ms", r->cid,
-			 r->sqe[0], c->q->io_timeout_ms);
+	    nvmf_queue_timed_out(c->q, c->why, sizeof(c->why))) {
 		c->fes = 0;
 		conn_fail(c, c->why);
 	}
@@ -993,7 +967,6 @@ static void arm_timer(struct tcp_conn *c)
 static int tcp_start(struct nvmf_queue *q, struct ioloop *l)
 {
 	struct tcp_conn *c = conn_of(q);
-	unsigned int tick_ms = q->io_timeout_ms / 4;
 
 	if (q->failed)
 		return -EIO;
@@ -1001,9 +974,7 @@ static int tcp_start(struct nvmf_queue *q, struct ioloop *l)
 	c->rx_op = (struct tcp_op){ .req.cb = rx_complete, .c = c };
 	c->tx_op = (struct tcp_op){ .req.cb = tx_complete, .c = c };
 	c->timer_op = (struct tcp_op){ .req.cb = timer_complete, .c = c };
-	tick_ms = tick_ms < 10 ? 10 : tick_ms > 1000 ? 1000 : tick_ms;
-	c->tick.tv_sec = tick_ms / 1000;
-	c->tick.tv_nsec = (long long)(tick_ms % 1000) * 1000000;
+	nvmf_queue_tick(q, &c->tick);
 	arm_recv(c);
 	tx_kick(c);
 	return q->failed ? -EIO : 0;
