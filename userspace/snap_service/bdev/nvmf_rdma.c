@@ -2,13 +2,14 @@
 /*
  * NVMe/RDMA, the host side, on rdma-core (librdmacm for the connection,
  * libibverbs for the rest): one reliable-connected QP per queue, command
- * capsules sent from registered memory, data moved by the target's RDMA
- * READ and WRITE through a keyed SGL, responses received into registered
- * 16-byte buffers.
+ * capsules sent from registered memory, small writes in the capsule
+ * (IOCCSZ), other data moved by the target's RDMA READ and WRITE through
+ * a keyed SGL, responses received into registered 16-byte buffers.
  *
  * A command's data is registered for it alone, exactly its bytes, when it
  * is sent, and let go when it ends: the target can reach nothing else of
- * the daemon, whatever rkey it tries. Before a failed connection's
+ * the daemon, whatever rkey it tries (and nothing at all of a write sent
+ * in the capsule). Before a failed connection's
  * commands end, its QP goes to the error state, so the target cannot
  * touch their buffers once they are given back.
  *
@@ -54,8 +55,9 @@
 #define IB_CM_REJ_INVALID_SERVICE_ID	8
 /* A keyed SGL data block carries at most this much (a 24-bit length). */
 #define KEYED_SGL_MAX	0xffffffu
-/* SGL descriptor: Keyed Data Block, Address subtype. */
+/* SGL descriptors: Keyed Data Block, Address; Data Block, Offset. */
 #define SGL_KEYED_ADDR	0x40
+#define SGL_DATA_OFFSET	0x01
 /* wr_id of a send: command ID << 1 | 1; of a receive: its buffer. */
 #define WR_SEND		1u
 
@@ -598,7 +600,7 @@ static int make_qp(struct rdma_conn *c, const struct nvmf_def *d, char *err, siz
 	struct ibv_qp_init_attr attr = {
 		.qp_type = IBV_QPT_RC,
 		.cap = { .max_send_wr = q->depth, .max_recv_wr = srq_size ? 0 : q->depth,
-			 .max_send_sge = 1, .max_recv_sge = 1 },
+			 .max_send_sge = 2, .max_recv_sge = 1 },
 	};
 	const char *what;
 
@@ -746,7 +748,7 @@ static int rdma_connect_queue(struct nvmf_queue *q, const struct nvmf_def *d, ch
 	atomic_init(&c->refs, 1);
 	atomic_init(&c->closing, false);
 	q->tp = c;
-	q->icd_max = 0;		/* data always by keyed SGL */
+	q->icd_max = 0;		/* the core sets the I/O queue's from IOCCSZ */
 	c->ech = rdma_create_event_channel();
 	if (!c->ech || set_nonblock(c->ech->fd) ||
 	    rdma_create_id(c->ech, &c->id, c, RDMA_PS_TCP)) {
@@ -946,16 +948,22 @@ static int rdma_start(struct nvmf_queue *q, struct ioloop *l)
 	return q->failed ? -EIO : 0;
 }
 
-/* r's capsule: a keyed SGL for its data, registered for it alone. */
+/*
+ * r's capsule. A write the target takes in-capsule (I/O queues, up to
+ * IOCCSZ) goes with it, its data a second SGE registered for local
+ * access only; any other data is described by a keyed SGL, registered
+ * for that command alone, and the target moves it with RDMA READ/WRITE.
+ */
 static int rdma_send(struct nvmf_queue *q, struct nvmf_req *r)
 {
 	struct rdma_conn *c = conn_of(q);
 	uint8_t *sqe = c->sqes + (size_t)r->cid * SQE_LEN;
-	struct ibv_sge sge = {
-		.addr = (uintptr_t)sqe, .length = SQE_LEN, .lkey = c->sqe_mr->lkey,
+	bool icd = q->qid && r->h2c && r->len && r->len <= q->icd_max;
+	struct ibv_sge sge[2] = {
+		{ .addr = (uintptr_t)sqe, .length = SQE_LEN, .lkey = c->sqe_mr->lkey },
 	};
 	struct ibv_send_wr wr = {
-		.wr_id = (uint64_t)r->cid << 1 | WR_SEND, .sg_list = &sge, .num_sge = 1,
+		.wr_id = (uint64_t)r->cid << 1 | WR_SEND, .sg_list = sge, .num_sge = 1,
 		.opcode = IBV_WR_SEND, .send_flags = IBV_SEND_SIGNALED,
 	};
 	struct ibv_send_wr *bad;
@@ -968,19 +976,28 @@ static int rdma_send(struct nvmf_queue *q, struct nvmf_req *r)
 		return -EINVAL;
 	if (r->len) {
 		mr = ibv_reg_mr(c->dev->pd, r->data, r->len,
-				r->h2c ? IBV_ACCESS_REMOTE_READ :
+				icd ? 0 : r->h2c ? IBV_ACCESS_REMOTE_READ :
 				IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE);
 		if (!mr)
 			return -errno;
 	}
 	memcpy(sqe, r->sqe, SQE_LEN);
-	/* PSDT: SGLs; one keyed data block for the whole transfer. */
+	/* PSDT: SGLs; one data block for the whole transfer. */
 	sqe[1] = (uint8_t)((sqe[1] & 0x3f) | 0x40);
 	memset(sqe + 24, 0, 16);
-	put_le64(sqe + 24, mr ? (uintptr_t)r->data : 0);
-	put_le32(sqe + 32, r->len);	/* 3 bytes; the key overwrites the 4th */
-	put_le32(sqe + 35, mr ? mr->rkey : 0);
-	sqe[39] = SGL_KEYED_ADDR;
+	if (icd) {
+		/* Data Block, Offset subtype: at offset 0 of the capsule's data */
+		put_le32(sqe + 32, r->len);
+		sqe[39] = SGL_DATA_OFFSET;
+		sge[1] = (struct ibv_sge){ .addr = (uintptr_t)r->data, .length = r->len,
+					   .lkey = mr->lkey };
+		wr.num_sge = 2;
+	} else {
+		put_le64(sqe + 24, mr ? (uintptr_t)r->data : 0);
+		put_le32(sqe + 32, r->len);	/* 3 bytes; the key overwrites the 4th */
+		put_le32(sqe + 35, mr ? mr->rkey : 0);
+		sqe[39] = SGL_KEYED_ADDR;
+	}
 	c->data_mr[r->cid] = mr;
 	r->tx_refs = 1;
 	ret = ibv_post_send(c->id->qp, &wr, &bad);
