@@ -5,7 +5,9 @@
 # the emulated NVMe controller (null and malloc bdevs), the kernel's own
 # NVMe/TCP loopback (nvmet-tcp exporting null_blk on 127.0.0.1), the
 # emulated NVMe controller on an nvmf bdev of that same target (snap's own
-# NVMe/TCP initiator) and null_blk itself; then the control plane at scale through snapadm -b.
+# NVMe/TCP initiator), the same pair over NVMe/RDMA on soft-RoCE (part
+# rdma, not by default) and null_blk itself; then the control plane at
+# scale through snapadm -b.
 #
 # Results go to the second serial port as they come, one line each:
 #   # BENCH-LOG text                     progress, for people
@@ -18,7 +20,7 @@
 # The host (scripts/bench-vm) decodes and tabulates them.
 # Knobs, from the kernel command line: snapbench.runtime= (s, default 10),
 # snapbench.ramp= (s, 2), snapbench.ioengine= (libaio), snapbench.paths=
-# (emu,vblk,nullblk,tcp,cp,trap), snapbench.scale= (1000), snapbench.jobs= (all),
+# (emu,vblk,nullblk,tcp,cp,trap; rdma on request), snapbench.scale= (1000), snapbench.jobs= (all),
 # snapbench.profile= (jobs to sample with perf on every path; none).
 . ./lib.sh
 
@@ -253,9 +255,13 @@ nvmet_teardown() {
 	return 0
 }
 
-bench_tcp() {
+# bench_fabric TRTYPE ADDR KPATH EPATH: nvmet-TRTYPE exporting null_blk
+# on ADDR:4420; the kernel's initiator connected to it (path KPATH), then
+# the emulated NVMe controller on an nvmf bdev of the same target,
+# snap_service's own initiator (path EPATH).
+bench_fabric() {
 	nullblk_up
-	for m in configfs nvmet nvmet-tcp nvme-tcp; do
+	for m in configfs nvmet nvmet-$1 nvme-$1; do
 		modprobe $m || fail "modprobe $m"
 	done
 	grep -q " $CFS configfs" /proc/mounts || mount -t configfs none $CFS ||
@@ -269,8 +275,8 @@ bench_tcp() {
 	echo 1 >$s/namespaces/1/enable || fail "enable the nvmet namespace"
 	p=$NVMET/ports/1
 	mkdir $p
-	echo 127.0.0.1 >$p/addr_traddr
-	echo tcp >$p/addr_trtype
+	echo $2 >$p/addr_traddr
+	echo $1 >$p/addr_trtype
 	echo 4420 >$p/addr_trsvcid
 	echo ipv4 >$p/addr_adrfam
 	ln -s $s $p/subsystems/$NQN_TCP || fail "link the subsystem to the port"
@@ -279,9 +285,9 @@ bench_tcp() {
 	nvme_disks() { ls /sys/block | grep -E '^nvme[0-9]+n[0-9]+$' | sort; }
 	before=$(nvme_disks)
 	hostnqn=nqn.2014-08.org.nvmexpress:uuid:00000000-0000-4000-8000-000000000b01
-	nvme connect -t tcp -a 127.0.0.1 -s 4420 -n $NQN_TCP --hostnqn=$hostnqn \
+	nvme connect -t $1 -a $2 -s 4420 -n $NQN_TCP --hostnqn=$hostnqn \
 		--hostid=00000000-0000-4000-8000-000000000b01 >/tmp/connect.log 2>&1 ||
-		fail "nvme connect: $(cat /tmp/connect.log)"
+		fail "nvme connect -t $1: $(cat /tmp/connect.log)"
 	tcp_dev=pending
 	_n=0 dev=""
 	while [ $_n -lt 100 ] && [ -z "$dev" ]; do
@@ -296,23 +302,36 @@ bench_tcp() {
 	tcp_dev=/dev/$dev
 	# The multipath head is bio based: the queues are the path disk's.
 	pathdisk=$(ls /sys/block | grep -E "^${dev%n*}c[0-9]+n${dev##*n}\$" | head -n 1)
-	blog "NVMe/TCP loopback: $tcp_dev ($(ls -d /sys/block/${pathdisk:-$dev}/mq/* 2>/dev/null | wc -l)" \
+	blog "NVMe/$1 ($2): $tcp_dev ($(ls -d /sys/block/${pathdisk:-$dev}/mq/* 2>/dev/null | wc -l)" \
 		"hw queues of $(cat /sys/block/${pathdisk:-$dev}/queue/nr_requests) requests)"
-	run_jobs nvme-tcp $tcp_dev
+	run_jobs $3 $tcp_dev
 	nvme disconnect -n $NQN_TCP >/dev/null 2>&1
 	tcp_dev=""
-	bench_emu_nvmf
+	bench_emu_nvmf $1 $2 $4
 	nvmet_teardown
 }
 
-# The emulated NVMe controller on an nvmf bdev of the target bench_tcp set
-# up: snap_service's NVMe/TCP initiator next to the kernel's.
+bench_tcp() {
+	bench_fabric tcp 127.0.0.1 nvme-tcp emu-nvmf
+}
+
+# NVMe/RDMA over soft-RoCE (nvmf_lib.sh's rxe_up), where the guest has it.
+bench_rdma() {
+	. ./nvmf_lib.sh
+	rxe_up
+	bench_fabric rdma $NVMET_TRADDR nvme-rdma emu-nvmf-rdma
+	rxe_down
+}
+
+# bench_emu_nvmf TRTYPE ADDR PATH: the emulated NVMe controller on an
+# nvmf bdev of the target bench_fabric set up: snap_service's initiator
+# next to the kernel's.
 bench_emu_nvmf() {
 	snap_load internal_cpu_model=1 nvme_emulation_enable=1 nvme_emulation_num_pf=1 \
 		nvme_emulation_num_msix=4 mempool_size_mb=64
 	snap_need_family
 	bench_svc_start
-	snapadm_run bdev_nvme_attach_controller -b Nvme0 -t tcp -a 127.0.0.1 -s 4420 -n $NQN_TCP
+	snapadm_run bdev_nvme_attach_controller -b Nvme0 -t $1 -a $2 -s 4420 -n $NQN_TCP
 	_n=100
 	until snapadm -j bdev_list -b Nvme0n1 2>/dev/null | grep -q '"ready": *true'; do
 		_n=$((_n - 1))
@@ -321,9 +340,9 @@ bench_emu_nvmf() {
 	done
 	snap_nvme_ctrl $NQN_EMU NVMeCtrl0 0 Nvme0n1
 	snap_nvme_bind 0
-	blog "emulated NVMe on NVMe/TCP: $NVME_NS on Nvme0n1 ($NQN_TCP at 127.0.0.1:4420)," \
+	blog "emulated NVMe on NVMe/$1: $NVME_NS on Nvme0n1 ($NQN_TCP at $2:4420)," \
 		"snap_service -m $SVC_MASK (pid $SVC_PID)"
-	run_jobs emu-nvmf "$NVME_NS"
+	run_jobs $3 "$NVME_NS"
 	grep -iE 'error|warn' /tmp/svc.log | head -n 5 | sed 's/^/svc: /'
 	snap_nvme_cleanup
 	snap_unload
@@ -453,6 +472,7 @@ for p in $PATHS; do
 		vblk) bench_vblk ;;
 		nullblk) bench_nullblk ;;
 		tcp) bench_tcp ;;
+		rdma) bench_rdma ;;
 		cp) bench_cp ;;
 		trap) bench_trap ;;
 		*) fail "unknown part $p" ;;
