@@ -388,9 +388,10 @@ static void host_ident(const struct nvmf_def *d, struct nvmf_ctrl_ident *id)
 		 id->hostid[12], id->hostid[13], id->hostid[14], id->hostid[15]);
 }
 
+/* home: the loop of the thread the queue is made for (NULL: not known). */
 static struct nvmf_queue *queue_connect(const char *bdev, const struct nvmf_def *d,
-					const struct nvmf_dialer *dialer, uint16_t qid,
-					uint16_t depth, char *err, size_t errlen)
+					const struct nvmf_dialer *dialer, struct ioloop *home,
+					uint16_t qid, uint16_t depth, char *err, size_t errlen)
 {
 	struct nvmf_queue *q = malloc(sizeof(*q));
 	char name[80];
@@ -412,6 +413,7 @@ static struct nvmf_queue *queue_connect(const char *bdev, const struct nvmf_def 
 		if (dialer->io_timeout_ms)
 			q->io_timeout_ms = dialer->io_timeout_ms;
 	}
+	q->home = home;
 	if (q->ops->connect(q, d, err, errlen)) {
 		nvmf_queue_release(q);
 		free(q);
@@ -490,7 +492,7 @@ static int open_admin(const char *name, const struct nvmf_def *d,
 	int ret;
 
 	memset(a, 0, sizeof(*a));
-	a->admin = queue_connect(name, d, dialer, 0, NVMF_ADMIN_QUEUE_DEPTH, err, errlen);
+	a->admin = queue_connect(name, d, dialer, NULL, 0, NVMF_ADMIN_QUEUE_DEPTH, err, errlen);
 	if (!a->admin)
 		return -EIO;
 	/* The admin queue's capsules hold 8 KiB (the NVMe/TCP rule). */
@@ -546,7 +548,7 @@ out:
 	return ret ? ret : (int)n;
 }
 
-static int open_assoc(const char *name, const struct nvmf_def *d,
+static int open_assoc(const char *name, const struct nvmf_def *d, struct ioloop *home,
 		      const struct nvmf_dialer *dialer, struct nvmf_assoc *a, char *err,
 		      size_t errlen)
 {
@@ -563,7 +565,7 @@ static int open_assoc(const char *name, const struct nvmf_def *d,
 		goto err_close;
 	a->sqsize = (uint16_t)((cap & 0xffff) + 1 < NVMF_IO_QUEUE_DEPTH ?
 			       (cap & 0xffff) + 1 : NVMF_IO_QUEUE_DEPTH);
-	a->io = queue_connect(name, d, dialer, 1, a->sqsize, err, errlen);
+	a->io = queue_connect(name, d, dialer, home, 1, a->sqsize, err, errlen);
 	if (!a->io) {
 		ret = -EIO;
 		goto err_close;
@@ -861,6 +863,7 @@ struct assoc_retry {
 	const char *name;
 	const struct nvmf_def *d;
 	const struct nvmf_dialer *dialer;	/* NULL: the network */
+	struct ioloop *home;		/* the thread's it is for, or NULL */
 	pthread_mutex_t *lock;		/* guards *stop and err */
 	const bool *stop;
 	bool at_once;			/* the first try without the delay */
@@ -918,7 +921,7 @@ static int retry_assoc(struct assoc_retry *r, struct nvmf_assoc *a)
 			break;
 		}
 		tries++;
-		if (!open_assoc(r->name, d, r->dialer, a, err, sizeof(err))) {
+		if (!open_assoc(r->name, d, r->home, r->dialer, a, err, sizeof(err))) {
 			if (!r->nsze || (a->nsze == r->nsze && a->block_size == r->block_size))
 				return 0;
 			snprintf(err, sizeof(err), "namespace %u is now %llu blocks of %u bytes",
@@ -942,6 +945,7 @@ static void *reconnect_thread(void *arg)
 		.name = nb->b.name,
 		.d = &nb->def,
 		.dialer = nb->has_dialer ? &nb->dialer : NULL,
+		.home = nb->loop,
 		.lock = &nb->lock,
 		.stop = &nb->stop,
 		.nsze = nb->b.num_blocks,
@@ -1535,7 +1539,7 @@ struct bdev *bdev_nvmf_create_with(const char *name, const char *args,
 
 	snprintf(bname, sizeof(bname), "%s", name);
 	if (nvmf_def_parse(args, &def, err, errlen) ||
-	    open_assoc(bname, &def, dialer, &a, err, errlen))
+	    open_assoc(bname, &def, ioloop_current, dialer, &a, err, errlen))
 		return NULL;
 	return bdev_of_assoc(bname, &def, dialer, &a, err, errlen);
 }

@@ -130,6 +130,9 @@ struct nvmf_queue {
 	unsigned int io_timeout_ms;	/* see nvmf_queue_overdue() */
 	bool failed;
 	bool closing;		/* the owner let go: failures are expected */
+	/* The loop of the thread it is made for, when known at connect
+	 * (the thread that will start it): what an RDMA SRQ is shared by. */
+	struct ioloop *home;
 	/* The transport's; connect sets it, close frees it. */
 	void *tp;
 	/* Test hook: how to reach the target (NULL: the network). */

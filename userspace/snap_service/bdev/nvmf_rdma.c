@@ -15,8 +15,9 @@
  *
  * Receive buffers: each queue posts its own, one a command it may have
  * outstanding, unless the definition asks for a Shared Receive Queue
- * (rdma_srq_size): then every queue on the same RDMA device with the same
- * size shares one SRQ of that many buffers, and a queue posts none. A
+ * (rdma_srq_size): then the I/O queues made for the same thread (its
+ * loop, q->home) on the same RDMA device with the same size share one
+ * SRQ of that many buffers, and a queue posts none. A
  * response always comes on the completion queue of its own QP, so it is
  * matched to its queue by where it arrives; the buffer goes back to the
  * SRQ (posting to one is thread-safe in rdma-core) once parsed.
@@ -80,6 +81,8 @@ struct rdma_dev {
 struct rdma_srq {
 	struct rdma_srq *next;
 	struct rdma_dev *dev;
+	const struct ioloop *home;	/* the thread's whose queues share it */
+	unsigned int id;		/* for the log */
 	struct ibv_srq *srq;
 	uint32_t size;
 	uint8_t *bufs;
@@ -117,6 +120,7 @@ struct rdma_conn {
 static pthread_mutex_t devs_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct rdma_dev *devs;
 static struct rdma_srq *srqs;
+static unsigned int srq_ids;
 
 static struct rdma_conn *conn_of(struct nvmf_queue *q)
 {
@@ -235,22 +239,26 @@ static struct rdma_srq *srq_make(struct rdma_dev *d, uint32_t size, char *err, s
 			return NULL;
 		}
 	}
-	log_info("nvmf rdma: a shared receive queue on %s: %u receive buffers posted",
-		 ibv_get_device_name(d->verbs->device), size);
+	s->id = ++srq_ids;
+	log_info("nvmf rdma: shared receive queue %u on %s: %u receive buffers posted",
+		 s->id, ibv_get_device_name(d->verbs->device), size);
 	return s;
 }
 
-/* d's SRQ of size buffers, made on first use; the caller holds d. */
-static struct rdma_srq *srq_get(struct rdma_dev *d, uint32_t size, char *err, size_t errlen)
+/* The SRQ of size buffers on d for home's thread, made on first use; the
+ * caller holds d. */
+static struct rdma_srq *srq_get(struct rdma_dev *d, uint32_t size, const struct ioloop *home,
+				char *err, size_t errlen)
 {
 	struct rdma_srq *s;
 
 	pthread_mutex_lock(&devs_lock);
-	for (s = srqs; s && (s->dev != d || s->size != size); s = s->next)
+	for (s = srqs; s && (s->dev != d || s->size != size || s->home != home); s = s->next)
 		;
 	if (!s) {
 		s = srq_make(d, size, err, errlen);
 		if (s) {
+			s->home = home;
 			s->next = srqs;
 			srqs = s;
 		}
@@ -610,7 +618,7 @@ static int make_qp(struct rdma_conn *c, const struct nvmf_def *d, char *err, siz
 		goto err;
 	}
 	if (srq_size) {
-		c->srq = srq_get(c->dev, srq_size, err, errlen);
+		c->srq = srq_get(c->dev, srq_size, q->home, err, errlen);
 		if (!c->srq)
 			return -ENOMEM;
 	}
@@ -772,8 +780,9 @@ static int rdma_connect_queue(struct nvmf_queue *q, const struct nvmf_def *d, ch
 	c->established = true;
 	/* The I/O queues' receive buffers are what an SRQ is for. */
 	if (c->srq)
-		log_info("%s: NVMe/RDMA on %s, on its shared receive queue (%u buffers)",
-			 q->name, ibv_get_device_name(c->id->verbs->device), c->srq->size);
+		log_info("%s: NVMe/RDMA on %s, on shared receive queue %u (%u buffers)",
+			 q->name, ibv_get_device_name(c->id->verbs->device), c->srq->id,
+			 c->srq->size);
 	else
 		log_msg(q->qid ? LOG_LVL_INFO : LOG_LVL_DEBUG,
 			"%s: NVMe/RDMA on %s, %u receive buffers of its own", q->name,
