@@ -78,8 +78,10 @@ build_base() {
 	mkdir -p "$root/usr/share/misc"
 	cp -L /usr/share/misc/pci.ids "$root/usr/share/misc/" 2>/dev/null || true
 	mkdir -p "$root/$moddir"
+	# A kernel built without one (the debug kernel has no RDMA) leaves
+	# it out; the tests that need it skip.
 	for m in "${guest_modules[@]}"; do
-		modprobe -d "$modroot" -S "$release" --show-depends "$m" 2>/dev/null |
+		{ modprobe -d "$modroot" -S "$release" --show-depends "$m" 2>/dev/null || true; } |
 			awk '$1 == "insmod" { print $2 }'
 	done | sort -u | while read -r ko; do
 		rel=${ko#"$modroot"}
