@@ -1219,6 +1219,27 @@ static void connection_lost(struct nvmf_bdev *nb)
 }
 
 /*
+ * A new association for nb on l (the calling thread's), made by a
+ * thread of its own at once, the way a reconnect makes one; I/O waits
+ * for it (moving).
+ */
+static void connect_for(struct nvmf_bdev *nb, struct ioloop *l)
+{
+	pthread_mutex_lock(&nb->lock);
+	nb->loop = l;
+	nb->moving = true;
+	nb->lost_ms = nvmf_now_ms();
+	nb->thread_on = !pthread_create(&nb->thread, NULL, reconnect_thread, nb);
+	if (nb->thread_on) {
+		arm_tick(nb);
+	} else {
+		log_err("nvmf %s: no thread to connect with: its I/O fails", nb->b.name);
+		nb->gave_up = true;
+	}
+	pthread_mutex_unlock(&nb->lock);
+}
+
+/*
  * The first I/O comes from another thread than the one that opened the
  * bdev. A queue's state is its thread's, so the association is made anew
  * for this one, at once and the way a reconnect does, and the I/O waits
@@ -1236,19 +1257,10 @@ static int move_to(struct nvmf_bdev *nb, struct ioloop *l)
 	}
 	old = nb->as;
 	nb->as.io = nb->as.admin = NULL;
-	nb->loop = l;
 	nb->tick = NULL;		/* the old thread's is stale */
-	nb->moving = true;
-	nb->lost_ms = nvmf_now_ms();
 	log_info("nvmf %s: its first I/O comes from another thread: a new association there",
 		 nb->b.name);
-	nb->thread_on = !pthread_create(&nb->thread, NULL, reconnect_thread, nb);
-	if (nb->thread_on) {
-		arm_tick(nb);
-	} else {
-		log_err("nvmf %s: no thread to connect with: its I/O fails", nb->b.name);
-		nb->gave_up = true;
-	}
+	connect_for(nb, l);
 	pthread_mutex_unlock(&nb->lock);
 	assoc_close(&old);
 	return 0;
@@ -1356,8 +1368,8 @@ static const struct bdev_ops nvmf_lane_ops = {
 /*
  * The bdev the daemon holds: a lane per thread that submits to it, so
  * every thread has an I/O queue of its own to the target (SPDK's I/O
- * qpair per poll group), whatever controllers on whatever cores share
- * the namespace. The first lane is the association the open made; it
+ * qpair per poll group), however a controller's queues are spread over
+ * cores. The first lane is the association the open made; it
  * goes to the first thread to submit. Each later thread gets a lane made
  * for it the way a reconnect makes one, its first I/O waiting for it.
  */
@@ -1372,6 +1384,21 @@ struct nvmf_front {
 
 static void init_lock(pthread_mutex_t *lock);
 
+/* What every lane of f starts with: its definition, lock and reference. */
+static void lane_init(struct nvmf_bdev *nb, struct nvmf_front *f, const struct nvmf_def *d,
+		      const struct nvmf_dialer *dialer)
+{
+	nb->owner = &f->b;
+	nb->def = *d;
+	if (dialer) {
+		nb->dialer = *dialer;
+		nb->has_dialer = true;
+	}
+	init_lock(&nb->lock);
+	atomic_init(&nb->refs, 1);
+	atomic_init(&nb->had_io, false);
+}
+
 /* A lane for the calling thread's loop l, its association on the way. */
 static struct nvmf_bdev *lane_new(struct nvmf_front *f, struct ioloop *l)
 {
@@ -1384,26 +1411,10 @@ static struct nvmf_bdev *lane_new(struct nvmf_front *f, struct ioloop *l)
 		return NULL;
 	}
 	nb->b.flags = first->b.flags;
-	nb->owner = &f->b;
-	nb->def = first->def;
-	nb->dialer = first->dialer;
-	nb->has_dialer = first->has_dialer;
-	init_lock(&nb->lock);
-	atomic_init(&nb->refs, 1);
-	atomic_init(&nb->had_io, true);
-	nb->loop = l;
-	nb->moving = true;
-	nb->lost_ms = nvmf_now_ms();
+	lane_init(nb, f, &first->def, first->has_dialer ? &first->dialer : NULL);
+	atomic_store(&nb->had_io, true);
 	log_info("nvmf %s: I/O from another thread: a lane of its own there", nb->b.name);
-	pthread_mutex_lock(&nb->lock);
-	nb->thread_on = !pthread_create(&nb->thread, NULL, reconnect_thread, nb);
-	pthread_mutex_unlock(&nb->lock);
-	if (nb->thread_on) {
-		arm_tick(nb);
-	} else {
-		log_err("nvmf %s: no thread to connect with: its I/O fails", nb->b.name);
-		nb->gave_up = true;
-	}
+	connect_for(nb, l);
 	return nb;
 }
 
@@ -1503,15 +1514,7 @@ static struct bdev *bdev_of_assoc(const char *name, const struct nvmf_def *d,
 	init_lock(&f->lock);
 	f->lanes[0] = nb;
 	f->nlanes = 1;
-	nb->owner = &f->b;
-	nb->def = def;
-	if (dialer) {
-		nb->dialer = *dialer;
-		nb->has_dialer = true;
-	}
-	init_lock(&nb->lock);
-	atomic_init(&nb->refs, 1);
-	atomic_init(&nb->had_io, false);
+	lane_init(nb, f, &def, dialer);
 	log_info("nvmf %s: %s nsid %u at %s:%s (cntlid %u): %llu blocks of %u bytes, "
 		 "queue depth %u, %u blocks a command, KATO %u ms%s%s", nb->b.name, def.subnqn, def.nsid,
 		 def.traddr, def.trsvcid, nb->as.cntlid, (unsigned long long)nb->b.num_blocks,
