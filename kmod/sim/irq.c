@@ -6,7 +6,10 @@
  * the host is this kernel, so the provider runs the handler of the Linux
  * irq the host driver got for that vector. x86's vector-domain irqs may
  * only be handled in hard-irq context, so that happens in an irq_work,
- * one per function, which fires every vector queued since it last ran.
+ * one per vector, queued on the CPU the irq is routed to: a real MSI-X
+ * message goes where the host's driver aimed it, and the host's
+ * completion then runs on the CPU that submitted (blk-mq gives each CPU
+ * its queue and vector), with no second IPI to get there.
  *
  * The irq number is looked up when the vector is raised, in process
  * context (pci_irq_vector() takes a mutex), and used later in the
@@ -48,31 +51,50 @@ static bool snap_sim_irq_claim(struct snap_sim_fn *fn, u32 gen)
 	return ok;
 }
 
-static void snap_sim_irq_fire(struct irq_work *work)
+/* Runs the handler of @v if it is still to fire. Hard irq. */
+static void snap_sim_irq_fire_vec(struct snap_sim_irq_vec *v)
 {
-	struct snap_sim_fn *fn = container_of(work, struct snap_sim_fn,
-					      irq_work);
-	unsigned int vec;
+	struct snap_sim_fn *fn = v->fn;
 	u32 gen;
 	int irq;
 
-	for (;;) {
-		raw_spin_lock(&fn->irq_lock);
-		vec = find_first_bit(fn->irq_fire, fn->max_msix);
-		if (vec >= fn->max_msix) {
-			raw_spin_unlock(&fn->irq_lock);
-			break;
-		}
-		__clear_bit(vec, fn->irq_fire);
-		irq = fn->irq_virq[vec];
-		gen = fn->irq_gen[vec];
+	raw_spin_lock(&fn->irq_lock);
+	if (!v->fire) {
 		raw_spin_unlock(&fn->irq_lock);
-		if (!snap_sim_irq_claim(fn, gen))
-			continue;
-		generic_handle_irq(irq);
-		/* Pairs with the acquire in snap_sim_irq_wait_fired(). */
-		atomic_dec_return_release(&fn->irq_firing);
+		return;
 	}
+	v->fire = false;
+	irq = v->virq;
+	gen = v->gen;
+	raw_spin_unlock(&fn->irq_lock);
+	if (!snap_sim_irq_claim(fn, gen))
+		return;
+	generic_handle_irq(irq);
+	/* Pairs with the acquire in snap_sim_irq_wait_fired(). */
+	atomic_dec_return_release(&fn->irq_firing);
+}
+
+static void snap_sim_irq_fire(struct irq_work *work)
+{
+	snap_sim_irq_fire_vec(container_of(work, struct snap_sim_irq_vec, work));
+}
+
+/*
+ * The IPI of the CPU the irq is routed to. Should that CPU have gone
+ * offline meanwhile, the call runs elsewhere outside hard irq: hand it
+ * to the irq_work there.
+ */
+static void snap_sim_irq_ipi(void *info)
+{
+	struct snap_sim_irq_vec *v = info;
+	struct snap_sim_fn *fn = v->fn;
+
+	if (in_hardirq())
+		snap_sim_irq_fire_vec(v);
+	else
+		irq_work_queue(&v->work);
+	/* Pairs with the acquire in snap_sim_irq_exit(). */
+	atomic_dec_return_release(&fn->irq_ipis);
 }
 
 /**
@@ -148,21 +170,50 @@ static int snap_sim_virq(struct snap_sim_fn *fn, u16 vec)
 	return irq;
 }
 
-/* Queues vector @vec, raised in MSI-X generation @gen, for the irq_work. */
+/*
+ * The CPU @irq is routed to (its effective affinity), or -1 when none of
+ * them is online: the caller's CPU then runs the handler.
+ */
+static int snap_sim_irq_cpu(int irq)
+{
+	const struct cpumask *mask = irq_get_effective_affinity_mask(irq);
+	unsigned int cpu;
+
+	if (!mask)
+		return -1;
+	cpu = cpumask_first_and(mask, cpu_online_mask);
+	return cpu < nr_cpu_ids ? cpu : -1;
+}
+
+/*
+ * Sends vector @vec, raised in MSI-X generation @gen, to the CPU its irq
+ * is routed to: an IPI there, or the irq_work here. A call already on its
+ * way (-EBUSY) has not looked at the vector yet and fires it.
+ */
 static int snap_sim_irq_queue(struct snap_sim_fn *fn, u16 vec, u32 gen)
 {
+	struct snap_sim_irq_vec *v = &fn->irq_vecs[vec];
 	unsigned long flags;
-	int irq;
+	int irq, cpu, here;
 
 	irq = snap_sim_virq(fn, vec);
 	if (irq < 0)
 		return irq;
 	raw_spin_lock_irqsave(&fn->irq_lock, flags);
-	fn->irq_virq[vec] = irq;
-	fn->irq_gen[vec] = gen;
-	__set_bit(vec, fn->irq_fire);
+	v->virq = irq;
+	v->gen = gen;
+	v->fire = true;
 	raw_spin_unlock_irqrestore(&fn->irq_lock, flags);
-	irq_work_queue(&fn->irq_work);
+	cpu = snap_sim_irq_cpu(irq);
+	here = get_cpu();
+	if (cpu < 0 || cpu == here) {
+		irq_work_queue(&v->work);
+	} else {
+		atomic_inc(&fn->irq_ipis);
+		if (smp_call_function_single_async(cpu, &v->csd))
+			atomic_dec(&fn->irq_ipis);
+	}
+	put_cpu();
 	return 0;
 }
 
@@ -276,17 +327,19 @@ bool snap_sim_irq_poll(struct snap_sim_fn *fn)
  */
 int snap_sim_irq_init(struct snap_sim_fn *fn)
 {
-	unsigned int n = max_t(unsigned int, fn->max_msix, 1);
+	unsigned int i, n = max_t(unsigned int, fn->max_msix, 1);
 
 	raw_spin_lock_init(&fn->irq_lock);
-	fn->irq_work = IRQ_WORK_INIT_HARD(snap_sim_irq_fire);
-	fn->irq_fire = bitmap_zalloc(n, GFP_KERNEL);
+	fn->irq_vecs = kcalloc(n, sizeof(*fn->irq_vecs), GFP_KERNEL);
 	fn->irq_due = bitmap_zalloc(n, GFP_KERNEL);
-	fn->irq_virq = kcalloc(n, sizeof(*fn->irq_virq), GFP_KERNEL);
-	fn->irq_gen = kcalloc(n, sizeof(*fn->irq_gen), GFP_KERNEL);
-	if (!fn->irq_fire || !fn->irq_due || !fn->irq_virq || !fn->irq_gen) {
+	if (!fn->irq_vecs || !fn->irq_due) {
 		snap_sim_irq_exit(fn);
 		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		fn->irq_vecs[i].work = IRQ_WORK_INIT_HARD(snap_sim_irq_fire);
+		INIT_CSD(&fn->irq_vecs[i].csd, snap_sim_irq_ipi, &fn->irq_vecs[i]);
+		fn->irq_vecs[i].fn = fn;
 	}
 	return 0;
 }
@@ -297,15 +350,17 @@ int snap_sim_irq_init(struct snap_sim_fn *fn)
  */
 void snap_sim_irq_exit(struct snap_sim_fn *fn)
 {
-	irq_work_sync(&fn->irq_work);
+	unsigned int i, n = max_t(unsigned int, fn->max_msix, 1);
+
+	/* Pairs with the release in snap_sim_irq_ipi(). */
+	while (atomic_read_acquire(&fn->irq_ipis))
+		cpu_relax();
+	for (i = 0; fn->irq_vecs && i < n; i++)
+		irq_work_sync(&fn->irq_vecs[i].work);
 	pci_dev_put(fn->pdev);
 	fn->pdev = NULL;
-	kfree(fn->irq_gen);
-	kfree(fn->irq_virq);
 	bitmap_free(fn->irq_due);
-	bitmap_free(fn->irq_fire);
-	fn->irq_gen = NULL;
-	fn->irq_virq = NULL;
+	kfree(fn->irq_vecs);
 	fn->irq_due = NULL;
-	fn->irq_fire = NULL;
+	fn->irq_vecs = NULL;
 }

@@ -8,6 +8,7 @@
  */
 #include <linux/io.h>
 #include <linux/irq_work.h>
+#include <linux/smp.h>
 #include <linux/rbtree_types.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
@@ -123,6 +124,24 @@ struct snap_sim_iommu {
 };
 
 /**
+ * struct snap_sim_irq_vec - delivery of one MSI-X vector of a function
+ * @work: runs the vector's handler in hard-irq context on the raising CPU
+ * @csd: runs it in the IPI of the CPU the irq is routed to
+ * @fn: the function
+ * @virq: the Linux irq to run, looked up when the vector was raised
+ * @gen: the MSI-X generation it was raised in
+ * @fire: raised and not yet fired (under the function's irq_lock)
+ */
+struct snap_sim_irq_vec {
+	struct irq_work work;
+	call_single_data_t csd;
+	struct snap_sim_fn *fn;
+	int virq;
+	u32 gen;
+	bool fire;
+};
+
+/**
  * struct snap_sim_fn - one emulated function on the sim bus
  * @sim: the bus it is on
  * @func: the registry's function
@@ -172,14 +191,13 @@ struct snap_sim_iommu {
  * @pdev_lock: protects @pdev
  * @pdev: the host's pci_dev of this function (a reference), looked up
  *	again once it is unregistered (remove, rescan)
- * @irq_lock: protects @irq_fire, @irq_virq and @irq_gen (taken in hard
- *	irq)
- * @irq_fire: vectors @irq_work must fire (@max_msix bits)
- * @irq_virq: Linux irq number of each vector to fire (@max_msix)
- * @irq_gen: the @msix_gen each vector was raised in (@max_msix)
- * @irq_work: fires them in hard-irq context
- * @irq_firing: handlers @irq_work is running (on up to two CPUs); a config
- *	write that stops MSI-X waits for them to return
+ * @irq_lock: protects what @irq_vecs are to fire (taken in hard irq)
+ * @irq_vecs: one per vector (@max_msix), each with the irq_work that
+ *	fires it on the CPU its interrupt is meant for
+ * @irq_firing: handlers the irq_works are running (on any CPUs); a
+ *	config write that stops MSI-X waits for them to return
+ * @irq_ipis: IPIs sent for @irq_vecs and not yet run; freeing waits
+ *	for them
  * @irq_due: the poller's: pending vectors it found unmasked (@max_msix
  *	bits)
  * @iommu: the host's DMA mappings for the function
@@ -224,11 +242,9 @@ struct snap_sim_fn {
 	struct mutex pdev_lock;		/* protects pdev */
 	struct pci_dev *pdev;
 	raw_spinlock_t irq_lock;
-	unsigned long *irq_fire;
-	int *irq_virq;
-	u32 *irq_gen;
-	struct irq_work irq_work;
+	struct snap_sim_irq_vec *irq_vecs;
 	atomic_t irq_firing;
+	atomic_t irq_ipis;
 	unsigned long *irq_due;
 	struct snap_sim_iommu iommu;
 };
@@ -293,6 +309,8 @@ struct snap_sim_port {
  *	@cfg_lock)
  * @poll_kick: set to make the poller pass at once and poll fast again
  * @poll_sleep_us: the poller's current sleep, for wakers to judge by
+ * @poll_lease: jiffies until which the daemon's passes hold the poller
+ *	back (snap_sim_poll_now())
  * @multi_function: the static PFs are functions of one device (below
  *	the switch, when there are several)
  * @nr_ports: entries in @ports; 0 for a bus without switch
@@ -316,6 +334,7 @@ struct snap_sim {
 	bool stopping;
 	atomic_t poll_kick;
 	unsigned int poll_sleep_us;
+	unsigned long poll_lease;
 	bool multi_function;
 	unsigned int nr_ports;
 	struct snap_sim_port *ports;
@@ -354,6 +373,7 @@ void snap_sim_trap_stop(void);
 int snap_sim_poll_start(struct snap_sim *sim);
 void snap_sim_poll_stop(struct snap_sim *sim);
 void snap_sim_poll_kick(struct snap_sim *sim);
+void snap_sim_poll_now(struct snap_sim *sim, bool busy);
 void snap_sim_poll_wake(struct snap_sim *sim);
 void snap_sim_reset_work(struct work_struct *work);
 
