@@ -67,6 +67,7 @@ static struct {
 	struct list_head uwaits;	/* struct snap_dp_uwait */
 	wait_queue_head_t wq;		/* ioctl waiters */
 	struct delayed_work monitor;
+	unsigned int polling;		/* SNAP_WAIT_POLL passes under way */
 } snap_dp;
 
 /*
@@ -111,6 +112,9 @@ static void snap_dp_kick_locked(struct snap_dp_fn *dp)
 	if (dp && list_empty(&dp->ready))
 		list_add_tail(&dp->ready, &snap_dp.ready);
 	wake_up_interruptible(&snap_dp.wq);
+	/* The daemon's own pass gathers what it finds, with no wake-up. */
+	if (snap_dp.polling)
+		return;
 	w = list_first_entry_or_null(&snap_dp.uwaits, struct snap_dp_uwait, node);
 	if (w) {
 		list_del_init(&w->node);
@@ -665,11 +669,34 @@ static long snap_dp_raise_irq(void __user *argp)
 	return snap_provider->raise_irq(dp->func, req.vector);
 }
 
+static void snap_dp_kick_if_pending(void);
+
+/*
+ * SNAP_WAIT_POLL: the provider looks at the doorbells now, for the
+ * daemon that asks. What the pass finds is gathered by the caller right
+ * after it; an io_uring wait is woken only for what is left then.
+ */
+static void snap_dp_poll_now(u32 wait_flags)
+{
+	unsigned long flags;
+
+	if (!snap_provider->poll)
+		return;
+	spin_lock_irqsave(&snap_dp.ev_lock, flags);
+	snap_dp.polling++;
+	spin_unlock_irqrestore(&snap_dp.ev_lock, flags);
+	snap_provider->poll(!(wait_flags & SNAP_WAIT_POLL_END));
+	spin_lock_irqsave(&snap_dp.ev_lock, flags);
+	snap_dp.polling--;
+	spin_unlock_irqrestore(&snap_dp.ev_lock, flags);
+}
+
 static int snap_dp_wait_args(void __user *argp, struct snap_wait *req)
 {
 	if (copy_from_user(req, argp, sizeof(*req)))
 		return -EFAULT;
-	if (req->flags & ~SNAP_WAIT_NONBLOCK ||
+	if (req->flags & ~(SNAP_WAIT_NONBLOCK | SNAP_WAIT_POLL | SNAP_WAIT_POLL_END) ||
+	    (req->flags & SNAP_WAIT_POLL_END && !(req->flags & SNAP_WAIT_POLL)) ||
 	    !snap_dp_zero(req->reserved, sizeof(req->reserved)) ||
 	    !req->max_events || req->max_events > SNAP_WAIT_MAX_EVENTS)
 		return -EINVAL;
@@ -700,10 +727,14 @@ static long snap_dp_wait(struct file *file, void __user *argp)
 	ev = kmalloc_array(req.max_events, sizeof(*ev), GFP_KERNEL);
 	if (!ev)
 		return -ENOMEM;
+	if (req.flags & SNAP_WAIT_POLL)
+		snap_dp_poll_now(req.flags);
 	for (;;) {
 		n = snap_dp_gather(ev, req.max_events);
 		if (n || req.flags & SNAP_WAIT_NONBLOCK) {
 			ret = snap_dp_wait_copy(req.events, ev, n);
+			if (req.flags & SNAP_WAIT_POLL)
+				snap_dp_kick_if_pending();
 			break;
 		}
 		ret = wait_event_interruptible(snap_dp.wq, snap_dp_any_pending() ||
@@ -963,12 +994,16 @@ static int snap_dp_uring_wait(struct io_uring_cmd *cmd, void __user *argp)
 	w->max_events = req.max_events;
 	*snap_dp_pdu(cmd) = w;
 
+	if (req.flags & SNAP_WAIT_POLL)
+		snap_dp_poll_now(req.flags);
 	do {
 		n = snap_dp_gather(ev, req.max_events);
 		if (n || req.flags & SNAP_WAIT_NONBLOCK) {
 			ret = snap_dp_wait_copy(req.events, ev, n);
 			snap_dp_uwait_free(w);
 			kfree(ev);
+			if (req.flags & SNAP_WAIT_POLL)
+				snap_dp_kick_if_pending();
 			return ret;
 		}
 	} while (!snap_dp_uwait_park(w));

@@ -30,6 +30,13 @@ struct snap_hotplug_info {
  * @raise_irq: signal MSI-X vector @vector of @func (below func->num_msix);
  *	a masked vector only becomes pending. Process context. Returns 0 or
  *	-EIO when the function cannot interrupt (MSI-X or bus mastering off)
+ * @poll: look at what hosts wrote (doorbells, registers) now, in the
+ *	caller's context: the daemon does while it is busy, and the
+ *	provider's own watcher may hold back meanwhile; with @busy false
+ *	the daemon is about to sleep and the watcher takes over. Optional (a
+ *	provider whose hardware reports doorbells has nothing to look at).
+ *	Process context, inside the data path's operations: it must not
+ *	wait for anything that waits for them
  * @publish_csts: make @csts what the host reads from CSTS. Process
  *	context, called with the function's data-path lock held: no sleeping
  * @queues_changed: the set of queues of @func changed (created, deleted,
@@ -85,6 +92,7 @@ struct snap_provider_ops {
 		   enum snap_dma_dir dir);
 	u64 (*dma_faults)(struct snap_func *func);
 	int (*raise_irq)(struct snap_func *func, u16 vector);
+	void (*poll)(bool busy);
 	void (*publish_csts)(struct snap_func *func, u32 csts);
 	void (*queues_changed)(struct snap_func *func);
 	void (*config_changed)(struct snap_func *func);

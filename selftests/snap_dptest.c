@@ -2281,7 +2281,8 @@ static void bi_wait_cases(struct bi *b)
 	} t[] = {
 		{ "max_events 0", 0, SNAP_WAIT_NONBLOCK, 0, 0 },
 		{ "max_events 257", SNAP_WAIT_MAX_EVENTS + 1, SNAP_WAIT_NONBLOCK, 0, 0 },
-		{ "flags 2 (unknown)", 4, SNAP_WAIT_NONBLOCK | 2, 0, 0 },
+		{ "flags 8 (unknown)", 4, SNAP_WAIT_NONBLOCK | 8, 0, 0 },
+		{ "POLL_END without POLL", 4, SNAP_WAIT_NONBLOCK | SNAP_WAIT_POLL_END, 0, 0 },
 		{ "reserved[0] 1", 4, SNAP_WAIT_NONBLOCK, 1, 0 },
 		{ "reserved[1] 1", 4, SNAP_WAIT_NONBLOCK, 0, 1 },
 	};
@@ -2318,6 +2319,91 @@ static void bi_wait_cases(struct bi *b)
 		    "event(s), then 0 events (got %d%s%s, %u other events)", drained, ret,
 		    ret < 0 ? " " : "", ret < 0 ? errname(errno) : "", other);
 	}
+}
+
+/* WAIT with NONBLOCK and @flags; the events in @ev, how many returned. */
+static int bi_wait_now(struct bi *b, struct snap_event *ev, uint32_t max, uint32_t flags)
+{
+	struct snap_wait w = { .events = (uintptr_t)ev, .max_events = max,
+			       .flags = SNAP_WAIT_NONBLOCK | flags };
+
+	return ioctl(b->d->fd, SNAP_IOC_WAIT, &w);
+}
+
+static bool bi_has_sq_doorbell(const struct snap_event *ev, int n, uint32_t tail)
+{
+	for (int i = 0; i < n; i++)
+		if (ev[i].type == SNAP_EV_SQ_DOORBELL && !ev[i].qid && ev[i].value == tail)
+			return true;
+	return false;
+}
+
+/* Fetches the no-op @c the host queued on SQ 0 and completes it. */
+static void bi_serve_nop(struct bi *b, const struct nvme_sqe *c, const char *what)
+{
+	uint16_t slot = 6;
+	struct snap_sq_fetch f = { .func_id = b->d->func_id, .sqid = 0,
+				   .slots = (uintptr_t)&slot, .max = 1 };
+	struct nvme_cqe cqe = { .cid = c->cid };
+	struct snap_post_cqe p = { .func_id = b->d->func_id, .cqid = 0,
+				   .flags = SNAP_POST_IRQ, .cqes = (uintptr_t)&cqe,
+				   .count = 1, .slots = (uintptr_t)&slot };
+	uint32_t before[MAX_VEC];
+	int ret;
+
+	for (uint32_t v = 0; v < b->h->nvec && v < MAX_VEC; v++)
+		before[v] = irq_count(b->h, v);
+	ret = ioctl(b->d->fd, SNAP_IOC_SQ_FETCH, &f);
+	if (!tap(ret == 1, "%s: SQ_FETCH takes it (got %d)", what, ret))
+		return;
+	ret = -dp_ioctl(b->d->fd, SNAP_IOC_POST_CQE, &p);
+	tap(!ret, "%s: POST_CQE (got %s)", what, errname(ret));
+	host_reap(b->h, 0, c, before, NULL, what);
+}
+
+/*
+ * SNAP_WAIT_POLL: the daemon's own call looks at the doorbells. A first
+ * call holds the kernel's poller back; a doorbell the host rings then is
+ * in the very next call's events, with no pass of the poller between.
+ * After SNAP_WAIT_POLL_END the poller watches again by itself.
+ */
+static void bi_poll_cases(struct bi *b)
+{
+	struct snap_event ev[16];
+	struct nvme_sqe nop;
+	uint64_t end;
+	bool seen;
+	int n;
+
+	bi_wait_now(b, ev, 16, SNAP_WAIT_POLL);
+	memset(&nop, 0, sizeof(nop));
+	nop.opc = OPC_NOP;
+	host_submit(b->h, 0, &nop);
+	n = bi_wait_now(b, ev, 16, SNAP_WAIT_POLL);
+	tap(bi_has_sq_doorbell(ev, n, b->h->q[0].sq_tail),
+	    "WAIT with SNAP_WAIT_POLL returns the SQ 0 doorbell the host just rang (%d events%s%s)",
+	    n, n < 0 ? ": " : "", n < 0 ? errname(errno) : "");
+	bi_serve_nop(b, &nop, "the no-op found by WAIT POLL");
+
+	n = bi_wait_now(b, ev, 16, SNAP_WAIT_POLL | SNAP_WAIT_POLL_END);
+	tap(n >= 0, "WAIT with SNAP_WAIT_POLL_END hands back to the poller (got %d%s%s)", n,
+	    n < 0 ? " " : "", n < 0 ? errname(errno) : "");
+	memset(&nop, 0, sizeof(nop));
+	nop.opc = OPC_NOP;
+	host_submit(b->h, 0, &nop);
+	end = now_ms() + 5000;
+	for (;;) {
+		n = bi_wait_now(b, ev, 16, 0);
+		seen = bi_has_sq_doorbell(ev, n, b->h->q[0].sq_tail);
+		if (seen || now_ms() >= end)
+			break;
+		sleep_ms(1);
+	}
+	tap(seen, "after SNAP_WAIT_POLL_END the poller reports the next doorbell by itself");
+	bi_serve_nop(b, &nop, "the no-op the poller found");
+	/* What the completions rang (CQ head doorbells) is not left behind. */
+	while (bi_wait_now(b, ev, 16, SNAP_WAIT_POLL | SNAP_WAIT_POLL_END) > 0)
+		;
 }
 
 static void bi_ctrl_done_cases(struct bi *b)
@@ -2839,6 +2925,7 @@ static int cmd_badinput(const char *bdf, uint32_t func_id, uint32_t other)
 	bi_irq_cases(&b);
 	bi_queue_cases(&b);
 	bi_wait_cases(&b);
+	bi_poll_cases(&b);
 	bi_ctrl_done_cases(&b);
 	bi_uring_cases(&b);
 	bi_notconn(&b);

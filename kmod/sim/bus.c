@@ -1361,6 +1361,13 @@ static void snap_sim_stop(void)
 	snap_sim_iommu_teardown();
 }
 
+/* The bus exists from start to stop, when no daemon is attached. */
+static void snap_sim_poll(bool busy)
+{
+	if (snap_sim)
+		snap_sim_poll_now(snap_sim, busy);
+}
+
 const struct snap_provider_ops snap_sim_provider = {
 	.name = "sim",
 	.start = snap_sim_start,
@@ -1368,6 +1375,7 @@ const struct snap_provider_ops snap_sim_provider = {
 	.dma = snap_sim_dma,
 	.dma_faults = snap_sim_dma_faults,
 	.raise_irq = snap_sim_raise_irq,
+	.poll = snap_sim_poll,
 	.publish_csts = snap_sim_publish_csts,
 	.queues_changed = snap_sim_queues_changed,
 	.config_changed = snap_sim_config_changed,

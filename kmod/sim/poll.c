@@ -13,6 +13,14 @@
  * queue changes and interrupts the daemon raises wake it early. While no
  * function both decodes memory and masters the bus it sleeps until a
  * config write changes that.
+ *
+ * While the daemon is busy it makes the same passes itself, in its own
+ * context (snap_sim_poll_now(), through SNAP_IOC_WAIT with
+ * SNAP_WAIT_POLL), and sees a doorbell as soon as it looks instead of
+ * after the poller's next pass and a wake-up. Each of its passes holds the
+ * poller back for a lease of a few milliseconds, so that only one of
+ * them spins; a daemon about to sleep hands back at once, and one that
+ * stops passing without a word (killed) when the lease ends.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": sim: " fmt
 
@@ -50,6 +58,13 @@
 #define SNAP_SIM_POLL_DEEP_US	131072
 /* Interrupts wake the poller only out of sleeps longer than this. */
 #define SNAP_SIM_POLL_WAKE_US	256
+/*
+ * How long one pass of the daemon keeps the poller back. The daemon
+ * passes every few microseconds while busy and stops after about a
+ * millisecond without work; the first doorbell after that waits at most
+ * this long.
+ */
+#define SNAP_SIM_POLL_LEASE_MS	2
 
 /**
  * snap_sim_poll_kick() - make the poller pass now and poll fast again
@@ -87,7 +102,7 @@ void snap_sim_poll_wake(struct snap_sim *sim)
  * may write something the poller acts on. Config writes that make it so,
  * and the end of a reset, kick the poller.
  */
-static bool snap_sim_poll_fn(struct snap_sim_fn *fn, bool *live)
+static bool snap_sim_poll_fn_locked(struct snap_sim_fn *fn, bool *live)
 {
 	struct snap_sim *sim = fn->sim;
 	void __iomem *bar = NULL;
@@ -96,12 +111,10 @@ static bool snap_sim_poll_fn(struct snap_sim_fn *fn, bool *live)
 	bool resync = false;
 	u32 gen;
 
-	mutex_lock(&fn->poll_lock);
+	lockdep_assert_held(&fn->poll_lock);
 	/* A slot without function (hotplug.c changes that under poll_lock). */
-	if (!fn->model) {
-		mutex_unlock(&fn->poll_lock);
+	if (!fn->model)
 		return false;
-	}
 	raw_spin_lock_irqsave(&sim->cfg_lock, flags);
 	if (fn->mem && fn->master && !fn->reset_pending)
 		bar = snap_sim_bar0(fn);
@@ -118,20 +131,78 @@ static bool snap_sim_poll_fn(struct snap_sim_fn *fn, bool *live)
 		*live = true;
 		changed |= snap_sim_irq_poll(fn);
 	}
+	return changed;
+}
+
+static bool snap_sim_poll_fn(struct snap_sim_fn *fn, bool *live)
+{
+	bool changed;
+
+	mutex_lock(&fn->poll_lock);
+	changed = snap_sim_poll_fn_locked(fn, live);
 	mutex_unlock(&fn->poll_lock);
 	return changed;
 }
 
+/**
+ * snap_sim_poll_now() - a pass by the daemon (the provider's poll op)
+ * @sim: the bus
+ * @busy: the daemon passes again soon; false: it is about to sleep
+ *
+ * Passes over every function in the caller's context. A busy daemon
+ * holds the poller back for SNAP_SIM_POLL_LEASE_MS; one about to sleep
+ * hands over to it at once. The caller is inside the data path's SRCU
+ * section: it may wait for poll_lock because no holder of poll_lock (a
+ * pass, a reset, a hot-plug change) waits for that section. Waiting, not
+ * skipping a function another pass holds, keeps the daemon's promise: what
+ * the host wrote before the call is in the events the call returns.
+ * Process context.
+ */
+void snap_sim_poll_now(struct snap_sim *sim, bool busy)
+{
+	bool live = false;
+	unsigned int i;
+
+	if (busy)
+		WRITE_ONCE(sim->poll_lease,
+			   jiffies + msecs_to_jiffies(SNAP_SIM_POLL_LEASE_MS) + 1);
+	for (i = 0; i < sim->nr_fns; i++) {
+		struct snap_sim_fn *fn = &sim->fns[i];
+
+		mutex_lock(&fn->poll_lock);
+		snap_sim_poll_fn_locked(fn, &live);
+		mutex_unlock(&fn->poll_lock);
+	}
+	if (!busy) {
+		WRITE_ONCE(sim->poll_lease, jiffies);
+		snap_sim_poll_kick(sim);
+	}
+}
+
+/* Whether a pass of the daemon holds the poller back now. */
+static bool snap_sim_poll_leased(struct snap_sim *sim, unsigned int *us)
+{
+	long left = (long)(READ_ONCE(sim->poll_lease) - jiffies);
+
+	if (left <= 0)
+		return false;
+	*us = jiffies_to_usecs(left);
+	return true;
+}
+
 /*
  * Sleeps @us microseconds, or until kicked when @us is 0. Returns whether
- * it was kicked.
+ * it was kicked. Interrupts wake it only out of a long sleep of its own
+ * (@wakeable), not out of a lease: the daemon polls then.
  */
-static bool snap_sim_poll_sleep(struct snap_sim *sim, unsigned int us)
+static bool snap_sim_poll_sleep(struct snap_sim *sim, unsigned int us,
+				bool wakeable)
 {
 	ktime_t timeout;
 	bool kicked;
 
-	WRITE_ONCE(sim->poll_sleep_us, us ?: UINT_MAX);
+	if (wakeable)
+		WRITE_ONCE(sim->poll_sleep_us, us ?: UINT_MAX);
 	/* TASK_IDLE: a sleeping poller is neither load nor a hung task. */
 	set_current_state(TASK_IDLE);
 	if (atomic_xchg(&sim->poll_kick, 0) || kthread_should_stop()) {
@@ -156,11 +227,19 @@ static bool snap_sim_poll_sleep(struct snap_sim *sim, unsigned int us)
 static int snap_sim_poll_thread(void *data)
 {
 	struct snap_sim *sim = data;
-	unsigned int i, spins = 0, sleep_us = 0;
+	unsigned int i, spins = 0, sleep_us = 0, lease_us;
 	unsigned long last_change = jiffies;
 	bool changed, live;
 
 	while (!kthread_should_stop()) {
+		/* A kick (config write, queue change) still gets its pass. */
+		if (snap_sim_poll_leased(sim, &lease_us) &&
+		    !snap_sim_poll_sleep(sim, lease_us, false)) {
+			spins = 0;
+			sleep_us = 0;
+			last_change = jiffies;
+			continue;
+		}
 		changed = false;
 		live = false;
 		for (i = 0; i < sim->nr_fns; i++)
@@ -181,7 +260,7 @@ static int snap_sim_poll_thread(void *data)
 		else
 			sleep_us = clamp(sleep_us * 2, SNAP_SIM_POLL_MIN_US,
 					 SNAP_SIM_POLL_MAX_US);
-		if (snap_sim_poll_sleep(sim, live ? sleep_us : 0)) {
+		if (snap_sim_poll_sleep(sim, live ? sleep_us : 0, true)) {
 			sleep_us = 0;
 			last_change = jiffies;
 		}

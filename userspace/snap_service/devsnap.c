@@ -18,8 +18,11 @@
 
 #define DEVSNAP_PATH	"/dev/snap"
 #define DEVSNAP_WANT	(SNAP_F_STATUS_REPORT | SNAP_F_DATAPATH)
-/* Asked for, not required: a module without it has no virtio data path. */
-#define DEVSNAP_MAYBE	SNAP_F_VIRTIO
+/*
+ * Asked for, not required: a module without them has no virtio data path,
+ * or leaves looking at doorbells to its own watcher.
+ */
+#define DEVSNAP_MAYBE	(SNAP_F_VIRTIO | SNAP_F_WAIT_POLL)
 static int attach(struct devsnap *ds, unsigned int wait_ms, char *why, size_t len)
 {
 	struct snap_ioc_attach at = {

@@ -18,6 +18,7 @@ enum {
 	OPT_NOTIFY,
 	OPT_PLUGIN,
 	OPT_LIVE_UPDATE,
+	OPT_BUSY_POLL,
 };
 
 static const struct option long_opts[] = {
@@ -28,6 +29,7 @@ static const struct option long_opts[] = {
 	{ "notify", no_argument, NULL, OPT_NOTIFY },
 	{ "plugin", required_argument, NULL, OPT_PLUGIN },
 	{ "live-update", no_argument, NULL, OPT_LIVE_UPDATE },
+	{ "busy-poll", required_argument, NULL, OPT_BUSY_POLL },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -38,7 +40,7 @@ void service_opts_usage(FILE *out)
 	fprintf(out,
 		"usage: snap_service [-m CORE_MASK] [-l LEVEL] [--log-file FILE]\n"
 		"                    [--init-conf FILE] [--notify] [--plugin PLUGIN]...\n"
-		"                    [--live-update]\n"
+		"                    [--live-update] [--busy-poll MS]\n"
 		"  -m, --core-mask MASK  one I/O thread per set bit (default 0x1)\n"
 		"  -l, --log-level 0-5   0 errors .. 3 info .. 5 trace (default %d)\n"
 		"      --log-file FILE   log there instead of stderr (SNAP_LOG_FILE)\n"
@@ -50,11 +52,13 @@ void service_opts_usage(FILE *out)
 		"                        ':' between plugins)\n"
 		"      --live-update     take over from the running daemon: it drains\n"
 		"                        and exits, this one serves on (no host error)\n"
+		"      --busy-poll MS    after work, poll doorbells for MS ms before\n"
+		"                        sleeping (default %d; 0 sleeps at once)\n"
 		"environment: SNAP_MEMPOOL_SIZE_MB staging pool size in MiB (min %d,\n"
 		"default %d, at most the module's mempool_size_mb);\n"
 		"SNAP_EVENTS_RCVBUF_KB netlink events buffer (default 32768)\n",
-		SERVICE_LOG_DEFAULT, SERVICE_MEMPOOL_MIN_MB,
-		SERVICE_MEMPOOL_DEFAULT_MB);
+		SERVICE_LOG_DEFAULT, SERVICE_BUSY_POLL_DEFAULT_MS,
+		SERVICE_MEMPOOL_MIN_MB, SERVICE_MEMPOOL_DEFAULT_MB);
 }
 
 static const char *env_get(char **env, const char *name)
@@ -158,6 +162,14 @@ static int apply_opt(struct service_opts *o, int c, const char *arg,
 	case OPT_LIVE_UPDATE:
 		o->live_update = true;
 		return 0;
+	case OPT_BUSY_POLL:
+		if (parse_u64(arg, 0, SERVICE_BUSY_POLL_MAX_MS, &v)) {
+			snprintf(err, errlen, "--busy-poll %s: want milliseconds from 0 to %d",
+				 arg, SERVICE_BUSY_POLL_MAX_MS);
+			return -1;
+		}
+		o->busy_poll_ms = (uint32_t)v;
+		return 0;
 	case OPT_PLUGIN:
 		if (o->nr_plugins == SNAP_PLUGINS_MAX) {
 			snprintf(err, errlen, "--plugin %s: at most %d plugins", arg,
@@ -187,6 +199,7 @@ int service_opts_parse(struct service_opts *o, int argc, char **argv,
 	o->core_mask = 1;
 	o->log_level = SERVICE_LOG_DEFAULT;
 	o->mempool_mb = SERVICE_MEMPOOL_DEFAULT_MB;
+	o->busy_poll_ms = SERVICE_BUSY_POLL_DEFAULT_MS;
 	if (apply_env(o, env, err, errlen))
 		return -1;
 

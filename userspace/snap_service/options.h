@@ -17,6 +17,7 @@ struct service_opts {
 	const char *init_conf;		/* --init-conf / SNAP_RPC_INIT_CONF */
 	uint32_t mempool_mb;		/* SNAP_MEMPOOL_SIZE_MB: staging pool used */
 	uint32_t events_rcvbuf_kb;	/* SNAP_EVENTS_RCVBUF_KB; 0: the default */
+	uint32_t busy_poll_ms;		/* --busy-poll MS: poll on after work */
 	bool notify;			/* --notify: tell systemd (NOTIFY_SOCKET) when up */
 	bool live_update;		/* --live-update: take over from the running one */
 	const char *plugins_env;	/* SNAP_PLUGINS: plugins, ':' between */
@@ -30,6 +31,8 @@ struct service_opts {
 #define SERVICE_LOG_MAX		5
 #define SERVICE_MEMPOOL_MIN_MB	64
 #define SERVICE_MEMPOOL_DEFAULT_MB 1024
+#define SERVICE_BUSY_POLL_DEFAULT_MS 2
+#define SERVICE_BUSY_POLL_MAX_MS 1000
 
 /*
  * Parses argv over the environment env (NULL-terminated "NAME=value"

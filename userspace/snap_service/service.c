@@ -21,6 +21,7 @@
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "bdev/bdev.h"
@@ -707,11 +708,48 @@ static void ctrl_changed(struct service *s, struct reg_ctrl *rc)
 
 /* ---- what each worker runs ---- */
 
+static void take_events(struct service *s, const struct snap_event *ev, int n);
+
+/*
+ * While busy, the events thread asks /dev/snap itself: the module looks
+ * at the doorbells in this call (SNAP_WAIT_POLL) and its own watcher
+ * holds back, so a doorbell costs neither the watcher's next pass nor a
+ * wake-up. The last pass before the thread sleeps (!busy) hands back to
+ * the watcher. The io_uring wait stays armed for when the thread sleeps.
+ */
+static int poll_events(struct service *s, bool busy)
+{
+	struct snap_event ev[SVC_WAIT_EVENTS];
+	struct snap_wait req = {
+		.events = (uintptr_t)ev,
+		.max_events = SVC_WAIT_EVENTS,
+		.flags = SNAP_WAIT_NONBLOCK,
+	};
+	int n;
+
+	if (s->ds.features & SNAP_F_WAIT_POLL)
+		req.flags |= SNAP_WAIT_POLL | (busy ? 0 : SNAP_WAIT_POLL_END);
+	n = ioctl(s->ds.fd, SNAP_IOC_WAIT, &req);
+	if (n < 0) {
+		log_err("polling /dev/snap for events: %s", strerror(errno));
+		return 0;
+	}
+	take_events(s, ev, n);
+	return n;
+}
+
 static int shard_poll(struct svc_worker *w)
 {
 	struct svc_shard *sh = w->priv;
 	int busy = 0;
 
+	if (!w->index) {
+		bool polling = worker_busy_polling(w);
+
+		if (polling || sh->polled)
+			busy += poll_events(sh->s, polling);
+		sh->polled = polling;
+	}
 	for (struct svc_ctrl *c = sh->ctrls; c; c = c->wnext)
 		busy += c->ops->poll(c->engine);
 	if (sh->retiring)
@@ -1125,6 +1163,47 @@ static void dispatch_event(struct service *s, const struct snap_event *ev)
 	*pp = p;
 }
 
+/*
+ * Events come from two sources (the io_uring wait, and the loop's own
+ * polling while busy), and an event's handler may run the loop again (a
+ * drain), which may take more. All go through one queue, handed out by
+ * the outermost caller only, so the engines see them in the order the
+ * kernel sent them.
+ */
+static void take_events(struct service *s, const struct snap_event *ev, int n)
+{
+	struct svc_evq *q = &s->evq;
+
+	if (n <= 0)
+		return;
+	if (q->len + (size_t)n > q->cap) {
+		size_t cap = q->cap ? q->cap : SVC_WAIT_EVENTS;
+		struct snap_event *v;
+
+		while (cap < q->len + (size_t)n)
+			cap *= 2;
+		v = realloc(q->ev, cap * sizeof(*v));
+		if (!v) {
+			log_err("dropping %d events: out of memory", n);
+			return;
+		}
+		q->ev = v;
+		q->cap = cap;
+	}
+	memcpy(q->ev + q->len, ev, (size_t)n * sizeof(*ev));
+	q->len += (size_t)n;
+	if (q->dispatching)
+		return;
+	q->dispatching = true;
+	while (q->head < q->len) {
+		struct snap_event e = q->ev[q->head++];
+
+		dispatch_event(s, &e);
+	}
+	q->head = q->len = 0;
+	q->dispatching = false;
+}
+
 static void arm_wait(struct service *s);
 
 static void on_wait_done(struct ioloop_req *req, int res)
@@ -1137,8 +1216,7 @@ static void on_wait_done(struct ioloop_req *req, int res)
 		w->s->stopping = true;
 		return;
 	}
-	for (int i = 0; i < res; i++)
-		dispatch_event(w->s, &w->ev[i]);
+	take_events(w->s, w->ev, res);
 	if (!w->s->stopping)
 		arm_wait(w->s);
 }
@@ -1326,6 +1404,7 @@ static int setup_workers(struct service *s)
 			return ret;
 		}
 		s->nr_workers++;
+		worker_set_busy_poll(w, s->opts.busy_poll_ms);
 		ret = ioloop_hold_file(&w->loop, s->ds.fd);
 		if (ret) {
 			log_err("thread %u: io_uring cannot hold /dev/snap: %s", i,
@@ -1723,6 +1802,7 @@ void service_stop(struct service *s)
 	destroy_all_bdevs(s);
 	free(s->workers);
 	free(s->shards);
+	free(s->evq.ev);
 	registry_free(&s->reg);
 	snap_events_close(s->events);
 	snap_nl_close(s->nl);

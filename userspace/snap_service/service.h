@@ -60,6 +60,7 @@ struct svc_shard {
 	struct svc_ctrl *ctrls;		/* worker thread only */
 	struct svc_ctrl *retiring;	/* worker thread only */
 	unsigned int nr_ctrls;		/* main thread only: for placement */
+	bool polled;			/* events thread: its last pass was busy */
 };
 
 /* A bdev gone from the mirror that a (retiring) engine still holds. */
@@ -92,6 +93,11 @@ struct service {
 	uint32_t max_queue_size;	/* the module's NVMe queue size limit */
 	bool resync;			/* events were lost: reload the mirror */
 	bool nl_pending;		/* netlink events to read, at top level */
+	struct svc_evq {		/* /dev/snap events not yet handed out */
+		struct snap_event *ev;
+		size_t head, len, cap;
+		bool dispatching;
+	} evq;
 	bool stopping;
 	int sigfd;
 };

@@ -174,14 +174,47 @@ int worker_run_mail(struct svc_worker *w)
 	return n;
 }
 
+/*
+ * The coarse clock: read from the vDSO without touching the clock
+ * hardware (the TCG guest's HPET costs a trap per read), with a tick's
+ * resolution, plenty for a window of milliseconds.
+ */
+static uint64_t coarse_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void worker_set_busy_poll(struct svc_worker *w, unsigned int ms)
+{
+	w->busy_poll_ms = ms;
+	w->busy_until_ms = 0;
+}
+
+bool worker_busy_polling(const struct svc_worker *w)
+{
+	return w->busy_poll_ms && coarse_ms() < w->busy_until_ms;
+}
+
+/*
+ * A worker that just did work polls on for busy_poll_ms: the next
+ * doorbell then costs no wake-up (the host's next command usually
+ * follows the last completion within microseconds to a millisecond).
+ * A window without work puts it back to sleep on its ring.
+ */
 int worker_run_once(struct svc_worker *w, bool may_sleep)
 {
+	bool polling = worker_busy_polling(w);
 	int n;
 
 	arm_wake(w);
 	n = worker_run_mail(w);
 	n += w->ops->poll(w);
-	n += ioloop_reap(&w->loop, may_sleep && !n);
+	n += ioloop_reap(&w->loop, may_sleep && !n && !polling);
+	if (n > 0 && w->busy_poll_ms)
+		w->busy_until_ms = coarse_ms() + w->busy_poll_ms;
 	return n;
 }
 

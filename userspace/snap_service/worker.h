@@ -73,6 +73,9 @@ struct svc_worker {
 	bool threaded;
 	bool stop;
 	bool ready;
+	/* busy polling: see worker_set_busy_poll() */
+	unsigned int busy_poll_ms;
+	uint64_t busy_until_ms;		/* CLOCK_MONOTONIC_COARSE */
 };
 
 /* The worker of the calling thread, NULL on threads that are none. */
@@ -93,7 +96,19 @@ int worker_start(struct svc_worker *w);
 /* Ends w's thread (if started) and frees what worker_init set up. */
 void worker_destroy(struct svc_worker *w);
 
-/* Runs mail, polls, and (with may_sleep, when idle) waits on the ring. */
+/*
+ * After work, w keeps polling instead of sleeping on its ring for ms
+ * milliseconds (0: it sleeps as soon as a pass finds nothing). Its owner
+ * may look for work itself then (worker_busy_polling()).
+ */
+void worker_set_busy_poll(struct svc_worker *w, unsigned int ms);
+/* Whether w polls now rather than sleeps: work came within busy_poll_ms. */
+bool worker_busy_polling(const struct svc_worker *w);
+
+/*
+ * Runs mail, polls, and (with may_sleep, when idle and not busy polling)
+ * waits on the ring.
+ */
 int worker_run_once(struct svc_worker *w, bool may_sleep);
 /* Runs the mail that arrived; for a worker's own loops (drains). */
 int worker_run_mail(struct svc_worker *w);

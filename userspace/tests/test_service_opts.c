@@ -43,6 +43,7 @@ static void test_defaults(void **state)
 	assert_int_equal(o.mempool_mb, SERVICE_MEMPOOL_DEFAULT_MB);
 	assert_int_equal(o.events_rcvbuf_kb, 0);
 	assert_false(o.notify);
+	assert_int_equal(o.busy_poll_ms, SERVICE_BUSY_POLL_DEFAULT_MS);
 }
 
 static void test_env_then_cmdline(void **state)
@@ -66,13 +67,14 @@ static void test_env_then_cmdline(void **state)
 	assert_int_equal(o.events_rcvbuf_kb, 64);
 
 	assert_int_equal(parse(&o, env, err, "-m", "0xf0", "-l", "5", "--log-file", "/tmp/l",
-			       "--init-conf", "/tmp/c", "--notify", NULL), 0);
+			       "--init-conf", "/tmp/c", "--notify", "--busy-poll", "0", NULL), 0);
 	assert_int_equal(o.core_mask, 0xf0);
 	assert_int_equal(service_opts_threads(&o), 4);
 	assert_int_equal(o.log_level, 5);
 	assert_string_equal(o.log_file, "/tmp/l");
 	assert_string_equal(o.init_conf, "/tmp/c");
 	assert_true(o.notify);
+	assert_int_equal(o.busy_poll_ms, 0);
 }
 
 /* The packaged unit sets SNAP_RPC_INIT_CONF; an empty value turns it off. */
@@ -114,6 +116,9 @@ static void test_bad_values(void **state)
 	assert_int_equal(parse(&o, tiny_rcvbuf, err, NULL), -1);
 	assert_non_null(strstr(err, "SNAP_EVENTS_RCVBUF_KB"));
 	assert_int_equal(parse(&o, huge_rcvbuf, err, NULL), -1);
+	assert_int_equal(parse(&o, NULL, err, "--busy-poll", "1001", NULL), -1);
+	assert_non_null(strstr(err, "--busy-poll"));
+	assert_int_equal(parse(&o, NULL, err, "--busy-poll", "-1", NULL), -1);
 }
 
 static void test_log_levels_filter(void **state)

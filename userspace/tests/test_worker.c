@@ -2,7 +2,7 @@
 /*
  * I/O threads: mail runs on the worker's own thread, in the order it was
  * posted; a caller that is itself a worker keeps serving while it waits;
- * a worker is pinned to its CPU.
+ * a worker is pinned to its CPU; after work it busy-polls for its window.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -197,6 +197,89 @@ static void test_worker_is_pinned_to_its_cpu(void **state)
 	worker_destroy(&w);
 }
 
+/* A poll op that reports work once, then none. */
+static int work_once(struct svc_worker *w)
+{
+	struct seen *seen = w->priv;
+
+	return seen->polls++ == 0;
+}
+
+static const struct worker_ops work_once_ops = {
+	.poll = work_once,
+	.event = record_event,
+};
+
+struct rescue {
+	struct svc_worker *w;
+	bool rescued;
+};
+
+/* Posts mail after 2 s, in case the worker went to sleep on its ring. */
+static void *rescue_later(void *arg)
+{
+	struct rescue *r = arg;
+	struct snap_event ev = { .type = SNAP_EV_SQ_DOORBELL };
+
+	sleep(2);
+	__atomic_store_n(&r->rescued, true, __ATOMIC_SEQ_CST);
+	worker_post_event(r->w, &ev);
+	return NULL;
+}
+
+/*
+ * After work, a worker with a busy-poll window polls on: a pass that finds
+ * nothing returns at once instead of sleeping on the ring (only mail
+ * would end that sleep). Without a window it sleeps as before.
+ */
+static void test_busy_poll_keeps_polling_after_work(void **state)
+{
+	struct seen seen = { 0 };
+	struct rescue r = { 0 };
+	struct svc_worker w;
+	pthread_t t;
+
+	(void)state;
+	assert_int_equal(worker_init(&w, 0, -1, &work_once_ops, &seen, 8, share(0)), 0);
+	assert_int_equal(worker_adopt(&w), 0);
+	worker_set_busy_poll(&w, 1000);
+	assert_false(worker_busy_polling(&w));
+	assert_int_equal(worker_run_once(&w, true), 1);
+	assert_true(worker_busy_polling(&w));
+
+	r.w = &w;
+	assert_int_equal(pthread_create(&t, NULL, rescue_later, &r), 0);
+	assert_int_equal(worker_run_once(&w, true), 0);
+	assert_false(__atomic_load_n(&r.rescued, __ATOMIC_SEQ_CST));
+	assert_int_equal(seen.polls, 2);
+
+	/* No window: the idle pass sleeps until the rescuer's mail. */
+	worker_set_busy_poll(&w, 0);
+	assert_false(worker_busy_polling(&w));
+	while (worker_run_once(&w, true) == 0)
+		;
+	assert_true(__atomic_load_n(&r.rescued, __ATOMIC_SEQ_CST));
+	pthread_join(t, NULL);
+	worker_destroy(&w);
+}
+
+/* The window ends: a worker idle for longer than it sleeps again. */
+static void test_busy_poll_window_ends(void **state)
+{
+	struct seen seen = { 0 };
+	struct svc_worker w;
+
+	(void)state;
+	assert_int_equal(worker_init(&w, 0, -1, &work_once_ops, &seen, 8, share(0)), 0);
+	assert_int_equal(worker_adopt(&w), 0);
+	worker_set_busy_poll(&w, 20);
+	assert_int_equal(worker_run_once(&w, false), 1);
+	assert_true(worker_busy_polling(&w));
+	usleep(200 * 1000);
+	assert_false(worker_busy_polling(&w));
+	worker_destroy(&w);
+}
+
 static void test_pinning_to_a_missing_cpu_fails(void **state)
 {
 	struct seen seen = { 0 };
@@ -217,6 +300,8 @@ int main(void)
 		cmocka_unit_test(test_caller_keeps_serving_while_it_waits),
 		cmocka_unit_test(test_worker_is_pinned_to_its_cpu),
 		cmocka_unit_test(test_pinning_to_a_missing_cpu_fails),
+		cmocka_unit_test(test_busy_poll_keeps_polling_after_work),
+		cmocka_unit_test(test_busy_poll_window_ends),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

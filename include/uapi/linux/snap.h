@@ -17,7 +17,7 @@
  * module; minor grows with additions that old daemons may ignore.
  */
 #define SNAP_ABI_MAJOR		2
-#define SNAP_ABI_MINOR		5
+#define SNAP_ABI_MINOR		6
 
 /* ---- generic netlink family ---- */
 
@@ -42,8 +42,9 @@
 #define SNAP_F_STATUS_REPORT	(1ULL << 0)	/* daemon reports ready/error */
 #define SNAP_F_DATAPATH		(1ULL << 1)	/* the ops below, mmap, uring_cmd */
 #define SNAP_F_VIRTIO		(1ULL << 2)	/* the daemon serves virtqueues */
+#define SNAP_F_WAIT_POLL	(1ULL << 3)	/* SNAP_WAIT_POLL (ABI 2.6) */
 #define SNAP_F_ALL		(SNAP_F_STATUS_REPORT | SNAP_F_DATAPATH | \
-				 SNAP_F_VIRTIO)
+				 SNAP_F_VIRTIO | SNAP_F_WAIT_POLL)
 
 /**
  * struct snap_ioc_attach - SNAP_IOC_ATTACH argument
@@ -442,6 +443,20 @@ struct snap_event {
 
 /* struct snap_wait.flags */
 #define SNAP_WAIT_NONBLOCK	(1U << 0)	/* return 0 events, not sleep */
+/*
+ * (ABI 2.6) Look at the hosts' doorbells and registers first, in the
+ * caller's context, instead of leaving that to the module's own watcher:
+ * a daemon busy with I/O sees a doorbell as soon as it asks. The watcher
+ * holds back while such calls keep coming, until SNAP_WAIT_POLL_END or a
+ * few milliseconds after the last one. A module without SNAP_F_WAIT_POLL
+ * refuses the flags (EINVAL).
+ */
+#define SNAP_WAIT_POLL		(1U << 1)
+/*
+ * (ABI 2.6, with SNAP_WAIT_POLL) The caller's last pass before it sleeps:
+ * the module's watcher takes over at once instead of after the hold.
+ */
+#define SNAP_WAIT_POLL_END	(1U << 2)
 
 /**
  * struct snap_wait - SNAP_IOC_WAIT argument
