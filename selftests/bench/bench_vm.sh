@@ -13,6 +13,7 @@
 #   # BENCH-LOG text                     progress, for people
 #   # BENCH-FIO path job base64(gzip(fio --output-format=json))
 #   # BENCH-STAT path job t=<uptime> cpu... ; cpu0... ; svc=<ticks> poll=<ticks> | (same after)
+#   # BENCH-IDLE path (the same two snapshots, 5 s without I/O)
 #   # BENCH-CP mode phase objects seconds
 #   # BENCH-INFO key value
 #   # BENCH-ERR path text
@@ -168,6 +169,16 @@ run_jobs() {	# PATH DEVICE
 	done
 }
 
+# idle PATH: what the data path costs with the device bound and no I/O,
+# measured over 5 s once it has been quiet for 5 s (the daemon's busy
+# poll and the poller's back-off have ended by then).
+idle() {
+	sleep 5
+	s0=$(snapshot)
+	sleep 5
+	emit "BENCH-IDLE $1 $s0 | $(snapshot)"
+}
+
 # snap_service on the bench's CPU mask, attached; $SVC_PID.
 bench_svc_start() {
 	SNAP_MEMPOOL_SIZE_MB=64 snap_service -l 2 -m $SVC_MASK >>/tmp/svc.log 2>&1 &
@@ -195,6 +206,7 @@ bench_emu() {
 		"of $(cat /sys/block/${NVME_CTRL}n1/queue/nr_requests) requests"
 	run_jobs emu-null "/dev/${NVME_CTRL}n1"
 	run_jobs emu-malloc "/dev/${NVME_CTRL}n2"
+	idle emu-null
 	grep -iE 'error|warn' /tmp/svc.log | head -n 5 | sed 's/^/svc: /'
 	snap_nvme_cleanup
 	snap_unload
@@ -221,6 +233,7 @@ bench_vblk() {
 	wait_for /proc/partitions ' vda$' 10 || fail "no /dev/vda"
 	blog "emulated virtio-blk: /dev/vda on Null0, $(ls -d /sys/block/vda/mq/* | wc -l) hw queues"
 	run_jobs virtio-blk /dev/vda
+	idle virtio-blk
 	echo "$bdf" >/sys/bus/pci/drivers/virtio-pci/unbind
 	kill "$SVC_PID" 2>/dev/null
 	wait 2>/dev/null
