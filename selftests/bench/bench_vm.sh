@@ -22,7 +22,8 @@
 # Knobs, from the kernel command line: snapbench.runtime= (s, default 10),
 # snapbench.ramp= (s, 2), snapbench.ioengine= (libaio), snapbench.paths=
 # (emu,vblk,nullblk,tcp,cp,trap; rdma on request), snapbench.scale= (1000), snapbench.jobs= (all),
-# snapbench.profile= (jobs to sample with perf on every path; none).
+# snapbench.profile= (jobs to sample with perf on every path; none),
+# snapbench.busypoll= (snap_service --busy-poll; its default).
 . ./lib.sh
 
 barg() {
@@ -42,6 +43,7 @@ SCALE=$(barg scale)
 SCALE=${SCALE:-1000}
 JOBSEL=$(barg jobs | tr ',' ' ')
 PROFILE=$(barg profile | tr ',' ' ')
+BUSY_POLL=$(barg busypoll)
 # The daemon's I/O thread on CPU 0 (-m 0x1), fio on CPU 1.
 FIO_CPU=1
 SVC_MASK=0x1
@@ -181,7 +183,8 @@ idle() {
 
 # snap_service on the bench's CPU mask, attached; $SVC_PID.
 bench_svc_start() {
-	SNAP_MEMPOOL_SIZE_MB=64 snap_service -l 2 -m $SVC_MASK >>/tmp/svc.log 2>&1 &
+	SNAP_MEMPOOL_SIZE_MB=64 snap_service -l 2 -m $SVC_MASK \
+		${BUSY_POLL:+--busy-poll $BUSY_POLL} >>/tmp/svc.log 2>&1 &
 	SVC_PID=$!
 	wait_for /sys/class/snap/sim0/daemon_pid "^$SVC_PID\$" 10 ||
 		fail "snap_service did not attach: $(cat /tmp/svc.log)"
