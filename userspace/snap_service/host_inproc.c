@@ -38,6 +38,14 @@ static void emit(struct inproc_host *h, uint16_t type, uint16_t qid,
 		h->sink(h->sink_arg, &ev);
 }
 
+/* Fetch order over every view of the function, as the kernel keeps it. */
+static uint64_t next_seq(struct inproc_host *h)
+{
+	struct inproc_host *root = h->parent ? h->parent : h;
+
+	return __atomic_fetch_add(&root->fetch_seq, 1, __ATOMIC_RELAXED);
+}
+
 /* ---- host memory ---- */
 
 static bool mem_range_ok(const struct inproc_host *h, uint64_t addr,
@@ -201,7 +209,7 @@ static int vq_fetch(struct inproc_host *h, uint16_t qid, const uint16_t *slots,
 		s->sqid = qid;
 		s->head = heads[i];
 		s->gen = st->enable_count;
-		s->seq = h->fetch_seq++;
+		s->seq = next_seq(h);
 		s->flags = SNAP_INFLIGHT_USED;
 		vq->inflight++;
 	}
@@ -322,7 +330,7 @@ static int op_sq_fetch(struct snap_host *sh, uint16_t qid,
 		       64);
 		s->sqid = qid;
 		s->gen = st->enable_count;
-		s->seq = h->fetch_seq++;
+		s->seq = next_seq(h);
 		s->flags = SNAP_INFLIGHT_USED;
 		sq->head = (sq->head + 1) % sq->size;
 		sq->inflight++;
@@ -344,7 +352,7 @@ int inproc_slot_fill(struct inproc_host *h, uint16_t slot, uint16_t sqid,
 	memcpy(s->sqe, sqe, sizeof(s->sqe));
 	s->sqid = sqid;
 	s->gen = st->enable_count;
-	s->seq = h->fetch_seq++;
+	s->seq = next_seq(h);
 	s->flags = SNAP_INFLIGHT_USED;
 	st->sq[sqid].inflight++;
 	return 0;
@@ -707,19 +715,52 @@ struct inproc_host *inproc_create(uint64_t mem_size, uint32_t mqes,
 	return h;
 }
 
-void inproc_destroy(struct inproc_host *h)
+static void drop_cache(struct inproc_host *h)
 {
-	if (!h)
-		return;
 	while (h->cached) {
 		struct inproc_buf *b = h->cached;
 
 		h->cached = b->next;
 		free(b);
 	}
+	h->nr_cached = 0;
+}
+
+void inproc_destroy(struct inproc_host *h)
+{
+	if (!h)
+		return;
+	drop_cache(h);
 	free(h->state);
 	free(h->mem);
 	free(h);
+}
+
+struct inproc_host *inproc_view(struct inproc_host *h)
+{
+	struct inproc_host *v = calloc(1, sizeof(*v));
+
+	if (!v)
+		return NULL;
+	v->host = h->host;
+	v->state = h->state;
+	v->mem = h->mem;
+	v->mem_base = h->mem_base;
+	v->mem_size = h->mem_size;
+	v->bus_master = h->bus_master;
+	v->mqes = h->mqes;
+	v->num_msix = h->num_msix;
+	v->buf_cache = h->buf_cache;
+	v->parent = h;
+	return v;
+}
+
+void inproc_view_destroy(struct inproc_host *v)
+{
+	if (!v)
+		return;
+	drop_cache(v);
+	free(v);
 }
 
 void inproc_set_sink(struct inproc_host *h, inproc_sink_t sink, void *arg)

@@ -78,6 +78,8 @@ struct inproc_host {
 
 	inproc_sink_t sink;
 	void *sink_arg;
+
+	struct inproc_host *parent;	/* a view's: the host it shares */
 };
 
 #define INPROC_MEM_BASE		0x100000000ull
@@ -88,6 +90,15 @@ struct inproc_host {
 struct inproc_host *inproc_create(uint64_t mem_size, uint32_t mqes,
 				  uint16_t num_msix);
 void inproc_destroy(struct inproc_host *h);
+/*
+ * Another thread's view of h, for a controller's next queue group: the
+ * same function state, host memory and driver side, with its own buffers
+ * and counters (DMA, fetches, interrupts), so that two threads drive one
+ * function without sharing a mutable field. Registers, queue creation
+ * and the sink stay h's. Destroyed before h.
+ */
+struct inproc_host *inproc_view(struct inproc_host *h);
+void inproc_view_destroy(struct inproc_host *v);
 void inproc_set_sink(struct inproc_host *h, inproc_sink_t sink, void *arg);
 
 /* Host memory: allocate (bump, zeroed), and reach by bus address. */

@@ -147,8 +147,11 @@ int bdev_poll(struct bdev *b)
 	struct bdev_io *list = b->done_head, *io;
 	int n = 0;
 
-	/* Detach first: a callback may submit (and queue) more I/O. */
-	b->done_head = b->done_tail = NULL;
+	/* Detach first: a callback may submit (and queue) more I/O. Only a
+	 * deferring bdev has a queue, and only one thread then uses it: the
+	 * others (a controller's queue groups) must not write to it. */
+	if (list)
+		b->done_head = b->done_tail = NULL;
 	while ((io = list)) {
 		list = io->next;
 		io_done(b, io, io->status);

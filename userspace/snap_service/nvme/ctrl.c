@@ -40,14 +40,44 @@ void nvme_ctrl_cfg_default(struct nvme_ctrl_cfg *cfg)
 	cfg->mqes = 1023;
 }
 
-static void reset_slots(struct nvme_ctrl *c)
+/*
+ * The free in-flight slots dealt round the groups, each stack with its
+ * lowest slot on top; busy[] slots (taken over) are left out.
+ */
+static void deal_slots(struct nvme_ctrl *c, const bool *busy)
 {
-	unsigned int i;
+	unsigned int i, n = c->nr_groups;
 
-	c->nr_free = SNAP_INFLIGHT_MAX;
-	for (i = 0; i < SNAP_INFLIGHT_MAX; i++)
-		c->free_slots[i] = SNAP_INFLIGHT_MAX - 1 - i;
-	c->nr_used = 0;
+	for (i = 0; i < n; i++)
+		c->groups[i]->nr_free = 0;
+	for (i = SNAP_INFLIGHT_MAX; i-- > 0;) {
+		struct nvme_group *g = c->groups[i % n];
+
+		if (!busy || !busy[i])
+			g->free_slots[g->nr_free++] = (uint16_t)i;
+	}
+}
+
+static struct nvme_group *group_new(struct nvme_ctrl *c, struct snap_host *h)
+{
+	struct nvme_group *g = calloc(1, sizeof(*g));
+
+	if (!g)
+		return NULL;
+	g->c = c;
+	g->host = h;
+	g->index = c->nr_groups;
+	g->data_in.dir = SNAP_DMA_FROM_HOST;
+	g->data_out.dir = SNAP_DMA_TO_HOST;
+	c->groups[c->nr_groups++] = g;
+	return g;
+}
+
+static void group_free_scratch(struct nvme_group *g)
+{
+	if (g->scratch)
+		g->host->ops->buf_free(g->host, g->scratch, NVME_PAGE_SIZE);
+	g->scratch = NULL;
 }
 
 /*
@@ -74,6 +104,26 @@ static void load_saved(struct nvme_ctrl *c)
 		nvme_features_reset(c);
 }
 
+/* Readers never wait behind a writer that waits: the home thread's
+ * controller steps come between the groups' passes. */
+static int init_locks(struct nvme_ctrl *c)
+{
+	pthread_rwlockattr_t attr;
+	int ret;
+
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr,
+				      PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	ret = pthread_rwlock_init(&c->lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
+	if (ret)
+		return -ret;
+	ret = pthread_mutex_init(&c->errlog_lock, NULL);
+	if (ret)
+		pthread_rwlock_destroy(&c->lock);
+	return -ret;
+}
+
 struct nvme_ctrl *nvme_ctrl_create(const struct nvme_ctrl_cfg *cfg,
 				   struct snap_host *h)
 {
@@ -91,20 +141,26 @@ struct nvme_ctrl *nvme_ctrl_create(const struct nvme_ctrl_cfg *cfg,
 	c->host = h;
 	c->st = h->state;
 	c->ns = calloc(cfg->nn, sizeof(*c->ns));
-	c->scratch = h->ops->buf_alloc(h, NVME_PAGE_SIZE);
-	if (!c->ns || !c->scratch) {
-		if (c->scratch)
-			h->ops->buf_free(h, c->scratch, NVME_PAGE_SIZE);
+	if (!c->ns || !group_new(c, h) || init_locks(c)) {
+		free(c->groups[0]);
 		free(c->ns);
 		free(c);
 		return NULL;
 	}
-	c->data_in.dir = SNAP_DMA_FROM_HOST;
-	c->data_out.dir = SNAP_DMA_TO_HOST;
-	reset_slots(c);
+	deal_slots(c, NULL);
 	load_saved(c);
 	nvme_ctrl_queues_changed(c);
 	return c;
+}
+
+/* Commands in hand in every group: the write lock held, or one group. */
+static unsigned int ctrl_nr_used(const struct nvme_ctrl *c)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < c->nr_groups; i++)
+		n += c->groups[i]->nr_used;
+	return n;
 }
 
 void nvme_ctrl_destroy(struct nvme_ctrl *c)
@@ -113,39 +169,171 @@ void nvme_ctrl_destroy(struct nvme_ctrl *c)
 
 	if (!c)
 		return;
-	/* Only commands still held have resources; the rest were released. */
-	for (i = 0, left = c->nr_used; i < SNAP_INFLIGHT_MAX && left; i++) {
-		if (!c->reqs[i].used)
+	/*
+	 * Only commands still held have resources; the rest were released.
+	 * Those are completions the host had no room for: their buffers went
+	 * back as they completed (nvme_req_complete), so no other thread's
+	 * pool is touched here.
+	 */
+	for (i = 0, left = ctrl_nr_used(c); i < SNAP_INFLIGHT_MAX && left; i++) {
+		struct nvme_req *r = &c->reqs[i];
+
+		if (!r->used)
 			continue;
 		left--;
-		nvme_dptr_free(&c->reqs[i].dptr);
-		if (c->reqs[i].buf)
-			c->host->ops->buf_free(c->host, c->reqs[i].buf,
-					       c->reqs[i].buf_len);
-		if (c->reqs[i].buf2)
-			c->host->ops->buf_free(c->host, c->reqs[i].buf2,
-					       c->reqs[i].buf2_len);
+		nvme_dptr_free(&r->dptr);
+		if (r->buf)
+			r->g->host->ops->buf_free(r->g->host, r->buf, r->buf_len);
+		if (r->buf2)
+			r->g->host->ops->buf_free(r->g->host, r->buf2, r->buf2_len);
 	}
 	for (i = 0; i < c->cfg.nn; i++)
 		free(c->ns[i]);
 	free(c->ns);
-	c->host->ops->buf_free(c->host, c->scratch, NVME_PAGE_SIZE);
+	for (i = 0; i < c->nr_groups; i++) {
+		group_free_scratch(c->groups[i]);
+		free(c->groups[i]);
+	}
+	pthread_mutex_destroy(&c->errlog_lock);
+	pthread_rwlock_destroy(&c->lock);
 	free(c);
+}
+
+/* ---- the lock ---- */
+
+/* The home thread's controller-level work, every group's state with it. */
+static void ctrl_lock(struct nvme_ctrl *c)
+{
+	pthread_rwlock_wrlock(&c->lock);
+	c->groups[0]->in_pass = true;
+}
+
+static void ctrl_unlock(struct nvme_ctrl *c)
+{
+	c->groups[0]->in_pass = false;
+	pthread_rwlock_unlock(&c->lock);
+}
+
+/* A group's thread works on it (its own state, the controller's read). */
+static void group_lock(struct nvme_group *g)
+{
+	pthread_rwlock_rdlock(&g->c->lock);
+	g->in_pass = true;
+}
+
+static void group_unlock(struct nvme_group *g)
+{
+	g->in_pass = false;
+	pthread_rwlock_unlock(&g->c->lock);
+}
+
+static void kick(struct nvme_ctrl *c, unsigned int g)
+{
+	if (c->kick)
+		c->kick(c->kick_arg, g);
+}
+
+/* A group asks the home thread for a controller-level step. */
+static void want_control(struct nvme_ctrl *c)
+{
+	__atomic_store_n(&c->control, 1, __ATOMIC_RELEASE);
+	kick(c, 0);
+}
+
+/* Every other group runs a pass: what it holds may have changed. */
+static void kick_groups(struct nvme_ctrl *c)
+{
+	for (unsigned int i = 1; i < c->nr_groups; i++)
+		kick(c, i);
 }
 
 void nvme_ctrl_get_stats(const struct nvme_ctrl *c, struct nvme_ctrl_stats *s)
 {
-	*s = *c->stats;
+	struct nvme_ctrl_stats *st = c->stats;
+
+	s->bytes_read = __atomic_load_n(&st->bytes_read, __ATOMIC_RELAXED);
+	s->bytes_written = __atomic_load_n(&st->bytes_written, __ATOMIC_RELAXED);
+	s->read_cmds = __atomic_load_n(&st->read_cmds, __ATOMIC_RELAXED);
+	s->write_cmds = __atomic_load_n(&st->write_cmds, __ATOMIC_RELAXED);
+	s->media_errors = __atomic_load_n(&st->media_errors, __ATOMIC_RELAXED);
+	s->error_count = __atomic_load_n(&st->error_count, __ATOMIC_RELAXED);
 }
 
 bool nvme_ctrl_idle(const struct nvme_ctrl *c)
 {
-	return c->nr_used == c->nr_aer;
+	struct nvme_ctrl *wc = (struct nvme_ctrl *)c;
+	bool idle;
+
+	ctrl_lock(wc);
+	idle = ctrl_nr_used(c) == c->nr_aer;
+	ctrl_unlock(wc);
+	return idle;
 }
 
+/*
+ * The home group's tally is read on its thread; any other group's I/O at
+ * a backend is a command it holds, which nr_used counts under the lock.
+ */
 bool nvme_ctrl_backend_idle(const struct nvme_ctrl *c)
 {
-	return !c->backend_ios;
+	struct nvme_ctrl *wc = (struct nvme_ctrl *)c;
+	bool idle = !c->groups[0]->backend_ios;
+
+	ctrl_lock(wc);
+	for (unsigned int i = 1; i < c->nr_groups && idle; i++)
+		idle = !c->groups[i]->nr_used;
+	ctrl_unlock(wc);
+	return idle;
+}
+
+bool nvme_ctrl_group_backend_idle(const struct nvme_ctrl *c, unsigned int g)
+{
+	return g < c->nr_groups && !c->groups[g]->backend_ios;
+}
+
+int nvme_ctrl_add_group(struct nvme_ctrl *c, struct snap_host *h)
+{
+	if (c->nr_groups >= NVME_MAX_GROUPS || h->state != c->st)
+		return -EINVAL;
+	if (!group_new(c, h))
+		return -ENOMEM;
+	deal_slots(c, NULL);
+	nvme_ctrl_queues_changed(c);
+	return (int)c->nr_groups - 1;
+}
+
+unsigned int nvme_ctrl_nr_groups(const struct nvme_ctrl *c)
+{
+	return c->nr_groups;
+}
+
+void nvme_ctrl_set_kick(struct nvme_ctrl *c, nvme_kick_fn fn, void *arg)
+{
+	c->kick = fn;
+	c->kick_arg = arg;
+}
+
+static unsigned int group_of_cq(const struct nvme_ctrl *c, uint16_t cqid)
+{
+	return cqid ? (cqid - 1u) % c->nr_groups : 0;
+}
+
+static unsigned int group_of_sq(const struct nvme_ctrl *c, uint16_t sqid)
+{
+	if (!sqid || sqid >= SNAP_NVME_MAX_QUEUES)
+		return 0;
+	return group_of_cq(c, __atomic_load_n(&c->st->sq[sqid].cqid,
+					      __ATOMIC_RELAXED));
+}
+
+unsigned int nvme_ctrl_event_group(const struct nvme_ctrl *c,
+				   const struct snap_event *ev)
+{
+	if (ev->type == SNAP_EV_SQ_DOORBELL)
+		return group_of_sq(c, ev->qid);
+	if (ev->type == SNAP_EV_CQ_DOORBELL && ev->qid < SNAP_NVME_MAX_QUEUES)
+		return group_of_cq(c, ev->qid);
+	return 0;
 }
 
 /* ---- namespaces ---- */
@@ -166,8 +354,8 @@ static uint8_t log2_u32(uint32_t v)
 	return l;
 }
 
-int nvme_ctrl_attach_ns(struct nvme_ctrl *c, uint32_t nsid, struct bdev *b,
-			const uint8_t uuid[16])
+static int attach_ns(struct nvme_ctrl *c, uint32_t nsid, struct bdev *b,
+		     const uint8_t uuid[16])
 {
 	struct nvme_ns *ns;
 
@@ -191,7 +379,18 @@ int nvme_ctrl_attach_ns(struct nvme_ctrl *c, uint32_t nsid, struct bdev *b,
 	return 0;
 }
 
-int nvme_ctrl_detach_ns(struct nvme_ctrl *c, uint32_t nsid)
+int nvme_ctrl_attach_ns(struct nvme_ctrl *c, uint32_t nsid, struct bdev *b,
+			const uint8_t uuid[16])
+{
+	int ret;
+
+	ctrl_lock(c);
+	ret = attach_ns(c, nsid, b, uuid);
+	ctrl_unlock(c);
+	return ret;
+}
+
+static int detach_ns(struct nvme_ctrl *c, uint32_t nsid)
 {
 	struct nvme_ns *ns = nvme_ctrl_ns(c, nsid);
 
@@ -200,7 +399,7 @@ int nvme_ctrl_detach_ns(struct nvme_ctrl *c, uint32_t nsid)
 	if (!ns)
 		return -ENOENT;
 	/* Commands in flight point at the namespace and its bdev. */
-	if (ns->inflight)
+	if (__atomic_load_n(&ns->inflight, __ATOMIC_RELAXED))
 		return -EBUSY;
 	c->ns[nsid - 1] = NULL;
 	free(ns);
@@ -210,11 +409,22 @@ int nvme_ctrl_detach_ns(struct nvme_ctrl *c, uint32_t nsid)
 	return 0;
 }
 
+int nvme_ctrl_detach_ns(struct nvme_ctrl *c, uint32_t nsid)
+{
+	int ret;
+
+	ctrl_lock(c);
+	ret = detach_ns(c, nsid);
+	ctrl_unlock(c);
+	return ret;
+}
+
 /* ---- host memory ---- */
 
-int nvme_dma_dptr(struct nvme_ctrl *c, enum snap_dma_dir dir,
+int nvme_dma_dptr(struct nvme_group *g, enum snap_dma_dir dir,
 		  const struct nvme_dptr *d, void *buf, size_t len)
 {
+	struct snap_host *h = g->host;
 	struct snap_host_seg segs[64];
 	unsigned int i, n = 0;
 	size_t off = 0;
@@ -232,28 +442,36 @@ int nvme_dma_dptr(struct nvme_ctrl *c, enum snap_dma_dir dir,
 							    (char *)buf + off, l };
 		off += l;
 		if (n == 64) {
-			ret = c->host->ops->dma(c->host, dir, segs, n);
+			ret = h->ops->dma(h, dir, segs, n);
 			if (ret)
 				return ret;
 			n = 0;
 		}
 	}
-	return n ? c->host->ops->dma(c->host, dir, segs, n) : 0;
+	return n ? h->ops->dma(h, dir, segs, n) : 0;
 }
 
-/* Reads for the PRP/SGL walkers, staged through the scratch page. */
+/*
+ * Reads for the PRP/SGL walkers, staged through the group's scratch
+ * page, taken from its thread's pool when first needed.
+ */
 static int read_host(void *ctx, uint64_t addr, void *dst, uint32_t len)
 {
-	struct nvme_ctrl *c = ctx;
+	struct nvme_group *g = ctx;
+	struct snap_host *h = g->host;
 
+	if (!g->scratch)
+		g->scratch = h->ops->buf_alloc(h, NVME_PAGE_SIZE);
+	if (!g->scratch)
+		return -ENOMEM;
 	while (len) {
 		uint32_t l = len < NVME_PAGE_SIZE ? len : NVME_PAGE_SIZE;
-		struct snap_host_seg seg = { addr, c->scratch, l };
-		int ret = c->host->ops->dma(c->host, SNAP_DMA_FROM_HOST, &seg, 1);
+		struct snap_host_seg seg = { addr, g->scratch, l };
+		int ret = h->ops->dma(h, SNAP_DMA_FROM_HOST, &seg, 1);
 
 		if (ret)
 			return ret;
-		memcpy(dst, c->scratch, l);
+		memcpy(dst, g->scratch, l);
 		dst = (char *)dst + l;
 		addr += l;
 		len -= l;
@@ -267,7 +485,7 @@ static int read_host(void *ctx, uint64_t addr, void *dst, uint32_t len)
  */
 uint16_t nvme_req_map_data(struct nvme_req *r, uint32_t len, bool to_host)
 {
-	struct nvme_host_reader rd = { read_host, r->ctrl };
+	struct nvme_host_reader rd = { read_host, r->g };
 	unsigned int psdt = NVME_SQE_PSDT(r->cmd.flags);
 
 	nvme_dptr_free(&r->dptr);
@@ -285,7 +503,7 @@ _Static_assert((NVME_PAGE_SIZE << SNAP_NVME_MDTS_MAX) <= SNAP_HOST_BUF_MAX,
 
 int nvme_req_alloc_buf(struct nvme_req *r, size_t len)
 {
-	struct snap_host *h = r->ctrl->host;
+	struct snap_host *h = r->g->host;
 
 	if (len > SNAP_HOST_BUF_MAX)
 		return -E2BIG;
@@ -306,7 +524,7 @@ uint16_t nvme_req_copy_to_host(struct nvme_req *r, const void *data,
 	if (nvme_req_alloc_buf(r, len))
 		return NVME_SC_INTERNAL;
 	memcpy(r->buf, data, len);
-	if (nvme_dma_dptr(r->ctrl, SNAP_DMA_TO_HOST, &r->dptr, r->buf, len))
+	if (nvme_dma_dptr(r->g, SNAP_DMA_TO_HOST, &r->dptr, r->buf, len))
 		return NVME_SC_DATA_XFER_ERROR;
 	return 0;
 }
@@ -319,7 +537,7 @@ uint16_t nvme_req_copy_from_host(struct nvme_req *r, void *data, uint32_t len)
 		return st;
 	if (nvme_req_alloc_buf(r, len))
 		return NVME_SC_INTERNAL;
-	if (nvme_dma_dptr(r->ctrl, SNAP_DMA_FROM_HOST, &r->dptr, r->buf, len))
+	if (nvme_dma_dptr(r->g, SNAP_DMA_FROM_HOST, &r->dptr, r->buf, len))
 		return NVME_SC_DATA_XFER_ERROR;
 	memcpy(data, r->buf, len);
 	return 0;
@@ -356,37 +574,42 @@ uint16_t nvme_errno_to_status(int err, enum bdev_op op)
 /* ---- slots and requests ---- */
 
 /* The slot the next req_get() takes, i away from the top of the stack. */
-static uint16_t free_slot_peek(const struct nvme_ctrl *c, unsigned int i)
+static uint16_t free_slot_peek(const struct nvme_group *g, unsigned int i)
 {
-	return c->free_slots[c->nr_free - 1 - i];
+	return g->free_slots[g->nr_free - 1 - i];
 }
 
-static struct nvme_req *req_get(struct nvme_ctrl *c, uint16_t sqid)
+static struct nvme_req *req_init(struct nvme_group *g, uint16_t slot,
+				 uint16_t sqid)
 {
-	struct nvme_req *r;
-	uint16_t slot;
+	struct nvme_ctrl *c = g->c;
+	struct nvme_req *r = &c->reqs[slot];
 
-	if (!c->nr_free)
-		return NULL;
-	slot = c->free_slots[--c->nr_free];
-	r = &c->reqs[slot];
 	memset(r, 0, sizeof(*r));
 	nvme_dptr_init(&r->dptr);
 	r->ctrl = c;
+	r->g = g;
 	r->slot = slot;
 	r->sqid = sqid;
 	r->gen = c->gen;
 	r->used = true;
 	if (sqid)
 		r->start_ns = io_stats_now();
-	c->nr_used++;
+	g->nr_used++;
 	c->sq[sqid].inflight++;
 	return r;
 }
 
+static struct nvme_req *req_get(struct nvme_group *g, uint16_t sqid)
+{
+	if (!g->nr_free)
+		return NULL;
+	return req_init(g, g->free_slots[--g->nr_free], sqid);
+}
+
 static void req_put_buffers(struct nvme_req *r)
 {
-	struct snap_host *h = r->ctrl->host;
+	struct snap_host *h = r->g->host;
 
 	nvme_dptr_free(&r->dptr);
 	if (r->buf)
@@ -396,30 +619,38 @@ static void req_put_buffers(struct nvme_req *r)
 	r->buf = r->buf2 = NULL;
 }
 
-static void finish_sq_delete(struct nvme_ctrl *c, uint16_t qid);
-
-/* The command is over: its slot is free for the next fetch. */
+/*
+ * The command is over: its slot is free for the next fetch of its group.
+ * The last command of a queue being deleted, or of a controller being
+ * reset or shut down, calls the home thread, which finishes that.
+ */
 static void req_release(struct nvme_req *r)
 {
 	struct nvme_ctrl *c = r->ctrl;
+	struct nvme_group *g = r->g;
 	uint16_t sqid = r->sqid;
 
 	req_put_buffers(r);
 	if (r->ns)
-		r->ns->inflight--;
+		nvme_ns_put(r->ns);
 	r->used = false;
-	c->free_slots[c->nr_free++] = r->slot;
-	c->nr_used--;
+	g->free_slots[g->nr_free++] = r->slot;
+	g->nr_used--;
 	c->sq[sqid].inflight--;
-	if (c->sq[sqid].deleting && !c->sq[sqid].inflight)
-		finish_sq_delete(c, sqid);
+	if ((c->sq[sqid].deleting && !c->sq[sqid].inflight) ||
+	    (c->state != NVME_CTRL_ENABLED && !g->nr_used)) {
+		if (g->index)
+			want_control(c);
+		else	/* the home thread looks after its pass */
+			__atomic_store_n(&c->control, 1, __ATOMIC_RELEASE);
+	}
 }
 
-static void cq_append(struct nvme_ctrl *c, uint16_t cqid, struct nvme_req *r)
+static void cq_append(struct nvme_group *g, uint16_t cqid, struct nvme_req *r)
 {
-	struct nvme_cq *cq = &c->cq[cqid];
+	struct nvme_cq *cq = &g->c->cq[cqid];
 
-	c->pending_cqs |= 1ull << cqid;
+	g->pending_cqs |= 1ull << cqid;
 	r->next = NULL;
 	if (cq->pend_tail)
 		cq->pend_tail->next = r;
@@ -456,6 +687,29 @@ static void account_io(struct nvme_req *r, uint16_t status)
 		      r->start_ns, status != 0);
 }
 
+/* A backend's completion: under the group's lock, as all its work is. */
+static void req_bio_done(struct bdev_io *io, int status)
+{
+	struct nvme_req *r = io->priv;
+	struct nvme_group *g = r->g;
+	bool outside = !g->in_pass;
+
+	if (outside)
+		group_lock(g);
+	r->bio_done(io, status);
+	if (outside)
+		group_unlock(g);
+}
+
+int nvme_req_submit_bio(struct nvme_req *r, struct bdev *b, bdev_io_done_t done)
+{
+	r->bio_done = done;
+	r->bio.done = req_bio_done;
+	r->bio.priv = r;
+	r->bio.tally = &r->g->backend_ios;
+	return bdev_submit(b, &r->bio);
+}
+
 /*
  * Every command ends here exactly once. The entry waits on its CQ's
  * pending list and goes out with the next batch (cq_flush); a command of
@@ -478,7 +732,7 @@ void nvme_req_complete(struct nvme_req *r, uint16_t status, uint32_t dw0)
 	r->dw0 = dw0;
 	req_put_buffers(r);
 	cqid = c->st->sq[r->sqid].cqid;
-	cq_append(c, cqid, r);
+	cq_append(r->g, cqid, r);
 }
 
 /* ---- data of many commands in one transfer ---- */
@@ -509,9 +763,9 @@ static bool xfer_add_segs(struct nvme_xfer *x, struct nvme_req *r, uint32_t len)
 }
 
 /* One SNAP_IOC_DMA for the whole batch (a fault point in the debug build). */
-static int xfer_move(struct nvme_ctrl *c, struct nvme_xfer *x)
+static int xfer_move(struct nvme_group *g, struct nvme_xfer *x)
 {
-	return snap_host_dma_batch(c->host, x->dir, x->segs, x->nr_segs);
+	return snap_host_dma_batch(g->host, x->dir, x->segs, x->nr_segs);
 }
 
 /*
@@ -519,8 +773,9 @@ static int xfer_move(struct nvme_ctrl *c, struct nvme_xfer *x)
  * each its result. Should the batch fail, each command is tried alone,
  * so that only those whose host memory refused see the error.
  */
-static unsigned int xfer_flush(struct nvme_ctrl *c, struct nvme_xfer *x)
+static unsigned int xfer_flush(struct nvme_group *g, struct nvme_xfer *x)
 {
+	struct nvme_ctrl *c = g->c;
 	struct nvme_req *r, *list = x->head;
 	unsigned int n = 0, first = 0;
 	int ret = 0;
@@ -533,7 +788,7 @@ static unsigned int xfer_flush(struct nvme_ctrl *c, struct nvme_xfer *x)
 		if (r->gen != c->gen)
 			ret = -ESTALE;
 	if (!ret && x->nr_segs)
-		ret = xfer_move(c, x);
+		ret = xfer_move(g, x);
 	x->head = x->tail = NULL;
 	while ((r = list)) {
 		uint16_t st = 0;
@@ -547,7 +802,7 @@ static unsigned int xfer_flush(struct nvme_ctrl *c, struct nvme_xfer *x)
 			continue;
 		}
 		if (ret && r->nr_xfer_segs &&
-		    c->host->ops->dma(c->host, x->dir, &x->segs[first],
+		    g->host->ops->dma(g->host, x->dir, &x->segs[first],
 				      r->nr_xfer_segs))
 			st = NVME_SC_DATA_XFER_ERROR;
 		first += r->nr_xfer_segs;
@@ -557,19 +812,19 @@ static unsigned int xfer_flush(struct nvme_ctrl *c, struct nvme_xfer *x)
 	return n;
 }
 
-static void xfer_queue(struct nvme_ctrl *c, struct nvme_xfer *x,
+static void xfer_queue(struct nvme_group *g, struct nvme_xfer *x,
 		       struct nvme_req *r, uint32_t len, nvme_xfer_done_t done)
 {
 	r->xfer_done = done;
-	if (r->gen != c->gen) {
+	if (r->gen != g->c->gen) {
 		nvme_req_complete(r, 0, 0);	/* a reset: only released */
 		return;
 	}
 	if (!xfer_add_segs(x, r, len)) {
-		xfer_flush(c, x);
+		xfer_flush(g, x);
 		if (!xfer_add_segs(x, r, len)) {
 			/* more segments than one transfer takes: alone */
-			done(r, nvme_dma_dptr(c, x->dir, &r->dptr, r->buf, len) ?
+			done(r, nvme_dma_dptr(g, x->dir, &r->dptr, r->buf, len) ?
 				NVME_SC_DATA_XFER_ERROR : 0);
 			return;
 		}
@@ -589,12 +844,12 @@ static void read_data_out_done(struct nvme_req *r, uint16_t status)
 
 void nvme_req_complete_read(struct nvme_req *r, uint32_t len)
 {
-	xfer_queue(r->ctrl, &r->ctrl->data_out, r, len, read_data_out_done);
+	xfer_queue(r->g, &r->g->data_out, r, len, read_data_out_done);
 }
 
 void nvme_req_fetch_data(struct nvme_req *r, uint32_t len, nvme_xfer_done_t then)
 {
-	xfer_queue(r->ctrl, &r->ctrl->data_in, r, len, then);
+	xfer_queue(r->g, &r->g->data_in, r, len, then);
 }
 
 static void build_cqe(const struct nvme_ctrl *c, const struct nvme_req *r,
@@ -609,8 +864,9 @@ static void build_cqe(const struct nvme_ctrl *c, const struct nvme_req *r,
 }
 
 /* Post what waits on cqid, in batches; stop when the host's CQ is full. */
-static unsigned int cq_flush(struct nvme_ctrl *c, uint16_t cqid)
+static unsigned int cq_flush(struct nvme_group *g, uint16_t cqid)
 {
+	struct nvme_ctrl *c = g->c;
 	struct nvme_cq *cq = &c->cq[cqid];
 	struct nvme_cqe batch[SNAP_CQE_MAX_BATCH];
 	uint16_t slots[SNAP_CQE_MAX_BATCH];
@@ -625,11 +881,11 @@ static unsigned int cq_flush(struct nvme_ctrl *c, uint16_t cqid)
 			slots[n] = r->slot;
 			build_cqe(c, r, &batch[n++]);
 		}
-		ret = c->host->ops->post_cqe(c->host, cqid, batch, slots, n, 1);
+		ret = g->host->ops->post_cqe(g->host, cqid, batch, slots, n, 1);
 		if (ret == -EAGAIN && n > 1) {
 			/* Room for fewer: post one at a time up to the brim. */
 			n = 1;
-			ret = c->host->ops->post_cqe(c->host, cqid, batch, slots,
+			ret = g->host->ops->post_cqe(g->host, cqid, batch, slots,
 						     1, 1);
 		}
 		if (ret) {
@@ -649,25 +905,28 @@ static unsigned int cq_flush(struct nvme_ctrl *c, uint16_t cqid)
 		}
 		if (!cq->pend_head) {
 			cq->pend_tail = NULL;
-			c->pending_cqs &= ~(1ull << cqid);
+			g->pending_cqs &= ~(1ull << cqid);
 		}
 		posted += n;
 	}
 	return posted;
 }
 
-static unsigned int flush_all_cqs(struct nvme_ctrl *c)
+static unsigned int flush_all_cqs(struct nvme_group *g)
 {
 	unsigned int qid, n = 0;
 
-	for (uint64_t m = c->pending_cqs; m; m &= m - 1) {
+	for (uint64_t m = g->pending_cqs; m; m &= m - 1) {
 		qid = (unsigned int)__builtin_ctzll(m);
-		n += cq_flush(c, (uint16_t)qid);
+		n += cq_flush(g, (uint16_t)qid);
 	}
 	return n;
 }
 
-/* Drop queued completions without posting them (reset). */
+/*
+ * Drop queued completions without posting them (reset), every group's:
+ * the write lock held. Their buffers went back when they completed.
+ */
 static void drop_pending(struct nvme_ctrl *c)
 {
 	unsigned int qid;
@@ -685,7 +944,8 @@ static void drop_pending(struct nvme_ctrl *c)
 		cq->nr_pend = 0;
 		cq->blocked = false;
 	}
-	c->pending_cqs = 0;
+	for (qid = 0; qid < c->nr_groups; qid++)
+		c->groups[qid]->pending_cqs = 0;
 }
 
 /* ---- buffer waits ---- */
@@ -693,32 +953,33 @@ static void drop_pending(struct nvme_ctrl *c)
 /* The pool is exhausted for now: run resume when a buffer may be free. */
 void nvme_req_wait_buffer(struct nvme_req *r, nvme_req_step_t resume)
 {
-	struct nvme_ctrl *c = r->ctrl;
+	struct nvme_group *g = r->g;
 
 	r->resume = resume;
 	r->next = NULL;
-	if (c->buf_wait_tail)
-		c->buf_wait_tail->next = r;
+	if (g->buf_wait_tail)
+		g->buf_wait_tail->next = r;
 	else
-		c->buf_wait_head = r;
-	c->buf_wait_tail = r;
+		g->buf_wait_head = r;
+	g->buf_wait_tail = r;
 }
 
-static unsigned int run_buffer_waits(struct nvme_ctrl *c)
+/* Commands of an older generation only go (reset since they parked). */
+static unsigned int run_buffer_waits(struct nvme_group *g)
 {
-	struct nvme_req *list = c->buf_wait_head, *r;
+	struct nvme_req *list = g->buf_wait_head, *r;
 	unsigned int n = 0;
 
-	c->buf_wait_head = c->buf_wait_tail = NULL;
+	g->buf_wait_head = g->buf_wait_tail = NULL;
 	while ((r = list)) {
 		list = r->next;
-		if (r->gen != c->gen) {
+		if (r->gen != g->c->gen) {
 			req_release(r);
 			continue;
 		}
 		r->resume(r);
 		/* parked again: no progress, or process() would spin */
-		if (c->buf_wait_tail != r)
+		if (g->buf_wait_tail != r)
 			n++;
 	}
 	return n;
@@ -739,13 +1000,15 @@ static void dispatch(struct nvme_req *r)
 		nvme_io_exec(r);
 }
 
-static bool may_fetch(const struct nvme_ctrl *c, uint16_t qid)
+static bool may_fetch(const struct nvme_group *g, uint16_t qid)
 {
+	const struct nvme_ctrl *c = g->c;
+
 	if (c->state != NVME_CTRL_ENABLED || c->suspended)
 		return false;
 	if (!c->st->sq[qid].size || c->sq[qid].deleting)
 		return false;
-	return c->nr_free > 0;
+	return g->nr_free > 0;
 }
 
 /*
@@ -753,23 +1016,23 @@ static bool may_fetch(const struct nvme_ctrl *c, uint16_t qid)
  * state by the time the host side returns them. All are taken before any
  * runs: one that completes at once frees its slot for the next fetch.
  */
-static unsigned int fetch_batch(struct nvme_ctrl *c, uint16_t qid)
+static unsigned int fetch_batch(struct nvme_group *g, uint16_t qid)
 {
 	uint16_t slots[NVME_FETCH_BATCH];
 	struct nvme_req *reqs[NVME_FETCH_BATCH];
-	unsigned int n = c->nr_free < NVME_FETCH_BATCH ? c->nr_free : NVME_FETCH_BATCH;
+	unsigned int n = g->nr_free < NVME_FETCH_BATCH ? g->nr_free : NVME_FETCH_BATCH;
 	unsigned int i;
 	int got;
 
 	for (i = 0; i < n; i++)
-		slots[i] = free_slot_peek(c, i);
-	got = c->host->ops->sq_fetch(c->host, qid, slots, n);
+		slots[i] = free_slot_peek(g, i);
+	got = g->host->ops->sq_fetch(g->host, qid, slots, n);
 	if (got <= 0)
 		return 0;	/* empty, reset meanwhile, or host memory gone */
 	snap_fault_point(SNAP_FAULT_FETCH);
 	for (i = 0; i < (unsigned int)got; i++) {
-		reqs[i] = req_get(c, qid);
-		memcpy(&reqs[i]->cmd, c->st->inflight[reqs[i]->slot].sqe,
+		reqs[i] = req_get(g, qid);
+		memcpy(&reqs[i]->cmd, g->c->st->inflight[reqs[i]->slot].sqe,
 		       sizeof(reqs[i]->cmd));
 	}
 	for (i = 0; i < (unsigned int)got; i++)
@@ -777,17 +1040,17 @@ static unsigned int fetch_batch(struct nvme_ctrl *c, uint16_t qid)
 	return (unsigned int)got;
 }
 
-static unsigned int sq_fetch(struct nvme_ctrl *c, uint16_t qid)
+static unsigned int sq_fetch(struct nvme_group *g, uint16_t qid)
 {
-	struct snap_queue_state *qs = &c->st->sq[qid];
+	struct snap_queue_state *qs = &g->c->st->sq[qid];
 	unsigned int total = 0, n;
 
 	/* A tail beyond the ring is the host's bug; serve nothing until it
 	 * writes a sane one. */
 	if (qs->doorbell >= qs->size || qs->head >= qs->size)
 		return 0;
-	while (may_fetch(c, qid) && qs->head != qs->doorbell) {
-		n = fetch_batch(c, qid);
+	while (may_fetch(g, qid) && qs->head != qs->doorbell) {
+		n = fetch_batch(g, qid);
 		if (!n)
 			break;
 		total += n;
@@ -795,21 +1058,25 @@ static unsigned int sq_fetch(struct nvme_ctrl *c, uint16_t qid)
 	return total;
 }
 
-static unsigned int fetch_all(struct nvme_ctrl *c)
+/* The group's I/O SQs, and with admin the admin SQ first. */
+static unsigned int fetch_all(struct nvme_group *g, bool admin)
 {
+	const struct snap_fn_state *st = g->c->st;
 	unsigned int qid, n = 0;
 
+	if (admin && st->sq[0].size)
+		n += sq_fetch(g, 0);
 	/* A stale bit costs a check: the kernel may have cleared a queue
 	 * (reset) before the engine hears of it. */
-	for (uint64_t m = c->live_sqs; m; m &= m - 1) {
+	for (uint64_t m = g->sqs; m; m &= m - 1) {
 		qid = (unsigned int)__builtin_ctzll(m);
-		if (c->st->sq[qid].size)
-			n += sq_fetch(c, (uint16_t)qid);
+		if (st->sq[qid].size)
+			n += sq_fetch(g, (uint16_t)qid);
 	}
 	return n;
 }
 
-/* ---- the controller handshake ---- */
+/* ---- the controller handshake (home thread, write lock) ---- */
 
 /* Queue bookkeeping of a controller that is reset. In-flight counts stay:
  * commands still at a backend come back and are counted out. */
@@ -839,11 +1106,15 @@ static void reset_host_state(struct nvme_ctrl *c)
 
 /*
  * Stop serving the current generation: queued completions, parked AERs and
- * buffer waits go; commands at the backend are dropped when they return.
+ * the home group's buffer waits go; commands at the backend are dropped
+ * when they return. The other groups drop their buffer waits and data
+ * batches of the old generation in their next pass, on their own thread
+ * (their buffers are their thread's): they are called for it.
  */
 static void abandon_commands(struct nvme_ctrl *c)
 {
-	struct nvme_req *w = c->buf_wait_head, *next;
+	struct nvme_group *g0 = c->groups[0];
+	struct nvme_req *w = g0->buf_wait_head, *next;
 	unsigned int qid;
 
 	c->gen++;
@@ -858,11 +1129,12 @@ static void abandon_commands(struct nvme_ctrl *c)
 			nvme_req_complete(del, 0, 0);
 	}
 	drop_pending(c);
-	c->buf_wait_head = c->buf_wait_tail = NULL;
+	g0->buf_wait_head = g0->buf_wait_tail = NULL;
 	for (; w; w = next) {
 		next = w->next;
 		req_release(w);
 	}
+	kick_groups(c);
 }
 
 static void answer(struct nvme_ctrl *c, uint32_t event, uint32_t status)
@@ -912,7 +1184,7 @@ static void ctrl_disable(struct nvme_ctrl *c, bool answer_it)
 	abandon_commands(c);
 	c->state = NVME_CTRL_DISABLING;
 	c->answer_disable = answer_it;
-	if (!c->nr_used)
+	if (!ctrl_nr_used(c))
 		finish_disable(c);
 }
 
@@ -921,11 +1193,16 @@ static void shutdown_flush_next(struct nvme_ctrl *c);
 static void shutdown_flush_done(struct bdev_io *io, int status)
 {
 	struct nvme_ctrl *c = io->priv;
+	bool outside = !c->groups[0]->in_pass;
 
 	(void)status;	/* nothing to report it to: shutdown completes */
-	c->ns[c->shutdown_step]->inflight--;
+	if (outside)
+		ctrl_lock(c);
+	nvme_ns_put(c->ns[c->shutdown_step]);
 	c->shutdown_step++;
 	shutdown_flush_next(c);
+	if (outside)
+		ctrl_unlock(c);
 }
 
 /* Flush each namespace's volatile cache in turn, then answer. */
@@ -939,12 +1216,12 @@ static void shutdown_flush_next(struct nvme_ctrl *c)
 				.op = BDEV_OP_FLUSH,
 				.done = shutdown_flush_done,
 				.priv = c,
-				.tally = &c->backend_ios,
+				.tally = &c->groups[0]->backend_ios,
 			};
-			ns->inflight++;
+			nvme_ns_hold(ns);
 			if (!bdev_submit(ns->bdev, &c->shutdown_bio))
 				return;
-			ns->inflight--;
+			nvme_ns_put(ns);
 		}
 		c->shutdown_step++;
 	}
@@ -958,7 +1235,7 @@ static void maybe_finish_shutdown(struct nvme_ctrl *c)
 {
 	if (c->state != NVME_CTRL_SHUTTING_DOWN || c->shutdown_flushing)
 		return;
-	if (c->nr_used != c->nr_aer)
+	if (ctrl_nr_used(c) != c->nr_aer)
 		return;
 	c->shutdown_flushing = true;
 	c->shutdown_step = 0;
@@ -995,47 +1272,126 @@ static void finish_sq_delete(struct nvme_ctrl *c, uint16_t qid)
 		nvme_req_complete(del, ret ? NVME_SC_INTERNAL : 0, 0);
 }
 
-/* ---- entry points ---- */
+/* The SQs being deleted whose last command has ended. */
+static void finish_sq_deletes(struct nvme_ctrl *c)
+{
+	for (uint16_t qid = 1; qid < SNAP_NVME_MAX_QUEUES; qid++)
+		if (c->sq[qid].deleting && !c->sq[qid].inflight)
+			finish_sq_delete(c, qid);
+}
 
-/* Run until nothing moves: backend completions, buffer waits, fetches,
- * completions. Nothing recurses: completions only queue work here. */
+/* ---- passes ---- */
+
 /*
  * The SQs the state holds, read again whenever queues may have come or
  * gone (queue create and delete, enable, disable, reset, take-over), so
- * that process() visits only those.
+ * that a pass visits only those, each in the group of its CQ.
  */
 void nvme_ctrl_queues_changed(struct nvme_ctrl *c)
 {
-	uint64_t live = 0;
+	unsigned int i;
 
-	for (unsigned int qid = 0; qid < SNAP_NVME_MAX_QUEUES; qid++)
+	for (i = 0; i < c->nr_groups; i++)
+		c->groups[i]->sqs = 0;
+	for (uint16_t qid = 1; qid < SNAP_NVME_MAX_QUEUES; qid++)
 		if (c->st->sq[qid].size)
-			live |= 1ull << qid;
-	c->live_sqs = live;
+			c->groups[group_of_sq(c, qid)]->sqs |= 1ull << qid;
 }
 
-static int process(struct nvme_ctrl *c)
+/* Taken over after a restart: run again on the group's own thread. */
+static unsigned int run_redo(struct nvme_group *g)
 {
+	struct nvme_req *list = g->redo_head, *r;
+	unsigned int n = 0;
+
+	g->redo_head = g->redo_tail = NULL;
+	for (; (r = list); n++) {
+		list = r->next;
+		dispatch(r);
+	}
+	return n;
+}
+
+/*
+ * One group until nothing moves: backend completions, buffer waits,
+ * fetches, data, completions. Nothing recurses: completions only queue
+ * work here. With admin (the home thread, write lock) the admin queue
+ * and the asynchronous events too.
+ */
+static int group_pass(struct nvme_group *g, bool admin)
+{
+	struct nvme_ctrl *c = g->c;
 	int total = 0, n;
 	unsigned int i;
 
+	if (g->redo_head)
+		total += (int)run_redo(g);
 	do {
 		n = 0;
 		for (i = 0; i < c->ns_top; i++)
 			if (c->ns[i])
 				n += bdev_poll(c->ns[i]->bdev);
-		n += run_buffer_waits(c);
-		nvme_aen_run(c);
-		n += fetch_all(c);
-		n += xfer_flush(c, &c->data_in);
-		n += xfer_flush(c, &c->data_out);
-		n += flush_all_cqs(c);
+		n += run_buffer_waits(g);
+		if (admin)
+			nvme_aen_run(c);
+		n += fetch_all(g, admin);
+		n += xfer_flush(g, &g->data_in);
+		n += xfer_flush(g, &g->data_out);
+		n += flush_all_cqs(g);
 		total += n;
 	} while (n);
-	if (c->state == NVME_CTRL_DISABLING && !c->nr_used)
+	return total;
+}
+
+/* The home thread's whole pass: the controller's steps and group 0. */
+static int control_pass(struct nvme_ctrl *c)
+{
+	int n;
+
+	__atomic_store_n(&c->control, 0, __ATOMIC_RELAXED);
+	finish_sq_deletes(c);
+	n = group_pass(c->groups[0], true);
+	finish_sq_deletes(c);
+	if (c->state == NVME_CTRL_DISABLING && !ctrl_nr_used(c))
 		finish_disable(c);
 	maybe_finish_shutdown(c);
-	return total;
+	return n;
+}
+
+/*
+ * What only the home thread may do is waiting: admin commands, a group's
+ * call, or a reset or shutdown that ends once the groups drained. The
+ * fields read here are the home thread's own or the kernel's.
+ */
+static bool control_due(const struct nvme_ctrl *c)
+{
+	const struct snap_queue_state *asq = &c->st->sq[0];
+
+	if (c->nr_groups == 1 || __atomic_load_n(&c->control, __ATOMIC_ACQUIRE))
+		return true;
+	if (asq->size && asq->head != asq->doorbell)
+		return true;
+	return c->state == NVME_CTRL_DISABLING ||
+	       c->state == NVME_CTRL_SHUTTING_DOWN;
+}
+
+/* The home thread: group 0 under the read lock while only I/O is due. */
+static int home_pass(struct nvme_ctrl *c)
+{
+	struct nvme_group *g0 = c->groups[0];
+	int n = 0;
+
+	if (!control_due(c)) {
+		group_lock(g0);
+		n = group_pass(g0, false);
+		group_unlock(g0);
+		if (!control_due(c))
+			return n;
+	}
+	ctrl_lock(c);
+	n += control_pass(c);
+	ctrl_unlock(c);
+	return n;
 }
 
 /* Returns whether completions were waiting for this room. */
@@ -1050,8 +1406,10 @@ static bool doorbell_cq(struct nvme_ctrl *c, uint16_t qid)
 	return was_blocked;
 }
 
-void nvme_ctrl_event(struct nvme_ctrl *c, const struct snap_event *ev)
+/* A controller register event: the CC handshake, or a function reset. */
+static void ctrl_event(struct nvme_ctrl *c, const struct snap_event *ev)
 {
+	ctrl_lock(c);
 	switch (ev->type) {
 	case SNAP_EV_CTRL_ENABLE:
 		ctrl_enable(c);
@@ -1062,35 +1420,109 @@ void nvme_ctrl_event(struct nvme_ctrl *c, const struct snap_event *ev)
 	case SNAP_EV_CTRL_SHUTDOWN:
 		ctrl_shutdown(c);
 		break;
+	default:
+		ctrl_disable(c, false);	/* SNAP_EV_FUNC_RESET */
+		break;
+	}
+	nvme_ctrl_queues_changed(c);
+	control_pass(c);
+	ctrl_unlock(c);
+}
+
+/*
+ * A doorbell of group g's queues (or a kick). The host side stores the
+ * latest SQ tail in the state before the (coalesced) event; the event
+ * only says "look". Most CQ doorbells only return room nobody waits
+ * for; the next poll serves the rest.
+ */
+static bool doorbell_wants_pass(struct nvme_group *g, const struct snap_event *ev)
+{
+	bool blocked;
+
+	if (ev->type != SNAP_EV_CQ_DOORBELL)
+		return true;
+	group_lock(g);
+	blocked = doorbell_cq(g->c, ev->qid);
+	group_unlock(g);
+	return blocked;
+}
+
+void nvme_ctrl_event(struct nvme_ctrl *c, const struct snap_event *ev)
+{
+	switch (ev->type) {
+	case SNAP_EV_CTRL_ENABLE:
+	case SNAP_EV_CTRL_DISABLE:
+	case SNAP_EV_CTRL_SHUTDOWN:
 	case SNAP_EV_FUNC_RESET:
-		ctrl_disable(c, false);
-		break;
+		ctrl_event(c, ev);
+		return;
 	case SNAP_EV_SQ_DOORBELL:
-		/* The host side stores the latest tail in the state before
-		 * the (coalesced) event; the event only says "look". */
-		break;
 	case SNAP_EV_CQ_DOORBELL:
-		/* Most CQ doorbells only return room nobody waits for; the
-		 * next poll serves the rest. */
-		if (!doorbell_cq(c, ev->qid))
+		if (nvme_ctrl_event_group(c, ev)) {
+			/* another group's queue, not routed to it: its CQ's
+			 * room under the write lock, and its thread called */
+			ctrl_lock(c);
+			if (ev->type == SNAP_EV_CQ_DOORBELL)
+				doorbell_cq(c, ev->qid);
+			ctrl_unlock(c);
+			kick(c, nvme_ctrl_event_group(c, ev));
 			return;
-		break;
+		}
+		if (doorbell_wants_pass(c->groups[0], ev))
+			home_pass(c);
+		return;
 	default:
 		return;
 	}
-	if (ev->type != SNAP_EV_SQ_DOORBELL && ev->type != SNAP_EV_CQ_DOORBELL)
-		nvme_ctrl_queues_changed(c);
-	process(c);
 }
 
 int nvme_ctrl_poll(struct nvme_ctrl *c)
 {
-	return process(c);
+	return home_pass(c);
+}
+
+static int other_group_pass(struct nvme_ctrl *c, unsigned int g)
+{
+	struct nvme_group *grp;
+	int n;
+
+	if (!g || g >= c->nr_groups)
+		return 0;
+	grp = c->groups[g];
+	group_lock(grp);
+	n = group_pass(grp, false);
+	group_unlock(grp);
+	return n;
+}
+
+void nvme_ctrl_group_event(struct nvme_ctrl *c, unsigned int g,
+			   const struct snap_event *ev)
+{
+	if (!g || g >= c->nr_groups)
+		return;
+	if (doorbell_wants_pass(c->groups[g], ev))
+		other_group_pass(c, g);
+}
+
+int nvme_ctrl_group_poll(struct nvme_ctrl *c, unsigned int g)
+{
+	return other_group_pass(c, g);
+}
+
+void nvme_ctrl_group_exit(struct nvme_ctrl *c, unsigned int g)
+{
+	if (g >= c->nr_groups)
+		return;
+	group_lock(c->groups[g]);
+	group_free_scratch(c->groups[g]);
+	group_unlock(c->groups[g]);
 }
 
 void nvme_ctrl_suspend(struct nvme_ctrl *c)
 {
+	ctrl_lock(c);
 	c->suspended = true;
+	ctrl_unlock(c);
 }
 
 /*
@@ -1100,15 +1532,22 @@ void nvme_ctrl_suspend(struct nvme_ctrl *c)
  */
 void nvme_ctrl_retire(struct nvme_ctrl *c)
 {
+	ctrl_lock(c);
 	c->suspended = true;
 	c->gen++;
 	c->stats = &c->own_stats;
+	ctrl_unlock(c);
+	kick_groups(c);
 }
 
 void nvme_ctrl_resume(struct nvme_ctrl *c)
 {
+	ctrl_lock(c);
 	c->suspended = false;
-	process(c);
+	control_pass(c);
+	ctrl_unlock(c);
+	/* doorbells rung while suspended found nothing to fetch */
+	kick_groups(c);
 }
 
 /* ---- take-over after a restart ---- */
@@ -1142,61 +1581,49 @@ static unsigned int slots_to_rerun(const struct nvme_ctrl *c, uint16_t *order)
 	return n;
 }
 
-/* Free stack without the slots being taken over, in reset_slots' order. */
-static void reserve_slots(struct nvme_ctrl *c, const uint16_t *taken,
-			  unsigned int n)
-{
-	bool busy[SNAP_INFLIGHT_MAX] = { false };
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		busy[taken[i]] = true;
-	c->nr_free = 0;
-	for (i = SNAP_INFLIGHT_MAX; i-- > 0;)
-		if (!busy[i])
-			c->free_slots[c->nr_free++] = (uint16_t)i;
-}
-
-static struct nvme_req *req_take_over(struct nvme_ctrl *c, uint16_t slot)
+/* The command in slot, for its SQ's group to run again. */
+static void req_take_over(struct nvme_ctrl *c, uint16_t slot)
 {
 	const struct snap_inflight_slot *s = &c->st->inflight[slot];
-	struct nvme_req *r = &c->reqs[slot];
+	struct nvme_group *g = c->groups[group_of_sq(c, s->sqid)];
+	struct nvme_req *r = req_init(g, slot, s->sqid);
 
-	memset(r, 0, sizeof(*r));
-	nvme_dptr_init(&r->dptr);
-	r->ctrl = c;
-	r->slot = slot;
-	r->sqid = s->sqid;
-	r->gen = c->gen;
-	r->used = true;
 	r->recovered = true;
-	if (r->sqid)
-		r->start_ns = io_stats_now();
 	memcpy(&r->cmd, s->sqe, sizeof(r->cmd));
-	c->nr_used++;
-	c->sq[s->sqid].inflight++;
-	return r;
+	r->next = NULL;
+	if (g->redo_tail)
+		g->redo_tail->next = r;
+	else
+		g->redo_head = r;
+	g->redo_tail = r;
 }
 
 /*
  * A new daemon on a live controller: run again, in the order they were
- * fetched, the commands its predecessor fetched and did not complete.
+ * fetched, the commands its predecessor fetched and did not complete,
+ * each on the thread of its queue's group.
  */
 int nvme_ctrl_recover(struct nvme_ctrl *c)
 {
+	bool busy[SNAP_INFLIGHT_MAX] = { false };
 	uint16_t order[SNAP_INFLIGHT_MAX];
 	unsigned int i, n;
 
+	ctrl_lock(c);
 	nvme_ctrl_queues_changed(c);
-	if (!(c->st->csts & NVME_CSTS_RDY) || c->nr_used)
+	if (!(c->st->csts & NVME_CSTS_RDY) || ctrl_nr_used(c)) {
+		ctrl_unlock(c);
 		return 0;
+	}
 	c->state = NVME_CTRL_ENABLED;
 	n = slots_to_rerun(c, order);
-	reserve_slots(c, order, n);
+	for (i = 0; i < n; i++)
+		busy[order[i]] = true;
+	deal_slots(c, busy);
 	for (i = 0; i < n; i++)
 		req_take_over(c, order[i]);
-	for (i = 0; i < n; i++)
-		dispatch(&c->reqs[order[i]]);
-	process(c);
+	control_pass(c);
+	ctrl_unlock(c);
+	kick_groups(c);
 	return (int)n;
 }

@@ -22,7 +22,7 @@ static uint16_t lookup_ns(struct nvme_req *r)
 	if (!ns)
 		return nvme_dnr(NVME_SC_INVALID_NS);
 	r->ns = ns;
-	ns->inflight++;
+	nvme_ns_hold(ns);
 	return 0;
 }
 
@@ -36,18 +36,18 @@ static void account(struct nvme_req *r, enum bdev_op op, uint64_t bytes)
 	struct nvme_ctrl_stats *s = r->ctrl->stats;
 
 	if (op == BDEV_OP_READ) {
-		s->read_cmds++;
-		s->bytes_read += bytes;
+		nvme_stat_add(&s->read_cmds, 1);
+		nvme_stat_add(&s->bytes_read, bytes);
 	} else if (op == BDEV_OP_WRITE) {
-		s->write_cmds++;
-		s->bytes_written += bytes;
+		nvme_stat_add(&s->write_cmds, 1);
+		nvme_stat_add(&s->bytes_written, bytes);
 	}
 }
 
 static uint16_t backend_status(struct nvme_req *r, int err)
 {
 	if (err == -EIO || err == -ENODATA)
-		r->ctrl->stats->media_errors++;
+		nvme_stat_add(&r->ctrl->stats->media_errors, 1);
 	return nvme_errno_to_status(err, r->bio.op);
 }
 
@@ -61,9 +61,8 @@ static void submit(struct nvme_req *r, enum bdev_op op, uint64_t off,
 		/* with the write cache turned off every write is durable */
 		.fua = op == BDEV_OP_WRITE &&
 		       ((r->cmd.cdw12 & NVME_RW_FUA) || !r->ctrl->feat->vwc),
-		.done = done, .priv = r, .tally = &r->ctrl->backend_ios,
 	};
-	ret = bdev_submit(r->ns->bdev, &r->bio);
+	ret = nvme_req_submit_bio(r, r->ns->bdev, done);
 	if (ret)
 		nvme_req_complete(r, backend_status(r, ret), 0);
 }
@@ -114,7 +113,7 @@ static uint64_t rw_len(const struct nvme_req *r)
 /* Both buffers or none, so that a retry starts clean. */
 static bool alloc_buffers(struct nvme_req *r, uint64_t len, bool two)
 {
-	struct snap_host *h = r->ctrl->host;
+	struct snap_host *h = r->g->host;
 
 	if (nvme_req_alloc_buf(r, len))
 		return false;
@@ -155,7 +154,7 @@ static void rw_start(struct nvme_req *r)
 		return;
 	}
 	if (opc == NVME_IO_COMPARE) {
-		if (nvme_dma_dptr(r->ctrl, SNAP_DMA_FROM_HOST, &r->dptr, r->buf2,
+		if (nvme_dma_dptr(r->g, SNAP_DMA_FROM_HOST, &r->dptr, r->buf2,
 				  len)) {
 			nvme_req_complete(r, NVME_SC_DATA_XFER_ERROR, 0);
 			return;
@@ -231,7 +230,7 @@ static void flush_all_done(struct bdev_io *io, int status)
 {
 	struct nvme_req *r = io->priv;
 
-	r->ns->inflight--;
+	nvme_ns_put(r->ns);
 	r->ns = NULL;
 	if (status) {
 		nvme_req_complete(r, nvme_errno_to_status(status, io->op), 0);
@@ -251,15 +250,13 @@ static void flush_next(struct nvme_req *r)
 
 		if (!ns)
 			continue;
-		r->bio = (struct bdev_io){ .op = BDEV_OP_FLUSH,
-					   .done = flush_all_done, .priv = r,
-					   .tally = &c->backend_ios };
+		r->bio = (struct bdev_io){ .op = BDEV_OP_FLUSH };
 		/* held like any command's namespace: no detach under it */
 		r->ns = ns;
-		ns->inflight++;
-		if (!bdev_submit(ns->bdev, &r->bio))
+		nvme_ns_hold(ns);
+		if (!nvme_req_submit_bio(r, ns->bdev, flush_all_done))
 			return;
-		ns->inflight--;
+		nvme_ns_put(ns);
 		r->ns = NULL;
 	}
 	nvme_req_complete(r, 0, 0);
@@ -341,7 +338,7 @@ static void dsm_start(struct nvme_req *r)
 		nvme_req_wait_buffer(r, dsm_start);
 		return;
 	}
-	if (nvme_dma_dptr(r->ctrl, SNAP_DMA_FROM_HOST, &r->dptr, r->buf, len)) {
+	if (nvme_dma_dptr(r->g, SNAP_DMA_FROM_HOST, &r->dptr, r->buf, len)) {
 		nvme_req_complete(r, NVME_SC_DATA_XFER_ERROR, 0);
 		return;
 	}

@@ -20,6 +20,7 @@ void nvme_log_error(struct nvme_ctrl *c, const struct nvme_req *r,
 {
 	struct nvme_error_log_entry *e;
 
+	pthread_mutex_lock(&c->errlog_lock);
 	c->stats->error_count++;
 	/* newest first: slot 0 is always the latest */
 	memmove(&c->errlog[1], &c->errlog[0],
@@ -33,6 +34,7 @@ void nvme_log_error(struct nvme_ctrl *c, const struct nvme_req *r,
 	e->param_loc = 0xffff;	/* not tracked */
 	e->lba = r->slba;
 	e->nsid = r->cmd.nsid;
+	pthread_mutex_unlock(&c->errlog_lock);
 }
 
 /* ---- log contents ---- */

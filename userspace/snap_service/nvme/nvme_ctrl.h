@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The NVMe controller engine: serves one emulated NVMe function. Single
- * threaded: every entry point runs on the thread of the function's queue
- * group, and nothing runs behind the caller's back (no threads, no
- * timers); backend completions arrive through nvme_ctrl_poll().
+ * The NVMe controller engine: serves one emulated NVMe function, from one
+ * thread or several. Its I/O queues fall into queue groups, one per
+ * thread (nvme_ctrl_add_group); group 0, whose thread is the controller's
+ * home, also has the admin queue and runs every controller-level step.
+ * The entry points below without "group" in their name run on the home
+ * thread; nothing runs behind a caller's back (no threads, no timers):
+ * backend completions arrive on the thread that submitted, from its loop
+ * or its group's poll.
  */
 #ifndef SNAP_NVME_CTRL_H
 #define SNAP_NVME_CTRL_H
@@ -15,6 +19,12 @@
 #include "../bdev/bdev.h"
 
 struct nvme_ctrl;
+
+#define NVME_MAX_GROUPS		64
+
+/* Asks the caller to run a pass of group on its thread soon (a
+ * nvme_ctrl_group_poll(), or nvme_ctrl_poll() for group 0). Any thread. */
+typedef void (*nvme_kick_fn)(void *arg, unsigned int group);
 
 struct nvme_ctrl_cfg {
 	uint16_t cntlid;
@@ -42,8 +52,33 @@ void nvme_ctrl_cfg_default(struct nvme_ctrl_cfg *cfg);
 struct nvme_ctrl *nvme_ctrl_create(const struct nvme_ctrl_cfg *cfg,
 				   struct snap_host *h);
 /* Frees the controller; backend I/O must have completed (poll until
- * nvme_ctrl_idle()). */
+ * nvme_ctrl_idle()) and every other group must have left. */
 void nvme_ctrl_destroy(struct nvme_ctrl *c);
+
+/*
+ * Queue groups, set up before the first event or recover: a group more,
+ * served from host h (the same function as the controller's host, with
+ * its own thread's buffers). Returns the group's index, or -errno. The
+ * I/O CQs go round the groups (CQ q to group (q - 1) % groups), each SQ
+ * with its CQ.
+ */
+int nvme_ctrl_add_group(struct nvme_ctrl *c, struct snap_host *h);
+unsigned int nvme_ctrl_nr_groups(const struct nvme_ctrl *c);
+/* Who runs a pass when a group should: NULL for a caller that polls. */
+void nvme_ctrl_set_kick(struct nvme_ctrl *c, nvme_kick_fn kick, void *arg);
+/* The group an event is for: its queue's, else 0. Any thread. */
+unsigned int nvme_ctrl_event_group(const struct nvme_ctrl *c,
+				   const struct snap_event *ev);
+/* On group g's thread (g > 0): a doorbell of its queues, or a kick. */
+void nvme_ctrl_group_event(struct nvme_ctrl *c, unsigned int g,
+			   const struct snap_event *ev);
+/* On group g's thread (g > 0): its backends and queues; work done. */
+int nvme_ctrl_group_poll(struct nvme_ctrl *c, unsigned int g);
+/* On group g's thread: none of its I/O is at a backend. */
+bool nvme_ctrl_group_backend_idle(const struct nvme_ctrl *c, unsigned int g);
+/* On group g's thread, when it serves the controller no more: gives back
+ * what it took from the thread's pool. */
+void nvme_ctrl_group_exit(struct nvme_ctrl *c, unsigned int g);
 
 /*
  * Namespaces. Attaching or detaching raises a Namespace Attribute Changed

@@ -3,6 +3,7 @@
 #ifndef SNAP_NVME_INT_H
 #define SNAP_NVME_INT_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -62,16 +63,36 @@ struct nvme_ns {
 	uint8_t uuid[16];
 	uint8_t lbads;		/* log2 of the block size */
 	uint64_t nsze;		/* blocks */
-	unsigned int inflight;
+	unsigned int inflight;	/* every group's: atomic (nvme_ns_hold) */
 };
+
+/* Commands of any queue group hold the namespace against a detach. */
+static inline void nvme_ns_hold(struct nvme_ns *ns)
+{
+	__atomic_fetch_add(&ns->inflight, 1, __ATOMIC_RELAXED);
+}
+
+static inline void nvme_ns_put(struct nvme_ns *ns)
+{
+	__atomic_fetch_sub(&ns->inflight, 1, __ATOMIC_RELAXED);
+}
+
+/* The SMART counters: every queue group adds to them. */
+static inline void nvme_stat_add(uint64_t *counter, uint64_t v)
+{
+	__atomic_fetch_add(counter, v, __ATOMIC_RELAXED);
+}
 
 struct nvme_req;
 typedef void (*nvme_req_step_t)(struct nvme_req *r);
 /* The data moved (status 0) or could not (Data Transfer Error). */
 typedef void (*nvme_xfer_done_t)(struct nvme_req *r, uint16_t status);
 
+struct nvme_group;
+
 struct nvme_req {
 	struct nvme_ctrl *ctrl;
+	struct nvme_group *g;	/* the queue group serving its SQ */
 	struct nvme_sqe cmd;
 	uint16_t sqid;
 	uint16_t slot;
@@ -94,6 +115,7 @@ struct nvme_req {
 	size_t buf2_len;
 	uint64_t slba;		/* for the error log */
 	struct bdev_io bio;
+	bdev_io_done_t bio_done;	/* bio's completion (nvme_req_submit_bio) */
 	unsigned int step;	/* DSM range / Flush namespace being worked */
 	nvme_req_step_t resume;	/* runs again once a buffer is free */
 };
@@ -163,9 +185,41 @@ enum nvme_ctrl_state {
 	NVME_CTRL_SHUTDOWN,
 };
 
+/*
+ * A queue group: the I/O queues one thread serves, with what serving them
+ * takes (in-flight slots, data batches, buffers) so that threads share
+ * nothing on the hot path. An I/O SQ belongs to the group of its CQ (the
+ * CQs go round the groups), so a CQ's completions come from one thread.
+ * Group 0 also has the admin queue; its thread, the controller's home,
+ * runs every controller-level step (the CC handshake, queue creation and
+ * deletion, namespaces, asynchronous events).
+ *
+ * A group's fields are touched by its thread only, under the controller's
+ * lock in read mode; or by the home thread holding it in write mode.
+ */
+struct nvme_group {
+	struct nvme_ctrl *c;
+	struct snap_host *host;	/* its thread's: buffers from its pool */
+	unsigned int index;
+	bool in_pass;		/* its thread holds the lock for it */
+	uint16_t free_slots[SNAP_INFLIGHT_MAX];
+	unsigned int nr_free;
+	unsigned int nr_used;
+	unsigned int backend_ios;	/* its bdev_ios at backends (tally) */
+	uint64_t sqs;		/* the live I/O SQs it serves */
+	uint64_t pending_cqs;	/* its CQs with completions waiting */
+	/* Data waiting to move in one SNAP_IOC_DMA with the others: writes'
+	 * data from the host before they go to the backend, reads' data to
+	 * the host before their completions are posted. */
+	struct nvme_xfer data_in, data_out;
+	struct nvme_req *buf_wait_head, *buf_wait_tail;
+	struct nvme_req *redo_head, *redo_tail;	/* taken over, to run again */
+	void *scratch;		/* NVME_PAGE_SIZE: list reads; on first use */
+};
+
 struct nvme_ctrl {
 	struct nvme_ctrl_cfg cfg;
-	struct snap_host *host;
+	struct snap_host *host;		/* the home thread's (group 0's) */
 	struct snap_fn_state *st;
 	enum nvme_ctrl_state state;
 	bool suspended;
@@ -173,19 +227,23 @@ struct nvme_ctrl {
 	bool shutdown_flushing;
 	uint32_t gen;
 
+	/* Read mode: a group's thread serving it; write mode: the home
+	 * thread's controller-level work (and every group's state). */
+	pthread_rwlock_t lock;
+	struct nvme_group *groups[NVME_MAX_GROUPS];
+	unsigned int nr_groups;
+	/* A group asks the home thread for controller-level work (a drained
+	 * SQ to delete, a drained controller to disable). */
+	int control;
+	nvme_kick_fn kick;
+	void *kick_arg;
+
 	struct nvme_sq sq[SNAP_NVME_MAX_QUEUES];
 	struct nvme_cq cq[SNAP_NVME_MAX_QUEUES];
 	struct nvme_req reqs[SNAP_INFLIGHT_MAX];
-	uint16_t free_slots[SNAP_INFLIGHT_MAX];
-	unsigned int nr_free;
-	unsigned int nr_used;
-	unsigned int backend_ios;	/* its bdev_ios at backends (tally) */
 
 	struct nvme_ns **ns;	/* by nsid - 1 */
 	uint32_t ns_top;	/* highest attached nsid: the end of ns scans */
-	/* What process() visits, so that an idle queue costs nothing: */
-	uint64_t live_sqs;	/* SQ ids with a size in the state */
-	uint64_t pending_cqs;	/* CQ ids with completions waiting */
 	struct nvme_saved *saved;	/* in st->engine */
 	struct nvme_features *feat;	/* &saved->feat */
 
@@ -198,22 +256,18 @@ struct nvme_ctrl {
 	unsigned int nr_changed;
 	bool changed_overflow;
 
+	pthread_mutex_t errlog_lock;	/* any group records errors */
 	struct nvme_error_log_entry errlog[NVME_ELPE + 1];
 	struct nvme_ctrl_stats *stats;	/* &saved->stats; retired: &own_stats */
 	struct nvme_ctrl_stats own_stats;
 
-	/* Data waiting to move in one SNAP_IOC_DMA with the others: writes'
-	 * data from the host before they go to the backend, reads' data to
-	 * the host before their completions are posted. */
-	struct nvme_xfer data_in, data_out;
-
-	struct nvme_req *buf_wait_head, *buf_wait_tail;
-	void *scratch;		/* NVME_PAGE_SIZE: list reads */
 	struct bdev_io shutdown_bio;
 	uint32_t shutdown_step;
 };
 
 /* ctrl.c */
+/* Starts r->bio on b; done runs under the group's lock, as all its work. */
+int nvme_req_submit_bio(struct nvme_req *r, struct bdev *b, bdev_io_done_t done);
 void nvme_req_complete(struct nvme_req *r, uint16_t status, uint32_t dw0);
 /* A read's data to the host, then its completion: with other reads. */
 void nvme_req_complete_read(struct nvme_req *r, uint32_t len);
@@ -222,7 +276,7 @@ void nvme_req_fetch_data(struct nvme_req *r, uint32_t len, nvme_xfer_done_t then
 void nvme_req_wait_buffer(struct nvme_req *r, nvme_req_step_t resume);
 uint16_t nvme_req_map_data(struct nvme_req *r, uint32_t len, bool to_host);
 int nvme_req_alloc_buf(struct nvme_req *r, size_t len);
-int nvme_dma_dptr(struct nvme_ctrl *c, enum snap_dma_dir dir,
+int nvme_dma_dptr(struct nvme_group *g, enum snap_dma_dir dir,
 		  const struct nvme_dptr *d, void *buf, size_t len);
 uint16_t nvme_req_copy_to_host(struct nvme_req *r, const void *data,
 			       uint32_t len);
