@@ -38,12 +38,13 @@ static void emit(struct inproc_host *h, uint16_t type, uint16_t qid,
 		h->sink(h->sink_arg, &ev);
 }
 
-/* Fetch order over every view of the function, as the kernel keeps it. */
-static uint64_t next_seq(struct inproc_host *h)
+/* Fetch order over every view of the function, as the kernel keeps it:
+ * the first of n numbers taken at once. */
+static uint64_t next_seq(struct inproc_host *h, uint32_t n)
 {
 	struct inproc_host *root = h->parent ? h->parent : h;
 
-	return __atomic_fetch_add(&root->fetch_seq, 1, __ATOMIC_RELAXED);
+	return __atomic_fetch_add(&root->fetch_seq, n, __ATOMIC_RELAXED);
 }
 
 /* ---- host memory ---- */
@@ -174,6 +175,7 @@ static bool has_event_idx(const struct inproc_host *h)
 static int vq_fetch(struct inproc_host *h, uint16_t qid, const uint16_t *slots,
 		    unsigned int max)
 {
+	uint64_t seq;
 	struct snap_fn_state *st = h->state;
 	struct snap_vq_state *vq = &st->vq[qid % SNAP_VIRTIO_MAX_QUEUES];
 	uint16_t heads[SNAP_SQ_FETCH_MAX], n, i;
@@ -202,6 +204,7 @@ static int vq_fetch(struct inproc_host *h, uint16_t qid, const uint16_t *slots,
 		if (heads[i] >= vq->size)
 			return -EPROTO;		/* nothing taken */
 	}
+	seq = next_seq(h, n);
 	for (i = 0; i < n; i++) {
 		struct snap_inflight_slot *s = &st->inflight[slots[i]];
 
@@ -209,7 +212,7 @@ static int vq_fetch(struct inproc_host *h, uint16_t qid, const uint16_t *slots,
 		s->sqid = qid;
 		s->head = heads[i];
 		s->gen = st->enable_count;
-		s->seq = next_seq(h);
+		s->seq = seq + i;
 		s->flags = SNAP_INFLIGHT_USED;
 		vq->inflight++;
 	}
@@ -294,6 +297,7 @@ static int op_vq_post(struct snap_host *sh, uint16_t qid,
 static int op_sq_fetch(struct snap_host *sh, uint16_t qid,
 		       const uint16_t *slots, unsigned int max)
 {
+	uint64_t seq;
 	struct inproc_host *h = to_inproc(sh);
 	struct snap_fn_state *st = h->state;
 	struct snap_queue_state *sq;
@@ -323,6 +327,7 @@ static int op_sq_fetch(struct snap_host *sh, uint16_t qid,
 		if (!inproc_mem_ptr(h, sq->base + (uint64_t)pos * 64, 64))
 			return -EIO;
 	}
+	seq = next_seq(h, n);
 	for (i = 0; i < n; i++) {
 		struct snap_inflight_slot *s = &st->inflight[slots[i]];
 
@@ -330,7 +335,7 @@ static int op_sq_fetch(struct snap_host *sh, uint16_t qid,
 		       64);
 		s->sqid = qid;
 		s->gen = st->enable_count;
-		s->seq = next_seq(h);
+		s->seq = seq + i;
 		s->flags = SNAP_INFLIGHT_USED;
 		sq->head = (sq->head + 1) % sq->size;
 		sq->inflight++;
@@ -352,7 +357,7 @@ int inproc_slot_fill(struct inproc_host *h, uint16_t slot, uint16_t sqid,
 	memcpy(s->sqe, sqe, sizeof(s->sqe));
 	s->sqid = sqid;
 	s->gen = st->enable_count;
-	s->seq = next_seq(h);
+	s->seq = next_seq(h, 1);
 	s->flags = SNAP_INFLIGHT_USED;
 	st->sq[sqid].inflight++;
 	return 0;

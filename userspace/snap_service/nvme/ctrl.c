@@ -41,7 +41,8 @@ void nvme_ctrl_cfg_default(struct nvme_ctrl_cfg *cfg)
 }
 
 /*
- * The free in-flight slots dealt round the groups, each stack with its
+ * The free in-flight slots dealt to the groups in equal runs (so that
+ * two threads' requests do not share cache lines), each stack with its
  * lowest slot on top; busy[] slots (taken over) are left out.
  */
 static void deal_slots(struct nvme_ctrl *c, const bool *busy)
@@ -51,7 +52,7 @@ static void deal_slots(struct nvme_ctrl *c, const bool *busy)
 	for (i = 0; i < n; i++)
 		c->groups[i]->nr_free = 0;
 	for (i = SNAP_INFLIGHT_MAX; i-- > 0;) {
-		struct nvme_group *g = c->groups[i % n];
+		struct nvme_group *g = c->groups[i * n / SNAP_INFLIGHT_MAX];
 
 		if (!busy || !busy[i])
 			g->free_slots[g->nr_free++] = (uint16_t)i;
@@ -60,10 +61,16 @@ static void deal_slots(struct nvme_ctrl *c, const bool *busy)
 
 static struct nvme_group *group_new(struct nvme_ctrl *c, struct snap_host *h)
 {
-	struct nvme_group *g = calloc(1, sizeof(*g));
+	struct nvme_group *g = aligned_alloc(64, sizeof(*g));
 
 	if (!g)
 		return NULL;
+	memset(g, 0, sizeof(*g));
+	g->ns_holds = calloc(c->cfg.nn, sizeof(*g->ns_holds));
+	if (!g->ns_holds) {
+		free(g);
+		return NULL;
+	}
 	g->c = c;
 	g->host = h;
 	g->index = c->nr_groups;
@@ -142,6 +149,8 @@ struct nvme_ctrl *nvme_ctrl_create(const struct nvme_ctrl_cfg *cfg,
 	c->st = h->state;
 	c->ns = calloc(cfg->nn, sizeof(*c->ns));
 	if (!c->ns || !group_new(c, h) || init_locks(c)) {
+		if (c->groups[0])
+			free(c->groups[0]->ns_holds);
 		free(c->groups[0]);
 		free(c->ns);
 		free(c);
@@ -192,6 +201,7 @@ void nvme_ctrl_destroy(struct nvme_ctrl *c)
 	free(c->ns);
 	for (i = 0; i < c->nr_groups; i++) {
 		group_free_scratch(c->groups[i]);
+		free(c->groups[i]->ns_holds);
 		free(c->groups[i]);
 	}
 	pthread_mutex_destroy(&c->errlog_lock);
@@ -399,8 +409,9 @@ static int detach_ns(struct nvme_ctrl *c, uint32_t nsid)
 	if (!ns)
 		return -ENOENT;
 	/* Commands in flight point at the namespace and its bdev. */
-	if (__atomic_load_n(&ns->inflight, __ATOMIC_RELAXED))
-		return -EBUSY;
+	for (unsigned int i = 0; i < c->nr_groups; i++)
+		if (c->groups[i]->ns_holds[nsid - 1])
+			return -EBUSY;
 	c->ns[nsid - 1] = NULL;
 	free(ns);
 	while (c->ns_top && !c->ns[c->ns_top - 1])
@@ -632,7 +643,7 @@ static void req_release(struct nvme_req *r)
 
 	req_put_buffers(r);
 	if (r->ns)
-		nvme_ns_put(r->ns);
+		nvme_ns_put(g, r->ns);
 	r->used = false;
 	g->free_slots[g->nr_free++] = r->slot;
 	g->nr_used--;
@@ -912,10 +923,35 @@ static unsigned int cq_flush(struct nvme_group *g, uint16_t cqid)
 	return posted;
 }
 
+static void fold_one(uint64_t *to, uint64_t *from)
+{
+	if (*from)
+		__atomic_fetch_add(to, *from, __ATOMIC_RELAXED);
+	*from = 0;
+}
+
+/*
+ * The group's SMART counts into the function state, where every group
+ * adds (and a successor finds them): before the completions go out, so
+ * that what the host saw complete is counted even if the daemon dies.
+ */
+static void fold_stats(struct nvme_group *g)
+{
+	struct nvme_ctrl_stats *to = g->c->stats;
+
+	fold_one(&to->bytes_read, &g->stats.bytes_read);
+	fold_one(&to->bytes_written, &g->stats.bytes_written);
+	fold_one(&to->read_cmds, &g->stats.read_cmds);
+	fold_one(&to->write_cmds, &g->stats.write_cmds);
+	fold_one(&to->media_errors, &g->stats.media_errors);
+}
+
 static unsigned int flush_all_cqs(struct nvme_group *g)
 {
 	unsigned int qid, n = 0;
 
+	if (g->pending_cqs)
+		fold_stats(g);
 	for (uint64_t m = g->pending_cqs; m; m &= m - 1) {
 		qid = (unsigned int)__builtin_ctzll(m);
 		n += cq_flush(g, (uint16_t)qid);
@@ -1198,7 +1234,7 @@ static void shutdown_flush_done(struct bdev_io *io, int status)
 	(void)status;	/* nothing to report it to: shutdown completes */
 	if (outside)
 		ctrl_lock(c);
-	nvme_ns_put(c->ns[c->shutdown_step]);
+	nvme_ns_put(c->groups[0], c->ns[c->shutdown_step]);
 	c->shutdown_step++;
 	shutdown_flush_next(c);
 	if (outside)
@@ -1218,10 +1254,10 @@ static void shutdown_flush_next(struct nvme_ctrl *c)
 				.priv = c,
 				.tally = &c->groups[0]->backend_ios,
 			};
-			nvme_ns_hold(ns);
+			nvme_ns_hold(c->groups[0], ns);
 			if (!bdev_submit(ns->bdev, &c->shutdown_bio))
 				return;
-			nvme_ns_put(ns);
+			nvme_ns_put(c->groups[0], ns);
 		}
 		c->shutdown_step++;
 	}

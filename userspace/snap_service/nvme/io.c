@@ -22,7 +22,7 @@ static uint16_t lookup_ns(struct nvme_req *r)
 	if (!ns)
 		return nvme_dnr(NVME_SC_INVALID_NS);
 	r->ns = ns;
-	nvme_ns_hold(ns);
+	nvme_ns_hold(r->g, ns);
 	return 0;
 }
 
@@ -33,21 +33,21 @@ static bool lba_range_ok(const struct nvme_ns *ns, uint64_t slba, uint64_t nlb)
 
 static void account(struct nvme_req *r, enum bdev_op op, uint64_t bytes)
 {
-	struct nvme_ctrl_stats *s = r->ctrl->stats;
+	struct nvme_ctrl_stats *s = &r->g->stats;
 
 	if (op == BDEV_OP_READ) {
-		nvme_stat_add(&s->read_cmds, 1);
-		nvme_stat_add(&s->bytes_read, bytes);
+		s->read_cmds++;
+		s->bytes_read += bytes;
 	} else if (op == BDEV_OP_WRITE) {
-		nvme_stat_add(&s->write_cmds, 1);
-		nvme_stat_add(&s->bytes_written, bytes);
+		s->write_cmds++;
+		s->bytes_written += bytes;
 	}
 }
 
 static uint16_t backend_status(struct nvme_req *r, int err)
 {
 	if (err == -EIO || err == -ENODATA)
-		nvme_stat_add(&r->ctrl->stats->media_errors, 1);
+		r->g->stats.media_errors++;
 	return nvme_errno_to_status(err, r->bio.op);
 }
 
@@ -230,7 +230,7 @@ static void flush_all_done(struct bdev_io *io, int status)
 {
 	struct nvme_req *r = io->priv;
 
-	nvme_ns_put(r->ns);
+	nvme_ns_put(r->g, r->ns);
 	r->ns = NULL;
 	if (status) {
 		nvme_req_complete(r, nvme_errno_to_status(status, io->op), 0);
@@ -253,10 +253,10 @@ static void flush_next(struct nvme_req *r)
 		r->bio = (struct bdev_io){ .op = BDEV_OP_FLUSH };
 		/* held like any command's namespace: no detach under it */
 		r->ns = ns;
-		nvme_ns_hold(ns);
+		nvme_ns_hold(r->g, ns);
 		if (!nvme_req_submit_bio(r, ns->bdev, flush_all_done))
 			return;
-		nvme_ns_put(ns);
+		nvme_ns_put(r->g, ns);
 		r->ns = NULL;
 	}
 	nvme_req_complete(r, 0, 0);

@@ -21,7 +21,7 @@ void nvme_log_error(struct nvme_ctrl *c, const struct nvme_req *r,
 	struct nvme_error_log_entry *e;
 
 	pthread_mutex_lock(&c->errlog_lock);
-	c->stats->error_count++;
+	__atomic_fetch_add(&c->stats->error_count, 1, __ATOMIC_RELAXED);
 	/* newest first: slot 0 is always the latest */
 	memmove(&c->errlog[1], &c->errlog[0],
 		sizeof(c->errlog) - sizeof(c->errlog[0]));

@@ -63,25 +63,7 @@ struct nvme_ns {
 	uint8_t uuid[16];
 	uint8_t lbads;		/* log2 of the block size */
 	uint64_t nsze;		/* blocks */
-	unsigned int inflight;	/* every group's: atomic (nvme_ns_hold) */
 };
-
-/* Commands of any queue group hold the namespace against a detach. */
-static inline void nvme_ns_hold(struct nvme_ns *ns)
-{
-	__atomic_fetch_add(&ns->inflight, 1, __ATOMIC_RELAXED);
-}
-
-static inline void nvme_ns_put(struct nvme_ns *ns)
-{
-	__atomic_fetch_sub(&ns->inflight, 1, __ATOMIC_RELAXED);
-}
-
-/* The SMART counters: every queue group adds to them. */
-static inline void nvme_stat_add(uint64_t *counter, uint64_t v)
-{
-	__atomic_fetch_add(counter, v, __ATOMIC_RELAXED);
-}
 
 struct nvme_req;
 typedef void (*nvme_req_step_t)(struct nvme_req *r);
@@ -127,17 +109,18 @@ struct nvme_xfer {
 	struct snap_host_seg segs[SNAP_DMA_MAX_SEGS];
 };
 
+/* A cache line each: neighbours may be other threads' queues. */
 struct nvme_sq {
 	bool deleting;
 	struct nvme_req *delete_req;	/* the Delete I/O SQ waiting */
 	unsigned int inflight;
-};
+} __attribute__((aligned(64)));
 
 struct nvme_cq {
 	struct nvme_req *pend_head, *pend_tail;
 	unsigned int nr_pend;
 	bool blocked;		/* host CQ full: wait for a head doorbell */
-};
+} __attribute__((aligned(64)));
 
 struct nvme_features {
 	uint32_t arbitration;
@@ -215,7 +198,22 @@ struct nvme_group {
 	struct nvme_req *buf_wait_head, *buf_wait_tail;
 	struct nvme_req *redo_head, *redo_tail;	/* taken over, to run again */
 	void *scratch;		/* NVME_PAGE_SIZE: list reads; on first use */
-};
+	/* Its commands on each namespace (by nsid - 1): no detach under them. */
+	unsigned int *ns_holds;
+	/* SMART counts of its commands not yet in the function state: added
+	 * there before their completions are posted (nvme_group_fold_stats). */
+	struct nvme_ctrl_stats stats;
+} __attribute__((aligned(64)));
+
+static inline void nvme_ns_hold(struct nvme_group *g, const struct nvme_ns *ns)
+{
+	g->ns_holds[ns->nsid - 1]++;
+}
+
+static inline void nvme_ns_put(struct nvme_group *g, const struct nvme_ns *ns)
+{
+	g->ns_holds[ns->nsid - 1]--;
+}
 
 struct nvme_ctrl {
 	struct nvme_ctrl_cfg cfg;
