@@ -10,10 +10,16 @@
  * ceiling any design paying one kernel crossing per I/O (or per batch)
  * could reach.
  *
- *   bench_native [-m all|engine|nop] [-q DEPTH] [-n COMMANDS] [-t MS]
- *                [-r REPS] [-c CPU] [-J]
+ * One controller is also driven from 1 and 2 threads at once (-m threads),
+ * each thread with an I/O queue pair of its own at depth 32 and the
+ * controller's queue group that serves it: what spreading a controller's
+ * queues over cores gains (the threads on the CPUs we may run on).
  *
- * -q runs one depth instead of the defaults (engine 1, 32, 128; NOP 1, 32);
+ *   bench_native [-m all|engine|nop|threads] [-q DEPTH] [-n COMMANDS]
+ *                [-t MS] [-r REPS] [-c CPU] [-J]
+ *
+ * -q runs one depth instead of the defaults (engine 1, 32, 128; NOP 1, 32;
+ * threads 32 per queue);
  * -n fixes the commands per repetition (otherwise calibrated to -t
  * milliseconds); -J prints JSON. Under callgrind, use
  * --toggle-collect=engine_measured (or nop_measured) to count only the
@@ -21,6 +27,7 @@
  */
 #include <errno.h>
 #include <liburing.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,9 +49,11 @@
 
 static const unsigned int engine_depths[] = { 1, 32, 128 };
 static const unsigned int nop_depths[] = { 1, 32 };
+#define THREADS_DEPTH	32u
+#define MAX_THREADS	2u
 
 struct opts {
-	bool engine, nop;
+	bool engine, nop, threads;
 	unsigned int depth;	/* 0: the default list */
 	uint64_t count;		/* 0: calibrate */
 	unsigned int target_ms;
@@ -56,6 +65,7 @@ struct opts {
 /* One measured configuration: rates of every repetition, in cmds/s. */
 struct result {
 	const char *kind;
+	unsigned int threads;	/* "threads": how many drove the controller */
 	unsigned int depth;
 	uint64_t count;
 	unsigned int reps;
@@ -79,6 +89,8 @@ struct engine {
 	struct bdev *b;
 	uint64_t data;		/* host buffers: one 4 KiB page per slot */
 	uint64_t lba;
+	uint16_t qid;		/* the I/O queue pair this loop drives */
+	unsigned int group;	/* the queue group serving it */
 };
 
 static void engine_sink(void *arg, const struct snap_event *ev)
@@ -101,23 +113,24 @@ static void engine_admin(struct engine *e, struct nvme_sqe *s)
 	}
 }
 
-/* I/O queue pair 1, interrupts on vector 1, as a host driver sets it up. */
-static void engine_create_queues(struct engine *e)
+/* I/O queue pair qid, interrupts on vector qid, as a host driver sets
+ * it up. */
+static void engine_create_queues(struct engine *e, uint16_t qid)
 {
 	struct nvme_sqe s;
 
 	memset(&s, 0, sizeof(s));
 	s.opc = NVME_ADM_CREATE_CQ;
 	s.prp1 = inproc_mem_alloc(e->h, IO_QUEUE_SIZE * 16, 4096);
-	s.cdw10 = 1 | ((IO_QUEUE_SIZE - 1) << 16);
-	s.cdw11 = 3 | (1u << 16);
+	s.cdw10 = qid | ((IO_QUEUE_SIZE - 1) << 16);
+	s.cdw11 = 3 | ((uint32_t)qid << 16);
 	engine_admin(e, &s);
 
 	memset(&s, 0, sizeof(s));
 	s.opc = NVME_ADM_CREATE_SQ;
 	s.prp1 = inproc_mem_alloc(e->h, IO_QUEUE_SIZE * 64, 4096);
-	s.cdw10 = 1 | ((IO_QUEUE_SIZE - 1) << 16);
-	s.cdw11 = 1 | (1u << 16);
+	s.cdw10 = qid | ((IO_QUEUE_SIZE - 1) << 16);
+	s.cdw11 = 1 | ((uint32_t)qid << 16);
 	engine_admin(e, &s);
 }
 
@@ -126,7 +139,8 @@ static void engine_setup(struct engine *e)
 	struct nvme_ctrl_cfg cfg;
 
 	memset(e, 0, sizeof(*e));
-	e->h = inproc_create(16u << 20, MAX_DEPTH, 4);
+	e->qid = 1;
+	e->h = inproc_create(32u << 20, MAX_DEPTH, 4);
 	if (!e->h)
 		die("inproc_create", ENOMEM);
 	/* Without the cache every 4 KiB bounce buffer would be a fresh
@@ -144,7 +158,7 @@ static void engine_setup(struct engine *e)
 		      (6u << 16) | (4u << 20));
 	if (!inproc_ready(e->h))
 		die("controller did not become ready", EIO);
-	engine_create_queues(e);
+	engine_create_queues(e, 1);
 	e->data = inproc_mem_alloc(e->h, (uint64_t)MAX_DEPTH * IO_BYTES, 4096);
 	if (!e->data)
 		die("host buffers", ENOMEM);
@@ -176,7 +190,7 @@ static unsigned int engine_fill(struct engine *e, unsigned int room,
 		s.prp1 = e->data + (*sent % MAX_DEPTH) * IO_BYTES;
 		s.cdw10 = (uint32_t)e->lba;
 		s.cdw11 = (uint32_t)(e->lba >> 32);
-		if (inproc_sq_write(e->h, 1, &s))
+		if (inproc_sq_write(e->h, e->qid, &s))
 			break;
 		e->lba = (e->lba + blocks) % (NS_BLOCKS - blocks + 1);
 		(*sent)++;
@@ -190,7 +204,7 @@ static uint64_t engine_reap(struct engine *e)
 	struct nvme_cqe cqe;
 	uint64_t n = 0;
 
-	while (inproc_reap_quiet(e->h, 1, &cqe)) {
+	while (inproc_reap_quiet(e->h, e->qid, &cqe)) {
 		if (cqe.status >> 1) {
 			fprintf(stderr, "bench_native: read failed: %#x\n",
 				cqe.status >> 1);
@@ -199,7 +213,7 @@ static uint64_t engine_reap(struct engine *e)
 		n++;
 	}
 	if (n)
-		inproc_cq_ring(e->h, 1);
+		inproc_cq_ring(e->h, e->qid);
 	return n;
 }
 
@@ -219,8 +233,11 @@ engine_loop(struct engine *e, unsigned int depth, uint64_t count)
 		if (room > want)
 			room = want;
 		if (room && engine_fill(e, (unsigned int)room, &sent))
-			inproc_sq_ring(e->h, 1);
-		nvme_ctrl_poll(e->c);
+			inproc_sq_ring(e->h, e->qid);
+		if (e->group)
+			nvme_ctrl_group_poll(e->c, e->group);
+		else
+			nvme_ctrl_poll(e->c);
 		done += engine_reap(e);
 	}
 	return done;
@@ -231,6 +248,121 @@ static __attribute__((noinline)) uint64_t
 engine_measured(void *ctx, unsigned int depth, uint64_t count)
 {
 	return engine_loop(ctx, depth, count);
+}
+
+/* ---- one controller, several threads ---- */
+
+/*
+ * The controller of engine_setup() with a queue group and an I/O queue
+ * pair per thread; each thread's loop is engine_loop() on its own queue,
+ * through its own view of the host. The host's doorbells reach nobody
+ * (no sink): every thread polls its group, as the daemon's threads do.
+ */
+struct mt {
+	struct engine lanes[MAX_THREADS];
+	struct inproc_host *views[MAX_THREADS];
+	unsigned int threads;
+	int cpus[MAX_THREADS];
+	pthread_barrier_t start;
+	unsigned int depth;	/* per queue */
+	uint64_t count;		/* per thread, per run */
+};
+
+/* The CPUs we may run on, before main() pinned us to one. */
+static cpu_set_t allowed_cpus;
+
+struct mt_arg {
+	struct mt *m;
+	unsigned int i;
+	uint64_t done;
+};
+
+static void mt_setup(struct mt *m, unsigned int threads, int first_cpu)
+{
+	struct engine *e0 = &m->lanes[0];
+	unsigned int i;
+	int cpu = first_cpu;
+
+	memset(m, 0, sizeof(*m));
+	m->threads = threads;
+	engine_setup(e0);
+	inproc_set_sink(e0->h, NULL, NULL);
+	for (i = 0; i < threads; i++) {
+		struct engine *e = &m->lanes[i];
+
+		/* the CPUs we may use, from the pinned one on (wrapping) */
+		while (i && !CPU_ISSET(cpu, &allowed_cpus))
+			cpu = (cpu + 1) % CPU_SETSIZE;
+		m->cpus[i] = cpu;
+		cpu = (cpu + 1) % CPU_SETSIZE;
+		if (!i)
+			continue;
+		*e = *e0;
+		e->qid = (uint16_t)(i + 1);
+		m->views[i] = inproc_view(e0->h);
+		if (!m->views[i] ||
+		    nvme_ctrl_add_group(e0->c, &m->views[i]->host) != (int)i)
+			die("a queue group", ENOMEM);
+		e->group = i;
+		e->lba = (uint64_t)i * (NS_BLOCKS / MAX_THREADS);
+		engine_create_queues(e0, e->qid);
+		e->data = inproc_mem_alloc(e0->h, (uint64_t)MAX_DEPTH * IO_BYTES, 4096);
+		if (!e->data)
+			die("host buffers", ENOMEM);
+	}
+	if (pthread_barrier_init(&m->start, NULL, threads))
+		die("pthread_barrier_init", EINVAL);
+}
+
+static void mt_teardown(struct mt *m)
+{
+	for (unsigned int i = 1; i < m->threads; i++) {
+		nvme_ctrl_group_exit(m->lanes[0].c, i);
+		inproc_view_destroy(m->views[i]);
+	}
+	pthread_barrier_destroy(&m->start);
+	engine_teardown(&m->lanes[0]);
+}
+
+static void *mt_thread(void *p)
+{
+	struct mt_arg *a = p;
+	struct mt *m = a->m;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(m->cpus[a->i], &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	pthread_barrier_wait(&m->start);
+	a->done = engine_loop(&m->lanes[a->i], m->depth, m->count);
+	return NULL;
+}
+
+/* count commands split over the threads; every one must come back. */
+static __attribute__((noinline)) uint64_t
+mt_measured(void *ctx, unsigned int depth, uint64_t count)
+{
+	struct mt *m = ctx;
+	struct mt_arg args[MAX_THREADS];
+	pthread_t th[MAX_THREADS];
+	uint64_t done = 0;
+	unsigned int i;
+
+	m->depth = depth;
+	m->count = count / m->threads;
+	for (i = 0; i < m->threads; i++) {
+		args[i] = (struct mt_arg){ .m = m, .i = i };
+		if (i && pthread_create(&th[i], NULL, mt_thread, &args[i]))
+			die("pthread_create", EAGAIN);
+	}
+	mt_thread(&args[0]);
+	for (i = 0; i < m->threads; i++) {
+		if (i)
+			pthread_join(th[i], NULL);
+		done += args[i].done;
+	}
+	/* a remainder of count the split left out counts as done */
+	return done + count % m->threads;
 }
 
 /* ---- io_uring NOP round trips ---- */
@@ -411,6 +543,13 @@ static double ratio_to(const struct result *r, const struct result *nop)
 	return nop && nop->median > 0 ? r->median / nop->median : 0;
 }
 
+static const char *what_of(const struct result *r)
+{
+	if (!strcmp(r->kind, "threads"))
+		return r->threads > 1 ? "1 ctrl, 2 threads" : "1 ctrl, 1 thread";
+	return strcmp(r->kind, "engine") ? "io_uring NOP" : "engine 4K read null";
+}
+
 static void print_table(const struct result *rs, unsigned int n, int cpu)
 {
 	const struct result *nop1 = find(rs, n, "nop", 1);
@@ -425,9 +564,7 @@ static void print_table(const struct result *rs, unsigned int n, int cpu)
 		const struct result *r = &rs[i];
 
 		printf("%-18s %5u %12.0f %12.0f %12.0f %8.2f %8.2f\n",
-		       strcmp(r->kind, "engine") ? "io_uring NOP" :
-						   "engine 4K read null",
-		       r->depth, r->median, r->min, r->max,
+		       what_of(r), r->depth, r->median, r->min, r->max,
 		       ratio_to(r, nop1), ratio_to(r, nop32));
 	}
 }
@@ -440,9 +577,10 @@ static void print_json(const struct result *rs, unsigned int n, int cpu)
 	for (i = 0; i < n; i++) {
 		const struct result *r = &rs[i];
 
-		printf("%s\n  {\"kind\": \"%s\", \"qd\": %u, \"commands\": %llu, "
-		       "\"reps\": %u, \"median\": %.1f, \"min\": %.1f, "
-		       "\"max\": %.1f, \"samples\": [", i ? "," : "", r->kind,
+		printf("%s\n  {\"kind\": \"%s\", \"threads\": %u, \"qd\": %u, "
+		       "\"commands\": %llu, \"reps\": %u, \"median\": %.1f, "
+		       "\"min\": %.1f, \"max\": %.1f, \"samples\": [",
+		       i ? "," : "", r->kind, r->threads ? r->threads : 1,
 		       r->depth, (unsigned long long)r->count, r->reps,
 		       r->median, r->min, r->max);
 		for (j = 0; j < r->reps; j++)
@@ -474,7 +612,9 @@ static int parse(int argc, char **argv, struct opts *o)
 	}
 	o->engine = !strcmp(mode, "all") || !strcmp(mode, "engine");
 	o->nop = !strcmp(mode, "all") || !strcmp(mode, "nop");
-	if (optind != argc || (!o->engine && !o->nop) || o->depth > MAX_DEPTH ||
+	o->threads = !strcmp(mode, "all") || !strcmp(mode, "threads");
+	if (optind != argc || (!o->engine && !o->nop && !o->threads) ||
+	    o->depth > MAX_DEPTH ||
 	    (o->nop && o->depth > NOP_RING_SIZE) || !o->target_ms ||
 	    !o->reps || o->reps > MAX_REPS)
 		return -1;
@@ -495,6 +635,24 @@ static unsigned int run_engine(const struct opts *o, struct result *rs)
 			break;
 	}
 	engine_teardown(&e);
+	return n;
+}
+
+/* One controller from 1, then 2 threads; a queue each at depth 32. */
+static unsigned int run_threads(const struct opts *o, struct result *rs,
+				int cpu)
+{
+	unsigned int t, n = 0;
+
+	for (t = 1; t <= MAX_THREADS; t++) {
+		struct mt m;
+
+		mt_setup(&m, t, cpu);
+		measure(&rs[n], o, mt_measured, &m, "threads",
+			o->depth ? o->depth : THREADS_DEPTH);
+		rs[n++].threads = t;
+		mt_teardown(&m);
+	}
 	return n;
 }
 
@@ -526,16 +684,20 @@ int main(int argc, char **argv)
 	int cpu;
 
 	if (parse(argc, argv, &o)) {
-		fprintf(stderr, "usage: bench_native [-m all|engine|nop] "
+		fprintf(stderr, "usage: bench_native [-m all|engine|nop|threads] "
 			"[-q DEPTH] [-n COMMANDS] [-t MS] [-r REPS] [-c CPU] "
 			"[-J]\n");
 		return 2;
 	}
+	if (sched_getaffinity(0, sizeof(allowed_cpus), &allowed_cpus))
+		die("sched_getaffinity", errno);
 	cpu = pin_to_cpu(o.cpu);
 	if (o.engine)
 		n += run_engine(&o, rs + n);
 	if (o.nop)
 		n += run_nop(&o, rs + n);
+	if (o.threads)
+		n += run_threads(&o, rs + n, cpu);
 	if (o.json)
 		print_json(rs, n, cpu);
 	else

@@ -358,6 +358,14 @@ int devsnap_host_open(struct devsnap_host *dh, struct devsnap *ds,
 	return 0;
 }
 
+void devsnap_host_view(struct devsnap_host *view, const struct devsnap_host *dh,
+		       struct bufpool *bp)
+{
+	*view = *dh;
+	view->bp = bp;
+	view->state_len = 0;
+}
+
 void devsnap_host_close(struct devsnap_host *dh)
 {
 	if (dh->host.state)

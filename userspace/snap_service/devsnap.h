@@ -70,5 +70,9 @@ struct devsnap_host {
 int devsnap_host_open(struct devsnap_host *dh, struct devsnap *ds,
 		      uint32_t func_id, struct bufpool *bp);
 void devsnap_host_close(struct devsnap_host *dh);
+/* Another thread's host for the same function: dh's mapping (not its
+ * own, nothing to close), buffers from bp. */
+void devsnap_host_view(struct devsnap_host *view, const struct devsnap_host *dh,
+		       struct bufpool *bp);
 
 #endif

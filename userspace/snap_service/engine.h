@@ -8,7 +8,8 @@
  *
  * Threads: the "main thread" ops read the object mirror and run only on
  * the daemon's main thread; every other op runs on the thread of the
- * controller's worker, which alone touches the engine.
+ * controller's worker, except those of a model's further queue groups,
+ * which run on the threads of those groups.
  */
 #ifndef SNAP_SERVICE_ENGINE_H
 #define SNAP_SERVICE_ENGINE_H
@@ -95,6 +96,25 @@ struct svc_engine_ops {
 	int (*attach_bdev)(void *e, uint32_t key, struct bdev *b,
 			   const uint8_t *uuid);
 	int (*detach_bdev)(void *e, uint32_t key);
+
+	/*
+	 * Queue groups (NULL: the model serves a controller from one
+	 * thread). The controller's worker is group 0's; each further group
+	 * runs on a thread of its own, from host h (buffers from that
+	 * thread's pool), added right after create().
+	 */
+	int (*add_group)(void *e, struct snap_host *h);
+	/* kick(arg, g): run a pass of group g soon. Any thread calls it. */
+	void (*set_kick)(void *e, void (*kick)(void *arg, unsigned int g),
+			 void *arg);
+	/* The group an event is for. Any thread. */
+	unsigned int (*event_group)(const void *e, const struct snap_event *ev);
+	/* On group g's thread (g > 0): */
+	void (*group_event)(void *e, unsigned int g, const struct snap_event *ev);
+	int (*group_poll)(void *e, unsigned int g);
+	bool (*group_backend_idle)(const void *e, unsigned int g);
+	/* The thread leaves the group for good: its pool's share goes back. */
+	void (*group_exit)(void *e, unsigned int g);
 };
 
 extern const struct svc_engine_ops svc_engine_nvme;

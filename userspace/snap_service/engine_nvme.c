@@ -160,6 +160,42 @@ static int nvme_detach_bdev(void *e, uint32_t nsid)
 	return nvme_ctrl_detach_ns(e, nsid);
 }
 
+static int nvme_add_group(void *e, struct snap_host *h)
+{
+	return nvme_ctrl_add_group(e, h);
+}
+
+static void nvme_set_kick(void *e, void (*kick)(void *arg, unsigned int g),
+			  void *arg)
+{
+	nvme_ctrl_set_kick(e, kick, arg);
+}
+
+static unsigned int nvme_event_group(const void *e, const struct snap_event *ev)
+{
+	return nvme_ctrl_event_group(e, ev);
+}
+
+static void nvme_group_event(void *e, unsigned int g, const struct snap_event *ev)
+{
+	nvme_ctrl_group_event(e, g, ev);
+}
+
+static int nvme_group_poll(void *e, unsigned int g)
+{
+	return nvme_ctrl_group_poll(e, g);
+}
+
+static bool nvme_group_backend_idle(const void *e, unsigned int g)
+{
+	return nvme_ctrl_group_backend_idle(e, g);
+}
+
+static void nvme_group_exit(void *e, unsigned int g)
+{
+	nvme_ctrl_group_exit(e, g);
+}
+
 const struct svc_engine_ops svc_engine_nvme = {
 	.type = SNAP_FUNC_NVME,
 	.name = "NVMe",
@@ -181,4 +217,11 @@ const struct svc_engine_ops svc_engine_nvme = {
 	.recover = nvme_recover,
 	.attach_bdev = nvme_attach_bdev,
 	.detach_bdev = nvme_detach_bdev,
+	.add_group = nvme_add_group,
+	.set_kick = nvme_set_kick,
+	.event_group = nvme_event_group,
+	.group_event = nvme_group_event,
+	.group_poll = nvme_group_poll,
+	.group_backend_idle = nvme_group_backend_idle,
+	.group_exit = nvme_group_exit,
 };

@@ -19,6 +19,7 @@ enum {
 	OPT_PLUGIN,
 	OPT_LIVE_UPDATE,
 	OPT_BUSY_POLL,
+	OPT_QUEUE_THREADS,
 };
 
 static const struct option long_opts[] = {
@@ -30,6 +31,7 @@ static const struct option long_opts[] = {
 	{ "plugin", required_argument, NULL, OPT_PLUGIN },
 	{ "live-update", no_argument, NULL, OPT_LIVE_UPDATE },
 	{ "busy-poll", required_argument, NULL, OPT_BUSY_POLL },
+	{ "queue-threads", required_argument, NULL, OPT_QUEUE_THREADS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -40,7 +42,7 @@ void service_opts_usage(FILE *out)
 	fprintf(out,
 		"usage: snap_service [-m CORE_MASK] [-l LEVEL] [--log-file FILE]\n"
 		"                    [--init-conf FILE] [--notify] [--plugin PLUGIN]...\n"
-		"                    [--live-update] [--busy-poll MS]\n"
+		"                    [--live-update] [--busy-poll MS] [--queue-threads N]\n"
 		"  -m, --core-mask MASK  one I/O thread per set bit (default 0x1)\n"
 		"  -l, --log-level 0-5   0 errors .. 3 info .. 5 trace (default %d)\n"
 		"      --log-file FILE   log there instead of stderr (SNAP_LOG_FILE)\n"
@@ -54,6 +56,8 @@ void service_opts_usage(FILE *out)
 		"                        and exits, this one serves on (no host error)\n"
 		"      --busy-poll MS    after work, poll doorbells for MS ms before\n"
 		"                        sleeping (default %d; 0 sleeps at once)\n"
+		"      --queue-threads N spread each NVMe controller's I/O queues over\n"
+		"                        N I/O threads (default 0: all; 1: one thread)\n"
 		"environment: SNAP_MEMPOOL_SIZE_MB staging pool size in MiB (min %d,\n"
 		"default %d, at most the module's mempool_size_mb);\n"
 		"SNAP_EVENTS_RCVBUF_KB netlink events buffer (default 32768)\n",
@@ -169,6 +173,14 @@ static int apply_opt(struct service_opts *o, int c, const char *arg,
 			return -1;
 		}
 		o->busy_poll_ms = (uint32_t)v;
+		return 0;
+	case OPT_QUEUE_THREADS:
+		if (parse_u64(arg, 0, SERVICE_QUEUE_THREADS_MAX, &v)) {
+			snprintf(err, errlen, "--queue-threads %s: want 0 (all) to %d",
+				 arg, SERVICE_QUEUE_THREADS_MAX);
+			return -1;
+		}
+		o->queue_threads = (uint32_t)v;
 		return 0;
 	case OPT_PLUGIN:
 		if (o->nr_plugins == SNAP_PLUGINS_MAX) {

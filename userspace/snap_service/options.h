@@ -18,6 +18,7 @@ struct service_opts {
 	uint32_t mempool_mb;		/* SNAP_MEMPOOL_SIZE_MB: staging pool used */
 	uint32_t events_rcvbuf_kb;	/* SNAP_EVENTS_RCVBUF_KB; 0: the default */
 	uint32_t busy_poll_ms;		/* --busy-poll MS: poll on after work */
+	uint32_t queue_threads;		/* --queue-threads N: 0 = every thread */
 	bool notify;			/* --notify: tell systemd (NOTIFY_SOCKET) when up */
 	bool live_update;		/* --live-update: take over from the running one */
 	const char *plugins_env;	/* SNAP_PLUGINS: plugins, ':' between */
@@ -33,6 +34,7 @@ struct service_opts {
 #define SERVICE_MEMPOOL_DEFAULT_MB 1024
 #define SERVICE_BUSY_POLL_DEFAULT_MS 2
 #define SERVICE_BUSY_POLL_MAX_MS 1000
+#define SERVICE_QUEUE_THREADS_MAX 64
 
 /*
  * Parses argv over the environment env (NULL-terminated "NAME=value"

@@ -93,6 +93,145 @@ static struct svc_ctrl *ctrl_by_func(struct service *s, uint32_t func_id)
 	return NULL;
 }
 
+/* ---- a controller's queues on several threads ---- */
+
+/* The worker that serves queue group g of c (0: c's own). */
+static struct svc_worker *group_worker(struct svc_ctrl *c, unsigned int g)
+{
+	return g && g <= c->nr_lanes ? c->lanes[g - 1].w : c->w;
+}
+
+/* The worker an event of c's is for: its queue's group's. Any thread. */
+static struct svc_worker *event_worker(struct svc_ctrl *c,
+				       const struct snap_event *ev)
+{
+	if (!c->nr_lanes)
+		return c->w;
+	return group_worker(c, c->ops->event_group(c->engine, ev));
+}
+
+static int ctrl_post_event(struct svc_ctrl *c, const struct snap_event *ev)
+{
+	return worker_post_event(event_worker(c, ev), ev);
+}
+
+/*
+ * The engine asks for a pass of group g: a doorbell of no queue in
+ * particular (SQ 0's: "look") to the group's worker. The engine calls
+ * this with its lock held and never for the calling thread's own group,
+ * so the event is queued, never run here.
+ */
+static void ctrl_kick(void *arg, unsigned int g)
+{
+	struct svc_ctrl *c = arg;
+	struct snap_event ev = { .type = SNAP_EV_SQ_DOORBELL, .func_id = c->func_id };
+	struct svc_worker *w = group_worker(c, g);
+
+	if (w != worker_current && worker_post_event(w, &ev))
+		log_err("function %u: no memory to call thread %u", c->func_id, w->index);
+}
+
+/*
+ * The lanes c's queues will use: its model spreads queues, and the
+ * daemon has more threads than one (--queue-threads caps them). Each
+ * goes to the next worker after c's, with a view of c's host.
+ */
+static int ctrl_plan_lanes(struct service *s, struct svc_ctrl *c)
+{
+	unsigned int n = s->nr_workers;
+
+	if (s->opts.queue_threads && s->opts.queue_threads < n)
+		n = s->opts.queue_threads;
+	if (!c->ops->add_group || n < 2)
+		return 0;
+	c->lanes = calloc(n - 1, sizeof(*c->lanes));
+	if (!c->lanes)
+		return -ENOMEM;
+	c->nr_lanes = n - 1;
+	for (unsigned int k = 1; k < n; k++) {
+		struct svc_lane *l = &c->lanes[k - 1];
+
+		l->c = c;
+		l->g = k;
+		l->w = &s->workers[(c->w->index + k) % s->nr_workers];
+		devsnap_host_view(&l->dh, &c->dh, &l->w->pool);
+	}
+	return 0;
+}
+
+static void work_link_lane(struct svc_worker *w, void *arg)
+{
+	struct svc_shard *sh = w->priv;
+	struct svc_lane *l = arg;
+
+	l->wnext = sh->lanes;
+	sh->lanes = l;
+}
+
+/* Main thread: each lane's worker starts serving its group. */
+static void ctrl_link_lanes(struct svc_ctrl *c)
+{
+	for (unsigned int i = 0; i < c->nr_lanes; i++) {
+		atomic_fetch_add(&c->lanes_linked, 1);
+		worker_call(c->lanes[i].w, work_link_lane, &c->lanes[i]);
+	}
+}
+
+/* ", queues also on threads 1 2" for the log; "" without lanes. */
+static const char *lanes_text(const struct svc_ctrl *c)
+{
+	static char buf[16 + 4 * SERVICE_QUEUE_THREADS_MAX];
+	size_t n;
+
+	if (!c->nr_lanes)
+		return "";
+	n = (size_t)snprintf(buf, sizeof(buf), ", queues also on thread%s",
+			     c->nr_lanes > 1 ? "s" : "");
+	for (unsigned int i = 0; i < c->nr_lanes && n < sizeof(buf); i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, " %u",
+				      c->lanes[i].w->index);
+	return buf;
+}
+
+/* Any thread: the lanes leave once their groups have nothing at a backend. */
+static void ctrl_release_lanes(struct svc_ctrl *c)
+{
+	atomic_store(&c->lanes_stop, true);
+	for (unsigned int i = 0; i < c->nr_lanes; i++)
+		ctrl_kick(c, c->lanes[i].g);
+}
+
+static bool lanes_gone(struct svc_ctrl *c)
+{
+	return !atomic_load(&c->lanes_linked);
+}
+
+/*
+ * Serves the queue groups this worker runs for other workers'
+ * controllers; unlinks the lanes told to leave whose groups are idle
+ * (after that the lane and its controller are not touched here again).
+ */
+static int shard_poll_lanes(struct svc_shard *sh)
+{
+	struct svc_lane **pp = &sh->lanes, *l;
+	int busy = 0;
+
+	while ((l = *pp)) {
+		struct svc_ctrl *c = l->c;
+
+		busy += c->ops->group_poll(c->engine, l->g);
+		if (!atomic_load(&c->lanes_stop) ||
+		    !c->ops->group_backend_idle(c->engine, l->g)) {
+			pp = &l->wnext;
+			continue;
+		}
+		*pp = l->wnext;
+		c->ops->group_exit(c->engine, l->g);
+		atomic_fetch_sub(&c->lanes_linked, 1);
+	}
+	return busy;
+}
+
 /*
  * On c's worker: runs its loop and mail (the events that unblock a full
  * CQ arrive there) without taking new commands, until pred(c) or about
@@ -232,6 +371,17 @@ static void work_start(struct svc_worker *w, void *arg)
 		cw->ret = -ENOMEM;
 		return;
 	}
+	for (unsigned int i = 0; i < c->nr_lanes; i++) {
+		if (c->ops->add_group(c->engine, &c->lanes[i].dh.host) !=
+		    (int)c->lanes[i].g) {
+			c->ops->destroy(c->engine);
+			c->engine = NULL;
+			cw->ret = -ENOMEM;
+			return;
+		}
+	}
+	if (c->nr_lanes)
+		c->ops->set_kick(c->engine, ctrl_kick, c);
 	if (!cw->running)
 		c->ops->suspend(c->engine);
 	c->wnext = sh->ctrls;
@@ -255,6 +405,7 @@ static void ctrl_free_retired(struct svc_ctrl *c)
 	c->ops->destroy(c->engine);
 	attached_release_all(c);
 	devsnap_host_close(&c->dh);
+	free(c->lanes);
 	free(c->attached);
 	free(c);
 }
@@ -271,7 +422,7 @@ static int shard_poll_retiring(struct svc_shard *sh)
 
 	while ((c = *pp)) {
 		busy += c->ops->poll(c->engine);
-		if (!c->ops->backend_idle(c->engine)) {
+		if (!c->ops->backend_idle(c->engine) || !lanes_gone(c)) {
 			pp = &c->wnext;
 			continue;
 		}
@@ -294,6 +445,12 @@ static void work_stop(struct svc_worker *w, void *arg)
 	 */
 	drain(c, ctrl_idle, SVC_DRAIN_MS);
 	cw->ret = c->ops->backend_idle(c->engine) ? 0 : -EBUSY;
+	if (c->nr_lanes) {
+		/* Idle: the other threads' groups let go at their next pass. */
+		ctrl_release_lanes(c);
+		if (!cw->ret && !drain(c, lanes_gone, SVC_DRAIN_MS))
+			cw->ret = -EBUSY;
+	}
 	for (pp = &sh->ctrls; *pp; pp = &(*pp)->wnext) {
 		if (*pp == c) {
 			*pp = c->wnext;
@@ -509,7 +666,7 @@ static void replay_parked(struct service *s, struct svc_ctrl *c)
 
 	for (; p; p = next, n++) {
 		next = p->next;
-		worker_post_event(c->w, &p->ev);
+		ctrl_post_event(c, &p->ev);
 		free(p);
 	}
 	if (n)
@@ -618,12 +775,17 @@ static void ctrl_create(struct service *s, struct reg_ctrl *rc)
 		free(c);
 		return;
 	}
-	if (ctrl_start_engine(s, c, f, why, sizeof(why))) {
+	ret = ctrl_plan_lanes(s, c);
+	if (ret)
+		snprintf(why, sizeof(why), "no memory for its queue threads");
+	if (ret || ctrl_start_engine(s, c, f, why, sizeof(why))) {
 		ctrl_refuse(s, rc, why);
 		devsnap_host_close(&c->dh);
+		free(c->lanes);
 		free(c);
 		return;
 	}
+	ctrl_link_lanes(c);
 	s->shards[c->w->index].nr_ctrls++;
 	c->next = s->ctrls;
 	s->ctrls = c;
@@ -632,8 +794,8 @@ static void ctrl_create(struct service *s, struct reg_ctrl *rc)
 	worker_call(c->w, work_recover, &cw);
 	if (cw.ret > 0)
 		log_notice("%s: took over %d command(s) in flight", rc->name, cw.ret);
-	log_info("%s: serving %s function %u (%s) on thread %u%s", rc->name,
-		 ops->name, f->id, f->bdf, c->w->index,
+	log_info("%s: serving %s function %u (%s) on thread %u%s%s", rc->name,
+		 ops->name, f->id, f->bdf, c->w->index, lanes_text(c),
 		 rc->state == SNAP_CTRL_RUNNING ? "" : ", suspended");
 	replay_parked(s, c);
 }
@@ -659,6 +821,7 @@ static void ctrl_destroy(struct service *s, struct svc_ctrl *c)
 	attached_release_all(c);
 	devsnap_host_close(&c->dh);
 	log_info("%s: no longer served", name);
+	free(c->lanes);
 	free(c->attached);
 	free(c);
 }
@@ -752,6 +915,8 @@ static int shard_poll(struct svc_worker *w)
 	}
 	for (struct svc_ctrl *c = sh->ctrls; c; c = c->wnext)
 		busy += c->ops->poll(c->engine);
+	if (sh->lanes)
+		busy += shard_poll_lanes(sh);
 	if (sh->retiring)
 		busy += shard_poll_retiring(sh);
 	return busy;
@@ -764,6 +929,13 @@ static void shard_event(struct svc_worker *w, const struct snap_event *ev)
 	for (struct svc_ctrl *c = sh->ctrls; c; c = c->wnext) {
 		if (c->func_id == ev->func_id) {
 			c->ops->event(c->engine, ev);
+			return;
+		}
+	}
+	/* a doorbell of a queue group this thread serves for another */
+	for (struct svc_lane *l = sh->lanes; l; l = l->wnext) {
+		if (l->c->func_id == ev->func_id) {
+			l->c->ops->group_event(l->c->engine, l->g, ev);
 			return;
 		}
 	}
@@ -1127,7 +1299,7 @@ static void dispatch_event(struct service *s, const struct snap_event *ev)
 	struct svc_parked *p, **pp;
 
 	if (c) {
-		if (worker_post_event(c->w, ev))
+		if (ctrl_post_event(c, ev))
 			log_err("dropping an event of function %u: out of memory",
 				ev->func_id);
 		return;
@@ -1795,6 +1967,7 @@ void service_stop(struct service *s)
 			s->shards[i].retiring = c->wnext;
 			attached_release_all(c);
 			devsnap_host_close(&c->dh);
+			free(c->lanes);
 			free(c->attached);
 			free(c);
 		}

@@ -2,6 +2,7 @@
 #ifndef SNAP_SERVICE_SERVICE_H
 #define SNAP_SERVICE_SERVICE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -28,10 +29,26 @@ struct svc_attached {
 	bool detaching;			/* the engine refused to let go: retried */
 };
 
+struct svc_ctrl;
+
+/*
+ * One more thread serving a controller: its queue group g (engine.h) on
+ * worker w, through a view of the controller's host with w's pool.
+ * Linked on w's shard from the controller's start until the group, told
+ * to stop, has no I/O at a backend; then w unlinks it and counts it out.
+ */
+struct svc_lane {
+	struct svc_lane *wnext;		/* w's lanes: its thread */
+	struct svc_ctrl *c;
+	struct svc_worker *w;
+	unsigned int g;
+	struct devsnap_host dh;
+};
+
 /*
  * A controller object the daemon serves, of any model (engine.h). The
  * main thread owns the object; its engine is touched only on the thread
- * of worker w.
+ * of worker w, and its lanes' queue groups on theirs.
  */
 struct svc_ctrl {
 	struct svc_ctrl *next;		/* all controllers: main thread */
@@ -47,6 +64,10 @@ struct svc_ctrl {
 	uint32_t nr_attached;
 	uint32_t sync_mark;
 	bool bdev_missing;		/* a bdev it needs is not attached */
+	struct svc_lane *lanes;		/* [nr_lanes]: groups 1..nr_lanes */
+	unsigned int nr_lanes;
+	atomic_uint lanes_linked;	/* still on their workers */
+	atomic_bool lanes_stop;		/* leave once your group is idle */
 };
 
 /*
@@ -59,6 +80,7 @@ struct svc_shard {
 	struct service *s;
 	struct svc_ctrl *ctrls;		/* worker thread only */
 	struct svc_ctrl *retiring;	/* worker thread only */
+	struct svc_lane *lanes;		/* worker thread only */
 	unsigned int nr_ctrls;		/* main thread only: for placement */
 	bool polled;			/* events thread: its last pass was busy */
 };

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -231,11 +232,15 @@ static void *worker_main(void *arg)
 
 int worker_start(struct svc_worker *w)
 {
+	char name[16];
 	int ret = pthread_create(&w->thread, NULL, worker_main, w);
 
 	if (ret)
 		return -ret;
 	w->threaded = true;
+	/* top -H, perf and the tests tell the I/O threads apart by it */
+	snprintf(name, sizeof(name), "snap_io%u", w->index);
+	pthread_setname_np(w->thread, name);
 	return 0;
 }
 

@@ -75,6 +75,9 @@ static void test_env_then_cmdline(void **state)
 	assert_string_equal(o.init_conf, "/tmp/c");
 	assert_true(o.notify);
 	assert_int_equal(o.busy_poll_ms, 0);
+	assert_int_equal(o.queue_threads, 0);	/* every thread */
+	assert_int_equal(parse(&o, NULL, err, "--queue-threads", "1", NULL), 0);
+	assert_int_equal(o.queue_threads, 1);
 }
 
 /* The packaged unit sets SNAP_RPC_INIT_CONF; an empty value turns it off. */
@@ -119,6 +122,9 @@ static void test_bad_values(void **state)
 	assert_int_equal(parse(&o, NULL, err, "--busy-poll", "1001", NULL), -1);
 	assert_non_null(strstr(err, "--busy-poll"));
 	assert_int_equal(parse(&o, NULL, err, "--busy-poll", "-1", NULL), -1);
+	assert_int_equal(parse(&o, NULL, err, "--queue-threads", "65", NULL), -1);
+	assert_non_null(strstr(err, "--queue-threads"));
+	assert_int_equal(parse(&o, NULL, err, "--queue-threads", "x", NULL), -1);
 }
 
 static void test_log_levels_filter(void **state)
