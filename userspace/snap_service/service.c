@@ -207,6 +207,24 @@ static bool lanes_gone(struct svc_ctrl *c)
 }
 
 /*
+ * The lane's group gives back its share of this thread's pool and the
+ * lane is counted out; after that c may be freed at any moment by its
+ * worker, which is woken (it may be waiting for this to free c).
+ */
+static void lane_leave(struct svc_lane *l)
+{
+	struct svc_ctrl *c = l->c;
+	struct svc_worker *home = c->w;
+	struct snap_event ev = { .type = SNAP_EV_SQ_DOORBELL, .func_id = c->func_id };
+
+	c->ops->group_exit(c->engine, l->g);
+	atomic_fetch_sub(&c->lanes_linked, 1);
+	if (worker_post_event(home, &ev))
+		log_err("function %u: no memory to wake thread %u", ev.func_id,
+			home->index);
+}
+
+/*
  * Serves the queue groups this worker runs for other workers'
  * controllers; unlinks the lanes told to leave whose groups are idle
  * (after that the lane and its controller are not touched here again).
@@ -226,8 +244,7 @@ static int shard_poll_lanes(struct svc_shard *sh)
 			continue;
 		}
 		*pp = l->wnext;
-		c->ops->group_exit(c->engine, l->g);
-		atomic_fetch_sub(&c->lanes_linked, 1);
+		lane_leave(l);
 	}
 	return busy;
 }
@@ -734,6 +751,8 @@ int svc_ctrl_start(struct svc_ctrl *c, const void *cfg, bool running)
 	struct ctrl_work cw = { .c = c, .cfg = cfg, .running = running };
 
 	worker_call(c->w, work_start, &cw);
+	if (!cw.ret)
+		ctrl_link_lanes(c);
 	return cw.ret;
 }
 
@@ -785,7 +804,6 @@ static void ctrl_create(struct service *s, struct reg_ctrl *rc)
 		free(c);
 		return;
 	}
-	ctrl_link_lanes(c);
 	s->shards[c->w->index].nr_ctrls++;
 	c->next = s->ctrls;
 	s->ctrls = c;

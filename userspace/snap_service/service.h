@@ -129,7 +129,8 @@ extern const struct worker_ops svc_shard_ops;
 
 /*
  * Main thread, for a controller whose w, ops and dh are set: starts its
- * engine on its worker (running or suspended). Returns 0 or -ENOMEM.
+ * engine on its worker (running or suspended), and its lanes (if any)
+ * on theirs. Returns 0 or -ENOMEM.
  */
 int svc_ctrl_start(struct svc_ctrl *c, const void *cfg, bool running);
 /*

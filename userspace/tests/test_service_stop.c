@@ -5,7 +5,8 @@
  * completion writes into it), and a bdev the engine could not let go of
  * stays attached and is destroyed only once it could. The engine here is
  * a stand-in whose one backend I/O is a read of an eventfd on the
- * worker's ring, which the test completes when it chooses.
+ * worker's ring, which the test completes when it chooses. With a lane,
+ * its queue group on a second worker has a backend I/O of its own there.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -26,6 +27,7 @@
 
 struct fake_cfg {
 	int efd;
+	int lane_efd;		/* group 1's I/O, when it has a lane */
 	bool host_wait;		/* also a command only the host can end */
 };
 
@@ -37,10 +39,18 @@ struct fake_engine {
 	bool host_wait;			/* a command waits for the host */
 	unsigned int completions;	/* written by the completion */
 	struct bdev *bdev;		/* what it uses under key 1 */
+	/* group 1, on the lane's worker */
+	struct ioloop_req g_req;
+	uint64_t g_val;
+	int g_efd;
+	unsigned int groups;
+	bool g_started;
+	atomic_bool g_busy;
 };
 
 /* What the test sees of it from its own thread. */
 static atomic_bool io_done, destroyed, destroyed_busy;
+static atomic_bool lane_done, lane_exited, exited_before_destroy;
 
 static void fake_io_done(struct ioloop_req *req, int res)
 {
@@ -71,6 +81,7 @@ static void *fake_create(const void *cfg, struct snap_host *h)
 	ioloop_submit(ioloop_current);
 	e->busy = true;
 	e->host_wait = fc->host_wait;
+	e->g_efd = fc->lane_efd;
 	return e;
 }
 
@@ -78,6 +89,7 @@ static void fake_destroy(void *p)
 {
 	struct fake_engine *e = p;
 
+	atomic_store(&exited_before_destroy, !e->groups || atomic_load(&lane_exited));
 	atomic_store(&destroyed_busy, e->busy);
 	atomic_store(&destroyed, true);
 	free(e);
@@ -93,12 +105,87 @@ static bool fake_idle(const void *p)
 {
 	const struct fake_engine *e = p;
 
-	return !e->busy && !e->host_wait;
+	return !e->busy && !e->host_wait && !atomic_load(&e->g_busy);
 }
 
 static bool fake_backend_idle(const void *p)
 {
-	return !((const struct fake_engine *)p)->busy;
+	const struct fake_engine *e = p;
+
+	return !e->busy && !atomic_load(&e->g_busy);
+}
+
+/* ---- a second queue group, on the lane's worker ---- */
+
+static int fake_add_group(void *p, struct snap_host *h)
+{
+	struct fake_engine *e = p;
+
+	(void)h;
+	return (int)++e->groups;
+}
+
+static void fake_set_kick(void *p, void (*kick)(void *arg, unsigned int g), void *arg)
+{
+	(void)p;
+	(void)kick;
+	(void)arg;
+}
+
+static unsigned int fake_event_group(const void *p, const struct snap_event *ev)
+{
+	(void)p;
+	(void)ev;
+	return 0;
+}
+
+static void fake_group_event(void *p, unsigned int g, const struct snap_event *ev)
+{
+	(void)p;
+	(void)g;
+	(void)ev;
+}
+
+static void fake_group_io_done(struct ioloop_req *req, int res)
+{
+	struct fake_engine *e = (struct fake_engine *)((char *)req -
+						       offsetof(struct fake_engine, g_req));
+
+	(void)res;
+	atomic_store(&e->g_busy, false);
+	atomic_store(&lane_done, true);
+}
+
+/* The first pass on the lane's thread starts the group's backend I/O. */
+static int fake_group_poll(void *p, unsigned int g)
+{
+	struct fake_engine *e = p;
+	struct io_uring_sqe *sqe;
+
+	assert_int_equal(g, 1);
+	if (e->g_started)
+		return 0;
+	e->g_started = true;
+	e->g_req.cb = fake_group_io_done;
+	sqe = ioloop_sqe(ioloop_current, &e->g_req);
+	assert_non_null(sqe);
+	io_uring_prep_read(sqe, e->g_efd, &e->g_val, sizeof(e->g_val), 0);
+	ioloop_submit(ioloop_current);
+	atomic_store(&e->g_busy, true);
+	return 1;
+}
+
+static bool fake_group_backend_idle(const void *p, unsigned int g)
+{
+	(void)g;
+	return !atomic_load(&((const struct fake_engine *)p)->g_busy);
+}
+
+static void fake_group_exit(void *p, unsigned int g)
+{
+	(void)p;
+	(void)g;
+	atomic_store(&lane_exited, true);
 }
 
 static void fake_nop(void *p)
@@ -142,6 +229,13 @@ static const struct svc_engine_ops fake_ops = {
 	.resume = fake_nop,
 	.attach_bdev = fake_attach,
 	.detach_bdev = fake_detach,
+	.add_group = fake_add_group,
+	.set_kick = fake_set_kick,
+	.event_group = fake_event_group,
+	.group_event = fake_group_event,
+	.group_poll = fake_group_poll,
+	.group_backend_idle = fake_group_backend_idle,
+	.group_exit = fake_group_exit,
 };
 
 /* A bdev whose destruction the test sees. */
@@ -171,7 +265,7 @@ static void *pool_mem;
 static int setup(void **state)
 {
 	(void)state;
-	pool_mem = aligned_alloc(BUFPOOL_CHUNK, BUFPOOL_CHUNK);
+	pool_mem = aligned_alloc(BUFPOOL_CHUNK, 2 * BUFPOOL_CHUNK);
 	return pool_mem ? 0 : -1;
 }
 
@@ -183,15 +277,18 @@ static int teardown(void **state)
 }
 
 struct rig {
-	struct svc_worker w;
-	struct svc_shard sh;
+	struct svc_worker w, w2;
+	struct svc_shard sh, sh2;
 	struct svc_ctrl *c;
-	int efd;
+	int efd, lane_efd;
+	bool lane;
 };
 
-static void rig_up(struct rig *r, bool host_wait)
+static void rig_up_lanes(struct rig *r, bool host_wait, bool lane)
 {
 	struct worker_pool pool = { .base = pool_mem, .len = BUFPOOL_CHUNK };
+	struct worker_pool pool2 = { .base = (char *)pool_mem + BUFPOOL_CHUNK,
+				     .len = BUFPOOL_CHUNK };
 	struct fake_cfg cfg = { .host_wait = host_wait };
 
 	memset(r, 0, sizeof(*r));
@@ -199,8 +296,12 @@ static void rig_up(struct rig *r, bool host_wait)
 	atomic_store(&destroyed, false);
 	atomic_store(&destroyed_busy, false);
 	atomic_store(&bdev_gone, false);
+	atomic_store(&lane_done, false);
+	atomic_store(&lane_exited, false);
+	atomic_store(&exited_before_destroy, false);
 	r->efd = eventfd(0, EFD_CLOEXEC);
-	assert_true(r->efd >= 0);
+	r->lane_efd = eventfd(0, EFD_CLOEXEC);
+	assert_true(r->efd >= 0 && r->lane_efd >= 0);
 	assert_int_equal(worker_init(&r->w, 1, -1, &svc_shard_ops, &r->sh, 8, &pool), 0);
 	assert_int_equal(worker_start(&r->w), 0);
 	r->c = calloc(1, sizeof(*r->c));
@@ -208,8 +309,24 @@ static void rig_up(struct rig *r, bool host_wait)
 	r->c->w = &r->w;
 	r->c->ops = &fake_ops;
 	r->c->func_id = 7;
+	r->lane = lane;
+	if (lane) {
+		assert_int_equal(worker_init(&r->w2, 2, -1, &svc_shard_ops, &r->sh2, 8,
+					     &pool2), 0);
+		assert_int_equal(worker_start(&r->w2), 0);
+		r->c->lanes = calloc(1, sizeof(*r->c->lanes));
+		assert_non_null(r->c->lanes);
+		r->c->lanes[0] = (struct svc_lane){ .c = r->c, .w = &r->w2, .g = 1 };
+		r->c->nr_lanes = 1;
+	}
 	cfg.efd = r->efd;
+	cfg.lane_efd = r->lane_efd;
 	assert_int_equal(svc_ctrl_start(r->c, &cfg, true), 0);
+}
+
+static void rig_up(struct rig *r, bool host_wait)
+{
+	rig_up_lanes(r, host_wait, false);
 }
 
 /* The backend completes the engine's I/O. */
@@ -231,7 +348,63 @@ static bool wait_for(atomic_bool *flag)
 static void rig_down(struct rig *r)
 {
 	worker_destroy(&r->w);
+	if (r->lane)
+		worker_destroy(&r->w2);
 	close(r->efd);
+	close(r->lane_efd);
+}
+
+static void complete_lane_io(struct rig *r)
+{
+	uint64_t one = 1;
+
+	assert_int_equal(write(r->lane_efd, &one, sizeof(one)), sizeof(one));
+}
+
+/*
+ * A controller whose queue group on another thread still has backend I/O
+ * when it is stopped: its engine stays until that I/O ended and the lane
+ * left its worker (group_exit on the lane's thread first).
+ */
+static void test_stop_waits_for_the_lanes_io(void **state)
+{
+	struct rig r;
+
+	(void)state;
+	rig_up_lanes(&r, false, true);
+	complete_io(&r);
+	assert_true(wait_for(&io_done));
+	/* the lane's first pass starts its group's I/O */
+	assert_true(wait_for(&((struct fake_engine *)r.c->engine)->g_busy));
+	assert_int_equal(svc_ctrl_stop(r.c), -EBUSY);
+	assert_false(atomic_load(&destroyed));
+	assert_false(atomic_load(&lane_exited));
+	complete_lane_io(&r);
+	assert_true(wait_for(&destroyed));
+	assert_true(atomic_load(&lane_done));
+	assert_true(atomic_load(&exited_before_destroy));
+	assert_false(atomic_load(&destroyed_busy));
+	rig_down(&r);
+}
+
+/* With the lane's group idle, stop takes it off its worker and frees all. */
+static void test_stop_with_idle_lanes(void **state)
+{
+	struct rig r;
+
+	(void)state;
+	rig_up_lanes(&r, false, true);
+	complete_io(&r);
+	assert_true(wait_for(&io_done));
+	complete_lane_io(&r);
+	assert_true(wait_for(&lane_done));
+	assert_int_equal(svc_ctrl_stop(r.c), 0);
+	assert_true(atomic_load(&destroyed));
+	assert_true(atomic_load(&exited_before_destroy));
+	assert_null(r.sh2.lanes);
+	free(r.c->lanes);
+	free(r.c);
+	rig_down(&r);
 }
 
 /*
@@ -354,6 +527,8 @@ int main(void)
 		cmocka_unit_test(test_stop_of_an_idle_engine),
 		cmocka_unit_test(test_refused_detach_keeps_the_bdev),
 		cmocka_unit_test(test_release_of_an_unheld_bdev),
+		cmocka_unit_test(test_stop_waits_for_the_lanes_io),
+		cmocka_unit_test(test_stop_with_idle_lanes),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
