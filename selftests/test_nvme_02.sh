@@ -23,9 +23,10 @@ c0n2=$(nvme_ns_wait $c0 2) && c0n3=$(nvme_ns_wait $c0 3) || fail "no third names
 log "controllers $c0 (3 namespaces) and $c1 up"
 nvme list
 
-# -m 0x3: two I/O threads, pinned to CPUs 0 and 1, one controller each.
+# -m 0x3: two I/O threads, pinned to CPUs 0 and 1, each the home of one
+# controller (whose queues both serve).
 thread_of() {	# CTRL: the I/O thread the daemon put it on
-	sed -n "s/.*$1: serving .*function .* on thread \([0-9]*\).*/\1/p" /tmp/svc.log |
+	sed -n "s/.*$1: serving [^,]* on thread \([0-9]*\).*/\1/p" /tmp/svc.log |
 		tail -1
 }
 t0=$(thread_of NVMeCtrl0)
