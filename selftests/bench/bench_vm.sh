@@ -6,8 +6,10 @@
 # NVMe/TCP loopback (nvmet-tcp exporting null_blk on 127.0.0.1), the
 # emulated NVMe controller on an nvmf bdev of that same target (snap's own
 # NVMe/TCP initiator), the same pair over NVMe/RDMA on soft-RoCE (part
-# rdma, not by default) and null_blk itself; then the control plane at
-# scale through snapadm -b.
+# rdma, not by default) and null_blk itself; one controller driven from
+# both vCPUs, its queues on one daemon thread and on two, beside null_blk
+# driven the same way (part mq); then the control plane at scale through
+# snapadm -b.
 #
 # Results go to the second serial port as they come, one line each:
 #   # BENCH-LOG text                     progress, for people
@@ -21,7 +23,7 @@
 # The host (scripts/bench-vm) decodes and tabulates them.
 # Knobs, from the kernel command line: snapbench.runtime= (s, default 10),
 # snapbench.ramp= (s, 2), snapbench.ioengine= (libaio), snapbench.paths=
-# (emu,vblk,nullblk,tcp,cp,trap; rdma on request), snapbench.scale= (1000), snapbench.jobs= (all),
+# (emu,vblk,nullblk,mq,tcp,cp,trap; rdma on request), snapbench.scale= (1000), snapbench.jobs= (all),
 # snapbench.profile= (jobs to sample with perf on every path; none),
 # snapbench.busypoll= (snap_service --busy-poll; its default).
 . ./lib.sh
@@ -38,15 +40,18 @@ RAMP=${RAMP:-2}
 IOENGINE=$(barg ioengine)
 IOENGINE=${IOENGINE:-libaio}
 PATHS=$(barg paths | tr ',' ' ')
-PATHS=${PATHS:-emu vblk nullblk tcp cp trap}
+PATHS=${PATHS:-emu vblk nullblk mq tcp cp trap}
 SCALE=$(barg scale)
 SCALE=${SCALE:-1000}
 JOBSEL=$(barg jobs | tr ',' ' ')
 PROFILE=$(barg profile | tr ',' ' ')
 BUSY_POLL=$(barg busypoll)
-# The daemon's I/O thread on CPU 0 (-m 0x1), fio on CPU 1.
+# The daemon's I/O thread on CPU 0 (-m 0x1), fio on CPU 1 (part mq: the
+# daemon on both, a fio job on each).
 FIO_CPU=1
+FIO_EXTRA=""
 SVC_MASK=0x1
+SVC_ARGS=""
 
 # name rw bs iodepth
 JOBS="randread_4k_qd1 randread 4k 1
@@ -155,7 +160,7 @@ run_jobs() {	# PATH DEVICE
 			--rw="$rw" --bs="$bs" --iodepth="$qd" --time_based \
 			--runtime="$RUNTIME" --ramp_time="$RAMP" --cpus_allowed=$FIO_CPU \
 			--norandommap --randrepeat=0 --lat_percentiles=1 --output-format=json \
-			--output=/tmp/fio.json >/tmp/fio.err 2>&1
+			$FIO_EXTRA --output=/tmp/fio.json >/tmp/fio.err 2>&1
 		rc=$?
 		s1=$(snapshot)
 		profile_end "$_path" "$name"
@@ -183,7 +188,7 @@ idle() {
 
 # snap_service on the bench's CPU mask, attached; $SVC_PID.
 bench_svc_start() {
-	SNAP_MEMPOOL_SIZE_MB=64 snap_service -l 2 -m $SVC_MASK \
+	SNAP_MEMPOOL_SIZE_MB=64 snap_service -l 2 -m $SVC_MASK $SVC_ARGS \
 		${BUSY_POLL:+--busy-poll $BUSY_POLL} >>/tmp/svc.log 2>&1 &
 	SVC_PID=$!
 	wait_for /sys/class/snap/sim0/daemon_pid "^$SVC_PID\$" 10 ||
@@ -243,6 +248,39 @@ bench_vblk() {
 	wait_for /sys/class/snap/sim0/daemon_pid '^0$' 10
 	snap_unload
 	SVC_PID=""
+}
+
+# ---- one controller from both vCPUs: its queues on one thread, then two ----
+# Two fio jobs, one per vCPU, so the host uses both of the controller's
+# I/O queues; snap_service -m 0x3 with --queue-threads 1 (path emu-mq1)
+# and with its queues spread (emu-mq2); null_blk driven the same way
+# (null_blk-mq) is the reference.
+MQ_JOBS="randread_4k_qd1 randread_4k_qd32"
+bench_mq() {
+	JOBSEL=${JOBSEL:-$MQ_JOBS}
+	FIO_CPU=0,1
+	FIO_EXTRA="--numjobs=2 --cpus_allowed_policy=split --group_reporting"
+	SVC_MASK=0x3
+	snap_load internal_cpu_model=1 nvme_emulation_enable=1 nvme_emulation_num_pf=1 \
+		nvme_emulation_num_msix=4 mempool_size_mb=64
+	snap_need_family
+	for qt in 1 2; do
+		SVC_ARGS="--queue-threads $qt"
+		bench_svc_start
+		if [ $qt = 1 ]; then
+			snapadm_run bdev_null_create Null0 1024 4096
+			snap_nvme_ctrl $NQN_EMU NVMeCtrl0 0 Null0
+		fi
+		snap_nvme_bind 0
+		blog "emu-mq$qt: $NVME_CTRL, snap_service -m $SVC_MASK $SVC_ARGS," \
+			"$(ls -d /sys/block/${NVME_CTRL}n1/mq/* 2>/dev/null | wc -l) hw queues"
+		run_jobs emu-mq$qt "/dev/${NVME_CTRL}n1"
+		snap_nvme_cleanup
+	done
+	snap_unload
+	SVC_PID=""
+	nullblk_up
+	run_jobs null_blk-mq /dev/nullb0
 }
 
 # ---- null_blk, and nvmet-tcp exporting it on 127.0.0.1 ----
@@ -487,6 +525,7 @@ for p in $PATHS; do
 		emu) bench_emu ;;
 		vblk) bench_vblk ;;
 		nullblk) bench_nullblk ;;
+		mq) bench_mq ;;
 		tcp) bench_tcp ;;
 		rdma) bench_rdma ;;
 		cp) bench_cp ;;
