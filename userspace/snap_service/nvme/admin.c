@@ -234,7 +234,7 @@ static void aer(struct nvme_req *r)
 		return;
 	}
 	c->aer[c->nr_aer++] = r;
-	/* A pending event goes out with the next process() pass. */
+	/* A pending event goes out with the home thread's next pass. */
 }
 
 static bool aen_complete_one(struct nvme_ctrl *c, uint32_t dw0)

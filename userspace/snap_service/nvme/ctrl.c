@@ -657,17 +657,24 @@ static void req_release(struct nvme_req *r)
 	}
 }
 
+/* r at the end of the list from *head to *tail, linked by next. */
+static void req_list_add(struct nvme_req **head, struct nvme_req **tail,
+			 struct nvme_req *r)
+{
+	r->next = NULL;
+	if (*tail)
+		(*tail)->next = r;
+	else
+		*head = r;
+	*tail = r;
+}
+
 static void cq_append(struct nvme_group *g, uint16_t cqid, struct nvme_req *r)
 {
 	struct nvme_cq *cq = &g->c->cq[cqid];
 
 	g->pending_cqs |= 1ull << cqid;
-	r->next = NULL;
-	if (cq->pend_tail)
-		cq->pend_tail->next = r;
-	else
-		cq->pend_head = r;
-	cq->pend_tail = r;
+	req_list_add(&cq->pend_head, &cq->pend_tail, r);
 	cq->nr_pend++;
 }
 
@@ -840,12 +847,7 @@ static void xfer_queue(struct nvme_group *g, struct nvme_xfer *x,
 			return;
 		}
 	}
-	r->next = NULL;
-	if (x->tail)
-		x->tail->next = r;
-	else
-		x->head = r;
-	x->tail = r;
+	req_list_add(&x->head, &x->tail, r);
 }
 
 static void read_data_out_done(struct nvme_req *r, uint16_t status)
@@ -992,12 +994,7 @@ void nvme_req_wait_buffer(struct nvme_req *r, nvme_req_step_t resume)
 	struct nvme_group *g = r->g;
 
 	r->resume = resume;
-	r->next = NULL;
-	if (g->buf_wait_tail)
-		g->buf_wait_tail->next = r;
-	else
-		g->buf_wait_head = r;
-	g->buf_wait_tail = r;
+	req_list_add(&g->buf_wait_head, &g->buf_wait_tail, r);
 }
 
 /* Commands of an older generation only go (reset since they parked). */
@@ -1014,7 +1011,7 @@ static unsigned int run_buffer_waits(struct nvme_group *g)
 			continue;
 		}
 		r->resume(r);
-		/* parked again: no progress, or process() would spin */
+		/* parked again: no progress, or group_pass() would spin */
 		if (g->buf_wait_tail != r)
 			n++;
 	}
@@ -1626,12 +1623,7 @@ static void req_take_over(struct nvme_ctrl *c, uint16_t slot)
 
 	r->recovered = true;
 	memcpy(&r->cmd, s->sqe, sizeof(r->cmd));
-	r->next = NULL;
-	if (g->redo_tail)
-		g->redo_tail->next = r;
-	else
-		g->redo_head = r;
-	g->redo_tail = r;
+	req_list_add(&g->redo_head, &g->redo_tail, r);
 }
 
 /*
