@@ -129,7 +129,7 @@ static void create_sq(struct nvme_req *r)
 		st = NVME_SC_INTERNAL;
 	} else {
 		c->st->sq[cfg.qid].head = 0;
-		c->sq[cfg.qid].deleting = false;
+		nvme_sq_set_deleting(c, cfg.qid, false);
 	}
 	nvme_ctrl_queues_changed(c);
 out:
@@ -151,11 +151,11 @@ static void delete_sq(struct nvme_req *r)
 		return;
 	}
 	if (!qid || qid >= SNAP_NVME_MAX_QUEUES || !c->st->sq[qid].size ||
-	    c->sq[qid].deleting) {
+	    nvme_sq_deleting(c, (uint16_t)qid)) {
 		nvme_req_complete(r, nvme_dnr(NVME_SC_QID_INVALID), 0);
 		return;
 	}
-	c->sq[qid].deleting = true;
+	nvme_sq_set_deleting(c, (uint16_t)qid, true);
 	c->sq[qid].delete_req = r;
 	if (!c->sq[qid].inflight) {
 		struct snap_queue_cfg cfg = { .func_id = c->host->func_id,
@@ -164,7 +164,7 @@ static void delete_sq(struct nvme_req *r)
 		int ret = c->host->ops->queue_delete(c->host, &cfg);
 
 		nvme_ctrl_queues_changed(c);
-		c->sq[qid].deleting = false;
+		nvme_sq_set_deleting(c, (uint16_t)qid, false);
 		c->sq[qid].delete_req = NULL;
 		nvme_req_complete(r, ret ? NVME_SC_INTERNAL : 0, 0);
 	}

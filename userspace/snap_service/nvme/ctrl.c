@@ -211,30 +211,44 @@ void nvme_ctrl_destroy(struct nvme_ctrl *c)
 
 /* ---- the lock ---- */
 
+/*
+ * A controller with one group has one thread: it takes no lock (the
+ * groups are all added before the first entry point runs), and its
+ * passes cost what they did before there were groups.
+ */
+static bool shared(const struct nvme_ctrl *c)
+{
+	return c->nr_groups > 1;
+}
+
 /* The home thread's controller-level work, every group's state with it. */
 static void ctrl_lock(struct nvme_ctrl *c)
 {
-	pthread_rwlock_wrlock(&c->lock);
+	if (shared(c))
+		pthread_rwlock_wrlock(&c->lock);
 	c->groups[0]->in_pass = true;
 }
 
 static void ctrl_unlock(struct nvme_ctrl *c)
 {
 	c->groups[0]->in_pass = false;
-	pthread_rwlock_unlock(&c->lock);
+	if (shared(c))
+		pthread_rwlock_unlock(&c->lock);
 }
 
 /* A group's thread works on it (its own state, the controller's read). */
 static void group_lock(struct nvme_group *g)
 {
-	pthread_rwlock_rdlock(&g->c->lock);
+	if (shared(g->c))
+		pthread_rwlock_rdlock(&g->c->lock);
 	g->in_pass = true;
 }
 
 static void group_unlock(struct nvme_group *g)
 {
 	g->in_pass = false;
-	pthread_rwlock_unlock(&g->c->lock);
+	if (shared(g->c))
+		pthread_rwlock_unlock(&g->c->lock);
 }
 
 static void kick(struct nvme_ctrl *c, unsigned int g)
@@ -648,7 +662,7 @@ static void req_release(struct nvme_req *r)
 	g->free_slots[g->nr_free++] = r->slot;
 	g->nr_used--;
 	c->sq[sqid].inflight--;
-	if ((c->sq[sqid].deleting && !c->sq[sqid].inflight) ||
+	if ((nvme_sq_deleting(c, sqid) && !c->sq[sqid].inflight) ||
 	    (c->state != NVME_CTRL_ENABLED && !g->nr_used)) {
 		if (g->index)
 			want_control(c);
@@ -1039,7 +1053,7 @@ static bool may_fetch(const struct nvme_group *g, uint16_t qid)
 
 	if (c->state != NVME_CTRL_ENABLED || c->suspended)
 		return false;
-	if (!c->st->sq[qid].size || c->sq[qid].deleting)
+	if (!c->st->sq[qid].size || nvme_sq_deleting(c, qid))
 		return false;
 	return g->nr_free > 0;
 }
@@ -1117,8 +1131,8 @@ static void forget_queues(struct nvme_ctrl *c)
 {
 	unsigned int qid;
 
+	c->sqs_deleting = 0;
 	for (qid = 0; qid < SNAP_NVME_MAX_QUEUES; qid++) {
-		c->sq[qid].deleting = false;
 		c->sq[qid].delete_req = NULL;
 		c->cq[qid].blocked = false;
 	}
@@ -1153,10 +1167,10 @@ static void abandon_commands(struct nvme_ctrl *c)
 	c->gen++;
 	nvme_ctrl_release_aers(c);
 	/* Delete I/O SQ commands waiting for their queue to drain */
+	c->sqs_deleting = 0;
 	for (qid = 0; qid < SNAP_NVME_MAX_QUEUES; qid++) {
 		struct nvme_req *del = c->sq[qid].delete_req;
 
-		c->sq[qid].deleting = false;
 		c->sq[qid].delete_req = NULL;
 		if (del)
 			nvme_req_complete(del, 0, 0);
@@ -1297,7 +1311,7 @@ static void finish_sq_delete(struct nvme_ctrl *c, uint16_t qid)
 				      .type = SNAP_QUEUE_SQ };
 	int ret;
 
-	c->sq[qid].deleting = false;
+	nvme_sq_set_deleting(c, qid, false);
 	c->sq[qid].delete_req = NULL;
 	ret = c->host->ops->queue_delete(c->host, &cfg);
 	nvme_ctrl_queues_changed(c);
@@ -1308,9 +1322,12 @@ static void finish_sq_delete(struct nvme_ctrl *c, uint16_t qid)
 /* The SQs being deleted whose last command has ended. */
 static void finish_sq_deletes(struct nvme_ctrl *c)
 {
-	for (uint16_t qid = 1; qid < SNAP_NVME_MAX_QUEUES; qid++)
-		if (c->sq[qid].deleting && !c->sq[qid].inflight)
+	for (uint64_t m = c->sqs_deleting; m; m &= m - 1) {
+		uint16_t qid = (uint16_t)__builtin_ctzll(m);
+
+		if (!c->sq[qid].inflight)
 			finish_sq_delete(c, qid);
+	}
 }
 
 /* ---- passes ---- */

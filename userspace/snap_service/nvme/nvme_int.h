@@ -111,7 +111,6 @@ struct nvme_xfer {
 
 /* A cache line each: neighbours may be other threads' queues. */
 struct nvme_sq {
-	bool deleting;
 	struct nvme_req *delete_req;	/* the Delete I/O SQ waiting */
 	unsigned int inflight;
 } __attribute__((aligned(64)));
@@ -238,6 +237,7 @@ struct nvme_ctrl {
 
 	struct nvme_sq sq[SNAP_NVME_MAX_QUEUES];
 	struct nvme_cq cq[SNAP_NVME_MAX_QUEUES];
+	uint64_t sqs_deleting;	/* SQ ids a Delete I/O SQ drains */
 	struct nvme_req reqs[SNAP_INFLIGHT_MAX];
 
 	struct nvme_ns **ns;	/* by nsid - 1 */
@@ -301,6 +301,21 @@ void nvme_log_error(struct nvme_ctrl *c, const struct nvme_req *r,
 		    uint16_t status);
 /* io.c */
 void nvme_io_exec(struct nvme_req *r);
+
+/* A Delete I/O SQ waits for qid's commands: nothing more is fetched. */
+static inline bool nvme_sq_deleting(const struct nvme_ctrl *c, uint16_t qid)
+{
+	return (c->sqs_deleting >> qid) & 1;
+}
+
+static inline void nvme_sq_set_deleting(struct nvme_ctrl *c, uint16_t qid,
+					bool on)
+{
+	if (on)
+		c->sqs_deleting |= 1ull << qid;
+	else
+		c->sqs_deleting &= ~(1ull << qid);
+}
 
 static inline uint16_t nvme_dnr(uint16_t sc)
 {
