@@ -20,8 +20,11 @@
  * once, either inside submit() or later from poll(), always on the thread
  * that submitted it; or submit() returns a negative errno and never
  * completes it. submit() and poll() must not block: one thread serves
- * every queue of its controllers. Completion status is 0 or a negative
- * errno (-EIO reaches the host as a media error).
+ * every queue it has. Several threads may call them on one bdev at once
+ * (a controller's queues spread over the daemon's threads, or two
+ * controllers sharing the bdev), so what a bdev's I/Os share is the
+ * plugin's to guard. Completion status is 0 or a negative errno (-EIO
+ * reaches the host as a media error).
  */
 #ifndef SNAP_PLUGIN_H
 #define SNAP_PLUGIN_H

@@ -96,7 +96,8 @@ static int pt_submit(void *ctx, struct snap_plugin_io *io)
 		free(p);
 		return ret;
 	}
-	pt->forwarded++;
+	/* several threads may submit to one bdev */
+	__atomic_fetch_add(&pt->forwarded, 1, __ATOMIC_RELAXED);
 	return 0;
 }
 
