@@ -950,9 +950,10 @@ static void shard_event(struct svc_worker *w, const struct snap_event *ev)
 			return;
 		}
 	}
-	/* a doorbell of a queue group this thread serves for another */
+	/* a doorbell of a queue group this thread serves for another (not
+	 * one leaving: a new controller may have the function already) */
 	for (struct svc_lane *l = sh->lanes; l; l = l->wnext) {
-		if (l->c->func_id == ev->func_id) {
+		if (l->c->func_id == ev->func_id && !atomic_load(&l->c->lanes_stop)) {
 			l->c->ops->group_event(l->c->engine, l->g, ev);
 			return;
 		}
