@@ -61,7 +61,7 @@ static void deal_slots(struct nvme_ctrl *c, const bool *busy)
 
 static struct nvme_group *group_new(struct nvme_ctrl *c, struct snap_host *h)
 {
-	struct nvme_group *g = aligned_alloc(64, sizeof(*g));
+	struct nvme_group *g = aligned_alloc(_Alignof(struct nvme_group), sizeof(*g));
 
 	if (!g)
 		return NULL;
@@ -141,9 +141,11 @@ struct nvme_ctrl *nvme_ctrl_create(const struct nvme_ctrl_cfg *cfg,
 	    cfg->max_io_queues >= SNAP_NVME_MAX_QUEUES || !cfg->num_msix ||
 	    cfg->mqes < 1 || !h->state)
 		return NULL;
-	c = calloc(1, sizeof(*c));
+	/* its queue bookkeeping is cache-line aligned (nvme_int.h) */
+	c = aligned_alloc(_Alignof(struct nvme_ctrl), sizeof(*c));
 	if (!c)
 		return NULL;
+	memset(c, 0, sizeof(*c));
 	c->cfg = *cfg;
 	c->host = h;
 	c->st = h->state;
