@@ -188,9 +188,29 @@ static uint64_t coarse_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* One tick of the coarse clock, in whole milliseconds (4 at HZ=250). */
+static unsigned int coarse_tick_ms(void)
+{
+	struct timespec res;
+
+	if (clock_getres(CLOCK_MONOTONIC_COARSE, &res))
+		return 10;
+	return (unsigned int)(res.tv_sec * 1000 + (res.tv_nsec + 999999) / 1000000);
+}
+
+/*
+ * The coarse clock moves in ticks: work just before a tick read "now" a
+ * tick early, so a window of busy_poll_ms ending by that clock could end
+ * at the very next tick, a fraction of a millisecond after the work (a
+ * 2 ms window ended at every 4 ms tick, and under steady QD1 load the
+ * thread fell asleep once per tick, each time costing the next command a
+ * wake-up through the kernel's poller). A tick more makes it last at
+ * least busy_poll_ms.
+ */
 void worker_set_busy_poll(struct svc_worker *w, unsigned int ms)
 {
 	w->busy_poll_ms = ms;
+	w->busy_slack_ms = ms ? coarse_tick_ms() : 0;
 	w->busy_until_ms = 0;
 }
 
@@ -200,7 +220,7 @@ bool worker_busy_polling(const struct svc_worker *w)
 }
 
 /*
- * A worker that just did work polls on for busy_poll_ms: the next
+ * A worker that just did work polls on for at least busy_poll_ms: the next
  * doorbell then costs no wake-up (the host's next command usually
  * follows the last completion within microseconds to a millisecond).
  * A window without work puts it back to sleep on its ring.
@@ -215,7 +235,7 @@ int worker_run_once(struct svc_worker *w, bool may_sleep)
 	n += w->ops->poll(w);
 	n += ioloop_reap(&w->loop, may_sleep && !n && !polling);
 	if (n > 0 && w->busy_poll_ms)
-		w->busy_until_ms = coarse_ms() + w->busy_poll_ms;
+		w->busy_until_ms = coarse_ms() + w->busy_poll_ms + w->busy_slack_ms;
 	return n;
 }
 

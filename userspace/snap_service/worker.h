@@ -75,6 +75,7 @@ struct svc_worker {
 	bool ready;
 	/* busy polling: see worker_set_busy_poll() */
 	unsigned int busy_poll_ms;
+	unsigned int busy_slack_ms;	/* a tick of the coarse clock */
 	uint64_t busy_until_ms;		/* CLOCK_MONOTONIC_COARSE */
 };
 
@@ -97,9 +98,10 @@ int worker_start(struct svc_worker *w);
 void worker_destroy(struct svc_worker *w);
 
 /*
- * After work, w keeps polling instead of sleeping on its ring for ms
- * milliseconds (0: it sleeps as soon as a pass finds nothing). Its owner
- * may look for work itself then (worker_busy_polling()).
+ * After work, w keeps polling instead of sleeping on its ring for at
+ * least ms milliseconds, at most a tick of the coarse clock more (0: it
+ * sleeps as soon as a pass finds nothing). Its owner may look for work
+ * itself then (worker_busy_polling()).
  */
 void worker_set_busy_poll(struct svc_worker *w, unsigned int ms);
 /* Whether w polls now rather than sleeps: work came within busy_poll_ms. */

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -280,6 +281,83 @@ static void test_busy_poll_window_ends(void **state)
 	worker_destroy(&w);
 }
 
+/* A poll op that reports work on every pass (the test decides when to pass). */
+static int work_always(struct svc_worker *w)
+{
+	struct seen *seen = w->priv;
+
+	seen->polls++;
+	return 1;
+}
+
+static const struct worker_ops work_always_ops = {
+	.poll = work_always,
+	.event = record_event,
+};
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Spins until the coarse clock moves; returns the fine clock then. */
+static uint64_t next_coarse_tick(void)
+{
+	uint64_t c = clock_ns(CLOCK_MONOTONIC_COARSE);
+
+	while (clock_ns(CLOCK_MONOTONIC_COARSE) == c)
+		;
+	return clock_ns(CLOCK_MONOTONIC);
+}
+
+/*
+ * The window lasts at least its length even when the coarse clock ticks
+ * right after the work: work done just before a tick, then the tick, a
+ * fraction of the window later, finds the worker still polling (it used
+ * to stop at that tick, so a steady stream of commands put it to sleep
+ * once per tick).
+ */
+static void test_busy_poll_window_outlasts_a_tick(void **state)
+{
+	struct seen seen = { 0 };
+	struct timespec res;
+	struct svc_worker w;
+	uint64_t tick_ns, window_ns, work_ns, after_ns;
+	unsigned int tries;
+
+	(void)state;
+	assert_int_equal(clock_getres(CLOCK_MONOTONIC_COARSE, &res), 0);
+	tick_ns = (uint64_t)res.tv_sec * 1000000000u + (uint64_t)res.tv_nsec;
+	if (tick_ns < 2000000) {
+		skip();		/* a 1 ms tick: no window shorter than it */
+		return;
+	}
+	assert_int_equal(worker_init(&w, 0, -1, &work_always_ops, &seen, 8, share(0)), 0);
+	assert_int_equal(worker_adopt(&w), 0);
+	window_ns = tick_ns / 2;
+	worker_set_busy_poll(&w, (unsigned int)(window_ns / 1000000));
+	for (tries = 0; tries < 50; tries++) {
+		/* the work a quarter of a tick before the next tick */
+		uint64_t tick = next_coarse_tick();
+
+		while (clock_ns(CLOCK_MONOTONIC) < tick + tick_ns - tick_ns / 4)
+			;
+		work_ns = clock_ns(CLOCK_MONOTONIC);
+		assert_int_equal(worker_run_once(&w, false), 1);
+		after_ns = next_coarse_tick();
+		/* preempted past the window: that try proves nothing */
+		if (after_ns - work_ns >= window_ns)
+			continue;
+		assert_true(worker_busy_polling(&w));
+		break;
+	}
+	assert_true(tries < 50);
+	worker_destroy(&w);
+}
+
 static void test_pinning_to_a_missing_cpu_fails(void **state)
 {
 	struct seen seen = { 0 };
@@ -302,6 +380,7 @@ int main(void)
 		cmocka_unit_test(test_pinning_to_a_missing_cpu_fails),
 		cmocka_unit_test(test_busy_poll_keeps_polling_after_work),
 		cmocka_unit_test(test_busy_poll_window_ends),
+		cmocka_unit_test(test_busy_poll_window_outlasts_a_tick),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
