@@ -556,13 +556,73 @@ static int snap_dp_dma_seg(struct snap_func *func,
 	return 0;
 }
 
-static long snap_dp_dma(void __user *argp)
+/**
+ * snap_dp_dma_user() - move segments between the pool and @dp's host
+ * @dp: the function
+ * @uptr: user pointer to @nr struct snap_dma_seg
+ * @nr: segments, 1 to %SNAP_DMA_MAX_SEGS
+ * @dir: SNAP_DMA_FROM_HOST or SNAP_DMA_TO_HOST
+ *
+ * Every segment is checked before the first byte moves. Process context.
+ *
+ * Return: 0; -EINVAL for a malformed segment, -EFAULT, -ENOMEM, or the
+ * provider's error (-EIO: host memory refused, earlier segments moved).
+ */
+int snap_dp_dma_user(struct snap_dp_fn *dp, u64 uptr, u32 nr, u32 dir)
 {
 	struct snap_dma_seg *segs;
+	int ret = 0;
+	u32 i;
+
+	if (!nr || nr > SNAP_DMA_MAX_SEGS)
+		return -EINVAL;
+	segs = kvmalloc_array(nr, sizeof(*segs), GFP_KERNEL);
+	if (!segs)
+		return -ENOMEM;
+	if (copy_from_user(segs, u64_to_user_ptr(uptr), array_size(nr, sizeof(*segs)))) {
+		ret = -EFAULT;
+		goto out_free;
+	}
+	for (i = 0; i < nr; i++) {
+		if (!snap_dp_seg_ok(dp, &segs[i])) {
+			ret = -EINVAL;
+			goto out_free;
+		}
+	}
+	for (i = 0; i < nr; i++) {
+		ret = snap_dp_dma_seg(dp->func, &segs[i], dir);
+		if (ret)
+			break;
+		cond_resched();
+	}
+out_free:
+	kvfree(segs);
+	return ret;
+}
+
+/**
+ * snap_dp_post_dma() - the SNAP_POST_DMA part of a post
+ * @dp: the function
+ * @flags: the post's flags
+ * @segs: its segs field
+ * @nr_segs: its nr_segs field
+ *
+ * With SNAP_POST_DMA, moves the segments to the host before the caller
+ * posts anything; without it both fields must be 0. Process context.
+ *
+ * Return: 0 or a negative errno, and then nothing may be posted.
+ */
+int snap_dp_post_dma(struct snap_dp_fn *dp, u16 flags, u64 segs, u32 nr_segs)
+{
+	if (!(flags & SNAP_POST_DMA))
+		return segs || nr_segs ? -EINVAL : 0;
+	return snap_dp_dma_user(dp, segs, nr_segs, SNAP_DMA_TO_HOST);
+}
+
+static long snap_dp_dma(void __user *argp)
+{
 	struct snap_dp_fn *dp;
 	struct snap_dma req;
-	u32 i;
-	int ret = 0;
 
 	if (copy_from_user(&req, argp, sizeof(req)))
 		return -EFAULT;
@@ -573,31 +633,7 @@ static long snap_dp_dma(void __user *argp)
 	dp = snap_dp_fn_get(req.func_id);
 	if (!dp)
 		return -EINVAL;
-
-	segs = kvmalloc_array(req.nr_segs, sizeof(*segs), GFP_KERNEL);
-	if (!segs)
-		return -ENOMEM;
-	if (copy_from_user(segs, u64_to_user_ptr(req.segs),
-			   array_size(req.nr_segs, sizeof(*segs)))) {
-		ret = -EFAULT;
-		goto out_free;
-	}
-	/* Every segment is checked before the first byte moves. */
-	for (i = 0; i < req.nr_segs; i++) {
-		if (!snap_dp_seg_ok(dp, &segs[i])) {
-			ret = -EINVAL;
-			goto out_free;
-		}
-	}
-	for (i = 0; i < req.nr_segs; i++) {
-		ret = snap_dp_dma_seg(dp->func, &segs[i], req.dir);
-		if (ret)
-			break;
-		cond_resched();
-	}
-out_free:
-	kvfree(segs);
-	return ret;
+	return snap_dp_dma_user(dp, req.segs, req.nr_segs, req.dir);
 }
 
 /* Under dp->lock: @n completions named commands that are not in flight. */

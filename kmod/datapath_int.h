@@ -107,6 +107,8 @@ void snap_dp_forget_doorbell(struct snap_dp_fn *dp, u16 qid, bool cq);
 bool snap_dp_apply(struct snap_dp_fn *dp, unsigned int actions, u32 old_csts,
 		   bool publish);
 void snap_dp_count_stale(struct snap_dp_fn *dp, u32 n);
+int snap_dp_dma_user(struct snap_dp_fn *dp, u64 uptr, u32 nr, u32 dir);
+int snap_dp_post_dma(struct snap_dp_fn *dp, u16 flags, u64 segs, u32 nr_segs);
 
 /* dp_nvme.c: NVMe's queues */
 void snap_dp_nvme_doorbell(struct snap_dp_fn *dp, u16 qid, bool cq, u32 value);

@@ -441,7 +441,7 @@ long snap_dp_post_cqe(void __user *argp)
 
 	if (copy_from_user(&req, argp, sizeof(req)))
 		return -EFAULT;
-	if (req.flags & ~SNAP_POST_IRQ || req.pad || req.reserved || !req.slots ||
+	if (req.flags & ~(SNAP_POST_IRQ | SNAP_POST_DMA) || !req.slots ||
 	    !req.count || req.count > SNAP_CQE_MAX_BATCH)
 		return -EINVAL;
 	dp = snap_dp_fn_get(req.func_id);
@@ -456,6 +456,11 @@ long snap_dp_post_cqe(void __user *argp)
 		ret = PTR_ERR(slots);
 		goto out_free_cqes;
 	}
+
+	/* The data the entries report reaches the host before they do. */
+	ret = snap_dp_post_dma(dp, req.flags, req.segs, req.nr_segs);
+	if (ret)
+		goto out_free_slots;
 
 	/*
 	 * Check the commands, empty their slots and reserve the CQ entries

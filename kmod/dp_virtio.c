@@ -390,7 +390,7 @@ long snap_dp_vq_post(void __user *argp)
 
 	if (copy_from_user(&req, argp, sizeof(req)))
 		return -EFAULT;
-	if (req.flags & ~SNAP_POST_IRQ || req.pad || req.reserved || !req.slots ||
+	if (req.flags & ~(SNAP_POST_IRQ | SNAP_POST_DMA) || !req.slots ||
 	    !req.count || req.count > SNAP_USED_MAX_BATCH)
 		return -EINVAL;
 	dp = snap_dp_fn_get(req.func_id);
@@ -406,6 +406,11 @@ long snap_dp_vq_post(void __user *argp)
 		ret = PTR_ERR(slots);
 		goto out_free_elems;
 	}
+
+	/* The data and status bytes reach the driver before the entries. */
+	ret = snap_dp_post_dma(dp, req.flags, req.segs, req.nr_segs);
+	if (ret)
+		goto out_free_slots;
 
 	/*
 	 * Slots are emptied and used indexes taken in one step; the mutex
@@ -429,6 +434,7 @@ long snap_dp_vq_post(void __user *argp)
 			ret = n;
 	}
 	mutex_unlock(&dp->post_mutex);
+out_free_slots:
 	kfree(slots);
 out_free_elems:
 	kfree(elems);

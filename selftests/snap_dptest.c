@@ -403,20 +403,37 @@ static int dma(struct daemon *d, uint32_t dir, struct snap_dma_seg *segs, uint32
 	return DP_OP(d, SNAP_IOC_DMA, &op);
 }
 
-/* Completes the command in in-flight slot @slot with entry @c. */
-static int post_cqe(struct daemon *d, uint16_t cqid, struct nvme_cqe *c, uint16_t slot)
+/* Host pages of one data command at most (15 pages, one more unaligned). */
+#define DATA_SEGS	16
+
+/*
+ * Completes the command in in-flight slot @slot with entry @c, after
+ * moving @n segments to the host in the same call (SNAP_POST_DMA) if any.
+ */
+static int post_cqe_dma(struct daemon *d, uint16_t cqid, struct nvme_cqe *c, uint16_t slot,
+			const struct snap_dma_seg *segs, uint32_t n)
 {
 	struct snap_post_cqe p = { .func_id = d->func_id, .cqid = cqid, .flags = SNAP_POST_IRQ,
 				   .cqes = (uintptr_t)c, .count = 1, .slots = (uintptr_t)&slot };
 	uint64_t end = now_ms() + 2000;
 	int ret;
 
+	if (n) {
+		p.flags |= SNAP_POST_DMA;
+		p.segs = (uintptr_t)segs;
+		p.nr_segs = n;
+	}
 	/* A full CQ frees up when the host moves its head. */
 	while ((ret = DP_OP(d, SNAP_IOC_POST_CQE, &p)) == -EAGAIN && now_ms() < end)
 		sleep_ms(1);
 	if (ret)
 		d_error(d, "POST_CQE cq %u cid %u: %s", cqid, c->cid, errname(-ret));
 	return ret;
+}
+
+static int post_cqe(struct daemon *d, uint16_t cqid, struct nvme_cqe *c, uint16_t slot)
+{
+	return post_cqe_dma(d, cqid, c, slot, NULL, 0);
 }
 
 /* PRP1/PRP2 of @len bytes -> one segment per host page, pool from @pool_off. */
@@ -522,9 +539,14 @@ static uint16_t exec_queue_cmd(struct daemon *d, const struct nvme_sqe *c)
 	return 0;
 }
 
-static uint16_t exec_data_cmd(struct daemon *d, const struct nvme_sqe *c, uint32_t *dw0)
+/*
+ * Reads with an odd command id leave their data in @segs (*@nr of them)
+ * for the completion to carry (SNAP_POST_DMA); the others move it here
+ * with SNAP_IOC_DMA. So both ways feed the host's checked reads.
+ */
+static uint16_t exec_data_cmd(struct daemon *d, const struct nvme_sqe *c, uint32_t *dw0,
+			      struct snap_dma_seg *segs, uint32_t *nr)
 {
-	struct snap_dma_seg segs[16];
 	uint64_t off = c->cdw13;
 	uint32_t len = c->cdw12;
 	long bad;
@@ -532,13 +554,18 @@ static uint16_t exec_data_cmd(struct daemon *d, const struct nvme_sqe *c, uint32
 
 	if (!len || len > 15 * PAGE || off + len > d->pool_size)
 		return SC_INVALID_FIELD;
-	n = prp_segs(d, c->prp1, c->prp2, len, off, segs, ARRAY_SIZE(segs));
+	n = prp_segs(d, c->prp1, c->prp2, len, off, segs, DATA_SEGS);
 	if (n < 0) {
 		d_error(d, "cid %u: PRP list: %s", c->cid, errname(-n));
 		return SC_DATA_XFER;
 	}
+	*dw0 = (uint32_t)n;
 	if (c->opc == OPC_READ)
 		pat_fill(d->pool + off, len, c->cdw14, 0);
+	if (c->opc == OPC_READ && c->cid & 1) {
+		*nr = (uint32_t)n;
+		return 0;
+	}
 	ret = dma(d, c->opc == OPC_READ ? SNAP_DMA_TO_HOST : SNAP_DMA_FROM_HOST, segs,
 		  (uint32_t)n);
 	if (ret) {
@@ -546,7 +573,6 @@ static uint16_t exec_data_cmd(struct daemon *d, const struct nvme_sqe *c, uint32
 			c->opc == OPC_READ ? "to host" : "from host", n, errname(-ret));
 		return SC_DATA_XFER;
 	}
-	*dw0 = (uint32_t)n;
 	if (c->opc == OPC_WRITE) {
 		bad = pat_check(d->pool + off, len, c->cdw14, 0);
 		if (bad >= 0) {
@@ -560,8 +586,10 @@ static uint16_t exec_data_cmd(struct daemon *d, const struct nvme_sqe *c, uint32
 /* Runs the command the kernel put in in-flight slot @slot. */
 static void exec_cmd(struct daemon *d, uint16_t qid, uint16_t slot)
 {
+	struct snap_dma_seg segs[DATA_SEGS];
 	struct nvme_sqe cmd, *c = &cmd;
 	struct nvme_cqe cqe;
+	uint32_t nr_segs = 0;
 	uint16_t sc = 0;
 
 	memcpy(&cmd, d->fs->inflight[slot].sqe, sizeof(cmd));
@@ -579,13 +607,13 @@ static void exec_cmd(struct daemon *d, uint16_t qid, uint16_t slot)
 		break;
 	case OPC_WRITE:
 	case OPC_READ:
-		sc = exec_data_cmd(d, c, &cqe.dw0);
+		sc = exec_data_cmd(d, c, &cqe.dw0, segs, &nr_segs);
 		break;
 	default:
 		sc = SC_INVALID_OPCODE;
 	}
 	cqe.status = (uint16_t)(sc << 1);
-	post_cqe(d, d->fs->sq[qid].cqid, &cqe, slot);
+	post_cqe_dma(d, d->fs->sq[qid].cqid, &cqe, slot, segs, nr_segs);
 	pthread_mutex_lock(&d->mu);
 	d->cmds_done++;
 	pthread_cond_broadcast(&d->cv);
@@ -2051,23 +2079,31 @@ static void bi_cq_cases(struct bi *b)
 	struct nvme_sqe nop;
 	uint32_t tail = fs->cq[0].tail, c0 = irq_count(b->h, 0);
 	long stale0 = stale_cqes(b->d->func_id);
+	/* a segment the kernel must refuse: no length */
+	struct snap_dma_seg bad_seg = { .host_addr = b->h->q[0].cq_bus, .pool_off = 0 };
 	struct {
 		const char *what;
 		uint16_t cqid;
 		uint16_t flags;
-		uint32_t count, pad;
+		uint32_t count, nr_segs;
 		bool no_slots;
-		uint64_t r0;
+		uint64_t segs;
 	} t[] = {
 		{ "cqid 5 (no such CQ)", 5, 0, 1, 0, false, 0 },
 		{ "cqid 64", 64, 0, 1, 0, false, 0 },
 		{ "cqid 0xffff", 0xffff, 0, 1, 0, false, 0 },
 		{ "count 0", 0, 0, 0, 0, false, 0 },
 		{ "count 65", 0, 0, SNAP_CQE_MAX_BATCH + 1, 0, false, 0 },
-		{ "flags 2 (unknown)", 0, 2, 1, 0, false, 0 },
-		{ "pad 1", 0, 0, 1, 1, false, 0 },
+		{ "flags 4 (unknown)", 0, 4, 1, 0, false, 0 },
+		{ "nr_segs 1 without SNAP_POST_DMA", 0, 0, 1, 1, false, 0 },
 		{ "no slot array", 0, 0, 1, 0, true, 0 },
-		{ "reserved 1", 0, 0, 1, 0, false, 1 },
+		{ "segs without SNAP_POST_DMA", 0, 0, 1, 0, false, (uintptr_t)&bad_seg },
+		{ "SNAP_POST_DMA, nr_segs 0", 0, SNAP_POST_DMA, 1, 0, false,
+		  (uintptr_t)&bad_seg },
+		{ "SNAP_POST_DMA, nr_segs 1025", 0, SNAP_POST_DMA, 1, SNAP_DMA_MAX_SEGS + 1,
+		  false, (uintptr_t)&bad_seg },
+		{ "SNAP_POST_DMA, a segment of length 0", 0, SNAP_POST_DMA, 1, 1, false,
+		  (uintptr_t)&bad_seg },
 	};
 
 	memset(cqes, 0, sizeof(cqes));
@@ -2078,9 +2114,9 @@ static void bi_cq_cases(struct bi *b)
 		p = (struct snap_post_cqe){ .func_id = b->d->func_id, .cqid = t[i].cqid,
 					    .flags = t[i].flags | SNAP_POST_IRQ,
 					    .cqes = (uintptr_t)cqes, .count = t[i].count,
-					    .pad = t[i].pad,
+					    .nr_segs = t[i].nr_segs,
 					    .slots = t[i].no_slots ? 0 : (uintptr_t)slots,
-					    .reserved = t[i].r0 };
+					    .segs = t[i].segs };
 		ret = -dp_ioctl(b->d->fd, SNAP_IOC_POST_CQE, &p);
 		tap(ret == EINVAL && !memcmp(before, q->cq, PAGE) && fs->cq[0].tail == tail,
 		    "POST_CQE %s -> EINVAL (got %s), host CQ memory %s, tail %u", t[i].what,
@@ -2137,6 +2173,23 @@ static void bi_cq_cases(struct bi *b)
 		tap(ret == 0 && fs->cq[0].tail == tail && (fs->inflight[5].flags & SNAP_INFLIGHT_USED),
 		    "POST_CQE with cid 0x%x for slot 5 (holding cid 0x%x) is not posted (got %s)",
 		    cqes[0].cid, nop.cid, errname(ret));
+	}
+	/* ... nor by the right one whose data host memory refuses ... */
+	cqes[0].cid = nop.cid;
+	{
+		struct snap_dma_seg nowhere = { 1ULL << 46, b->pool_off, 4, 0 };
+		struct snap_post_cqe pd = p;
+		int ret;
+
+		pd.flags |= SNAP_POST_DMA;
+		pd.segs = (uintptr_t)&nowhere;
+		pd.nr_segs = 1;
+		ret = -dp_ioctl(b->d->fd, SNAP_IOC_POST_CQE, &pd);
+		tap(ret == EIO && fs->cq[0].tail == tail && !memcmp(before, q->cq, PAGE) &&
+		    (fs->inflight[5].flags & SNAP_INFLIGHT_USED),
+		    "POST_CQE with SNAP_POST_DMA to host address 1<<46 -> EIO (got %s), nothing "
+		    "posted, slot 5 %s", errname(ret),
+		    fs->inflight[5].flags & SNAP_INFLIGHT_USED ? "still in flight" : "EMPTIED");
 	}
 	/* ... and is completed once by the right one. */
 	cqes[0].cid = nop.cid;

@@ -17,7 +17,7 @@
  * module; minor grows with additions that old daemons may ignore.
  */
 #define SNAP_ABI_MAJOR		2
-#define SNAP_ABI_MINOR		6
+#define SNAP_ABI_MINOR		7
 
 /* ---- generic netlink family ---- */
 
@@ -43,8 +43,9 @@
 #define SNAP_F_DATAPATH		(1ULL << 1)	/* the ops below, mmap, uring_cmd */
 #define SNAP_F_VIRTIO		(1ULL << 2)	/* the daemon serves virtqueues */
 #define SNAP_F_WAIT_POLL	(1ULL << 3)	/* SNAP_WAIT_POLL (ABI 2.6) */
+#define SNAP_F_POST_DMA		(1ULL << 4)	/* SNAP_POST_DMA (ABI 2.7) */
 #define SNAP_F_ALL		(SNAP_F_STATUS_REPORT | SNAP_F_DATAPATH | \
-				 SNAP_F_VIRTIO | SNAP_F_WAIT_POLL)
+				 SNAP_F_VIRTIO | SNAP_F_WAIT_POLL | SNAP_F_POST_DMA)
 
 /**
  * struct snap_ioc_attach - SNAP_IOC_ATTACH argument
@@ -604,8 +605,17 @@ struct snap_dma {
 	__u64 reserved[2];
 };
 
-/* struct snap_post_cqe.flags */
+/* struct snap_post_cqe.flags and struct snap_vq_post.flags */
 #define SNAP_POST_IRQ		(1U << 0)	/* then raise the CQ's vector */
+/*
+ * (ABI 2.7) First move @segs to the host, as SNAP_IOC_DMA with
+ * SNAP_DMA_TO_HOST would: the data and status the entries report, in the
+ * same call. Every segment is checked before any byte moves (EINVAL) and
+ * all have moved before the first entry is posted; should host memory
+ * refuse one (EIO), no entry is posted and bytes of earlier segments may
+ * have moved. Without the flag @segs and @nr_segs are 0.
+ */
+#define SNAP_POST_DMA		(1U << 1)
 
 /**
  * struct snap_post_cqe - SNAP_IOC_POST_CQE argument
@@ -614,10 +624,12 @@ struct snap_dma {
  * @flags: SNAP_POST_*
  * @cqes: user pointer to 16-byte NVMe completion entries
  * @count: entries, 1 to %SNAP_CQE_MAX_BATCH
- * @pad: 0
+ * @nr_segs: with SNAP_POST_DMA: segments at @segs, 1 to %SNAP_DMA_MAX_SEGS;
+ *	else 0 (ABI 2.7; was pad)
  * @slots: user pointer to @count __u16: the in-flight slot of each entry's
  *	command (struct snap_fn_state.inflight)
- * @reserved: 0
+ * @segs: with SNAP_POST_DMA: user pointer to @nr_segs struct snap_dma_seg;
+ *	else 0 (ABI 2.7; was reserved)
  *
  * Each entry completes the command in its slot, which must be in use,
  * hold the same command identifier and SQ (the entry's sqid) and belong
@@ -639,9 +651,9 @@ struct snap_post_cqe {
 	__u16 flags;
 	__u64 cqes;
 	__u32 count;
-	__u32 pad;
+	__u32 nr_segs;
 	__u64 slots;
-	__u64 reserved;
+	__u64 segs;
 };
 
 /**
@@ -697,10 +709,11 @@ struct snap_vq_used_elem {
  *	be (VRING_AVAIL_F_NO_INTERRUPT, or used_event with RING_EVENT_IDX)
  * @elems: user pointer to @count struct snap_vq_used_elem
  * @count: entries, 1 to %SNAP_USED_MAX_BATCH
- * @pad: 0
+ * @nr_segs: as struct snap_post_cqe's (ABI 2.7; was pad)
  * @slots: user pointer to @count __u16: the in-flight slot of each entry's
  *	chain
- * @reserved: 0
+ * @segs: as struct snap_post_cqe's (ABI 2.7; was reserved): with
+ *	SNAP_POST_DMA the chains' data and status bytes
  *
  * Each entry completes the chain in its slot, which must be in use with
  * the same virtqueue and head. The kernel writes the entries at the used
@@ -714,9 +727,9 @@ struct snap_vq_post {
 	__u16 flags;
 	__u64 elems;
 	__u32 count;
-	__u32 pad;
+	__u32 nr_segs;
 	__u64 slots;
-	__u64 reserved;
+	__u64 segs;
 };
 
 /**
