@@ -20,9 +20,10 @@
 #define DEVSNAP_WANT	(SNAP_F_STATUS_REPORT | SNAP_F_DATAPATH)
 /*
  * Asked for, not required: a module without them has no virtio data path,
- * or leaves looking at doorbells to its own watcher.
+ * leaves looking at doorbells to its own watcher, or takes a completion's
+ * data in a call of its own.
  */
-#define DEVSNAP_MAYBE	(SNAP_F_VIRTIO | SNAP_F_WAIT_POLL)
+#define DEVSNAP_MAYBE	(SNAP_F_VIRTIO | SNAP_F_WAIT_POLL | SNAP_F_POST_DMA)
 static int attach(struct devsnap *ds, unsigned int wait_ms, char *why, size_t len)
 {
 	struct snap_ioc_attach at = {
@@ -193,18 +194,20 @@ static int do_ioctl(struct devsnap_host *dh, unsigned long req, void *arg)
 /* Small transfers (the usual case) need no allocation. */
 #define DMA_STACK_SEGS	32
 
-static int host_dma(struct snap_host *h, enum snap_dma_dir dir,
-		    const struct snap_host_seg *segs, unsigned int nr)
+/*
+ * The uapi form of segs: in stack (DMA_STACK_SEGS entries) when they fit,
+ * else allocated (the caller frees what is not stack). NULL: no memory.
+ */
+static struct snap_dma_seg *uapi_segs(const struct devsnap_host *dh,
+				      const struct snap_host_seg *segs, unsigned int nr,
+				      struct snap_dma_seg *stack)
 {
-	struct devsnap_host *dh = to_dh(h);
-	struct snap_dma_seg stack[DMA_STACK_SEGS], *s = stack;
-	struct snap_dma d = { .func_id = h->func_id, .dir = dir, .nr_segs = nr };
-	int ret;
+	struct snap_dma_seg *s = stack;
 
 	if (nr > DMA_STACK_SEGS) {
 		s = calloc(nr, sizeof(*s));
 		if (!s)
-			return -ENOMEM;
+			return NULL;
 	}
 	for (unsigned int i = 0; i < nr; i++) {
 		s[i] = (struct snap_dma_seg) {
@@ -213,6 +216,20 @@ static int host_dma(struct snap_host *h, enum snap_dma_dir dir,
 			.len = segs[i].len,
 		};
 	}
+	return s;
+}
+
+static int host_dma(struct snap_host *h, enum snap_dma_dir dir,
+		    const struct snap_host_seg *segs, unsigned int nr)
+{
+	struct devsnap_host *dh = to_dh(h);
+	struct snap_dma_seg stack[DMA_STACK_SEGS], *s;
+	struct snap_dma d = { .func_id = h->func_id, .dir = dir, .nr_segs = nr };
+	int ret;
+
+	s = uapi_segs(dh, segs, nr, stack);
+	if (!s)
+		return -ENOMEM;
 	d.segs = (uintptr_t)s;
 	ret = do_ioctl(dh, SNAP_IOC_DMA, &d);
 	if (s != stack)
@@ -249,10 +266,17 @@ static int host_post_cqe(struct snap_host *h, uint16_t cqid, const void *cqes,
 	return do_ioctl(to_dh(h), SNAP_IOC_POST_CQE, &p);
 }
 
+/*
+ * With segments, one call moves them and posts (SNAP_POST_DMA); a module
+ * without it gets the same two steps as two calls.
+ */
 static int host_vq_post(struct snap_host *h, uint16_t vq,
 			const struct snap_vq_used_elem *elems,
-			const uint16_t *slots, unsigned int count, int irq)
+			const uint16_t *slots, unsigned int count, int irq,
+			const struct snap_host_seg *segs, unsigned int nr_segs)
 {
+	struct devsnap_host *dh = to_dh(h);
+	struct snap_dma_seg stack[DMA_STACK_SEGS], *s = NULL;
 	struct snap_vq_post p = {
 		.func_id = h->func_id,
 		.vq = vq,
@@ -261,8 +285,26 @@ static int host_vq_post(struct snap_host *h, uint16_t vq,
 		.count = count,
 		.slots = (uintptr_t)slots,
 	};
+	int ret;
 
-	return do_ioctl(to_dh(h), SNAP_IOC_VQ_POST, &p);
+	if (nr_segs && !(dh->ds->features & SNAP_F_POST_DMA)) {
+		ret = host_dma(h, SNAP_DMA_TO_HOST, segs, nr_segs);
+		if (ret)
+			return ret;
+		nr_segs = 0;
+	}
+	if (nr_segs) {
+		s = uapi_segs(dh, segs, nr_segs, stack);
+		if (!s)
+			return -ENOMEM;
+		p.flags |= SNAP_POST_DMA;
+		p.segs = (uintptr_t)s;
+		p.nr_segs = nr_segs;
+	}
+	ret = do_ioctl(dh, SNAP_IOC_VQ_POST, &p);
+	if (s && s != stack)
+		free(s);
+	return ret;
 }
 
 static int host_raise_irq(struct snap_host *h, uint16_t vector)

@@ -72,10 +72,14 @@ struct snap_host_ops {
 	/* SNAP_IOC_VQ_POST (virtio): used-ring entries, 1 to
 	 * SNAP_USED_MAX_BATCH, slots[i] the in-flight slot of elems[i]'s
 	 * chain, emptied as it is posted. irq: then interrupt the driver
-	 * unless it suppressed interrupts (the host side decides). */
+	 * unless it suppressed interrupts (the host side decides). The
+	 * nr_segs segments (0 to SNAP_DMA_MAX_SEGS) move to the host
+	 * first, in the same call (SNAP_POST_DMA): should that fail, as dma
+	 * would, nothing is posted. */
 	int (*vq_post)(struct snap_host *h, uint16_t vq,
 		       const struct snap_vq_used_elem *elems,
-		       const uint16_t *slots, unsigned int count, int irq);
+		       const uint16_t *slots, unsigned int count, int irq,
+		       const struct snap_host_seg *segs, unsigned int nr_segs);
 	/* SNAP_IOC_RAISE_IRQ */
 	int (*raise_irq)(struct snap_host *h, uint16_t vector);
 	/* SNAP_IOC_QUEUE_CREATE / SNAP_IOC_QUEUE_DELETE (func_id ignored:

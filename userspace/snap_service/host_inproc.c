@@ -87,14 +87,12 @@ static bool seg_ok(const struct inproc_host *h, const struct snap_host_seg *s)
 	       !((uintptr_t)s->local % align);
 }
 
-static int op_dma(struct snap_host *sh, enum snap_dma_dir dir,
-		  const struct snap_host_seg *segs, unsigned int nr)
+/* Every segment checked before any byte moves, as the kernel does. */
+static int move_segs(struct inproc_host *h, enum snap_dma_dir dir,
+		     const struct snap_host_seg *segs, unsigned int nr)
 {
-	struct inproc_host *h = to_inproc(sh);
 	unsigned int i;
 
-	h->dma_calls++;
-	/* every segment checked before any byte moves, as the kernel does */
 	if (!nr || nr > SNAP_DMA_MAX_SEGS || dir > SNAP_DMA_TO_HOST) {
 		h->einval++;
 		return -EINVAL;
@@ -119,6 +117,15 @@ static int op_dma(struct snap_host *sh, enum snap_dma_dir dir,
 		h->dma_segs++;
 	}
 	return 0;
+}
+
+static int op_dma(struct snap_host *sh, enum snap_dma_dir dir,
+		  const struct snap_host_seg *segs, unsigned int nr)
+{
+	struct inproc_host *h = to_inproc(sh);
+
+	h->dma_calls++;
+	return move_segs(h, dir, segs, nr);
 }
 
 static uint32_t cq_used(const struct snap_queue_state *cq)
@@ -249,7 +256,8 @@ static bool vq_wants_irq(struct inproc_host *h, const struct snap_vq_state *vq,
 
 static int op_vq_post(struct snap_host *sh, uint16_t qid,
 		      const struct snap_vq_used_elem *elems,
-		      const uint16_t *slots, unsigned int count, int irq)
+		      const uint16_t *slots, unsigned int count, int irq,
+		      const struct snap_host_seg *segs, unsigned int nr_segs)
 {
 	struct inproc_host *h = to_inproc(sh);
 	struct snap_vq_state *vq = &h->state->vq[qid % SNAP_VIRTIO_MAX_QUEUES];
@@ -262,6 +270,14 @@ static int op_vq_post(struct snap_host *sh, uint16_t qid,
 	    count > SNAP_USED_MAX_BATCH || !elems || !slots) {
 		h->einval++;
 		return -EINVAL;
+	}
+	/* SNAP_POST_DMA: the data first; nothing is posted if it fails */
+	if (nr_segs) {
+		int ret = move_segs(h, SNAP_DMA_TO_HOST, segs, nr_segs);
+
+		if (ret)
+			return ret;
+		h->post_dma_calls++;
 	}
 	for (i = 0; i < count; i++) {
 		keep[i] = elem_completes(h, qid, &elems[i], slots[i]);

@@ -53,6 +53,7 @@ struct inproc_host {
 	unsigned int einval;	/* calls that broke the /dev/snap contract */
 	uint64_t dma_calls;
 	uint64_t dma_segs;
+	uint64_t post_dma_calls;	/* posts that moved data too (SNAP_POST_DMA) */
 	uint64_t fetch_calls;
 	uint64_t sqes_fetched;
 	uint64_t fetch_seq;

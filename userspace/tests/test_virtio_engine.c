@@ -661,6 +661,61 @@ static void test_batch_of_chains_posted_together(void **state)
 	teardown(t);
 }
 
+/*
+ * A batch's status bytes reach the driver in the call that posts its used
+ * entries (SNAP_POST_DMA): one call for twenty chains.
+ */
+static void test_status_bytes_ride_with_their_used_entries(void **state)
+{
+	struct t *t = setup_malloc();
+	struct req r[20];
+	uint64_t posts;
+	uint32_t id, len;
+
+	(void)state;
+	for (int i = 0; i < 20; i++)
+		r[i] = make_req(t, 1, VIRTIO_BLK_T_FLUSH, 0, 0);
+	posts = t->h->post_dma_calls;
+	inproc_vq_kick(t->h, 1);
+	run(t);
+	for (int i = 0; i < 20; i++) {
+		assert_int_equal(inproc_vq_reap(t->h, 1, &id, &len), 1);
+		assert_int_equal(id, r[i].head);
+		assert_int_equal(status_of(t, &r[i]), VIRTIO_BLK_S_OK);
+	}
+	assert_int_equal(t->h->post_dma_calls - posts, 1);
+	teardown(t);
+}
+
+/*
+ * A status byte host memory refuses keeps only its own chain from being
+ * used: the others of the batch are posted with their bytes written.
+ */
+static void test_refused_status_holds_back_only_its_chain(void **state)
+{
+	struct t *t = setup_malloc();
+	struct req a, b, c;
+	uint32_t id, len;
+
+	(void)state;
+	a = make_req(t, 1, VIRTIO_BLK_T_FLUSH, 0, 0);
+	b = make_req(t, 1, VIRTIO_BLK_T_FLUSH, 0, 0);
+	c = make_req(t, 1, VIRTIO_BLK_T_FLUSH, 0, 0);
+	/* b's status byte lies beyond the host's memory */
+	put_desc(t, 1, (uint16_t)(b.head + 1), 1ull << 40, 1, VRING_DESC_F_WRITE, 0);
+	inproc_vq_kick(t->h, 1);
+	run(t);
+	assert_int_equal(inproc_vq_reap(t->h, 1, &id, &len), 1);
+	assert_int_equal(id, a.head);
+	assert_int_equal(inproc_vq_reap(t->h, 1, &id, &len), 1);
+	assert_int_equal(id, c.head);
+	assert_int_equal(inproc_vq_reap(t->h, 1, &id, &len), 0);
+	assert_int_equal(status_of(t, &a), VIRTIO_BLK_S_OK);
+	assert_int_equal(status_of(t, &c), VIRTIO_BLK_S_OK);
+	assert_int_equal(t->h->state->vq[1].inflight, 1);
+	teardown(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -682,6 +737,8 @@ int main(void)
 		cmocka_unit_test(test_no_interrupt_flag_suppresses),
 		cmocka_unit_test(test_used_event_suppresses),
 		cmocka_unit_test(test_batch_of_chains_posted_together),
+		cmocka_unit_test(test_status_bytes_ride_with_their_used_entries),
+		cmocka_unit_test(test_refused_status_holds_back_only_its_chain),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

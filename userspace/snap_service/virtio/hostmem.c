@@ -47,26 +47,6 @@ int hostmem_read(struct hostmem *m, uint64_t addr, void *dst, uint32_t len)
 	return 0;
 }
 
-int hostmem_write(struct hostmem *m, uint64_t addr, const void *src,
-		  uint32_t len)
-{
-	const uint8_t *s = src;
-
-	while (len) {
-		uint32_t n = len < HOSTMEM_SCRATCH ? len : HOSTMEM_SCRATCH;
-		int ret;
-
-		memcpy(m->scratch, s, n);
-		ret = dma_one(m, SNAP_DMA_TO_HOST, addr, m->scratch, n);
-		if (ret)
-			return ret;
-		s += n;
-		addr += n;
-		len -= n;
-	}
-	return 0;
-}
-
 struct xfer_batch {
 	struct snap_host_seg segs[XFER_BATCH];
 	unsigned int nr;

@@ -25,10 +25,8 @@ struct hostmem {
 int hostmem_init(struct hostmem *m, struct snap_host *h);
 void hostmem_fini(struct hostmem *m);
 
-/* len bytes at addr into / from plain memory. */
+/* len bytes at addr into plain memory. */
 int hostmem_read(struct hostmem *m, uint64_t addr, void *dst, uint32_t len);
-int hostmem_write(struct hostmem *m, uint64_t addr, const void *src,
-		  uint32_t len);
 
 /*
  * Move the bytes [skip, skip + len) of the stream the buffers segs[0..nr)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The virtio-blk controller engine; see vblk_ctrl.h. */
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@ struct vblk_vq {
 	bool kick;		/* chains may be waiting in the available ring */
 	struct snap_vq_used_elem used[SNAP_USED_MAX_BATCH];
 	uint16_t used_slot[SNAP_USED_MAX_BATCH];
+	struct snap_host_seg used_status[SNAP_USED_MAX_BATCH];
 	unsigned int nr_used;
 	/* in_order: the chains not yet used, oldest first, linked through
 	 * vblk_ctrl.order_next (empty when order_len is 0) */
@@ -78,8 +80,18 @@ struct vblk_ctrl {
 	uint16_t order_next[SNAP_INFLIGHT_MAX];
 	bool held[SNAP_INFLIGHT_MAX];
 	struct snap_vq_used_elem held_elem[SNAP_INFLIGHT_MAX];
+	/*
+	 * Per slot, the status byte of its answered chain, in pool memory
+	 * (SNAP_INFLIGHT_MAX bytes from buf_alloc), and where it goes: it
+	 * reaches the driver in the call that posts the used entry.
+	 */
+	uint8_t *status;
+	uint64_t status_addr[SNAP_INFLIGHT_MAX];
 	struct vblk_ctrl_stats stats;
 };
+
+#define VBLK_STATUS_BUF	4096u	/* one pool piece for the status bytes */
+static_assert(SNAP_INFLIGHT_MAX <= VBLK_STATUS_BUF, "a status byte per slot");
 
 static void run_request(struct vblk_ioreq *q);
 
@@ -137,10 +149,11 @@ struct vblk_ctrl *vblk_ctrl_create(const struct vblk_ctrl_cfg *cfg,
 		return NULL;
 	c->h = h;
 	c->cfg = *cfg;
-	if (hostmem_init(&c->mem, h)) {
-		free(c);
-		return NULL;
-	}
+	if (hostmem_init(&c->mem, h))
+		goto free_ctrl;
+	c->status = h->ops->buf_alloc(h, VBLK_STATUS_BUF);
+	if (!c->status)
+		goto fini_mem;
 	c->vqm = (struct vq_mem){ .read = vqm_read, .ctx = &c->mem };
 	c->dev.read_only = cfg->read_only;
 	c->dev.seg_max = cfg->seg_max;
@@ -151,6 +164,12 @@ struct vblk_ctrl *vblk_ctrl_create(const struct vblk_ctrl_cfg *cfg,
 	c->dev.max_write_zeroes_seg = cfg->max_write_zeroes_seg;
 	vblk_dev_set_serial(&c->dev, cfg->serial);
 	return c;
+
+fini_mem:
+	hostmem_fini(&c->mem);
+free_ctrl:
+	free(c);
+	return NULL;
 }
 
 static void free_request(struct vblk_ioreq *q)
@@ -173,6 +192,8 @@ void vblk_ctrl_destroy(struct vblk_ctrl *c)
 		c->wait_head = q->next;
 		free_request(q);
 	}
+	if (c->status)
+		c->h->ops->buf_free(c->h, c->status, VBLK_STATUS_BUF);
 	hostmem_fini(&c->mem);
 	free(c);
 }
@@ -241,6 +262,49 @@ static void vq_break(struct vblk_ctrl *c, uint16_t vq, const char *why)
 
 /* ---- used entries ---- */
 
+/*
+ * The batch's status bytes could not go with it: each alone, and the
+ * entries whose byte host memory refuses leave the batch (nothing is
+ * posted without its status; the reset the host is making empties their
+ * slots). Returns how many are left.
+ */
+static unsigned int write_status_alone(struct vblk_ctrl *c, uint16_t vq)
+{
+	struct vblk_vq *v = &c->vqs[vq];
+	unsigned int i, n = 0;
+	int ret;
+
+	for (i = 0; i < v->nr_used; i++) {
+		ret = c->h->ops->dma(c->h, SNAP_DMA_TO_HOST, &v->used_status[i], 1);
+		if (ret) {
+			report(c, "virtqueue %u: writing the status of chain %u: %s", vq,
+			       v->used[i].id, strerror(-ret));
+			continue;
+		}
+		v->used[n] = v->used[i];
+		v->used_slot[n] = v->used_slot[i];
+		v->used_status[n++] = v->used_status[i];
+	}
+	return n;
+}
+
+/* The batch's entries, each with its status byte in the same call. */
+static int post_used(struct vblk_ctrl *c, uint16_t vq)
+{
+	struct vblk_vq *v = &c->vqs[vq];
+	int ret;
+
+	ret = c->h->ops->vq_post(c->h, vq, v->used, v->used_slot, v->nr_used, 1,
+				 v->used_status, v->nr_used);
+	if (ret != -EIO && ret != -EINVAL)
+		return ret;
+	v->nr_used = write_status_alone(c, vq);
+	if (!v->nr_used)
+		return 0;
+	return c->h->ops->vq_post(c->h, vq, v->used, v->used_slot, v->nr_used, 1,
+				  NULL, 0);
+}
+
 static void flush_used(struct vblk_ctrl *c, uint16_t vq)
 {
 	struct vblk_vq *v = &c->vqs[vq];
@@ -248,7 +312,7 @@ static void flush_used(struct vblk_ctrl *c, uint16_t vq)
 
 	if (!v->nr_used)
 		return;
-	ret = c->h->ops->vq_post(c->h, vq, v->used, v->used_slot, v->nr_used, 1);
+	ret = post_used(c, vq);
 	if (ret) {
 		/* the slots stay the kernel's until it resets them */
 		report(c, "virtqueue %u: posting %u used entries: %s", vq,
@@ -275,7 +339,9 @@ static void batch_used(struct vblk_ctrl *c, uint16_t vq, uint16_t slot,
 	struct vblk_vq *v = &c->vqs[vq];
 
 	v->used[v->nr_used] = elem;
-	v->used_slot[v->nr_used++] = slot;
+	v->used_slot[v->nr_used] = slot;
+	v->used_status[v->nr_used++] = (struct snap_host_seg){
+		.host_addr = c->status_addr[slot], .local = &c->status[slot], .len = 1 };
 	if (v->nr_used == SNAP_USED_MAX_BATCH)
 		flush_used(c, vq);
 }
@@ -353,25 +419,23 @@ static void account_io(const struct vblk_ioreq *q)
 		      ok && (kind == IO_READ || kind == IO_WRITE) ? q->r.data_len : 0, q->start_ns, !ok);
 }
 
-/* r->status and r->used_len are set: status byte, then the used entry. */
+/*
+ * r->status and r->used_len are set: the status byte waits in the pool
+ * for its used entry, and both reach the driver in one call (post_used).
+ * Counted here, before that call, so that a daemon killed after it has
+ * counted what the driver saw; a byte host memory refuses then (the host
+ * is resetting the function) leaves a chain counted but not used.
+ */
 static void answer(struct vblk_ioreq *q)
 {
 	struct vblk_ctrl *c = q->c;
-	int ret;
 
 	if (q->gen != c->gen) {		/* the device was reset meanwhile */
 		free_request(q);
 		return;
 	}
-	ret = hostmem_write(&c->mem, q->r.status_addr, &q->r.status, 1);
-	if (ret) {
-		/* host memory is gone (reset or bus master off): a reset
-		 * empties the slot, nothing is posted without a status */
-		report(c, "virtqueue %u: writing the status of chain %u: %s",
-		       q->vq, q->r.head, strerror(-ret));
-		free_request(q);
-		return;
-	}
+	c->status[q->slot] = q->r.status;
+	c->status_addr[q->slot] = q->r.status_addr;
 	c->stats.requests++;
 	if (q->r.status == VIRTIO_BLK_S_IOERR)
 		c->stats.io_errors++;
