@@ -251,9 +251,36 @@ static int host_sq_fetch(struct snap_host *h, uint16_t qid,
 	return ret < 0 ? -errno : ret;
 }
 
-static int host_post_cqe(struct snap_host *h, uint16_t cqid, const void *cqes,
-			 const uint16_t *slots, unsigned int count, int irq)
+/*
+ * A post that carries segments (SNAP_POST_DMA): their uapi form (in
+ * stack when they fit, else in *s, which the caller frees) in the post's
+ * flags, segs and nr_segs fields. A module without the feature gets them
+ * in a DMA call of their own first, and the post carries none.
+ */
+static int post_segs(struct devsnap_host *dh, const struct snap_host_seg *segs,
+		     unsigned int nr, struct snap_dma_seg *stack, struct snap_dma_seg **s,
+		     __u16 *flags, __u64 *uptr, __u32 *count)
 {
+	*s = NULL;
+	if (!nr)
+		return 0;
+	if (!(dh->ds->features & SNAP_F_POST_DMA))
+		return host_dma(&dh->host, SNAP_DMA_TO_HOST, segs, nr);
+	*s = uapi_segs(dh, segs, nr, stack);
+	if (!*s)
+		return -ENOMEM;
+	*flags |= SNAP_POST_DMA;
+	*uptr = (uintptr_t)*s;
+	*count = nr;
+	return 0;
+}
+
+static int host_post_cqe(struct snap_host *h, uint16_t cqid, const void *cqes,
+			 const uint16_t *slots, unsigned int count, int irq,
+			 const struct snap_host_seg *segs, unsigned int nr_segs)
+{
+	struct devsnap_host *dh = to_dh(h);
+	struct snap_dma_seg stack[DMA_STACK_SEGS], *s;
 	struct snap_post_cqe p = {
 		.func_id = h->func_id,
 		.cqid = cqid,
@@ -262,21 +289,22 @@ static int host_post_cqe(struct snap_host *h, uint16_t cqid, const void *cqes,
 		.count = count,
 		.slots = (uintptr_t)slots,
 	};
+	int ret = post_segs(dh, segs, nr_segs, stack, &s, &p.flags, &p.segs, &p.nr_segs);
 
-	return do_ioctl(to_dh(h), SNAP_IOC_POST_CQE, &p);
+	if (!ret)
+		ret = do_ioctl(dh, SNAP_IOC_POST_CQE, &p);
+	if (s != stack)
+		free(s);
+	return ret;
 }
 
-/*
- * With segments, one call moves them and posts (SNAP_POST_DMA); a module
- * without it gets the same two steps as two calls.
- */
 static int host_vq_post(struct snap_host *h, uint16_t vq,
 			const struct snap_vq_used_elem *elems,
 			const uint16_t *slots, unsigned int count, int irq,
 			const struct snap_host_seg *segs, unsigned int nr_segs)
 {
 	struct devsnap_host *dh = to_dh(h);
-	struct snap_dma_seg stack[DMA_STACK_SEGS], *s = NULL;
+	struct snap_dma_seg stack[DMA_STACK_SEGS], *s;
 	struct snap_vq_post p = {
 		.func_id = h->func_id,
 		.vq = vq,
@@ -285,24 +313,11 @@ static int host_vq_post(struct snap_host *h, uint16_t vq,
 		.count = count,
 		.slots = (uintptr_t)slots,
 	};
-	int ret;
+	int ret = post_segs(dh, segs, nr_segs, stack, &s, &p.flags, &p.segs, &p.nr_segs);
 
-	if (nr_segs && !(dh->ds->features & SNAP_F_POST_DMA)) {
-		ret = host_dma(h, SNAP_DMA_TO_HOST, segs, nr_segs);
-		if (ret)
-			return ret;
-		nr_segs = 0;
-	}
-	if (nr_segs) {
-		s = uapi_segs(dh, segs, nr_segs, stack);
-		if (!s)
-			return -ENOMEM;
-		p.flags |= SNAP_POST_DMA;
-		p.segs = (uintptr_t)s;
-		p.nr_segs = nr_segs;
-	}
-	ret = do_ioctl(dh, SNAP_IOC_VQ_POST, &p);
-	if (s && s != stack)
+	if (!ret)
+		ret = do_ioctl(dh, SNAP_IOC_VQ_POST, &p);
+	if (s != stack)
 		free(s);
 	return ret;
 }

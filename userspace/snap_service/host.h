@@ -66,9 +66,13 @@ struct snap_host_ops {
 	 * SNAP_CQE_MAX_BATCH, slots[i] the in-flight slot of entry i's
 	 * command, emptied as it is posted; -EAGAIN (nothing posted) when
 	 * the CQ lacks room. irq: raise the CQ's vector afterwards if it
-	 * has one. */
+	 * has one. The nr_segs segments (0 to SNAP_DMA_MAX_SEGS: the data
+	 * of the reads these entries complete) move to the host first, in
+	 * the same call (SNAP_POST_DMA): should that fail, as dma would,
+	 * nothing is posted. */
 	int (*post_cqe)(struct snap_host *h, uint16_t cqid, const void *cqes,
-			const uint16_t *slots, unsigned int count, int irq);
+			const uint16_t *slots, unsigned int count, int irq,
+			const struct snap_host_seg *segs, unsigned int nr_segs);
 	/* SNAP_IOC_VQ_POST (virtio): used-ring entries, 1 to
 	 * SNAP_USED_MAX_BATCH, slots[i] the in-flight slot of elems[i]'s
 	 * chain, emptied as it is posted. irq: then interrupt the driver

@@ -398,7 +398,8 @@ static bool cqe_completes(const struct inproc_host *h, uint16_t cqid,
 }
 
 static int op_post_cqe(struct snap_host *sh, uint16_t cqid, const void *cqes,
-		       const uint16_t *slots, unsigned int count, int irq)
+		       const uint16_t *slots, unsigned int count, int irq,
+		       const struct snap_host_seg *segs, unsigned int nr_segs)
 {
 	struct inproc_host *h = to_inproc(sh);
 	struct snap_queue_state *cq;
@@ -409,6 +410,14 @@ static int op_post_cqe(struct snap_host *sh, uint16_t cqid, const void *cqes,
 	    !count || count > SNAP_CQE_MAX_BATCH || !slots) {
 		h->einval++;
 		return -EINVAL;
+	}
+	/* SNAP_POST_DMA: the data first; nothing is posted if it fails */
+	if (nr_segs) {
+		int ret = move_segs(h, SNAP_DMA_TO_HOST, segs, nr_segs);
+
+		if (ret)
+			return ret;
+		h->post_dma_calls++;
 	}
 	for (i = 0; i < count; i++) {
 		keep[i] = cqe_completes(h, cqid, (const uint8_t *)cqes + i * 16,

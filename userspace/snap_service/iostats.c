@@ -76,3 +76,9 @@ uint64_t io_stats_done(struct snap_io_stats *s, enum io_kind kind, uint64_t byte
 	}
 	return lat;
 }
+
+void io_stats_read_failed_late(struct snap_io_stats *s, uint64_t bytes)
+{
+	io_stats_add(&s->errors, 1);
+	io_stats_add(&s->read_bytes, -bytes);	/* modulo 2^64: a subtraction */
+}

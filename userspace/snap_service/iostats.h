@@ -30,6 +30,12 @@ uint64_t io_stats_now(void);
 uint64_t io_stats_done(struct snap_io_stats *s, enum io_kind kind, uint64_t bytes,
 		       uint64_t start_ns, bool error);
 
+/*
+ * A read counted by io_stats_done() as a success of bytes that failed
+ * after all (its data never reached the host): an error, without them.
+ */
+void io_stats_read_failed_late(struct snap_io_stats *s, uint64_t bytes);
+
 /* One counter: += v; the largest; the smallest non-zero (0 until set). */
 void io_stats_add(__u64 *counter, uint64_t v);
 void io_stats_max(__u64 *counter, uint64_t v);

@@ -764,7 +764,8 @@ void nvme_req_complete(struct nvme_req *r, uint16_t status, uint32_t dw0)
 		nvme_log_error(c, r, status);
 	r->status = status;
 	r->dw0 = dw0;
-	req_put_buffers(r);
+	if (!r->out_len)
+		req_put_buffers(r);
 	cqid = c->st->sq[r->sqid].cqid;
 	cq_append(r->g, cqid, r);
 }
@@ -866,14 +867,15 @@ static void xfer_queue(struct nvme_group *g, struct nvme_xfer *x,
 	req_list_add(&x->head, &x->tail, r);
 }
 
-static void read_data_out_done(struct nvme_req *r, uint16_t status)
-{
-	nvme_req_complete(r, status, 0);
-}
-
+/*
+ * A read's data goes to the host in the call that posts its completion
+ * (cq_flush, SNAP_POST_DMA): it completes now and keeps its buffer until
+ * then.
+ */
 void nvme_req_complete_read(struct nvme_req *r, uint32_t len)
 {
-	xfer_queue(r->g, &r->g->data_out, r, len, read_data_out_done);
+	r->out_len = len;
+	nvme_req_complete(r, 0, 0);
 }
 
 void nvme_req_fetch_data(struct nvme_req *r, uint32_t len, nvme_xfer_done_t then)
@@ -892,6 +894,100 @@ static void build_cqe(const struct nvme_ctrl *c, const struct nvme_req *r,
 	e->status = (uint16_t)(r->status << 1);
 }
 
+/*
+ * A read whose data host memory refused after it was completed: now a
+ * Data Transfer Error, in its entry, the error log and the counters.
+ */
+static void read_data_refused(struct nvme_req *r, struct nvme_cqe *e)
+{
+	struct nvme_ctrl *c = r->ctrl;
+
+	r->status = NVME_SC_DATA_XFER_ERROR;
+	nvme_log_error(c, r, r->status);
+	io_stats_read_failed_late(&c->st->stats[r->sqid], r->out_len);
+	build_cqe(c, r, e);
+}
+
+/*
+ * The reads among the n entries from r on move their data each alone
+ * (their batch's segments in x, in order), so that only those whose host
+ * memory refuses turn into errors; then they are posted without data.
+ */
+static void move_data_alone(struct nvme_group *g, struct nvme_xfer *x,
+			    struct nvme_req *r, unsigned int n, struct nvme_cqe *batch)
+{
+	unsigned int first = 0;
+
+	for (unsigned int i = 0; i < n; i++, r = r->next) {
+		if (!r->out_len)
+			continue;
+		if (r->nr_xfer_segs &&
+		    g->host->ops->dma(g->host, SNAP_DMA_TO_HOST, &x->segs[first],
+				      r->nr_xfer_segs))
+			read_data_refused(r, &batch[i]);
+		first += r->nr_xfer_segs;
+		r->out_len = 0;
+		req_put_buffers(r);
+	}
+	x->nr_segs = 0;
+}
+
+/*
+ * Up to SNAP_CQE_MAX_BATCH entries from r on, with the reads' data in x
+ * as far as one transfer takes it. A read with more segments than a
+ * transfer takes moves its data alone, first. Returns how many entries.
+ */
+static unsigned int cq_batch(struct nvme_group *g, struct nvme_req *r,
+			     struct nvme_cqe *batch, uint16_t *slots)
+{
+	struct nvme_xfer *x = &g->data_out;
+	unsigned int n = 0;
+
+	x->nr_segs = 0;
+	for (; r && n < SNAP_CQE_MAX_BATCH; r = r->next) {
+		if (r->out_len && !xfer_add_segs(x, r, r->out_len)) {
+			if (n)
+				break;
+			if (nvme_dma_dptr(g, SNAP_DMA_TO_HOST, &r->dptr, r->buf,
+					  r->out_len))
+				read_data_refused(r, &batch[n]);
+			r->out_len = 0;
+			r->nr_xfer_segs = 0;
+			req_put_buffers(r);
+		}
+		slots[n] = r->slot;
+		build_cqe(g->c, r, &batch[n++]);
+	}
+	return n;
+}
+
+/*
+ * Posts the n entries (and their reads' data, x) from the head of cq's
+ * list. A CQ without room for all posts one, with its own data; any
+ * other failure with data moves the data alone and tries once more.
+ */
+static int cq_post(struct nvme_group *g, uint16_t cqid, struct nvme_cqe *batch,
+		   uint16_t *slots, unsigned int *n)
+{
+	struct nvme_xfer *x = &g->data_out;
+	struct nvme_req *first = g->c->cq[cqid].pend_head;
+	const struct snap_host_ops *ops = g->host->ops;
+	int ret;
+
+	ret = ops->post_cqe(g->host, cqid, batch, slots, *n, 1, x->segs, x->nr_segs);
+	if (ret == -EAGAIN && *n > 1) {
+		/* Room for fewer: post one at a time up to the brim. */
+		*n = 1;
+		ret = ops->post_cqe(g->host, cqid, batch, slots, 1, 1, x->segs,
+				    first->out_len ? first->nr_xfer_segs : 0);
+	}
+	if (ret && ret != -EAGAIN && x->nr_segs) {
+		move_data_alone(g, x, first, *n, batch);
+		ret = ops->post_cqe(g->host, cqid, batch, slots, *n, 1, NULL, 0);
+	}
+	return ret;
+}
+
 /* Post what waits on cqid, in batches; stop when the host's CQ is full. */
 static unsigned int cq_flush(struct nvme_group *g, uint16_t cqid)
 {
@@ -902,22 +998,9 @@ static unsigned int cq_flush(struct nvme_group *g, uint16_t cqid)
 	unsigned int posted = 0;
 
 	while (cq->pend_head && !cq->blocked) {
-		struct nvme_req *r = cq->pend_head;
-		unsigned int n = 0, i;
-		int ret;
+		unsigned int n = cq_batch(g, cq->pend_head, batch, slots), i;
 
-		for (; r && n < SNAP_CQE_MAX_BATCH; r = r->next) {
-			slots[n] = r->slot;
-			build_cqe(c, r, &batch[n++]);
-		}
-		ret = g->host->ops->post_cqe(g->host, cqid, batch, slots, n, 1);
-		if (ret == -EAGAIN && n > 1) {
-			/* Room for fewer: post one at a time up to the brim. */
-			n = 1;
-			ret = g->host->ops->post_cqe(g->host, cqid, batch, slots,
-						     1, 1);
-		}
-		if (ret) {
+		if (cq_post(g, cqid, batch, slots, &n)) {
 			/* -EAGAIN: full, retried on the next CQ doorbell.
 			 * Anything else: the host is gone; keep the entries
 			 * until a reset drops them. */
@@ -927,7 +1010,8 @@ static unsigned int cq_flush(struct nvme_group *g, uint16_t cqid)
 		/* Posted, and their slots are empty: dying here loses nothing. */
 		snap_fault_point(SNAP_FAULT_POST);
 		for (i = 0; i < n; i++) {
-			r = cq->pend_head;
+			struct nvme_req *r = cq->pend_head;
+
 			cq->pend_head = r->next;
 			cq->nr_pend--;
 			req_release(r);
@@ -938,6 +1022,7 @@ static unsigned int cq_flush(struct nvme_group *g, uint16_t cqid)
 		}
 		posted += n;
 	}
+	g->data_out.nr_segs = 0;
 	return posted;
 }
 
@@ -1388,7 +1473,6 @@ static int group_pass(struct nvme_group *g, bool admin)
 			nvme_aen_run(c);
 		n += fetch_all(g, admin);
 		n += xfer_flush(g, &g->data_in);
-		n += xfer_flush(g, &g->data_out);
 		n += flush_all_cqs(g);
 		total += n;
 	} while (n);

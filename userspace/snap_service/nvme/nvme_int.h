@@ -87,6 +87,7 @@ struct nvme_req {
 	/* CQ pending list, AER list, buffer wait, data out */
 	struct nvme_req *next;
 	uint16_t nr_xfer_segs;	/* its segments in a data batch */
+	uint32_t out_len;	/* read data that goes with its completion */
 	nvme_xfer_done_t xfer_done;
 
 	struct nvme_ns *ns;
@@ -190,9 +191,9 @@ struct nvme_group {
 	unsigned int backend_ios;	/* its bdev_ios at backends (tally) */
 	uint64_t sqs;		/* the live I/O SQs it serves */
 	uint64_t pending_cqs;	/* its CQs with completions waiting */
-	/* Data waiting to move in one SNAP_IOC_DMA with the others: writes'
-	 * data from the host before they go to the backend, reads' data to
-	 * the host before their completions are posted. */
+	/* Writes' data waiting to move from the host in one SNAP_IOC_DMA
+	 * before they go to the backend; data_out: the reads' data of one
+	 * CQ batch, moved by the post of their completions (cq_flush). */
 	struct nvme_xfer data_in, data_out;
 	struct nvme_req *buf_wait_head, *buf_wait_tail;
 	struct nvme_req *redo_head, *redo_tail;	/* taken over, to run again */
