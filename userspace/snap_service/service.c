@@ -897,6 +897,14 @@ static void take_events(struct service *s, const struct snap_event *ev, int n);
  * holds back, so a doorbell costs neither the watcher's next pass nor a
  * wake-up. The last pass before the thread sleeps (!busy) hands back to
  * the watcher. The io_uring wait stays armed for when the thread sleeps.
+ *
+ * That wait takes its events when the thread last returned from a
+ * syscall, and they reach us only when its completion is reaped: reap it
+ * first, or this call's newer events would be handled before them (a
+ * function reset after the enable that followed it: the engine stopped
+ * a device the host had just started, and the host's first I/O hung).
+ * A wait completed on the way out of this call holds newer events than
+ * the call's, and is reaped after them.
  */
 static int poll_events(struct service *s, bool busy)
 {
@@ -906,17 +914,19 @@ static int poll_events(struct service *s, bool busy)
 		.max_events = SVC_WAIT_EVENTS,
 		.flags = SNAP_WAIT_NONBLOCK,
 	};
-	int n;
+	int reaped = ioloop_reap(&s->workers[0].loop, false), n;
 
+	if (reaped < 0)
+		reaped = 0;
 	if (s->ds.features & SNAP_F_WAIT_POLL)
 		req.flags |= SNAP_WAIT_POLL | (busy ? 0 : SNAP_WAIT_POLL_END);
 	n = ioctl(s->ds.fd, SNAP_IOC_WAIT, &req);
 	if (n < 0) {
 		log_err("polling /dev/snap for events: %s", strerror(errno));
-		return 0;
+		return reaped;
 	}
 	take_events(s, ev, n);
-	return n;
+	return reaped + n;
 }
 
 static int shard_poll(struct svc_worker *w)
