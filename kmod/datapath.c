@@ -627,12 +627,12 @@ static long snap_dp_dma(void __user *argp)
 	if (copy_from_user(&req, argp, sizeof(req)))
 		return -EFAULT;
 	if (req.flags || !snap_dp_zero(req.reserved, sizeof(req.reserved)) ||
-	    (req.dir != SNAP_DMA_FROM_HOST && req.dir != SNAP_DMA_TO_HOST) ||
-	    !req.nr_segs || req.nr_segs > SNAP_DMA_MAX_SEGS)
+	    (req.dir != SNAP_DMA_FROM_HOST && req.dir != SNAP_DMA_TO_HOST))
 		return -EINVAL;
 	dp = snap_dp_fn_get(req.func_id);
 	if (!dp)
 		return -EINVAL;
+	/* the segment count is checked with the segments */
 	return snap_dp_dma_user(dp, req.segs, req.nr_segs, req.dir);
 }
 

@@ -119,6 +119,23 @@ static int move_segs(struct inproc_host *h, enum snap_dma_dir dir,
 	return 0;
 }
 
+/*
+ * SNAP_POST_DMA: a post's data (if any) moves first; nothing is posted if
+ * that fails.
+ */
+static int post_data_first(struct inproc_host *h, const struct snap_host_seg *segs,
+			   unsigned int nr)
+{
+	int ret;
+
+	if (!nr)
+		return 0;
+	ret = move_segs(h, SNAP_DMA_TO_HOST, segs, nr);
+	if (!ret)
+		h->post_dma_calls++;
+	return ret;
+}
+
 static int op_dma(struct snap_host *sh, enum snap_dma_dir dir,
 		  const struct snap_host_seg *segs, unsigned int nr)
 {
@@ -263,6 +280,7 @@ static int op_vq_post(struct snap_host *sh, uint16_t qid,
 	struct snap_vq_state *vq = &h->state->vq[qid % SNAP_VIRTIO_MAX_QUEUES];
 	bool keep[SNAP_USED_MAX_BATCH];
 	unsigned int i, n = 0;
+	int ret;
 	uint16_t old;
 
 	if (h->state->type != SNAP_FUNC_VIRTIO_BLK ||
@@ -271,14 +289,9 @@ static int op_vq_post(struct snap_host *sh, uint16_t qid,
 		h->einval++;
 		return -EINVAL;
 	}
-	/* SNAP_POST_DMA: the data first; nothing is posted if it fails */
-	if (nr_segs) {
-		int ret = move_segs(h, SNAP_DMA_TO_HOST, segs, nr_segs);
-
-		if (ret)
-			return ret;
-		h->post_dma_calls++;
-	}
+	ret = post_data_first(h, segs, nr_segs);
+	if (ret)
+		return ret;
 	for (i = 0; i < count; i++) {
 		keep[i] = elem_completes(h, qid, &elems[i], slots[i]);
 		for (unsigned int j = 0; keep[i] && j < i; j++)
@@ -405,20 +418,16 @@ static int op_post_cqe(struct snap_host *sh, uint16_t cqid, const void *cqes,
 	struct snap_queue_state *cq;
 	bool keep[SNAP_CQE_MAX_BATCH];
 	unsigned int i, n = 0;
+	int ret;
 
 	if (cqid >= SNAP_NVME_MAX_QUEUES || !h->state->cq[cqid].size ||
 	    !count || count > SNAP_CQE_MAX_BATCH || !slots) {
 		h->einval++;
 		return -EINVAL;
 	}
-	/* SNAP_POST_DMA: the data first; nothing is posted if it fails */
-	if (nr_segs) {
-		int ret = move_segs(h, SNAP_DMA_TO_HOST, segs, nr_segs);
-
-		if (ret)
-			return ret;
-		h->post_dma_calls++;
-	}
+	ret = post_data_first(h, segs, nr_segs);
+	if (ret)
+		return ret;
 	for (i = 0; i < count; i++) {
 		keep[i] = cqe_completes(h, cqid, (const uint8_t *)cqes + i * 16,
 					slots[i]);
