@@ -441,6 +441,36 @@ bool snap_dp_zero(const void *p, size_t len)
 	return !memchr_inv(p, 0, len);
 }
 
+/**
+ * snap_dp_ubuf_copy() - copy in an array the daemon hands
+ * @b: the caller's buffer; snap_dp_ubuf_free() undoes a success
+ * @uptr: user pointer to the array
+ * @n: its entries
+ * @size: the size of one
+ *
+ * Return: the copy, in @b's local room or allocated; or an ERR_PTR
+ * (-EFAULT, -ENOMEM), and then there is nothing to free.
+ */
+void *snap_dp_ubuf_copy(struct snap_dp_ubuf *b, u64 uptr, u32 n, size_t size)
+{
+	size_t len = array_size(n, size);
+
+	if (len > sizeof(b->local)) {
+		b->p = vmemdup_user(u64_to_user_ptr(uptr), len);
+		return b->p;
+	}
+	b->p = b->local;
+	if (copy_from_user(b->local, u64_to_user_ptr(uptr), len))
+		return ERR_PTR(-EFAULT);
+	return b->p;
+}
+
+void snap_dp_ubuf_free(struct snap_dp_ubuf *b)
+{
+	if (b->p != b->local)
+		kvfree(b->p);
+}
+
 /*
  * In a read section of snap_dp_ops_srcu: a hot-plug PF's state is freed
  * once it is off the index and the read sections that could see it are
@@ -570,19 +600,16 @@ static int snap_dp_dma_seg(struct snap_func *func,
  */
 int snap_dp_dma_user(struct snap_dp_fn *dp, u64 uptr, u32 nr, u32 dir)
 {
+	struct snap_dp_ubuf buf;
 	struct snap_dma_seg *segs;
 	int ret = 0;
 	u32 i;
 
 	if (!nr || nr > SNAP_DMA_MAX_SEGS)
 		return -EINVAL;
-	segs = kvmalloc_array(nr, sizeof(*segs), GFP_KERNEL);
-	if (!segs)
-		return -ENOMEM;
-	if (copy_from_user(segs, u64_to_user_ptr(uptr), array_size(nr, sizeof(*segs)))) {
-		ret = -EFAULT;
-		goto out_free;
-	}
+	segs = snap_dp_ubuf_copy(&buf, uptr, nr, sizeof(*segs));
+	if (IS_ERR(segs))
+		return PTR_ERR(segs);
 	for (i = 0; i < nr; i++) {
 		if (!snap_dp_seg_ok(dp, &segs[i])) {
 			ret = -EINVAL;
@@ -596,7 +623,7 @@ int snap_dp_dma_user(struct snap_dp_fn *dp, u64 uptr, u32 nr, u32 dir)
 		cond_resched();
 	}
 out_free:
-	kvfree(segs);
+	snap_dp_ubuf_free(&buf);
 	return ret;
 }
 
@@ -665,10 +692,9 @@ bool snap_dp_slots_free(const struct snap_dp_fn *dp, const u16 *slots, u32 n)
 
 static long snap_dp_sq_fetch(void __user *argp)
 {
+	u16 slots[SNAP_SQ_FETCH_MAX];
 	struct snap_sq_fetch req;
 	struct snap_dp_fn *dp;
-	u16 *slots;
-	long ret;
 
 	if (copy_from_user(&req, argp, sizeof(req)))
 		return -EFAULT;
@@ -678,16 +704,12 @@ static long snap_dp_sq_fetch(void __user *argp)
 	dp = snap_dp_fn_get(req.func_id);
 	if (!dp || req.sqid >= dp->max_queues)
 		return -EINVAL;
-	slots = memdup_array_user(u64_to_user_ptr(req.slots), req.max,
-				  sizeof(*slots));
-	if (IS_ERR(slots))
-		return PTR_ERR(slots);
+	if (copy_from_user(slots, u64_to_user_ptr(req.slots),
+			   req.max * sizeof(*slots)))
+		return -EFAULT;
 	if (dp->virtio)
-		ret = snap_dp_vq_fetch(dp, req.sqid, slots, req.max);
-	else
-		ret = snap_dp_nvme_fetch(dp, req.sqid, slots, req.max);
-	kfree(slots);
-	return ret;
+		return snap_dp_vq_fetch(dp, req.sqid, slots, req.max);
+	return snap_dp_nvme_fetch(dp, req.sqid, slots, req.max);
 }
 
 static long snap_dp_raise_irq(void __user *argp)
@@ -740,50 +762,56 @@ static int snap_dp_wait_args(void __user *argp, struct snap_wait *req)
 }
 
 /*
- * Events are taken off before they are copied: a daemon handing a bad
- * buffer loses them (EFAULT), as with read() on an eventfd.
+ * Events gathered at once: a wait returns a few, and room for all it may
+ * take, allocated per call, cost more than the rest of the call.
  */
-static long snap_dp_wait_copy(u64 uptr, struct snap_event *ev, u32 n)
+#define SNAP_DP_EV_CHUNK	8
+
+/*
+ * Takes up to @max events off the ready functions into the daemon's
+ * buffer at @uptr, a chunk at a time. Events are taken off before they
+ * are copied: a daemon handing a bad buffer loses them (EFAULT), as with
+ * read() on an eventfd.
+ */
+static long snap_dp_gather_user(u64 uptr, u32 max)
 {
-	if (copy_to_user(u64_to_user_ptr(uptr), ev, array_size(n, sizeof(*ev))))
-		return -EFAULT;
-	return n;
+	struct snap_event ev[SNAP_DP_EV_CHUNK];
+	struct snap_event __user *dst = u64_to_user_ptr(uptr);
+	u32 n, done = 0;
+
+	do {
+		n = snap_dp_gather(ev, min_t(u32, max - done, ARRAY_SIZE(ev)));
+		if (copy_to_user(dst + done, ev, n * sizeof(*ev)))
+			return -EFAULT;
+		done += n;
+	} while (n == ARRAY_SIZE(ev) && done < max);
+	return done;
 }
 
 static long snap_dp_wait(struct file *file, void __user *argp)
 {
-	struct snap_event *ev;
 	struct snap_wait req;
 	long ret;
-	u32 n;
 
 	ret = snap_dp_wait_args(argp, &req);
 	if (ret)
 		return ret;
-	ev = kmalloc_array(req.max_events, sizeof(*ev), GFP_KERNEL);
-	if (!ev)
-		return -ENOMEM;
 	if (req.flags & SNAP_WAIT_POLL)
 		snap_dp_poll_now(req.flags);
 	for (;;) {
-		n = snap_dp_gather(ev, req.max_events);
-		if (n || req.flags & SNAP_WAIT_NONBLOCK) {
-			ret = snap_dp_wait_copy(req.events, ev, n);
+		ret = snap_dp_gather_user(req.events, req.max_events);
+		if (ret || req.flags & SNAP_WAIT_NONBLOCK) {
 			if (req.flags & SNAP_WAIT_POLL)
 				snap_dp_kick_if_pending();
-			break;
+			return ret;
 		}
 		ret = wait_event_interruptible(snap_dp.wq, snap_dp_any_pending() ||
 					       !snap_dp_is_daemon(file));
 		if (ret)
-			break;
-		if (!snap_dp_is_daemon(file)) {
-			ret = -ENOTCONN;
-			break;
-		}
+			return ret;
+		if (!snap_dp_is_daemon(file))
+			return -ENOTCONN;
 	}
-	kfree(ev);
-	return ret;
 }
 
 static long snap_dp_pool_grow(void __user *argp)
@@ -924,9 +952,7 @@ static void snap_dp_kick_if_pending(void)
 static void snap_dp_uwait_cb(struct io_uring_cmd *cmd, unsigned int issue_flags)
 {
 	struct snap_dp_uwait *w = *snap_dp_pdu(cmd);
-	struct snap_event *ev;
 	long ret;
-	u32 n;
 
 	if (current->flags & PF_EXITING || current->mm != w->mm) {
 		ret = -ECANCELED;
@@ -936,20 +962,11 @@ static void snap_dp_uwait_cb(struct io_uring_cmd *cmd, unsigned int issue_flags)
 		ret = -ENOTCONN;
 		goto done;
 	}
-	ev = kmalloc_array(w->max_events, sizeof(*ev), GFP_KERNEL);
-	if (!ev) {
-		ret = -ENOMEM;
-		goto done;
-	}
 	do {
-		n = snap_dp_gather(ev, w->max_events);
-	} while (!n && !snap_dp_uwait_park(w));
-	if (!n) {
-		kfree(ev);
+		ret = snap_dp_gather_user(w->events, w->max_events);
+	} while (!ret && !snap_dp_uwait_park(w));
+	if (!ret)
 		return;		/* parked again: another waiter took them */
-	}
-	ret = snap_dp_wait_copy(w->events, ev, n);
-	kfree(ev);
 	snap_dp_kick_if_pending();
 done:
 	snap_dp_uwait_free(w);
@@ -1005,24 +1022,16 @@ static void snap_dp_monitor_fn(struct work_struct *work)
 static int snap_dp_uring_wait(struct io_uring_cmd *cmd, void __user *argp)
 {
 	struct snap_dp_uwait *w;
-	struct snap_event *ev;
 	struct snap_wait req;
-	int ret;
-	u32 n;
+	long ret;
 
 	ret = snap_dp_wait_args(argp, &req);
 	if (ret)
 		return ret;
 
-	/* Events already there complete the command right away. */
-	ev = kmalloc_array(req.max_events, sizeof(*ev), GFP_KERNEL);
-	if (!ev)
-		return -ENOMEM;
 	w = kzalloc(sizeof(*w), GFP_KERNEL);
-	if (!w) {
-		kfree(ev);
+	if (!w)
 		return -ENOMEM;
-	}
 	w->cmd = cmd;
 	w->task = get_task_struct(current);
 	w->mm = current->mm;
@@ -1032,18 +1041,16 @@ static int snap_dp_uring_wait(struct io_uring_cmd *cmd, void __user *argp)
 
 	if (req.flags & SNAP_WAIT_POLL)
 		snap_dp_poll_now(req.flags);
+	/* Events already there complete the command right away. */
 	do {
-		n = snap_dp_gather(ev, req.max_events);
-		if (n || req.flags & SNAP_WAIT_NONBLOCK) {
-			ret = snap_dp_wait_copy(req.events, ev, n);
+		ret = snap_dp_gather_user(req.events, req.max_events);
+		if (ret || req.flags & SNAP_WAIT_NONBLOCK) {
 			snap_dp_uwait_free(w);
-			kfree(ev);
 			if (req.flags & SNAP_WAIT_POLL)
 				snap_dp_kick_if_pending();
 			return ret;
 		}
 	} while (!snap_dp_uwait_park(w));
-	kfree(ev);
 	return -EIOCBQUEUED;
 }
 

@@ -98,8 +98,22 @@ struct snap_dp_fn {
 #define SNAP_CQE_SIZE		16
 #define SNAP_SQE_SIZE		64
 
+/*
+ * An array the daemon hands in, copied into a buffer on the caller's
+ * stack when it fits and into an allocated one otherwise: a hot call
+ * carries a few entries, and an allocation (zeroed under init_on_alloc,
+ * as Debian builds) cost as much as the rest of such a call.
+ */
+#define SNAP_DP_UBUF_LOCAL	256
+struct snap_dp_ubuf {
+	void *p;
+	u8 local[SNAP_DP_UBUF_LOCAL] __aligned(8);
+};
+
 /* datapath.c: what every function has */
 bool snap_dp_zero(const void *p, size_t len);
+void *snap_dp_ubuf_copy(struct snap_dp_ubuf *b, u64 uptr, u32 n, size_t size);
+void snap_dp_ubuf_free(struct snap_dp_ubuf *b);
 struct snap_dp_fn *snap_dp_fn_get(u32 func_id);
 bool snap_dp_slots_free(const struct snap_dp_fn *dp, const u16 *slots, u32 n);
 void snap_dp_note_doorbell(struct snap_dp_fn *dp, u16 qid, bool cq, u32 value);

@@ -427,15 +427,16 @@ static int snap_dp_take_cqes(struct snap_dp_fn *dp, u16 cqid, u8 *cqes,
 
 long snap_dp_post_cqe(void __user *argp)
 {
+	u16 slots[SNAP_CQE_MAX_BATCH];
 	struct snap_queue_state *qs;
 	struct snap_post_cqe req;
+	struct snap_dp_ubuf buf;
 	struct snap_dp_queue *q;
 	struct snap_dp_fn *dp;
 	unsigned long flags;
 	u16 vector, qflags;
 	u32 tail, size;
 	u8 *cqes, phase;
-	u16 *slots;
 	u64 base;
 	int ret;
 
@@ -447,20 +448,17 @@ long snap_dp_post_cqe(void __user *argp)
 	dp = snap_dp_fn_get(req.func_id);
 	if (!dp || req.cqid >= dp->max_queues)
 		return -EINVAL;
-	cqes = memdup_user(u64_to_user_ptr(req.cqes), req.count * SNAP_CQE_SIZE);
+	if (copy_from_user(slots, u64_to_user_ptr(req.slots),
+			   req.count * sizeof(*slots)))
+		return -EFAULT;
+	cqes = snap_dp_ubuf_copy(&buf, req.cqes, req.count, SNAP_CQE_SIZE);
 	if (IS_ERR(cqes))
 		return PTR_ERR(cqes);
-	slots = memdup_array_user(u64_to_user_ptr(req.slots), req.count,
-				  sizeof(*slots));
-	if (IS_ERR(slots)) {
-		ret = PTR_ERR(slots);
-		goto out_free_cqes;
-	}
 
 	/* The data the entries report reaches the host before they do. */
 	ret = snap_dp_post_dma(dp, req.flags, req.segs, req.nr_segs);
 	if (ret)
-		goto out_free_slots;
+		goto out_free_cqes;
 
 	/*
 	 * Check the commands, empty their slots and reserve the CQ entries
@@ -472,12 +470,12 @@ long snap_dp_post_cqe(void __user *argp)
 	if (!q->size) {
 		spin_unlock_irqrestore(&dp->lock, flags);
 		ret = -EINVAL;
-		goto out_free_slots;
+		goto out_free_cqes;
 	}
 	ret = snap_dp_take_cqes(dp, req.cqid, cqes, slots, req.count);
 	if (ret <= 0) {
 		spin_unlock_irqrestore(&dp->lock, flags);
-		goto out_free_slots;
+		goto out_free_cqes;
 	}
 	size = q->size;
 	base = q->base;
@@ -497,10 +495,8 @@ long snap_dp_post_cqe(void __user *argp)
 	/* The entries are there: a vector that cannot fire changes nothing. */
 	if (!ret && req.flags & SNAP_POST_IRQ && qflags & SNAP_QF_IRQ)
 		snap_provider->raise_irq(dp->func, vector);
-out_free_slots:
-	kfree(slots);
 out_free_cqes:
-	kfree(cqes);
+	snap_dp_ubuf_free(&buf);
 	return ret;
 }
 

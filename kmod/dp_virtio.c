@@ -379,13 +379,15 @@ static bool snap_dp_vq_want_irq(struct snap_dp_fn *dp, const struct snap_dp_vq *
 
 long snap_dp_vq_post(void __user *argp)
 {
+	u16 slots[SNAP_USED_MAX_BATCH];
 	struct snap_vq_used_elem *elems;
 	struct snap_vq_post req;
+	struct snap_dp_ubuf buf;
 	struct snap_dp_fn *dp;
 	struct snap_dp_vq vq;
 	unsigned long flags;
-	u16 *slots, used;
 	long ret;
+	u16 used;
 	u32 n;
 
 	if (copy_from_user(&req, argp, sizeof(req)))
@@ -396,21 +398,17 @@ long snap_dp_vq_post(void __user *argp)
 	dp = snap_dp_fn_get(req.func_id);
 	if (!dp || !dp->virtio || req.vq >= dp->max_queues)
 		return -EINVAL;
-	elems = memdup_array_user(u64_to_user_ptr(req.elems), req.count,
-				  sizeof(*elems));
+	if (copy_from_user(slots, u64_to_user_ptr(req.slots),
+			   req.count * sizeof(*slots)))
+		return -EFAULT;
+	elems = snap_dp_ubuf_copy(&buf, req.elems, req.count, sizeof(*elems));
 	if (IS_ERR(elems))
 		return PTR_ERR(elems);
-	slots = memdup_array_user(u64_to_user_ptr(req.slots), req.count,
-				  sizeof(*slots));
-	if (IS_ERR(slots)) {
-		ret = PTR_ERR(slots);
-		goto out_free_elems;
-	}
 
 	/* The data and status bytes reach the driver before the entries. */
 	ret = snap_dp_post_dma(dp, req.flags, req.segs, req.nr_segs);
 	if (ret)
-		goto out_free_slots;
+		goto out_free_elems;
 
 	/*
 	 * Slots are emptied and used indexes taken in one step; the mutex
@@ -434,9 +432,7 @@ long snap_dp_vq_post(void __user *argp)
 			ret = n;
 	}
 	mutex_unlock(&dp->post_mutex);
-out_free_slots:
-	kfree(slots);
 out_free_elems:
-	kfree(elems);
+	snap_dp_ubuf_free(&buf);
 	return ret;
 }

@@ -2220,6 +2220,40 @@ static void bi_cq_cases(struct bi *b)
 		    "%ld -> %ld", errname(ret), t1, fs->cq[0].tail, stale0,
 		    stale_cqes(b->d->func_id));
 	}
+	/*
+	 * A full batch, more entries than the kernel copies on its stack:
+	 * every one checked, none posted.
+	 */
+	{
+		long stale1 = stale_cqes(b->d->func_id);
+		uint32_t tail1 = fs->cq[0].tail;
+		struct nvme_cqe many[SNAP_CQE_MAX_BATCH] = { 0 };
+		uint16_t many_slots[SNAP_CQE_MAX_BATCH];
+		struct snap_post_cqe pm = { .func_id = b->d->func_id, .cqid = 0,
+					   .flags = SNAP_POST_IRQ, .cqes = (uintptr_t)many,
+					   .count = SNAP_CQE_MAX_BATCH,
+					   .slots = (uintptr_t)many_slots };
+		int ret;
+
+		for (unsigned int i = 0; i < SNAP_CQE_MAX_BATCH; i++) {
+			many[i].cid = 0x100 + i;
+			many_slots[i] = 10 + i;
+		}
+		memcpy(before, q->cq, PAGE);
+		ret = -dp_ioctl(b->d->fd, SNAP_IOC_POST_CQE, &pm);
+
+		tap(ret == 0 && !memcmp(before, q->cq, PAGE) && fs->cq[0].tail == tail1 &&
+		    stale_cqes(b->d->func_id) == stale1 + SNAP_CQE_MAX_BATCH,
+		    "POST_CQE of %u entries for empty slots: none posted (got %s), host CQ "
+		    "memory %s, stale_cqes %ld -> %ld", SNAP_CQE_MAX_BATCH, errname(ret),
+		    memcmp(before, q->cq, PAGE) ? "CHANGED" : "unchanged", stale1,
+		    stale_cqes(b->d->func_id));
+		pm.cqes = 8;
+		ret = -dp_ioctl(b->d->fd, SNAP_IOC_POST_CQE, &pm);
+		tap(ret == EFAULT && fs->cq[0].tail == tail1,
+		    "POST_CQE of %u entries from an unmapped address -> EFAULT (got %s)",
+		    SNAP_CQE_MAX_BATCH, errname(ret));
+	}
 }
 
 static void bi_irq_cases(struct bi *b)
