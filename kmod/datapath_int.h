@@ -81,7 +81,7 @@ struct snap_dp_fn {
 	 * written after the entries it covers, in order.
 	 */
 	struct mutex post_mutex;
-	u8 *fetch_buf;		/* SNAP_SQ_FETCH_MAX commands */
+	u8 *fetch_buf;		/* SNAP_SQ_FETCH_MAX commands or chain starts */
 
 	/* Under snap_dp.ev_lock: what the daemon has not been told yet. */
 	struct list_head ready;		/* on snap_dp.ready */

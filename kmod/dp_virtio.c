@@ -5,7 +5,10 @@
  * SQ head and CQ tail: SNAP_IOC_SQ_FETCH takes chain heads off the
  * available ring into in-flight slots, SNAP_IOC_VQ_POST fills the used
  * ring and empties the slots, each in one step for a daemon that may be
- * killed. Descriptors and data are the daemon's, through SNAP_IOC_DMA.
+ * killed. The fetch also reads the start of each chain into its slot
+ * (struct snap_vq_chain_start), what the daemon would read first; the
+ * rest of the descriptors and the data are the daemon's, through
+ * SNAP_IOC_DMA and the posts.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -169,9 +172,61 @@ static int snap_dp_vq_read_heads(struct snap_dp_fn *dp, const struct snap_dp_vq 
 	return 0;
 }
 
+/* A split virtqueue descriptor as the driver wrote it (modern: LE). */
+struct snap_dp_vring_desc {
+	__le64 addr;
+	__le32 len;
+	__le16 flags;
+	__le16 next;
+};
+
+static_assert(sizeof(struct snap_dp_vring_desc) == SNAP_VRING_DESC_SIZE);
+/* A fetch's chain starts fill dp->fetch_buf as an NVMe fetch's commands. */
+static_assert(sizeof(struct snap_vq_chain_start) == SNAP_SQE_SIZE);
+
+/*
+ * The start of the chain at @head (struct snap_vq_chain_start): the
+ * descriptor table from @head on, and for a head that refers to an
+ * indirect table the start of that table instead. What host memory
+ * refuses is left to the daemon, which meets the same refusal.
+ */
+static void snap_dp_vq_read_start(struct snap_dp_fn *dp,
+				  const struct snap_dp_vq *vq, u16 head,
+				  struct snap_vq_chain_start *cs)
+{
+	struct snap_dp_vring_desc *d = (struct snap_dp_vring_desc *)cs->descs;
+	u32 n = min_t(u32, SNAP_VQ_START_DESCS, vq->size - head), len;
+	u16 flags;
+	u64 addr;
+
+	memset(cs, 0, sizeof(*cs));
+	cs->head = head;
+	if (snap_provider->dma(dp->func, vq->desc + (u64)head * sizeof(*d), d,
+			       n * sizeof(*d), SNAP_DMA_FROM_HOST))
+		return;
+	cs->nr_descs = n;
+	flags = le16_to_cpu(d->flags);
+	addr = le64_to_cpu(d->addr);
+	len = le32_to_cpu(d->len);
+	if ((flags & (VRING_DESC_F_INDIRECT | VRING_DESC_F_NEXT)) != VRING_DESC_F_INDIRECT ||
+	    !len || len % sizeof(*d) || addr > U64_MAX - (len - 1))
+		return;
+	n = min_t(u32, SNAP_VQ_START_DESCS, len / sizeof(*d));
+	if (snap_provider->dma(dp->func, addr, d, n * sizeof(*d), SNAP_DMA_FROM_HOST)) {
+		/* the table entries read before may be half overwritten */
+		memset(cs->descs, 0, sizeof(cs->descs));
+		cs->nr_descs = 0;
+		return;
+	}
+	cs->nr_descs = n;
+	cs->desc_flags = SNAP_VQ_START_INDIRECT;
+	cs->indirect_addr = addr;
+	cs->indirect_len = len;
+}
+
 /* Under dp->lock: the @n chains read are in flight, avail past them. */
 static void snap_dp_vq_record(struct snap_dp_fn *dp, u16 q, const u16 *slots,
-			      const u16 *heads, u32 n)
+			      const struct snap_vq_chain_start *starts, u32 n)
 {
 	struct snap_dp_vq *vq = &dp->vq[q];
 	u32 i;
@@ -180,14 +235,13 @@ static void snap_dp_vq_record(struct snap_dp_fn *dp, u16 q, const u16 *slots,
 		struct snap_inflight_slot *ms = &dp->state->inflight[slots[i]];
 
 		dp->slots[slots[i]] = (struct snap_dp_slot){
-			.gen = dp->gen, .sqid = q, .cid = heads[i], .used = true,
+			.gen = dp->gen, .sqid = q, .cid = starts[i].head, .used = true,
 		};
 		WRITE_ONCE(ms->sqid, q);
 		WRITE_ONCE(ms->gen, dp->gen);
 		WRITE_ONCE(ms->seq, dp->fetch_seq++);
-		memset(ms->sqe, 0, sizeof(ms->sqe));
-		WRITE_ONCE(ms->head, heads[i]);
-		smp_wmb();	/* a reader that sees the flag sees the head */
+		ms->vq = starts[i];
+		smp_wmb();	/* a reader that sees the flag sees the chain */
 		WRITE_ONCE(ms->flags, SNAP_INFLIGHT_USED);
 	}
 	vq->avail += n;
@@ -249,10 +303,12 @@ static void snap_dp_vq_rearm_all(struct snap_dp_fn *dp, u16 q,
  */
 long snap_dp_vq_fetch(struct snap_dp_fn *dp, u16 q, const u16 *slots, u32 max)
 {
+	/* the chains' starts go where an NVMe fetch puts its commands */
+	struct snap_vq_chain_start *starts = (void *)dp->fetch_buf;
 	u16 heads[SNAP_SQ_FETCH_MAX], avail, idx;
 	struct snap_dp_vq vq;
 	unsigned long flags;
-	u32 n, epoch;
+	u32 n, epoch, i;
 	long ret;
 
 	mutex_lock(&dp->fetch_mutex);
@@ -282,11 +338,13 @@ long snap_dp_vq_fetch(struct snap_dp_fn *dp, u16 q, const u16 *slots, u32 max)
 	ret = snap_dp_vq_read_heads(dp, &vq, avail, n, heads);
 	if (ret)
 		goto out_unlock_fetch;
+	for (i = 0; i < n; i++)
+		snap_dp_vq_read_start(dp, &vq, heads[i], &starts[i]);
 
 	spin_lock_irqsave(&dp->lock, flags);
 	/* A reset meanwhile: those chains are gone. */
 	if (dp->epoch == epoch) {
-		snap_dp_vq_record(dp, q, slots, heads, n);
+		snap_dp_vq_record(dp, q, slots, starts, n);
 		ret = n;
 	}
 	spin_unlock_irqrestore(&dp->lock, flags);

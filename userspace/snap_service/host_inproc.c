@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "host_inproc.h"
+#include "virtio/virtq.h"
 
 #include <linux/virtio_config.h>
 #include <linux/virtio_pci.h>
@@ -195,6 +196,40 @@ static bool has_event_idx(const struct inproc_host *h)
 	return h->state->driver_features >> VIRTIO_RING_F_EVENT_IDX & 1;
 }
 
+static int inproc_vq_read(void *ctx, uint64_t addr, void *buf, uint32_t len)
+{
+	const void *p = inproc_mem_ptr(ctx, addr, len);
+
+	if (!p)
+		return -EIO;
+	memcpy(buf, p, len);
+	return 0;
+}
+
+/*
+ * As the kernel: the start of the chain at head (struct
+ * snap_vq_chain_start), what host memory has of it.
+ */
+static void vq_read_chain_start(struct inproc_host *h,
+				const struct snap_vq_state *vq, uint16_t head,
+				struct snap_vq_chain_start *cs)
+{
+	const struct vq_mem m = { inproc_vq_read, h };
+	const struct vq_geom g = { .desc = vq->desc, .size = vq->size,
+				   .features = h->state->driver_features };
+	struct vq_start s;
+
+	cs->head = head;
+	if (h->no_chain_start)
+		return;
+	vq_read_start(&g, &m, head, &s);
+	cs->nr_descs = (uint8_t)s.nr;
+	cs->desc_flags = s.indirect ? SNAP_VQ_START_INDIRECT : 0;
+	cs->indirect_addr = s.indirect_addr;
+	cs->indirect_len = s.indirect_len;
+	memcpy(cs->descs, s.descs, s.nr * sizeof(s.descs[0]));
+}
+
 /* SQ_FETCH on a virtqueue: heads from avail up to the ring's idx. */
 static int vq_fetch(struct inproc_host *h, uint16_t qid, const uint16_t *slots,
 		    unsigned int max)
@@ -234,7 +269,7 @@ static int vq_fetch(struct inproc_host *h, uint16_t qid, const uint16_t *slots,
 
 		memset(s, 0, sizeof(*s));
 		s->sqid = qid;
-		s->head = heads[i];
+		vq_read_chain_start(h, vq, heads[i], &s->vq);
 		s->gen = st->enable_count;
 		s->seq = seq + i;
 		s->flags = SNAP_INFLIGHT_USED;

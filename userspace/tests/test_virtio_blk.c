@@ -132,7 +132,7 @@ static enum vblk_next run(uint16_t head)
 	unsigned int i;
 
 	memset(hm_ptr(STATUS), 0xee, 1);
-	next = vblk_req_parse(&dev, &g, &hm_mem, head, segs, NSEGS, &r);
+	next = vblk_req_parse(&dev, &g, &hm_mem, head, NULL, segs, NSEGS, &r);
 	if (next == VBLK_NEXT_RESET)
 		return next;
 	if (next == VBLK_NEXT_IO) {
@@ -344,7 +344,7 @@ static void test_backend_error(void **state)
 	assert_int_equal(*(uint8_t *)hm_ptr(DATA), 5);
 	assert_int_equal(r.io_status, -EIO);
 	/* a failed transfer is reported the same way */
-	assert_int_equal(vblk_req_parse(&dev, &g, &hm_mem, 0, segs, NSEGS, &r),
+	assert_int_equal(vblk_req_parse(&dev, &g, &hm_mem, 0, NULL, segs, NSEGS, &r),
 			 VBLK_NEXT_IO);
 	vblk_req_io_done(&r, 0);
 	vblk_req_io_done(&r, -EFAULT);

@@ -26,7 +26,7 @@ static struct vq_chain ch;
 
 static enum vq_err walk_g(const struct vq_geom *g, uint16_t head)
 {
-	return vq_walk(g, &hm_mem, &lim, head, segs, &ch);
+	return vq_walk(g, &hm_mem, &lim, head, NULL, segs, &ch);
 }
 
 static enum vq_err walk(uint64_t features, uint16_t head)
@@ -576,6 +576,155 @@ static void test_total_len(void **state)
 	assert_int_equal(ch.readable_len + ch.writable_len, UINT32_MAX);
 }
 
+/* ---- the chain's start, read with its head ---- */
+
+/* Walk head with the start the kernel would have read; counts only the
+ * walk's own reads. */
+static enum vq_err walk_started(uint64_t features, uint16_t head)
+{
+	struct vq_geom g = geom(features);
+	struct vq_start start;
+
+	vq_read_start(&g, &hm_mem, head, &start);
+	hm_reads = 0;
+	return vq_walk(&g, &hm_mem, &lim, head, &start, segs, &ch);
+}
+
+static void test_start_direct_chain_no_reads(void **state)
+{
+	(void)state;
+	hm_desc(DESC, 0, BUF, 16, NEXT, 1);
+	hm_desc(DESC, 1, BUF + 0x1000, 4096, NEXT | WR, 2);
+	hm_desc(DESC, 2, BUF + 0x3000, 1, WR, 0);
+	assert_int_equal(walk_started(0, 0), VQ_OK);
+	assert_int_equal(ch.nr, 3);
+	assert_int_equal(ch.nr_readable, 1);
+	assert_seg(&ch.segs[1], BUF + 0x1000, 4096, true);
+	assert_seg(&ch.last, BUF + 0x3000, 1, true);
+	assert_int_equal(hm_reads, 0);
+}
+
+static void test_start_indirect_chain_no_reads(void **state)
+{
+	struct vq_geom g = geom(INDIRECT);
+	struct vq_start start;
+
+	(void)state;
+	hm_desc(DESC, 4, ITAB, 3 * 16, IND | WR, 0);
+	hm_desc(ITAB, 0, BUF, 16, NEXT, 1);
+	hm_desc(ITAB, 1, BUF + 0x1000, 8192, NEXT, 2);
+	hm_desc(ITAB, 2, BUF + 0x4000, 1, WR, 0);
+	vq_read_start(&g, &hm_mem, 4, &start);
+	/* the head, then the table it names: two reads of 48 bytes */
+	assert_int_equal(hm_reads, 2);
+	assert_true(start.indirect);
+	assert_int_equal(start.nr, 3);
+	assert_int_equal(start.indirect_addr, ITAB);
+	assert_int_equal(start.indirect_len, 48);
+	assert_int_equal(walk_started(INDIRECT, 4), VQ_OK);
+	assert_int_equal(ch.nr, 3);
+	assert_int_equal(ch.readable_len, 16 + 8192);
+	assert_seg(&ch.segs[1], BUF + 0x1000, 8192, false);
+	assert_seg(&ch.last, BUF + 0x4000, 1, true);
+	assert_int_equal(hm_reads, 0);
+}
+
+static void test_start_longer_chain_reads_the_rest(void **state)
+{
+	unsigned int i;
+
+	(void)state;
+	lim.max_segs = 16;
+	for (i = 0; i < 5; i++)
+		hm_desc(ITAB, i, BUF + i * 0x100, 16, i < 4 ? NEXT : WR, i + 1);
+	hm_desc(DESC, 7, ITAB, 5 * 16, IND, 0);
+	assert_int_equal(walk_started(INDIRECT, 7), VQ_OK);
+	assert_int_equal(ch.nr, 5);
+	/* entries 3 and 4, from where the start ends to the table's end */
+	assert_int_equal(hm_reads, 1);
+	assert_int_equal(hm_last.addr, ITAB + 3 * 16);
+	assert_int_equal(hm_last.len, 2 * 16);
+
+	for (i = 0; i < 5; i++)
+		hm_desc(DESC, i, BUF + i * 0x100, 16, i < 4 ? NEXT : WR, i + 1);
+	assert_int_equal(walk_started(0, 0), VQ_OK);
+	assert_int_equal(ch.nr, 5);
+	assert_int_equal(hm_reads, 1);
+	assert_int_equal(hm_last.addr, DESC + 3 * 16);
+}
+
+/* What the start holds is checked as what the walk reads itself. */
+static void test_start_is_validated(void **state)
+{
+	struct vq_geom g = geom(0);
+	struct vq_start start;
+
+	(void)state;
+	hm_desc(DESC, 4, ITAB, 3 * 16, IND, 0);
+	hm_desc(ITAB, 0, BUF, 16, NEXT, 1);
+	hm_desc(ITAB, 1, BUF + 0x1000, 512, NEXT, 2);
+	hm_desc(ITAB, 2, BUF + 0x2000, 1, WR, 0);
+	assert_int_equal(walk_started(0, 4), VQ_E_INDIRECT_FEATURE);
+	/* a loop inside the start */
+	hm_desc(DESC, 0, BUF, 16, NEXT, 1);
+	hm_desc(DESC, 1, BUF, 16, NEXT, 0);
+	assert_int_equal(walk_started(0, 0), VQ_E_LOOP);
+	/* read after write inside an indirect start */
+	hm_desc(ITAB, 0, BUF, 1, WR | NEXT, 1);
+	hm_desc(ITAB, 1, BUF + 0x1000, 16, 0, 0);
+	assert_int_equal(walk_started(INDIRECT, 4), VQ_E_READ_AFTER_WRITE);
+	/* INDIRECT with NEXT: no table read, and refused as without a start */
+	hm_desc(DESC, 4, ITAB, 3 * 16, IND | NEXT, 5);
+	vq_read_start(&g, &hm_mem, 4, &start);
+	assert_false(start.indirect);
+	assert_int_equal(walk_started(INDIRECT, 4), VQ_E_INDIRECT_NEXT);
+}
+
+/* A start that is not this chain's is not used: the walk reads. */
+static void test_start_of_another_chain_is_ignored(void **state)
+{
+	struct vq_geom g = geom(INDIRECT);
+	struct vq_start start;
+
+	(void)state;
+	hm_desc(DESC, 2, ITAB, 2 * 16, IND, 0);
+	hm_desc(ITAB, 0, BUF, 16, NEXT, 1);
+	hm_desc(ITAB, 1, BUF + 0x1000, 1, WR, 0);
+	vq_read_start(&g, &hm_mem, 2, &start);
+	/* a start claiming more than it holds is not used: the walk reads
+	 * the table the head names now */
+	hm_desc(DESC, 2, ITAB2, 2 * 16, IND, 0);
+	hm_desc(ITAB2, 0, BUF + 0x2000, 16, NEXT, 1);
+	hm_desc(ITAB2, 1, BUF + 0x3000, 1, WR, 0);
+	start.nr = SNAP_VQ_START_DESCS + 1;
+	hm_reads = 0;
+	assert_int_equal(vq_walk(&g, &hm_mem, &lim, 2, &start, segs, &ch), VQ_OK);
+	assert_seg(&ch.segs[0], BUF + 0x2000, 16, false);
+	assert_int_equal(hm_reads, 2);
+	/* entries that would run past the table's end */
+	hm_desc(DESC, QS - 1, BUF, 1, WR, 0);
+	vq_read_start(&g, &hm_mem, 2, &start);
+	start.indirect = false;
+	start.nr = 3;
+	hm_reads = 0;
+	assert_int_equal(vq_walk(&g, &hm_mem, &lim, QS - 1, &start, segs, &ch), VQ_OK);
+	assert_int_equal(hm_reads, 1);
+}
+
+/* Host memory refusing the table leaves it out of the start. */
+static void test_start_refused_is_left_out(void **state)
+{
+	struct vq_geom g = geom(INDIRECT);
+	struct vq_start start;
+
+	(void)state;
+	hm_desc(DESC, 0, ITAB, 2 * 16, IND, 0);
+	hm_refuse_at = ITAB;
+	vq_read_start(&g, &hm_mem, 0, &start);
+	assert_int_equal(start.nr, 0);
+	assert_int_equal(walk_started(INDIRECT, 0), VQ_E_DMA);
+}
+
 static void test_err_classes(void **state)
 {
 	int e;
@@ -629,6 +778,12 @@ int main(void)
 		T(test_seg_too_long),
 		T(test_total_len),
 		T(test_err_classes),
+		T(test_start_direct_chain_no_reads),
+		T(test_start_indirect_chain_no_reads),
+		T(test_start_longer_chain_reads_the_rest),
+		T(test_start_is_validated),
+		T(test_start_of_another_chain_is_ignored),
+		T(test_start_refused_is_left_out),
 #undef T
 	};
 

@@ -17,7 +17,7 @@
  * module; minor grows with additions that old daemons may ignore.
  */
 #define SNAP_ABI_MAJOR		2
-#define SNAP_ABI_MINOR		7
+#define SNAP_ABI_MINOR		8
 
 /* ---- generic netlink family ---- */
 
@@ -229,6 +229,43 @@ struct snap_vq_state {
 /* struct snap_inflight_slot.flags */
 #define SNAP_INFLIGHT_USED	(1U << 0)
 
+/* struct snap_vq_chain_start.desc_flags */
+#define SNAP_VQ_START_INDIRECT	(1U << 0)
+
+#define SNAP_VQ_START_DESCS	3	/* descriptors a chain start holds */
+#define SNAP_VRING_DESC_SIZE	16	/* struct vring_desc */
+
+/**
+ * struct snap_vq_chain_start - the start of a virtio chain, read at fetch
+ * @head: the descriptor index that heads the chain
+ * @nr_descs: (ABI 2.8) descriptors in @descs, 0 to %SNAP_VQ_START_DESCS;
+ *	0 when the kernel read none (a module before 2.8 never does)
+ * @desc_flags: (ABI 2.8) without %SNAP_VQ_START_INDIRECT, @descs are the
+ *	descriptor table's entries from @head on. With it, the head
+ *	descriptor refers to an indirect table (VRING_DESC_F_INDIRECT
+ *	without VRING_DESC_F_NEXT) at @indirect_addr of @indirect_len bytes,
+ *	a whole number of descriptors, and @descs are that table's first
+ *	entries
+ * @indirect_len: with %SNAP_VQ_START_INDIRECT: the head descriptor's len
+ * @indirect_addr: with %SNAP_VQ_START_INDIRECT: the head descriptor's addr
+ * @descs: @nr_descs struct vring_desc as the driver wrote them
+ *
+ * SNAP_IOC_SQ_FETCH reads these with the chain's head, so that the daemon
+ * need not read them itself: what it would have read first, in the same
+ * call that takes the chain. The kernel checks nothing beyond what it
+ * needs to find them; the daemon validates them as it validates what it
+ * reads. What the kernel could not read (host memory refused) is left
+ * out, and the daemon meets the same refusal when it reads it.
+ */
+struct snap_vq_chain_start {
+	__u16 head;
+	__u8 nr_descs;
+	__u8 desc_flags;
+	__u32 indirect_len;
+	__u64 indirect_addr;
+	__u8 descs[SNAP_VQ_START_DESCS * SNAP_VRING_DESC_SIZE];
+};
+
 /**
  * struct snap_inflight_slot - a command fetched and not yet completed
  * @sqid: the submission queue (NVMe) or virtqueue (virtio) it came from
@@ -237,9 +274,10 @@ struct snap_vq_state {
  *	older generation is not the current controller's
  * @seq: fetch order: the function's running count of fetched commands
  * @sqe: NVMe: the 64-byte command as fetched
- * @head: virtio: the descriptor index that heads the chain; its
- *	descriptors are read from host memory, which the driver leaves
- *	alone until the chain is used
+ * @head: virtio: the descriptor index that heads the chain (@vq.head);
+ *	its descriptors are in host memory, which the driver leaves alone
+ *	until the chain is used
+ * @vq: virtio: the chain's start as read at fetch
  *
  * Written by the kernel only: SNAP_IOC_SQ_FETCH fills a slot in the same
  * step as it moves the SQ head, and SNAP_IOC_POST_CQE empties it in the
@@ -256,6 +294,7 @@ struct snap_inflight_slot {
 	union {
 		__u8 sqe[64];
 		__u16 head;
+		struct snap_vq_chain_start vq;
 	};
 };
 

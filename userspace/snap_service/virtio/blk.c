@@ -323,8 +323,9 @@ static struct vq_limits chain_limits(const struct vblk_dev *dev,
 
 enum vblk_next vblk_req_parse(const struct vblk_dev *dev,
 			      const struct vq_geom *g, const struct vq_mem *m,
-			      uint16_t head, struct vq_seg *segs,
-			      uint32_t nsegs, struct vblk_req *r)
+			      uint16_t head, const struct vq_start *start,
+			      struct vq_seg *segs, uint32_t nsegs,
+			      struct vblk_req *r)
 {
 	struct vq_limits lim = chain_limits(dev, g, nsegs);
 	struct virtio_blk_outhdr hdr;
@@ -332,7 +333,7 @@ enum vblk_next vblk_req_parse(const struct vblk_dev *dev,
 
 	memset(r, 0, sizeof(*r));
 	r->head = head;
-	r->err = vq_walk(g, m, &lim, head, segs, &r->chain);
+	r->err = vq_walk(g, m, &lim, head, start, segs, &r->chain);
 	if (vq_err_is_fatal(r->err))
 		return VBLK_NEXT_RESET;
 	/* The status is the last byte of the chain, device-writable; without

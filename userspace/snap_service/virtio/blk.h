@@ -10,7 +10,7 @@
  * backend runs for a write, buffer to host after it for a read), runs the
  * bdev operations, and writes the status byte and the used ring entry:
  *
- *	next = vblk_req_parse(dev, geom, mem, head, segs, nsegs, r);
+ *	next = vblk_req_parse(dev, geom, mem, head, start, segs, nsegs, r);
  *	RESET:  set DEVICE_NEEDS_RESET, answer nothing
  *	ANSWER: write r->status at r->status_addr, push (head, r->used_len)
  *	IO:     buf = data_len bytes; XFER_FROM_HOST: gather r->data into buf
@@ -106,8 +106,9 @@ uint64_t vblk_capacity(const struct vblk_dev *dev);
  */
 enum vblk_next vblk_req_parse(const struct vblk_dev *dev,
 			      const struct vq_geom *g, const struct vq_mem *m,
-			      uint16_t head, struct vq_seg *segs,
-			      uint32_t nsegs, struct vblk_req *r);
+			      uint16_t head, const struct vq_start *start,
+			      struct vq_seg *segs, uint32_t nsegs,
+			      struct vblk_req *r);
 
 /*
  * For VBLK_NEXT_IO: the r->nr_io backend operations into ios (done and

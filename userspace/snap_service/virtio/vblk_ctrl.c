@@ -92,6 +92,8 @@ struct vblk_ctrl {
 
 #define VBLK_STATUS_BUF	4096u	/* one pool piece for the status bytes */
 static_assert(SNAP_INFLIGHT_MAX <= VBLK_STATUS_BUF, "a status byte per slot");
+static_assert(sizeof(struct vring_desc) == SNAP_VRING_DESC_SIZE,
+	      "a chain start holds the driver's descriptors as they are");
 
 static void run_request(struct vblk_ioreq *q);
 
@@ -618,11 +620,29 @@ static void run_request(struct vblk_ioreq *q)
 
 /* ---- chains ---- */
 
-static void start_chain(struct vblk_ctrl *c, uint16_t vq, uint16_t slot,
-			uint16_t head)
+/*
+ * The start of a slot's chain that the kernel read with its head (a
+ * module before ABI 2.8 left it zero: nothing read).
+ */
+static void slot_chain_start(const struct snap_inflight_slot *s,
+			     struct vq_start *vs)
 {
+	const struct snap_vq_chain_start *cs = &s->vq;
+
+	vs->nr = cs->nr_descs <= SNAP_VQ_START_DESCS ? cs->nr_descs : 0;
+	vs->indirect = cs->desc_flags & SNAP_VQ_START_INDIRECT;
+	vs->indirect_addr = cs->indirect_addr;
+	vs->indirect_len = cs->indirect_len;
+	memcpy(vs->descs, cs->descs, vs->nr * sizeof(vs->descs[0]));
+}
+
+static void start_chain(struct vblk_ctrl *c, uint16_t vq, uint16_t slot)
+{
+	const struct snap_inflight_slot *s = &c->h->state->inflight[slot];
 	uint32_t nsegs = c->dev.seg_max + VBLK_EXTRA_SEGS;
 	struct vblk_ioreq *q = calloc(1, sizeof(*q) + nsegs * sizeof(q->segs[0]));
+	uint16_t head = s->head;
+	struct vq_start start;
 	enum vblk_next next;
 
 	if (!q) {
@@ -638,8 +658,9 @@ static void start_chain(struct vblk_ctrl *c, uint16_t vq, uint16_t slot,
 	c->outstanding++;
 	if (c->cfg.in_order)
 		order_append(c, vq, slot);
-	next = vblk_req_parse(&c->dev, &c->vqs[vq].g, &c->vqm, head, q->segs,
-			      nsegs, &q->r);
+	slot_chain_start(s, &start);
+	next = vblk_req_parse(&c->dev, &c->vqs[vq].g, &c->vqm, head, &start,
+			      q->segs, nsegs, &q->r);
 	switch (next) {
 	case VBLK_NEXT_RESET:
 		vq_break(c, vq, q->r.err ? vq_err_str(q->r.err) :
@@ -706,8 +727,7 @@ static void fetch_vq(struct vblk_ctrl *c, uint16_t vq)
 		if (n)
 			snap_fault_point(SNAP_FAULT_FETCH);
 		for (int i = 0; i < n; i++)
-			start_chain(c, vq, slots[i],
-				    c->h->state->inflight[slots[i]].head);
+			start_chain(c, vq, slots[i]);
 		flush_used(c, vq);
 		if ((unsigned int)n < max) {
 			c->vqs[vq].kick = false;
@@ -933,8 +953,7 @@ int vblk_ctrl_recover(struct vblk_ctrl *c)
 	}
 	qsort_r(order, n, sizeof(*order), by_seq, (void *)st->inflight);
 	for (unsigned int i = 0; i < n; i++)
-		start_chain(c, st->inflight[order[i]].sqid, order[i],
-			    st->inflight[order[i]].head);
+		start_chain(c, st->inflight[order[i]].sqid, order[i]);
 	free(order);
 	flush_all_used(c);
 	/* the old daemon may have taken notifications it never acted on */

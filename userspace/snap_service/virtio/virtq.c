@@ -171,6 +171,11 @@ uint32_t vq_from_cpu32(const struct vq_geom *g, uint32_t v)
 	return modern(g) ? htole32(v) : v;
 }
 
+uint64_t vq_from_cpu64(const struct vq_geom *g, uint64_t v)
+{
+	return modern(g) ? htole64(v) : v;
+}
+
 /* ---- available and used rings ---- */
 
 enum vq_err vq_avail_pending(const struct vq_geom *g, uint16_t avail_idx,
@@ -218,6 +223,7 @@ struct walk {
 	const struct vq_geom *g;
 	const struct vq_mem *m;
 	const struct vq_limits *lim;
+	const struct vq_start *start;	/* NULL or nr 0: nothing read yet */
 	struct vq_chain *c;
 	bool seen_write;
 	enum vq_err refused;	/* first answerable error; the walk goes on */
@@ -231,6 +237,52 @@ static void table_init(struct desc_table *t, uint64_t addr, uint32_t n,
 	t->indirect = indirect;
 	t->first = 0;
 	t->count = 0;
+}
+
+/* The window of t holds entries [first, first + count) already read. */
+static void table_seed(struct desc_table *t, uint32_t first,
+		       const struct vring_desc *d, uint32_t count)
+{
+	if (first >= t->n || count > t->n - first)
+		return;		/* not this table's: read it instead */
+	memcpy(t->win, d, count * sizeof(*d));
+	t->first = first;
+	t->count = count;
+}
+
+/*
+ * The queue's table at the head from the chain's start: its entries, or
+ * for an indirect head the head descriptor the start stands for.
+ */
+static void seed_queue_table(const struct walk *w, struct desc_table *t,
+			     uint16_t head)
+{
+	const struct vq_start *s = w->start;
+	struct vring_desc d;
+
+	if (!s || !s->nr || s->nr > SNAP_VQ_START_DESCS)
+		return;
+	if (!s->indirect) {
+		table_seed(t, head, s->descs, s->nr);
+		return;
+	}
+	d.addr = vq_from_cpu64(w->g, s->indirect_addr);
+	d.len = vq_from_cpu32(w->g, s->indirect_len);
+	d.flags = vq_from_cpu16(w->g, VRING_DESC_F_INDIRECT);
+	d.next = 0;
+	table_seed(t, head, &d, 1);
+}
+
+/* An indirect table the head referred to: its start, if that was read. */
+static void seed_indirect_table(const struct walk *w, struct desc_table *t,
+				const struct vring_desc *d)
+{
+	const struct vq_start *s = w->start;
+
+	if (!s || !s->indirect || !s->nr || s->nr > SNAP_VQ_START_DESCS ||
+	    d->addr != s->indirect_addr || d->len != s->indirect_len)
+		return;
+	table_seed(t, 0, s->descs, s->nr < t->n ? s->nr : t->n);
 }
 
 /* Entry idx (< t->n) of the table: from the window, or a new window read
@@ -357,6 +409,7 @@ static enum vq_err walk_table(struct walk *w, struct desc_table *t, uint32_t idx
 			if (err)
 				return err;
 			table_init(&ind, d.addr, d.len / DESC_SIZE, true);
+			seed_indirect_table(w, &ind, &d);
 			return walk_table(w, &ind, 0);
 		}
 		err = add_buffer(w, &d);
@@ -368,12 +421,44 @@ static enum vq_err walk_table(struct walk *w, struct desc_table *t, uint32_t idx
 	}
 }
 
+void vq_read_start(const struct vq_geom *g, const struct vq_mem *m,
+		   uint16_t head, struct vq_start *start)
+{
+	uint32_t n = g->size - head < SNAP_VQ_START_DESCS ? g->size - head :
+		     SNAP_VQ_START_DESCS;
+	struct vring_desc d;
+
+	memset(start, 0, sizeof(*start));
+	if (head >= g->size ||
+	    m->read(m->ctx, g->desc + (uint64_t)head * DESC_SIZE, start->descs,
+		    n * DESC_SIZE))
+		return;
+	start->nr = n;
+	d.addr = vq_to_cpu64(g, start->descs[0].addr);
+	d.len = vq_to_cpu32(g, start->descs[0].len);
+	d.flags = vq_to_cpu16(g, start->descs[0].flags);
+	if ((d.flags & (VRING_DESC_F_INDIRECT | VRING_DESC_F_NEXT)) != VRING_DESC_F_INDIRECT ||
+	    !d.len || d.len % DESC_SIZE || wraps(d.addr, d.len))
+		return;
+	n = d.len / DESC_SIZE < SNAP_VQ_START_DESCS ? d.len / DESC_SIZE :
+	    SNAP_VQ_START_DESCS;
+	if (m->read(m->ctx, d.addr, start->descs, n * DESC_SIZE)) {
+		memset(start, 0, sizeof(*start));
+		return;
+	}
+	start->nr = n;
+	start->indirect = true;
+	start->indirect_addr = d.addr;
+	start->indirect_len = d.len;
+}
+
 enum vq_err vq_walk(const struct vq_geom *g, const struct vq_mem *m,
 		    const struct vq_limits *lim, uint16_t head,
-		    struct vq_seg *segs, struct vq_chain *chain)
+		    const struct vq_start *start, struct vq_seg *segs,
+		    struct vq_chain *chain)
 {
 	struct desc_table t;
-	struct walk w = { .g = g, .m = m, .lim = lim, .c = chain };
+	struct walk w = { .g = g, .m = m, .lim = lim, .start = start, .c = chain };
 	enum vq_err err;
 
 	memset(chain, 0, sizeof(*chain));
@@ -381,6 +466,7 @@ enum vq_err vq_walk(const struct vq_geom *g, const struct vq_mem *m,
 	if (head >= g->size)
 		return VQ_E_HEAD_RANGE;
 	table_init(&t, g->desc, g->size, false);
+	seed_queue_table(&w, &t, head);
 	err = walk_table(&w, &t, head);
 	return err ? err : w.refused;
 }

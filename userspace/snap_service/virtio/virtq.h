@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <linux/snap.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
 
@@ -27,6 +28,23 @@
 struct vq_mem {
 	int (*read)(void *ctx, uint64_t addr, void *buf, uint32_t len);
 	void *ctx;
+};
+
+/*
+ * The start of a chain as read with its head (the kernel's struct
+ * snap_vq_chain_start), so that a walk need not read it again. Without
+ * indirect, descs are the descriptor table's entries from the head on;
+ * with it, the head descriptor referred to an indirect table (INDIRECT
+ * without NEXT) at indirect_addr of indirect_len bytes, and descs are
+ * that table's first entries. Driver byte order; nothing in it is trusted
+ * more than what a walk reads itself.
+ */
+struct vq_start {
+	uint32_t nr;		/* entries in descs; 0: nothing was read */
+	bool indirect;
+	uint64_t indirect_addr;
+	uint32_t indirect_len;
+	struct vring_desc descs[SNAP_VQ_START_DESCS];
 };
 
 /* A split virtqueue as the driver set it up. */
@@ -132,6 +150,7 @@ uint64_t vq_avail_event_addr(const struct vq_geom *g);
 uint16_t vq_to_cpu16(const struct vq_geom *g, uint16_t v);
 uint32_t vq_to_cpu32(const struct vq_geom *g, uint32_t v);
 uint64_t vq_to_cpu64(const struct vq_geom *g, uint64_t v);
+uint64_t vq_from_cpu64(const struct vq_geom *g, uint64_t v);
 uint16_t vq_from_cpu16(const struct vq_geom *g, uint16_t v);
 uint32_t vq_from_cpu32(const struct vq_geom *g, uint32_t v);
 
@@ -156,14 +175,24 @@ bool vq_need_notify(const struct vq_geom *g, uint16_t avail_flags,
 		    uint16_t used_event, uint16_t old_idx, uint16_t new_idx);
 
 /*
+ * Read the start of the chain at head as the kernel does at fetch (for
+ * the in-process host and the tests): nothing is validated beyond what
+ * finding it needs, and what m refuses is left out.
+ */
+void vq_read_start(const struct vq_geom *g, const struct vq_mem *m,
+		   uint16_t head, struct vq_start *start);
+
+/*
  * Walk the chain at head into segs (lim->max_segs entries), validating
  * every descriptor. Returns VQ_OK, or why the chain is refused; with an
  * answerable error the walk still went to the end of the chain, so
  * chain->last is its last buffer. Reads descriptors VQ_DESC_BATCH at a
- * time, never outside the descriptor table or an indirect table.
+ * time, never outside the descriptor table or an indirect table, and
+ * none that start (NULL: nothing read yet) already holds.
  */
 enum vq_err vq_walk(const struct vq_geom *g, const struct vq_mem *m,
 		    const struct vq_limits *lim, uint16_t head,
-		    struct vq_seg *segs, struct vq_chain *chain);
+		    const struct vq_start *start, struct vq_seg *segs,
+		    struct vq_chain *chain);
 
 #endif /* SNAP_VIRTIO_VIRTQ_H */
