@@ -50,6 +50,33 @@ static void assert_seg(const struct vq_seg *s, uint64_t addr, uint32_t len,
 	assert_int_equal(s->write, write);
 }
 
+/* A header, a device-writable buffer and a status byte, from entry 0. */
+static void put_direct3(void)
+{
+	hm_desc(DESC, 0, BUF, 16, NEXT, 1);
+	hm_desc(DESC, 1, BUF + 0x1000, 4096, NEXT | WR, 2);
+	hm_desc(DESC, 2, BUF + 0x3000, 1, WR, 0);
+}
+
+/*
+ * Entry 4 names a table of three: two readable buffers and a status
+ * byte; WRITE on the descriptor naming the table is ignored (2.7.5.3.2).
+ */
+static void put_indirect3(void)
+{
+	hm_desc(DESC, 4, ITAB, 3 * 16, IND | WR, 0);
+	hm_desc(ITAB, 0, BUF, 16, NEXT, 1);
+	hm_desc(ITAB, 1, BUF + 0x1000, 8192, NEXT, 2);
+	hm_desc(ITAB, 2, BUF + 0x4000, 1, WR, 0);
+}
+
+/* Entries 0..n-1 of table in a row, 16 bytes each, the last writable. */
+static void put_run(uint64_t table, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		hm_desc(table, i, BUF + i * 0x100, 16, i < n - 1 ? NEXT : WR, i + 1);
+}
+
 /* ---- geometry and ring addresses ---- */
 
 static void test_geom_check(void **state)
@@ -198,9 +225,7 @@ static void test_notify_event_idx(void **state)
 static void test_direct_chain(void **state)
 {
 	(void)state;
-	hm_desc(DESC, 0, BUF, 16, NEXT, 1);
-	hm_desc(DESC, 1, BUF + 0x1000, 4096, NEXT | WR, 2);
-	hm_desc(DESC, 2, BUF + 0x3000, 1, WR, 0);
+	put_direct3();
 	assert_int_equal(walk(0, 0), VQ_OK);
 	assert_int_equal(ch.nr, 3);
 	assert_int_equal(ch.count, 3);
@@ -276,11 +301,7 @@ static void test_long_chain_batched(void **state)
 static void test_indirect_chain(void **state)
 {
 	(void)state;
-	/* WRITE on the descriptor naming the table is ignored (2.7.5.3.2) */
-	hm_desc(DESC, 4, ITAB, 3 * 16, IND | WR, 0);
-	hm_desc(ITAB, 0, BUF, 16, NEXT, 1);
-	hm_desc(ITAB, 1, BUF + 0x1000, 8192, NEXT, 2);
-	hm_desc(ITAB, 2, BUF + 0x4000, 1, WR, 0);
+	put_indirect3();
 	assert_int_equal(walk(INDIRECT, 4), VQ_OK);
 	assert_int_equal(ch.nr, 3);
 	assert_int_equal(ch.nr_readable, 2);
@@ -533,12 +554,9 @@ static void test_zero_len(void **state)
 
 static void test_too_many_segs(void **state)
 {
-	unsigned int i;
-
 	(void)state;
 	lim.max_segs = 4;
-	for (i = 0; i < 7; i++)
-		hm_desc(DESC, i, BUF + i * 0x100, 16, i < 6 ? NEXT : WR, i + 1);
+	put_run(DESC, 7);
 	assert_int_equal(walk(0, 0), VQ_E_TOO_MANY_SEGS);
 	assert_int_equal(ch.nr, 4);
 	assert_int_equal(ch.count, 7);
@@ -593,9 +611,7 @@ static enum vq_err walk_started(uint64_t features, uint16_t head)
 static void test_start_direct_chain_no_reads(void **state)
 {
 	(void)state;
-	hm_desc(DESC, 0, BUF, 16, NEXT, 1);
-	hm_desc(DESC, 1, BUF + 0x1000, 4096, NEXT | WR, 2);
-	hm_desc(DESC, 2, BUF + 0x3000, 1, WR, 0);
+	put_direct3();
 	assert_int_equal(walk_started(0, 0), VQ_OK);
 	assert_int_equal(ch.nr, 3);
 	assert_int_equal(ch.nr_readable, 1);
@@ -610,10 +626,7 @@ static void test_start_indirect_chain_no_reads(void **state)
 	struct vq_start start;
 
 	(void)state;
-	hm_desc(DESC, 4, ITAB, 3 * 16, IND | WR, 0);
-	hm_desc(ITAB, 0, BUF, 16, NEXT, 1);
-	hm_desc(ITAB, 1, BUF + 0x1000, 8192, NEXT, 2);
-	hm_desc(ITAB, 2, BUF + 0x4000, 1, WR, 0);
+	put_indirect3();
 	vq_read_start(&g, &hm_mem, 4, &start);
 	/* the head, then the table it names: two reads of 48 bytes */
 	assert_int_equal(hm_reads, 2);
@@ -631,12 +644,9 @@ static void test_start_indirect_chain_no_reads(void **state)
 
 static void test_start_longer_chain_reads_the_rest(void **state)
 {
-	unsigned int i;
-
 	(void)state;
 	lim.max_segs = 16;
-	for (i = 0; i < 5; i++)
-		hm_desc(ITAB, i, BUF + i * 0x100, 16, i < 4 ? NEXT : WR, i + 1);
+	put_run(ITAB, 5);
 	hm_desc(DESC, 7, ITAB, 5 * 16, IND, 0);
 	assert_int_equal(walk_started(INDIRECT, 7), VQ_OK);
 	assert_int_equal(ch.nr, 5);
@@ -645,8 +655,7 @@ static void test_start_longer_chain_reads_the_rest(void **state)
 	assert_int_equal(hm_last.addr, ITAB + 3 * 16);
 	assert_int_equal(hm_last.len, 2 * 16);
 
-	for (i = 0; i < 5; i++)
-		hm_desc(DESC, i, BUF + i * 0x100, 16, i < 4 ? NEXT : WR, i + 1);
+	put_run(DESC, 5);
 	assert_int_equal(walk_started(0, 0), VQ_OK);
 	assert_int_equal(ch.nr, 5);
 	assert_int_equal(hm_reads, 1);
