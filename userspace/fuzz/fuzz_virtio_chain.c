@@ -206,7 +206,7 @@ static void check_started_walk(struct fz *f, const struct vq_mem *m,
 			       enum vq_err gen_err, const struct vq_chain *gen)
 {
 	static struct vq_seg st_segs[GEN_SEGS];
-	struct vq_start start;
+	struct snap_vq_chain_start start;
 	struct vq_chain st;
 	enum vq_err err;
 

@@ -217,17 +217,10 @@ static void vq_read_chain_start(struct inproc_host *h,
 	const struct vq_mem m = { inproc_vq_read, h };
 	const struct vq_geom g = { .desc = vq->desc, .size = vq->size,
 				   .features = h->state->driver_features };
-	struct vq_start s;
 
 	cs->head = head;
-	if (h->no_chain_start)
-		return;
-	vq_read_start(&g, &m, head, &s);
-	cs->nr_descs = (uint8_t)s.nr;
-	cs->desc_flags = s.indirect ? SNAP_VQ_START_INDIRECT : 0;
-	cs->indirect_addr = s.indirect_addr;
-	cs->indirect_len = s.indirect_len;
-	memcpy(cs->descs, s.descs, s.nr * sizeof(s.descs[0]));
+	if (!h->no_chain_start)
+		vq_read_start(&g, &m, head, cs);
 }
 
 /* SQ_FETCH on a virtqueue: heads from avail up to the ring's idx. */

@@ -601,7 +601,7 @@ static void test_total_len(void **state)
 static enum vq_err walk_started(uint64_t features, uint16_t head)
 {
 	struct vq_geom g = geom(features);
-	struct vq_start start;
+	struct snap_vq_chain_start start;
 
 	vq_read_start(&g, &hm_mem, head, &start);
 	hm_reads = 0;
@@ -623,15 +623,15 @@ static void test_start_direct_chain_no_reads(void **state)
 static void test_start_indirect_chain_no_reads(void **state)
 {
 	struct vq_geom g = geom(INDIRECT);
-	struct vq_start start;
+	struct snap_vq_chain_start start;
 
 	(void)state;
 	put_indirect3();
 	vq_read_start(&g, &hm_mem, 4, &start);
 	/* the head, then the table it names: two reads of 48 bytes */
 	assert_int_equal(hm_reads, 2);
-	assert_true(start.indirect);
-	assert_int_equal(start.nr, 3);
+	assert_true(start.desc_flags & SNAP_VQ_START_INDIRECT);
+	assert_int_equal(start.nr_descs, 3);
 	assert_int_equal(start.indirect_addr, ITAB);
 	assert_int_equal(start.indirect_len, 48);
 	assert_int_equal(walk_started(INDIRECT, 4), VQ_OK);
@@ -666,7 +666,7 @@ static void test_start_longer_chain_reads_the_rest(void **state)
 static void test_start_is_validated(void **state)
 {
 	struct vq_geom g = geom(0);
-	struct vq_start start;
+	struct snap_vq_chain_start start;
 
 	(void)state;
 	hm_desc(DESC, 4, ITAB, 3 * 16, IND, 0);
@@ -685,7 +685,7 @@ static void test_start_is_validated(void **state)
 	/* INDIRECT with NEXT: no table read, and refused as without a start */
 	hm_desc(DESC, 4, ITAB, 3 * 16, IND | NEXT, 5);
 	vq_read_start(&g, &hm_mem, 4, &start);
-	assert_false(start.indirect);
+	assert_false(start.desc_flags & SNAP_VQ_START_INDIRECT);
 	assert_int_equal(walk_started(INDIRECT, 4), VQ_E_INDIRECT_NEXT);
 }
 
@@ -693,7 +693,7 @@ static void test_start_is_validated(void **state)
 static void test_start_of_another_chain_is_ignored(void **state)
 {
 	struct vq_geom g = geom(INDIRECT);
-	struct vq_start start;
+	struct snap_vq_chain_start start;
 
 	(void)state;
 	hm_desc(DESC, 2, ITAB, 2 * 16, IND, 0);
@@ -705,7 +705,7 @@ static void test_start_of_another_chain_is_ignored(void **state)
 	hm_desc(DESC, 2, ITAB2, 2 * 16, IND, 0);
 	hm_desc(ITAB2, 0, BUF + 0x2000, 16, NEXT, 1);
 	hm_desc(ITAB2, 1, BUF + 0x3000, 1, WR, 0);
-	start.nr = SNAP_VQ_START_DESCS + 1;
+	start.nr_descs = SNAP_VQ_START_DESCS + 1;
 	hm_reads = 0;
 	assert_int_equal(vq_walk(&g, &hm_mem, &lim, 2, &start, segs, &ch), VQ_OK);
 	assert_seg(&ch.segs[0], BUF + 0x2000, 16, false);
@@ -713,8 +713,8 @@ static void test_start_of_another_chain_is_ignored(void **state)
 	/* entries that would run past the table's end */
 	hm_desc(DESC, QS - 1, BUF, 1, WR, 0);
 	vq_read_start(&g, &hm_mem, 2, &start);
-	start.indirect = false;
-	start.nr = 3;
+	start.desc_flags = 0;
+	start.nr_descs = 3;
 	hm_reads = 0;
 	assert_int_equal(vq_walk(&g, &hm_mem, &lim, QS - 1, &start, segs, &ch), VQ_OK);
 	assert_int_equal(hm_reads, 1);
@@ -724,13 +724,13 @@ static void test_start_of_another_chain_is_ignored(void **state)
 static void test_start_refused_is_left_out(void **state)
 {
 	struct vq_geom g = geom(INDIRECT);
-	struct vq_start start;
+	struct snap_vq_chain_start start;
 
 	(void)state;
 	hm_desc(DESC, 0, ITAB, 2 * 16, IND, 0);
 	hm_refuse_at = ITAB;
 	vq_read_start(&g, &hm_mem, 0, &start);
-	assert_int_equal(start.nr, 0);
+	assert_int_equal(start.nr_descs, 0);
 	assert_int_equal(walk_started(INDIRECT, 0), VQ_E_DMA);
 }
 

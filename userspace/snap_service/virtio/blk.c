@@ -323,7 +323,7 @@ static struct vq_limits chain_limits(const struct vblk_dev *dev,
 
 enum vblk_next vblk_req_parse(const struct vblk_dev *dev,
 			      const struct vq_geom *g, const struct vq_mem *m,
-			      uint16_t head, const struct vq_start *start,
+			      uint16_t head, const struct snap_vq_chain_start *start,
 			      struct vq_seg *segs, uint32_t nsegs,
 			      struct vblk_req *r)
 {

@@ -106,7 +106,7 @@ uint64_t vblk_capacity(const struct vblk_dev *dev);
  */
 enum vblk_next vblk_req_parse(const struct vblk_dev *dev,
 			      const struct vq_geom *g, const struct vq_mem *m,
-			      uint16_t head, const struct vq_start *start,
+			      uint16_t head, const struct snap_vq_chain_start *start,
 			      struct vq_seg *segs, uint32_t nsegs,
 			      struct vblk_req *r);
 

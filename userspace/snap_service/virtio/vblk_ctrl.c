@@ -620,29 +620,14 @@ static void run_request(struct vblk_ioreq *q)
 
 /* ---- chains ---- */
 
-/*
- * The start of a slot's chain that the kernel read with its head (a
- * module before ABI 2.8 left it zero: nothing read).
- */
-static void slot_chain_start(const struct snap_inflight_slot *s,
-			     struct vq_start *vs)
-{
-	const struct snap_vq_chain_start *cs = &s->vq;
-
-	vs->nr = cs->nr_descs <= SNAP_VQ_START_DESCS ? cs->nr_descs : 0;
-	vs->indirect = cs->desc_flags & SNAP_VQ_START_INDIRECT;
-	vs->indirect_addr = cs->indirect_addr;
-	vs->indirect_len = cs->indirect_len;
-	memcpy(vs->descs, cs->descs, vs->nr * sizeof(vs->descs[0]));
-}
-
 static void start_chain(struct vblk_ctrl *c, uint16_t vq, uint16_t slot)
 {
 	const struct snap_inflight_slot *s = &c->h->state->inflight[slot];
 	uint32_t nsegs = c->dev.seg_max + VBLK_EXTRA_SEGS;
 	struct vblk_ioreq *q = calloc(1, sizeof(*q) + nsegs * sizeof(q->segs[0]));
-	uint16_t head = s->head;
-	struct vq_start start;
+	/* a copy: the kernel's slot, but in the daemon's writable mapping */
+	struct snap_vq_chain_start start = s->vq;
+	uint16_t head = start.head;
 	enum vblk_next next;
 
 	if (!q) {
@@ -658,7 +643,6 @@ static void start_chain(struct vblk_ctrl *c, uint16_t vq, uint16_t slot)
 	c->outstanding++;
 	if (c->cfg.in_order)
 		order_append(c, vq, slot);
-	slot_chain_start(s, &start);
 	next = vblk_req_parse(&c->dev, &c->vqs[vq].g, &c->vqm, head, &start,
 			      q->segs, nsegs, &q->r);
 	switch (next) {

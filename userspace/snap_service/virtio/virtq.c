@@ -223,7 +223,7 @@ struct walk {
 	const struct vq_geom *g;
 	const struct vq_mem *m;
 	const struct vq_limits *lim;
-	const struct vq_start *start;	/* NULL or nr 0: nothing read yet */
+	const struct snap_vq_chain_start *start; /* NULL or empty: nothing read */
 	struct vq_chain *c;
 	bool seen_write;
 	enum vq_err refused;	/* first answerable error; the walk goes on */
@@ -241,11 +241,11 @@ static void table_init(struct desc_table *t, uint64_t addr, uint32_t n,
 
 /* The window of t holds entries [first, first + count) already read. */
 static void table_seed(struct desc_table *t, uint32_t first,
-		       const struct vring_desc *d, uint32_t count)
+		       const void *d, uint32_t count)
 {
 	if (first >= t->n || count > t->n - first)
 		return;		/* not this table's: read it instead */
-	memcpy(t->win, d, count * sizeof(*d));
+	memcpy(t->win, d, count * DESC_SIZE);
 	t->first = first;
 	t->count = count;
 }
@@ -254,16 +254,28 @@ static void table_seed(struct desc_table *t, uint32_t first,
  * The queue's table at the head from the chain's start: its entries, or
  * for an indirect head the head descriptor the start stands for.
  */
+/* The start's descriptors, or 0 when it holds none it could (a module
+ * before ABI 2.8, or a count the daemon's writable mapping garbled). */
+static uint32_t start_descs(const struct snap_vq_chain_start *s)
+{
+	return s && s->nr_descs <= SNAP_VQ_START_DESCS ? s->nr_descs : 0;
+}
+
+static bool start_indirect(const struct snap_vq_chain_start *s)
+{
+	return start_descs(s) && s->desc_flags & SNAP_VQ_START_INDIRECT;
+}
+
 static void seed_queue_table(const struct walk *w, struct desc_table *t,
 			     uint16_t head)
 {
-	const struct vq_start *s = w->start;
+	const struct snap_vq_chain_start *s = w->start;
 	struct vring_desc d;
 
-	if (!s || !s->nr || s->nr > SNAP_VQ_START_DESCS)
+	if (!start_descs(s))
 		return;
-	if (!s->indirect) {
-		table_seed(t, head, s->descs, s->nr);
+	if (!start_indirect(s)) {
+		table_seed(t, head, s->descs, s->nr_descs);
 		return;
 	}
 	d.addr = vq_from_cpu64(w->g, s->indirect_addr);
@@ -277,12 +289,12 @@ static void seed_queue_table(const struct walk *w, struct desc_table *t,
 static void seed_indirect_table(const struct walk *w, struct desc_table *t,
 				const struct vring_desc *d)
 {
-	const struct vq_start *s = w->start;
+	const struct snap_vq_chain_start *s = w->start;
 
-	if (!s || !s->indirect || !s->nr || s->nr > SNAP_VQ_START_DESCS ||
-	    d->addr != s->indirect_addr || d->len != s->indirect_len)
+	if (!start_indirect(s) || d->addr != s->indirect_addr ||
+	    d->len != s->indirect_len)
 		return;
-	table_seed(t, 0, s->descs, s->nr < t->n ? s->nr : t->n);
+	table_seed(t, 0, s->descs, s->nr_descs < t->n ? s->nr_descs : t->n);
 }
 
 /* Entry idx (< t->n) of the table: from the window, or a new window read
@@ -422,39 +434,42 @@ static enum vq_err walk_table(struct walk *w, struct desc_table *t, uint32_t idx
 }
 
 void vq_read_start(const struct vq_geom *g, const struct vq_mem *m,
-		   uint16_t head, struct vq_start *start)
+		   uint16_t head, struct snap_vq_chain_start *start)
 {
 	uint32_t n = g->size - head < SNAP_VQ_START_DESCS ? g->size - head :
 		     SNAP_VQ_START_DESCS;
 	struct vring_desc d;
 
 	memset(start, 0, sizeof(*start));
+	start->head = head;
 	if (head >= g->size ||
 	    m->read(m->ctx, g->desc + (uint64_t)head * DESC_SIZE, start->descs,
 		    n * DESC_SIZE))
 		return;
-	start->nr = n;
-	d.addr = vq_to_cpu64(g, start->descs[0].addr);
-	d.len = vq_to_cpu32(g, start->descs[0].len);
-	d.flags = vq_to_cpu16(g, start->descs[0].flags);
+	start->nr_descs = (uint8_t)n;
+	memcpy(&d, start->descs, sizeof(d));
+	d.addr = vq_to_cpu64(g, d.addr);
+	d.len = vq_to_cpu32(g, d.len);
+	d.flags = vq_to_cpu16(g, d.flags);
 	if ((d.flags & (VRING_DESC_F_INDIRECT | VRING_DESC_F_NEXT)) != VRING_DESC_F_INDIRECT ||
 	    !d.len || d.len % DESC_SIZE || wraps(d.addr, d.len))
 		return;
 	n = d.len / DESC_SIZE < SNAP_VQ_START_DESCS ? d.len / DESC_SIZE :
 	    SNAP_VQ_START_DESCS;
 	if (m->read(m->ctx, d.addr, start->descs, n * DESC_SIZE)) {
-		memset(start, 0, sizeof(*start));
+		memset(start->descs, 0, sizeof(start->descs));
+		start->nr_descs = 0;
 		return;
 	}
-	start->nr = n;
-	start->indirect = true;
+	start->nr_descs = (uint8_t)n;
+	start->desc_flags = SNAP_VQ_START_INDIRECT;
 	start->indirect_addr = d.addr;
 	start->indirect_len = d.len;
 }
 
 enum vq_err vq_walk(const struct vq_geom *g, const struct vq_mem *m,
 		    const struct vq_limits *lim, uint16_t head,
-		    const struct vq_start *start, struct vq_seg *segs,
+		    const struct snap_vq_chain_start *start, struct vq_seg *segs,
 		    struct vq_chain *chain)
 {
 	struct desc_table t;

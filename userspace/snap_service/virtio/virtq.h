@@ -30,23 +30,6 @@ struct vq_mem {
 	void *ctx;
 };
 
-/*
- * The start of a chain as read with its head (the kernel's struct
- * snap_vq_chain_start), so that a walk need not read it again. Without
- * indirect, descs are the descriptor table's entries from the head on;
- * with it, the head descriptor referred to an indirect table (INDIRECT
- * without NEXT) at indirect_addr of indirect_len bytes, and descs are
- * that table's first entries. Driver byte order; nothing in it is trusted
- * more than what a walk reads itself.
- */
-struct vq_start {
-	uint32_t nr;		/* entries in descs; 0: nothing was read */
-	bool indirect;
-	uint64_t indirect_addr;
-	uint32_t indirect_len;
-	struct vring_desc descs[SNAP_VQ_START_DESCS];
-};
-
 /* A split virtqueue as the driver set it up. */
 struct vq_geom {
 	uint64_t desc;		/* descriptor table, 16-byte aligned */
@@ -175,12 +158,12 @@ bool vq_need_notify(const struct vq_geom *g, uint16_t avail_flags,
 		    uint16_t used_event, uint16_t old_idx, uint16_t new_idx);
 
 /*
- * Read the start of the chain at head as the kernel does at fetch (for
- * the in-process host and the tests): nothing is validated beyond what
- * finding it needs, and what m refuses is left out.
+ * Read the start of the chain at head (struct snap_vq_chain_start) as the
+ * kernel does at fetch, for the in-process host and the tests: nothing is
+ * validated beyond what finding it needs, and what m refuses is left out.
  */
 void vq_read_start(const struct vq_geom *g, const struct vq_mem *m,
-		   uint16_t head, struct vq_start *start);
+		   uint16_t head, struct snap_vq_chain_start *start);
 
 /*
  * Walk the chain at head into segs (lim->max_segs entries), validating
@@ -188,11 +171,13 @@ void vq_read_start(const struct vq_geom *g, const struct vq_mem *m,
  * answerable error the walk still went to the end of the chain, so
  * chain->last is its last buffer. Reads descriptors VQ_DESC_BATCH at a
  * time, never outside the descriptor table or an indirect table, and
- * none that start (NULL: nothing read yet) already holds.
+ * none that start (the chain's start as the kernel read it with its head;
+ * NULL: nothing read yet) already holds. The start is checked as what
+ * the walk reads itself.
  */
 enum vq_err vq_walk(const struct vq_geom *g, const struct vq_mem *m,
 		    const struct vq_limits *lim, uint16_t head,
-		    const struct vq_start *start, struct vq_seg *segs,
+		    const struct snap_vq_chain_start *start, struct vq_seg *segs,
 		    struct vq_chain *chain);
 
 #endif /* SNAP_VIRTIO_VIRTQ_H */
