@@ -1765,9 +1765,11 @@ static void mutate_req(void)
 				nreq.a[i].data[nreq.a[i].len - 1] = 'X';
 			break;
 		case 4:		/* a string at and past its limit */
-			attr = nreq.n ? nreq.a[i].type : SNAP_A_NAME;
-			if (nreq.n && snap_nl_attrs[attr & NLA_TYPE_MASK].len) {
-				uint16_t lim = (uint16_t)snap_nl_attrs[attr & NLA_TYPE_MASK].len;
+			/* case 7 may have put a type the table does not have */
+			attr = nreq.n ? nreq.a[i].type & NLA_TYPE_MASK : 0;
+			if (attr && attr <= SNAP_A_MAX && snap_nl_attrs[attr].len &&
+			    snap_nl_attrs[attr].len < sizeof(nreq.a[0].data) - 2) {
+				uint16_t lim = (uint16_t)snap_nl_attrs[attr].len;
 				uint16_t l = (uint16_t)(lim - 1 + below(3));
 
 				memset(nreq.a[i].data, 'x', l);
