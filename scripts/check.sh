@@ -30,8 +30,15 @@ layer() {
 	local t0=$SECONDS
 	if ! "$@"; then
 		status=1
-		# A layer that died before writing TAP still counts as a failure.
-		[ -s "$res/$name.tap" ] || printf '1..1\nnot ok 1 %s\n' "$name" >"$res/$name.tap"
+		# A layer that died before writing TAP still counts as a failure,
+		# and so does one that failed after tests that all passed (the
+		# VM runner's scan of the guest console).
+		if [ ! -s "$res/$name.tap" ]; then
+			printf '1..1\nnot ok 1 %s\n' "$name" >"$res/$name.tap"
+		elif ! grep -q '^not ok' "$res/$name.tap"; then
+			echo "not ok - $name: the layer failed after its tests (its output says why)" \
+				>>"$res/$name.tap"
+		fi
 	fi
 	echo "== $name: $((SECONDS - t0)) s"
 }

@@ -80,7 +80,8 @@ sed 's/\r$//' "$tap" | grep -v '^# SNAP-VM-EXIT' || true
 # How long each test took, from the guest's "# snap-vm: T took S s" lines.
 sed -n 's/\r$//; s/^# snap-vm: \([^ ]*\) took \([0-9.]*\) s$/\2 \1/p' "$tap" |
 	awk '{ printf "vm: %8.2f s  %s\n", $1, $2 }'
-[ -n "$tapout" ] && sed 's/\r$//' "$tap" | grep -vE '^(# |TAP version)' >"$tapout"
+# The diagnostics stay: the summary shows a failed test's last lines.
+[ -n "$tapout" ] && sed 's/\r$//' "$tap" | grep -vE '^(# SNAP-VM-EXIT|TAP version)' >"$tapout"
 
 fail() {
 	echo "vm: FAIL: $*" >&2
