@@ -662,10 +662,6 @@ static void test_batch_of_chains_posted_together(void **state)
 }
 
 /*
- * A batch's status bytes reach the driver in the call that posts its used
- * entries (SNAP_POST_DMA): one call for twenty chains.
- */
-/*
  * The kernel reads the start of each chain with its head: the engine
  * walks a three-descriptor chain without reading the descriptor table.
  */
@@ -692,25 +688,41 @@ static void test_chain_start_saves_the_table_read(void **state)
 	teardown(t);
 }
 
+/*
+ * n chains of type on virtqueue 1, each of data_len bytes (reads from
+ * sector 8 * i), notified at once and answered OK; returns how many posts
+ * moved data for them.
+ */
+static uint64_t serve_batch(struct t *t, struct req *r, int n, uint32_t type,
+			    uint32_t data_len)
+{
+	uint64_t posts = t->h->post_dma_calls;
+	uint32_t id, len;
+
+	for (int i = 0; i < n; i++)
+		r[i] = make_req(t, 1, type, (uint64_t)i * 8, data_len);
+	inproc_vq_kick(t->h, 1);
+	run(t);
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(inproc_vq_reap(t->h, 1, &id, &len), 1);
+		assert_int_equal(id, r[i].head);
+		assert_int_equal(len, type == VIRTIO_BLK_T_IN ? data_len + 1 : 1);
+		assert_int_equal(status_of(t, &r[i]), VIRTIO_BLK_S_OK);
+	}
+	return t->h->post_dma_calls - posts;
+}
+
+/*
+ * A batch's status bytes reach the driver in the call that posts its used
+ * entries (SNAP_POST_DMA): one call for twenty chains.
+ */
 static void test_status_bytes_ride_with_their_used_entries(void **state)
 {
 	struct t *t = setup_malloc();
 	struct req r[20];
-	uint64_t posts;
-	uint32_t id, len;
 
 	(void)state;
-	for (int i = 0; i < 20; i++)
-		r[i] = make_req(t, 1, VIRTIO_BLK_T_FLUSH, 0, 0);
-	posts = t->h->post_dma_calls;
-	inproc_vq_kick(t->h, 1);
-	run(t);
-	for (int i = 0; i < 20; i++) {
-		assert_int_equal(inproc_vq_reap(t->h, 1, &id, &len), 1);
-		assert_int_equal(id, r[i].head);
-		assert_int_equal(status_of(t, &r[i]), VIRTIO_BLK_S_OK);
-	}
-	assert_int_equal(t->h->post_dma_calls - posts, 1);
+	assert_int_equal(serve_batch(t, r, 20, VIRTIO_BLK_T_FLUSH, 0), 1);
 	teardown(t);
 }
 
@@ -743,6 +755,106 @@ static void test_refused_status_holds_back_only_its_chain(void **state)
 	teardown(t);
 }
 
+/*
+ * A read's data reaches the driver in the call that posts its used entry,
+ * as its status byte does: a read costs no more DMA calls than a flush
+ * (both read their header), and twenty reads' data goes in one post.
+ */
+static void test_read_data_rides_with_its_used_entry(void **state)
+{
+	struct t *t = setup_malloc();
+	struct req w, f, r[20];
+	uint64_t before, flush_calls;
+
+	(void)state;
+	w = make_req(t, 0, VIRTIO_BLK_T_OUT, 0, 20 * 4096);
+	fill(data_of(t, &w), 20 * 4096, 9);
+	assert_int_equal(do_req(t, &w), 1);
+	f = make_req(t, 0, VIRTIO_BLK_T_FLUSH, 0, 0);
+	before = t->h->dma_calls;
+	assert_int_equal(do_req(t, &f), 1);
+	flush_calls = t->h->dma_calls - before;
+	r[0] = make_req(t, 0, VIRTIO_BLK_T_IN, 0, 4096);
+	before = t->h->dma_calls;
+	assert_int_equal(do_req(t, &r[0]), 4096 + 1);
+	assert_int_equal(t->h->dma_calls - before, flush_calls);
+	assert_memory_equal(data_of(t, &r[0]), data_of(t, &w), 4096);
+
+	assert_int_equal(serve_batch(t, r, 20, VIRTIO_BLK_T_IN, 4096), 1);
+	for (int i = 0; i < 20; i++)
+		assert_memory_equal(data_of(t, &r[i]),
+				    (uint8_t *)data_of(t, &w) + i * 4096, 4096);
+	teardown(t);
+}
+
+/*
+ * Host memory that refuses one read's data, sent with its used entry,
+ * fails that read alone: an I/O error with nothing but its status byte
+ * used, counted as an error without its bytes; the others of the batch
+ * get their data.
+ */
+static void test_refused_read_data_fails_only_its_chain(void **state)
+{
+	struct t *t = setup_malloc();
+	const struct snap_io_stats *st = &t->h->state->stats[1];
+	struct vblk_ctrl_stats cs;
+	struct req w, r[3];
+	uint32_t id, len;
+
+	(void)state;
+	w = make_req(t, 0, VIRTIO_BLK_T_OUT, 0, 3 * 4096);
+	fill(data_of(t, &w), 3 * 4096, 21);
+	assert_int_equal(do_req(t, &w), 1);
+	for (int i = 0; i < 3; i++)
+		r[i] = make_req(t, 1, VIRTIO_BLK_T_IN, (uint64_t)i * 8, 4096);
+	/* the second read's buffer lies beyond the host's memory */
+	put_desc(t, 1, (uint16_t)(r[1].head + 1), 1ull << 40, 4096,
+		 VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, (uint16_t)(r[1].head + 2));
+	inproc_vq_kick(t->h, 1);
+	run(t);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(inproc_vq_reap(t->h, 1, &id, &len), 1);
+		assert_int_equal(id, r[i].head);
+		assert_int_equal(len, i == 1 ? 1 : 4096 + 1);
+		assert_int_equal(status_of(t, &r[i]),
+				 i == 1 ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK);
+	}
+	assert_memory_equal(data_of(t, &r[0]), data_of(t, &w), 4096);
+	assert_memory_equal(data_of(t, &r[2]), (uint8_t *)data_of(t, &w) + 8192, 4096);
+	assert_int_equal(st->read_ops, 3);
+	assert_int_equal(st->read_bytes, 2 * 4096);
+	assert_int_equal(st->errors, 1);
+	vblk_ctrl_get_stats(t->c, &cs);
+	assert_int_equal(cs.io_errors, 1);
+	teardown(t);
+}
+
+/*
+ * in_order: a read answered behind a longer one waits with its data for
+ * its used entry; a reset then frees it (it is never posted).
+ */
+static void test_reset_frees_reads_held_for_their_post(void **state)
+{
+	struct t *t;
+	uint32_t id, len;
+
+	(void)state;
+	t_in_order = true;
+	t = setup_malloc();
+	make_req(t, 0, VIRTIO_BLK_T_IN, 0, 5u << 20);
+	make_req(t, 0, VIRTIO_BLK_T_IN, 8, 4096);
+	bdev_set_defer(t->b, true);
+	inproc_vq_kick(t->h, 0);
+	vblk_ctrl_poll(t->c);	/* the short one is done, the long one not */
+	assert_int_equal(inproc_vq_reap(t->h, 0, &id, &len), 0);
+	inproc_virtio_reset(t->h);
+	run(t);
+	assert_true(vblk_ctrl_idle(t->c));
+	assert_int_equal(t->h->last_done_event, SNAP_EV_CTRL_DISABLE);
+	assert_int_equal(inproc_vq_reap(t->h, 0, &id, &len), 0);
+	teardown(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -767,6 +879,9 @@ int main(void)
 		cmocka_unit_test(test_chain_start_saves_the_table_read),
 		cmocka_unit_test(test_status_bytes_ride_with_their_used_entries),
 		cmocka_unit_test(test_refused_status_holds_back_only_its_chain),
+		cmocka_unit_test(test_read_data_rides_with_its_used_entry),
+		cmocka_unit_test(test_refused_read_data_fails_only_its_chain),
+		cmocka_unit_test(test_reset_frees_reads_held_for_their_post),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Host memory at byte granularity; see hostmem.h. */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "hostmem.h"
@@ -47,66 +48,85 @@ int hostmem_read(struct hostmem *m, uint64_t addr, void *dst, uint32_t len)
 	return 0;
 }
 
-struct xfer_batch {
-	struct snap_host_seg segs[XFER_BATCH];
-	unsigned int nr;
+/* The pieces of a byte range of a chain's buffers, one DMA segment each. */
+struct pieces {
+	const struct vq_seg *segs;
+	uint32_t nr, i;
+	uint64_t skip;		/* bytes of segs[i] already passed */
+	uint8_t *local;
+	uint32_t left;
 };
 
-static int batch_flush(struct hostmem *m, enum snap_dma_dir dir,
-		       struct xfer_batch *b)
+static void pieces_init(struct pieces *p, const struct vq_seg *segs, uint32_t nr,
+			uint64_t skip, uint8_t *buf, uint32_t len)
 {
-	int ret = b->nr ? snap_host_dma_batch(m->h, dir, b->segs, b->nr) : 0;
-
-	b->nr = 0;
-	return ret;
+	*p = (struct pieces){ .segs = segs, .nr = nr, .skip = skip, .local = buf,
+			      .left = len };
 }
 
-/* One piece, split where it would pass SNAP_DMA_MAX_SEG_LEN. */
-static int xfer_piece(struct hostmem *m, enum snap_dma_dir dir,
-		      struct xfer_batch *b, uint64_t addr, uint8_t *local,
-		      uint32_t len)
+/* The next piece, split where it would pass SNAP_DMA_MAX_SEG_LEN. */
+static bool next_piece(struct pieces *p, struct snap_host_seg *s)
 {
-	int ret = 0;
+	while (p->left && p->i < p->nr) {
+		uint64_t n = p->segs[p->i].len;
 
-	while (len && !ret) {
-		uint32_t n = len < SNAP_DMA_MAX_SEG_LEN ? len : SNAP_DMA_MAX_SEG_LEN;
-
-		b->segs[b->nr++] = (struct snap_host_seg){ addr, local, n };
-		if (b->nr == XFER_BATCH)
-			ret = batch_flush(m, dir, b);
-		addr += n;
-		local += n;
-		len -= n;
+		if (p->skip >= n) {
+			p->skip -= n;
+			p->i++;
+			continue;
+		}
+		n -= p->skip;
+		if (n > p->left)
+			n = p->left;
+		if (n > SNAP_DMA_MAX_SEG_LEN)
+			n = SNAP_DMA_MAX_SEG_LEN;
+		*s = (struct snap_host_seg){ .host_addr = p->segs[p->i].addr + p->skip,
+					     .local = p->local, .len = (uint32_t)n };
+		p->skip += n;
+		p->local += n;
+		p->left -= (uint32_t)n;
+		return true;
 	}
-	return ret;
+	return false;
 }
 
 int hostmem_xfer(struct hostmem *m, enum snap_dma_dir dir,
 		 const struct vq_seg *segs, uint32_t nr, uint64_t skip,
 		 uint8_t *buf, uint32_t len)
 {
-	struct xfer_batch b = { .nr = 0 };
-	uint32_t done = 0;
+	struct snap_host_seg batch[XFER_BATCH];
+	struct pieces p;
+	unsigned int n = 0;
 	int ret = 0;
 
-	for (uint32_t i = 0; i < nr && done < len && !ret; i++) {
-		uint64_t seg_len = segs[i].len, n;
-
-		if (skip >= seg_len) {
-			skip -= seg_len;
-			continue;
+	pieces_init(&p, segs, nr, skip, buf, len);
+	while (!ret && next_piece(&p, &batch[n]))
+		if (++n == XFER_BATCH) {
+			ret = snap_host_dma_batch(m->h, dir, batch, n);
+			n = 0;
 		}
-		n = seg_len - skip;
-		if (n > len - done)
-			n = len - done;
-		ret = xfer_piece(m, dir, &b, segs[i].addr + skip, buf + done,
-				 (uint32_t)n);
-		done += (uint32_t)n;
-		skip = 0;
-	}
-	if (!ret)
-		ret = batch_flush(m, dir, &b);
-	if (!ret && done < len)
+	if (!ret && n)
+		ret = snap_host_dma_batch(m->h, dir, batch, n);
+	if (!ret && p.left)
 		ret = -EINVAL;	/* the chain holds fewer bytes than asked */
 	return ret;
+}
+
+int hostmem_segs(const struct vq_seg *segs, uint32_t nr, uint64_t skip,
+		 uint8_t *buf, uint32_t len, struct snap_host_seg *out,
+		 unsigned int max)
+{
+	struct snap_host_seg s;
+	struct pieces p;
+	unsigned int n = 0;
+
+	pieces_init(&p, segs, nr, skip, buf, len);
+	while (next_piece(&p, &s)) {
+		if (n == max)
+			return -E2BIG;
+		if (out)
+			out[n] = s;
+		n++;
+	}
+	return p.left ? -EINVAL : (int)n;
 }

@@ -37,4 +37,14 @@ int hostmem_xfer(struct hostmem *m, enum snap_dma_dir dir,
 		 const struct vq_seg *segs, uint32_t nr, uint64_t skip,
 		 uint8_t *buf, uint32_t len);
 
+/*
+ * The same bytes as host segments against buf, for a call that moves
+ * them with others (a post's data): into out[0..max), or only counted
+ * when out is NULL. Returns how many, -E2BIG when more than max, or
+ * -EINVAL when the chain holds fewer bytes than asked.
+ */
+int hostmem_segs(const struct vq_seg *segs, uint32_t nr, uint64_t skip,
+		 uint8_t *buf, uint32_t len, struct snap_host_seg *out,
+		 unsigned int max);
+
 #endif /* SNAP_VIRTIO_HOSTMEM_H */

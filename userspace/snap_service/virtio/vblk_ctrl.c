@@ -20,6 +20,8 @@
 
 /* Data staged per step of a large request: one pool buffer at most. */
 #define VBLK_CHUNK		SNAP_HOST_BUF_MAX
+/* Segments one post moves: its entries' status bytes and reads' data. */
+#define VBLK_POST_SEGS		SNAP_DMA_MAX_SEGS
 
 struct vblk_vq {
 	struct vq_geom g;
@@ -28,8 +30,8 @@ struct vblk_vq {
 	bool kick;		/* chains may be waiting in the available ring */
 	struct snap_vq_used_elem used[SNAP_USED_MAX_BATCH];
 	uint16_t used_slot[SNAP_USED_MAX_BATCH];
-	struct snap_host_seg used_status[SNAP_USED_MAX_BATCH];
 	unsigned int nr_used;
+	unsigned int nr_segs;	/* the batch's status bytes and reads' data */
 	/* in_order: the chains not yet used, oldest first, linked through
 	 * vblk_ctrl.order_next (empty when order_len is 0) */
 	uint16_t order_first, order_last;
@@ -53,6 +55,9 @@ struct vblk_ioreq {
 	uint64_t base;			/* IN / OUT: backend offset of the data */
 	uint32_t done;			/* IN / OUT: data bytes moved so far */
 	uint32_t chunk;			/* IN / OUT: bytes of the current chunk */
+	/* IN: the last chunk goes to the host with the used entry, in this
+	 * many segments (vblk_ctrl.with_used) */
+	uint32_t nr_with_used;
 	struct vq_seg segs[];		/* seg_max + VBLK_EXTRA_SEGS */
 };
 
@@ -87,6 +92,13 @@ struct vblk_ctrl {
 	 */
 	uint8_t *status;
 	uint64_t status_addr[SNAP_INFLIGHT_MAX];
+	/*
+	 * Per slot, an answered read whose last chunk of data waits in its
+	 * buffer to go in the call that posts its used entry, as its status
+	 * byte does; the request lives until then.
+	 */
+	struct vblk_ioreq *with_used[SNAP_INFLIGHT_MAX];
+	struct snap_host_seg post_segs[VBLK_POST_SEGS];
 	struct vblk_ctrl_stats stats;
 };
 
@@ -184,10 +196,29 @@ static void free_request(struct vblk_ioreq *q)
 	free(q);
 }
 
+/* The read held for slot's used entry, if any, is done with. */
+static void release_with_used(struct vblk_ctrl *c, uint16_t slot)
+{
+	struct vblk_ioreq *q = c->with_used[slot];
+
+	if (q) {
+		c->with_used[slot] = NULL;
+		free_request(q);
+	}
+}
+
+/* Reads held for posts that will not be made: a reset, the end. */
+static void release_all_with_used(struct vblk_ctrl *c)
+{
+	for (unsigned int i = 0; i < SNAP_INFLIGHT_MAX; i++)
+		release_with_used(c, (uint16_t)i);
+}
+
 void vblk_ctrl_destroy(struct vblk_ctrl *c)
 {
 	if (!c)
 		return;
+	release_all_with_used(c);
 	while (c->wait_head) {
 		struct vblk_ioreq *q = c->wait_head;
 
@@ -265,42 +296,85 @@ static void vq_break(struct vblk_ctrl *c, uint16_t vq, const char *why)
 /* ---- used entries ---- */
 
 /*
- * The batch's status bytes could not go with it: each alone, and the
- * entries whose byte host memory refuses leave the batch (nothing is
- * posted without its status; the reset the host is making empties their
- * slots). Returns how many are left.
+ * The segments that go with slot's used entry: the last chunk of its
+ * read's data when held for it, then its status byte. Returns how many
+ * (counted when the read was held, from the same arguments).
  */
-static unsigned int write_status_alone(struct vblk_ctrl *c, uint16_t vq)
+static unsigned int entry_segs(struct vblk_ctrl *c, uint16_t slot,
+			       struct snap_host_seg *out)
+{
+	const struct vblk_ioreq *q = c->with_used[slot];
+	unsigned int n = 0;
+
+	if (q)
+		n = (unsigned int)hostmem_segs(q->r.data, q->r.nr_data, q->done - q->chunk,
+					       q->buf, q->chunk, out, q->nr_with_used);
+	out[n++] = (struct snap_host_seg){ .host_addr = c->status_addr[slot],
+					   .local = &c->status[slot], .len = 1 };
+	return n;
+}
+
+/*
+ * A read whose data host memory refused after it was answered: now an
+ * I/O error, in its status byte, its used length and the counters.
+ */
+static void read_data_refused(struct vblk_ctrl *c, const struct vblk_ioreq *q,
+			      struct snap_vq_used_elem *e)
+{
+	report(c, "virtqueue %u: moving the data of chain %u: refused", q->vq, e->id);
+	c->status[q->slot] = VIRTIO_BLK_S_IOERR;
+	e->len = 1;
+	c->stats.io_errors++;
+	io_stats_read_failed_late(&c->h->state->stats[q->vq], q->r.data_len);
+}
+
+/*
+ * The batch's segments could not go with it: each entry's alone, its
+ * read's data first, so that only a read whose memory host refuses turns
+ * into an error. An entry whose status byte it refuses leaves the batch
+ * (nothing is posted without its status; the reset the host is making
+ * empties their slots). Returns how many are left.
+ */
+static unsigned int move_segs_alone(struct vblk_ctrl *c, uint16_t vq)
 {
 	struct vblk_vq *v = &c->vqs[vq];
-	unsigned int i, n = 0;
+	struct snap_host_seg *segs = c->post_segs;
+	unsigned int i, nr, n = 0;
 	int ret;
 
 	for (i = 0; i < v->nr_used; i++) {
-		ret = c->h->ops->dma(c->h, SNAP_DMA_TO_HOST, &v->used_status[i], 1);
+		uint16_t slot = v->used_slot[i];
+
+		nr = entry_segs(c, slot, segs);
+		if (nr > 1 && c->h->ops->dma(c->h, SNAP_DMA_TO_HOST, segs, nr - 1))
+			read_data_refused(c, c->with_used[slot], &v->used[i]);
+		release_with_used(c, slot);
+		ret = c->h->ops->dma(c->h, SNAP_DMA_TO_HOST, &segs[nr - 1], 1);
 		if (ret) {
 			report(c, "virtqueue %u: writing the status of chain %u: %s", vq,
 			       v->used[i].id, strerror(-ret));
 			continue;
 		}
 		v->used[n] = v->used[i];
-		v->used_slot[n] = v->used_slot[i];
-		v->used_status[n++] = v->used_status[i];
+		v->used_slot[n++] = slot;
 	}
 	return n;
 }
 
-/* The batch's entries, each with its status byte in the same call. */
+/* The batch's entries, each with its status byte and data in the same call. */
 static int post_used(struct vblk_ctrl *c, uint16_t vq)
 {
 	struct vblk_vq *v = &c->vqs[vq];
+	unsigned int i, nr = 0;
 	int ret;
 
+	for (i = 0; i < v->nr_used; i++)
+		nr += entry_segs(c, v->used_slot[i], &c->post_segs[nr]);
 	ret = c->h->ops->vq_post(c->h, vq, v->used, v->used_slot, v->nr_used, 1,
-				 v->used_status, v->nr_used);
+				 c->post_segs, nr);
 	if (ret != -EIO && ret != -EINVAL)
 		return ret;
-	v->nr_used = write_status_alone(c, vq);
+	v->nr_used = move_segs_alone(c, vq);
 	if (!v->nr_used)
 		return 0;
 	return c->h->ops->vq_post(c->h, vq, v->used, v->used_slot, v->nr_used, 1,
@@ -326,7 +400,10 @@ static void flush_used(struct vblk_ctrl *c, uint16_t vq)
 		for (unsigned int i = 0; i < v->nr_used; i++)
 			c->slot_busy[v->used_slot[i]] = false;
 	}
+	for (unsigned int i = 0; i < v->nr_used; i++)
+		release_with_used(c, v->used_slot[i]);
 	v->nr_used = 0;
+	v->nr_segs = 0;
 }
 
 static void flush_all_used(struct vblk_ctrl *c)
@@ -339,11 +416,14 @@ static void batch_used(struct vblk_ctrl *c, uint16_t vq, uint16_t slot,
 		       struct snap_vq_used_elem elem)
 {
 	struct vblk_vq *v = &c->vqs[vq];
+	const struct vblk_ioreq *q = c->with_used[slot];
+	unsigned int need = 1 + (q ? q->nr_with_used : 0);
 
+	if (v->nr_segs + need > VBLK_POST_SEGS)
+		flush_used(c, vq);
 	v->used[v->nr_used] = elem;
-	v->used_slot[v->nr_used] = slot;
-	v->used_status[v->nr_used++] = (struct snap_host_seg){
-		.host_addr = c->status_addr[slot], .local = &c->status[slot], .len = 1 };
+	v->used_slot[v->nr_used++] = slot;
+	v->nr_segs += need;
 	if (v->nr_used == SNAP_USED_MAX_BATCH)
 		flush_used(c, vq);
 }
@@ -423,14 +503,17 @@ static void account_io(const struct vblk_ioreq *q)
 
 /*
  * r->status and r->used_len are set: the status byte waits in the pool
- * for its used entry, and both reach the driver in one call (post_used).
- * Counted here, before that call, so that a daemon killed after it has
- * counted what the driver saw; a byte host memory refuses then (the host
- * is resetting the function) leaves a chain counted but not used.
+ * for its used entry, and a read's last chunk of data in its buffer, and
+ * all reach the driver in one call (post_used). Counted here, before that
+ * call, so that a daemon killed after it has counted what the driver saw;
+ * a byte host memory refuses then (the host is resetting the function)
+ * leaves a chain counted but not used, and refused data is counted again
+ * as an error (read_data_refused).
  */
 static void answer(struct vblk_ioreq *q)
 {
 	struct vblk_ctrl *c = q->c;
+	bool held = q->nr_with_used;
 
 	if (q->gen != c->gen) {		/* the device was reset meanwhile */
 		free_request(q);
@@ -442,8 +525,11 @@ static void answer(struct vblk_ioreq *q)
 	if (q->r.status == VIRTIO_BLK_S_IOERR)
 		c->stats.io_errors++;
 	account_io(q);
+	if (held)
+		c->with_used[q->slot] = q;	/* freed once posted */
 	queue_used(c, q->vq, q->slot, q->r.head, q->r.used_len);
-	free_request(q);
+	if (!held)
+		free_request(q);
 }
 
 static void finish(struct vblk_ioreq *q)
@@ -495,12 +581,32 @@ static int rw_xfer(struct vblk_ioreq *q, enum snap_dma_dir dir)
 			    q->buf, q->chunk);
 }
 
+/*
+ * A read's chunk to the host: the last one goes in the call that posts
+ * the used entry (answer) when its segments fit in one post; the others
+ * move now.
+ */
+static int send_read_chunk(struct vblk_ioreq *q)
+{
+	int n;
+
+	if (q->done + q->chunk == q->r.data_len) {
+		n = hostmem_segs(q->r.data, q->r.nr_data, q->done, q->buf, q->chunk,
+				 NULL, VBLK_POST_SEGS - 1);
+		if (n > 0) {
+			q->nr_with_used = (uint32_t)n;
+			return 0;
+		}
+	}
+	return rw_xfer(q, SNAP_DMA_TO_HOST);
+}
+
 static void rw_chunk_done(struct bdev_io *io, int status)
 {
 	struct vblk_ioreq *q = io->priv;
 
 	if (!status && q->r.type == VIRTIO_BLK_T_IN && q->gen == q->c->gen)
-		status = rw_xfer(q, SNAP_DMA_TO_HOST);
+		status = send_read_chunk(q);
 	if (status) {
 		vblk_req_io_done(&q->r, status);
 		finish(q);
@@ -799,6 +905,7 @@ static void stop_device(struct vblk_ctrl *c)
 		free_request(q);
 	}
 	c->wait_tail = NULL;
+	release_all_with_used(c);	/* their batches and lines go too */
 	memset(c->vqs, 0, sizeof(c->vqs));
 	/* the kernel empties every slot once the reset is answered */
 	memset(c->slot_busy, 0, sizeof(c->slot_busy));
