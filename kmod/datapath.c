@@ -285,6 +285,7 @@ void snap_dp_doorbell(struct snap_func *func, u16 qid, bool cq, u32 value)
 	if (!dp || qid >= dp->max_queues)
 		return;
 	spin_lock_irqsave(&dp->lock, flags);
+	dp->doorbells++;
 	if (dp->virtio)
 		snap_dp_vq_notify(dp, qid, cq);
 	else
@@ -366,13 +367,19 @@ static void snap_dp_gate_one(struct snap_func *func, bool daemon)
 	unsigned int actions;
 	unsigned long flags;
 	bool changed;
-	u32 old_csts;
+	u32 old_csts, q;
 
 	if (!dp)
 		return;
 	spin_lock_irqsave(&dp->lock, flags);
 	dp->daemon = daemon;
 	dp->running = ctrl && !ctrl->dead && ctrl->state == SNAP_CTRL_RUNNING;
+	/*
+	 * A daemon gone while it polled left its rings quiet: the next
+	 * fetch that finds one empty asks the driver to notify again.
+	 */
+	for (q = 0; dp->virtio && q < dp->max_queues; q++)
+		dp->vq[q].quiet = false;
 	old_csts = dp->hs.csts;
 	actions = snap_nvme_hs_gate(&dp->hs, dp->daemon, dp->running);
 	changed = snap_dp_apply(dp, actions, old_csts, false);
@@ -730,14 +737,33 @@ static long snap_dp_raise_irq(void __user *argp)
 static void snap_dp_kick_if_pending(void);
 
 /*
+ * The virtio functions' available rings, looked at by a daemon that is
+ * busy (@busy) or about to sleep (snap_dp_vq_poll()).
+ */
+static void snap_dp_vq_poll_all(bool busy)
+{
+	struct snap_dp_fn *dp;
+	unsigned long id;
+	int idx;
+
+	idx = srcu_read_lock(&snap_dp_ops_srcu);
+	xa_for_each(&snap_dp.fns, id, dp)
+		if (dp->virtio)
+			snap_dp_vq_poll(dp, busy);
+	srcu_read_unlock(&snap_dp_ops_srcu, idx);
+}
+
+/*
  * SNAP_WAIT_POLL: the provider looks at the doorbells now, for the
- * daemon that asks. What the pass finds is gathered by the caller right
- * after it; an io_uring wait is woken only for what is left then.
+ * daemon that asks, and the data path at the virtio rings. What the pass
+ * finds is gathered by the caller right after it; an io_uring wait is
+ * woken only for what is left then.
  */
 static void snap_dp_poll_now(u32 wait_flags)
 {
 	unsigned long flags;
 
+	snap_dp_vq_poll_all(!(wait_flags & SNAP_WAIT_POLL_END));
 	if (!snap_provider->poll)
 		return;
 	spin_lock_irqsave(&snap_dp.ev_lock, flags);
@@ -805,6 +831,8 @@ static long snap_dp_wait(struct file *file, void __user *argp)
 				snap_dp_kick_if_pending();
 			return ret;
 		}
+		/* no ring is left quiet while nobody looks at it */
+		snap_dp_vq_poll_all(false);
 		ret = wait_event_interruptible(snap_dp.wq, snap_dp_any_pending() ||
 					       !snap_dp_is_daemon(file));
 		if (ret)
@@ -1041,6 +1069,9 @@ static int snap_dp_uring_wait(struct io_uring_cmd *cmd, void __user *argp)
 
 	if (req.flags & SNAP_WAIT_POLL)
 		snap_dp_poll_now(req.flags);
+	/* The daemon may sleep on this wait: no ring is left quiet. */
+	if (!(req.flags & SNAP_WAIT_NONBLOCK))
+		snap_dp_vq_poll_all(false);
 	/* Events already there complete the command right away. */
 	do {
 		ret = snap_dp_gather_user(req.events, req.max_events);
@@ -1291,7 +1322,8 @@ void snap_dp_func_exit(struct snap_func *func)
 	kvfree(dp);
 }
 
-u64 snap_dp_stale_cqes(struct snap_func *func)
+/* A counter of @func's data path at @off, read under its lock. */
+static u64 snap_dp_counter(struct snap_func *func, size_t off)
 {
 	struct snap_dp_fn *dp = func->dp;
 	unsigned long flags;
@@ -1300,9 +1332,24 @@ u64 snap_dp_stale_cqes(struct snap_func *func)
 	if (!dp)
 		return 0;
 	spin_lock_irqsave(&dp->lock, flags);
-	n = dp->stale_cqes;
+	n = *(u64 *)((u8 *)dp + off);
 	spin_unlock_irqrestore(&dp->lock, flags);
 	return n;
+}
+
+u64 snap_dp_stale_cqes(struct snap_func *func)
+{
+	return snap_dp_counter(func, offsetof(struct snap_dp_fn, stale_cqes));
+}
+
+/*
+ * Doorbell writes and virtio notifications the provider reported (as it
+ * found them: several of one queue between two passes count once); a
+ * ring the daemon polls (snap_dp_vq_poll()) has none.
+ */
+u64 snap_dp_doorbells(struct snap_func *func)
+{
+	return snap_dp_counter(func, offsetof(struct snap_dp_fn, doorbells));
 }
 
 u32 snap_dp_num_queues(struct snap_func *func)

@@ -64,6 +64,7 @@ u32 snap_dp_csts(struct snap_func *func);
 void snap_dp_queue_map(struct snap_func *func, u64 *sq, u64 *cq);
 /* Completions SNAP_IOC_POST_CQE refused: their command was not in flight. */
 u64 snap_dp_stale_cqes(struct snap_func *func);
+u64 snap_dp_doorbells(struct snap_func *func);
 
 /*
  * For nvme-ctrl-stats-get / vblk-ctrl-stats-get: the queues @func may

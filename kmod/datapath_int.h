@@ -51,6 +51,13 @@ struct snap_dp_vq {
 	u16 avail;		/* next available-ring index to fetch */
 	u16 used;		/* next used-ring index to fill */
 	u16 outstanding;	/* chains in in-flight slots */
+	/*
+	 * Changed under fetch_mutex (and lock): the driver was asked not to
+	 * notify, as a busy daemon looks at the ring itself
+	 * (snap_dp_vq_poll()), at this available index.
+	 */
+	bool quiet;
+	u16 quiet_at;
 };
 
 struct snap_dp_fn {
@@ -73,6 +80,7 @@ struct snap_dp_fn {
 	u32 epoch;		/* changes whenever a queue comes or goes */
 	u64 fetch_seq;		/* commands fetched over the function's life */
 	u64 stale_cqes;		/* completions refused: command not in flight */
+	u64 doorbells;		/* doorbells and notifications the provider saw */
 
 	/* One SNAP_IOC_SQ_FETCH at a time, for its DMA outside the lock. */
 	struct mutex fetch_mutex;
@@ -137,6 +145,7 @@ void snap_dp_virtio_enable(struct snap_dp_fn *dp, u8 status, u64 features,
 			   const struct snap_vq_state *vqs, unsigned int nvq);
 void snap_dp_vq_notify(struct snap_dp_fn *dp, u16 vq, bool cq);
 long snap_dp_vq_fetch(struct snap_dp_fn *dp, u16 vq, const u16 *slots, u32 max);
+void snap_dp_vq_poll(struct snap_dp_fn *dp, bool busy);
 long snap_dp_vq_post(void __user *argp);
 
 #endif /* _SNAP_DATAPATH_INT_H */

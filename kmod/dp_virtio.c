@@ -27,6 +27,7 @@
 #define SNAP_AVAIL_FLAGS	0
 #define SNAP_AVAIL_IDX		2
 #define SNAP_AVAIL_RING		4
+#define SNAP_USED_FLAGS		0
 #define SNAP_USED_IDX		2
 #define SNAP_USED_RING		4
 #define SNAP_USED_ELEM_SIZE	8
@@ -250,6 +251,12 @@ static void snap_dp_vq_record(struct snap_dp_fn *dp, u16 q, const u16 *slots,
 	WRITE_ONCE(dp->state->vq[q].inflight, vq->outstanding);
 }
 
+/* avail_event: at the end of the used ring (virtio 1.2 section 2.7.8). */
+static u64 snap_dp_vq_avail_event(const struct snap_dp_vq *vq)
+{
+	return vq->device + SNAP_USED_RING + (u64)vq->size * SNAP_USED_ELEM_SIZE;
+}
+
 /*
  * With RING_EVENT_IDX the driver notifies only when it passes
  * avail_event: ask for the next chain. Then look at the ring's idx once
@@ -263,12 +270,110 @@ static int snap_dp_vq_rearm(struct snap_dp_fn *dp, const struct snap_dp_vq *vq,
 
 	if (!snap_dp_vq_event_idx(dp))
 		return 0;
-	ret = snap_dp_vq_write16(dp, vq->device + SNAP_USED_RING +
-				 (u64)vq->size * SNAP_USED_ELEM_SIZE, avail);
+	ret = snap_dp_vq_write16(dp, snap_dp_vq_avail_event(vq), avail);
 	if (ret)
 		return ret;
 	mb();	/* avail_event out before idx is read again */
 	return snap_dp_vq_read16(dp, vq->driver + SNAP_AVAIL_IDX, idx);
+}
+
+/*
+ * An avail_event half the index space ahead: the driver passes it only
+ * after 32768 more chains. It is moved on once the driver is a quarter
+ * of the way there.
+ */
+#define SNAP_VQ_QUIET_AHEAD	0x8000
+#define SNAP_VQ_QUIET_RENEW	0x4000
+
+/*
+ * Asks the driver not to notify: with RING_EVENT_IDX an avail_event it
+ * will not reach, else VRING_USED_F_NO_NOTIFY (2.7.7, 2.7.10).
+ */
+static int snap_dp_vq_quiet(struct snap_dp_fn *dp, const struct snap_dp_vq *vq,
+			    u16 idx)
+{
+	if (snap_dp_vq_event_idx(dp))
+		return snap_dp_vq_write16(dp, snap_dp_vq_avail_event(vq),
+					  idx + SNAP_VQ_QUIET_AHEAD);
+	return snap_dp_vq_write16(dp, vq->device + SNAP_USED_FLAGS,
+				  VRING_USED_F_NO_NOTIFY);
+}
+
+/* Notifications again, then idx once more (as snap_dp_vq_rearm()). */
+static int snap_dp_vq_unquiet(struct snap_dp_fn *dp, const struct snap_dp_vq *vq,
+			      u16 *idx)
+{
+	int ret;
+
+	if (snap_dp_vq_event_idx(dp))
+		return snap_dp_vq_rearm(dp, vq, vq->avail, idx);
+	ret = snap_dp_vq_write16(dp, vq->device + SNAP_USED_FLAGS, 0);
+	if (ret)
+		return ret;
+	mb();	/* flags out before idx is read again */
+	return snap_dp_vq_read16(dp, vq->driver + SNAP_AVAIL_IDX, idx);
+}
+
+/* One queue's look for snap_dp_vq_poll(); under fetch_mutex. */
+static void snap_dp_vq_poll_one(struct snap_dp_fn *dp, u16 q, bool busy)
+{
+	bool quiet, asked = false;
+	struct snap_dp_vq vq;
+	unsigned long flags;
+	u32 epoch;
+	u16 idx;
+	int ret;
+
+	spin_lock_irqsave(&dp->lock, flags);
+	vq = dp->vq[q];
+	epoch = dp->epoch;
+	spin_unlock_irqrestore(&dp->lock, flags);
+	if (!vq.size || (!busy && !vq.quiet))
+		return;
+
+	if (busy) {
+		ret = snap_dp_vq_read16(dp, vq.driver + SNAP_AVAIL_IDX, &idx);
+		if (!ret && (!vq.quiet || (u16)(idx - vq.quiet_at) >= SNAP_VQ_QUIET_RENEW))
+			asked = !snap_dp_vq_quiet(dp, &vq, idx);
+		quiet = vq.quiet || asked;
+	} else {
+		ret = snap_dp_vq_unquiet(dp, &vq, &idx);
+		quiet = false;	/* even refused: the host is resetting the queue */
+	}
+
+	spin_lock_irqsave(&dp->lock, flags);
+	if (dp->epoch == epoch) {
+		/* not past a daemon's leaving (snap_dp_gate_one()) */
+		dp->vq[q].quiet = quiet && dp->daemon;
+		if (asked)
+			dp->vq[q].quiet_at = idx;
+		if (!ret && idx != vq.avail)
+			snap_dp_note_doorbell(dp, q, false, 0);
+	}
+	spin_unlock_irqrestore(&dp->lock, flags);
+}
+
+/**
+ * snap_dp_vq_poll() - a daemon's look at the available rings of @dp
+ * @dp: a virtio function
+ * @busy: the daemon looks again soon; false: it is about to sleep
+ *
+ * While the daemon is busy it finds new chains here, in the pass it makes
+ * anyway (SNAP_WAIT_POLL), and the driver is asked not to notify: a
+ * notification costs the driver's CPU a trap (sim/trap.c), more than this
+ * look costs the daemon. Before the daemon sleeps the driver is asked to
+ * notify again and the ring is looked at once more, so that no chain is
+ * left without a notification. A chain found is noted as its notification
+ * would have been.
+ */
+void snap_dp_vq_poll(struct snap_dp_fn *dp, bool busy)
+{
+	u32 q;
+
+	mutex_lock(&dp->fetch_mutex);
+	for (q = 0; q < dp->max_queues; q++)
+		snap_dp_vq_poll_one(dp, q, busy);
+	mutex_unlock(&dp->fetch_mutex);
 }
 
 /*
@@ -323,7 +428,8 @@ long snap_dp_vq_fetch(struct snap_dp_fn *dp, u16 q, const u16 *slots, u32 max)
 	/* Host memory is read without the spinlock: the provider may sleep. */
 	avail = vq.avail;
 	ret = snap_dp_vq_read16(dp, vq.driver + SNAP_AVAIL_IDX, &idx);
-	if (!ret && idx == avail)
+	/* a quiet ring stays quiet: the daemon's next pass looks at it */
+	if (!ret && idx == avail && !vq.quiet)
 		ret = snap_dp_vq_rearm(dp, &vq, avail, &idx);
 	if (ret)
 		goto out_unlock_fetch;
@@ -348,7 +454,7 @@ long snap_dp_vq_fetch(struct snap_dp_fn *dp, u16 q, const u16 *slots, u32 max)
 		ret = n;
 	}
 	spin_unlock_irqrestore(&dp->lock, flags);
-	if (ret > 0 && (u16)(avail + n) == idx)
+	if (ret > 0 && (u16)(avail + n) == idx && !vq.quiet)
 		snap_dp_vq_rearm_all(dp, q, &vq, idx, epoch);
 out_unlock_fetch:
 	mutex_unlock(&dp->fetch_mutex);

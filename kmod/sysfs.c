@@ -153,6 +153,12 @@ static ssize_t stale_cqes_show(struct kobject *kobj, struct kobj_attribute *attr
 	return sysfs_emit(buf, "%llu\n", snap_dp_stale_cqes(to_func(kobj)));
 }
 
+static ssize_t doorbells_show(struct kobject *kobj, struct kobj_attribute *attr,
+			      char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", snap_dp_doorbells(to_func(kobj)));
+}
+
 static ssize_t dma_faults_show(struct kobject *kobj, struct kobj_attribute *attr,
 			       char *buf)
 {
@@ -170,6 +176,7 @@ static struct kobj_attribute func_attr_num_msix =
 static struct kobj_attribute func_attr_vhca_id = __ATTR_RO(vhca_id);
 static struct kobj_attribute func_attr_controller = __ATTR_RO(controller);
 static struct kobj_attribute func_attr_stale_cqes = __ATTR_RO(stale_cqes);
+static struct kobj_attribute func_attr_doorbells = __ATTR_RO(doorbells);
 static struct kobj_attribute func_attr_dma_faults = __ATTR_RO(dma_faults);
 
 static struct attribute *snap_func_attrs[] = {
@@ -183,6 +190,7 @@ static struct attribute *snap_func_attrs[] = {
 	&func_attr_vhca_id.attr,
 	&func_attr_controller.attr,
 	&func_attr_stale_cqes.attr,
+	&func_attr_doorbells.attr,
 	&func_attr_dma_faults.attr,
 	NULL
 };
