@@ -376,8 +376,10 @@ static void snap_dp_gate_one(struct snap_func *func, bool daemon)
 	dp->running = ctrl && !ctrl->dead && ctrl->state == SNAP_CTRL_RUNNING;
 	/*
 	 * A daemon gone while it polled left its rings quiet: the next
-	 * fetch that finds one empty asks the driver to notify again.
+	 * fetch that finds one empty asks the driver to notify again. A
+	 * pass of it still under way does not record them quiet again.
 	 */
+	dp->daemon_gen++;
 	for (q = 0; dp->virtio && q < dp->max_queues; q++)
 		dp->vq[q].quiet = false;
 	old_csts = dp->hs.csts;

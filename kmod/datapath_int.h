@@ -78,6 +78,7 @@ struct snap_dp_fn {
 	struct snap_dp_slot slots[SNAP_INFLIGHT_MAX];
 	u32 gen;		/* enable_count: one per controller enable */
 	u32 epoch;		/* changes whenever a queue comes or goes */
+	u32 daemon_gen;		/* changes whenever a daemon comes or goes */
 	u64 fetch_seq;		/* commands fetched over the function's life */
 	u64 stale_cqes;		/* completions refused: command not in flight */
 	u64 doorbells;		/* doorbells and notifications the provider saw */

@@ -318,15 +318,16 @@ static int snap_dp_vq_unquiet(struct snap_dp_fn *dp, const struct snap_dp_vq *vq
 static void snap_dp_vq_poll_one(struct snap_dp_fn *dp, u16 q, bool busy)
 {
 	bool quiet, asked = false;
+	u32 epoch, daemon_gen;
 	struct snap_dp_vq vq;
 	unsigned long flags;
-	u32 epoch;
 	u16 idx;
 	int ret;
 
 	spin_lock_irqsave(&dp->lock, flags);
 	vq = dp->vq[q];
 	epoch = dp->epoch;
+	daemon_gen = dp->daemon_gen;
 	spin_unlock_irqrestore(&dp->lock, flags);
 	if (!vq.size || (!busy && !vq.quiet))
 		return;
@@ -343,8 +344,8 @@ static void snap_dp_vq_poll_one(struct snap_dp_fn *dp, u16 q, bool busy)
 
 	spin_lock_irqsave(&dp->lock, flags);
 	if (dp->epoch == epoch) {
-		/* not past a daemon's leaving (snap_dp_gate_one()) */
-		dp->vq[q].quiet = quiet && dp->daemon;
+		/* not past the daemon's leaving (snap_dp_gate_one()) */
+		dp->vq[q].quiet = quiet && dp->daemon_gen == daemon_gen;
 		if (asked)
 			dp->vq[q].quiet_at = idx;
 		if (!ret && idx != vq.avail)
