@@ -3,7 +3,7 @@
 # The sim provider puts the NVMe PFs on a new PCI domain: lspci shows them
 # with SNAP's ids, their MSI-X count and their VUID (VPD serial number),
 # and sysfs and snapadm agree on the VUID <-> BDF mapping. rmmod removes
-# the bus.
+# the bus and frees its host bridge.
 . ./lib.sh
 trap snap_cleanup EXIT
 
@@ -44,7 +44,23 @@ bdf=$(cat /sys/class/snap/sim0/functions/SNAPSIM00000NVMES1D0F0/bdf)
 [ "$(od -An -tx2 -j0 -N4 /sys/bus/pci/devices/$bdf/config | tr -d ' ')" = "15b36001" ] ||
 	fail "vendor/device in config space: $(od -An -tx2 -N4 /sys/bus/pci/devices/$bdf/config)"
 
-snap_unload
+# pci_remove_root_bus() only deletes the host bridge: rmmod must drop the
+# last reference too, so that the bridge's release runs (once).
+T=/sys/kernel/tracing
+[ -e $T/kprobe_events ] || mount -t tracefs nodev $T 2>/dev/null
+if echo 'p:snap_sim01/bridge_release pci_release_host_bridge_dev' >>$T/kprobe_events 2>/dev/null; then
+	echo >$T/trace
+	echo 1 >$T/events/snap_sim01/bridge_release/enable
+	snap_unload
+	echo 0 >$T/events/snap_sim01/bridge_release/enable
+	released=$(grep -c 'bridge_release:' $T/trace)
+	echo '-:snap_sim01/bridge_release' >>$T/kprobe_events
+	[ "$released" = 1 ] || fail "rmmod released the sim's PCI host bridge $released time(s), not once"
+	log "rmmod released the sim's PCI host bridge"
+else
+	log "no kprobe event on pci_release_host_bridge_dev here: the bridge's release is not checked"
+	snap_unload
+fi
 [ -e "/sys/bus/pci/devices/$bdf" ] && fail "$bdf still present after rmmod"
 lspci -D -d 15b3:6001 | grep -q . && fail "lspci still shows 15b3:6001 after rmmod"
 exit $KSFT_PASS

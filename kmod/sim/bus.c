@@ -1322,6 +1322,7 @@ err_iommu_teardown:
 static void snap_sim_stop(void)
 {
 	struct snap_sim *sim = snap_sim;
+	struct pci_host_bridge *bridge;
 	unsigned long flags;
 	unsigned int i;
 
@@ -1342,10 +1343,16 @@ static void snap_sim_stop(void)
 		cancel_work_sync(&sim->fns[i].probe_work);
 	for (i = 0; i < sim->nr_fns; i++)
 		snap_sim_disable_vfs(&sim->fns[i]);
+	bridge = pci_find_host_bridge(sim->bus);
 	pci_lock_rescan_remove();
 	pci_stop_root_bus(sim->bus);
 	pci_remove_root_bus(sim->bus);
 	pci_unlock_rescan_remove();
+	/*
+	 * pci_remove_root_bus() only deletes the host bridge; the reference
+	 * pci_create_root_bus() left us is dropped here, or it leaks.
+	 */
+	pci_free_host_bridge(bridge);
 	bus_unregister_notifier(&pci_bus_type, &snap_sim_bus_nb);
 	for (i = 0; i < sim->nr_fns; i++)
 		flush_work(&sim->fns[i].reset_work);
