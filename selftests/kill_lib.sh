@@ -17,14 +17,12 @@ KILL_PAUSES=/tmp/kill.pauses
 # kill_load NDEV: the module with NDEV PFs of KILL_MODEL.
 kill_load() {
 	if [ "$KILL_MODEL" = vblk ]; then
-		modprobe virtio_pci || fail "modprobe virtio_pci"
-		modprobe virtio_blk || fail "modprobe virtio_blk"
+		snap_virtio_drivers
 		snap_load internal_cpu_model=1 virtio_blk_emulation_enable=1 \
 			virtio_blk_emulation_num_pf=$1 virtio_blk_emulation_num_msix=8 \
 			mempool_size_mb=256
 		snap_need_family
-		dmesg | grep -q 'virtio functions stay off the bus' &&
-			skip "this kernel cannot trap the virtio registers (no kprobes)"
+		snap_need_virtio_trap
 	else
 		snap_load internal_cpu_model=1 nvme_emulation_enable=1 nvme_emulation_num_pf=$1 \
 			nvme_emulation_num_msix=8 nvme_emulation_max_queue_depth=10 \

@@ -74,6 +74,23 @@ nvme_emulation_num_vf_msix=4 virtio_blk_emulation_enable=1 \
 virtio_blk_emulation_num_pf=4 virtio_blk_emulation_num_msix=8"
 SNAP_SYSFS=/sys/class/snap/sim0
 
+# snap_virtio_drivers: the stock virtio-pci and virtio-blk drivers loaded.
+snap_virtio_drivers() {
+	modprobe virtio_pci || fail "modprobe virtio_pci"
+	modprobe virtio_blk || fail "modprobe virtio_blk"
+}
+
+# snap_virtio_trapping: the loaded module put its virtio functions on the
+# bus (without kprobes their registers cannot trap: they stay off it).
+snap_virtio_trapping() {
+	! dmesg | grep -q 'virtio functions stay off the bus'
+}
+
+# snap_need_virtio_trap: skip the test where they stay off the bus.
+snap_need_virtio_trap() {
+	snap_virtio_trapping || skip "this kernel cannot trap the virtio registers (no kprobes)"
+}
+
 snap_load_std() {
 	snap_load $SNAP_STD_PARAMS "$@"
 	snap_unbind_virtio_pci

@@ -19,14 +19,13 @@ log "nvmet-tcp on 127.0.0.1:4420: $TNQN, nsid 1 /dev/nullb0, nsid 2 /tmp/nvmf2.i
 
 # ---- the emulation ----
 snap_no_nvme
-modprobe virtio_pci || fail "modprobe virtio_pci"
-modprobe virtio_blk || fail "modprobe virtio_blk"
+snap_virtio_drivers
 snap_load internal_cpu_model=1 nvme_emulation_enable=1 nvme_emulation_num_pf=1 \
 	nvme_emulation_num_msix=4 virtio_blk_emulation_enable=1 \
 	virtio_blk_emulation_num_pf=1 virtio_blk_emulation_num_msix=4 mempool_size_mb=64
 snap_need_family
 vblk=yes
-dmesg | grep -q 'virtio functions stay off the bus' && vblk=""
+snap_virtio_trapping || vblk=""
 snap_svc_start
 
 # SPDK's command: every active namespace, and prints the bdevs it made.

@@ -5,8 +5,7 @@
 
 trap 'snap_vblk_unbind_all; snap_nvme_teardown; snap_hotplug_lockdep_on' EXIT
 snap_hotplug_lockdep_off
-modprobe virtio_pci || fail "modprobe virtio_pci"
-modprobe virtio_blk || fail "modprobe virtio_blk"
+snap_virtio_drivers
 modprobe nvme 2>/dev/null
 mem=$(snap_sim_mem)
 snap_load $mem internal_cpu_model=1 nvme_emulation_enable=1 nvme_emulation_num_pf=1 \
@@ -16,8 +15,7 @@ snap_load $mem internal_cpu_model=1 nvme_emulation_enable=1 nvme_emulation_num_p
 snap_need_family
 snap_unbind_virtio_pci
 snap_svc_start
-dmesg | grep -q 'virtio functions stay off the bus' &&
-	skip "this kernel cannot trap the virtio registers (no kprobes)"
+snap_need_virtio_trap
 dev=/sys/bus/pci/devices
 
 # hp_refused MESSAGE_ERE CMD...: snapadm CMD fails, saying MESSAGE.

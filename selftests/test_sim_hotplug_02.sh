@@ -5,8 +5,7 @@
 
 trap 'snap_vblk_unbind_all; snap_nvme_teardown; snap_hotplug_lockdep_on' EXIT
 snap_hotplug_lockdep_off
-modprobe virtio_pci || fail "modprobe virtio_pci"
-modprobe virtio_blk || fail "modprobe virtio_blk"
+snap_virtio_drivers
 modprobe nvme 2>/dev/null
 snap_load internal_cpu_model=1 nvme_emulation_enable=1 nvme_emulation_num_pf=1 \
 	nvme_emulation_num_msix=4 pci_switch_emulation_enable=1 \

@@ -5,8 +5,7 @@
 
 trap 'kill $fio_pid 2>/dev/null; snap_vblk_unbind_all; snap_nvme_teardown; snap_hotplug_lockdep_on' EXIT
 snap_hotplug_lockdep_off
-modprobe virtio_pci || fail "modprobe virtio_pci"
-modprobe virtio_blk || fail "modprobe virtio_blk"
+snap_virtio_drivers
 modprobe nvme 2>/dev/null
 cycles=$(kparam snap.hp_cycles)
 cycles=${cycles:-10}
@@ -15,8 +14,7 @@ snap_load internal_cpu_model=1 nvme_emulation_enable=1 nvme_emulation_num_pf=1 \
 	pci_switch_emulation_num_port=2 mempool_size_mb=64
 snap_need_family
 snap_svc_start
-dmesg | grep -q 'virtio functions stay off the bus' &&
-	skip "this kernel cannot trap the virtio registers (no kprobes)"
+snap_need_virtio_trap
 dev=/sys/bus/pci/devices
 
 snapadm_run bdev_malloc_create 16 4096 -b Malloc0

@@ -4,11 +4,9 @@
 . ./lib.sh
 
 trap snap_sriov_teardown EXIT
-modprobe virtio_pci || fail "modprobe virtio_pci"
-modprobe virtio_blk || fail "modprobe virtio_blk"
+snap_virtio_drivers
 snap_sriov_start virtio_blk 2 2
-dmesg | grep -q 'virtio functions stay off the bus' &&
-	skip "this kernel cannot trap the virtio registers (no kprobes)"
+snap_need_virtio_trap
 
 snapadm_run bdev_malloc_create 8 4096 -b Malloc0
 snapadm_run bdev_malloc_create 8 4096 -b VfMalloc0

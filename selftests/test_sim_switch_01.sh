@@ -4,8 +4,7 @@
 . ./lib.sh
 
 trap '[ -n "$pf_dir" ] && echo 0 >"$pf_dir/sriov_numvfs"; snap_vblk_unbind_all; snap_nvme_teardown' EXIT
-modprobe virtio_pci || fail "modprobe virtio_pci"
-modprobe virtio_blk || fail "modprobe virtio_blk"
+snap_virtio_drivers
 mem=$(snap_sim_mem)
 snap_load $mem internal_cpu_model=1 sriov_en=1 nvme_emulation_enable=1 \
 	nvme_emulation_num_pf=1 nvme_emulation_num_msix=4 nvme_emulation_num_vf=256 \
@@ -15,8 +14,7 @@ snap_load $mem internal_cpu_model=1 sriov_en=1 nvme_emulation_enable=1 \
 snap_need_family
 snap_unbind_virtio_pci
 snap_svc_start
-dmesg | grep -q 'virtio functions stay off the bus' &&
-	skip "this kernel cannot trap the virtio registers (no kprobes)"
+snap_need_virtio_trap
 
 nvme_bdf=$(sysfs_read $SNAP_SYSFS/functions/SNAPSIM00000NVMES1D0F0/bdf)
 vblk_bdf=$(sysfs_read $SNAP_SYSFS/functions/SNAPSIM00000VBLKS1D0F0/bdf)

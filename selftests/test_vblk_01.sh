@@ -28,14 +28,12 @@ run_fio() {	# NAME ARGS...
 }
 
 snap_no_nvme
-modprobe virtio_pci || fail "modprobe virtio_pci"
-modprobe virtio_blk || fail "modprobe virtio_blk"
+snap_virtio_drivers
 snap_load internal_cpu_model=1 nvme_emulation_enable=1 nvme_emulation_num_pf=1 \
 	nvme_emulation_num_msix=4 virtio_blk_emulation_enable=1 \
 	virtio_blk_emulation_num_pf=3 virtio_blk_emulation_num_msix=5 mempool_size_mb=64
 snap_need_family
-dmesg | grep -q 'virtio functions stay off the bus' &&
-	skip "this kernel cannot trap the virtio registers (no kprobes)"
+snap_need_virtio_trap
 snap_svc_start
 dmesg -c >/dev/null
 

@@ -36,8 +36,7 @@ modprobe -r virtio_blk virtio_pci 2>/dev/null
 snap_load internal_cpu_model=1 virtio_blk_emulation_enable=1 \
 	virtio_blk_emulation_num_pf=1 virtio_blk_emulation_num_msix=5
 vuid=SNAPSIM00000VBLKS1D0F0
-dmesg | grep -q 'virtio functions stay off the bus' &&
-	skip "this kernel cannot trap the virtio registers (no kprobes)"
+snap_need_virtio_trap
 # A built-in virtio-pci (not removed above) bound it at load.
 snap_unbind_virtio_pci
 bdf=$(cat /sys/class/snap/sim0/functions/$vuid/bdf)
@@ -56,8 +55,7 @@ done
 	fail "not five vendor-specific (virtio) capabilities"
 
 dmesg -c >/dev/null
-modprobe virtio_pci || fail "modprobe virtio_pci"
-modprobe virtio_blk || fail "modprobe virtio_blk"
+snap_virtio_drivers
 # Functions of the sim bus are bound explicitly, as the NVMe tests do.
 echo "$bdf" >/sys/bus/pci/drivers/virtio-pci/bind || fail "bind $bdf to virtio-pci"
 until_ok 10 refused ||

@@ -223,8 +223,7 @@ bench_emu() {
 
 # The emulated virtio-blk controller on the same null bdev as emu-null.
 bench_vblk() {
-	modprobe virtio_pci || fail "modprobe virtio_pci"
-	modprobe virtio_blk || fail "modprobe virtio_blk"
+	snap_virtio_drivers
 	snap_load internal_cpu_model=1 virtio_blk_emulation_enable=1 \
 		virtio_blk_emulation_num_pf=1 virtio_blk_emulation_num_msix=5 \
 		mempool_size_mb=64
