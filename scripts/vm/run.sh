@@ -9,12 +9,16 @@
 #
 # Usage: run.sh [--tests "a b"] [--shell] [--kernel BZIMAGE --release R
 #               --modroot DIR] [--kodir DIR] [--timeout S] [--tap FILE]
-#               [--append ARGS] [--name NAME] [--no-ivshmem]
+#               [--append ARGS] [--name NAME] [--no-ivshmem] [--qemu ARG]...
+#
+# --qemu adds one argument to QEMU's command line (a device of QEMU's own
+# beside the emulated ones, as scripts/bench-vm's qemu part does).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 
 tests="" shell=0 kernel="" release="" modroot=/ kodir=$top/kmod ivshmem=1
 limit=${SNAP_VM_TIMEOUT:-2400} tapout="" append="" name=vm
+extra=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--tests) tests=$2; shift ;;
@@ -28,6 +32,7 @@ while [ $# -gt 0 ]; do
 	--append) append=$2; shift ;;
 	--name) name=$2; shift ;;
 	--no-ivshmem) ivshmem=0 ;;
+	--qemu) extra+=("$2"); shift ;;
 	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -61,6 +66,7 @@ qemu=(qemu-system-x86_64 -machine q35 -cpu max -smp 2 -m 2G -no-reboot
 	-display none -vga none -nic none -kernel "$kernel" -initrd "$initrd")
 [ "$ivshmem" = 1 ] && qemu+=(-object memory-backend-ram,id=snapbar,size=64M
 	-device ivshmem-plain,memdev=snapbar)
+qemu+=("${extra[@]}")
 cmdline="console=ttyS0 panic=-1 oops=panic softlockup_panic=1 hung_task_panic=1"
 
 if [ "$shell" = 1 ]; then

@@ -6,7 +6,8 @@
 # NVMe/TCP loopback (nvmet-tcp exporting null_blk on 127.0.0.1), the
 # emulated NVMe controller on an nvmf bdev of that same target (snap's own
 # NVMe/TCP initiator), the same pair over NVMe/RDMA on soft-RoCE (part
-# rdma, not by default) and null_blk itself; one controller driven from
+# rdma, not by default), null_blk itself and QEMU's own NVMe and
+# virtio-blk devices on null drives (part qemu); one controller driven from
 # both vCPUs, its queues on one daemon thread and on two, beside null_blk
 # driven the same way (part mq); then the control plane at scale through
 # snapadm -b.
@@ -23,7 +24,7 @@
 # The host (scripts/bench-vm) decodes and tabulates them.
 # Knobs, from the kernel command line: snapbench.runtime= (s, default 10),
 # snapbench.ramp= (s, 2), snapbench.ioengine= (libaio), snapbench.paths=
-# (emu,vblk,nullblk,mq,tcp,cp,trap; rdma on request), snapbench.scale= (1000), snapbench.jobs= (all),
+# (emu,vblk,nullblk,qemu,mq,tcp,cp,trap; rdma on request), snapbench.scale= (1000), snapbench.jobs= (all),
 # snapbench.profile= (jobs to sample with perf on every path; none),
 # snapbench.busypoll= (snap_service --busy-poll; its default).
 . ./lib.sh
@@ -40,7 +41,7 @@ RAMP=${RAMP:-2}
 IOENGINE=$(barg ioengine)
 IOENGINE=${IOENGINE:-libaio}
 PATHS=$(barg paths | tr ',' ' ')
-PATHS=${PATHS:-emu vblk nullblk mq tcp cp trap}
+PATHS=${PATHS:-emu vblk nullblk qemu mq tcp cp trap}
 SCALE=$(barg scale)
 SCALE=${SCALE:-1000}
 JOBSEL=$(barg jobs | tr ',' ' ')
@@ -237,9 +238,10 @@ bench_vblk() {
 	# device probes itself again once the controller makes it usable.
 	[ -e "/sys/bus/pci/drivers/virtio-pci/$bdf" ] ||
 		echo "$bdf" >/sys/bus/pci/drivers/virtio-pci/bind || fail "bind $bdf"
-	wait_for /proc/partitions ' vda$' 10 || fail "no /dev/vda"
-	blog "emulated virtio-blk: /dev/vda on Null0, $(ls -d /sys/block/vda/mq/* | wc -l) hw queues"
-	run_jobs virtio-blk /dev/vda
+	disk=$(virtio_disk "$bdf")
+	[ -n "$disk" ] || fail "no disk on the emulated virtio-blk function $bdf"
+	blog "emulated virtio-blk: /dev/$disk on Null0, $(ls -d /sys/block/$disk/mq/* | wc -l) hw queues"
+	run_jobs virtio-blk "/dev/$disk"
 	idle virtio-blk
 	echo "$bdf" >/sys/bus/pci/drivers/virtio-pci/unbind
 	kill "$SVC_PID" 2>/dev/null
@@ -247,6 +249,68 @@ bench_vblk() {
 	wait_for /sys/class/snap/sim0/daemon_pid '^0$' 10
 	snap_unload
 	SVC_PID=""
+}
+
+# ---- QEMU's own NVMe and virtio-blk devices: the floor of a PCI device ----
+# scripts/bench-vm gives this guest QEMU's NVMe controller and virtio-blk
+# device on null-co drives when the part is asked for: device models in
+# QEMU's native code, whose doorbells trap to QEMU and whose interrupts
+# reach the vCPU as ours do. What they cost beyond null_blk is what any
+# interrupt-driven PCI device costs in this guest, without a daemon.
+qemu_pci_dev() {	# VENDOR DEVICE: the first such function on domain 0
+	for _d in /sys/bus/pci/devices/0000:*; do
+		[ "$(cat "$_d/vendor")" = "$1" ] && [ "$(cat "$_d/device")" = "$2" ] &&
+			{ basename "$_d"; return 0; }
+	done
+	return 1
+}
+
+# virtio_disk BDF: the disk the virtio-blk driver made of function BDF,
+# waiting up to 10 s for it.
+virtio_disk() {
+	_n=100 _disk=""
+	while [ -z "$_disk" ] && [ $_n -gt 0 ]; do
+		_disk=$(ls "/sys/bus/pci/devices/$1/"virtio*/block 2>/dev/null | head -n 1)
+		[ -n "$_disk" ] || usleep 100000
+		_n=$((_n - 1))
+	done
+	echo "$_disk"
+}
+
+# QEMU's devices stay without a driver outside part qemu: a kernel with
+# virtio_pci built in binds its virtio-blk device at boot, before the
+# guest turns drivers_autoprobe off, and its disk would take a name the
+# vblk part expects.
+qemu_devices_release() {
+	for _id in "0x1b36 0x0010" "0x1af4 0x1042"; do
+		_bdf=$(qemu_pci_dev $_id) || continue
+		[ -e "/sys/bus/pci/devices/$_bdf/driver" ] &&
+			echo "$_bdf" >"/sys/bus/pci/devices/$_bdf/driver/unbind"
+	done
+	return 0
+}
+
+bench_qemu() {
+	_bdf=$(qemu_pci_dev 0x1b36 0x0010) ||
+		fail "no QEMU NVMe controller (1b36:0010): run through scripts/bench-vm"
+	modprobe nvme 2>/dev/null
+	[ -e "/sys/bus/pci/drivers/nvme/$_bdf" ] ||
+		echo "$_bdf" >/sys/bus/pci/drivers/nvme/bind || fail "binding $_bdf to nvme"
+	snap_nvme_wait_ns "$_bdf" 30 || fail "no namespace on QEMU's NVMe controller $_bdf"
+	blog "QEMU NVMe: $NVME_NS ($_bdf), $(ls -d /sys/block/${NVME_NS#/dev/}/mq/* | wc -l) hw queues"
+	run_jobs qemu-nvme "$NVME_NS"
+	echo "$_bdf" >/sys/bus/pci/drivers/nvme/unbind
+
+	_bdf=$(qemu_pci_dev 0x1af4 0x1042) ||
+		fail "no QEMU virtio-blk device (1af4:1042): run through scripts/bench-vm"
+	snap_virtio_drivers
+	[ -e "/sys/bus/pci/drivers/virtio-pci/$_bdf" ] ||
+		echo "$_bdf" >/sys/bus/pci/drivers/virtio-pci/bind || fail "binding $_bdf to virtio-pci"
+	_disk=$(virtio_disk "$_bdf")
+	[ -n "$_disk" ] || fail "no disk on QEMU's virtio-blk device $_bdf"
+	blog "QEMU virtio-blk: /dev/$_disk ($_bdf), $(ls -d /sys/block/$_disk/mq/* | wc -l) hw queues"
+	run_jobs qemu-vblk "/dev/$_disk"
+	echo "$_bdf" >/sys/bus/pci/drivers/virtio-pci/unbind
 }
 
 # ---- one controller from both vCPUs: its queues on one thread, then two ----
@@ -514,6 +578,7 @@ emit "BENCH-INFO runtime $RUNTIME"
 emit "BENCH-INFO ramp $RAMP"
 emit "BENCH-INFO hz 100"
 blog "bench: paths '$PATHS', ${RUNTIME} s + ${RAMP} s ramp per job, $IOENGINE, fio on CPU $FIO_CPU"
+qemu_devices_release
 for p in $PATHS; do
 	t0=$(uptime_s)
 	# Each part in a subshell: a failure (lib.sh's fail exits) is
@@ -524,6 +589,7 @@ for p in $PATHS; do
 		emu) bench_emu ;;
 		vblk) bench_vblk ;;
 		nullblk) bench_nullblk ;;
+		qemu) bench_qemu ;;
 		mq) bench_mq ;;
 		tcp) bench_tcp ;;
 		rdma) bench_rdma ;;
