@@ -234,14 +234,9 @@ bench_vblk() {
 	snapadm_run virtio_blk_controller_create --pf_id 0 --bdev Null0 --ctrl VblkCtrl0 --indirect_desc \
 		--num_queues 4
 	bdf=$(cat /sys/class/snap/sim0/functions/SNAPSIM00000VBLKS1D0F0/bdf)
-	# virtio_pci, loaded first, may have probed the function at load; the
-	# device probes itself again once the controller makes it usable.
-	[ -e "/sys/bus/pci/drivers/virtio-pci/$bdf" ] ||
-		echo "$bdf" >/sys/bus/pci/drivers/virtio-pci/bind || fail "bind $bdf"
-	disk=$(virtio_disk "$bdf")
-	[ -n "$disk" ] || fail "no disk on the emulated virtio-blk function $bdf"
-	blog "emulated virtio-blk: /dev/$disk on Null0, $(ls -d /sys/block/$disk/mq/* | wc -l) hw queues"
-	run_jobs virtio-blk "/dev/$disk"
+	virtio_bound_disk "$bdf" "the emulated virtio-blk function"
+	blog "emulated virtio-blk: /dev/$VDISK on Null0, $(ls -d /sys/block/$VDISK/mq/* | wc -l) hw queues"
+	run_jobs virtio-blk "/dev/$VDISK"
 	idle virtio-blk
 	echo "$bdf" >/sys/bus/pci/drivers/virtio-pci/unbind
 	kill "$SVC_PID" 2>/dev/null
@@ -265,16 +260,21 @@ qemu_pci_dev() {	# VENDOR DEVICE: the first such function on domain 0
 	return 1
 }
 
-# virtio_disk BDF: the disk the virtio-blk driver made of function BDF,
-# waiting up to 10 s for it.
-virtio_disk() {
-	_n=100 _disk=""
-	while [ -z "$_disk" ] && [ $_n -gt 0 ]; do
-		_disk=$(ls "/sys/bus/pci/devices/$1/"virtio*/block 2>/dev/null | head -n 1)
-		[ -n "$_disk" ] || usleep 100000
+# virtio_bound_disk BDF WHAT: function BDF (WHAT, for the failure) bound
+# to virtio-pci, and in $VDISK the disk the virtio-blk driver made of it,
+# waited for up to 10 s. virtio_pci, loaded first or built in, may have
+# probed the function already; an emulated one probes itself again once
+# its controller makes it usable.
+virtio_bound_disk() {
+	[ -e "/sys/bus/pci/drivers/virtio-pci/$1" ] ||
+		echo "$1" >/sys/bus/pci/drivers/virtio-pci/bind || fail "binding $2 $1 to virtio-pci"
+	_n=100 VDISK=""
+	while [ -z "$VDISK" ] && [ $_n -gt 0 ]; do
+		VDISK=$(ls "/sys/bus/pci/devices/$1/"virtio*/block 2>/dev/null | head -n 1)
+		[ -n "$VDISK" ] || usleep 100000
 		_n=$((_n - 1))
 	done
-	echo "$_disk"
+	[ -n "$VDISK" ] || fail "no disk on $2 $1"
 }
 
 # QEMU's devices stay without a driver outside part qemu: a kernel with
@@ -304,12 +304,9 @@ bench_qemu() {
 	_bdf=$(qemu_pci_dev 0x1af4 0x1042) ||
 		fail "no QEMU virtio-blk device (1af4:1042): run through scripts/bench-vm"
 	snap_virtio_drivers
-	[ -e "/sys/bus/pci/drivers/virtio-pci/$_bdf" ] ||
-		echo "$_bdf" >/sys/bus/pci/drivers/virtio-pci/bind || fail "binding $_bdf to virtio-pci"
-	_disk=$(virtio_disk "$_bdf")
-	[ -n "$_disk" ] || fail "no disk on QEMU's virtio-blk device $_bdf"
-	blog "QEMU virtio-blk: /dev/$_disk ($_bdf), $(ls -d /sys/block/$_disk/mq/* | wc -l) hw queues"
-	run_jobs qemu-vblk "/dev/$_disk"
+	virtio_bound_disk "$_bdf" "QEMU's virtio-blk device"
+	blog "QEMU virtio-blk: /dev/$VDISK ($_bdf), $(ls -d /sys/block/$VDISK/mq/* | wc -l) hw queues"
+	run_jobs qemu-vblk "/dev/$VDISK"
 	echo "$_bdf" >/sys/bus/pci/drivers/virtio-pci/unbind
 }
 
