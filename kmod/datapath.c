@@ -62,7 +62,12 @@ struct snap_dp_uwait {
 
 static struct {
 	struct xarray fns;		/* func_id -> struct snap_dp_fn */
-	spinlock_t ev_lock;
+	spinlock_t ev_lock;		/* ready, uwaits, polling */
+	/*
+	 * The virtio ones of fns: every poll pass of a busy daemon walks
+	 * them, and most data paths have none or few.
+	 */
+	struct xarray virtio_fns;
 	struct list_head ready;		/* functions with something pending */
 	struct list_head uwaits;	/* struct snap_dp_uwait */
 	wait_queue_head_t wq;		/* ioctl waiters */
@@ -748,10 +753,11 @@ static void snap_dp_vq_poll_all(bool busy)
 	unsigned long id;
 	int idx;
 
+	if (xa_empty(&snap_dp.virtio_fns))
+		return;
 	idx = srcu_read_lock(&snap_dp_ops_srcu);
-	xa_for_each(&snap_dp.fns, id, dp)
-		if (dp->virtio)
-			snap_dp_vq_poll(dp, busy);
+	xa_for_each(&snap_dp.virtio_fns, id, dp)
+		snap_dp_vq_poll(dp, busy);
 	srcu_read_unlock(&snap_dp_ops_srcu, idx);
 }
 
@@ -1270,9 +1276,16 @@ int snap_dp_func_init(struct snap_func *func)
 	ret = xa_insert(&snap_dp.fns, func->id, dp, GFP_KERNEL);
 	if (ret)
 		goto err_free_state;
+	if (dp->virtio) {
+		ret = xa_insert(&snap_dp.virtio_fns, func->id, dp, GFP_KERNEL);
+		if (ret)
+			goto err_erase_fn;
+	}
 	func->dp = dp;
 	return 0;
 
+err_erase_fn:
+	xa_erase(&snap_dp.fns, func->id);
 err_free_state:
 	vfree(dp->state);
 err_free_fetch_buf:
@@ -1297,6 +1310,7 @@ void snap_dp_func_retire(struct snap_func *func)
 	if (!func->dp)
 		return;
 	xa_erase(&snap_dp.fns, func->id);
+	xa_erase(&snap_dp.virtio_fns, func->id);
 	synchronize_srcu(&snap_dp_ops_srcu);
 }
 
@@ -1313,6 +1327,7 @@ void snap_dp_func_exit(struct snap_func *func)
 	if (!dp)
 		return;
 	xa_erase(&snap_dp.fns, func->id);
+	xa_erase(&snap_dp.virtio_fns, func->id);
 	spin_lock_irqsave(&snap_dp.ev_lock, flags);
 	list_del(&dp->ready);
 	spin_unlock_irqrestore(&snap_dp.ev_lock, flags);
@@ -1412,6 +1427,7 @@ void snap_dp_stats_reset(struct snap_func *func)
 int snap_dp_init(void)
 {
 	xa_init(&snap_dp.fns);
+	xa_init(&snap_dp.virtio_fns);
 	spin_lock_init(&snap_dp.ev_lock);
 	INIT_LIST_HEAD(&snap_dp.ready);
 	INIT_LIST_HEAD(&snap_dp.uwaits);
@@ -1426,6 +1442,8 @@ void snap_dp_exit(void)
 	cancel_delayed_work_sync(&snap_dp.monitor);
 	WARN_ON(!list_empty(&snap_dp.uwaits));
 	WARN_ON(!xa_empty(&snap_dp.fns));
+	WARN_ON(!xa_empty(&snap_dp.virtio_fns));
 	xa_destroy(&snap_dp.fns);
+	xa_destroy(&snap_dp.virtio_fns);
 	snap_pool_free();
 }
