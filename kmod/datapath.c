@@ -712,17 +712,20 @@ static long snap_dp_sq_fetch(void __user *argp)
 
 	if (copy_from_user(&req, argp, sizeof(req)))
 		return -EFAULT;
-	if (req.flags || req.pad || !snap_dp_zero(req.reserved, sizeof(req.reserved)) ||
+	if (req.flags & ~SNAP_SQ_FETCH_PEEK || req.pad || req.reserved ||
+	    !(req.flags & SNAP_SQ_FETCH_PEEK) != !req.peeks ||
 	    !req.max || req.max > SNAP_SQ_FETCH_MAX)
 		return -EINVAL;
 	dp = snap_dp_fn_get(req.func_id);
-	if (!dp || req.sqid >= dp->max_queues)
+	if (!dp || req.sqid >= dp->max_queues ||
+	    (req.flags & SNAP_SQ_FETCH_PEEK && !dp->virtio))
 		return -EINVAL;
 	if (copy_from_user(slots, u64_to_user_ptr(req.slots),
 			   req.max * sizeof(*slots)))
 		return -EFAULT;
 	if (dp->virtio)
-		return snap_dp_vq_fetch(dp, req.sqid, slots, req.max);
+		return snap_dp_vq_fetch(dp, req.sqid, slots, req.max,
+					u64_to_user_ptr(req.peeks));
 	return snap_dp_nvme_fetch(dp, req.sqid, slots, req.max);
 }
 

@@ -145,7 +145,8 @@ long snap_dp_post_cqe(void __user *argp);
 void snap_dp_virtio_enable(struct snap_dp_fn *dp, u8 status, u64 features,
 			   const struct snap_vq_state *vqs, unsigned int nvq);
 void snap_dp_vq_notify(struct snap_dp_fn *dp, u16 vq, bool cq);
-long snap_dp_vq_fetch(struct snap_dp_fn *dp, u16 vq, const u16 *slots, u32 max);
+long snap_dp_vq_fetch(struct snap_dp_fn *dp, u16 vq, const u16 *slots, u32 max,
+		      struct snap_vq_peek __user *peeks);
 void snap_dp_vq_poll(struct snap_dp_fn *dp, bool busy);
 long snap_dp_vq_post(void __user *argp);
 

@@ -225,6 +225,54 @@ static void snap_dp_vq_read_start(struct snap_dp_fn *dp,
 	cs->indirect_len = len;
 }
 
+/*
+ * The first bytes of the first buffer of the chain that starts with @cs,
+ * when it is one the device reads (a virtio-blk request's header).
+ */
+static void snap_dp_vq_peek(struct snap_dp_fn *dp,
+			    const struct snap_vq_chain_start *cs,
+			    struct snap_vq_peek *pk)
+{
+	const struct snap_dp_vring_desc *d = (const void *)cs->descs;
+	u16 flags = le16_to_cpu(d->flags);
+
+	memset(pk, 0, sizeof(*pk));
+	if (!cs->nr_descs || flags & (VRING_DESC_F_WRITE | VRING_DESC_F_INDIRECT) ||
+	    le32_to_cpu(d->len) < SNAP_VQ_PEEK_SIZE)
+		return;
+	pk->addr = le64_to_cpu(d->addr);
+	if (pk->addr > U64_MAX - (SNAP_VQ_PEEK_SIZE - 1) ||
+	    snap_provider->dma(dp->func, pk->addr, pk->bytes, SNAP_VQ_PEEK_SIZE,
+			       SNAP_DMA_FROM_HOST)) {
+		memset(pk, 0, sizeof(*pk));
+		return;
+	}
+	pk->len = SNAP_VQ_PEEK_SIZE;
+}
+
+/*
+ * The chains' starts at @starts, and with @peeks their first bytes, read
+ * for the @n heads at @heads. Return: 0, or -EFAULT when @peeks is bad.
+ */
+static int snap_dp_vq_read_chains(struct snap_dp_fn *dp, const struct snap_dp_vq *vq,
+				  const u16 *heads, u32 n,
+				  struct snap_vq_chain_start *starts,
+				  struct snap_vq_peek __user *peeks)
+{
+	struct snap_vq_peek pk;
+	u32 i;
+
+	for (i = 0; i < n; i++) {
+		snap_dp_vq_read_start(dp, vq, heads[i], &starts[i]);
+		if (!peeks)
+			continue;
+		snap_dp_vq_peek(dp, &starts[i], &pk);
+		if (copy_to_user(&peeks[i], &pk, sizeof(pk)))
+			return -EFAULT;
+	}
+	return 0;
+}
+
 /* Under dp->lock: the @n chains read are in flight, avail past them. */
 static void snap_dp_vq_record(struct snap_dp_fn *dp, u16 q, const u16 *slots,
 			      const struct snap_vq_chain_start *starts, u32 n)
@@ -402,19 +450,22 @@ static void snap_dp_vq_rearm_all(struct snap_dp_fn *dp, u16 q,
  * @q: the virtqueue
  * @slots: free in-flight slots, filled in this order
  * @max: how many to take at most
+ * @peeks: NULL, or user memory for a struct snap_vq_peek per chain taken
  *
  * Return: chains taken, 0 when none is available, or a negative errno:
  * EBUSY for a slot in use, EIO when host memory refused, EPROTO when the
- * driver published more chains than the ring holds or a head outside it.
+ * driver published more chains than the ring holds or a head outside it,
+ * EFAULT (none taken) when @peeks could not be written.
  */
-long snap_dp_vq_fetch(struct snap_dp_fn *dp, u16 q, const u16 *slots, u32 max)
+long snap_dp_vq_fetch(struct snap_dp_fn *dp, u16 q, const u16 *slots, u32 max,
+		      struct snap_vq_peek __user *peeks)
 {
 	/* the chains' starts go where an NVMe fetch puts its commands */
 	struct snap_vq_chain_start *starts = (void *)dp->fetch_buf;
 	u16 heads[SNAP_SQ_FETCH_MAX], avail, idx;
 	struct snap_dp_vq vq;
 	unsigned long flags;
-	u32 n, epoch, i;
+	u32 n, epoch;
 	long ret;
 
 	mutex_lock(&dp->fetch_mutex);
@@ -445,8 +496,10 @@ long snap_dp_vq_fetch(struct snap_dp_fn *dp, u16 q, const u16 *slots, u32 max)
 	ret = snap_dp_vq_read_heads(dp, &vq, avail, n, heads);
 	if (ret)
 		goto out_unlock_fetch;
-	for (i = 0; i < n; i++)
-		snap_dp_vq_read_start(dp, &vq, heads[i], &starts[i]);
+	/* the peeks are the daemon's before any chain is: EFAULT takes none */
+	ret = snap_dp_vq_read_chains(dp, &vq, heads, n, starts, peeks);
+	if (ret)
+		goto out_unlock_fetch;
 
 	spin_lock_irqsave(&dp->lock, flags);
 	/* A reset meanwhile: those chains are gone. */

@@ -2023,19 +2023,23 @@ static void bi_fetch_cases(struct bi *b)
 		const char *what;
 		uint16_t sqid, flags;
 		uint32_t max, pad;
-		uint64_t r0;
+		uint64_t peeks, r;
 		uint16_t s0, s1;
 		int want;
 	} t[] = {
-		{ "sqid 3 (no such SQ)", 3, 0, 1, 0, 0, 1, 2, EINVAL },
-		{ "sqid 64", 64, 0, 1, 0, 0, 1, 2, EINVAL },
-		{ "max 0", 0, 0, 0, 0, 0, 1, 2, EINVAL },
-		{ "max 65", 0, 0, SNAP_SQ_FETCH_MAX + 1, 0, 0, 1, 2, EINVAL },
-		{ "flags 1", 0, 1, 1, 0, 0, 1, 2, EINVAL },
-		{ "pad 1", 0, 0, 1, 1, 0, 1, 2, EINVAL },
-		{ "reserved[0] 1", 0, 0, 1, 0, 1, 1, 2, EINVAL },
-		{ "slot 1024 (beyond the table)", 0, 0, 1, 0, 0, SNAP_INFLIGHT_MAX, 2, EBUSY },
-		{ "slot 1 twice", 0, 0, 2, 0, 0, 1, 1, EBUSY },
+		{ "sqid 3 (no such SQ)", 3, 0, 1, 0, 0, 0, 1, 2, EINVAL },
+		{ "sqid 64", 64, 0, 1, 0, 0, 0, 1, 2, EINVAL },
+		{ "max 0", 0, 0, 0, 0, 0, 0, 1, 2, EINVAL },
+		{ "max 65", 0, 0, SNAP_SQ_FETCH_MAX + 1, 0, 0, 0, 1, 2, EINVAL },
+		{ "flags SNAP_SQ_FETCH_PEEK without peeks", 0, 1, 1, 0, 0, 0, 1, 2, EINVAL },
+		{ "pad 1", 0, 0, 1, 1, 0, 0, 1, 2, EINVAL },
+		{ "peeks without SNAP_SQ_FETCH_PEEK", 0, 0, 1, 0, 1, 0, 1, 2, EINVAL },
+		{ "slot 1024 (beyond the table)", 0, 0, 1, 0, 0, 0, SNAP_INFLIGHT_MAX, 2, EBUSY },
+		{ "slot 1 twice", 0, 0, 2, 0, 0, 0, 1, 1, EBUSY },
+		{ "flags 2", 0, 2, 1, 0, 0, 0, 1, 2, EINVAL },
+		{ "SNAP_SQ_FETCH_PEEK on an NVMe function", 0, SNAP_SQ_FETCH_PEEK, 1, 0,
+		  0x1000, 0, 1, 2, EINVAL },
+		{ "reserved 1", 0, 0, 1, 0, 0, 1, 1, 2, EINVAL },
 	};
 	uint32_t head = b->d->fs->sq[0].head;
 
@@ -2043,7 +2047,7 @@ static void bi_fetch_cases(struct bi *b)
 		struct snap_sq_fetch f = { .func_id = b->d->func_id, .sqid = t[i].sqid,
 					   .flags = t[i].flags, .slots = (uintptr_t)slots,
 					   .max = t[i].max, .pad = t[i].pad,
-					   .reserved = { t[i].r0, 0 } };
+					   .peeks = t[i].peeks, .reserved = t[i].r };
 		int ret;
 
 		slots[0] = t[i].s0;

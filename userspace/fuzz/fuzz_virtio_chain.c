@@ -296,7 +296,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			allow(&f, gen_segs[i].addr, gen_segs[i].len);
 	}
 
-	next = vblk_req_parse(&dev, &f.g, &m, head, NULL, segs, nsegs, &r);
+	next = vblk_req_parse(&dev, &f.g, &m, head, NULL, NULL, segs, nsegs, &r);
 	check(r.chain.nr <= nsegs && r.chain.nr <= dev.seg_max + VBLK_EXTRA_SEGS);
 	if (vq_err_is_fatal(gen_err)) {
 		check(next == VBLK_NEXT_RESET);

@@ -20,10 +20,12 @@
 #define DEVSNAP_WANT	(SNAP_F_STATUS_REPORT | SNAP_F_DATAPATH)
 /*
  * Asked for, not required: a module without them has no virtio data path,
- * leaves looking at doorbells to its own watcher, or takes a completion's
- * data in a call of its own.
+ * leaves looking at doorbells to its own watcher, takes a completion's
+ * data in a call of its own, or leaves each virtio request's header to
+ * one.
  */
-#define DEVSNAP_MAYBE	(SNAP_F_VIRTIO | SNAP_F_WAIT_POLL | SNAP_F_POST_DMA)
+#define DEVSNAP_MAYBE	(SNAP_F_VIRTIO | SNAP_F_WAIT_POLL | SNAP_F_POST_DMA | \
+			 SNAP_F_VQ_PEEK)
 static int attach(struct devsnap *ds, unsigned int wait_ms, char *why, size_t len)
 {
 	struct snap_ioc_attach at = {
@@ -238,7 +240,8 @@ static int host_dma(struct snap_host *h, enum snap_dma_dir dir,
 }
 
 static int host_sq_fetch(struct snap_host *h, uint16_t qid,
-			 const uint16_t *slots, unsigned int max)
+			 const uint16_t *slots, unsigned int max,
+			 struct snap_vq_peek *peeks)
 {
 	struct snap_sq_fetch f = {
 		.func_id = h->func_id,
@@ -246,8 +249,16 @@ static int host_sq_fetch(struct snap_host *h, uint16_t qid,
 		.slots = (uintptr_t)slots,
 		.max = max,
 	};
-	int ret = ioctl(to_dh(h)->ds->fd, SNAP_IOC_SQ_FETCH, &f);
+	int ret;
 
+	/* a module without it reads none: the engine reads them itself */
+	if (peeks && (to_dh(h)->ds->features & SNAP_F_VQ_PEEK)) {
+		f.flags = SNAP_SQ_FETCH_PEEK;
+		f.peeks = (uintptr_t)peeks;
+	} else if (peeks) {
+		memset(peeks, 0, max * sizeof(*peeks));
+	}
+	ret = ioctl(to_dh(h)->ds->fd, SNAP_IOC_SQ_FETCH, &f);
 	return ret < 0 ? -errno : ret;
 }
 

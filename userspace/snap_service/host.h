@@ -59,9 +59,12 @@ struct snap_host_ops {
 	 * in state->inflight[slot].sqe; -EIO when host memory refuses.
 	 * virtio: qid is a virtqueue and each slot gets a chain head
 	 * (state->inflight[slot].head) from the available ring; -EPROTO
-	 * when a head is out of range (the device needs a reset). */
+	 * when a head is out of range (the device needs a reset). With
+	 * peeks (virtio only, else NULL), peeks[i] gets the start of the
+	 * first buffer of slot i's chain, len 0 when the host did not read
+	 * it (struct snap_vq_peek). */
 	int (*sq_fetch)(struct snap_host *h, uint16_t qid, const uint16_t *slots,
-			unsigned int max);
+			unsigned int max, struct snap_vq_peek *peeks);
 	/* SNAP_IOC_POST_CQE: entries without phase tag, 1 to
 	 * SNAP_CQE_MAX_BATCH, slots[i] the in-flight slot of entry i's
 	 * command, emptied as it is posted; -EAGAIN (nothing posted) when

@@ -223,9 +223,22 @@ static void vq_read_chain_start(struct inproc_host *h,
 		vq_read_start(&g, &m, head, cs);
 }
 
+/* As the kernel with SNAP_SQ_FETCH_PEEK: the first buffer's start. */
+static void vq_read_chain_peek(struct inproc_host *h,
+			       const struct snap_vq_chain_start *cs,
+			       struct snap_vq_peek *pk)
+{
+	const struct vq_mem m = { inproc_vq_read, h };
+	const struct vq_geom g = { .features = h->state->driver_features };
+
+	memset(pk, 0, sizeof(*pk));
+	if (!h->no_peek)
+		vq_read_peek(&g, &m, cs, pk);
+}
+
 /* SQ_FETCH on a virtqueue: heads from avail up to the ring's idx. */
 static int vq_fetch(struct inproc_host *h, uint16_t qid, const uint16_t *slots,
-		    unsigned int max)
+		    unsigned int max, struct snap_vq_peek *peeks)
 {
 	uint64_t seq;
 	struct snap_fn_state *st = h->state;
@@ -263,6 +276,8 @@ static int vq_fetch(struct inproc_host *h, uint16_t qid, const uint16_t *slots,
 		memset(s, 0, sizeof(*s));
 		s->sqid = qid;
 		vq_read_chain_start(h, vq, heads[i], &s->vq);
+		if (peeks)
+			vq_read_chain_peek(h, &s->vq, &peeks[i]);
 		s->gen = st->enable_count;
 		s->seq = seq + i;
 		s->flags = SNAP_INFLIGHT_USED;
@@ -352,7 +367,8 @@ static int op_vq_post(struct snap_host *sh, uint16_t qid,
 
 /* As the kernel: read, record in the slots and move the head in one step. */
 static int op_sq_fetch(struct snap_host *sh, uint16_t qid,
-		       const uint16_t *slots, unsigned int max)
+		       const uint16_t *slots, unsigned int max,
+		       struct snap_vq_peek *peeks)
 {
 	uint64_t seq;
 	struct inproc_host *h = to_inproc(sh);
@@ -362,9 +378,9 @@ static int op_sq_fetch(struct snap_host *sh, uint16_t qid,
 
 	h->fetch_calls++;
 	if (st->type == SNAP_FUNC_VIRTIO_BLK)
-		return vq_fetch(h, qid, slots, max);
+		return vq_fetch(h, qid, slots, max, peeks);
 	if (qid >= SNAP_NVME_MAX_QUEUES || !st->sq[qid].size || !max ||
-	    max > SNAP_SQ_FETCH_MAX) {
+	    max > SNAP_SQ_FETCH_MAX || peeks) {
 		h->einval++;
 		return -EINVAL;
 	}

@@ -56,6 +56,8 @@ struct inproc_host {
 	uint64_t post_dma_calls;	/* posts that moved data too (SNAP_POST_DMA) */
 	/* virtio: read no chain start at fetch, as a module before ABI 2.8 */
 	bool no_chain_start;
+	/* virtio: read no peeks at fetch, as a module before ABI 2.9 */
+	bool no_peek;
 	uint64_t fetch_calls;
 	uint64_t sqes_fetched;
 	uint64_t fetch_seq;

@@ -568,12 +568,12 @@ static void test_fetch_refuses_bad_slots(void **state)
 
 	(void)state;
 	h_io_queue(t, 1, 16);
-	assert_int_equal(h->ops->sq_fetch(h, 1, twice, 3), -EBUSY);
-	assert_int_equal(h->ops->sq_fetch(h, 1, past, 2), -EBUSY);
+	assert_int_equal(h->ops->sq_fetch(h, 1, twice, 3, NULL), -EBUSY);
+	assert_int_equal(h->ops->sq_fetch(h, 1, past, 2, NULL), -EBUSY);
 	assert_int_equal(t->h->einval, einval + 2);
 	t->h->einval = einval;	/* refused on purpose: h_free() checks for others */
 	/* nothing queued: distinct free slots take nothing, and succeed */
-	assert_true(h->ops->sq_fetch(h, 1, fine, 3) >= 0);
+	assert_true(h->ops->sq_fetch(h, 1, fine, 3, NULL) >= 0);
 	h_free(t);
 }
 

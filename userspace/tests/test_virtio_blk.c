@@ -132,7 +132,7 @@ static enum vblk_next run(uint16_t head)
 	unsigned int i;
 
 	memset(hm_ptr(STATUS), 0xee, 1);
-	next = vblk_req_parse(&dev, &g, &hm_mem, head, NULL, segs, NSEGS, &r);
+	next = vblk_req_parse(&dev, &g, &hm_mem, head, NULL, NULL, segs, NSEGS, &r);
 	if (next == VBLK_NEXT_RESET)
 		return next;
 	if (next == VBLK_NEXT_IO) {
@@ -344,7 +344,7 @@ static void test_backend_error(void **state)
 	assert_int_equal(*(uint8_t *)hm_ptr(DATA), 5);
 	assert_int_equal(r.io_status, -EIO);
 	/* a failed transfer is reported the same way */
-	assert_int_equal(vblk_req_parse(&dev, &g, &hm_mem, 0, NULL, segs, NSEGS, &r),
+	assert_int_equal(vblk_req_parse(&dev, &g, &hm_mem, 0, NULL, NULL, segs, NSEGS, &r),
 			 VBLK_NEXT_IO);
 	vblk_req_io_done(&r, 0);
 	vblk_req_io_done(&r, -EFAULT);
@@ -352,6 +352,33 @@ static void test_backend_error(void **state)
 	vblk_req_finish(&r);
 	assert_answer(VBLK_NEXT_IO, VIRTIO_BLK_S_IOERR, 1);
 	assert_int_equal(r.io_status, -EFAULT);
+}
+
+/* parse the chain at 0 with the fetch's peek of its header */
+static enum vblk_next parse_with_peek(uint64_t addr, uint64_t sector)
+{
+	struct virtio_blk_outhdr h = { .type = htole32(VIRTIO_BLK_T_IN), .sector = htole64(sector) };
+	struct snap_vq_peek pk = { .addr = addr, .len = SNAP_VQ_PEEK_SIZE };
+
+	memcpy(pk.bytes, &h, sizeof(h));
+	return vblk_req_parse(&dev, &g, &hm_mem, 0, NULL, &pk, segs, NSEGS, &r);
+}
+
+static void test_peek_is_the_header(void **state)
+{
+	(void)state;
+	put_hdr(VIRTIO_BLK_T_IN, 0);
+	CHAIN({ HDR, 16, 0 }, { DATA, 512, WR }, { STATUS, 1, WR });
+	/* the peek of the header's buffer is taken instead of reading it */
+	assert_int_equal(parse_with_peek(HDR, 24), VBLK_NEXT_IO);
+	assert_int_equal(r.sector, 24);
+	/* a peek of another buffer is not: the header is read */
+	assert_int_equal(parse_with_peek(DATA, 24), VBLK_NEXT_IO);
+	assert_int_equal(r.sector, 0);
+	/* nor one of a header too short to hold it */
+	CHAIN({ HDR, 8, 0 }, { HDR + 8, 8, 0 }, { DATA, 512, WR }, { STATUS, 1, WR });
+	assert_int_equal(parse_with_peek(HDR, 24), VBLK_NEXT_IO);
+	assert_int_equal(r.sector, 0);
 }
 
 /* ---- the other types ---- */
@@ -784,6 +811,7 @@ int main(void)
 		T(test_not_sector_multiple),
 		T(test_block_size_alignment),
 		T(test_backend_error),
+		T(test_peek_is_the_header),
 		T(test_flush),
 		T(test_get_id),
 		T(test_get_id_short_and_long_buffers),

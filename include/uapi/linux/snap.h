@@ -17,7 +17,7 @@
  * module; minor grows with additions that old daemons may ignore.
  */
 #define SNAP_ABI_MAJOR		2
-#define SNAP_ABI_MINOR		8
+#define SNAP_ABI_MINOR		9
 
 /* ---- generic netlink family ---- */
 
@@ -44,8 +44,10 @@
 #define SNAP_F_VIRTIO		(1ULL << 2)	/* the daemon serves virtqueues */
 #define SNAP_F_WAIT_POLL	(1ULL << 3)	/* SNAP_WAIT_POLL (ABI 2.6) */
 #define SNAP_F_POST_DMA		(1ULL << 4)	/* SNAP_POST_DMA (ABI 2.7) */
+#define SNAP_F_VQ_PEEK		(1ULL << 5)	/* SNAP_SQ_FETCH_PEEK (ABI 2.9) */
 #define SNAP_F_ALL		(SNAP_F_STATUS_REPORT | SNAP_F_DATAPATH | \
-				 SNAP_F_VIRTIO | SNAP_F_WAIT_POLL | SNAP_F_POST_DMA)
+				 SNAP_F_VIRTIO | SNAP_F_WAIT_POLL | SNAP_F_POST_DMA | \
+				 SNAP_F_VQ_PEEK)
 
 /**
  * struct snap_ioc_attach - SNAP_IOC_ATTACH argument
@@ -695,14 +697,42 @@ struct snap_post_cqe {
 	__u64 segs;
 };
 
+/* struct snap_sq_fetch.flags */
+#define SNAP_SQ_FETCH_PEEK	(1U << 0)	/* virtio: fill @peeks (ABI 2.9) */
+
+#define SNAP_VQ_PEEK_SIZE	16	/* bytes of a chain's first buffer */
+
+/**
+ * struct snap_vq_peek - the start of a chain's first buffer, read at fetch
+ * @addr: that buffer's address
+ * @len: bytes in @bytes: %SNAP_VQ_PEEK_SIZE, or 0 when the first buffer
+ *	is device-writable, shorter than that, not found in the chain's
+ *	start (struct snap_vq_chain_start) or refused by host memory
+ * @reserved: 0
+ * @bytes: the buffer's first bytes: a virtio-blk request's header
+ *
+ * What the daemon reads first of every chain, read in the fetch that
+ * takes it: one call less per request. Not kept in the in-flight slot:
+ * a daemon that runs a chain again after a restart reads it itself.
+ */
+struct snap_vq_peek {
+	__u64 addr;
+	__u32 len;
+	__u32 reserved;
+	__u8 bytes[SNAP_VQ_PEEK_SIZE];
+};
+
 /**
  * struct snap_sq_fetch - SNAP_IOC_SQ_FETCH argument
  * @func_id: the function
  * @sqid: the submission queue
- * @flags: 0
+ * @flags: 0, or for a virtio function %SNAP_SQ_FETCH_PEEK
  * @slots: user pointer to @max __u16: free in-flight slots, filled in
  *	this order
  * @max: commands to take at most, 1 to %SNAP_SQ_FETCH_MAX
+ * @peeks: (ABI 2.9; was reserved) with %SNAP_SQ_FETCH_PEEK: user pointer
+ *	to @max struct snap_vq_peek, filled for the chains taken, in the
+ *	order of @slots; else 0
  * @reserved: 0
  *
  * Reads up to @max commands between the SQ's head and the host's last
@@ -727,7 +757,8 @@ struct snap_sq_fetch {
 	__u64 slots;
 	__u32 max;
 	__u32 pad;
-	__u64 reserved[2];
+	__u64 peeks;
+	__u64 reserved;
 };
 
 /**

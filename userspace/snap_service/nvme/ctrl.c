@@ -1160,7 +1160,7 @@ static unsigned int fetch_batch(struct nvme_group *g, uint16_t qid)
 
 	for (i = 0; i < n; i++)
 		slots[i] = free_slot_peek(g, i);
-	got = g->host->ops->sq_fetch(g->host, qid, slots, n);
+	got = g->host->ops->sq_fetch(g->host, qid, slots, n, NULL);
 	if (got <= 0)
 		return 0;	/* empty, reset meanwhile, or host memory gone */
 	snap_fault_point(SNAP_FAULT_FETCH);

@@ -324,6 +324,7 @@ static struct vq_limits chain_limits(const struct vblk_dev *dev,
 enum vblk_next vblk_req_parse(const struct vblk_dev *dev,
 			      const struct vq_geom *g, const struct vq_mem *m,
 			      uint16_t head, const struct snap_vq_chain_start *start,
+			      const struct snap_vq_peek *peek,
 			      struct vq_seg *segs, uint32_t nsegs,
 			      struct vblk_req *r)
 {
@@ -344,7 +345,9 @@ enum vblk_next vblk_req_parse(const struct vblk_dev *dev,
 	r->status_addr = last->addr + last->len - 1;
 	if (r->err || r->chain.readable_len < HDR_SIZE)
 		return ioerr(r);
-	if (read_span(m, r->chain.segs, r->chain.nr_readable, 0, HDR_SIZE, &hdr))
+	if (vq_peek_covers(peek, &r->chain.segs[0], HDR_SIZE))
+		memcpy(&hdr, peek->bytes, HDR_SIZE);
+	else if (read_span(m, r->chain.segs, r->chain.nr_readable, 0, HDR_SIZE, &hdr))
 		return ioerr(r);
 	r->type = vq_to_cpu32(g, hdr.type);
 	r->sector = vq_to_cpu64(g, hdr.sector);

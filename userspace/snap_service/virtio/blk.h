@@ -10,7 +10,7 @@
  * backend runs for a write, buffer to host after it for a read), runs the
  * bdev operations, and writes the status byte and the used ring entry:
  *
- *	next = vblk_req_parse(dev, geom, mem, head, start, segs, nsegs, r);
+ *	next = vblk_req_parse(dev, geom, mem, head, start, peek, segs, nsegs, r);
  *	RESET:  set DEVICE_NEEDS_RESET, answer nothing
  *	ANSWER: write r->status at r->status_addr, push (head, r->used_len)
  *	IO:     buf = data_len bytes; XFER_FROM_HOST: gather r->data into buf
@@ -102,11 +102,13 @@ uint64_t vblk_capacity(const struct vblk_dev *dev);
 /*
  * Walk the chain at head into segs (nsegs entries; seg_max +
  * VBLK_EXTRA_SEGS is always enough) and decide what it asks for. segs
- * must outlive r: r->data points into it.
+ * must outlive r: r->data points into it. start and peek, each NULL or
+ * what the fetch read of the chain, spare reading it again.
  */
 enum vblk_next vblk_req_parse(const struct vblk_dev *dev,
 			      const struct vq_geom *g, const struct vq_mem *m,
 			      uint16_t head, const struct snap_vq_chain_start *start,
+			      const struct snap_vq_peek *peek,
 			      struct vq_seg *segs, uint32_t nsegs,
 			      struct vblk_req *r);
 

@@ -726,7 +726,9 @@ static void run_request(struct vblk_ioreq *q)
 
 /* ---- chains ---- */
 
-static void start_chain(struct vblk_ctrl *c, uint16_t vq, uint16_t slot)
+/* peek: NULL, or what the fetch read of the chain's first buffer */
+static void start_chain(struct vblk_ctrl *c, uint16_t vq, uint16_t slot,
+			const struct snap_vq_peek *peek)
 {
 	const struct snap_inflight_slot *s = &c->h->state->inflight[slot];
 	uint32_t nsegs = c->dev.seg_max + VBLK_EXTRA_SEGS;
@@ -750,7 +752,7 @@ static void start_chain(struct vblk_ctrl *c, uint16_t vq, uint16_t slot)
 	if (c->cfg.in_order)
 		order_append(c, vq, slot);
 	next = vblk_req_parse(&c->dev, &c->vqs[vq].g, &c->vqm, head, &start,
-			      q->segs, nsegs, &q->r);
+			      peek, q->segs, nsegs, &q->r);
 	switch (next) {
 	case VBLK_NEXT_RESET:
 		vq_break(c, vq, q->r.err ? vq_err_str(q->r.err) :
@@ -792,6 +794,7 @@ static bool may_fetch(const struct vblk_ctrl *c, uint16_t vq)
 /* Takes every chain the driver made available, then starts them. */
 static void fetch_vq(struct vblk_ctrl *c, uint16_t vq)
 {
+	struct snap_vq_peek peeks[SNAP_SQ_FETCH_MAX];
 	uint16_t slots[SNAP_SQ_FETCH_MAX];
 
 	while (may_fetch(c, vq)) {
@@ -801,7 +804,7 @@ static void fetch_vq(struct vblk_ctrl *c, uint16_t vq)
 		c->vqs[vq].kick = true;	/* until the ring is seen empty */
 		if (!max)
 			return;		/* retried when slots are posted */
-		n = c->h->ops->sq_fetch(c->h, vq, slots, max);
+		n = c->h->ops->sq_fetch(c->h, vq, slots, max, peeks);
 		log_debug("function %u virtqueue %u: fetched %d", c->h->func_id, vq, n);
 		if (n == -EPROTO) {
 			vq_break(c, vq, "a chain head outside the ring");
@@ -817,7 +820,7 @@ static void fetch_vq(struct vblk_ctrl *c, uint16_t vq)
 		if (n)
 			snap_fault_point(SNAP_FAULT_FETCH);
 		for (int i = 0; i < n; i++)
-			start_chain(c, vq, slots[i]);
+			start_chain(c, vq, slots[i], &peeks[i]);
 		flush_used(c, vq);
 		if ((unsigned int)n < max) {
 			c->vqs[vq].kick = false;
@@ -1044,7 +1047,7 @@ int vblk_ctrl_recover(struct vblk_ctrl *c)
 	}
 	qsort_r(order, n, sizeof(*order), by_seq, (void *)st->inflight);
 	for (unsigned int i = 0; i < n; i++)
-		start_chain(c, st->inflight[order[i]].sqid, order[i]);
+		start_chain(c, st->inflight[order[i]].sqid, order[i], NULL);
 	free(order);
 	flush_all_used(c);
 	/* the old daemon may have taken notifications it never acted on */

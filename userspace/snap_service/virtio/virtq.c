@@ -467,6 +467,36 @@ void vq_read_start(const struct vq_geom *g, const struct vq_mem *m,
 	start->indirect_len = d.len;
 }
 
+void vq_read_peek(const struct vq_geom *g, const struct vq_mem *m,
+		  const struct snap_vq_chain_start *start, struct snap_vq_peek *pk)
+{
+	struct vring_desc d;
+
+	memset(pk, 0, sizeof(*pk));
+	if (!start->nr_descs)
+		return;
+	memcpy(&d, start->descs, sizeof(d));
+	d.addr = vq_to_cpu64(g, d.addr);
+	d.len = vq_to_cpu32(g, d.len);
+	d.flags = vq_to_cpu16(g, d.flags);
+	if (d.flags & (VRING_DESC_F_WRITE | VRING_DESC_F_INDIRECT) ||
+	    d.len < SNAP_VQ_PEEK_SIZE || wraps(d.addr, SNAP_VQ_PEEK_SIZE))
+		return;
+	if (m->read(m->ctx, d.addr, pk->bytes, SNAP_VQ_PEEK_SIZE)) {
+		memset(pk->bytes, 0, sizeof(pk->bytes));
+		return;
+	}
+	pk->addr = d.addr;
+	pk->len = SNAP_VQ_PEEK_SIZE;
+}
+
+bool vq_peek_covers(const struct snap_vq_peek *pk, const struct vq_seg *seg,
+		    uint32_t len)
+{
+	return pk && len <= pk->len && !seg->write && seg->addr == pk->addr &&
+	       len <= seg->len;
+}
+
 enum vq_err vq_walk(const struct vq_geom *g, const struct vq_mem *m,
 		    const struct vq_limits *lim, uint16_t head,
 		    const struct snap_vq_chain_start *start, struct vq_seg *segs,

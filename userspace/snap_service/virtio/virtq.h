@@ -166,6 +166,21 @@ void vq_read_start(const struct vq_geom *g, const struct vq_mem *m,
 		   uint16_t head, struct snap_vq_chain_start *start);
 
 /*
+ * Read the first bytes of the chain's first buffer (struct snap_vq_peek)
+ * from its start, as the kernel does at fetch with SNAP_SQ_FETCH_PEEK:
+ * len 0 when that buffer is device-writable, short, or refused by m.
+ */
+void vq_read_peek(const struct vq_geom *g, const struct vq_mem *m,
+		  const struct snap_vq_chain_start *start, struct snap_vq_peek *pk);
+
+/*
+ * Whether pk holds the first len bytes of seg, the first readable buffer
+ * of a walked chain: then they need not be read again.
+ */
+bool vq_peek_covers(const struct snap_vq_peek *pk, const struct vq_seg *seg,
+		    uint32_t len);
+
+/*
  * Walk the chain at head into segs (lim->max_segs entries), validating
  * every descriptor. Returns VQ_OK, or why the chain is refused; with an
  * answerable error the walk still went to the end of the chain, so
