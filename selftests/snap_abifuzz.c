@@ -460,12 +460,13 @@ static void arena_init(void)
 	mprotect(arena + ARENA_PAGES * PAGE, PAGE, PROT_NONE);
 }
 
-/* Arrays: events, segments, completions, slots, used elements. */
+/* Arrays: events, segments, completions, slots, used elements, peeks. */
 #define ARR_EVENTS	(arena)
 #define ARR_SEGS	(arena + 8 * PAGE)	/* 1025 segments: 6.1 pages */
 #define ARR_CQES	(arena + 16 * PAGE)
 #define ARR_SLOTS	(arena + 18 * PAGE)
 #define ARR_ELEMS	(arena + 19 * PAGE)
+#define ARR_PEEKS	(arena + 19 * PAGE + PAGE / 2)	/* 64 peeks: 2 KiB */
 #define ARR_ARG		(arena + 20 * PAGE)
 #define GUARD		(arena + ARENA_PAGES * PAGE)
 
@@ -811,6 +812,10 @@ static void gen_sq_fetch(struct snap_sq_fetch *s)
 	n = fill_n(s->max, SNAP_SQ_FETCH_MAX + 1);
 	pick_slots(f, chance(10), slots, n);
 	s->slots = rnd_ptr(slots, (size_t)n * 2);
+	if (f && f->virtio && chance(50)) {
+		s->flags = SNAP_SQ_FETCH_PEEK;
+		s->peeks = rnd_ptr(ARR_PEEKS, (size_t)n * sizeof(struct snap_vq_peek));
+	}
 }
 
 static void gen_vq_post(struct snap_vq_post *v)
