@@ -58,6 +58,20 @@ static bool inside(uint64_t addr, uint64_t len, const struct span *s)
 	return addr >= s->addr && len <= s->len && addr - s->addr <= s->len - len;
 }
 
+/*
+ * The kernel's read of a peek at fetch: the first buffer the driver named,
+ * before the chain's rules are checked (the daemon's reads are fz_read's).
+ */
+static int fz_read_peek(void *ctx, uint64_t addr, void *buf, uint32_t len)
+{
+	const struct fz *f = ctx;
+
+	if (addr >= f->len || len > f->len - addr)
+		return -14;
+	memcpy(buf, f->mem + addr, len);
+	return 0;
+}
+
 static int fz_read(void *ctx, uint64_t addr, void *buf, uint32_t len)
 {
 	struct fz *f = ctx;
@@ -226,6 +240,33 @@ static void check_started_walk(struct fz *f, const struct vq_mem *m,
 	check(same_seg(&st.last, &gen->last));
 }
 
+/*
+ * What the fetch reads of the chain (its start and the peek of its first
+ * buffer) spares reads and changes nothing: the same verdict and request
+ * as the parse that read everything itself (r, next).
+ */
+static void check_peeked_parse(const struct vblk_dev *dev, struct fz *f,
+			       const struct vq_mem *m, uint16_t head,
+			       uint32_t nsegs, enum vblk_next next,
+			       const struct vblk_req *r)
+{
+	static struct vq_seg pk_segs[MAX_SEG_MAX + VBLK_EXTRA_SEGS];
+	struct snap_vq_chain_start start;
+	struct snap_vq_peek pk;
+	const struct vq_mem km = { fz_read_peek, f };
+	static struct vblk_req pr;
+	enum vblk_next pnext;
+
+	vq_read_start(&f->g, m, head, &start);
+	vq_read_peek(&f->g, &km, &start, &pk);
+	pnext = vblk_req_parse(dev, &f->g, m, head, &start, &pk, pk_segs, nsegs, &pr);
+	if (pr.err == VQ_E_DMA)
+		return;
+	check(pnext == next);
+	check(pr.err == r->err && pr.type == r->type && pr.sector == r->sector);
+	check(pr.status_addr == r->status_addr && pr.data_len == r->data_len);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -297,6 +338,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	next = vblk_req_parse(&dev, &f.g, &m, head, NULL, NULL, segs, nsegs, &r);
+	/* a refused read makes the two walks read different things */
+	if (gen_err != VQ_E_DMA && r.err != VQ_E_DMA)
+		check_peeked_parse(&dev, &f, &m, head, nsegs, next, &r);
 	check(r.chain.nr <= nsegs && r.chain.nr <= dev.seg_max + VBLK_EXTRA_SEGS);
 	if (vq_err_is_fatal(gen_err)) {
 		check(next == VBLK_NEXT_RESET);
