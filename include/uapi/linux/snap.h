@@ -712,8 +712,10 @@ struct snap_post_cqe {
  * @bytes: the buffer's first bytes: a virtio-blk request's header
  *
  * What the daemon reads first of every chain, read in the fetch that
- * takes it: one call less per request. Not kept in the in-flight slot:
- * a daemon that runs a chain again after a restart reads it itself.
+ * takes it: one call less per request. Read before anything of the chain
+ * is validated: the daemon uses it only for the buffer its own walk finds
+ * first, at @addr. Not kept in the in-flight slot: a daemon that runs a
+ * chain again after a restart reads it itself.
  */
 struct snap_vq_peek {
 	__u64 addr;
