@@ -7,7 +7,8 @@
 # emulated NVMe controller on an nvmf bdev of that same target (snap's own
 # NVMe/TCP initiator), the same pair over NVMe/RDMA on soft-RoCE (part
 # rdma, not by default), null_blk itself and QEMU's own NVMe and
-# virtio-blk devices on null drives (part qemu); one controller driven from
+# virtio-blk devices on null drives (part qemu); the NVMe paths and null_blk
+# again with polled completions (part poll); one controller driven from
 # both vCPUs, its queues on one daemon thread and on two, beside null_blk
 # driven the same way (part mq); then the control plane at scale through
 # snapadm -b.
@@ -24,7 +25,7 @@
 # The host (scripts/bench-vm) decodes and tabulates them.
 # Knobs, from the kernel command line: snapbench.runtime= (s, default 10),
 # snapbench.ramp= (s, 2), snapbench.ioengine= (libaio), snapbench.paths=
-# (emu,vblk,nullblk,qemu,mq,tcp,cp,trap; rdma on request), snapbench.scale= (1000), snapbench.jobs= (all),
+# (emu,vblk,nullblk,qemu,poll,mq,tcp,cp,trap; rdma on request), snapbench.scale= (1000), snapbench.jobs= (all),
 # snapbench.profile= (jobs to sample with perf on every path; none),
 # snapbench.busypoll= (snap_service --busy-poll; its default).
 . ./lib.sh
@@ -41,7 +42,7 @@ RAMP=${RAMP:-2}
 IOENGINE=$(barg ioengine)
 IOENGINE=${IOENGINE:-libaio}
 PATHS=$(barg paths | tr ',' ' ')
-PATHS=${PATHS:-emu vblk nullblk qemu mq tcp cp trap}
+PATHS=${PATHS:-emu vblk nullblk qemu poll mq tcp cp trap}
 SCALE=$(barg scale)
 SCALE=${SCALE:-1000}
 JOBSEL=$(barg jobs | tr ',' ' ')
@@ -222,9 +223,9 @@ bench_emu() {
 	SVC_PID=""
 }
 
-# The emulated virtio-blk controller on the same null bdev as emu-null.
-bench_vblk() {
-	snap_virtio_drivers
+# The emulated virtio-blk controller on the same null bdev as emu-null,
+# bound to the loaded virtio drivers: $VDISK, and $VBLK_BDF for vblk_down.
+vblk_up() {
 	snap_load internal_cpu_model=1 virtio_blk_emulation_enable=1 \
 		virtio_blk_emulation_num_pf=1 virtio_blk_emulation_num_msix=5 \
 		mempool_size_mb=64
@@ -233,17 +234,26 @@ bench_vblk() {
 	snapadm_run bdev_null_create Null0 1024 4096
 	snapadm_run virtio_blk_controller_create --pf_id 0 --bdev Null0 --ctrl VblkCtrl0 --indirect_desc \
 		--num_queues 4
-	bdf=$(cat /sys/class/snap/sim0/functions/SNAPSIM00000VBLKS1D0F0/bdf)
-	virtio_bound_disk "$bdf" "the emulated virtio-blk function"
-	blog "emulated virtio-blk: /dev/$VDISK on Null0, $(ls -d /sys/block/$VDISK/mq/* | wc -l) hw queues"
-	run_jobs virtio-blk "/dev/$VDISK"
-	idle virtio-blk
-	echo "$bdf" >/sys/bus/pci/drivers/virtio-pci/unbind
+	VBLK_BDF=$(cat /sys/class/snap/sim0/functions/SNAPSIM00000VBLKS1D0F0/bdf)
+	virtio_bound_disk "$VBLK_BDF" "the emulated virtio-blk function"
+}
+
+vblk_down() {
+	echo "$VBLK_BDF" >/sys/bus/pci/drivers/virtio-pci/unbind
 	kill "$SVC_PID" 2>/dev/null
 	wait 2>/dev/null
 	wait_for /sys/class/snap/sim0/daemon_pid '^0$' 10
 	snap_unload
 	SVC_PID=""
+}
+
+bench_vblk() {
+	snap_virtio_drivers
+	vblk_up
+	blog "emulated virtio-blk: /dev/$VDISK on Null0, $(ls -d /sys/block/$VDISK/mq/* | wc -l) hw queues"
+	run_jobs virtio-blk "/dev/$VDISK"
+	idle virtio-blk
+	vblk_down
 }
 
 # ---- QEMU's own NVMe and virtio-blk devices: the floor of a PCI device ----
@@ -308,6 +318,87 @@ bench_qemu() {
 	blog "QEMU virtio-blk: /dev/$VDISK ($_bdf), $(ls -d /sys/block/$VDISK/mq/* | wc -l) hw queues"
 	run_jobs qemu-vblk "/dev/$VDISK"
 	echo "$_bdf" >/sys/bus/pci/drivers/virtio-pci/unbind
+}
+
+# ---- polled completions: no interrupt between the device and fio ----
+# The stock nvme and virtio_blk drivers with a poll queue (poll_queues=1)
+# and fio's io_uring engine with --hipri, so fio reaps the completion
+# queue itself: the emulated controller (path emu-null-poll), the
+# emulated virtio-blk device (virtio-blk-poll), QEMU's NVMe and
+# virtio-blk devices (qemu-nvme-poll, qemu-vblk-poll: when
+# scripts/bench-vm gave the guest them) and null_blk with a poll queue
+# (null_blk-poll). An interrupt-driven read pays the
+# interrupt's injection into a halted vCPU and fio's wake-up, which under
+# TCG cost more than a whole null_blk read; these rows show the device
+# without them.
+POLL_JOBS="randread_4k_qd1 randread_4k_qd32"
+
+# poll_disk_check DISK: fail unless the block layer polls DISK.
+poll_disk_check() {
+	[ "$(cat /sys/block/$1/queue/io_poll 2>/dev/null)" = 1 ] ||
+		fail "$1 has no poll queue (queue/io_poll: $(cat /sys/block/$1/queue/io_poll 2>&1))"
+}
+
+bench_poll() {
+	JOBSEL=${JOBSEL:-$POLL_JOBS}
+	IOENGINE=io_uring
+	FIO_EXTRA="--hipri"
+	# The parameter takes only at load: a driver loaded by an earlier
+	# part goes first.
+	snap_no_nvme
+	modprobe nvme poll_queues=1 || fail "modprobe nvme poll_queues=1"
+	snap_load internal_cpu_model=1 nvme_emulation_enable=1 nvme_emulation_num_pf=1 \
+		nvme_emulation_num_msix=4 mempool_size_mb=64
+	snap_need_family
+	bench_svc_start
+	snapadm_run bdev_null_create Null0 1024 4096
+	snap_nvme_ctrl $NQN_EMU NVMeCtrl0 0 Null0
+	snap_nvme_bind 0
+	poll_disk_check ${NVME_CTRL}n1
+	blog "emulated NVMe, polled: $NVME_NS, $(ls -d /sys/block/${NVME_CTRL}n1/mq/* | wc -l)" \
+		"hw queues, one of them polled; fio io_uring --hipri"
+	run_jobs emu-null-poll "$NVME_NS"
+	snap_nvme_cleanup
+	snap_unload
+	SVC_PID=""
+
+	if _bdf=$(qemu_pci_dev 0x1b36 0x0010); then
+		echo "$_bdf" >/sys/bus/pci/drivers/nvme/bind || fail "binding $_bdf to nvme"
+		snap_nvme_wait_ns "$_bdf" 30 || fail "no namespace on QEMU's NVMe controller $_bdf"
+		poll_disk_check "${NVME_NS#/dev/}"
+		blog "QEMU NVMe, polled: $NVME_NS ($_bdf)"
+		run_jobs qemu-nvme-poll "$NVME_NS"
+		echo "$_bdf" >/sys/bus/pci/drivers/nvme/unbind
+	fi
+	# Later parts load the driver as they always do.
+	rmmod nvme 2>/dev/null
+
+	modprobe virtio_pci || fail "modprobe virtio_pci"
+	rmmod virtio_blk 2>/dev/null
+	modprobe virtio_blk poll_queues=1 || fail "modprobe virtio_blk poll_queues=1"
+	vblk_up
+	poll_disk_check "$VDISK"
+	blog "emulated virtio-blk, polled: /dev/$VDISK, $(ls -d /sys/block/$VDISK/mq/* | wc -l)" \
+		"hw queues, one of them polled"
+	run_jobs virtio-blk-poll "/dev/$VDISK"
+	vblk_down
+	if _bdf=$(qemu_pci_dev 0x1af4 0x1042); then
+		virtio_bound_disk "$_bdf" "QEMU's virtio-blk device"
+		poll_disk_check "$VDISK"
+		blog "QEMU virtio-blk, polled: /dev/$VDISK ($_bdf)"
+		run_jobs qemu-vblk-poll "/dev/$VDISK"
+		echo "$_bdf" >/sys/bus/pci/drivers/virtio-pci/unbind
+	fi
+	rmmod virtio_blk 2>/dev/null
+
+	rmmod null_blk 2>/dev/null
+	modprobe null_blk nr_devices=1 gb=1 bs=4096 queue_mode=2 poll_queues=1 ||
+		fail "modprobe null_blk poll_queues=1"
+	wait_for /proc/partitions ' nullb0$' 5 || fail "no /dev/nullb0"
+	poll_disk_check nullb0
+	blog "null_blk, polled: /dev/nullb0, $(ls -d /sys/block/nullb0/mq/* | wc -l) hw queues"
+	run_jobs null_blk-poll /dev/nullb0
+	rmmod null_blk
 }
 
 # ---- one controller from both vCPUs: its queues on one thread, then two ----
@@ -587,6 +678,7 @@ for p in $PATHS; do
 		vblk) bench_vblk ;;
 		nullblk) bench_nullblk ;;
 		qemu) bench_qemu ;;
+		poll) bench_poll ;;
 		mq) bench_mq ;;
 		tcp) bench_tcp ;;
 		rdma) bench_rdma ;;
