@@ -64,10 +64,12 @@ static struct {
 	struct xarray fns;		/* func_id -> struct snap_dp_fn */
 	spinlock_t ev_lock;		/* ready, uwaits, polling */
 	/*
-	 * The virtio ones of fns: every poll pass of a busy daemon walks
-	 * them, and most data paths have none or few.
+	 * The virtio ones of fns, in an SRCU list (snap_dp_ops_srcu):
+	 * every poll pass of a busy daemon walks them, and most data paths
+	 * have none or few.
 	 */
-	struct xarray virtio_fns;
+	struct hlist_head virtio_fns;
+	struct mutex virtio_lock;	/* changes of virtio_fns */
 	struct list_head ready;		/* functions with something pending */
 	struct list_head uwaits;	/* struct snap_dp_uwait */
 	wait_queue_head_t wq;		/* ioctl waiters */
@@ -753,13 +755,13 @@ static void snap_dp_kick_if_pending(void);
 static void snap_dp_vq_poll_all(bool busy)
 {
 	struct snap_dp_fn *dp;
-	unsigned long id;
 	int idx;
 
-	if (xa_empty(&snap_dp.virtio_fns))
+	if (hlist_empty(&snap_dp.virtio_fns))
 		return;
 	idx = srcu_read_lock(&snap_dp_ops_srcu);
-	xa_for_each(&snap_dp.virtio_fns, id, dp)
+	hlist_for_each_entry_srcu(dp, &snap_dp.virtio_fns, virtio_node,
+				  srcu_read_lock_held(&snap_dp_ops_srcu))
 		snap_dp_vq_poll(dp, busy);
 	srcu_read_unlock(&snap_dp_ops_srcu, idx);
 }
@@ -1280,15 +1282,13 @@ int snap_dp_func_init(struct snap_func *func)
 	if (ret)
 		goto err_free_state;
 	if (dp->virtio) {
-		ret = xa_insert(&snap_dp.virtio_fns, func->id, dp, GFP_KERNEL);
-		if (ret)
-			goto err_erase_fn;
+		mutex_lock(&snap_dp.virtio_lock);
+		hlist_add_head_rcu(&dp->virtio_node, &snap_dp.virtio_fns);
+		mutex_unlock(&snap_dp.virtio_lock);
 	}
 	func->dp = dp;
 	return 0;
 
-err_erase_fn:
-	xa_erase(&snap_dp.fns, func->id);
 err_free_state:
 	vfree(dp->state);
 err_free_fetch_buf:
@@ -1296,6 +1296,14 @@ err_free_fetch_buf:
 err_free_dp:
 	kvfree(dp);
 	return ret;
+}
+
+/* Off the poll pass's list (once: retire and exit both take it off). */
+static void snap_dp_virtio_fn_del(struct snap_dp_fn *dp)
+{
+	mutex_lock(&snap_dp.virtio_lock);
+	hlist_del_init_rcu(&dp->virtio_node);
+	mutex_unlock(&snap_dp.virtio_lock);
 }
 
 /**
@@ -1313,7 +1321,7 @@ void snap_dp_func_retire(struct snap_func *func)
 	if (!func->dp)
 		return;
 	xa_erase(&snap_dp.fns, func->id);
-	xa_erase(&snap_dp.virtio_fns, func->id);
+	snap_dp_virtio_fn_del(func->dp);
 	synchronize_srcu(&snap_dp_ops_srcu);
 }
 
@@ -1330,7 +1338,7 @@ void snap_dp_func_exit(struct snap_func *func)
 	if (!dp)
 		return;
 	xa_erase(&snap_dp.fns, func->id);
-	xa_erase(&snap_dp.virtio_fns, func->id);
+	snap_dp_virtio_fn_del(dp);
 	spin_lock_irqsave(&snap_dp.ev_lock, flags);
 	list_del(&dp->ready);
 	spin_unlock_irqrestore(&snap_dp.ev_lock, flags);
@@ -1430,7 +1438,8 @@ void snap_dp_stats_reset(struct snap_func *func)
 int snap_dp_init(void)
 {
 	xa_init(&snap_dp.fns);
-	xa_init(&snap_dp.virtio_fns);
+	INIT_HLIST_HEAD(&snap_dp.virtio_fns);
+	mutex_init(&snap_dp.virtio_lock);
 	spin_lock_init(&snap_dp.ev_lock);
 	INIT_LIST_HEAD(&snap_dp.ready);
 	INIT_LIST_HEAD(&snap_dp.uwaits);
@@ -1445,8 +1454,8 @@ void snap_dp_exit(void)
 	cancel_delayed_work_sync(&snap_dp.monitor);
 	WARN_ON(!list_empty(&snap_dp.uwaits));
 	WARN_ON(!xa_empty(&snap_dp.fns));
-	WARN_ON(!xa_empty(&snap_dp.virtio_fns));
+	WARN_ON(!hlist_empty(&snap_dp.virtio_fns));
 	xa_destroy(&snap_dp.fns);
-	xa_destroy(&snap_dp.virtio_fns);
+	mutex_destroy(&snap_dp.virtio_lock);
 	snap_pool_free();
 }

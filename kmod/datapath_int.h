@@ -65,6 +65,7 @@ struct snap_dp_fn {
 	struct snap_fn_state *state;
 	u32 max_queues;
 	bool virtio;		/* a virtio function: @vq, not @sq and @cq */
+	struct hlist_node virtio_node;	/* on snap_dp.virtio_fns if @virtio */
 
 	/* Under lock. */
 	spinlock_t lock;
