@@ -7,8 +7,9 @@
 # emulated NVMe controller on an nvmf bdev of that same target (snap's own
 # NVMe/TCP initiator), the same pair over NVMe/RDMA on soft-RoCE (part
 # rdma, not by default), null_blk itself and QEMU's own NVMe and
-# virtio-blk devices on null drives (part qemu); the NVMe paths and null_blk
-# again with polled completions (part poll); one controller driven from
+# virtio-blk devices on null drives (part qemu); the emulated and QEMU's
+# devices and null_blk again with polled completions (part poll); one
+# controller driven from
 # both vCPUs, its queues on one daemon thread and on two, beside null_blk
 # driven the same way (part mq); then the control plane at scale through
 # snapadm -b.
@@ -197,11 +198,16 @@ bench_svc_start() {
 		fail "snap_service did not attach: $(cat /tmp/svc.log)"
 }
 
-# ---- the emulated NVMe controller: null and malloc namespaces ----
-bench_emu() {
+# The module with one emulated NVMe PF, as every NVMe part uses it.
+emu_nvme_load() {
 	snap_load internal_cpu_model=1 nvme_emulation_enable=1 nvme_emulation_num_pf=1 \
 		nvme_emulation_num_msix=4 mempool_size_mb=64
 	snap_need_family
+}
+
+# ---- the emulated NVMe controller: null and malloc namespaces ----
+bench_emu() {
+	emu_nvme_load
 	bench_svc_start
 	snapadm_run bdev_null_create Null0 1024 4096
 	snapadm_run bdev_malloc_create 256 4096 -b Malloc0
@@ -300,24 +306,36 @@ qemu_devices_release() {
 	return 0
 }
 
-bench_qemu() {
-	_bdf=$(qemu_pci_dev 0x1b36 0x0010) ||
+# QEMU's NVMe controller bound to the loaded nvme driver: its namespace
+# in $NVME_NS, its BDF in $QEMU_BDF.
+qemu_nvme_bound() {
+	QEMU_BDF=$(qemu_pci_dev 0x1b36 0x0010) ||
 		fail "no QEMU NVMe controller (1b36:0010): run through scripts/bench-vm"
-	modprobe nvme 2>/dev/null
-	[ -e "/sys/bus/pci/drivers/nvme/$_bdf" ] ||
-		echo "$_bdf" >/sys/bus/pci/drivers/nvme/bind || fail "binding $_bdf to nvme"
-	snap_nvme_wait_ns "$_bdf" 30 || fail "no namespace on QEMU's NVMe controller $_bdf"
-	blog "QEMU NVMe: $NVME_NS ($_bdf), $(ls -d /sys/block/${NVME_NS#/dev/}/mq/* | wc -l) hw queues"
-	run_jobs qemu-nvme "$NVME_NS"
-	echo "$_bdf" >/sys/bus/pci/drivers/nvme/unbind
+	[ -e "/sys/bus/pci/drivers/nvme/$QEMU_BDF" ] ||
+		echo "$QEMU_BDF" >/sys/bus/pci/drivers/nvme/bind || fail "binding $QEMU_BDF to nvme"
+	snap_nvme_wait_ns "$QEMU_BDF" 30 || fail "no namespace on QEMU's NVMe controller $QEMU_BDF"
+}
 
-	_bdf=$(qemu_pci_dev 0x1af4 0x1042) ||
+# QEMU's virtio-blk device bound to the loaded virtio drivers: its disk
+# in $VDISK, its BDF in $QEMU_BDF.
+qemu_vblk_bound() {
+	QEMU_BDF=$(qemu_pci_dev 0x1af4 0x1042) ||
 		fail "no QEMU virtio-blk device (1af4:1042): run through scripts/bench-vm"
+	virtio_bound_disk "$QEMU_BDF" "QEMU's virtio-blk device"
+}
+
+bench_qemu() {
+	modprobe nvme 2>/dev/null
+	qemu_nvme_bound
+	blog "QEMU NVMe: $NVME_NS ($QEMU_BDF), $(ls -d /sys/block/${NVME_NS#/dev/}/mq/* | wc -l) hw queues"
+	run_jobs qemu-nvme "$NVME_NS"
+	echo "$QEMU_BDF" >/sys/bus/pci/drivers/nvme/unbind
+
 	snap_virtio_drivers
-	virtio_bound_disk "$_bdf" "QEMU's virtio-blk device"
-	blog "QEMU virtio-blk: /dev/$VDISK ($_bdf), $(ls -d /sys/block/$VDISK/mq/* | wc -l) hw queues"
+	qemu_vblk_bound
+	blog "QEMU virtio-blk: /dev/$VDISK ($QEMU_BDF), $(ls -d /sys/block/$VDISK/mq/* | wc -l) hw queues"
 	run_jobs qemu-vblk "/dev/$VDISK"
-	echo "$_bdf" >/sys/bus/pci/drivers/virtio-pci/unbind
+	echo "$QEMU_BDF" >/sys/bus/pci/drivers/virtio-pci/unbind
 }
 
 # ---- polled completions: no interrupt between the device and fio ----
@@ -325,8 +343,8 @@ bench_qemu() {
 # and fio's io_uring engine with --hipri, so fio reaps the completion
 # queue itself: the emulated controller (path emu-null-poll), the
 # emulated virtio-blk device (virtio-blk-poll), QEMU's NVMe and
-# virtio-blk devices (qemu-nvme-poll, qemu-vblk-poll: when
-# scripts/bench-vm gave the guest them) and null_blk with a poll queue
+# virtio-blk devices (qemu-nvme-poll, qemu-vblk-poll) and null_blk with
+# a poll queue
 # (null_blk-poll). An interrupt-driven read pays the
 # interrupt's injection into a halted vCPU and fio's wake-up, which under
 # TCG cost more than a whole null_blk read; these rows show the device
@@ -347,9 +365,7 @@ bench_poll() {
 	# part goes first.
 	snap_no_nvme
 	modprobe nvme poll_queues=1 || fail "modprobe nvme poll_queues=1"
-	snap_load internal_cpu_model=1 nvme_emulation_enable=1 nvme_emulation_num_pf=1 \
-		nvme_emulation_num_msix=4 mempool_size_mb=64
-	snap_need_family
+	emu_nvme_load
 	bench_svc_start
 	snapadm_run bdev_null_create Null0 1024 4096
 	snap_nvme_ctrl $NQN_EMU NVMeCtrl0 0 Null0
@@ -362,14 +378,11 @@ bench_poll() {
 	snap_unload
 	SVC_PID=""
 
-	if _bdf=$(qemu_pci_dev 0x1b36 0x0010); then
-		echo "$_bdf" >/sys/bus/pci/drivers/nvme/bind || fail "binding $_bdf to nvme"
-		snap_nvme_wait_ns "$_bdf" 30 || fail "no namespace on QEMU's NVMe controller $_bdf"
-		poll_disk_check "${NVME_NS#/dev/}"
-		blog "QEMU NVMe, polled: $NVME_NS ($_bdf)"
-		run_jobs qemu-nvme-poll "$NVME_NS"
-		echo "$_bdf" >/sys/bus/pci/drivers/nvme/unbind
-	fi
+	qemu_nvme_bound
+	poll_disk_check "${NVME_NS#/dev/}"
+	blog "QEMU NVMe, polled: $NVME_NS ($QEMU_BDF)"
+	run_jobs qemu-nvme-poll "$NVME_NS"
+	echo "$QEMU_BDF" >/sys/bus/pci/drivers/nvme/unbind
 	# Later parts load the driver as they always do.
 	rmmod nvme 2>/dev/null
 
@@ -382,19 +395,15 @@ bench_poll() {
 		"hw queues, one of them polled"
 	run_jobs virtio-blk-poll "/dev/$VDISK"
 	vblk_down
-	if _bdf=$(qemu_pci_dev 0x1af4 0x1042); then
-		virtio_bound_disk "$_bdf" "QEMU's virtio-blk device"
-		poll_disk_check "$VDISK"
-		blog "QEMU virtio-blk, polled: /dev/$VDISK ($_bdf)"
-		run_jobs qemu-vblk-poll "/dev/$VDISK"
-		echo "$_bdf" >/sys/bus/pci/drivers/virtio-pci/unbind
-	fi
+	qemu_vblk_bound
+	poll_disk_check "$VDISK"
+	blog "QEMU virtio-blk, polled: /dev/$VDISK ($QEMU_BDF)"
+	run_jobs qemu-vblk-poll "/dev/$VDISK"
+	echo "$QEMU_BDF" >/sys/bus/pci/drivers/virtio-pci/unbind
 	rmmod virtio_blk 2>/dev/null
 
 	rmmod null_blk 2>/dev/null
-	modprobe null_blk nr_devices=1 gb=1 bs=4096 queue_mode=2 poll_queues=1 ||
-		fail "modprobe null_blk poll_queues=1"
-	wait_for /proc/partitions ' nullb0$' 5 || fail "no /dev/nullb0"
+	nullblk_up queue_mode=2 poll_queues=1
 	poll_disk_check nullb0
 	blog "null_blk, polled: /dev/nullb0, $(ls -d /sys/block/nullb0/mq/* | wc -l) hw queues"
 	run_jobs null_blk-poll /dev/nullb0
@@ -412,9 +421,7 @@ bench_mq() {
 	FIO_CPU=0,1
 	FIO_EXTRA="--numjobs=2 --cpus_allowed_policy=split --group_reporting"
 	SVC_MASK=0x3
-	snap_load internal_cpu_model=1 nvme_emulation_enable=1 nvme_emulation_num_pf=1 \
-		nvme_emulation_num_msix=4 mempool_size_mb=64
-	snap_need_family
+	emu_nvme_load
 	for qt in 1 2; do
 		SVC_ARGS="--queue-threads $qt"
 		bench_svc_start
@@ -435,9 +442,9 @@ bench_mq() {
 }
 
 # ---- null_blk, and nvmet-tcp exporting it on 127.0.0.1 ----
-nullblk_up() {
+nullblk_up() {	# [PARAM...]: more module parameters
 	[ -b /dev/nullb0 ] && return 0
-	modprobe null_blk nr_devices=1 gb=1 bs=4096 || fail "modprobe null_blk"
+	modprobe null_blk nr_devices=1 gb=1 bs=4096 "$@" || fail "modprobe null_blk $*"
 	wait_for /proc/partitions ' nullb0$' 5 || fail "no /dev/nullb0"
 }
 
@@ -532,9 +539,7 @@ bench_rdma() {
 # nvmf bdev of the target bench_fabric set up: snap_service's initiator
 # next to the kernel's.
 bench_emu_nvmf() {
-	snap_load internal_cpu_model=1 nvme_emulation_enable=1 nvme_emulation_num_pf=1 \
-		nvme_emulation_num_msix=4 mempool_size_mb=64
-	snap_need_family
+	emu_nvme_load
 	bench_svc_start
 	snapadm_run bdev_nvme_attach_controller -b Nvme0 -t $1 -a $2 -s 4420 -n $NQN_TCP
 	_n=100
