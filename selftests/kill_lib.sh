@@ -80,9 +80,11 @@ kill_teardown() {
 kill_fio() {
 	_j=0
 	for _d in $KILL_DEVS; do
+		rm -rf /tmp/vd$_j && mkdir /tmp/vd$_j
 		if [ "$1" = mix ]; then
 			fio --ioengine=libaio --direct=1 --rw=randrw --verify=crc32c \
 				--verify_backlog=256 --verify_fatal=1 --time_based \
+				--verify_dump=1 --aux-path=/tmp/vd$_j \
 				--runtime="$2" --filename="$_d" \
 				--name=q1 --iodepth=1 --bsrange=4k-1m --offset=0 --size=16M \
 				--name=q32 --iodepth=32 --bsrange=4k-1m --offset=16M --size=16M \
@@ -92,7 +94,8 @@ kill_fio() {
 			fio --name=k$_j --filename="$_d" --ioengine=libaio --direct=1 --rw="$1" \
 				--bsrange=4k-256k --iodepth=32 --size=48M --time_based \
 				--runtime="$2" --verify=crc32c --verify_backlog=256 \
-				--verify_fatal=1 >/tmp/fio$_j.log 2>&1 &
+				--verify_fatal=1 --verify_dump=1 --aux-path=/tmp/vd$_j \
+				>/tmp/fio$_j.log 2>&1 &
 		fi
 		KILL_FIO_PIDS="$KILL_FIO_PIDS $!"
 		_j=$((_j + 1))
@@ -190,6 +193,18 @@ kill_upgrade_loop() {
 	log "$1 live updates of snap_service under load, each old daemon exited 0"
 }
 
+# kill_dumped DIR: the start of each block fio dumped on a verify error
+# (--verify_dump): its verify header holds the offset and the time the
+# data that came back was written for, which tells a lost write (right
+# offset, older time) from another block's data (other offset).
+kill_dumped() {
+	for _f in "$1"/*.received "$1"/*.expected "$1"/*.hdr_fail; do
+		[ -f "$_f" ] || continue
+		echo "$_f:"
+		od -A d -t x1 -N 48 "$_f"
+	done
+}
+
 # kill_check WHAT: every fio ended cleanly, the host saw nothing wrong.
 kill_check() {
 	_j=0
@@ -197,7 +212,10 @@ kill_check() {
 		wait "$_p"
 		_rc=$?
 		if [ $_rc -ne 0 ] || grep -q "verify:\|err= *[1-9]" /tmp/fio$_j.log; then
-			grep -m5 "verify:\|err=\|error" /tmp/fio$_j.log
+			# fio's own words on what it read: "verify: bad header
+			# offset ..." names the block whose data came back.
+			grep -m12 -i "verify\|err=\|error\|expected\|received\|wanted" /tmp/fio$_j.log
+			kill_dumped /tmp/vd$_j
 			fail "$1: fio on device $_j failed (exit $_rc)"
 		fi
 		log "$1: fio $_j: $(grep -m1 -o 'err= *[0-9]*' /tmp/fio$_j.log), $(grep -o 'IOPS=[^,]*' /tmp/fio$_j.log | tr '\n' ' ')I/Os $(grep -o 'issued rwts: total=[0-9]*,[0-9]*' /tmp/fio$_j.log |
