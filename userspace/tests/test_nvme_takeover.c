@@ -10,7 +10,10 @@
  * before it released their slots, and the successor running those writes
  * again from host buffers the host had already reused for other blocks.
  */
+#include <sys/mman.h>
+
 #include "nvme_harness.h"
+#include "bdev/bdev.h"
 #include "fault.h"
 
 #define NR_CMDS		16
@@ -237,6 +240,78 @@ static void test_takeover_runs_in_fetch_order(void **state)
 	h_free(t);
 }
 
+static void no_daemon(void *arg, const struct snap_event *ev)
+{
+	(void)arg;
+	(void)ev;
+}
+
+/* Namespace 1 over memory the test can tear, as a killed copy would. */
+static uint8_t *ns1_over_test_memory(struct harness *t)
+{
+	size_t size = (size_t)H_BLOCKS * H_BS;
+	uint8_t *mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	assert_true(mem != MAP_FAILED);
+	assert_int_equal(nvme_ctrl_detach_ns(t->c, 1), 0);
+	bdev_destroy(t->ns1);
+	t->ns1 = bdev_malloc_create_mapped("Malloc0", H_BLOCKS, H_BS, mem);
+	assert_non_null(t->ns1);
+	assert_int_equal(nvme_ctrl_attach_ns(t->c, 1, t->ns1, NULL), 0);
+	return mem;
+}
+
+/*
+ * The CI failure: a daemon killed inside a write's copy to a malloc
+ * namespace leaves a block half new, half old, and only that write, run
+ * again, repairs it. A read of the block that the successor takes over
+ * (fetched before the write: first in fetch order) must wait for it, and
+ * return the block whole; so must a read the old daemon never fetched,
+ * which the successor leaves in the SQ until the write has ended.
+ */
+static void test_takeover_reads_wait_for_writes(void **state)
+{
+	struct harness *t = h_new();
+	struct nvme_sqe rd, wr, later;
+	struct nvme_cqe cqe;
+	uint8_t *mem, *p;
+	uint64_t a;
+
+	(void)state;
+	h_io_queue(t, 1, 16);
+	mem = ns1_over_test_memory(t);
+	p = h_buf(t, 3 * 4096, &a);
+	memset(p + 4096, 0xbb, BLOCK_BYTES);
+	memset(mem + 5 * H_BS, 0xbb, H_BS / 2);
+	memset(mem + 5 * H_BS + H_BS / 2, 0xaa, H_BS / 2);
+	rd = rw_cmd(t, NVME_IO_READ, 5, a);
+	wr = rw_cmd(t, NVME_IO_WRITE, 5, a + 4096);
+	assert_int_equal(inproc_slot_fill(t->h, 3, 1, &rd), 0);
+	assert_int_equal(inproc_slot_fill(t->h, 4, 1, &wr), 0);
+	/* in the SQ, its doorbell rung while no daemon was there */
+	later = rw_cmd(t, NVME_IO_READ, 5, a + 2 * 4096);
+	inproc_set_sink(t->h, no_daemon, NULL);
+	assert_int_equal(inproc_sq_write(t->h, 1, &later), 0);
+	inproc_sq_ring(t->h, 1);
+	assert_int_equal(take_over(t), 2);
+	nvme_ctrl_poll(t->c);
+	assert_int_equal(inproc_reap(t->h, 1, &cqe), 1);
+	assert_int_equal(cqe.cid, wr.cid);
+	assert_int_equal(cqe.status >> 1, 0);
+	assert_int_equal(inproc_reap(t->h, 1, &cqe), 1);
+	assert_int_equal(cqe.cid, rd.cid);
+	assert_int_equal(cqe.status >> 1, 0);
+	assert_int_equal(inproc_reap(t->h, 1, &cqe), 1);
+	assert_int_equal(cqe.cid, later.cid);
+	assert_int_equal(cqe.status >> 1, 0);
+	for (unsigned int i = 0; i < H_BS; i++) {
+		assert_int_equal(p[i], 0xbb);
+		assert_int_equal(p[2 * 4096 + i], 0xbb);
+	}
+	h_free(t);
+}
+
 /* Slots of a controller the host has reset since are not its commands. */
 static void test_takeover_skips_older_generations(void **state)
 {
@@ -286,6 +361,7 @@ int main(void)
 		cmocka_unit_test(test_reads_killed_after_fetching),
 		cmocka_unit_test(test_reads_killed_after_posting),
 		cmocka_unit_test(test_takeover_runs_in_fetch_order),
+		cmocka_unit_test(test_takeover_reads_wait_for_writes),
 		cmocka_unit_test(test_takeover_skips_older_generations),
 		cmocka_unit_test(test_completion_twice_is_refused),
 	};

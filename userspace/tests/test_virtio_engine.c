@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <cmocka.h>
 #include <sanitizer/lsan_interface.h>
@@ -478,6 +479,58 @@ static void test_takeover_reruns_slots(void **state)
 	teardown(t);
 }
 
+/*
+ * The CI failure, on virtio-blk: a daemon killed inside a write's copy to
+ * a malloc device leaves a block half new, half old, and only that write,
+ * run again, repairs it. A read of the block the successor takes over
+ * (fetched before the write: first in fetch order) must wait for it and
+ * return the block whole; so must a read the old daemon never fetched,
+ * which the successor leaves in the ring until the write has ended.
+ */
+static void test_takeover_reads_wait_for_writes(void **state)
+{
+	size_t size = (size_t)T_BLOCKS * T_BS;
+	uint8_t *mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint16_t slots[2] = { 5, 6 };
+	struct req rd, wr, later;
+	uint32_t id, len;
+	struct t *t;
+
+	(void)state;
+	assert_true(mem != MAP_FAILED);
+	t = setup_with(bdev_malloc_create_mapped("m0", T_BLOCKS, T_BS, mem),
+		       false, T_FEATURES);
+	rd = make_req(t, 0, VIRTIO_BLK_T_IN, 32, 512);
+	wr = make_req(t, 0, VIRTIO_BLK_T_OUT, 32, 512);
+	memset(data_of(t, &wr), 0xbb, 512);
+	memset(mem + 32 * 512, 0xbb, 256);
+	memset(mem + 32 * 512 + 256, 0xaa, 256);
+	assert_int_equal(t->h->host.ops->sq_fetch(&t->h->host, 0, slots, 2, NULL), 2);
+	later = make_req(t, 0, VIRTIO_BLK_T_IN, 32, 512);
+	vblk_ctrl_destroy(t->c);
+	t->c = new_engine(t, false);
+	/* the write at the backend until the next poll */
+	bdev_set_defer(t->b, true);
+	assert_int_equal(vblk_ctrl_recover(t->c), 2);
+	assert_int_equal(t->h->state->vq[0].inflight, 2);
+	run(t);
+	assert_int_equal(inproc_vq_reap(t->h, 0, &id, &len), 1);
+	assert_int_equal(id, wr.head);
+	assert_int_equal(inproc_vq_reap(t->h, 0, &id, &len), 1);
+	assert_int_equal(id, rd.head);
+	assert_int_equal(inproc_vq_reap(t->h, 0, &id, &len), 1);
+	assert_int_equal(id, later.head);
+	assert_int_equal(status_of(t, &wr), VIRTIO_BLK_S_OK);
+	assert_int_equal(status_of(t, &rd), VIRTIO_BLK_S_OK);
+	assert_int_equal(status_of(t, &later), VIRTIO_BLK_S_OK);
+	for (unsigned int i = 0; i < 512; i++) {
+		assert_int_equal(((uint8_t *)data_of(t, &rd))[i], 0xbb);
+		assert_int_equal(((uint8_t *)data_of(t, &later))[i], 0xbb);
+	}
+	teardown(t);
+}
+
 /* ---- a daemon dying at each fault point, and its successor ---- */
 
 #define SEG_WRITES	4
@@ -895,6 +948,7 @@ int main(void)
 		cmocka_unit_test(test_completions_overtake_without_in_order),
 		cmocka_unit_test(test_in_order_holds_back_early_finishers),
 		cmocka_unit_test(test_takeover_reruns_slots),
+		cmocka_unit_test(test_takeover_reads_wait_for_writes),
 		cmocka_unit_test(test_killed_after_posting),
 		cmocka_unit_test(test_killed_in_the_middle_of_a_transfer),
 		cmocka_unit_test(test_killed_after_fetching),

@@ -646,6 +646,18 @@ static void req_put_buffers(struct nvme_req *r)
 	r->buf = r->buf2 = NULL;
 }
 
+/* A write taken over has ended; after the last one every group reads. */
+static void takeover_write_ended(struct nvme_req *r)
+{
+	struct nvme_ctrl *c = r->ctrl;
+
+	r->takeover_write = false;
+	if (__atomic_sub_fetch(&c->takeover_writes, 1, __ATOMIC_ACQ_REL))
+		return;
+	for (unsigned int i = 0; i < c->nr_groups; i++)
+		kick(c, i);
+}
+
 /*
  * The command is over: its slot is free for the next fetch of its group.
  * The last command of a queue being deleted, or of a controller being
@@ -660,6 +672,8 @@ static void req_release(struct nvme_req *r)
 	req_put_buffers(r);
 	if (r->ns)
 		nvme_ns_put(g, r->ns);
+	if (r->takeover_write)
+		takeover_write_ended(r);
 	r->used = false;
 	g->free_slots[g->nr_free++] = r->slot;
 	g->nr_used--;
@@ -1142,6 +1156,9 @@ static bool may_fetch(const struct nvme_group *g, uint16_t qid)
 		return false;
 	if (!c->st->sq[qid].size || nvme_sq_deleting(c, qid))
 		return false;
+	/* a new read could meet a block a killed daemon left half written */
+	if (qid && __atomic_load_n(&c->takeover_writes, __ATOMIC_ACQUIRE))
+		return false;
 	return g->nr_free > 0;
 }
 
@@ -1435,18 +1452,36 @@ void nvme_ctrl_queues_changed(struct nvme_ctrl *c)
 			c->groups[group_of_sq(c, qid)]->sqs |= 1ull << qid;
 }
 
-/* Taken over after a restart: run again on the group's own thread. */
-static unsigned int run_redo(struct nvme_group *g)
+static unsigned int dispatch_list(struct nvme_req *list)
 {
-	struct nvme_req *list = g->redo_head, *r;
+	struct nvme_req *r;
 	unsigned int n = 0;
 
-	g->redo_head = g->redo_tail = NULL;
 	for (; (r = list); n++) {
 		list = r->next;
 		dispatch(r);
 	}
 	return n;
+}
+
+/* Taken over after a restart: run again on the group's own thread. */
+static unsigned int run_redo(struct nvme_group *g)
+{
+	struct nvme_req *list = g->redo_head;
+
+	g->redo_head = g->redo_tail = NULL;
+	return dispatch_list(list);
+}
+
+/* The reads taken over, once every write taken over has ended. */
+static unsigned int run_takeover_reads(struct nvme_group *g)
+{
+	struct nvme_req *list = g->takeover_reads;
+
+	if (!list || __atomic_load_n(&g->c->takeover_writes, __ATOMIC_ACQUIRE))
+		return 0;
+	g->takeover_reads = g->takeover_reads_tail = NULL;
+	return dispatch_list(list);
 }
 
 /*
@@ -1471,6 +1506,7 @@ static int group_pass(struct nvme_group *g, bool admin)
 		n += run_buffer_waits(g);
 		if (admin)
 			nvme_aen_run(c);
+		n += run_takeover_reads(g);
 		n += fetch_all(g, admin);
 		n += xfer_flush(g, &g->data_in);
 		n += flush_all_cqs(g);
@@ -1717,7 +1753,26 @@ static unsigned int slots_to_rerun(const struct nvme_ctrl *c, uint16_t *order)
 	return n;
 }
 
-/* The command in slot, for its SQ's group to run again. */
+/* An I/O command that changes what a namespace holds. */
+static bool changes_media(const struct nvme_req *r)
+{
+	if (!r->sqid)
+		return false;
+	switch (r->cmd.opc) {
+	case NVME_IO_WRITE:
+	case NVME_IO_WRITE_ZEROES:
+	case NVME_IO_DSM:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * The command in slot, for its SQ's group to run again: admin commands
+ * and writes at once, the other I/O commands after the last write
+ * (nvme_ctrl.takeover_writes says why).
+ */
 static void req_take_over(struct nvme_ctrl *c, uint16_t slot)
 {
 	const struct snap_inflight_slot *s = &c->st->inflight[slot];
@@ -1726,6 +1781,13 @@ static void req_take_over(struct nvme_ctrl *c, uint16_t slot)
 
 	r->recovered = true;
 	memcpy(&r->cmd, s->sqe, sizeof(r->cmd));
+	if (changes_media(r)) {
+		r->takeover_write = true;
+		__atomic_add_fetch(&c->takeover_writes, 1, __ATOMIC_RELAXED);
+	} else if (r->sqid) {
+		req_list_add(&g->takeover_reads, &g->takeover_reads_tail, r);
+		return;
+	}
 	req_list_add(&g->redo_head, &g->redo_tail, r);
 }
 

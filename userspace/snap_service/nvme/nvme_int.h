@@ -81,6 +81,7 @@ struct nvme_req {
 	uint32_t gen;		/* controller generation at fetch */
 	bool used;
 	bool recovered;		/* run again after a daemon restart */
+	bool takeover_write;	/* ... and changes the media: counted in takeover_writes */
 	uint16_t status;
 	uint32_t dw0;
 	uint64_t start_ns;	/* I/O queues: fetched (or taken over), for iostats */
@@ -197,6 +198,9 @@ struct nvme_group {
 	struct nvme_xfer data_in, data_out;
 	struct nvme_req *buf_wait_head, *buf_wait_tail;
 	struct nvme_req *redo_head, *redo_tail;	/* taken over, to run again */
+	/* Taken over too, but reading the media: run once no taken-over
+	 * write is left (nvme_ctrl.takeover_writes). */
+	struct nvme_req *takeover_reads, *takeover_reads_tail;
 	void *scratch;		/* NVME_PAGE_SIZE: list reads; on first use */
 	/* Its commands on each namespace (by nsid - 1): no detach under them. */
 	unsigned int *ns_holds;
@@ -233,6 +237,14 @@ struct nvme_ctrl {
 	/* A group asks the home thread for controller-level work (a drained
 	 * SQ to delete, a drained controller to disable). */
 	int control;
+	/*
+	 * Writes taken over from a killed daemon and not yet ended. That
+	 * daemon may have died inside one's copy to the backend, leaving a
+	 * block half written, which only the write, run again, repairs:
+	 * until none is left no group reads the media or fetches I/O (atomic:
+	 * any group ends one).
+	 */
+	unsigned int takeover_writes;
 	nvme_kick_fn kick;
 	void *kick_arg;
 

@@ -46,6 +46,7 @@ struct vblk_ioreq {
 	uint16_t slot;
 	uint16_t vq;
 	uint64_t start_ns;		/* fetched, for iostats */
+	bool takeover_write;		/* counted in vblk_ctrl.takeover_writes */
 	struct vblk_req r;
 	struct bdev_io ios[VBLK_MAX_RANGES];
 	uint32_t ios_left;
@@ -78,6 +79,15 @@ struct vblk_ctrl {
 	unsigned int backend_ios;	/* their bdev_ios at the backend (tally) */
 	struct vblk_ioreq *wait_head, *wait_tail;
 	bool retrying;			/* a waiting request failed again: keep it first */
+	/*
+	 * Writes taken over from a killed daemon and not yet finished. That
+	 * daemon may have died inside one's copy to the backend, leaving a
+	 * block half written, which only the write, run again, repairs:
+	 * until none is left nothing is fetched, and the other requests
+	 * taken over wait in takeover_reads (linked by next).
+	 */
+	unsigned int takeover_writes;
+	struct vblk_ioreq *takeover_reads, *takeover_reads_tail;
 	bool slot_busy[SNAP_INFLIGHT_MAX];
 	uint16_t slot_cursor;
 	/* in_order, per slot: the next chain of its queue, and the used
@@ -192,8 +202,34 @@ static void free_request(struct vblk_ioreq *q)
 
 	if (q->buf)
 		c->h->ops->buf_free(c->h, q->buf, q->buf_len);
+	if (q->takeover_write)
+		c->takeover_writes--;
 	c->outstanding--;
 	free(q);
+}
+
+/* q at the end of the list from *head to *tail, linked by next. */
+static void ioreq_list_add(struct vblk_ioreq **head, struct vblk_ioreq **tail,
+			   struct vblk_ioreq *q)
+{
+	q->next = NULL;
+	if (*tail)
+		(*tail)->next = q;
+	else
+		*head = q;
+	*tail = q;
+}
+
+/* The requests of a list that have not run (or wait to run again). */
+static void free_unstarted(struct vblk_ioreq **head, struct vblk_ioreq **tail)
+{
+	struct vblk_ioreq *q;
+
+	while ((q = *head)) {
+		*head = q->next;
+		free_request(q);
+	}
+	*tail = NULL;
 }
 
 /* The read held for slot's used entry, if any, is done with. */
@@ -219,12 +255,8 @@ void vblk_ctrl_destroy(struct vblk_ctrl *c)
 	if (!c)
 		return;
 	release_all_with_used(c);
-	while (c->wait_head) {
-		struct vblk_ioreq *q = c->wait_head;
-
-		c->wait_head = q->next;
-		free_request(q);
-	}
+	free_unstarted(&c->wait_head, &c->wait_tail);
+	free_unstarted(&c->takeover_reads, &c->takeover_reads_tail);
 	if (c->status)
 		c->h->ops->buf_free(c->h, c->status, VBLK_STATUS_BUF);
 	hostmem_fini(&c->mem);
@@ -563,12 +595,7 @@ static void wait_for_buffer(struct vblk_ioreq *q)
 			c->wait_tail = q;
 		return;
 	}
-	q->next = NULL;
-	if (c->wait_tail)
-		c->wait_tail->next = q;
-	else
-		c->wait_head = q;
-	c->wait_tail = q;
+	ioreq_list_add(&c->wait_head, &c->wait_tail, q);
 }
 
 /* ---- IN / OUT: the data in chunks of at most one pool buffer ---- */
@@ -726,9 +753,13 @@ static void run_request(struct vblk_ioreq *q)
 
 /* ---- chains ---- */
 
-/* peek: NULL, or what the fetch read of the chain's first buffer */
-static void start_chain(struct vblk_ctrl *c, uint16_t vq, uint16_t slot,
-			const struct snap_vq_peek *peek)
+/*
+ * The chain in slot, parsed: the request to run, or NULL when it was
+ * answered or broke its queue at once. peek: NULL, or what the fetch
+ * read of the chain's first buffer.
+ */
+static struct vblk_ioreq *take_chain(struct vblk_ctrl *c, uint16_t vq,
+				     uint16_t slot, const struct snap_vq_peek *peek)
 {
 	const struct snap_inflight_slot *s = &c->h->state->inflight[slot];
 	uint32_t nsegs = c->dev.seg_max + VBLK_EXTRA_SEGS;
@@ -741,7 +772,7 @@ static void start_chain(struct vblk_ctrl *c, uint16_t vq, uint16_t slot,
 	if (!q) {
 		/* the slot keeps the chain: a later daemon, or a reset, ends it */
 		report(c, "virtqueue %u: no memory for chain %u", vq, head);
-		return;
+		return NULL;
 	}
 	q->c = c;
 	q->gen = c->gen;
@@ -763,9 +794,18 @@ static void start_chain(struct vblk_ctrl *c, uint16_t vq, uint16_t slot,
 		answer(q);
 		break;
 	case VBLK_NEXT_IO:
-		run_request(q);
-		break;
+		return q;
 	}
+	return NULL;
+}
+
+static void start_chain(struct vblk_ctrl *c, uint16_t vq, uint16_t slot,
+			const struct snap_vq_peek *peek)
+{
+	struct vblk_ioreq *q = take_chain(c, vq, slot, peek);
+
+	if (q)
+		run_request(q);
 }
 
 /* Up to max slots this engine may offer to SQ_FETCH. */
@@ -788,7 +828,8 @@ static unsigned int free_slots(struct vblk_ctrl *c, uint16_t *slots,
 static bool may_fetch(const struct vblk_ctrl *c, uint16_t vq)
 {
 	return c->enabled && !c->suspended && !c->disable_pending &&
-	       c->dev.bdev && vq < c->nr_vqs && c->vqs[vq].live;
+	       c->dev.bdev && vq < c->nr_vqs && c->vqs[vq].live &&
+	       !c->takeover_writes;
 }
 
 /* Takes every chain the driver made available, then starts them. */
@@ -901,13 +942,8 @@ static void stop_device(struct vblk_ctrl *c)
 {
 	c->gen++;
 	c->enabled = false;
-	while (c->wait_head) {
-		struct vblk_ioreq *q = c->wait_head;
-
-		c->wait_head = q->next;
-		free_request(q);
-	}
-	c->wait_tail = NULL;
+	free_unstarted(&c->wait_head, &c->wait_tail);
+	free_unstarted(&c->takeover_reads, &c->takeover_reads_tail);
 	release_all_with_used(c);	/* their batches and lines go too */
 	memset(c->vqs, 0, sizeof(c->vqs));
 	/* the kernel empties every slot once the reset is answered */
@@ -970,6 +1006,23 @@ static int retry_waiting(struct vblk_ctrl *c)
 	return n;
 }
 
+/* The requests taken over that wait for the writes taken over. */
+static int run_takeover_reads(struct vblk_ctrl *c)
+{
+	struct vblk_ioreq *q;
+	int n = 0;
+
+	if (c->takeover_writes)
+		return 0;
+	while ((q = c->takeover_reads)) {
+		c->takeover_reads = q->next;
+		run_request(q);
+		n++;
+	}
+	c->takeover_reads_tail = NULL;
+	return n;
+}
+
 int vblk_ctrl_poll(struct vblk_ctrl *c)
 {
 	int n = 0;
@@ -977,6 +1030,7 @@ int vblk_ctrl_poll(struct vblk_ctrl *c)
 	if (c->dev.bdev)
 		n += bdev_poll(c->dev.bdev);
 	n += retry_waiting(c);
+	n += run_takeover_reads(c);
 	flush_all_used(c);
 	answer_disable_when_idle(c);
 	/* slots freed by posting may let a full ring go on */
@@ -1015,6 +1069,32 @@ static int by_seq(const void *a, const void *b, void *arg)
 	return x < y ? -1 : x > y;
 }
 
+/* A request that changes what the device holds. */
+static bool changes_media(const struct vblk_ioreq *q)
+{
+	return q->r.type == VIRTIO_BLK_T_OUT || q->r.type == VIRTIO_BLK_T_DISCARD ||
+	       q->r.type == VIRTIO_BLK_T_WRITE_ZEROES;
+}
+
+/*
+ * The chain in slot, taken over: a write runs at once, anything else
+ * after the last write (vblk_ctrl.takeover_writes says why).
+ */
+static void take_over_chain(struct vblk_ctrl *c, uint16_t vq, uint16_t slot)
+{
+	struct vblk_ioreq *q = take_chain(c, vq, slot, NULL);
+
+	if (!q)
+		return;
+	if (changes_media(q)) {
+		q->takeover_write = true;
+		c->takeover_writes++;
+		run_request(q);
+		return;
+	}
+	ioreq_list_add(&c->takeover_reads, &c->takeover_reads_tail, q);
+}
+
 int vblk_ctrl_recover(struct vblk_ctrl *c)
 {
 	const struct snap_fn_state *st = c->h->state;
@@ -1047,11 +1127,18 @@ int vblk_ctrl_recover(struct vblk_ctrl *c)
 	}
 	qsort_r(order, n, sizeof(*order), by_seq, (void *)st->inflight);
 	for (unsigned int i = 0; i < n; i++)
-		start_chain(c, st->inflight[order[i]].sqid, order[i], NULL);
+		take_over_chain(c, st->inflight[order[i]].sqid, order[i]);
 	free(order);
+	run_takeover_reads(c);
 	flush_all_used(c);
-	/* the old daemon may have taken notifications it never acted on */
-	fetch_all(c, false);
+	/*
+	 * The old daemon may have taken notifications it never acted on:
+	 * every queue is looked at, now or, while writes taken over are
+	 * at the backend, by the poll after the last.
+	 */
+	for (uint16_t i = 0; i < c->nr_vqs; i++)
+		c->vqs[i].kick = c->vqs[i].live;
+	fetch_all(c, true);
 	flush_all_used(c);
 	return (int)n;
 }
