@@ -127,7 +127,7 @@ static void snap_sim_msix_reset(struct snap_sim_fn *fn, void __iomem *bar)
 static void snap_sim_regs_reset(struct snap_sim_fn *fn)
 {
 	fn->model->regs_reset(fn, snap_sim_bar0(fn));
-	fn->reset_pending = true;
+	WRITE_ONCE(fn->reset_pending, true);
 	fn->reset_gen++;
 	queue_work(system_wq, &fn->reset_work);
 }
@@ -178,7 +178,7 @@ static bool snap_sim_cmd_update(struct snap_sim_fn *fn, bool msix_was)
 	kick = mem != fn->mem || master != fn->master ||
 	       msix_was != snap_cfg_msix_enabled(&fn->cfg);
 	fn->mem = mem;
-	fn->master = master;
+	WRITE_ONCE(fn->master, master);
 	return kick;
 }
 

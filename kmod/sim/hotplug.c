@@ -48,8 +48,8 @@ static void snap_sim_slot_clear(struct snap_sim_fn *fn)
 {
 	fn->regs_addr = 0;
 	fn->mem = false;
-	fn->master = false;
-	fn->reset_pending = false;
+	WRITE_ONCE(fn->master, false);
+	WRITE_ONCE(fn->reset_pending, false);
 	fn->irq_pending = false;
 	fn->link_down = false;
 	memset(&fn->nvme, 0, sizeof(fn->nvme));
@@ -175,7 +175,7 @@ static int snap_sim_slot_plug(struct snap_sim_port *port,
 	/* A device powered up anew: registers and config space at reset. */
 	snap_sim_fn_reset(port->fn);
 	port->fn->mem = false;
-	port->fn->master = false;
+	WRITE_ONCE(port->fn->master, false);
 	port->fn->regs_addr = 0;
 	port->unplug_requested = false;
 	snap_sim_slot_set_present(port, true);

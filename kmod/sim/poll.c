@@ -326,7 +326,7 @@ void snap_sim_reset_work(struct work_struct *work)
 	/* A reset that came meanwhile queued this work again. */
 	raw_spin_lock_irqsave(&sim->cfg_lock, flags);
 	if (fn->reset_gen == gen)
-		fn->reset_pending = false;
+		WRITE_ONCE(fn->reset_pending, false);
 	raw_spin_unlock_irqrestore(&sim->cfg_lock, flags);
 	mutex_unlock(&fn->poll_lock);
 	snap_sim_poll_kick(sim);

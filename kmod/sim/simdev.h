@@ -170,7 +170,9 @@ struct snap_sim_irq_vec {
  *	Space Enable, or for a VF its PF's VF Memory Space Enable
  * @master: Bus Master Enable as of the last config write
  * @reset_pending: an FLR or Bus Master Enable 1->0 reset the registers and
- *	@reset_work has not yet reset the data path: no DMA, no polling
+ *	@reset_work has not yet reset the data path: no DMA, no polling.
+ *	Both written with WRITE_ONCE(): snap_sim_dma() reads them without
+ *	the lock
  * @reset_gen: incremented on each such reset
  * @irq_pending: some vector may have its PBA bit set
  * @link_down: the host's Vendor ID reads all ones, as for a device gone
