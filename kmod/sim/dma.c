@@ -18,10 +18,11 @@
 /*
  * Whether the function may master the bus now. Read without cfg_lock,
  * which every DMA would otherwise take with interrupts off (~9 times per
- * virtio-blk read): the writers change both flags under it with
- * WRITE_ONCE(), and a lock would not stop a DMA that passed the check
- * from going on after a change anyway. Two reads may mix an old and a
- * new flag; each mix allows only what the state before or after did.
+ * virtio-blk read): the writers use WRITE_ONCE() (under it, or under
+ * poll_lock for a hot-plug slot no function occupies yet), and a lock
+ * would not stop a DMA that passed the check from going on after a
+ * change anyway. Two reads may mix an old and a new flag; each mix
+ * allows only what the state before or after did.
  */
 static bool snap_sim_dma_allowed(struct snap_sim_fn *fn)
 {
