@@ -1753,6 +1753,18 @@ static unsigned int slots_to_rerun(const struct nvme_ctrl *c, uint16_t *order)
 	return n;
 }
 
+/*
+ * Every slot the host side holds, rerun or not: one of an older
+ * generation stays held until the host side empties it, and a fetch
+ * naming it would be refused whole, so none may be dealt as free.
+ */
+static void slots_held(const struct nvme_ctrl *c, bool *busy)
+{
+	for (unsigned int i = 0; i < SNAP_INFLIGHT_MAX; i++)
+		busy[i] = __atomic_load_n(&c->st->inflight[i].flags, __ATOMIC_ACQUIRE) &
+			  SNAP_INFLIGHT_USED;
+}
+
 /* An I/O command that changes what a namespace holds. */
 static bool changes_media(const struct nvme_req *r)
 {
@@ -1798,7 +1810,7 @@ static void req_take_over(struct nvme_ctrl *c, uint16_t slot)
  */
 int nvme_ctrl_recover(struct nvme_ctrl *c)
 {
-	bool busy[SNAP_INFLIGHT_MAX] = { false };
+	bool busy[SNAP_INFLIGHT_MAX];
 	uint16_t order[SNAP_INFLIGHT_MAX];
 	unsigned int i, n;
 
@@ -1810,6 +1822,7 @@ int nvme_ctrl_recover(struct nvme_ctrl *c)
 	}
 	c->state = NVME_CTRL_ENABLED;
 	n = slots_to_rerun(c, order);
+	slots_held(c, busy);
 	for (i = 0; i < n; i++)
 		busy[order[i]] = true;
 	deal_slots(c, busy);
