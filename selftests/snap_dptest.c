@@ -2941,6 +2941,34 @@ static void bi_iommu_cases(struct bi *b)
 	    errname(ret));
 }
 
+/*
+ * A coherent page, which is what rings are (the stream page above is
+ * the streaming kind): once the host frees it, a read that worked before
+ * is refused as one of any unmapped page, though the function keeps bus
+ * mastering.
+ */
+static void bi_iommu_coherent_case(struct bi *b)
+{
+	struct snap_th_alloc a = { .pages = 1 };
+	struct snap_th_free f = { 0 };
+	int r1, r2, ret;
+
+	if (!tap(dp_ioctl(b->h->fd, SNAP_TH_IOC_ALLOC, &a) == 0,
+		 "test host allocates a coherent page"))
+		return;
+	r1 = bi_dma8(b, a.bus_addr, SNAP_DMA_FROM_HOST);
+	r2 = bi_dma8(b, a.bus_addr + 8, SNAP_DMA_FROM_HOST);
+	tap(!r1 && !r2, "DMA reading a coherent page, twice, works (got %s, %s)",
+	    errname(r1), errname(r2));
+	f.index = a.index;
+	if (!tap(dp_ioctl(b->h->fd, SNAP_TH_IOC_FREE, &f) == 0,
+		 "test host frees the coherent page"))
+		return;
+	ret = bi_dma8(b, a.bus_addr, SNAP_DMA_FROM_HOST);
+	tap(ret == EIO, "DMA reading the coherent page after the host freed it -> EIO (got %s)",
+	    errname(ret));
+}
+
 struct drain {
 	struct bi *b;
 	atomic_uint started, finished;
@@ -3049,6 +3077,7 @@ static int cmd_badinput(const char *bdf, uint32_t func_id, uint32_t other)
 	bi_pool_cases(&b);
 	bi_mapping_cases(&b);
 	bi_iommu_cases(&b);
+	bi_iommu_coherent_case(&b);
 	bi_dma_cases(&b);
 	bi_fetch_cases(&b);
 	bi_cq_cases(&b);

@@ -63,6 +63,7 @@ struct th_buf {
 	dma_addr_t dma;
 	size_t size;
 	bool ready;	/* userspace has its address: it may be mapped */
+	bool mmapped;	/* it was: only closing the file frees it */
 };
 
 struct th_file {
@@ -193,6 +194,31 @@ static long th_ioctl_alloc(struct th_file *tf, void __user *argp)
 		buf->ready = true;
 	}
 out_unlock:
+	mutex_unlock(&tf->lock);
+	return ret;
+}
+
+static long th_ioctl_free(struct th_file *tf, void __user *argp)
+{
+	struct snap_th_free req;
+	struct th_buf *buf;
+	long ret = 0;
+
+	if (copy_from_user(&req, argp, sizeof(req)))
+		return -EFAULT;
+	if (req.reserved || req.index >= SNAP_TH_MAX_BUFS)
+		return -EINVAL;
+	mutex_lock(&tf->lock);
+	buf = &tf->bufs[req.index];
+	if (!buf->ready) {
+		ret = -EINVAL;
+	} else if (buf->mmapped) {
+		ret = -EBUSY;
+	} else {
+		dma_free_coherent(&tf->th->pdev->dev, buf->size, buf->cpu,
+				  buf->dma);
+		memset(buf, 0, sizeof(*buf));
+	}
 	mutex_unlock(&tf->lock);
 	return ret;
 }
@@ -328,6 +354,8 @@ static long th_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return th_ioctl_mask(tf->th, argp);
 	case SNAP_TH_IOC_STREAM:
 		return th_ioctl_stream(tf, argp);
+	case SNAP_TH_IOC_FREE:
+		return th_ioctl_free(tf, argp);
 	default:
 		return -ENOTTY;
 	}
@@ -352,6 +380,7 @@ static int th_mmap(struct file *file, struct vm_area_struct *vma)
 		vma->vm_pgoff = 0;
 		ret = dma_mmap_coherent(&tf->th->pdev->dev, vma, buf->cpu,
 					buf->dma, buf->size);
+		buf->mmapped = true;
 	}
 	mutex_unlock(&tf->lock);
 	return ret;

@@ -90,6 +90,19 @@ struct snap_th_stream {
 	__u64 head;
 };
 
+/**
+ * struct snap_th_free - SNAP_TH_IOC_FREE argument
+ * @index: a buffer of this file's SNAP_TH_IOC_ALLOC, never mmap'ed
+ * @reserved: 0
+ *
+ * Frees the buffer while the function keeps bus mastering: a device read
+ * of it afterwards must be refused, as one of a ring the host let go.
+ */
+struct snap_th_free {
+	__u32 index;
+	__u32 reserved;
+};
+
 #define SNAP_TH_IOC_MAGIC	0xb6
 #define SNAP_TH_IOC_INFO	_IOR(SNAP_TH_IOC_MAGIC, 0, struct snap_th_info)
 #define SNAP_TH_IOC_ALLOC	_IOWR(SNAP_TH_IOC_MAGIC, 1, struct snap_th_alloc)
@@ -97,5 +110,6 @@ struct snap_th_stream {
 #define SNAP_TH_IOC_IRQ_WAIT	_IOWR(SNAP_TH_IOC_MAGIC, 3, struct snap_th_irq)
 #define SNAP_TH_IOC_MASK	_IOW(SNAP_TH_IOC_MAGIC, 4, struct snap_th_mask)
 #define SNAP_TH_IOC_STREAM	_IOWR(SNAP_TH_IOC_MAGIC, 5, struct snap_th_stream)
+#define SNAP_TH_IOC_FREE	_IOW(SNAP_TH_IOC_MAGIC, 6, struct snap_th_free)
 
 #endif /* _SNAP_TESTHOST_H */
