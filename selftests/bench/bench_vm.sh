@@ -97,9 +97,22 @@ ticks_of() {	# PID: utime + stime in clock ticks, 0 when none
 	awk '{ print $14 + $15 }' "/proc/$1/stat"
 }
 
-snapshot() {	# the CPU counters bracketing one job
+# Interrupts the NVMe and virtio devices' vectors took so far, all CPUs:
+# where a completion costs the host an interrupt, and how often.
+dev_irqs() {
+	awk '/nvme|virtio/ { for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) n += $i }
+		END { print n + 0 }' /proc/interrupts
+}
+
+# Reads and writes DEVICE (/dev/X) completed so far.
+dev_ios() {
+	awk '{ print $1 + $5 }' "/sys/block/${1#/dev/}/stat" 2>/dev/null || echo 0
+}
+
+snapshot() {	# [DEVICE]: the CPU, interrupt and I/O counters bracketing one job
 	echo "t=$(cut -d' ' -f1 /proc/uptime) $(grep '^cpu' /proc/stat | tr '\n' ';')" \
-		"svc=$(ticks_of "$SVC_PID") poll=$(ticks_of "$(pid_of snap_sim_poll)")"
+		"svc=$(ticks_of "$SVC_PID") poll=$(ticks_of "$(pid_of snap_sim_poll)")" \
+		"irq=$(dev_irqs)${1:+ ios=$(dev_ios "$1")}"
 }
 
 # fio_iops FILE RW: the IOPS of the read or write part, for the progress log.
@@ -158,14 +171,14 @@ run_jobs() {	# PATH DEVICE
 			case " $JOBSEL " in *" $name "*) ;; *) continue ;; esac
 		fi
 		profile_start "$name"
-		s0=$(snapshot)
+		s0=$(snapshot "$_dev")
 		fio --name="$name" --filename="$_dev" --ioengine="$IOENGINE" --direct=1 \
 			--rw="$rw" --bs="$bs" --iodepth="$qd" --time_based \
 			--runtime="$RUNTIME" --ramp_time="$RAMP" --cpus_allowed=$FIO_CPU \
 			--norandommap --randrepeat=0 --lat_percentiles=1 --output-format=json \
 			$FIO_EXTRA --output=/tmp/fio.json >/tmp/fio.err 2>&1
 		rc=$?
-		s1=$(snapshot)
+		s1=$(snapshot "$_dev")
 		profile_end "$_path" "$name"
 		if [ $rc -ne 0 ]; then
 			emit "BENCH-ERR $_path $name fio exit $rc: $(tr '\n' ' ' </tmp/fio.err | cut -c1-300)"
