@@ -18,39 +18,16 @@
 #include <cmocka.h>
 
 #include "../snap_service/bdev/bdev.h"
+#include "bdev_harness.h"
 
 #define BS	4096u
 #define BLOCKS	64u
-
-struct waiter {
-	struct bdev_io io;
-	int status;
-	bool done;
-};
-
-static void on_done(struct bdev_io *io, int status)
-{
-	struct waiter *w = (struct waiter *)io;
-
-	w->status = status;
-	w->done = true;
-}
 
 /* One I/O of the malloc backend, which completes inside submit. */
 static int run(struct bdev *b, enum bdev_op op, uint64_t block,
 	       uint32_t blocks, void *buf)
 {
-	struct waiter w = {
-		.io = { .op = op, .offset = block * BS, .len = (uint64_t)blocks * BS,
-			.buf = buf, .done = on_done },
-	};
-	int ret = bdev_submit(b, &w.io);
-
-	if (ret)
-		return ret;
-	if (!w.done)
-		return -1;
-	return w.status;
+	return waiter_run(b, op, block * BS, (uint64_t)blocks * BS, buf);
 }
 
 static bool all_bytes(const unsigned char *p, size_t len, unsigned char v)

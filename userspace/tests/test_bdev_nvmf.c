@@ -28,6 +28,7 @@
 #include "../snap_service/bdev/nvmf.h"
 #include "../snap_service/ioloop.h"
 #include "nvmf_def.h"
+#include "bdev_harness.h"
 
 #define DISK_BLOCKS	2048u
 #define MAX_CONN	16
@@ -728,26 +729,12 @@ static int setup_small(void **state)
 	return setup_with(state, tune_small);
 }
 
-struct waiter {
-	struct bdev_io io;
-	int status;
-	bool done;
-};
-
-static void on_done(struct bdev_io *io, int status)
-{
-	struct waiter *w = (struct waiter *)io;
-
-	w->status = status;
-	w->done = true;
-}
-
 static void start(struct fixture *f, struct waiter *w, enum bdev_op op, uint64_t block,
 		  uint32_t blocks, void *buf)
 {
 	*w = (struct waiter){
 		.io = { .op = op, .offset = block * BS, .len = (uint64_t)blocks * BS,
-			.buf = buf, .done = on_done },
+			.buf = buf, .done = waiter_done },
 	};
 	assert_int_equal(bdev_submit(f->b, &w->io), 0);
 }

@@ -19,41 +19,18 @@
 #include <cmocka.h>
 
 #include "../snap_service/bdev/bdev.h"
+#include "bdev_harness.h"
 #include "../snap_service/iostats.h"
 
 #define BS	512u
 #define BLOCKS	1024u
-
-struct waiter {
-	struct bdev_io io;
-	int status;
-	bool done;
-};
-
-static void on_done(struct bdev_io *io, int status)
-{
-	struct waiter *w = (struct waiter *)io;
-
-	w->status = status;
-	w->done = true;
-}
 
 static unsigned char buf[64 * BS];
 
 /* One I/O, completed before this returns; its status. */
 static int run(struct bdev *b, enum bdev_op op, uint64_t block, uint32_t blocks)
 {
-	struct waiter w = {
-		.io = { .op = op, .offset = block * BS, .len = (uint64_t)blocks * BS,
-			.buf = buf, .done = on_done },
-	};
-	int ret = bdev_submit(b, &w.io);
-
-	if (ret)
-		return ret;
-	bdev_poll(b);
-	assert_true(w.done);
-	return w.status;
+	return waiter_run(b, op, block * BS, (uint64_t)blocks * BS, buf);
 }
 
 static void sleep_ms(long ms)
@@ -103,7 +80,7 @@ static void test_latency_submit_to_done(void **state)
 	struct bdev *b = bdev_null_create("n0", BLOCKS, BS);
 	struct snap_bdev_stats st = { 0 };
 	struct waiter w = {
-		.io = { .op = BDEV_OP_READ, .len = BS, .buf = buf, .done = on_done },
+		.io = { .op = BDEV_OP_READ, .len = BS, .buf = buf, .done = waiter_done },
 	};
 
 	(void)state;
@@ -177,7 +154,7 @@ static void test_released_at_destroy(void **state)
 	struct bdev *b = bdev_null_create("n0", BLOCKS, BS);
 	struct snap_bdev_stats st = { 0 };
 	struct waiter w = {
-		.io = { .op = BDEV_OP_WRITE, .len = BS, .buf = buf, .done = on_done },
+		.io = { .op = BDEV_OP_WRITE, .len = BS, .buf = buf, .done = waiter_done },
 	};
 
 	(void)state;
@@ -203,7 +180,7 @@ static void *reader(void *arg)
 	for (int i = 0; i < PER_THREAD; i++) {
 		struct waiter w = {
 			.io = { .op = BDEV_OP_READ, .offset = (uint64_t)(i % BLOCKS) * BS,
-				.len = BS, .buf = buf, .done = on_done },
+				.len = BS, .buf = buf, .done = waiter_done },
 		};
 
 		if (bdev_submit(b, &w.io) || !w.done)

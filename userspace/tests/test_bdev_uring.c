@@ -21,6 +21,7 @@
 
 #include "../snap_service/bdev/bdev_uring.h"
 #include "../snap_service/ioloop.h"
+#include "bdev_harness.h"
 
 #define BS	4096u
 #define BLOCKS	64u
@@ -32,27 +33,13 @@ struct fixture {
 	struct bdev *b;
 };
 
-struct waiter {
-	struct bdev_io io;
-	int status;
-	bool done;
-};
-
-static void on_done(struct bdev_io *io, int status)
-{
-	struct waiter *w = (struct waiter *)io;
-
-	w->status = status;
-	w->done = true;
-}
-
 /* One I/O on l, which must be ioloop_current. */
 static int run_on(struct fixture *f, struct ioloop *l, enum bdev_op op, uint64_t block,
 		  uint32_t blocks, void *buf)
 {
 	struct waiter w = {
 		.io = { .op = op, .offset = block * BS, .len = (uint64_t)blocks * BS,
-			.buf = buf, .done = on_done },
+			.buf = buf, .done = waiter_done },
 	};
 	int ret = bdev_submit(f->b, &w.io);
 
@@ -248,7 +235,7 @@ static void test_create_refuses(void **state)
 static void test_no_loop_no_io(void **state)
 {
 	struct fixture *f = *state;
-	struct waiter w = { .io = { .op = BDEV_OP_FLUSH, .done = on_done } };
+	struct waiter w = { .io = { .op = BDEV_OP_FLUSH, .done = waiter_done } };
 
 	ioloop_current = NULL;
 	assert_int_equal(bdev_submit(f->b, &w.io), -ENXIO);
