@@ -1733,8 +1733,14 @@ static int by_fetch_order(const void *a, const void *b, void *arg)
 	return sa < sb ? -1 : sa > sb;
 }
 
-/* The slots the host side holds for the current controller, fetch order. */
-static unsigned int slots_to_rerun(const struct nvme_ctrl *c, uint16_t *order)
+/*
+ * The slots the host side holds: all of them in busy[], and those of the
+ * current controller in order[], fetch order. One of an older generation
+ * is not run, but stays held until the host side empties it, and a fetch
+ * naming it would be refused whole, so none may be dealt as free.
+ */
+static unsigned int slots_to_rerun(const struct nvme_ctrl *c, uint16_t *order,
+				   bool *busy)
 {
 	const struct snap_inflight_slot *slots = c->st->inflight;
 	unsigned int i, n = 0;
@@ -1742,7 +1748,8 @@ static unsigned int slots_to_rerun(const struct nvme_ctrl *c, uint16_t *order)
 	for (i = 0; i < SNAP_INFLIGHT_MAX; i++) {
 		const struct snap_inflight_slot *s = &slots[i];
 
-		if (!(__atomic_load_n(&s->flags, __ATOMIC_ACQUIRE) & SNAP_INFLIGHT_USED))
+		busy[i] = __atomic_load_n(&s->flags, __ATOMIC_ACQUIRE) & SNAP_INFLIGHT_USED;
+		if (!busy[i])
 			continue;
 		if (s->gen != c->st->enable_count || s->sqid >= SNAP_NVME_MAX_QUEUES ||
 		    !c->st->sq[s->sqid].size)
@@ -1751,18 +1758,6 @@ static unsigned int slots_to_rerun(const struct nvme_ctrl *c, uint16_t *order)
 	}
 	qsort_r(order, n, sizeof(*order), by_fetch_order, (void *)slots);
 	return n;
-}
-
-/*
- * Every slot the host side holds, rerun or not: one of an older
- * generation stays held until the host side empties it, and a fetch
- * naming it would be refused whole, so none may be dealt as free.
- */
-static void slots_held(const struct nvme_ctrl *c, bool *busy)
-{
-	for (unsigned int i = 0; i < SNAP_INFLIGHT_MAX; i++)
-		busy[i] = __atomic_load_n(&c->st->inflight[i].flags, __ATOMIC_ACQUIRE) &
-			  SNAP_INFLIGHT_USED;
 }
 
 /* An I/O command that changes what a namespace holds. */
@@ -1821,10 +1816,7 @@ int nvme_ctrl_recover(struct nvme_ctrl *c)
 		return 0;
 	}
 	c->state = NVME_CTRL_ENABLED;
-	n = slots_to_rerun(c, order);
-	slots_held(c, busy);
-	for (i = 0; i < n; i++)
-		busy[order[i]] = true;
+	n = slots_to_rerun(c, order, busy);
 	deal_slots(c, busy);
 	for (i = 0; i < n; i++)
 		req_take_over(c, order[i]);
