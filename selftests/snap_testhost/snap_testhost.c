@@ -380,7 +380,8 @@ static int th_mmap(struct file *file, struct vm_area_struct *vma)
 		vma->vm_pgoff = 0;
 		ret = dma_mmap_coherent(&tf->th->pdev->dev, vma, buf->cpu,
 					buf->dma, buf->size);
-		buf->mmapped = true;
+		if (!ret)
+			buf->mmapped = true;
 	}
 	mutex_unlock(&tf->lock);
 	return ret;
